@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import {
+  type ChannelAdapter,
+  type ChannelContext,
+  type OutboundEnvelope,
+  SendError,
+  type SendResult,
+} from '../../src/channel-port';
+import { countSegments } from './sms-segments';
+import { createTwilioClient } from './twilio-client';
+import { mapTwilioStatus } from './twilio-status';
+import { twilioSmsRouter } from './twilio-webhooks';
+
+export const SMS_STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
+
+interface TwilioRestError {
+  status?: number;
+  code?: number;
+  message?: string;
+}
+
+function toSendError(error: unknown): SendError {
+  const rest = error as TwilioRestError;
+  if (typeof rest?.status === 'number') {
+    // 5xx and 429 may succeed later; any other 4xx (bad number, blocked, opted out at carrier) will not.
+    const retryable = rest.status >= 500 || rest.status === 429;
+    const code = rest.code ? `twilio_${rest.code}` : `http_${rest.status}`;
+    return new SendError(code, `Twilio answered ${rest.status}${rest.code ? ` (error ${rest.code})` : ''}`, retryable);
+  }
+  return new SendError('provider_unreachable', 'Twilio could not be reached', true);
+}
+
+/** SMS/MMS through Twilio Programmable Messaging, or recorded only (sandbox) without credentials. */
+export async function createSmsChannel(context: ChannelContext): Promise<ChannelAdapter> {
+  const { config, logger } = context;
+  const sandbox = config.smsSandbox;
+  const authToken = config.TWILIO_AUTH_TOKEN ?? (await context.ensureSecret('sms-sandbox-auth-token'));
+  const client =
+    !sandbox && config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN
+      ? createTwilioClient({
+          accountSid: config.TWILIO_ACCOUNT_SID,
+          authToken: config.TWILIO_AUTH_TOKEN,
+          apiUrl: config.TWILIO_API_URL,
+        })
+      : null;
+  if (sandbox) {
+    logger.info(
+      { signedWith: config.TWILIO_AUTH_TOKEN ? 'TWILIO_AUTH_TOKEN' : 'the sandbox token stored in the database' },
+      'SMS channel in sandbox mode: outbound is recorded, nothing leaves the machine',
+    );
+  }
+  const normalizePhone = (raw: string) => {
+    const parsed = parsePhoneNumberFromString(raw.trim(), config.DEFAULT_REGION as CountryCode);
+    return parsed?.isValid() ? parsed.number : null;
+  };
+
+  return {
+    channel: 'sms',
+    identityKind: 'phone',
+    maxSensitivity: 'limited',
+    sandbox,
+    honoursCarrierKeywords: true,
+    describeOutbound: (body) => ({ ...countSegments(body) }),
+    async send(envelope: OutboundEnvelope): Promise<SendResult> {
+      if (!client) {
+        return {
+          providerMessageId: `SM${randomBytes(16).toString('hex')}`,
+          status: 'delivered',
+          channelMeta: { sandbox: true },
+        };
+      }
+      try {
+        const sent = await client.messages.create({
+          to: envelope.to,
+          from: config.TWILIO_FROM_NUMBER,
+          body: envelope.body,
+          ...(envelope.media.length > 0 ? { mediaUrl: envelope.media.map((m) => m.url) } : {}),
+          statusCallback: `${config.publicUrl}${SMS_STATUS_CALLBACK_PATH}`,
+        });
+        return { providerMessageId: sent.sid, status: mapTwilioStatus(sent.status) ?? 'queued' };
+      } catch (error) {
+        throw toSendError(error);
+      }
+    },
+    createRouter: (sink) => twilioSmsRouter(sink, { publicUrl: config.publicUrl, authToken, normalizePhone }),
+  };
+}

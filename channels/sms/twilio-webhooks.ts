@@ -1,0 +1,131 @@
+import express, { type Request, Router } from 'express';
+import twilio from 'twilio';
+import { z } from 'zod';
+import {
+  HttpError,
+  type InboundSink,
+  type MediaItem,
+  type RequestMeta,
+  describeZodError,
+} from '../../src/channel-port';
+import { mapTwilioStatus, TWILIO_MESSAGE_STATUSES } from './twilio-status';
+
+const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be a ${prefix}… Twilio SID`);
+
+const MAX_MEDIA = 10;
+
+const inboundSmsSchema = z.object({
+  MessageSid: z.union([sid('SM'), sid('MM')]),
+  AccountSid: sid('AC'),
+  From: z.string().min(1).max(64),
+  To: z.string().min(1).max(64),
+  Body: z.string().max(1600, 'must be at most 1600 characters').default(''),
+  NumMedia: z.coerce.number().int().min(0).max(MAX_MEDIA).default(0),
+});
+
+const statusSchema = z.object({
+  MessageSid: z.union([sid('SM'), sid('MM')]),
+  MessageStatus: z.enum(TWILIO_MESSAGE_STATUSES),
+  ErrorCode: z.string().max(16).optional(),
+});
+
+export interface TwilioWebhookOptions {
+  publicUrl: string;
+  /** The token Twilio signs with: TWILIO_AUTH_TOKEN, or the hub's own sandbox token. */
+  authToken: string;
+  normalizePhone(raw: string): string | null;
+}
+
+function requestMeta(req: Request): RequestMeta {
+  return { requestId: String(req.id), ip: req.ip };
+}
+
+/**
+ * Twilio signs the full public URL plus the sorted form parameters with HMAC-SHA1 of the auth
+ * token. Checked before anything else looks at the body.
+ */
+function verifyTwilioSignature(req: Request, options: TwilioWebhookOptions): void {
+  const signature = req.get('x-twilio-signature');
+  if (!signature) throw new HttpError(403, 'signature_missing', 'X-Twilio-Signature header is required');
+  const url = `${options.publicUrl}${req.originalUrl}`;
+  const params = (req.body ?? {}) as Record<string, string>;
+  if (!twilio.validateRequest(options.authToken, signature, url, params)) {
+    throw new HttpError(403, 'signature_invalid', 'X-Twilio-Signature does not match this request');
+  }
+}
+
+function parseOrReject<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const { message, fields } = describeZodError(parsed.error);
+    throw new HttpError(400, 'validation_failed', message, { fields });
+  }
+  return parsed.data;
+}
+
+function collectMedia(body: Record<string, unknown>, count: number): MediaItem[] {
+  const media: MediaItem[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const url = body[`MediaUrl${i}`];
+    const contentType = body[`MediaContentType${i}`];
+    const parsedUrl = z.url().safeParse(url);
+    if (!parsedUrl.success) {
+      throw new HttpError(400, 'validation_failed', `Invalid request: MediaUrl${i} must be a URL`, {
+        fields: [`MediaUrl${i}`],
+      });
+    }
+    media.push({ url: parsedUrl.data, contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream' });
+  }
+  return media;
+}
+
+const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
+
+export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions): Router {
+  const router = Router();
+  // Twilio posts form bodies of a few KB; anything near 1 MB is not Twilio and gets 413.
+  const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 });
+
+  router.post('/webhooks/twilio/sms', form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(inboundSmsSchema, req.body);
+    const from = options.normalizePhone(body.From);
+    if (!from) throw new HttpError(400, 'validation_failed', 'Invalid request: From is not a valid phone number', { fields: ['From'] });
+    const media = collectMedia(req.body as Record<string, unknown>, body.NumMedia);
+    // Resolves only after the message is committed: Twilio retries anything we fail to answer.
+    await sink.receive(
+      {
+        channel: 'sms',
+        from: { kind: 'phone', address: from },
+        toAddress: options.normalizePhone(body.To) ?? body.To,
+        body: body.Body,
+        media,
+        providerMessageId: body.MessageSid,
+        channelMeta: { accountSid: body.AccountSid },
+      },
+      requestMeta(req),
+    );
+    res.type('text/xml').send(EMPTY_TWIML);
+  });
+
+  router.post('/webhooks/twilio/status', form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(statusSchema, req.body);
+    const status = mapTwilioStatus(body.MessageStatus);
+    if (status) {
+      await sink.applyStatus(
+        {
+          channel: 'sms',
+          providerMessageId: body.MessageSid,
+          status,
+          providerStatus: body.MessageStatus,
+          errorCode: body.ErrorCode,
+        },
+        requestMeta(req),
+      );
+    }
+    res.status(200).type('text/xml').send(EMPTY_TWIML);
+  });
+
+  return router;
+}

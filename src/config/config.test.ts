@@ -1,0 +1,39 @@
+import { ConfigError, parseConfig } from './config';
+
+describe('parseConfig', () => {
+  test('defaults give a sandboxed hub on port 3000 with embedded storage', () => {
+    const config = parseConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.smsSandbox).toBe(true);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ TWILIO_ACCOUNT_SID: 'AC123' }, 'TWILIO_ACCOUNT_SID'],
+    [{ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_FROM_NUMBER: '+15550001111' }, 'TWILIO_AUTH_TOKEN'],
+    [{ ADMIN_EMAIL: 'admin@example.org' }, 'ADMIN_PASSWORD'],
+    [{ ADMIN_EMAIL: 'nope', ADMIN_PASSWORD: 'long-enough-1' }, 'ADMIN_EMAIL'],
+    [{ CLINIC_TIME_ZONE: 'Mars/Olympus' }, 'CLINIC_TIME_ZONE'],
+  ])('rejects %p naming %s', (env, variable) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(variable);
+  });
+
+  test('Twilio credentials turn sandbox mode off and trailing slashes leave PUBLIC_URL', () => {
+    const config = parseConfig({
+      TWILIO_ACCOUNT_SID: `AC${'b'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'secret',
+      TWILIO_FROM_NUMBER: '+15550001111',
+      PUBLIC_URL: 'https://hub.example.org/',
+    });
+    expect(config.smsSandbox).toBe(false);
+    expect(config.publicUrl).toBe('https://hub.example.org');
+  });
+});

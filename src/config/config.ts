@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const optionalUrl = optionalString.pipe(z.url().optional());
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** The environment the hub reads, validated once at start. */
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: optionalUrl,
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+  ),
+  DATA_DIR: z.string().default('./data'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CLINIC_NAME: z.string().min(1).default('Riverside Clinic'),
+  CLINIC_TIME_ZONE: z
+    .string()
+    .default('America/New_York')
+    .refine(isKnownTimeZone, 'must be an IANA time zone such as America/New_York'),
+  CLINIC_HELP_TEXT: optionalString,
+  DEFAULT_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US')
+    .default('US'),
+  ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
+  ADMIN_PASSWORD: optionalString.pipe(z.string().min(10, 'must be at least 10 characters').optional()),
+  STAFF_SESSION_HOURS: z.coerce.number().positive().default(12),
+  TWILIO_ACCOUNT_SID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')
+      .optional(),
+  ),
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM_NUMBER: optionalString,
+  TWILIO_API_URL: optionalUrl,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  SMTP_URL: optionalString,
+  SMTP_INBOUND_PORT: port.optional(),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  MICROSOFT_APP_ID: optionalString,
+  MICROSOFT_APP_PASSWORD: optionalString,
+  OUTBOX_SWEEP_SECONDS: z.coerce.number().positive().default(30),
+  SEND_CONCURRENCY: z.coerce.number().int().positive().default(10),
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface HubConfig extends Environment {
+  /** Base URL used for webhook signatures and links (PUBLIC_URL, else http://localhost:PORT). */
+  publicUrl: string;
+  dataDir: string;
+  /** True when Twilio credentials are absent: SMS is recorded, nothing leaves the machine. */
+  smsSandbox: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses the environment into a typed config; throws ConfigError naming each bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv): HubConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const value = parsed.data;
+  const problems: string[] = [];
+  const smsSandbox = !value.TWILIO_ACCOUNT_SID;
+  if (!smsSandbox && !value.TWILIO_AUTH_TOKEN) {
+    problems.push('TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set');
+  }
+  if (!smsSandbox && !value.TWILIO_FROM_NUMBER) {
+    problems.push('TWILIO_FROM_NUMBER: required when TWILIO_ACCOUNT_SID is set');
+  }
+  if ((value.ADMIN_EMAIL === undefined) !== (value.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...value,
+    publicUrl: (value.PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(value.DATA_DIR),
+    smsSandbox,
+  };
+}

@@ -1,0 +1,341 @@
+import { and, asc, desc, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import type { InboundMessage, InboundReceipt, StatusReceipt, StatusUpdate } from '../channel-port';
+import type { Queryable } from '../db/database';
+import { newId } from '../db/ids';
+import {
+  contactIdentities,
+  contacts,
+  conversations,
+  type MessageStatus,
+  messageStatusEvents,
+  messages,
+} from '../db/schema';
+import { resolveContactByIdentity } from './contact-directory';
+import { isForwardTransition } from './message-status';
+
+export type MessageRow = typeof messages.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;
+export type ContactRow = typeof contacts.$inferSelect;
+
+/** The contact's active (not resolved) conversation, opening one when there is none. */
+export async function findOrOpenConversation(tx: Queryable, orgId: string, contactId: string): Promise<string> {
+  const active = await findActiveConversationId(tx, contactId);
+  if (active) return active;
+  const inserted = await tx
+    .insert(conversations)
+    .values({ id: newId(), orgId, contactId })
+    .onConflictDoNothing({ target: conversations.contactId, where: sql`status <> 'resolved'` })
+    .returning({ id: conversations.id });
+  if (inserted[0]) return inserted[0].id;
+  const winner = await findActiveConversationId(tx, contactId);
+  if (!winner) throw new Error('active conversation vanished after a conflicting insert');
+  return winner;
+}
+
+async function findActiveConversationId(tx: Queryable, contactId: string): Promise<string | undefined> {
+  const [row] = await tx
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(eq(conversations.contactId, contactId), ne(conversations.status, 'resolved')))
+    .limit(1);
+  return row?.id;
+}
+
+async function findByProviderId(tx: Queryable, channel: string, providerMessageId: string) {
+  const [row] = await tx
+    .select({ id: messages.id, conversationId: messages.conversationId, contactId: messages.contactId })
+    .from(messages)
+    .where(and(eq(messages.channel, channel), eq(messages.providerMessageId, providerMessageId)))
+    .limit(1);
+  return row;
+}
+
+/**
+ * Appends an inbound message to the sender's active conversation. Idempotent on the provider's id:
+ * a replayed or concurrent duplicate finds the stored copy and writes nothing.
+ */
+export async function recordInboundMessage(
+  tx: Queryable,
+  orgId: string,
+  message: InboundMessage,
+  requestId: string,
+): Promise<InboundReceipt> {
+  const seen = await findByProviderId(tx, message.channel, message.providerMessageId);
+  if (seen) return { messageId: seen.id, conversationId: seen.conversationId, contactId: seen.contactId, duplicate: true };
+
+  const { contactId } = await resolveContactByIdentity(tx, orgId, message.from.kind, message.from.address);
+  const conversationId = await findOrOpenConversation(tx, orgId, contactId);
+  const messageId = newId();
+  const inserted = await tx
+    .insert(messages)
+    .values({
+      id: messageId,
+      orgId,
+      conversationId,
+      contactId,
+      direction: 'inbound',
+      channel: message.channel,
+      body: message.body,
+      media: message.media,
+      fromAddress: message.from.address,
+      toAddress: message.toAddress ?? null,
+      providerMessageId: message.providerMessageId,
+      status: 'received',
+      authorKind: 'patient',
+      channelMeta: message.channelMeta ?? {},
+      requestId,
+    })
+    .onConflictDoNothing({ target: [messages.channel, messages.providerMessageId] })
+    .returning({ id: messages.id });
+  if (inserted.length === 0) {
+    // A concurrent copy of the same webhook committed first.
+    const winner = await findByProviderId(tx, message.channel, message.providerMessageId);
+    if (!winner) throw new Error('message vanished after a conflicting insert');
+    return { messageId: winner.id, conversationId: winner.conversationId, contactId: winner.contactId, duplicate: true };
+  }
+  await tx
+    .update(conversations)
+    .set({
+      lastActivityAt: sql`now()`,
+      lastMessageId: messageId,
+      updatedAt: sql`now()`,
+      // A patient writing back puts a conversation that was waiting on them back in front of staff.
+      status: 'open',
+    })
+    .where(eq(conversations.id, conversationId));
+  return { messageId, conversationId, contactId, duplicate: false };
+}
+
+export interface NewOutboundMessage {
+  orgId: string;
+  conversationId: string;
+  contactId: string;
+  channel: string;
+  toAddress: string;
+  body: string;
+  authorKind: 'staff' | 'system';
+  authorStaffId?: string | null;
+  automation?: string | null;
+  templateId?: string | null;
+  channelMeta?: Record<string, unknown>;
+  policy?: Record<string, unknown> | null;
+  requestId?: string | null;
+}
+
+/** Writes an outbox row (status `pending`). The caller enqueues the send only after the commit. */
+export async function appendOutboundMessage(tx: Queryable, input: NewOutboundMessage): Promise<MessageRow> {
+  const [row] = await tx
+    .insert(messages)
+    .values({
+      id: newId(),
+      orgId: input.orgId,
+      conversationId: input.conversationId,
+      contactId: input.contactId,
+      direction: 'outbound',
+      channel: input.channel,
+      body: input.body,
+      toAddress: input.toAddress,
+      status: 'pending',
+      authorKind: input.authorKind,
+      authorStaffId: input.authorStaffId ?? null,
+      automation: input.automation ?? null,
+      templateId: input.templateId ?? null,
+      channelMeta: input.channelMeta ?? {},
+      policy: input.policy ?? null,
+      requestId: input.requestId ?? null,
+    })
+    .returning();
+  if (!row) throw new Error('outbound insert returned nothing');
+  await tx
+    .update(conversations)
+    .set({ lastActivityAt: sql`now()`, lastMessageId: row.id, updatedAt: sql`now()` })
+    .where(eq(conversations.id, input.conversationId));
+  return row;
+}
+
+/**
+ * Records a provider status callback and moves the message forward when it is news. Every callback
+ * is kept as an event; one for an id not yet known is kept as an orphan and applied when the
+ * send records that id (a callback can beat the API response that told us the id).
+ */
+export async function applyStatusUpdate(tx: Queryable, update: StatusUpdate): Promise<StatusReceipt> {
+  const [message] = await tx
+    .select({ id: messages.id, status: messages.status })
+    .from(messages)
+    .where(and(eq(messages.channel, update.channel), eq(messages.providerMessageId, update.providerMessageId)))
+    .for('update')
+    .limit(1);
+  const applied = message ? isForwardTransition(message.status, update.status) : false;
+  await tx.insert(messageStatusEvents).values({
+    messageId: message?.id ?? null,
+    channel: update.channel,
+    providerMessageId: update.providerMessageId,
+    status: update.status,
+    providerStatus: update.providerStatus,
+    errorCode: update.errorCode ?? null,
+    applied: applied ? 1 : 0,
+  });
+  if (message && applied) await moveStatus(tx, message.id, update.status, update.errorCode);
+  return { messageId: message?.id ?? null, applied };
+}
+
+async function moveStatus(tx: Queryable, messageId: string, status: MessageStatus, errorCode?: string) {
+  await tx
+    .update(messages)
+    .set({
+      status,
+      updatedAt: sql`now()`,
+      ...(status === 'delivered' ? { deliveredAt: sql`now()` } : {}),
+      ...(status === 'sent' ? { sentAt: sql`coalesce(${messages.sentAt}, now())` } : {}),
+      ...(errorCode ? { errorCode } : {}),
+    })
+    .where(eq(messages.id, messageId));
+}
+
+/** Applies status callbacks that arrived before the send recorded the provider id. */
+export async function adoptOrphanStatusEvents(
+  tx: Queryable,
+  messageId: string,
+  channel: string,
+  providerMessageId: string,
+): Promise<void> {
+  const orphans = await tx
+    .select()
+    .from(messageStatusEvents)
+    .where(
+      and(
+        isNull(messageStatusEvents.messageId),
+        eq(messageStatusEvents.channel, channel),
+        eq(messageStatusEvents.providerMessageId, providerMessageId),
+      ),
+    )
+    .orderBy(asc(messageStatusEvents.id));
+  if (orphans.length === 0) return;
+  await tx
+    .update(messageStatusEvents)
+    .set({ messageId })
+    .where(
+      inArray(
+        messageStatusEvents.id,
+        orphans.map((o) => o.id),
+      ),
+    );
+  for (const orphan of orphans) {
+    const [current] = await tx.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId));
+    if (current && isForwardTransition(current.status, orphan.status)) {
+      await moveStatus(tx, messageId, orphan.status, orphan.errorCode ?? undefined);
+    }
+  }
+}
+
+export interface ConversationSummary {
+  id: string;
+  status: string;
+  queue: string;
+  priority: number;
+  urgency: string;
+  assigneeId: string | null;
+  lastActivityAt: Date;
+  contact: { id: string; displayName: string | null };
+  lastMessage: Pick<MessageRow, 'id' | 'direction' | 'channel' | 'body' | 'status' | 'createdAt'> | null;
+}
+
+/** Conversations by newest activity first; `before` is the cursor (lastActivityAt|id) of the last row seen. */
+export async function listConversations(
+  db: Queryable,
+  orgId: string,
+  options: { limit: number; before?: { lastActivityAt: Date; id: string } },
+): Promise<ConversationSummary[]> {
+  const cursor = options.before;
+  const rows = await db
+    .select({
+      conversation: conversations,
+      contact: { id: contacts.id, displayName: contacts.displayName },
+      lastMessage: {
+        id: messages.id,
+        direction: messages.direction,
+        channel: messages.channel,
+        body: messages.body,
+        status: messages.status,
+        createdAt: messages.createdAt,
+      },
+    })
+    .from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .leftJoin(messages, eq(messages.id, conversations.lastMessageId))
+    .where(
+      and(
+        eq(conversations.orgId, orgId),
+        cursor
+          ? or(
+              lt(conversations.lastActivityAt, cursor.lastActivityAt),
+              and(eq(conversations.lastActivityAt, cursor.lastActivityAt), lt(conversations.id, cursor.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))
+    .limit(options.limit);
+  return rows.map(({ conversation, contact, lastMessage }) => ({
+    id: conversation.id,
+    status: conversation.status,
+    queue: conversation.queue,
+    priority: conversation.priority,
+    urgency: conversation.urgency,
+    assigneeId: conversation.assigneeId,
+    lastActivityAt: conversation.lastActivityAt,
+    contact,
+    lastMessage: lastMessage?.id ? lastMessage : null,
+  }));
+}
+
+export interface ConversationDetail {
+  conversation: ConversationRow;
+  contact: ContactRow & { identities: { kind: string; address: string; undeliverable: boolean }[] };
+  messages: MessageRow[];
+}
+
+export async function getConversationDetail(db: Queryable, orgId: string, id: string): Promise<ConversationDetail | null> {
+  const [conversation] = await db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.id, id), eq(conversations.orgId, orgId)))
+    .limit(1);
+  if (!conversation) return null;
+  const [contact] = await db.select().from(contacts).where(eq(contacts.id, conversation.contactId));
+  if (!contact) return null;
+  const identities = await db
+    .select()
+    .from(contactIdentities)
+    .where(eq(contactIdentities.contactId, contact.id))
+    .orderBy(asc(contactIdentities.createdAt));
+  const rows = await db
+    .select()
+    .from(messages)
+    .where(eq(messages.conversationId, id))
+    .orderBy(asc(messages.createdAt), asc(messages.id));
+  return {
+    conversation,
+    contact: {
+      ...contact,
+      identities: identities.map((i) => ({ kind: i.kind, address: i.address, undeliverable: i.undeliverableAt !== null })),
+    },
+    messages: rows,
+  };
+}
+
+/** The channel a reply should use: the one the patient last wrote on. */
+export async function lastInboundChannel(db: Queryable, conversationId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ channel: messages.channel })
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, 'inbound')))
+    .orderBy(desc(messages.createdAt))
+    .limit(1);
+  return row?.channel ?? null;
+}
+
+export async function getMessage(db: Queryable, id: string): Promise<MessageRow | undefined> {
+  const [row] = await db.select().from(messages).where(eq(messages.id, id)).limit(1);
+  return row;
+}

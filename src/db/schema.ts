@@ -1,0 +1,260 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const id = () => uuid('id').primaryKey().defaultRandom();
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export type MessageDirection = 'inbound' | 'outbound';
+export type MessageStatus =
+  | 'received'
+  | 'pending'
+  | 'sending'
+  | 'queued'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'failed'
+  | 'read';
+export type ConversationStatus = 'open' | 'pending' | 'resolved';
+export type IdentityKind = 'phone' | 'email' | 'webchat' | 'botframework';
+export type ConsentStatus = 'opted_in' | 'opted_out';
+export type StaffRole = 'admin' | 'supervisor' | 'agent';
+
+export interface MediaItem {
+  url: string;
+  contentType: string;
+}
+
+/** A clinic. Every row below belongs to one. */
+export const organizations = pgTable('organizations', {
+  id: id(),
+  name: text('name').notNull(),
+  timeZone: text('time_zone').notNull(),
+  helpText: text('help_text'),
+  createdAt: createdAt(),
+});
+
+export const contacts = pgTable('contacts', {
+  id: id(),
+  orgId: uuid('org_id')
+    .notNull()
+    .references(() => organizations.id),
+  displayName: text('display_name'),
+  dateOfBirth: date('date_of_birth'),
+  language: text('language'),
+  timeZone: text('time_zone'),
+  channelPreferences: jsonb('channel_preferences').$type<string[]>(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** How a contact is reached: a normalized address per kind (E.164 phone, lower-cased email...). */
+export const contactIdentities = pgTable(
+  'contact_identities',
+  {
+    id: id(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    kind: text('kind').$type<IdentityKind>().notNull(),
+    address: text('address').notNull(),
+    undeliverableAt: timestamp('undeliverable_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('contact_identities_address_key').on(t.orgId, t.kind, t.address),
+    index('contact_identities_contact_idx').on(t.contactId),
+  ],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: id(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    status: text('status').$type<ConversationStatus>().notNull().default('open'),
+    queue: text('queue').notNull().default('front-desk'),
+    assigneeId: uuid('assignee_id').references(() => staffUsers.id),
+    priority: integer('priority').notNull().default(0),
+    urgency: text('urgency').notNull().default('routine'),
+    slaDueAt: timestamp('sla_due_at', { withTimezone: true }),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
+    lastMessageId: uuid('last_message_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (t) => [
+    // One active conversation per contact: concurrent inbound messages cannot open two.
+    uniqueIndex('conversations_one_active_per_contact')
+      .on(t.contactId)
+      .where(sql`${t.status} <> 'resolved'`),
+    index('conversations_activity_idx').on(t.orgId, t.lastActivityAt),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: id(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    direction: text('direction').$type<MessageDirection>().notNull(),
+    channel: text('channel').notNull(),
+    body: text('body').notNull().default(''),
+    media: jsonb('media').$type<MediaItem[]>().notNull().default([]),
+    fromAddress: text('from_address'),
+    toAddress: text('to_address'),
+    providerMessageId: text('provider_message_id'),
+    status: text('status').$type<MessageStatus>().notNull(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    templateId: text('template_id'),
+    authorKind: text('author_kind').$type<'patient' | 'staff' | 'system'>().notNull(),
+    authorStaffId: uuid('author_staff_id').references(() => staffUsers.id),
+    /** Why the hub sent it when no person did, e.g. `opt_out_confirmation`. */
+    automation: text('automation'),
+    channelMeta: jsonb('channel_meta').$type<Record<string, unknown>>().notNull().default({}),
+    triage: jsonb('triage').$type<Record<string, unknown>>(),
+    policy: jsonb('policy').$type<Record<string, unknown>>(),
+    sendAttempts: integer('send_attempts').notNull().default(0),
+    requestId: text('request_id'),
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    // Idempotency on the provider's id: a replayed webhook cannot store a second copy.
+    uniqueIndex('messages_provider_id_key').on(t.channel, t.providerMessageId),
+    index('messages_conversation_idx').on(t.conversationId, t.createdAt),
+    // The sweeper looks for outbox rows whose job may have been lost.
+    index('messages_outbox_idx')
+      .on(t.status, t.updatedAt)
+      .where(sql`${t.status} in ('pending', 'sending')`),
+  ],
+);
+
+export const messageStatusEvents = pgTable(
+  'message_status_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    messageId: uuid('message_id').references(() => messages.id),
+    channel: text('channel').notNull(),
+    providerMessageId: text('provider_message_id').notNull(),
+    status: text('status').$type<MessageStatus>().notNull(),
+    providerStatus: text('provider_status').notNull(),
+    errorCode: text('error_code'),
+    /** True when the event moved the message forward; false when it arrived late and was kept only. */
+    applied: integer('applied').notNull().default(0),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('message_status_events_message_idx').on(t.messageId),
+    index('message_status_events_orphan_idx')
+      .on(t.channel, t.providerMessageId)
+      .where(sql`${t.messageId} is null`),
+  ],
+);
+
+/** Append-only (a trigger refuses UPDATE and DELETE): the newest row per channel and purpose wins. */
+export const consentLedger = pgTable(
+  'consent_ledger',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    channel: text('channel').notNull(),
+    purpose: text('purpose').notNull(),
+    status: text('status').$type<ConsentStatus>().notNull(),
+    source: text('source').notNull(),
+    evidenceMessageId: uuid('evidence_message_id').references(() => messages.id),
+    note: text('note'),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('consent_ledger_contact_idx').on(t.contactId, t.channel, t.recordedAt)],
+);
+
+export const staffUsers = pgTable('staff_users', {
+  id: id(),
+  orgId: uuid('org_id')
+    .notNull()
+    .references(() => organizations.id),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role').$type<StaffRole>().notNull(),
+  passwordHash: text('password_hash').notNull(),
+  queues: jsonb('queues').$type<string[]>().notNull().default([]),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export const staffSessions = pgTable('staff_sessions', {
+  id: id(),
+  staffId: uuid('staff_id')
+    .notNull()
+    .references(() => staffUsers.id),
+  /** SHA-256 of the bearer token: a database leak does not leak live sessions. */
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
+/** Append-only (a trigger refuses UPDATE and DELETE): who saw or changed what. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orgId: uuid('org_id').references(() => organizations.id),
+    actorKind: text('actor_kind').$type<'staff' | 'patient' | 'system' | 'provider'>().notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id'),
+    ip: text('ip'),
+    requestId: text('request_id'),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.at)],
+);
+
+/** Small key/value settings the hub generates itself (e.g. the sandbox webhook signing token). */
+export const hubSettings = pgTable('hub_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: createdAt(),
+});

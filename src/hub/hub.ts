@@ -1,0 +1,135 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { Router } from 'express';
+import type { Logger } from 'pino';
+import type { ChannelFactory } from '../channel-port';
+import type { HubConfig } from '../config/config';
+import { type DatabaseHandle, openDatabase } from '../db/database';
+import { createApp } from '../http/app';
+import { healthRouter } from '../http/health-routes';
+import { createLogger } from '../http/logger';
+import { conversationRouter } from '../inbox/conversation-routes';
+import { ChannelRegistry } from '../outbound/channel-registry';
+import { type OutboxSweeper, startOutboxSweeper } from '../outbound/outbox-sweeper';
+import type { OutboundDeps } from '../outbound/reply-service';
+import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
+import { producerConnection } from '../queues/redis-connections';
+import { authRouter, requireStaff } from '../staff/auth-routes';
+import { type AdminBootstrap, bootstrapAdmin } from '../staff/bootstrap-admin';
+import { ensureSecret } from './hub-settings';
+import { createInboundService } from './inbound-service';
+import { ensureOrganization, type OrganizationRow } from './organization';
+
+export interface HubOptions {
+  logger?: Logger;
+  channelFactories: ChannelFactory[];
+  /** BullMQ key prefix; tests give each suite its own. */
+  queuePrefix?: string;
+  /** Start the send worker in this process (default true). */
+  runWorkers?: boolean;
+}
+
+export interface Hub {
+  config: HubConfig;
+  logger: Logger;
+  server: http.Server;
+  /** http://host:port the server listens on. */
+  url: string;
+  database: DatabaseHandle;
+  org: OrganizationRow;
+  admin: AdminBootstrap;
+  channels: ChannelRegistry;
+  sendQueue: SendQueue;
+  close(): Promise<void>;
+}
+
+/** Opens storage, starts channels, queues and the HTTP server. */
+export async function startHub(config: HubConfig, options: HubOptions): Promise<Hub> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
+  const { db } = database;
+  logger.info({ engine: database.engine }, 'conversation store ready');
+  const org = await ensureOrganization(db, {
+    name: config.CLINIC_NAME,
+    timeZone: config.CLINIC_TIME_ZONE,
+    helpText: config.CLINIC_HELP_TEXT,
+  });
+  const admin = await bootstrapAdmin(db, org.id, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
+
+  const channels = new ChannelRegistry(
+    await Promise.all(
+      options.channelFactories.map((factory) =>
+        factory({ config, logger: logger.child({ channel: 'setup' }), ensureSecret: (name) => ensureSecret(db, name) }),
+      ),
+    ),
+  );
+
+  const queueOptions = {
+    redisUrl: config.REDIS_URL,
+    prefix: options.queuePrefix ?? 'careline',
+    concurrency: config.SEND_CONCURRENCY,
+  };
+  const sendQueue = initSendQueue(queueOptions);
+  const worker = options.runWorkers === false ? null : initSendWorker({ db, channels, logger }, queueOptions);
+  const sweeper: OutboxSweeper | null =
+    options.runWorkers === false ? null : startOutboxSweeper(db, sendQueue, logger, config.OUTBOX_SWEEP_SECONDS);
+  const redisProbe = producerConnection(config.REDIS_URL);
+  redisProbe.on('error', () => undefined);
+
+  const outbound: OutboundDeps = { db, channels, sendQueue, logger };
+  const inbound = createInboundService({ db, org, channels, sendQueue, logger });
+
+  const api = Router();
+  api.use(express.json({ limit: '256kb' }));
+  api.use('/auth', authRouter(db, config.STAFF_SESSION_HOURS));
+  api.use(requireStaff(db));
+  api.use(conversationRouter(db, outbound));
+
+  const app = createApp({
+    logger,
+    routers: [
+      healthRouter([
+        { name: 'postgres', check: () => database.ping() },
+        { name: 'redis', check: async () => void (await redisProbe.ping()) },
+      ]),
+      ...channels.all().flatMap((adapter) => (adapter.createRouter ? [adapter.createRouter(inbound)] : [])),
+      Router().use('/api/v1', api),
+    ],
+  });
+
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  logger.info({ port: address.port, sandbox: channels.all().filter((c) => c.sandbox).map((c) => c.channel) }, 'hub listening');
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      // Stop taking requests first; in-flight requests finish before the server callback fires.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await sweeper?.stop();
+      if (worker) await closeSendWorker(worker);
+      await sendQueue.close();
+      redisProbe.disconnect();
+      for (const adapter of channels.all()) await adapter.close?.();
+      await database.close();
+      logger.info('hub stopped');
+    })();
+    return closing;
+  };
+
+  return { config, logger, server, url, database, org, admin, channels, sendQueue, close };
+}

@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import { writeAudit } from '../audit/audit-log';
+import type { InboundMessage, InboundReceipt, InboundSink, RequestMeta, StatusReceipt, StatusUpdate } from '../channel-port';
+import { findDeliverableAddress } from '../conversations/contact-directory';
+import {
+  appendOutboundMessage,
+  applyStatusUpdate,
+  type MessageRow,
+  recordInboundMessage,
+} from '../conversations/conversation-store';
+import type { Database, Transaction } from '../db/database';
+import { messages } from '../db/schema';
+import type { ChannelRegistry } from '../outbound/channel-registry';
+import { enqueueAfterCommit } from '../outbound/reply-service';
+import type { SendQueue } from '../outbound/send-worker';
+import { isOptedOut, recordConsent } from '../policy/consent-ledger';
+import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
+import { type CarrierKeyword, parseCarrierKeyword } from '../routing/carrier-keywords';
+import { eq } from 'drizzle-orm';
+import type { OrganizationRow } from './organization';
+
+export interface InboundServiceDeps {
+  db: Database;
+  org: OrganizationRow;
+  channels: ChannelRegistry;
+  sendQueue: SendQueue;
+  logger: Logger;
+  /** Called after the commit for each newly stored message that needs triage. */
+  onStored?: (receipt: InboundReceipt, message: InboundMessage, meta: RequestMeta) => Promise<void>;
+}
+
+/** The core side of every channel's webhooks: store first, act after commit. */
+export function createInboundService(deps: InboundServiceDeps): InboundSink {
+  return {
+    async receive(message, meta) {
+      const adapter = deps.channels.get(message.channel);
+      const { receipt, replies, keyword } = await deps.db.transaction(async (tx) => {
+        const receipt = await recordInboundMessage(tx, deps.org.id, message, meta.requestId);
+        if (receipt.duplicate || !adapter?.honoursCarrierKeywords) {
+          return { receipt, replies: [] as MessageRow[], keyword: null };
+        }
+        const optedOut = await isOptedOut(tx, receipt.contactId, message.channel, 'care');
+        const keyword = parseCarrierKeyword(message.body, { optedOut });
+        if (!keyword) return { receipt, replies: [] as MessageRow[], keyword: null };
+        const reply = await handleCarrierKeyword(tx, deps, receipt, message, keyword, meta);
+        return { receipt, replies: reply ? [reply] : [], keyword };
+      });
+      const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
+      if (receipt.duplicate) {
+        log.info({ channel: message.channel }, 'duplicate inbound webhook; already stored');
+        return receipt;
+      }
+      log.info({ channel: message.channel, keyword }, 'inbound message stored');
+      await enqueueAfterCommit(deps, replies);
+      if (!keyword && deps.onStored) {
+        await deps.onStored(receipt, message, meta).catch((err) => log.warn({ err }, 'post-store hook failed'));
+      }
+      return receipt;
+    },
+
+    async applyStatus(update: StatusUpdate, meta: RequestMeta): Promise<StatusReceipt> {
+      const receipt = await deps.db.transaction((tx) => applyStatusUpdate(tx, update));
+      const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
+      if (!receipt.messageId) log.warn({ channel: update.channel, status: update.status }, 'status for an unknown provider id; kept');
+      else log.info({ status: update.status, applied: receipt.applied }, 'status callback');
+      return receipt;
+    },
+  };
+}
+
+/** STOP/START/HELP: ledger entry, one confirmation, and the decision recorded on the message. */
+async function handleCarrierKeyword(
+  tx: Transaction,
+  deps: InboundServiceDeps,
+  receipt: InboundReceipt,
+  message: InboundMessage,
+  keyword: CarrierKeyword,
+  meta: RequestMeta,
+): Promise<MessageRow | null> {
+  if (keyword !== 'help') {
+    const status = keyword === 'opt_out' ? 'opted_out' : 'opted_in';
+    await recordConsent(tx, {
+      orgId: deps.org.id,
+      contactId: receipt.contactId,
+      channel: message.channel,
+      purpose: 'all',
+      status,
+      source: 'carrier_keyword',
+      evidenceMessageId: receipt.messageId,
+    });
+    await writeAudit(tx, {
+      orgId: deps.org.id,
+      actorKind: 'patient',
+      actorId: receipt.contactId,
+      action: `consent.${keyword}`,
+      subjectType: 'contact',
+      subjectId: receipt.contactId,
+      requestId: meta.requestId,
+      detail: { channel: message.channel, messageId: receipt.messageId },
+    });
+  }
+  await tx
+    .update(messages)
+    .set({
+      triage: {
+        intent: keyword,
+        engine: 'carrier-keyword',
+        reasons: [`single-word carrier keyword (${keyword.replace('_', '-')})`],
+      },
+    })
+    .where(eq(messages.id, receipt.messageId));
+
+  const adapter = deps.channels.get(message.channel);
+  const toAddress = adapter ? await findDeliverableAddress(tx, receipt.contactId, adapter.identityKind) : null;
+  if (!adapter || !toAddress) return null;
+  const body = carrierKeywordReply(keyword, deps.org);
+  return appendOutboundMessage(tx, {
+    orgId: deps.org.id,
+    conversationId: receipt.conversationId,
+    contactId: receipt.contactId,
+    channel: message.channel,
+    toAddress,
+    body,
+    authorKind: 'system',
+    automation: `${keyword}_confirmation`,
+    channelMeta: adapter.describeOutbound?.(body) ?? {},
+    requestId: meta.requestId,
+  });
+}

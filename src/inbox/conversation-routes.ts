@@ -1,0 +1,138 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { writeAudit } from '../audit/audit-log';
+import {
+  type ConversationDetail,
+  getConversationDetail,
+  listConversations,
+  type MessageRow,
+} from '../conversations/conversation-store';
+import type { Database } from '../db/database';
+import { HttpError } from '../http/http-error';
+import { type OutboundDeps, queueStaffReply } from '../outbound/reply-service';
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const replyBody = z.object({ body: z.string().trim().min(1, 'must not be empty').max(1600) });
+
+const uuidParam = z.object({ id: z.uuid('must be a conversation id') });
+
+/** Opaque cursor: the last row's activity time and id, so pages stay stable while new messages arrive. */
+function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { lastActivityAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const lastActivityAt = new Date(at ?? '');
+  if (!id || Number.isNaN(lastActivityAt.getTime()) || !z.uuid().safeParse(id).success) {
+    throw new HttpError(400, 'invalid_cursor', 'The cursor is not one this API returned');
+  }
+  return { lastActivityAt, id };
+}
+
+export function presentMessage(m: MessageRow) {
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    direction: m.direction,
+    channel: m.channel,
+    body: m.body,
+    media: m.media,
+    status: m.status,
+    errorCode: m.errorCode,
+    errorMessage: m.errorMessage,
+    providerMessageId: m.providerMessageId,
+    templateId: m.templateId,
+    authorKind: m.authorKind,
+    authorStaffId: m.authorStaffId,
+    automation: m.automation,
+    channelMeta: m.channelMeta,
+    triage: m.triage,
+    policy: m.policy,
+    createdAt: m.createdAt,
+    sentAt: m.sentAt,
+    deliveredAt: m.deliveredAt,
+  };
+}
+
+function presentDetail(detail: ConversationDetail) {
+  const { conversation, contact } = detail;
+  return {
+    id: conversation.id,
+    status: conversation.status,
+    queue: conversation.queue,
+    priority: conversation.priority,
+    urgency: conversation.urgency,
+    assigneeId: conversation.assigneeId,
+    slaDueAt: conversation.slaDueAt,
+    lastActivityAt: conversation.lastActivityAt,
+    createdAt: conversation.createdAt,
+    contact: {
+      id: contact.id,
+      displayName: contact.displayName,
+      language: contact.language,
+      timeZone: contact.timeZone,
+      identities: contact.identities,
+    },
+    messages: detail.messages.map(presentMessage),
+  };
+}
+
+/** The staff conversation API. Mount behind `requireStaff`. */
+export function conversationRouter(db: Database, outbound: OutboundDeps): Router {
+  const router = Router();
+
+  router.get('/conversations', async (req, res) => {
+    const query = listQuery.parse(req.query);
+    const staff = req.staff!;
+    const rows = await listConversations(db, staff.orgId, {
+      limit: query.limit,
+      before: query.cursor ? decodeCursor(query.cursor) : undefined,
+    });
+    const last = rows.at(-1);
+    res.json({
+      conversations: rows,
+      nextCursor: rows.length === query.limit && last ? encodeCursor(last.lastActivityAt, last.id) : null,
+    });
+  });
+
+  router.get('/conversations/:id', async (req, res) => {
+    const { id } = uuidParam.parse(req.params);
+    const staff = req.staff!;
+    const detail = await getConversationDetail(db, staff.orgId, id);
+    if (!detail) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
+    await writeAudit(db, {
+      orgId: staff.orgId,
+      actorKind: 'staff',
+      actorId: staff.id,
+      action: 'conversation.read',
+      subjectType: 'conversation',
+      subjectId: id,
+      ip: req.ip ?? null,
+      requestId: String(req.id),
+      detail: { messageCount: detail.messages.length },
+    });
+    res.json({ conversation: presentDetail(detail) });
+  });
+
+  router.post('/conversations/:id/messages', async (req, res) => {
+    const { id } = uuidParam.parse(req.params);
+    const { body } = replyBody.parse(req.body);
+    const staff = req.staff!;
+    const message = await queueStaffReply(outbound, {
+      orgId: staff.orgId,
+      staffId: staff.id,
+      conversationId: id,
+      body,
+      requestId: String(req.id),
+      ip: req.ip,
+    });
+    res.status(202).json({ message: presentMessage(message) });
+  });
+
+  return router;
+}

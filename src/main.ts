@@ -1,0 +1,50 @@
+import { channelFactories } from '../channels';
+import { ConfigError, parseConfig } from './config/config';
+import { startHub } from './hub/hub';
+import { createLogger } from './http/logger';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const hub = await startHub(config, { logger, channelFactories });
+  if (hub.admin.kind === 'generated') {
+    // Printed once, to the terminal only (not the structured log), on the first start.
+    process.stdout.write(
+      `\nCreated the first admin. Log in at ${config.publicUrl} with\n  email:    ${hub.admin.email}\n  password: ${hub.admin.password}\nThis password is not shown again.\n\n`,
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    hub.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`The hub could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

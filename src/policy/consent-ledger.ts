@@ -1,0 +1,64 @@
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { Queryable } from '../db/database';
+import { type ConsentStatus, consentLedger } from '../db/schema';
+
+/** `all` covers every purpose: a carrier STOP is an opt-out from everything on that channel. */
+export type ConsentPurpose = 'all' | 'care' | 'administrative' | 'marketing';
+
+export interface ConsentEntry {
+  orgId: string;
+  contactId: string;
+  channel: string;
+  purpose: ConsentPurpose;
+  status: ConsentStatus;
+  source: string;
+  evidenceMessageId?: string | null;
+  note?: string | null;
+}
+
+/** Appends one row to the ledger; rows are never updated or deleted. */
+export async function recordConsent(tx: Queryable, entry: ConsentEntry): Promise<void> {
+  await tx.insert(consentLedger).values({
+    orgId: entry.orgId,
+    contactId: entry.contactId,
+    channel: entry.channel,
+    purpose: entry.purpose,
+    status: entry.status,
+    source: entry.source,
+    evidenceMessageId: entry.evidenceMessageId ?? null,
+    note: entry.note ?? null,
+  });
+}
+
+/**
+ * True when the newest ledger entry that governs (channel, purpose) is an opt-out. An opt-out for
+ * `all` governs every purpose until a later opt-in for `all` or for that purpose.
+ */
+export async function isOptedOut(
+  db: Queryable,
+  contactId: string,
+  channel: string,
+  purpose: Exclude<ConsentPurpose, 'all'>,
+): Promise<boolean> {
+  const [latest] = await db
+    .select({ status: consentLedger.status })
+    .from(consentLedger)
+    .where(
+      and(
+        eq(consentLedger.contactId, contactId),
+        eq(consentLedger.channel, channel),
+        inArray(consentLedger.purpose, ['all', purpose]),
+      ),
+    )
+    .orderBy(desc(consentLedger.recordedAt), desc(consentLedger.id))
+    .limit(1);
+  return latest?.status === 'opted_out';
+}
+
+export async function listConsents(db: Queryable, contactId: string) {
+  return db
+    .select()
+    .from(consentLedger)
+    .where(eq(consentLedger.contactId, contactId))
+    .orderBy(desc(consentLedger.recordedAt), desc(consentLedger.id));
+}

@@ -1,0 +1,47 @@
+import { eq } from 'drizzle-orm';
+import type { Queryable } from '../db/database';
+import { newId } from '../db/ids';
+import { type StaffRole, staffUsers } from '../db/schema';
+import { hashPassword } from './passwords';
+
+export type StaffRow = typeof staffUsers.$inferSelect;
+
+export interface NewStaffUser {
+  orgId: string;
+  email: string;
+  name: string;
+  role: StaffRole;
+  password: string;
+  queues?: string[];
+}
+
+export async function createStaffUser(db: Queryable, input: NewStaffUser): Promise<StaffRow> {
+  const [row] = await db
+    .insert(staffUsers)
+    .values({
+      id: newId(),
+      orgId: input.orgId,
+      email: input.email.trim().toLowerCase(),
+      name: input.name,
+      role: input.role,
+      passwordHash: await hashPassword(input.password),
+      queues: input.queues ?? [],
+    })
+    .returning();
+  if (!row) throw new Error('staff insert returned nothing');
+  return row;
+}
+
+export async function findStaffByEmail(db: Queryable, email: string): Promise<StaffRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(staffUsers)
+    .where(eq(staffUsers.email, email.trim().toLowerCase()))
+    .limit(1);
+  return row;
+}
+
+export async function hasAnyAdmin(db: Queryable): Promise<boolean> {
+  const [row] = await db.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.role, 'admin')).limit(1);
+  return row !== undefined;
+}

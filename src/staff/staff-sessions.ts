@@ -1,0 +1,50 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Queryable } from '../db/database';
+import { staffSessions, staffUsers } from '../db/schema';
+import type { StaffRow } from './staff-directory';
+
+export type AuthenticatedStaff = Pick<StaffRow, 'id' | 'orgId' | 'email' | 'name' | 'role' | 'queues'>;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Opens a session and returns its bearer token (256 random bits); only the hash is stored. */
+export async function openSession(
+  db: Queryable,
+  staffId: string,
+  lifetimeHours: number,
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + lifetimeHours * 3_600_000);
+  await db.insert(staffSessions).values({ staffId, tokenHash: hashToken(token), expiresAt });
+  return { token, expiresAt };
+}
+
+/** The staff member behind a live, unrevoked session token, or null. */
+export async function authenticateToken(db: Queryable, token: string): Promise<AuthenticatedStaff | null> {
+  const [row] = await db
+    .select({
+      id: staffUsers.id,
+      orgId: staffUsers.orgId,
+      email: staffUsers.email,
+      name: staffUsers.name,
+      role: staffUsers.role,
+      queues: staffUsers.queues,
+    })
+    .from(staffSessions)
+    .innerJoin(staffUsers, eq(staffUsers.id, staffSessions.staffId))
+    .where(
+      and(
+        eq(staffSessions.tokenHash, hashToken(token)),
+        isNull(staffSessions.revokedAt),
+        gt(staffSessions.expiresAt, sql`now()`),
+        isNull(staffUsers.disabledAt),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+export async function revokeSession(db: Queryable, token: string): Promise<void> {
+  await db.update(staffSessions).set({ revokedAt: sql`now()` }).where(eq(staffSessions.tokenHash, hashToken(token)));
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+export const URGENCIES = ['routine', 'soon', 'urgent', 'emergency'] as const;
+export const QUEUE_NAMES = ['front-desk', 'nurse-triage', 'billing', 'refills'] as const;
+
+export type Urgency = (typeof URGENCIES)[number];
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Every catalog must define exactly these intents; routing and reports rely on the names. */
+export const REQUIRED_INTENTS = [
+  'confirm',
+  'cancel',
+  'reschedule',
+  'refill',
+  'billing',
+  'clinical_question',
+  'opt_out',
+  'opt_in',
+  'help',
+  'general',
+  'emergency',
+] as const;
+
+const nonEmpty = z.string().trim().min(1);
+
+// Patterns are compiled here so that a broken regex fails at load time with the file name, not mid-triage.
+const regexSource = nonEmpty.refine(
+  (source) => {
+    try {
+      new RegExp(source, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+const urgencyRuleSchema = z.strictObject({
+  urgency: z.enum(URGENCIES),
+  patterns: z.array(regexSource).min(1),
+});
+
+const redFlagCategorySchema = z.strictObject({
+  category: nonEmpty,
+  label: nonEmpty,
+  en: z.array(regexSource).min(1),
+  es: z.array(regexSource).min(1),
+});
+
+export const intentFileSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z_]*$/, 'lower_snake_case name'),
+    description: nonEmpty,
+    queue: z.enum(QUEUE_NAMES),
+    urgency: z.enum(URGENCIES).default('routine'),
+    examples: z.array(nonEmpty).min(1),
+    keywords: z.array(regexSource).default([]),
+    /** Whole-message keywords (carrier keywords such as STOP): the message must be exactly one of these. */
+    wholeMessageKeywords: z.array(nonEmpty).default([]),
+    /** Short replies that mean this intent only right after the named outbound template. */
+    contextReplies: z.record(nonEmpty, z.array(nonEmpty)).default({}),
+    urgencyRules: z.array(urgencyRuleSchema).default([]),
+    redFlags: z.array(redFlagCategorySchema).default([]),
+  })
+  .refine((intent) => intent.redFlags.length === 0 || intent.urgency === 'emergency', {
+    message: 'only an intent with urgency "emergency" may carry redFlags',
+    path: ['redFlags'],
+  });
+
+export type IntentFile = z.infer<typeof intentFileSchema>;
+export type RedFlagCategory = z.infer<typeof redFlagCategorySchema>;
+export type UrgencyRule = z.infer<typeof urgencyRuleSchema>;

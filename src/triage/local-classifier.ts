@@ -1,0 +1,171 @@
+export interface LabeledSample {
+  tokens: readonly string[];
+  keywordIntents: Iterable<string>;
+  label: string;
+}
+
+export interface LocalPrediction {
+  intent: string;
+  probability: number;
+  runnerUp: { intent: string; probability: number } | undefined;
+  /** Share of the message's words seen in training; near zero for an unseen language or junk. */
+  knownWordRatio: number;
+  /** Words and phrases that pushed hardest toward the predicted intent, for the reasons a nurse reads. */
+  evidence: string[];
+}
+
+export interface TrainingOptions {
+  epochs?: number;
+  learningRate?: number;
+  l2?: number;
+  seed?: number;
+}
+
+/**
+ * Multinomial logistic regression over word unigrams, word bigrams, character 3-4-grams and the intents'
+ * keyword hits. Trained in-process from the intent examples at start (a few hundred ms), deterministic
+ * for a given catalog, no network.
+ */
+export class LocalClassifier {
+  private constructor(
+    private readonly labels: string[],
+    private readonly weights: Map<string, Float64Array>,
+  ) {}
+
+  static train(samples: readonly LabeledSample[], options: TrainingOptions = {}): LocalClassifier {
+    const epochs = options.epochs ?? 40;
+    const baseRate = options.learningRate ?? 0.8;
+    const l2 = options.l2 ?? 1e-5;
+    const labels = [...new Set(samples.map((s) => s.label))].sort();
+    const k = labels.length;
+    const weights = new Map<string, Float64Array>();
+    const encoded = samples.map((s) => ({
+      features: extractFeatures(s.tokens, s.keywordIntents),
+      label: labels.indexOf(s.label),
+    }));
+    for (const sample of encoded) {
+      for (const f of sample.features) if (!weights.has(f)) weights.set(f, new Float64Array(k));
+    }
+    const random = mulberry32(options.seed ?? 1);
+    const order = encoded.map((_, i) => i);
+    const scores = new Float64Array(k);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      shuffle(order, random);
+      const rate = baseRate / (1 + epoch * 0.15);
+      for (const index of order) {
+        const { features, label } = encoded[index]!;
+        const x = 1 / Math.sqrt(features.length);
+        const rows = features.map((f) => weights.get(f)!);
+        softmaxScores(rows, x, scores);
+        for (let c = 0; c < k; c++) {
+          const gradient = scores[c]! - (c === label ? 1 : 0);
+          for (const row of rows) row[c] = row[c]! * (1 - rate * l2) - rate * gradient * x;
+        }
+      }
+    }
+    return new LocalClassifier(labels, weights);
+  }
+
+  predict(tokens: readonly string[], keywordIntents: Iterable<string>): LocalPrediction {
+    const features = extractFeatures(tokens, keywordIntents);
+    const rows: Float64Array[] = [];
+    const rowFeatures: string[] = [];
+    let words = 0;
+    let knownWords = 0;
+    for (const f of features) {
+      const row = this.weights.get(f);
+      const isWord = f.startsWith('w:');
+      if (isWord) words++;
+      if (!row) continue;
+      if (isWord) knownWords++;
+      rows.push(row);
+      rowFeatures.push(f);
+    }
+    const k = this.labels.length;
+    const scores = new Float64Array(k);
+    softmaxScores(rows, 1 / Math.sqrt(Math.max(features.length, 1)), scores);
+    let best = 0;
+    let second = -1;
+    for (let c = 1; c < k; c++) {
+      if (scores[c]! > scores[best]!) {
+        second = best;
+        best = c;
+      } else if (second < 0 || scores[c]! > scores[second]!) second = c;
+    }
+    if (k > 1 && second < 0) second = best === 0 ? 1 : 0;
+    return {
+      intent: this.labels[best]!,
+      probability: scores[best]!,
+      runnerUp: second >= 0 ? { intent: this.labels[second]!, probability: scores[second]! } : undefined,
+      knownWordRatio: words === 0 ? 0 : knownWords / words,
+      evidence: topEvidence(rows, rowFeatures, best, second),
+    };
+  }
+}
+
+/** Feature names are prefixed by kind so a word and a character n-gram never collide. */
+export function extractFeatures(tokens: readonly string[], keywordIntents: Iterable<string>): string[] {
+  const features = new Set<string>(['bias']);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    features.add(`w:${token}`);
+    const next = tokens[i + 1];
+    if (next !== undefined) features.add(`b:${token} ${next}`);
+    // Character n-grams carry typos and inflections ("reschedual", "cancelar"/"cancelo") to known words.
+    const padded = `<${token}>`;
+    for (let n = 3; n <= 4; n++) {
+      for (let j = 0; j + n <= padded.length; j++) features.add(`c:${padded.slice(j, j + n)}`);
+    }
+  }
+  for (const intent of keywordIntents) features.add(`k:${intent}`);
+  return [...features];
+}
+
+function softmaxScores(rows: readonly Float64Array[], x: number, out: Float64Array): void {
+  out.fill(0);
+  for (const row of rows) for (let c = 0; c < out.length; c++) out[c]! += row[c]! * x;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of out) if (v > max) max = v;
+  let sum = 0;
+  for (let c = 0; c < out.length; c++) {
+    out[c] = Math.exp(out[c]! - max);
+    sum += out[c]!;
+  }
+  for (let c = 0; c < out.length; c++) out[c]! /= sum;
+}
+
+function topEvidence(rows: readonly Float64Array[], names: readonly string[], best: number, second: number): string[] {
+  const scored: { name: string; margin: number }[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const name = names[i]!;
+    // Only words, phrases and keywords read well to a nurse; n-grams and bias do not.
+    if (!(name.startsWith('w:') || name.startsWith('b:') || name.startsWith('k:'))) continue;
+    const row = rows[i]!;
+    const margin = row[best]! - (second >= 0 ? row[second]! : 0);
+    if (margin > 0) scored.push({ name, margin });
+  }
+  return scored
+    .sort((a, b) => b.margin - a.margin)
+    .slice(0, 3)
+    .map((s) => (s.name.startsWith('k:') ? `keyword list of ${s.name.slice(2)}` : `"${s.name.slice(2)}"`));
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle(items: number[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const tmp = items[i]!;
+    items[i] = items[j]!;
+    items[j] = tmp;
+  }
+}

@@ -1,0 +1,111 @@
+/** Clean, comparable form of an inbound SMS: what the rules and the classifier actually read. */
+export interface NormalizedText {
+  /** Lower-case, accent-free words joined by single spaces (no punctuation). */
+  text: string;
+  tokens: string[];
+  /** The same words split at punctuation and line breaks; red-flag negation never crosses these. */
+  segments: string[][];
+  /** Letters and digits in the cleaned text; zero means emoji-only, junk or empty. */
+  alphanumericCount: number;
+}
+
+// Upper bound on what any layer reads. Red flags are scanned over all of it; beyond this a message is
+// not an SMS any more and the tail is not worth the latency.
+export const MAX_SCAN_CHARS = 20_000;
+
+// Emoji that carry a reply's meaning; all other symbols are dropped.
+const EMOJI_WORDS: [RegExp, string][] = [
+  [/[\u{1F44D}\u{1F44C}\u{2705}\u{2714}\u{2611}\u{1F197}]/gu, ' ok '],
+  [/[\u{1F44E}\u{274C}\u{2716}\u{1F6AB}]/gu, ' no '],
+];
+
+// SMS shorthand expanded so that "appt", "apt" and "appointment" share one feature.
+const SHORTHAND: Record<string, string> = {
+  u: 'you',
+  ur: 'your',
+  r: 'are',
+  pls: 'please',
+  plz: 'please',
+  plez: 'please',
+  appt: 'appointment',
+  appts: 'appointments',
+  apt: 'appointment',
+  apmt: 'appointment',
+  resched: 'reschedule',
+  tmrw: 'tomorrow',
+  tmr: 'tomorrow',
+  tmrow: 'tomorrow',
+  tomorow: 'tomorrow',
+  '2morrow': 'tomorrow',
+  '2moro': 'tomorrow',
+  b4: 'before',
+  thx: 'thanks',
+  thnx: 'thanks',
+  thanx: 'thanks',
+  ty: 'thanks',
+  k: 'ok',
+  kk: 'ok',
+  okay: 'ok',
+  okey: 'ok',
+  oki: 'ok',
+  msg: 'message',
+  txt: 'text',
+  txts: 'texts',
+  wanna: 'want to',
+  gonna: 'going to',
+  cuz: 'because',
+  bc: 'because',
+  im: 'i am',
+  ive: 'i have',
+  idk: 'i dont know',
+  q: 'que',
+  xq: 'porque',
+  pq: 'porque',
+  porq: 'porque',
+  xfa: 'por favor',
+  porfa: 'por favor',
+  pf: 'por favor',
+  tb: 'tambien',
+  tmb: 'tambien',
+  d: 'de',
+  dr: 'doctor',
+  dra: 'doctora',
+};
+
+/** Normalizes raw SMS text; never throws, whatever the input. */
+export function normalizeText(raw: string): NormalizedText {
+  let s = raw.length > MAX_SCAN_CHARS ? raw.slice(0, MAX_SCAN_CHARS) : raw;
+  // Markup is pasted or injected, never patient words: drop script/style bodies, then tags.
+  s = s
+    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]{0,500}>/g, ' ')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/&amp;/gi, '&');
+  for (const [pattern, word] of EMOJI_WORDS) s = s.replace(pattern, word);
+  s = s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  // "can't" and "cant" must be the same word for the lexicons.
+  s = s.replace(/[''`´ʼ]/g, '');
+  // Sentence punctuation becomes a segment break; every other non-word character becomes a space.
+  s = s.replace(/[.!?;,:()[\]{}\n\r¡¿…]+/g, ' | ').replace(/[^\p{L}\p{N}|]+/gu, ' ');
+  // "helppp", "yesss", "pleeease": SMS elongation; digits are left alone ("1000").
+  s = s.replace(/(\p{L})\1{2,}/gu, '$1');
+
+  const segments: string[][] = [];
+  let current: string[] = [];
+  let alphanumericCount = 0;
+  for (const word of s.split(' ')) {
+    if (word === '') continue;
+    if (word === '|') {
+      if (current.length > 0) segments.push(current);
+      current = [];
+      continue;
+    }
+    alphanumericCount += word.length;
+    const expanded = SHORTHAND[word];
+    if (expanded === undefined) current.push(word);
+    else for (const part of expanded.split(' ')) current.push(part);
+  }
+  if (current.length > 0) segments.push(current);
+  const tokens = segments.flat();
+  return { text: tokens.join(' '), tokens, segments, alphanumericCount };
+}
