@@ -1,7 +1,7 @@
 import { channelFactories } from '../channels';
 import { ConfigError, parseConfig } from './config/config';
-import { startHub } from './hub/hub';
 import { createLogger } from './http/logger';
+import { startHub } from './hub/hub';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;
@@ -45,6 +45,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`The hub could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `The hub could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

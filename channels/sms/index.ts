@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import {
   type ChannelAdapter,
   type ChannelContext,
@@ -26,7 +26,11 @@ function toSendError(error: unknown): SendError {
     // 5xx and 429 may succeed later; any other 4xx (bad number, blocked, opted out at carrier) will not.
     const retryable = rest.status >= 500 || rest.status === 429;
     const code = rest.code ? `twilio_${rest.code}` : `http_${rest.status}`;
-    return new SendError(code, `Twilio answered ${rest.status}${rest.code ? ` (error ${rest.code})` : ''}`, retryable);
+    return new SendError(
+      code,
+      `Twilio answered ${rest.status}${rest.code ? ` (error ${rest.code})` : ''}`,
+      retryable,
+    );
   }
   return new SendError('provider_unreachable', 'Twilio could not be reached', true);
 }
@@ -46,7 +50,11 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
       : null;
   if (sandbox) {
     logger.info(
-      { signedWith: config.TWILIO_AUTH_TOKEN ? 'TWILIO_AUTH_TOKEN' : 'the sandbox token stored in the database' },
+      {
+        signedWith: config.TWILIO_AUTH_TOKEN
+          ? 'TWILIO_AUTH_TOKEN'
+          : 'the sandbox token stored in the database',
+      },
       'SMS channel in sandbox mode: outbound is recorded, nothing leaves the machine',
     );
   }

@@ -23,7 +23,11 @@ class RebasedRequestClient extends twilio.RequestClient {
 }
 
 /** The one place the Twilio REST client is constructed. */
-export function createTwilioClient(options: { accountSid: string; authToken: string; apiUrl?: string }): TwilioClient {
+export function createTwilioClient(options: {
+  accountSid: string;
+  authToken: string;
+  apiUrl?: string;
+}): TwilioClient {
   const clientOptions = { timeout: 15_000, keepAlive: true };
   const httpClient = options.apiUrl
     ? new RebasedRequestClient(new URL(options.apiUrl), clientOptions)

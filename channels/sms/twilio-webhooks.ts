@@ -2,15 +2,16 @@ import express, { type Request, Router } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
 import {
+  describeZodError,
   HttpError,
   type InboundSink,
   type MediaItem,
   type RequestMeta,
-  describeZodError,
 } from '../../src/channel-port';
 import { mapTwilioStatus, TWILIO_MESSAGE_STATUSES } from './twilio-status';
 
-const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be a ${prefix}… Twilio SID`);
+const sid = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be a ${prefix}… Twilio SID`);
 
 const MAX_MEDIA = 10;
 
@@ -74,7 +75,10 @@ function collectMedia(body: Record<string, unknown>, count: number): MediaItem[]
         fields: [`MediaUrl${i}`],
       });
     }
-    media.push({ url: parsedUrl.data, contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream' });
+    media.push({
+      url: parsedUrl.data,
+      contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
+    });
   }
   return media;
 }
@@ -90,7 +94,10 @@ export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions
     verifyTwilioSignature(req, options);
     const body = parseOrReject(inboundSmsSchema, req.body);
     const from = options.normalizePhone(body.From);
-    if (!from) throw new HttpError(400, 'validation_failed', 'Invalid request: From is not a valid phone number', { fields: ['From'] });
+    if (!from)
+      throw new HttpError(400, 'validation_failed', 'Invalid request: From is not a valid phone number', {
+        fields: ['From'],
+      });
     const media = collectMedia(req.body as Record<string, unknown>, body.NumMedia);
     // Resolves only after the message is committed: Twilio retries anything we fail to answer.
     await sink.receive(

@@ -9,8 +9,8 @@ import type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
 
 export type { HubConfig } from '../config/config';
 export type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
-export { HttpError } from '../http/http-error';
 export { describeZodError } from '../http/error-handler';
+export { HttpError } from '../http/http-error';
 
 /** How sensitive content is, lowest first. A channel declares the highest it may carry. */
 export type Sensitivity = 'public' | 'limited' | 'phi';

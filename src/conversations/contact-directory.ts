@@ -29,7 +29,9 @@ export async function resolveContactByIdentity(
   const inserted = await tx
     .insert(contactIdentities)
     .values({ id: identityId, orgId, contactId, kind, address })
-    .onConflictDoNothing({ target: [contactIdentities.orgId, contactIdentities.kind, contactIdentities.address] })
+    .onConflictDoNothing({
+      target: [contactIdentities.orgId, contactIdentities.kind, contactIdentities.address],
+    })
     .returning({ id: contactIdentities.id });
   if (inserted.length === 0) {
     // Another request created this address first: use its contact and drop ours.

@@ -18,7 +18,11 @@ export type ConversationRow = typeof conversations.$inferSelect;
 export type ContactRow = typeof contacts.$inferSelect;
 
 /** The contact's active (not resolved) conversation, opening one when there is none. */
-export async function findOrOpenConversation(tx: Queryable, orgId: string, contactId: string): Promise<string> {
+export async function findOrOpenConversation(
+  tx: Queryable,
+  orgId: string,
+  contactId: string,
+): Promise<string> {
   const active = await findActiveConversationId(tx, contactId);
   if (active) return active;
   const inserted = await tx
@@ -61,7 +65,13 @@ export async function recordInboundMessage(
   requestId: string,
 ): Promise<InboundReceipt> {
   const seen = await findByProviderId(tx, message.channel, message.providerMessageId);
-  if (seen) return { messageId: seen.id, conversationId: seen.conversationId, contactId: seen.contactId, duplicate: true };
+  if (seen)
+    return {
+      messageId: seen.id,
+      conversationId: seen.conversationId,
+      contactId: seen.contactId,
+      duplicate: true,
+    };
 
   const { contactId } = await resolveContactByIdentity(tx, orgId, message.from.kind, message.from.address);
   const conversationId = await findOrOpenConversation(tx, orgId, contactId);
@@ -91,7 +101,12 @@ export async function recordInboundMessage(
     // A concurrent copy of the same webhook committed first.
     const winner = await findByProviderId(tx, message.channel, message.providerMessageId);
     if (!winner) throw new Error('message vanished after a conflicting insert');
-    return { messageId: winner.id, conversationId: winner.conversationId, contactId: winner.contactId, duplicate: true };
+    return {
+      messageId: winner.id,
+      conversationId: winner.conversationId,
+      contactId: winner.contactId,
+      duplicate: true,
+    };
   }
   await tx
     .update(conversations)
@@ -162,7 +177,9 @@ export async function applyStatusUpdate(tx: Queryable, update: StatusUpdate): Pr
   const [message] = await tx
     .select({ id: messages.id, status: messages.status })
     .from(messages)
-    .where(and(eq(messages.channel, update.channel), eq(messages.providerMessageId, update.providerMessageId)))
+    .where(
+      and(eq(messages.channel, update.channel), eq(messages.providerMessageId, update.providerMessageId)),
+    )
     .for('update')
     .limit(1);
   const applied = message ? isForwardTransition(message.status, update.status) : false;
@@ -221,7 +238,10 @@ export async function adoptOrphanStatusEvents(
       ),
     );
   for (const orphan of orphans) {
-    const [current] = await tx.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId));
+    const [current] = await tx
+      .select({ status: messages.status })
+      .from(messages)
+      .where(eq(messages.id, messageId));
     if (current && isForwardTransition(current.status, orphan.status)) {
       await moveStatus(tx, messageId, orphan.status, orphan.errorCode ?? undefined);
     }
@@ -295,7 +315,11 @@ export interface ConversationDetail {
   messages: MessageRow[];
 }
 
-export async function getConversationDetail(db: Queryable, orgId: string, id: string): Promise<ConversationDetail | null> {
+export async function getConversationDetail(
+  db: Queryable,
+  orgId: string,
+  id: string,
+): Promise<ConversationDetail | null> {
   const [conversation] = await db
     .select()
     .from(conversations)
@@ -318,7 +342,11 @@ export async function getConversationDetail(db: Queryable, orgId: string, id: st
     conversation,
     contact: {
       ...contact,
-      identities: identities.map((i) => ({ kind: i.kind, address: i.address, undeliverable: i.undeliverableAt !== null })),
+      identities: identities.map((i) => ({
+        kind: i.kind,
+        address: i.address,
+        undeliverable: i.undeliverableAt !== null,
+      })),
     },
     messages: rows,
   };

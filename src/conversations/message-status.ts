@@ -22,4 +22,9 @@ export function isForwardTransition(current: MessageStatus, next: MessageStatus)
   return RANK[next] > RANK[current];
 }
 
-export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['delivered', 'undelivered', 'failed', 'read']);
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
+  'delivered',
+  'undelivered',
+  'failed',
+  'read',
+]);

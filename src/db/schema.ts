@@ -106,9 +106,7 @@ export const conversations = pgTable(
   },
   (t) => [
     // One active conversation per contact: concurrent inbound messages cannot open two.
-    uniqueIndex('conversations_one_active_per_contact')
-      .on(t.contactId)
-      .where(sql`${t.status} <> 'resolved'`),
+    uniqueIndex('conversations_one_active_per_contact').on(t.contactId).where(sql`${t.status} <> 'resolved'`),
     index('conversations_activity_idx').on(t.orgId, t.lastActivityAt),
   ],
 );
@@ -157,9 +155,7 @@ export const messages = pgTable(
     uniqueIndex('messages_provider_id_key').on(t.channel, t.providerMessageId),
     index('messages_conversation_idx').on(t.conversationId, t.createdAt),
     // The sweeper looks for outbox rows whose job may have been lost.
-    index('messages_outbox_idx')
-      .on(t.status, t.updatedAt)
-      .where(sql`${t.status} in ('pending', 'sending')`),
+    index('messages_outbox_idx').on(t.status, t.updatedAt).where(sql`${t.status} in ('pending', 'sending')`),
   ],
 );
 

@@ -37,7 +37,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const parserError = err as BodyParserError;
     if (parserError?.type === 'entity.too.large') {
-      res.status(413).json(errorBody('payload_too_large', 'The request body is larger than this endpoint accepts'));
+      res
+        .status(413)
+        .json(errorBody('payload_too_large', 'The request body is larger than this endpoint accepts'));
       return;
     }
     if (parserError?.type === 'entity.parse.failed') {

@@ -58,12 +58,19 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     timeZone: config.CLINIC_TIME_ZONE,
     helpText: config.CLINIC_HELP_TEXT,
   });
-  const admin = await bootstrapAdmin(db, org.id, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
+  const admin = await bootstrapAdmin(db, org.id, {
+    email: config.ADMIN_EMAIL,
+    password: config.ADMIN_PASSWORD,
+  });
 
   const channels = new ChannelRegistry(
     await Promise.all(
       options.channelFactories.map((factory) =>
-        factory({ config, logger: logger.child({ channel: 'setup' }), ensureSecret: (name) => ensureSecret(db, name) }),
+        factory({
+          config,
+          logger: logger.child({ channel: 'setup' }),
+          ensureSecret: (name) => ensureSecret(db, name),
+        }),
       ),
     ),
   );
@@ -76,7 +83,9 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   const sendQueue = initSendQueue(queueOptions);
   const worker = options.runWorkers === false ? null : initSendWorker({ db, channels, logger }, queueOptions);
   const sweeper: OutboxSweeper | null =
-    options.runWorkers === false ? null : startOutboxSweeper(db, sendQueue, logger, config.OUTBOX_SWEEP_SECONDS);
+    options.runWorkers === false
+      ? null
+      : startOutboxSweeper(db, sendQueue, logger, config.OUTBOX_SWEEP_SECONDS);
   const redisProbe = producerConnection(config.REDIS_URL);
   redisProbe.on('error', () => undefined);
 
@@ -110,7 +119,16 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  logger.info({ port: address.port, sandbox: channels.all().filter((c) => c.sandbox).map((c) => c.channel) }, 'hub listening');
+  logger.info(
+    {
+      port: address.port,
+      sandbox: channels
+        .all()
+        .filter((c) => c.sandbox)
+        .map((c) => c.channel),
+    },
+    'hub listening',
+  );
 
   let closing: Promise<void> | null = null;
   const close = () => {

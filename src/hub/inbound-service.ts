@@ -1,6 +1,14 @@
+import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { writeAudit } from '../audit/audit-log';
-import type { InboundMessage, InboundReceipt, InboundSink, RequestMeta, StatusReceipt, StatusUpdate } from '../channel-port';
+import type {
+  InboundMessage,
+  InboundReceipt,
+  InboundSink,
+  RequestMeta,
+  StatusReceipt,
+  StatusUpdate,
+} from '../channel-port';
 import { findDeliverableAddress } from '../conversations/contact-directory';
 import {
   appendOutboundMessage,
@@ -16,7 +24,6 @@ import type { SendQueue } from '../outbound/send-worker';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
 import { type CarrierKeyword, parseCarrierKeyword } from '../routing/carrier-keywords';
-import { eq } from 'drizzle-orm';
 import type { OrganizationRow } from './organization';
 
 export interface InboundServiceDeps {
@@ -53,7 +60,9 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       log.info({ channel: message.channel, keyword }, 'inbound message stored');
       await enqueueAfterCommit(deps, replies);
       if (!keyword && deps.onStored) {
-        await deps.onStored(receipt, message, meta).catch((err) => log.warn({ err }, 'post-store hook failed'));
+        await deps
+          .onStored(receipt, message, meta)
+          .catch((err) => log.warn({ err }, 'post-store hook failed'));
       }
       return receipt;
     },
@@ -61,7 +70,11 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
     async applyStatus(update: StatusUpdate, meta: RequestMeta): Promise<StatusReceipt> {
       const receipt = await deps.db.transaction((tx) => applyStatusUpdate(tx, update));
       const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
-      if (!receipt.messageId) log.warn({ channel: update.channel, status: update.status }, 'status for an unknown provider id; kept');
+      if (!receipt.messageId)
+        log.warn(
+          { channel: update.channel, status: update.status },
+          'status for an unknown provider id; kept',
+        );
       else log.info({ status: update.status, applied: receipt.applied }, 'status callback');
       return receipt;
     },
@@ -111,7 +124,9 @@ async function handleCarrierKeyword(
     .where(eq(messages.id, receipt.messageId));
 
   const adapter = deps.channels.get(message.channel);
-  const toAddress = adapter ? await findDeliverableAddress(tx, receipt.contactId, adapter.identityKind) : null;
+  const toAddress = adapter
+    ? await findDeliverableAddress(tx, receipt.contactId, adapter.identityKind)
+    : null;
   if (!adapter || !toAddress) return null;
   const body = carrierKeywordReply(keyword, deps.org);
   return appendOutboundMessage(tx, {

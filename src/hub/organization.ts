@@ -17,7 +17,12 @@ export async function ensureOrganization(
   if (existing) return existing;
   const [created] = await db
     .insert(organizations)
-    .values({ id: newId(), name: defaults.name, timeZone: defaults.timeZone, helpText: defaults.helpText ?? null })
+    .values({
+      id: newId(),
+      name: defaults.name,
+      timeZone: defaults.timeZone,
+      helpText: defaults.helpText ?? null,
+    })
     .returning();
   if (!created) throw new Error('organization insert returned nothing');
   return created;

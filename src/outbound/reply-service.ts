@@ -2,7 +2,11 @@ import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { writeAudit } from '../audit/audit-log';
 import { findDeliverableAddress } from '../conversations/contact-directory';
-import { appendOutboundMessage, lastInboundChannel, type MessageRow } from '../conversations/conversation-store';
+import {
+  appendOutboundMessage,
+  lastInboundChannel,
+  type MessageRow,
+} from '../conversations/conversation-store';
 import type { Database } from '../db/database';
 import { conversations } from '../db/schema';
 import { HttpError } from '../http/http-error';
@@ -47,9 +51,11 @@ export async function queueStaffReply(deps: OutboundDeps, reply: StaffReply): Pr
 
   const channel = (await lastInboundChannel(deps.db, conversation.id)) ?? 'sms';
   const adapter = deps.channels.get(channel);
-  if (!adapter) throw new SendRefused('channel_unavailable', `The ${channel} channel is not running on this hub`);
+  if (!adapter)
+    throw new SendRefused('channel_unavailable', `The ${channel} channel is not running on this hub`);
   const toAddress = await findDeliverableAddress(deps.db, conversation.contactId, adapter.identityKind);
-  if (!toAddress) throw new SendRefused('no_address', `The contact has no deliverable ${adapter.identityKind} address`);
+  if (!toAddress)
+    throw new SendRefused('no_address', `The contact has no deliverable ${adapter.identityKind} address`);
   if (await isOptedOut(deps.db, conversation.contactId, channel, 'care')) {
     throw new SendRefused('consent_opted_out', `The contact has opted out of ${channel} messages`);
   }
@@ -93,8 +99,13 @@ export async function enqueueAfterCommit(
   rows: Pick<MessageRow, 'id' | 'requestId'>[],
 ): Promise<void> {
   try {
-    await deps.sendQueue.add(rows.map((row) => ({ messageId: row.id, requestId: row.requestId ?? undefined })));
+    await deps.sendQueue.add(
+      rows.map((row) => ({ messageId: row.id, requestId: row.requestId ?? undefined })),
+    );
   } catch (err) {
-    deps.logger.warn({ err, messageIds: rows.map((r) => r.id) }, 'enqueue failed; the outbox sweeper will retry');
+    deps.logger.warn(
+      { err, messageIds: rows.map((r) => r.id) },
+      'enqueue failed; the outbox sweeper will retry',
+    );
   }
 }

@@ -40,7 +40,13 @@ export async function execSendJob(
   const [claimed] = await deps.db
     .update(messages)
     .set({ status: 'sending', sendAttempts: sql`${messages.sendAttempts} + 1`, updatedAt: sql`now()` })
-    .where(and(eq(messages.id, data.messageId), eq(messages.status, 'pending'), eq(messages.direction, 'outbound')))
+    .where(
+      and(
+        eq(messages.id, data.messageId),
+        eq(messages.status, 'pending'),
+        eq(messages.direction, 'outbound'),
+      ),
+    )
     .returning();
   if (!claimed) {
     const current = await getMessage(deps.db, data.messageId);
@@ -49,7 +55,13 @@ export async function execSendJob(
       return { kind: 'skipped', reason: 'not_found' };
     }
     if (current.status === 'sending') {
-      await markFailed(deps.db, data.messageId, 'send_interrupted', 'An earlier send attempt stopped during the provider call; check before resending', 'sending');
+      await markFailed(
+        deps.db,
+        data.messageId,
+        'send_interrupted',
+        'An earlier send attempt stopped during the provider call; check before resending',
+        'sending',
+      );
       log.error('send interrupted earlier; marked failed instead of risking a second send');
       return { kind: 'skipped', reason: 'interrupted' };
     }
@@ -58,7 +70,12 @@ export async function execSendJob(
 
   const adapter = deps.channels.get(claimed.channel);
   if (!adapter || !claimed.toAddress) {
-    await markFailed(deps.db, claimed.id, 'channel_unavailable', `No ${claimed.channel} channel is configured`);
+    await markFailed(
+      deps.db,
+      claimed.id,
+      'channel_unavailable',
+      `No ${claimed.channel} channel is configured`,
+    );
     return { kind: 'failed', code: 'channel_unavailable' };
   }
 
@@ -99,7 +116,12 @@ export async function execSendJob(
     // Back to pending so the retry (or the sweeper, if the job is lost) can claim it again.
     await deps.db
       .update(messages)
-      .set({ status: 'pending', errorCode: sendError.code, errorMessage: sendError.message, updatedAt: sql`now()` })
+      .set({
+        status: 'pending',
+        errorCode: sendError.code,
+        errorMessage: sendError.message,
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(messages.id, claimed.id), eq(messages.status, 'sending')));
     log.warn({ code: sendError.code }, 'send failed; will retry');
     return { kind: 'retry', code: sendError.code, message: sendError.message };

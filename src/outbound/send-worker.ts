@@ -1,5 +1,4 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { Logger } from 'pino';
 import { QUEUE_NAMES } from '../queues/queue-names';
 import { producerConnection, workerConnection } from '../queues/redis-connections';
 import { execSendJob, type SendJobData, type SendJobDeps } from './send-job';
@@ -34,7 +33,9 @@ export function initSendQueue(options: SendQueueOptions): SendQueue {
     queue,
     async add(jobs) {
       if (jobs.length === 0) return;
-      await queue.addBulk(jobs.map((data) => ({ name: 'send', data, opts: { ...JOB_OPTIONS, jobId: data.messageId } })));
+      await queue.addBulk(
+        jobs.map((data) => ({ name: 'send', data, opts: { ...JOB_OPTIONS, jobId: data.messageId } })),
+      );
     },
     async close() {
       await queue.close();
@@ -44,6 +45,7 @@ export function initSendQueue(options: SendQueueOptions): SendQueue {
 }
 
 export function initSendWorker(deps: SendJobDeps, options: SendQueueOptions): Worker<SendJobData> {
+  const connection = workerConnection(options.redisUrl);
   const worker = new Worker<SendJobData>(
     QUEUE_NAMES.outboundSend,
     async (job: Job<SendJobData>) => {
@@ -53,9 +55,11 @@ export function initSendWorker(deps: SendJobDeps, options: SendQueueOptions): Wo
       if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.code);
       return outcome;
     },
-    { connection: workerConnection(options.redisUrl), prefix: options.prefix, concurrency: options.concurrency },
+    { connection, prefix: options.prefix, concurrency: options.concurrency },
   );
   worker.on('error', (err) => deps.logger.error({ err }, 'send worker error'));
+  // BullMQ leaves a connection it was given open on close; this one is ours to end.
+  worker.on('closed', () => connection.disconnect());
   return worker;
 }
 

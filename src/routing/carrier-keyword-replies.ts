@@ -5,7 +5,10 @@ import type { CarrierKeyword } from './carrier-keywords';
  * action, and (for HELP) how to get help; these go out even to an opted-out number because the
  * confirmation of an opt-out is the last message the patient is owed.
  */
-export function carrierKeywordReply(keyword: CarrierKeyword, clinic: { name: string; helpText?: string | null }): string {
+export function carrierKeywordReply(
+  keyword: CarrierKeyword,
+  clinic: { name: string; helpText?: string | null },
+): string {
   switch (keyword) {
     case 'opt_out':
       return `${clinic.name}: you are unsubscribed and will get no more text messages from us. Reply START to resubscribe.`;

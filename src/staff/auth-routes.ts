@@ -13,10 +13,14 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const loginBody = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
+const loginBody = z.object({
+  email: z.string().trim().min(1).max(320),
+  password: z.string().min(1).max(1024),
+});
 
 // A fixed hash to verify against when the email is unknown, so both paths take the same time.
-const DUMMY_HASH = '$argon2id$v=19$m=65536,p=4,t=3$CSHe42uF/2NjS2+y8zb97g$ZrqBfZ22mzvt+jc5e1osiBsqeU30Xlw02O9YKJwptLM';
+const DUMMY_HASH =
+  '$argon2id$v=19$m=65536,p=4,t=3$CSHe42uF/2NjS2+y8zb97g$ZrqBfZ22mzvt+jc5e1osiBsqeU30Xlw02O9YKJwptLM';
 
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header ?? '');
@@ -28,7 +32,8 @@ export function requireStaff(db: Database): RequestHandler {
   return async (req, _res, next) => {
     const token = bearerToken(req.get('authorization'));
     const staff = token ? await authenticateToken(db, token) : null;
-    if (!staff) throw new HttpError(401, 'unauthorized', 'A valid staff token is required (Authorization: Bearer …)');
+    if (!staff)
+      throw new HttpError(401, 'unauthorized', 'A valid staff token is required (Authorization: Bearer …)');
     req.staff = staff;
     next();
   };

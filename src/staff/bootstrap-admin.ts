@@ -18,7 +18,13 @@ export async function bootstrapAdmin(
 ): Promise<AdminBootstrap> {
   if (env.email && env.password) {
     if (await findStaffByEmail(db, env.email)) return { kind: 'existing' };
-    await createStaffUser(db, { orgId, email: env.email, name: 'Administrator', role: 'admin', password: env.password });
+    await createStaffUser(db, {
+      orgId,
+      email: env.email,
+      name: 'Administrator',
+      role: 'admin',
+      password: env.password,
+    });
     return { kind: 'created-from-env', email: env.email };
   }
   if (await hasAnyAdmin(db)) return { kind: 'existing' };

@@ -42,6 +42,10 @@ export async function findStaffByEmail(db: Queryable, email: string): Promise<St
 }
 
 export async function hasAnyAdmin(db: Queryable): Promise<boolean> {
-  const [row] = await db.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.role, 'admin')).limit(1);
+  const [row] = await db
+    .select({ id: staffUsers.id })
+    .from(staffUsers)
+    .where(eq(staffUsers.role, 'admin'))
+    .limit(1);
   return row !== undefined;
 }

@@ -46,5 +46,8 @@ export async function authenticateToken(db: Queryable, token: string): Promise<A
 }
 
 export async function revokeSession(db: Queryable, token: string): Promise<void> {
-  await db.update(staffSessions).set({ revokedAt: sql`now()` }).where(eq(staffSessions.tokenHash, hashToken(token)));
+  await db
+    .update(staffSessions)
+    .set({ revokedAt: sql`now()` })
+    .where(eq(staffSessions.tokenHash, hashToken(token)));
 }

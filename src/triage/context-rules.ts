@@ -29,7 +29,8 @@ export class ContextRules {
 
   constructor(intents: readonly IntentDefinition[]) {
     for (const intent of intents) {
-      for (const keyword of intent.wholeMessageKeywords) this.wholeMessageKeywords.set(replyKey(keyword), intent.name);
+      for (const keyword of intent.wholeMessageKeywords)
+        this.wholeMessageKeywords.set(replyKey(keyword), intent.name);
       for (const [template, replies] of Object.entries(intent.contextReplies)) {
         let byReply = this.contextReplies.get(template);
         if (!byReply) {

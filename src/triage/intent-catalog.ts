@@ -53,7 +53,9 @@ export function loadIntentCatalog(dir: string = defaultIntentsDir()): IntentCata
     }
     const parsed = intentFileSchema.safeParse(data);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      const issues = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
       throw new IntentCatalogError(`${file}: ${issues}`);
     }
     const previous = seen.get(parsed.data.name);

@@ -7,7 +7,7 @@ const ENGLISH = new Set(
   ),
 );
 const SPANISH = new Set(
-  'yo tu mi me el la los las un una es son estoy esta de del y para por en con que se lo le necesito puedo quiero tengo gracias hola si no cita mañana manana hoy pagar cuenta porque como cuando donde mas muy su sus nos favor ya tambien pero hay medicina receta'.split(
+  'yo tu mi me el la los las un una es son estoy esta de del y para por en con que se lo le necesito puedo quiero tengo gracias hola si cita mañana manana hoy pagar cuenta porque como cuando donde mas muy su sus nos favor ya tambien pero hay medicina receta'.split(
     ' ',
   ),
 );

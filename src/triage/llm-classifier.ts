@@ -37,6 +37,7 @@ const MAX_LLM_CHARS = 1000;
 export class LlmClassifier {
   private readonly client: OpenAI;
   private readonly model: string;
+  private readonly timeoutMs: number;
   private readonly systemPrompt: string;
   private readonly verdictSchema: z.ZodType<LlmVerdict>;
   private readonly jsonSchema: Record<string, unknown>;
@@ -50,6 +51,7 @@ export class LlmClassifier {
       maxRetries: 0,
     });
     this.model = options.model ?? DEFAULT_MODEL;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const names = intents.map((i) => i.name);
     this.systemPrompt = [
       'You classify one SMS reply that a patient sent to their clinic (English or Spanish).',
@@ -76,6 +78,7 @@ export class LlmClassifier {
   /** Throws LlmClassificationError on timeout, HTTP error, malformed JSON or an intent not in the list. */
   async classify(text: string): Promise<LlmVerdict> {
     let content: string | null | undefined;
+    const started = Date.now();
     try {
       const completion = await this.client.chat.completions.create({
         model: this.model,
@@ -91,7 +94,14 @@ export class LlmClassifier {
       });
       content = completion.choices[0]?.message.content;
     } catch (error) {
-      throw new LlmClassificationError('LLM_REQUEST_FAILED', `LLM request failed: ${describe(error)}`);
+      // Elapsed time, not only the error class: under some runtimes the SDK reports its own timeout abort
+      // as a plain connection error.
+      const timedOut =
+        error instanceof OpenAI.APIConnectionTimeoutError || Date.now() - started >= this.timeoutMs;
+      throw new LlmClassificationError(
+        'LLM_REQUEST_FAILED',
+        `LLM request failed: ${timedOut ? 'timed out' : describe(error)}`,
+      );
     }
     if (!content) throw new LlmClassificationError('LLM_BAD_RESPONSE', 'LLM returned no content');
     let data: unknown;
@@ -112,7 +122,6 @@ export class LlmClassifier {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof OpenAI.APIConnectionTimeoutError) return 'timed out';
   if (error instanceof OpenAI.APIError && error.status !== undefined) return `HTTP ${error.status}`;
   return error instanceof Error ? error.name : 'unknown error';
 }

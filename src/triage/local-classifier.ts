@@ -134,7 +134,12 @@ function softmaxScores(rows: readonly Float64Array[], x: number, out: Float64Arr
   for (let c = 0; c < out.length; c++) out[c]! /= sum;
 }
 
-function topEvidence(rows: readonly Float64Array[], names: readonly string[], best: number, second: number): string[] {
+function topEvidence(
+  rows: readonly Float64Array[],
+  names: readonly string[],
+  best: number,
+  second: number,
+): string[] {
   const scored: { name: string; margin: number }[] = [];
   for (let i = 0; i < rows.length; i++) {
     const name = names[i]!;

@@ -69,6 +69,7 @@ const SHORTHAND: Record<string, string> = {
   tmb: 'tambien',
   d: 'de',
   dr: 'doctor',
+  bp: 'blood pressure',
   dra: 'doctora',
 };
 
@@ -82,7 +83,10 @@ export function normalizeText(raw: string): NormalizedText {
     .replace(/&nbsp;/gi, ' ')
     .replace(/&amp;/gi, '&');
   for (const [pattern, word] of EMOJI_WORDS) s = s.replace(pattern, word);
-  s = s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  s = s
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
   // "can't" and "cant" must be the same word for the lexicons.
   s = s.replace(/[''`´ʼ]/g, '');
   // Sentence punctuation becomes a segment break; every other non-word character becomes a space.

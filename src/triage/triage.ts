@@ -50,7 +50,10 @@ const LLM_THRESHOLD = 0.6;
 // The classifier alone may call an emergency only when it is fairly sure; otherwise a nurse still sees it
 // first as an urgent clinical question.
 const LOCAL_EMERGENCY_MIN = 0.6;
+const LOCAL_EMERGENCY_LEAN = 0.4;
 const LLM_CONFIDENCE = 0.8;
+// Intents that only acknowledge; when a message also carries a request, the request is routed.
+const ACKNOWLEDGMENTS = new Set(['confirm', 'general']);
 
 /** Loads the intent catalog, trains the local classifier and returns the triage functions. */
 export function createTriage(options: TriageOptions = {}): Triage {
@@ -120,12 +123,24 @@ export function createTriage(options: TriageOptions = {}): Triage {
     const dismissedReasons = scan.dismissed.map((d) => `red-flag phrase "${d.phrase}" not counted: ${d.why}`);
 
     if (normalized.alphanumericCount === 0 || tokens.length === 0) {
-      return result(FALLBACK_INTENT, 'fallback', 0, ['no words to read (empty, emoji-only or symbols)'], language);
+      return result(
+        FALLBACK_INTENT,
+        'fallback',
+        0,
+        ['no words to read (empty, emoji-only or symbols)'],
+        language,
+      );
     }
 
     const reply = contextRules.decide(tokens, context);
     if (reply) {
-      return result(reply.intent, reply.engine, reply.confidence, [...reply.reasons, ...dismissedReasons], language);
+      return result(
+        reply.intent,
+        reply.engine,
+        reply.confidence,
+        [...reply.reasons, ...dismissedReasons],
+        language,
+      );
     }
 
     const classifiedText = tokens.join(' ');
@@ -148,7 +163,19 @@ export function createTriage(options: TriageOptions = {}): Triage {
     let probability = prediction.probability;
     const reasons: string[] = [];
     let floor: Urgency = 'routine';
-    if (intentName === EMERGENCY && probability < LOCAL_EMERGENCY_MIN) {
+    if (intentName === EMERGENCY && scan.dismissed.length > 0) {
+      // The words look like an emergency because they name one, but the red-flag rules found it denied or
+      // over ("no chest pain anymore"): a nurse should still read it, without an emergency alarm.
+      reasons.push('emergency words were negated or resolved: sent to a nurse as a clinical question');
+      intentName = 'clinical_question';
+    } else if (intentName === EMERGENCY && probability < LOCAL_EMERGENCY_LEAN && prediction.runnerUp) {
+      // A weak lean on emergency words with no red flag ("cant talk now"): the next intent is the better read.
+      intentName = prediction.runnerUp.intent;
+      probability = prediction.runnerUp.probability;
+      reasons.push(
+        `classifier: ${intentName} p=${probability.toFixed(2)} (emergency p=${prediction.probability.toFixed(2)}, no red flag)`,
+      );
+    } else if (intentName === EMERGENCY && probability < LOCAL_EMERGENCY_MIN) {
       reasons.push(
         `classifier leans emergency (p=${probability.toFixed(2)}) but no red-flag phrase matched: sent to a nurse as urgent`,
       );
@@ -156,6 +183,15 @@ export function createTriage(options: TriageOptions = {}): Triage {
       floor = 'urgent';
     } else if (intentName === EMERGENCY) {
       reasons.push(`classifier: emergency (p=${probability.toFixed(2)}) with no red-flag phrase`);
+    }
+    // "Yes I'll be there, also I need a refill": an acknowledgment plus a request; the request is what
+    // someone has to act on, so it decides the queue.
+    if (ACKNOWLEDGMENTS.has(intentName)) {
+      const request = [...keywords.keys()].find((name) => !ACKNOWLEDGMENTS.has(name) && name !== EMERGENCY);
+      if (request !== undefined) {
+        reasons.push(`message also asks for ${request}; a request outranks the ${intentName} part`);
+        intentName = request;
+      }
     }
     const keyword = keywords.get(intentName);
     const engine = keyword === undefined ? 'local' : 'keyword';
@@ -169,7 +205,14 @@ export function createTriage(options: TriageOptions = {}): Triage {
     const base = rank(floor) > rank(intent.urgency) ? floor : intent.urgency;
     const raised = urgencyRules.raise(intentName, base, classifiedText);
     if (raised.cue !== undefined) reasons.push(`urgency ${raised.urgency}: "${raised.cue}"`);
-    return result(intentName, engine, probability, [...reasons, ...dismissedReasons], language, raised.urgency);
+    return result(
+      intentName,
+      engine,
+      probability,
+      [...reasons, ...dismissedReasons],
+      language,
+      raised.urgency,
+    );
   };
 
   const classify = async (text: string, context?: TriageContext): Promise<TriageResult> => {

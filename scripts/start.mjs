@@ -1,0 +1,68 @@
+// `npm start`: get a fresh clone (or a pulled one) running with one command.
+//   1. install dependencies when node_modules is missing or stale
+//   2. build when dist/ is missing or older than the sources
+//   3. read .env (without overriding the real environment)
+//   4. make sure Redis answers (start/install a local one when REDIS_URL is not set)
+//   5. run dist/src/main.js in the foreground
+// PostgreSQL needs nothing here: without DATABASE_URL the hub uses embedded PGlite under DATA_DIR.
+// Only Node built-ins: this runs before `npm install`.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureBuild, ensureDeps } from './lib/deps.mjs';
+import { loadDotEnv } from './lib/dotenv.mjs';
+import { makeLog, SetupError, signalExitCode } from './lib/proc.mjs';
+import { DEFAULT_REDIS_URL, ensureRedis } from './lib/redis.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const log = makeLog('start');
+
+async function prepare() {
+  await ensureDeps(root, log);
+  await ensureBuild(root, log);
+  // After install/build on purpose: a NODE_ENV=production in .env must not make npm skip the build tools.
+  const loaded = loadDotEnv(path.join(root, '.env'));
+  if (loaded.length > 0) log(`read ${loaded.length} variable(s) from .env`);
+
+  const explicit = Boolean(process.env.REDIS_URL);
+  const url = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  await ensureRedis({ url, explicit, dir: path.join(root, 'data', 'redis'), log });
+  process.env.REDIS_URL = url;
+}
+
+/**
+ * Run the hub with our stdio, pass signals on (so Ctrl-C / docker stop shut it down cleanly), mirror its exit.
+ * The hub gets its own process group so each Ctrl-C reaches it exactly once, through us: otherwise the terminal
+ * signals it directly, we forward a second copy, and under `npm start` npm forwards a third. Copies of the same
+ * signal that arrive within a second are one event; a later Ctrl-C (to hurry a slow shutdown) is passed on again.
+ */
+function runHub() {
+  log('starting the hub: node dist/src/main.js');
+  const child = spawn(process.execPath, [path.join('dist', 'src', 'main.js'), ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: 'inherit',
+    detached: true,
+  });
+  const lastForwarded = {};
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      if (Date.now() - (lastForwarded[signal] ?? 0) < 1000) return;
+      lastForwarded[signal] = Date.now();
+      child.kill(signal);
+    });
+  }
+  // Should this script die for another reason, do not leave the hub running on its own.
+  process.on('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
+  child.on('error', (err) => {
+    console.error(`[start] could not run the hub: ${err.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? signalExitCode(signal)));
+}
+
+prepare().then(runHub, (err) => {
+  console.error(err instanceof SetupError ? `[start] ${err.message}` : err);
+  process.exit(1);
+});

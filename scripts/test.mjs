@@ -1,0 +1,91 @@
+// `npm test`: the same checks locally and in CI (.ci/run calls this and nothing else).
+//   1. install dependencies when missing or stale
+//   2. find PostgreSQL (TEST_DATABASE_URL, else the local server: started or installed when needed)
+//      and create a throwaway database for this run
+//   3. make sure Redis answers (REDIS_URL, else a local one, started or installed when needed)
+//   4. type check, lint + format check, jest (extra args: `npm test -- <jest args>`)
+//   5. drop the throwaway database(s), also after a failure or Ctrl-C
+// Only Node built-ins until step 1 is done; then the `pg` package from node_modules.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureDeps } from './lib/deps.mjs';
+import { createDatabase, dropDatabases, ensureTestPostgres, throwawayName } from './lib/postgres.mjs';
+import { makeLog, run, SetupError, signalChildren, signalExitCode } from './lib/proc.mjs';
+import { DEFAULT_REDIS_URL, ensureRedis } from './lib/redis.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const log = makeLog('test');
+
+const steps = [
+  { title: 'type check', cmd: ['tsc', '-p', 'tsconfig.json', '--noEmit'] },
+  { title: 'lint + format', cmd: ['biome', 'check', '.'] },
+  { title: 'jest (unit + integration)', cmd: ['jest', '--runInBand', ...process.argv.slice(2)] },
+];
+
+let interrupted; // the first signal received, if any
+let throwaway; // { adminUrl, name } once we may have created a database
+
+// On Ctrl-C the terminal signals the whole process group (jest included); we stay alive long enough
+// to drop the test database. A signal sent to this script only (CI timeout, `kill`) is passed on.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    interrupted ??= signal;
+    signalChildren(signal);
+  });
+}
+
+async function main() {
+  await ensureDeps(root, log);
+
+  const adminUrl = await ensureTestPostgres({ root, url: process.env.TEST_DATABASE_URL, log });
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  await ensureRedis({
+    url: redisUrl,
+    explicit: Boolean(process.env.REDIS_URL),
+    dir: path.join(root, 'data', 'redis'),
+    log,
+  });
+  process.env.REDIS_URL = redisUrl;
+  if (interrupted) return signalExitCode(interrupted);
+
+  throwaway = { adminUrl, name: throwawayName() };
+  process.env.TEST_DATABASE_URL = await createDatabase(root, adminUrl, throwaway.name);
+  log(
+    `created database ${throwaway.name} (TEST_DATABASE_URL; tests may create more named ${throwaway.name}*)`,
+  );
+
+  for (const { title, cmd } of steps) {
+    console.log(`\n=== ${title}: npx ${cmd.join(' ')}\n`);
+    const started = Date.now();
+    // --no: use the repo's own binaries and never download a package of the same name.
+    const code = await run('npx', ['--no', '--', ...cmd], { cwd: root });
+    if (interrupted) return signalExitCode(interrupted);
+    if (code !== 0) {
+      log(`${title} failed (exit ${code})`);
+      return code;
+    }
+    log(`${title} passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  log('all checks passed');
+  return 0;
+}
+
+async function dropThrowaway() {
+  if (!throwaway) return;
+  try {
+    const dropped = await dropDatabases(root, throwaway.adminUrl, throwaway.name);
+    if (dropped.length > 0) log(`dropped database(s) ${dropped.join(', ')}`);
+  } catch (err) {
+    log(`could not drop the test database(s) ${throwaway.name}*: ${err.message}`);
+  }
+}
+
+main()
+  .catch((err) => {
+    console.error(err instanceof SetupError ? `[test] ${err.message}` : err);
+    return 1;
+  })
+  .then(async (code) => {
+    await dropThrowaway();
+    process.exit(code);
+  });

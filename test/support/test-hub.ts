@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import request from 'supertest';
+import { channelFactories } from '../../channels';
+import { parseConfig } from '../../src/config/config';
+import { type Hub, startHub } from '../../src/hub/hub';
+import { createTestDatabase, type TestDatabase } from './test-database';
+import { accountSid, messageSid, randomUsPhone, twilioSignature } from './twilio-signing';
+import { TwilioStandIn } from './twilio-stand-in';
+
+export const PUBLIC_URL = 'https://hub.clinic.test';
+export const ADMIN = { email: 'admin@clinic.test', password: 'correct-horse-battery' };
+export const CLINIC_NUMBER = '+14155550100';
+
+export function testRedisUrl(db?: number): string {
+  const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  if (db !== undefined) url.pathname = `/${db}`;
+  return url.href;
+}
+
+export interface TestHub {
+  hub: Hub;
+  twilio: TwilioStandIn;
+  database: TestDatabase;
+  authToken: string;
+  queuePrefix: string;
+  staffToken(): Promise<string>;
+  /** Posts a Twilio-signed inbound SMS webhook. */
+  /** Fields set to undefined are left out of the request. */
+  postInboundSms(fields: Partial<Record<string, string>> & { From: string; Body?: string }): request.Test;
+  /** Posts a Twilio-signed status callback. */
+  postStatus(fields: Record<string, string>): request.Test;
+  stop(): Promise<void>;
+}
+
+export interface TestHubOptions {
+  env?: Record<string, string>;
+  runWorkers?: boolean;
+  redisDb?: number;
+  database?: TestDatabase;
+}
+
+/** A hub on a real PostgreSQL database of its own and real Redis, with Twilio replaced by a local stand-in. */
+export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
+  const sid = accountSid();
+  const authToken = randomBytes(16).toString('hex');
+  const twilio = new TwilioStandIn(sid, authToken);
+  await twilio.start();
+  const database = options.database ?? (await createTestDatabase());
+  const queuePrefix = `careline-test-${randomBytes(4).toString('hex')}`;
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_URL,
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '10',
+    REDIS_URL: testRedisUrl(options.redisDb),
+    LOG_LEVEL: 'silent',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    TWILIO_ACCOUNT_SID: sid,
+    TWILIO_AUTH_TOKEN: authToken,
+    TWILIO_FROM_NUMBER: CLINIC_NUMBER,
+    TWILIO_API_URL: twilio.url,
+    ...options.env,
+  });
+  const hub = await startHub(config, {
+    channelFactories,
+    queuePrefix,
+    runWorkers: options.runWorkers,
+    logger: pino({ level: 'silent' }),
+  });
+  let token: string | undefined;
+  const signedPost = (path: string, params: Record<string, string>) =>
+    request(hub.url)
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', twilioSignature(authToken, `${PUBLIC_URL}${path}`, params))
+      .send(params);
+  return {
+    hub,
+    twilio,
+    database,
+    authToken,
+    queuePrefix,
+    async staffToken() {
+      if (token) return token;
+      const res = await request(hub.url).post('/api/v1/auth/login').send(ADMIN).expect(200);
+      token = res.body.token as string;
+      return token;
+    },
+    postInboundSms(fields) {
+      const params: Record<string, string> = {
+        MessageSid: messageSid(),
+        AccountSid: sid,
+        To: CLINIC_NUMBER,
+        Body: '',
+        NumMedia: '0',
+        ...fields,
+      } as Record<string, string>;
+      for (const [key, value] of Object.entries(fields)) if (value === undefined) delete params[key];
+      return signedPost('/webhooks/twilio/sms', params);
+    },
+    postStatus(fields) {
+      return signedPost('/webhooks/twilio/status', { AccountSid: sid, ...fields });
+    },
+    async stop() {
+      await hub.close();
+      await twilio.stop();
+      if (!options.database) await database.drop();
+    },
+  };
+}
+
+export { messageSid, randomUsPhone };
+
+/** Polls until `check` returns a truthy value (or throws after `ms`). For asynchronous sends only. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  ms = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw last instanceof Error ? last : new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

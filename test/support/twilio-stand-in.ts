@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the stand-in answers to the next Messages.json POST. */
+export type StandInReply =
+  | { kind: 'accept' }
+  | { kind: 'error'; status: number; code: number; message: string };
+
+export interface RecordedTwilioMessage {
+  sid: string;
+  accountSid: string;
+  authorized: boolean;
+  params: Record<string, string | string[]>;
+}
+
+/**
+ * A local server that speaks the part of Twilio's REST API the hub uses (create a Message), so the
+ * real `twilio` SDK runs against it through TWILIO_API_URL.
+ */
+export class TwilioStandIn {
+  readonly messages: RecordedTwilioMessage[] = [];
+  private readonly replies: StandInReply[] = [];
+  private server?: http.Server;
+  url = '';
+
+  constructor(
+    readonly accountSid: string,
+    private readonly authToken: string,
+  ) {}
+
+  /** Queue replies for the next requests; after they run out, every request is accepted. */
+  enqueueReplies(...replies: StandInReply[]): void {
+    this.replies.push(...replies);
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve());
+      this.server?.closeAllConnections();
+    });
+  }
+
+  /** Resolves when `count` messages have been recorded (or rejects after `ms`). */
+  async waitForMessages(count: number, ms = 10_000): Promise<RecordedTwilioMessage[]> {
+    const deadline = Date.now() + ms;
+    while (this.messages.length < count) {
+      if (Date.now() > deadline) throw new Error(`stand-in saw ${this.messages.length} of ${count} messages`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return this.messages;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(req.url ?? '');
+      if (req.method !== 'POST' || !match) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ code: 20404, message: 'The requested resource was not found', status: 404 }),
+        );
+        return;
+      }
+      const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString('base64')}`;
+      const authorized = req.headers.authorization === expected;
+      const form = new URLSearchParams(Buffer.concat(chunks).toString());
+      const params: Record<string, string | string[]> = {};
+      for (const key of new Set(form.keys())) {
+        const all = form.getAll(key);
+        params[key] = all.length > 1 ? all : (all[0] ?? '');
+      }
+      if (!authorized) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+        return;
+      }
+      const reply = this.replies.shift() ?? { kind: 'accept' };
+      if (reply.kind === 'error') {
+        res.writeHead(reply.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: reply.code, message: reply.message, status: reply.status }));
+        return;
+      }
+      const sid = `SM${randomBytes(16).toString('hex')}`;
+      this.messages.push({ sid, accountSid: match[1]!, authorized, params });
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          sid,
+          account_sid: match[1],
+          to: params.To,
+          from: params.From,
+          body: params.Body,
+          status: 'queued',
+          num_segments: '1',
+          direction: 'outbound-api',
+          date_created: new Date().toUTCString(),
+          uri: `/2010-04-01/Accounts/${match[1]}/Messages/${sid}.json`,
+        }),
+      );
+    });
+  }
+}
