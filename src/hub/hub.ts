@@ -13,7 +13,7 @@ import { ChannelRegistry } from '../outbound/channel-registry';
 import { type OutboxSweeper, startOutboxSweeper } from '../outbound/outbox-sweeper';
 import type { OutboundDeps } from '../outbound/reply-service';
 import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
-import { producerConnection } from '../queues/redis-connections';
+import { producerConnection, waitUntilReady } from '../queues/redis-connections';
 import { authRouter, requireStaff } from '../staff/auth-routes';
 import { type AdminBootstrap, bootstrapAdmin } from '../staff/bootstrap-admin';
 import { ensureSecret } from './hub-settings';
@@ -103,7 +103,14 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     routers: [
       healthRouter([
         { name: 'postgres', check: () => database.ping() },
-        { name: 'redis', check: async () => void (await redisProbe.ping()) },
+        {
+          name: 'redis',
+          check: async () => {
+            // The probe does not queue commands while disconnected: give it a moment to (re)connect.
+            if (!(await waitUntilReady(redisProbe, 900))) throw new Error('redis not connected');
+            await redisProbe.ping();
+          },
+        },
       ]),
       ...channels.all().flatMap((adapter) => (adapter.createRouter ? [adapter.createRouter(inbound)] : [])),
       Router().use('/api/v1', api),

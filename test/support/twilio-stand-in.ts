@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 /** What the stand-in answers to the next Messages.json POST. */
 export type StandInReply =
-  | { kind: 'accept' }
+  | { kind: 'accept'; delayMs?: number }
   | { kind: 'error'; status: number; code: number; message: string };
 
 export interface RecordedTwilioMessage {
@@ -20,6 +20,8 @@ export interface RecordedTwilioMessage {
  */
 export class TwilioStandIn {
   readonly messages: RecordedTwilioMessage[] = [];
+  /** Every authorized create request, including refused ones, in arrival order. */
+  requestCount = 0;
   private readonly replies: StandInReply[] = [];
   private server?: http.Server;
   url = '';
@@ -82,7 +84,8 @@ export class TwilioStandIn {
         res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
         return;
       }
-      const reply = this.replies.shift() ?? { kind: 'accept' };
+      this.requestCount += 1;
+      const reply: StandInReply = this.replies.shift() ?? { kind: 'accept' };
       if (reply.kind === 'error') {
         res.writeHead(reply.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code: reply.code, message: reply.message, status: reply.status }));
@@ -90,21 +93,25 @@ export class TwilioStandIn {
       }
       const sid = `SM${randomBytes(16).toString('hex')}`;
       this.messages.push({ sid, accountSid: match[1]!, authorized, params });
-      res.writeHead(201, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          sid,
-          account_sid: match[1],
-          to: params.To,
-          from: params.From,
-          body: params.Body,
-          status: 'queued',
-          num_segments: '1',
-          direction: 'outbound-api',
-          date_created: new Date().toUTCString(),
-          uri: `/2010-04-01/Accounts/${match[1]}/Messages/${sid}.json`,
-        }),
-      );
+      const respond = () => {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            sid,
+            account_sid: match[1],
+            to: params.To,
+            from: params.From,
+            body: params.Body,
+            status: 'queued',
+            num_segments: '1',
+            direction: 'outbound-api',
+            date_created: new Date().toUTCString(),
+            uri: `/2010-04-01/Accounts/${match[1]}/Messages/${sid}.json`,
+          }),
+        );
+      };
+      if (reply.delayMs) setTimeout(respond, reply.delayMs);
+      else respond();
     });
   }
 }
