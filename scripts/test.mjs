@@ -19,7 +19,12 @@ const log = makeLog('test');
 const steps = [
   { title: 'type check', cmd: ['tsc', '-p', 'tsconfig.json', '--noEmit'] },
   { title: 'lint + format', cmd: ['biome', 'check', '.'] },
-  { title: 'jest (unit + integration)', cmd: ['jest', '--runInBand', ...process.argv.slice(2)] },
+  {
+    title: 'jest (unit + integration)',
+    cmd: ['jest', '--runInBand', ...process.argv.slice(2)],
+    // PGlite loads its WASM build through a dynamic import, which jest's VM only allows with this flag.
+    env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
+  },
 ];
 
 let interrupted; // the first signal received, if any
@@ -54,11 +59,11 @@ async function main() {
     `created database ${throwaway.name} (TEST_DATABASE_URL; tests may create more named ${throwaway.name}*)`,
   );
 
-  for (const { title, cmd } of steps) {
+  for (const { title, cmd, env } of steps) {
     console.log(`\n=== ${title}: npx ${cmd.join(' ')}\n`);
     const started = Date.now();
     // --no: use the repo's own binaries and never download a package of the same name.
-    const code = await run('npx', ['--no', '--', ...cmd], { cwd: root });
+    const code = await run('npx', ['--no', '--', ...cmd], { cwd: root, env: { ...process.env, ...env } });
     if (interrupted) return signalExitCode(interrupted);
     if (code !== 0) {
       log(`${title} failed (exit ${code})`);

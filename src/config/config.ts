@@ -60,6 +60,11 @@ const environmentSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   MICROSOFT_APP_ID: optionalString,
   MICROSOFT_APP_PASSWORD: optionalString,
+  /** BullMQ key prefix: lets several hubs (or a benchmark) share one Redis without seeing each other's jobs. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _')
+    .default('careline'),
   OUTBOX_SWEEP_SECONDS: z.coerce.number().positive().default(30),
   SEND_CONCURRENCY: z.coerce.number().int().positive().default(10),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),

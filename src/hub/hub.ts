@@ -77,7 +77,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
 
   const queueOptions = {
     redisUrl: config.REDIS_URL,
-    prefix: options.queuePrefix ?? 'careline',
+    prefix: options.queuePrefix ?? config.QUEUE_PREFIX,
     concurrency: config.SEND_CONCURRENCY,
   };
   const sendQueue = initSendQueue(queueOptions);

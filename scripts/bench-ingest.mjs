@@ -1,0 +1,201 @@
+// `npm run bench` / `npm run bench:ingest`: signed inbound SMS webhooks against a running hub on
+// loopback (PostgreSQL server + Redis on this machine), with a bare express hello-world measured in
+// the same run as the baseline. Prints accepted webhooks/s at full load, p50/p99 acknowledgement
+// latency at a fixed 500/s, and the ratio to the baseline. Bounded in time; stops by itself.
+//
+//   npm run bench -- [--seconds 10] [--rate 500] [--connections 50]
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { ensureDeps } from './lib/deps.mjs';
+import { makeLog } from './lib/proc.mjs';
+import { DEFAULT_REDIS_URL, ensureRedis } from './lib/redis.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const log = makeLog('bench');
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .join(' ')
+    .split('--')
+    .filter(Boolean)
+    .map((pair) => pair.trim().split(/\s+/)),
+);
+const SECONDS = Number(args.seconds ?? 10);
+const RATE = Number(args.rate ?? 500);
+const CONNECTIONS = Number(args.connections ?? 50);
+const HUB_PORT = 3901;
+const BASELINE_PORT = 3902;
+const PUBLIC_URL = 'https://bench.clinic.test';
+const AUTH_TOKEN = crypto.randomBytes(16).toString('hex');
+const ACCOUNT_SID = `AC${crypto.randomBytes(16).toString('hex')}`;
+const SENDERS = 5000;
+
+/** Twilio's signature: HMAC-SHA1 of URL + each sorted key and value, base64. */
+function sign(url, params) {
+  const data = Object.keys(params)
+    .sort()
+    .reduce((acc, key) => acc + key + params[key], url);
+  return crypto.createHmac('sha1', AUTH_TOKEN).update(Buffer.from(data, 'utf-8')).digest('base64');
+}
+
+let sequence = 0;
+function signedWebhook() {
+  sequence += 1;
+  const params = {
+    AccountSid: ACCOUNT_SID,
+    Body: `Hi, can I move my appointment to next week? (${sequence})`,
+    From: `+1415555${String(1000 + (sequence % SENDERS)).padStart(4, '0')}`,
+    MessageSid: `SM${crypto.randomBytes(16).toString('hex')}`,
+    NumMedia: '0',
+    To: '+14155550100',
+  };
+  return {
+    method: 'POST',
+    path: '/webhooks/twilio/sms',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': sign(`${PUBLIC_URL}/webhooks/twilio/sms`, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  };
+}
+
+function startProcess(label, file, env) {
+  const child = spawn(process.execPath, [file], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr.on('data', (d) => process.stderr.write(`[${label}] ${d}`));
+  return child;
+}
+
+async function waitFor(url, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${ms / 1000} s`);
+}
+
+function cannon(options) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(options, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon.track(instance, {
+      renderProgressBar: false,
+      renderResultsTable: false,
+      renderLatencyTable: false,
+    });
+  });
+}
+
+async function main() {
+  await ensureDeps(root, log);
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  await ensureRedis({
+    url: redisUrl,
+    explicit: Boolean(process.env.REDIS_URL),
+    dir: path.join(root, 'data', 'redis'),
+    log,
+  });
+  const serverUrl = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const dbName = `careline_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: serverUrl.href });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const dbUrl = new URL(serverUrl.href);
+  dbUrl.pathname = `/${dbName}`;
+
+  const children = [];
+  try {
+    const baseline = startProcess('baseline', path.join(root, 'scripts', 'bench-baseline-server.mjs'), {
+      PORT: String(BASELINE_PORT),
+    });
+    children.push(baseline);
+    const hub = startProcess('hub', path.join(root, 'dist', 'src', 'main.js'), {
+      PORT: String(HUB_PORT),
+      HOST: '127.0.0.1',
+      PUBLIC_URL,
+      DATABASE_URL: dbUrl.href,
+      REDIS_URL: redisUrl,
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      ADMIN_EMAIL: 'bench@clinic.test',
+      ADMIN_PASSWORD: crypto.randomBytes(12).toString('hex'),
+      QUEUE_PREFIX: `careline-bench-${process.pid}`,
+    });
+    children.push(hub);
+    await waitFor(`http://127.0.0.1:${BASELINE_PORT}/`);
+    await waitFor(`http://127.0.0.1:${HUB_PORT}/readyz`);
+
+    log(`warm-up (3 s) ...`);
+    await cannon({
+      url: `http://127.0.0.1:${HUB_PORT}`,
+      connections: 10,
+      duration: 3,
+      requests: [{ setupRequest: (req) => ({ ...req, ...signedWebhook() }) }],
+    });
+
+    log(`baseline: bare express hello-world, ${CONNECTIONS} connections, ${SECONDS} s`);
+    const base = await cannon({
+      url: `http://127.0.0.1:${BASELINE_PORT}/`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+    });
+
+    log(`hub: signed inbound SMS webhooks, ${CONNECTIONS} connections, ${SECONDS} s (as fast as accepted)`);
+    const full = await cannon({
+      url: `http://127.0.0.1:${HUB_PORT}`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      requests: [{ setupRequest: (req) => ({ ...req, ...signedWebhook() }) }],
+    });
+
+    log(`hub: fixed offered load of ${RATE}/s for ${SECONDS} s`);
+    const fixed = await cannon({
+      url: `http://127.0.0.1:${HUB_PORT}`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      overallRate: RATE,
+      requests: [{ setupRequest: (req) => ({ ...req, ...signedWebhook() }) }],
+    });
+
+    const check = new pg.Client({ connectionString: dbUrl.href });
+    await check.connect();
+    const { rows } = await check.query("select count(*)::int as n from messages where direction = 'inbound'");
+    await check.end();
+
+    const accepted = full['2xx'] / full.duration;
+    const baselineRps = base.requests.average;
+    console.log(`
+Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}
+Load generator, hub and baseline are separate processes on the same machine; PostgreSQL and Redis too.
+
+bare express hello-world:     ${baselineRps.toFixed(0)} req/s (${CONNECTIONS} connections)
+hub, full load:               ${accepted.toFixed(0)} webhooks/s accepted (2xx ${full['2xx']}, non-2xx ${full.non2xx}, errors ${full.errors}, timeouts ${full.timeouts})
+                              p50 ${full.latency.p50} ms, p99 ${full.latency.p99} ms
+hub / baseline:               ${(accepted / baselineRps).toFixed(2)}
+hub at ${RATE}/s offered:        p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms, achieved ${(fixed['2xx'] / fixed.duration).toFixed(0)}/s (non-2xx ${fixed.non2xx}, errors ${fixed.errors})
+inbound messages stored:      ${rows[0].n} (every 2xx was committed before it was answered)
+`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,198 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import pino from 'pino';
+import { type ChannelAdapter, type OutboundEnvelope, SendError } from '../../src/channel-port';
+import {
+  appendOutboundMessage,
+  applyStatusUpdate,
+  recordInboundMessage,
+} from '../../src/conversations/conversation-store';
+import { type DatabaseHandle, openDatabase } from '../../src/db/database';
+import { messages } from '../../src/db/schema';
+import { ensureOrganization } from '../../src/hub/organization';
+import { ChannelRegistry } from '../../src/outbound/channel-registry';
+import { execSendJob } from '../../src/outbound/send-job';
+import { isOptedOut, recordConsent } from '../../src/policy/consent-ledger';
+
+// The embedded engine `npm start` uses without DATABASE_URL: the same migrations and queries must work.
+let handle: DatabaseHandle;
+let dir: string;
+let orgId: string;
+
+/** A channel double whose next answers the test decides: the send job is exercised without Redis. */
+class ScriptedChannel implements ChannelAdapter {
+  readonly channel = 'sms';
+  readonly identityKind = 'phone' as const;
+  readonly maxSensitivity = 'limited' as const;
+  readonly sandbox = true;
+  readonly sent: OutboundEnvelope[] = [];
+  next: (() => Promise<void>) | null = null;
+  async send(envelope: OutboundEnvelope) {
+    if (this.next) {
+      const step = this.next;
+      this.next = null;
+      await step();
+    }
+    this.sent.push(envelope);
+    return {
+      providerMessageId: `SM${String(this.sent.length).padStart(32, '0')}`,
+      status: 'queued' as const,
+    };
+  }
+}
+
+const inbound = (sid: string, from = '+14155550123') => ({
+  channel: 'sms',
+  from: { kind: 'phone' as const, address: from },
+  body: 'hello from pglite',
+  media: [],
+  providerMessageId: sid,
+});
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'careline-pglite-'));
+  handle = await openDatabase({ dataDir: dir });
+  orgId = (await ensureOrganization(handle.db, { name: 'Test Clinic', timeZone: 'America/Chicago' })).id;
+});
+afterAll(async () => {
+  await handle.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('migrations ran on PGlite and the engine says so', () => {
+  expect(handle.engine).toBe('pglite');
+});
+
+test('inbound storage is idempotent on the provider id', async () => {
+  const first = await handle.db.transaction((tx) =>
+    recordInboundMessage(tx, orgId, inbound(`SM${'1'.repeat(32)}`), 'r1'),
+  );
+  const again = await handle.db.transaction((tx) =>
+    recordInboundMessage(tx, orgId, inbound(`SM${'1'.repeat(32)}`), 'r2'),
+  );
+  expect(first.duplicate).toBe(false);
+  expect(again).toEqual({ ...first, duplicate: true });
+  const second = await handle.db.transaction((tx) =>
+    recordInboundMessage(tx, orgId, inbound(`SM${'2'.repeat(32)}`), 'r3'),
+  );
+  expect(second.conversationId).toBe(first.conversationId);
+  expect(second.contactId).toBe(first.contactId);
+});
+
+test('consent ledger: newest entry wins, and rows cannot be changed', async () => {
+  const receipt = await handle.db.transaction((tx) =>
+    recordInboundMessage(tx, orgId, inbound(`SM${'3'.repeat(32)}`, '+14155550999'), 'r4'),
+  );
+  expect(await isOptedOut(handle.db, receipt.contactId, 'sms', 'care')).toBe(false);
+  await recordConsent(handle.db, {
+    orgId,
+    contactId: receipt.contactId,
+    channel: 'sms',
+    purpose: 'all',
+    status: 'opted_out',
+    source: 'test',
+  });
+  expect(await isOptedOut(handle.db, receipt.contactId, 'sms', 'care')).toBe(true);
+  expect(await isOptedOut(handle.db, receipt.contactId, 'email', 'care')).toBe(false);
+  await recordConsent(handle.db, {
+    orgId,
+    contactId: receipt.contactId,
+    channel: 'sms',
+    purpose: 'all',
+    status: 'opted_in',
+    source: 'test',
+  });
+  expect(await isOptedOut(handle.db, receipt.contactId, 'sms', 'care')).toBe(false);
+  await expect(handle.db.execute('update consent_ledger set status = $$opted_in$$')).rejects.toThrow(
+    /append-only/,
+  );
+});
+
+describe('the send job, without Redis', () => {
+  let channel: ScriptedChannel;
+  let deps: Parameters<typeof execSendJob>[0];
+  let conversation: { conversationId: string; contactId: string };
+
+  beforeAll(async () => {
+    channel = new ScriptedChannel();
+    deps = { db: handle.db, channels: new ChannelRegistry([channel]), logger: pino({ level: 'silent' }) };
+    conversation = await handle.db.transaction((tx) =>
+      recordInboundMessage(tx, orgId, inbound(`SM${'4'.repeat(32)}`), 'r5'),
+    );
+  });
+
+  const outbox = (body: string) =>
+    appendOutboundMessage(handle.db, {
+      orgId,
+      ...conversation,
+      channel: 'sms',
+      toAddress: '+14155550123',
+      body,
+      authorKind: 'staff',
+    });
+  const status = async (id: string) =>
+    (await handle.db.select().from(messages).where(eq(messages.id, id)))[0]!;
+
+  test('sends once; a second run of the same job does nothing', async () => {
+    const row = await outbox('once');
+    expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toMatchObject({
+      kind: 'sent',
+    });
+    expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toEqual({
+      kind: 'skipped',
+      reason: 'already_handled',
+    });
+    expect(channel.sent.filter((e) => e.body === 'once')).toHaveLength(1);
+    expect((await status(row.id)).status).toBe('queued');
+  });
+
+  test('a retryable failure puts the row back to pending; the final attempt marks it failed', async () => {
+    const row = await outbox('flaky');
+    channel.next = async () => {
+      throw new SendError('http_503', 'unavailable', true);
+    };
+    expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toMatchObject({
+      kind: 'retry',
+    });
+    expect((await status(row.id)).status).toBe('pending');
+    channel.next = async () => {
+      throw new SendError('http_503', 'unavailable', true);
+    };
+    expect(await execSendJob(deps, { messageId: row.id }, { isFinal: true })).toEqual({
+      kind: 'failed',
+      code: 'http_503',
+    });
+    const final = await status(row.id);
+    expect(final.status).toBe('failed');
+    expect(final.sendAttempts).toBe(2);
+  });
+
+  test('a row left in `sending` by a crashed run is marked failed, never sent again', async () => {
+    const row = await outbox('crashed mid-send');
+    await handle.db.update(messages).set({ status: 'sending' }).where(eq(messages.id, row.id));
+    expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toEqual({
+      kind: 'skipped',
+      reason: 'interrupted',
+    });
+    expect((await status(row.id)).errorCode).toBe('send_interrupted');
+    expect(channel.sent.filter((e) => e.body === 'crashed mid-send')).toHaveLength(0);
+  });
+
+  test('a status callback that beats the send result is applied when the id is recorded', async () => {
+    const row = await outbox('fast callback');
+    const expectedSid = `SM${String(channel.sent.length + 1).padStart(32, '0')}`;
+    const early = await handle.db.transaction((tx) =>
+      applyStatusUpdate(tx, {
+        channel: 'sms',
+        providerMessageId: expectedSid,
+        status: 'delivered',
+        providerStatus: 'delivered',
+      }),
+    );
+    expect(early).toEqual({ messageId: null, applied: false });
+    await execSendJob(deps, { messageId: row.id }, { isFinal: false });
+    expect((await status(row.id)).status).toBe('delivered');
+  });
+});
