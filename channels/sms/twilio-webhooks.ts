@@ -38,7 +38,7 @@ export interface TwilioWebhookOptions {
 }
 
 function requestMeta(req: Request): RequestMeta {
-  return { requestId: String(req.id), ip: req.ip };
+  return { requestId: req.id, ip: req.ip };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   messageStatusEvents,
   messages,
 } from '../db/schema';
-import { resolveContactByIdentity } from './contact-directory';
+import { recordInboundBatch } from './inbound-batch-store';
 import { isForwardTransition } from './message-status';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -45,17 +45,8 @@ async function findActiveConversationId(tx: Queryable, contactId: string): Promi
   return row?.id;
 }
 
-async function findByProviderId(tx: Queryable, channel: string, providerMessageId: string) {
-  const [row] = await tx
-    .select({ id: messages.id, conversationId: messages.conversationId, contactId: messages.contactId })
-    .from(messages)
-    .where(and(eq(messages.channel, channel), eq(messages.providerMessageId, providerMessageId)))
-    .limit(1);
-  return row;
-}
-
 /**
- * Appends an inbound message to the sender's active conversation. Idempotent on the provider's id:
+ * Appends one inbound message to the sender's active conversation. Idempotent on the provider's id:
  * a replayed or concurrent duplicate finds the stored copy and writes nothing.
  */
 export async function recordInboundMessage(
@@ -64,61 +55,8 @@ export async function recordInboundMessage(
   message: InboundMessage,
   requestId: string,
 ): Promise<InboundReceipt> {
-  const seen = await findByProviderId(tx, message.channel, message.providerMessageId);
-  if (seen)
-    return {
-      messageId: seen.id,
-      conversationId: seen.conversationId,
-      contactId: seen.contactId,
-      duplicate: true,
-    };
-
-  const { contactId } = await resolveContactByIdentity(tx, orgId, message.from.kind, message.from.address);
-  const conversationId = await findOrOpenConversation(tx, orgId, contactId);
-  const messageId = newId();
-  const inserted = await tx
-    .insert(messages)
-    .values({
-      id: messageId,
-      orgId,
-      conversationId,
-      contactId,
-      direction: 'inbound',
-      channel: message.channel,
-      body: message.body,
-      media: message.media,
-      fromAddress: message.from.address,
-      toAddress: message.toAddress ?? null,
-      providerMessageId: message.providerMessageId,
-      status: 'received',
-      authorKind: 'patient',
-      channelMeta: message.channelMeta ?? {},
-      requestId,
-    })
-    .onConflictDoNothing({ target: [messages.channel, messages.providerMessageId] })
-    .returning({ id: messages.id });
-  if (inserted.length === 0) {
-    // A concurrent copy of the same webhook committed first.
-    const winner = await findByProviderId(tx, message.channel, message.providerMessageId);
-    if (!winner) throw new Error('message vanished after a conflicting insert');
-    return {
-      messageId: winner.id,
-      conversationId: winner.conversationId,
-      contactId: winner.contactId,
-      duplicate: true,
-    };
-  }
-  await tx
-    .update(conversations)
-    .set({
-      lastActivityAt: sql`now()`,
-      lastMessageId: messageId,
-      updatedAt: sql`now()`,
-      // A patient writing back puts a conversation that was waiting on them back in front of staff.
-      status: 'open',
-    })
-    .where(eq(conversations.id, conversationId));
-  return { messageId, conversationId, contactId, duplicate: false };
+  const [receipt] = await recordInboundBatch(tx, orgId, [{ message, requestId }]);
+  return receipt!;
 }
 
 export interface NewOutboundMessage {

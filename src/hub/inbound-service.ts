@@ -14,8 +14,8 @@ import {
   appendOutboundMessage,
   applyStatusUpdate,
   type MessageRow,
-  recordInboundMessage,
 } from '../conversations/conversation-store';
+import { recordInboundBatch } from '../conversations/inbound-batch-store';
 import type { Database, Transaction } from '../db/database';
 import { messages } from '../db/schema';
 import type { ChannelRegistry } from '../outbound/channel-registry';
@@ -24,6 +24,7 @@ import type { SendQueue } from '../outbound/send-worker';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
 import { type CarrierKeyword, parseCarrierKeyword } from '../routing/carrier-keywords';
+import { MicroBatcher } from './micro-batcher';
 import type { OrganizationRow } from './organization';
 
 export interface InboundServiceDeps {
@@ -36,22 +37,54 @@ export interface InboundServiceDeps {
   onStored?: (receipt: InboundReceipt, message: InboundMessage, meta: RequestMeta) => Promise<void>;
 }
 
-/** The core side of every channel's webhooks: store first, act after commit. */
+interface StoredInbound {
+  receipt: InboundReceipt;
+  replies: MessageRow[];
+  keyword: CarrierKeyword | null;
+}
+
+/** The core side of every channel's webhooks: store first (in batches under load), act after commit. */
 export function createInboundService(deps: InboundServiceDeps): InboundSink {
-  return {
-    async receive(message, meta) {
-      const adapter = deps.channels.get(message.channel);
-      const { receipt, replies, keyword } = await deps.db.transaction(async (tx) => {
-        const receipt = await recordInboundMessage(tx, deps.org.id, message, meta.requestId);
-        if (receipt.duplicate || !adapter?.honoursCarrierKeywords) {
-          return { receipt, replies: [] as MessageRow[], keyword: null };
+  const storeBatch = async (
+    items: { message: InboundMessage; meta: RequestMeta }[],
+  ): Promise<StoredInbound[]> =>
+    deps.db.transaction(async (tx) => {
+      const receipts = await recordInboundBatch(
+        tx,
+        deps.org.id,
+        items.map((i) => ({ message: i.message, requestId: i.meta.requestId })),
+      );
+      const results: StoredInbound[] = [];
+      for (const [index, receipt] of receipts.entries()) {
+        const { message, meta } = items[index]!;
+        const adapter = deps.channels.get(message.channel);
+        // Cheap pre-check (as if opted out, so YES counts) before asking the ledger.
+        const candidate =
+          !receipt.duplicate &&
+          adapter?.honoursCarrierKeywords &&
+          parseCarrierKeyword(message.body, { optedOut: true });
+        if (!candidate) {
+          results.push({ receipt, replies: [], keyword: null });
+          continue;
         }
         const optedOut = await isOptedOut(tx, receipt.contactId, message.channel, 'care');
         const keyword = parseCarrierKeyword(message.body, { optedOut });
-        if (!keyword) return { receipt, replies: [] as MessageRow[], keyword: null };
-        const reply = await handleCarrierKeyword(tx, deps, receipt, message, keyword, meta);
-        return { receipt, replies: reply ? [reply] : [], keyword };
-      });
+        const reply = keyword ? await handleCarrierKeyword(tx, deps, receipt, message, keyword, meta) : null;
+        results.push({ receipt, replies: reply ? [reply] : [], keyword });
+      }
+      return results;
+    });
+
+  const batcher = new MicroBatcher(storeBatch, {
+    maxBatch: 100,
+    concurrency: 2,
+    onBatchError: (err, size) =>
+      deps.logger.warn({ err, size }, 'inbound batch failed; storing its messages one by one'),
+  });
+
+  return {
+    async receive(message, meta) {
+      const { receipt, replies, keyword } = await batcher.submit({ message, meta });
       const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
       if (receipt.duplicate) {
         log.info({ channel: message.channel }, 'duplicate inbound webhook; already stored');

@@ -113,7 +113,7 @@ export function conversationRouter(db: Database, outbound: OutboundDeps): Router
       subjectType: 'conversation',
       subjectId: id,
       ip: req.ip ?? null,
-      requestId: String(req.id),
+      requestId: req.id,
       detail: { messageCount: detail.messages.length },
     });
     res.json({ conversation: presentDetail(detail) });
@@ -128,7 +128,7 @@ export function conversationRouter(db: Database, outbound: OutboundDeps): Router
       staffId: staff.id,
       conversationId: id,
       body,
-      requestId: String(req.id),
+      requestId: req.id,
       ip: req.ip,
     });
     res.status(202).json({ message: presentMessage(message) });

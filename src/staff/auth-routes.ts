@@ -53,7 +53,7 @@ export function authRouter(db: Database, sessionHours: number): Router {
         subjectType: 'staff',
         subjectId: staff?.id ?? null,
         ip: req.ip ?? null,
-        requestId: String(req.id),
+        requestId: req.id,
       });
       throw new HttpError(401, 'invalid_credentials', 'Email or password is wrong');
     }
@@ -66,7 +66,7 @@ export function authRouter(db: Database, sessionHours: number): Router {
       subjectType: 'staff',
       subjectId: staff.id,
       ip: req.ip ?? null,
-      requestId: String(req.id),
+      requestId: req.id,
     });
     res.json({
       token: session.token,
