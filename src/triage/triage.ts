@@ -2,7 +2,7 @@ import { ContextRules } from './context-rules';
 import { type IntentDefinition, loadIntentCatalog } from './intent-catalog';
 import type { QueueName, Urgency } from './intent-schema';
 import { detectLanguage, type Language } from './language-detector';
-import { LlmClassificationError, LlmClassifier, type LlmOptions } from './llm-classifier';
+import { LlmClassificationError, type LlmClassifierFactory } from './llm-port';
 import { LocalClassifier } from './local-classifier';
 import { KeywordRules, rank, UrgencyRules } from './pattern-rules';
 import { RedFlagRules } from './red-flag-rules';
@@ -36,7 +36,8 @@ export interface Triage {
 
 export interface TriageOptions {
   intentsDir?: string;
-  llm?: LlmOptions;
+  /** Builds the optional LLM layer from the intent list (see providers/openai). */
+  llm?: LlmClassifierFactory;
 }
 
 const EMERGENCY = 'emergency';
@@ -81,7 +82,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
       }),
     ),
   );
-  const llm = options.llm ? new LlmClassifier(options.llm, intents) : undefined;
+  const llm = options.llm ? options.llm(intents) : undefined;
 
   const result = (
     intentName: string,

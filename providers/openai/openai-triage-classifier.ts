@@ -1,6 +1,12 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { URGENCIES, type Urgency } from './intent-schema';
+import { URGENCIES } from '../../src/triage/intent-schema';
+import {
+  LlmClassificationError,
+  type LlmClassifierFactory,
+  type LlmClassifierPort,
+  type LlmVerdict,
+} from '../../src/triage/llm-port';
 
 export interface LlmOptions {
   apiKey: string;
@@ -10,31 +16,16 @@ export interface LlmOptions {
   timeoutMs?: number;
 }
 
-export interface LlmVerdict {
-  intent: string;
-  urgency: Urgency;
-}
-
-export class LlmClassificationError extends Error {
-  constructor(
-    readonly code: 'LLM_REQUEST_FAILED' | 'LLM_BAD_RESPONSE',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LlmClassificationError';
-  }
-}
-
 const DEFAULT_MODEL = 'gpt-4o-mini';
 const DEFAULT_TIMEOUT_MS = 4000;
 // The LLM only sees the message; a long paste adds cost and no signal.
 const MAX_LLM_CHARS = 1000;
 
 /**
- * Second opinion for messages the local classifier is unsure about. This is the only file that talks
- * to the LLM; it sends the message text and the intent list (name + description), never identifiers.
+ * Second opinion for messages the local classifier is unsure about, through the `openai` SDK (any
+ * OpenAI-compatible base URL). This is the only file that talks to the LLM; it sends the message text and the intent list (name + description), never identifiers.
  */
-export class LlmClassifier {
+export class OpenAiTriageClassifier implements LlmClassifierPort {
   private readonly client: OpenAI;
   private readonly model: string;
   private readonly timeoutMs: number;
@@ -125,3 +116,9 @@ function describe(error: unknown): string {
   if (error instanceof OpenAI.APIError && error.status !== undefined) return `HTTP ${error.status}`;
   return error instanceof Error ? error.name : 'unknown error';
 }
+
+/** The factory the triage core takes: `createTriage({ llm: openAiTriageClassifier(options) })`. */
+export const openAiTriageClassifier =
+  (options: LlmOptions): LlmClassifierFactory =>
+  (intents) =>
+    new OpenAiTriageClassifier(options, intents);

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTriage, type Triage } from './index';
+import { createTriage, type Triage } from '../../src/triage';
+import { openAiTriageClassifier } from './openai-triage-classifier';
 
 // A stand-in for an OpenAI-compatible endpoint, so the real `openai` SDK is exercised over HTTP.
 type Mode =
@@ -52,7 +53,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   triage = createTriage({
-    llm: { apiKey: 'test-key', baseURL: `http://127.0.0.1:${port}/v1`, model: 'test-model', timeoutMs: 300 },
+    llm: openAiTriageClassifier({
+      apiKey: 'test-key',
+      baseURL: `http://127.0.0.1:${port}/v1`,
+      model: 'test-model',
+      timeoutMs: 300,
+    }),
   });
 });
 
