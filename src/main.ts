@@ -1,4 +1,5 @@
 import { channelFactories } from '../channels';
+import { openAiTriageClassifier } from '../providers/openai/openai-triage-classifier';
 import { ConfigError, parseConfig } from './config/config';
 import { createLogger } from './http/logger';
 import { startHub } from './hub/hub';
@@ -15,7 +16,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const hub = await startHub(config, { logger, channelFactories });
+  const llm = config.OPENAI_API_KEY
+    ? openAiTriageClassifier({
+        apiKey: config.OPENAI_API_KEY,
+        baseURL: config.OPENAI_BASE_URL,
+        model: config.OPENAI_MODEL,
+      })
+    : undefined;
+  const hub = await startHub(config, { logger, channelFactories, llm });
   if (hub.admin.kind === 'generated') {
     // Printed once, to the terminal only (not the structured log), on the first start.
     process.stdout.write(

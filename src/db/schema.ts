@@ -142,6 +142,10 @@ export const messages = pgTable(
     channelMeta: jsonb('channel_meta').$type<Record<string, unknown>>().notNull().default({}),
     triage: jsonb('triage').$type<Record<string, unknown>>(),
     policy: jsonb('policy').$type<Record<string, unknown>>(),
+    /** The appointment a reminder (or an answer to one) is about. */
+    appointmentId: uuid('appointment_id'),
+    /** A staff correction of the triage decision, kept next to the machine's (the pair is training signal). */
+    triageOverride: jsonb('triage_override').$type<Record<string, unknown>>(),
     sendAttempts: integer('send_attempts').notNull().default(0),
     requestId: text('request_id'),
     scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
@@ -254,3 +258,45 @@ export const hubSettings = pgTable('hub_settings', {
   value: text('value').notNull(),
   createdAt: createdAt(),
 });
+
+export type AppointmentStatus = 'scheduled' | 'confirmed' | 'cancelled' | 'reschedule_requested';
+
+export const appointments = pgTable(
+  'appointments',
+  {
+    id: id(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    location: text('location').notNull(),
+    status: text('status').$type<AppointmentStatus>().notNull().default('scheduled'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('appointments_contact_idx').on(t.contactId, t.startsAt)],
+);
+
+/**
+ * Events staff need to see (e.g. `triage.escalated`), stored in order so a client that reconnects
+ * can resume from the last id it saw instead of losing what happened while it was away.
+ */
+export const hubEvents = pgTable(
+  'hub_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    type: text('type').notNull(),
+    conversationId: uuid('conversation_id'),
+    messageId: uuid('message_id'),
+    queue: text('queue'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('hub_events_type_idx').on(t.orgId, t.type, t.id)],
+);

@@ -1,32 +1,47 @@
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Router } from 'express';
 import type { Logger } from 'pino';
 import type { ChannelFactory } from '../channel-port';
 import type { HubConfig } from '../config/config';
+import type { MessageRow } from '../conversations/conversation-store';
 import { type DatabaseHandle, openDatabase } from '../db/database';
 import { createApp } from '../http/app';
 import { healthRouter } from '../http/health-routes';
 import { createLogger } from '../http/logger';
+import { appointmentRouter } from '../inbox/appointment-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
+import { triageRouter } from '../inbox/triage-routes';
 import { ChannelRegistry } from '../outbound/channel-registry';
-import { type OutboxSweeper, startOutboxSweeper } from '../outbound/outbox-sweeper';
-import type { OutboundDeps } from '../outbound/reply-service';
+import { sweepOutbox } from '../outbound/outbox-sweeper';
+import { enqueueAfterCommit, type OutboundDeps } from '../outbound/reply-service';
 import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
 import { producerConnection, waitUntilReady } from '../queues/redis-connections';
+import { sweepUntriaged } from '../routing/triage-sweeper';
+import {
+  closeTriageWorker,
+  initTriageQueue,
+  initTriageWorker,
+  type TriageQueue,
+} from '../routing/triage-worker';
 import { authRouter, requireStaff } from '../staff/auth-routes';
 import { type AdminBootstrap, bootstrapAdmin } from '../staff/bootstrap-admin';
+import { createTriage, type LlmClassifierFactory, type Triage } from '../triage';
 import { ensureSecret } from './hub-settings';
 import { createInboundService } from './inbound-service';
 import { ensureOrganization, type OrganizationRow } from './organization';
+import { startPeriodic } from './periodic-task';
 
 export interface HubOptions {
   logger?: Logger;
   channelFactories: ChannelFactory[];
   /** BullMQ key prefix; tests give each suite its own. */
   queuePrefix?: string;
-  /** Start the send worker in this process (default true). */
+  /** Start the send and triage workers in this process (default true). */
   runWorkers?: boolean;
+  /** The optional LLM layer of triage (providers/openai when OPENAI_API_KEY is set). */
+  llm?: LlmClassifierFactory;
 }
 
 export interface Hub {
@@ -40,6 +55,10 @@ export interface Hub {
   admin: AdminBootstrap;
   channels: ChannelRegistry;
   sendQueue: SendQueue;
+  triageQueue: TriageQueue;
+  triage: Triage;
+  /** In-process announcements of stored hub events (e.g. `triage.escalated`), after their commit. */
+  events: EventEmitter;
   close(): Promise<void>;
 }
 
@@ -82,21 +101,63 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   };
   const sendQueue = initSendQueue(queueOptions);
   const worker = options.runWorkers === false ? null : initSendWorker({ db, channels, logger }, queueOptions);
-  const sweeper: OutboxSweeper | null =
+  const sweeper =
     options.runWorkers === false
       ? null
-      : startOutboxSweeper(db, sendQueue, logger, config.OUTBOX_SWEEP_SECONDS);
+      : startPeriodic(logger, 'outbox sweep', config.OUTBOX_SWEEP_SECONDS, () =>
+          sweepOutbox(db, sendQueue, config.OUTBOX_SWEEP_SECONDS),
+        );
   const redisProbe = producerConnection(config.REDIS_URL);
   redisProbe.on('error', () => undefined);
 
   const outbound: OutboundDeps = { db, channels, sendQueue, logger };
-  const inbound = createInboundService({ db, org, channels, sendQueue, logger });
+  const enqueueSends = (rows: MessageRow[]) => enqueueAfterCommit(outbound, rows);
+
+  const triage = createTriage({ llm: options.llm });
+  logger.info({ intents: triage.intents.length, llm: Boolean(options.llm) }, 'triage ready');
+  const events = new EventEmitter();
+  const triageQueue = initTriageQueue({ ...queueOptions, concurrency: 4 });
+  const triageWorker =
+    options.runWorkers === false
+      ? null
+      : initTriageWorker(
+          {
+            db,
+            classify: (text, context) => triage.classify(text, context),
+            enqueueSends,
+            identityKindOf: (channel) => channels.get(channel)?.identityKind,
+            describeOutbound: (channel, body) => channels.get(channel)?.describeOutbound?.(body) ?? {},
+            clinic: { name: org.name, timeZone: org.timeZone },
+            events,
+            logger,
+          },
+          { ...queueOptions, concurrency: 4 },
+        );
+  const triageSweeper =
+    options.runWorkers === false
+      ? null
+      : startPeriodic(logger, 'triage sweep', config.OUTBOX_SWEEP_SECONDS, () =>
+          sweepUntriaged(db, triageQueue, config.OUTBOX_SWEEP_SECONDS),
+        );
+
+  const inbound = createInboundService({
+    db,
+    org,
+    channels,
+    sendQueue,
+    logger,
+    // Triage runs after the webhook is answered; a lost job is found again by the triage sweeper.
+    onStored: (receipt, _message, meta) =>
+      triageQueue.add([{ messageId: receipt.messageId, requestId: meta.requestId }]),
+  });
 
   const api = Router();
   api.use(express.json({ limit: '256kb' }));
   api.use('/auth', authRouter(db, config.STAFF_SESSION_HOURS));
   api.use(requireStaff(db));
   api.use(conversationRouter(db, outbound));
+  api.use(triageRouter(db, triage));
+  api.use(appointmentRouter(db, outbound, { name: org.name, timeZone: org.timeZone }));
 
   const app = createApp({
     logger,
@@ -146,7 +207,10 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         server.closeIdleConnections();
       });
       await sweeper?.stop();
+      await triageSweeper?.stop();
+      if (triageWorker) await closeTriageWorker(triageWorker);
       if (worker) await closeSendWorker(worker);
+      await triageQueue.close();
       await sendQueue.close();
       redisProbe.disconnect();
       for (const adapter of channels.all()) await adapter.close?.();
@@ -156,5 +220,19 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     return closing;
   };
 
-  return { config, logger, server, url, database, org, admin, channels, sendQueue, close };
+  return {
+    config,
+    logger,
+    server,
+    url,
+    database,
+    org,
+    admin,
+    channels,
+    sendQueue,
+    triageQueue,
+    triage,
+    events,
+    close,
+  };
 }

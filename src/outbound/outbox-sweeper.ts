@@ -1,5 +1,4 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import { messages } from '../db/schema';
 import type { SendQueue } from './send-worker';
@@ -24,35 +23,4 @@ export async function sweepOutbox(db: Database, queue: SendQueue, graceSeconds: 
     .limit(1000);
   await queue.add(rows.map((row) => ({ messageId: row.id, requestId: row.requestId ?? undefined })));
   return rows.length;
-}
-
-export interface OutboxSweeper {
-  stop(): Promise<void>;
-}
-
-export function startOutboxSweeper(
-  db: Database,
-  queue: SendQueue,
-  logger: Logger,
-  everySeconds: number,
-): OutboxSweeper {
-  let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = sweepOutbox(db, queue, everySeconds)
-      .then((count) => {
-        if (count > 0) logger.info({ count }, 'outbox sweeper re-enqueued sends');
-      })
-      .catch((err) => logger.warn({ err }, 'outbox sweep failed; will try again'))
-      .finally(() => {
-        running = null;
-      });
-  }, everySeconds * 1000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

@@ -1,0 +1,317 @@
+import type { EventEmitter } from 'node:events';
+import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { writeAudit } from '../audit/audit-log';
+import { findDeliverableAddress } from '../conversations/contact-directory';
+import { appendOutboundMessage, getMessage, type MessageRow } from '../conversations/conversation-store';
+import type { Database, Transaction } from '../db/database';
+import { appointments, contacts, conversations, type IdentityKind, messages } from '../db/schema';
+import { isOptedOut, recordConsent } from '../policy/consent-ledger';
+import type { TriageContext, TriageResult } from '../triage';
+import { appointmentAcknowledgement, emergencySafetyReply, formatAppointmentTime } from './auto-replies';
+import { type HubEvent, storeHubEvent } from './hub-events';
+import { higherUrgency, isUrgency, SLA_MINUTES, URGENCY_RANK } from './urgency';
+
+/** Data of an `inbound-triage` job; the job id is the message id. */
+export interface TriageJobData {
+  messageId: string;
+  requestId?: string;
+}
+
+export interface TriageJobDeps {
+  db: Database;
+  classify(text: string, context: TriageContext): Promise<TriageResult>;
+  /** Enqueues outbox rows once the transaction that wrote them has committed. */
+  enqueueSends(rows: MessageRow[]): Promise<void>;
+  /** Which identity kind each channel delivers to, for automatic replies. */
+  identityKindOf(channel: string): IdentityKind | undefined;
+  /** Channel facts recorded on an outbound message (e.g. SMS segments). */
+  describeOutbound(channel: string, body: string): Record<string, unknown>;
+  clinic: { name: string; timeZone: string };
+  events: EventEmitter;
+  logger: Logger;
+}
+
+export type TriageOutcome =
+  | { kind: 'skipped'; reason: 'not_found' | 'not_inbound' | 'already_triaged' }
+  | { kind: 'routed'; result: StoredTriage };
+
+/** What is stored on the message: the classifier's result plus what routing did with it. */
+export interface StoredTriage extends Omit<TriageResult, 'urgency'> {
+  urgency: TriageResult['urgency'];
+  actions: string[];
+  /** True when the classifier failed and the message was routed to front desk for a person to read. */
+  flagged?: boolean;
+  decidedAt: string;
+}
+
+/** A reply to an outbound message this old or older is no longer read as an answer to it. */
+const CONTEXT_WINDOW_HOURS = 72;
+/** A free-text opt-out ("please stop texting me") is honoured only when the classifier is this sure. */
+const OPT_OUT_MIN_CONFIDENCE = 0.85;
+
+/**
+ * Classifies one inbound message and applies the result. Runs after the webhook was answered, so a
+ * slow or failing classifier never delays or loses a message. Safe to run twice: a message that
+ * already carries a decision is left alone.
+ */
+export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): Promise<TriageOutcome> {
+  const log = deps.logger.child({ messageId: data.messageId, requestId: data.requestId });
+  const message = await getMessage(deps.db, data.messageId);
+  if (!message) return { kind: 'skipped', reason: 'not_found' };
+  if (message.direction !== 'inbound') return { kind: 'skipped', reason: 'not_inbound' };
+  if (message.triage) return { kind: 'skipped', reason: 'already_triaged' };
+
+  const [contact] = await deps.db.select().from(contacts).where(eq(contacts.id, message.contactId));
+  const previous = await lastOutboundBefore(deps.db, message);
+  const context: TriageContext = {
+    lastOutboundTemplate: previous?.templateId ?? undefined,
+    language: contact?.language ?? undefined,
+  };
+
+  let result: TriageResult;
+  let flagged = false;
+  try {
+    result = await deps.classify(message.body, context);
+  } catch (err) {
+    log.error({ err }, 'triage failed; routing to front desk for a person');
+    flagged = true;
+    result = {
+      intent: 'general',
+      urgency: 'routine',
+      confidence: 0,
+      queue: 'front-desk',
+      engine: 'fallback',
+      reasons: ['triage failed; routed to front desk for a person to read'],
+      version: 'none',
+      language: 'unknown',
+    };
+  }
+
+  const { stored, replies, event } = await deps.db
+    .transaction(async (tx) => {
+      // Only the first run writes a decision (BullMQ may run a job twice): lock the undecided row or stop.
+      const [undecided] = await tx
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(eq(messages.id, message.id), isNull(messages.triage)))
+        .for('update');
+      if (!undecided) tx.rollback();
+      const actions: string[] = [];
+      const replies: MessageRow[] = [];
+      const reply = async (body: string, automation: string, appointmentId?: string) => {
+        const row = await autoReply(tx, deps, message, body, automation, appointmentId);
+        if (row) {
+          replies.push(row);
+          actions.push(`sent ${automation}`);
+        } else actions.push(`could not send ${automation}: no deliverable address on ${message.channel}`);
+      };
+
+      if (result.intent === 'emergency') {
+        // A safety reply answers the patient's own message, so it goes even when a marketing or care
+        // opt-out is on file: telling someone in danger to call 911 is not a solicitation.
+        await reply(emergencySafetyReply(deps.clinic.name, result.language), 'emergency_safety_reply');
+      }
+      if (
+        (result.intent === 'confirm' || result.intent === 'cancel') &&
+        previous?.appointmentId &&
+        result.engine === 'context'
+      ) {
+        const when = await settleAppointment(tx, previous.appointmentId, result.intent);
+        if (when) {
+          actions.push(`appointment ${result.intent === 'confirm' ? 'confirmed' : 'cancelled'}`);
+          const text = appointmentAcknowledgement(
+            result.intent,
+            deps.clinic.name,
+            formatAppointmentTime(when, contact?.timeZone ?? deps.clinic.timeZone, result.language),
+            result.language,
+          );
+          await reply(
+            text,
+            `appointment_${result.intent === 'confirm' ? 'confirmed' : 'cancelled'}`,
+            previous.appointmentId,
+          );
+        }
+      }
+      if (result.intent === 'reschedule' && previous?.appointmentId) {
+        await tx
+          .update(appointments)
+          .set({ status: 'reschedule_requested', updatedAt: sql`now()` })
+          .where(eq(appointments.id, previous.appointmentId));
+        actions.push('appointment marked reschedule_requested');
+      }
+      if (result.intent === 'opt_out' && result.confidence >= OPT_OUT_MIN_CONFIDENCE && !flagged) {
+        if (!(await isOptedOut(tx, message.contactId, message.channel, 'care'))) {
+          await recordConsent(tx, {
+            orgId: message.orgId,
+            contactId: message.contactId,
+            channel: message.channel,
+            purpose: 'all',
+            status: 'opted_out',
+            source: 'triage',
+            evidenceMessageId: message.id,
+            note: `free-text opt-out (confidence ${result.confidence})`,
+          });
+          actions.push(`opted out of ${message.channel} (free-text request)`);
+        }
+      }
+
+      const decided: StoredTriage = {
+        ...result,
+        actions,
+        ...(flagged ? { flagged } : {}),
+        decidedAt: new Date().toISOString(),
+      };
+      await tx
+        .update(messages)
+        .set({ triage: decided as unknown as Record<string, unknown> })
+        .where(eq(messages.id, message.id));
+      await routeConversation(tx, message.conversationId, result);
+      await writeAudit(tx, {
+        orgId: message.orgId,
+        actorKind: 'system',
+        action: 'triage.decided',
+        subjectType: 'message',
+        subjectId: message.id,
+        requestId: data.requestId,
+        detail: {
+          intent: result.intent,
+          urgency: result.urgency,
+          queue: result.queue,
+          engine: result.engine,
+          actions,
+        },
+      });
+      let event: (HubEvent & { id: number }) | null = null;
+      if (URGENCY_RANK[result.urgency] >= URGENCY_RANK.urgent) {
+        const escalation: HubEvent = {
+          orgId: message.orgId,
+          type: 'triage.escalated',
+          conversationId: message.conversationId,
+          messageId: message.id,
+          queue: result.queue,
+          payload: { intent: result.intent, urgency: result.urgency, reasons: result.reasons },
+        };
+        event = { ...escalation, id: await storeHubEvent(tx, escalation) };
+      }
+      return { stored: decided, replies, event };
+    })
+    .catch((err: unknown) => {
+      if (isRollback(err)) return { stored: null, replies: [], event: null };
+      throw err;
+    });
+
+  if (!stored) return { kind: 'skipped', reason: 'already_triaged' };
+  await deps.enqueueSends(replies);
+  if (event) deps.events.emit(event.type, event);
+  log.info(
+    { intent: stored.intent, urgency: stored.urgency, queue: stored.queue, engine: stored.engine },
+    'message triaged',
+  );
+  return { kind: 'routed', result: stored };
+}
+
+function isRollback(err: unknown): boolean {
+  return err instanceof Error && err.name === 'TransactionRollbackError';
+}
+
+/** The last message the hub sent in this conversation before the patient's, if recent enough to be its context. */
+async function lastOutboundBefore(db: Database, message: MessageRow) {
+  const [row] = await db
+    .select({
+      templateId: messages.templateId,
+      appointmentId: messages.appointmentId,
+      createdAt: messages.createdAt,
+    })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, message.conversationId),
+        eq(messages.direction, 'outbound'),
+        lt(messages.createdAt, message.createdAt),
+      ),
+    )
+    .orderBy(desc(messages.createdAt))
+    .limit(1);
+  if (!row) return null;
+  const ageHours = (message.createdAt.getTime() - row.createdAt.getTime()) / 3_600_000;
+  return ageHours <= CONTEXT_WINDOW_HOURS ? row : null;
+}
+
+/**
+ * Queue, urgency, priority and SLA. A conversation only moves to a new queue when the new message is
+ * at least as urgent as what it already carries: "thanks" after an emergency stays with the nurses.
+ */
+async function routeConversation(
+  tx: Transaction,
+  conversationId: string,
+  result: TriageResult,
+): Promise<void> {
+  const [current] = await tx
+    .select()
+    .from(conversations)
+    .where(eq(conversations.id, conversationId))
+    .for('update');
+  if (!current) return;
+  const currentUrgency = isUrgency(current.urgency) ? current.urgency : 'routine';
+  const urgency = higherUrgency(currentUrgency, result.urgency);
+  const moves = URGENCY_RANK[result.urgency] >= URGENCY_RANK[currentUrgency];
+  const due = new Date(Date.now() + SLA_MINUTES[result.urgency] * 60_000);
+  const slaDueAt = current.slaDueAt && current.slaDueAt < due ? current.slaDueAt : due;
+  await tx
+    .update(conversations)
+    .set({
+      urgency,
+      priority: URGENCY_RANK[urgency],
+      slaDueAt,
+      updatedAt: sql`now()`,
+      ...(moves ? { queue: result.queue } : {}),
+    })
+    .where(eq(conversations.id, conversationId));
+}
+
+/** Confirms or cancels a scheduled appointment; returns its time, or null when it was not open to that. */
+async function settleAppointment(
+  tx: Transaction,
+  appointmentId: string,
+  intent: 'confirm' | 'cancel',
+): Promise<Date | null> {
+  const [row] = await tx
+    .update(appointments)
+    .set({ status: intent === 'confirm' ? 'confirmed' : 'cancelled', updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(appointments.id, appointmentId),
+        sql`${appointments.status} in ('scheduled', 'confirmed', 'reschedule_requested')`,
+      ),
+    )
+    .returning({ startsAt: appointments.startsAt });
+  return row?.startsAt ?? null;
+}
+
+async function autoReply(
+  tx: Transaction,
+  deps: TriageJobDeps,
+  message: MessageRow,
+  body: string,
+  automation: string,
+  appointmentId?: string,
+): Promise<MessageRow | null> {
+  const kind = deps.identityKindOf(message.channel);
+  const toAddress = kind ? await findDeliverableAddress(tx, message.contactId, kind) : null;
+  if (!toAddress) return null;
+  const row = await appendOutboundMessage(tx, {
+    orgId: message.orgId,
+    conversationId: message.conversationId,
+    contactId: message.contactId,
+    channel: message.channel,
+    toAddress,
+    body,
+    authorKind: 'system',
+    automation,
+    channelMeta: deps.describeOutbound(message.channel, body),
+    requestId: message.requestId,
+  });
+  if (appointmentId) await tx.update(messages).set({ appointmentId }).where(eq(messages.id, row.id));
+  return row;
+}
