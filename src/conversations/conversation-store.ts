@@ -193,6 +193,7 @@ export interface ConversationSummary {
   priority: number;
   urgency: string;
   assigneeId: string | null;
+  slaDueAt: Date | null;
   lastActivityAt: Date;
   contact: { id: string; displayName: string | null };
   lastMessage: Pick<MessageRow, 'id' | 'direction' | 'channel' | 'body' | 'status' | 'createdAt'> | null;
@@ -202,9 +203,24 @@ export interface ConversationSummary {
 export async function listConversations(
   db: Queryable,
   orgId: string,
-  options: { limit: number; before?: { lastActivityAt: Date; id: string } },
+  options: {
+    limit: number;
+    before?: { lastActivityAt: Date; id: string };
+    queue?: string;
+    /** `activity`: newest first (pages by cursor). `priority`: most urgent first, earliest SLA first. */
+    sort?: 'activity' | 'priority';
+  },
 ): Promise<ConversationSummary[]> {
   const cursor = options.before;
+  const order =
+    options.sort === 'priority'
+      ? [
+          desc(conversations.priority),
+          sql`${conversations.slaDueAt} asc nulls last`,
+          desc(conversations.lastActivityAt),
+          desc(conversations.id),
+        ]
+      : [desc(conversations.lastActivityAt), desc(conversations.id)];
   const rows = await db
     .select({
       conversation: conversations,
@@ -224,6 +240,7 @@ export async function listConversations(
     .where(
       and(
         eq(conversations.orgId, orgId),
+        options.queue ? eq(conversations.queue, options.queue) : undefined,
         cursor
           ? or(
               lt(conversations.lastActivityAt, cursor.lastActivityAt),
@@ -232,7 +249,7 @@ export async function listConversations(
           : undefined,
       ),
     )
-    .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))
+    .orderBy(...order)
     .limit(options.limit);
   return rows.map(({ conversation, contact, lastMessage }) => ({
     id: conversation.id,
@@ -241,6 +258,7 @@ export async function listConversations(
     priority: conversation.priority,
     urgency: conversation.urgency,
     assigneeId: conversation.assigneeId,
+    slaDueAt: conversation.slaDueAt,
     lastActivityAt: conversation.lastActivityAt,
     contact,
     lastMessage: lastMessage?.id ? lastMessage : null,

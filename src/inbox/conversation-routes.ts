@@ -14,6 +14,8 @@ import { type OutboundDeps, queueStaffReply } from '../outbound/reply-service';
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
+  queue: z.string().max(50).optional(),
+  sort: z.enum(['activity', 'priority']).default('activity'),
 });
 
 const replyBody = z.object({ body: z.string().trim().min(1, 'must not be empty').max(1600) });
@@ -89,14 +91,26 @@ export function conversationRouter(db: Database, outbound: OutboundDeps): Router
   router.get('/conversations', async (req, res) => {
     const query = listQuery.parse(req.query);
     const staff = req.staff!;
+    if (query.cursor && query.sort === 'priority') {
+      throw new HttpError(
+        400,
+        'invalid_cursor',
+        'Cursors page the activity order only; priority order returns one page',
+      );
+    }
     const rows = await listConversations(db, staff.orgId, {
       limit: query.limit,
       before: query.cursor ? decodeCursor(query.cursor) : undefined,
+      queue: query.queue,
+      sort: query.sort,
     });
     const last = rows.at(-1);
     res.json({
       conversations: rows,
-      nextCursor: rows.length === query.limit && last ? encodeCursor(last.lastActivityAt, last.id) : null,
+      nextCursor:
+        query.sort === 'activity' && rows.length === query.limit && last
+          ? encodeCursor(last.lastActivityAt, last.id)
+          : null,
     });
   });
 

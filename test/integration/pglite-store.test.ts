@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,11 +11,12 @@ import {
   recordInboundMessage,
 } from '../../src/conversations/conversation-store';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database';
-import { messages } from '../../src/db/schema';
+import { conversations, messages } from '../../src/db/schema';
 import { ensureOrganization } from '../../src/hub/organization';
 import { ChannelRegistry } from '../../src/outbound/channel-registry';
 import { execSendJob } from '../../src/outbound/send-job';
 import { isOptedOut, recordConsent } from '../../src/policy/consent-ledger';
+import { execTriageJob } from '../../src/routing/triage-job';
 
 // The embedded engine `npm start` uses without DATABASE_URL: the same migrations and queries must work.
 let handle: DatabaseHandle;
@@ -196,5 +198,39 @@ describe('the send job, without Redis', () => {
     expect(early).toEqual({ messageId: null, applied: false });
     await execSendJob(deps, { messageId: row.id }, { isFinal: false });
     expect((await status(row.id)).status).toBe('delivered');
+  });
+});
+
+describe('the triage job, without Redis', () => {
+  test('a classifier that throws still routes the message to front desk, flagged, and runs once', async () => {
+    const receipt = await handle.db.transaction((tx) =>
+      recordInboundMessage(tx, orgId, inbound(`SM${'5'.repeat(32)}`, '+14155550777'), 'r6'),
+    );
+    const deps = {
+      db: handle.db,
+      classify: async () => {
+        throw new Error('model crashed');
+      },
+      enqueueSends: async () => undefined,
+      identityKindOf: () => 'phone' as const,
+      describeOutbound: () => ({}),
+      clinic: { name: 'Test Clinic', timeZone: 'America/Chicago' },
+      events: new EventEmitter(),
+      logger: pino({ level: 'silent' }),
+    };
+    const outcome = await execTriageJob(deps, { messageId: receipt.messageId });
+    expect(outcome).toMatchObject({
+      kind: 'routed',
+      result: { intent: 'general', queue: 'front-desk', flagged: true },
+    });
+    expect(await execTriageJob(deps, { messageId: receipt.messageId })).toEqual({
+      kind: 'skipped',
+      reason: 'already_triaged',
+    });
+    const [conversation] = await handle.db
+      .select()
+      .from(conversations)
+      .where(eq(conversations.id, receipt.conversationId));
+    expect(conversation!.queue).toBe('front-desk');
   });
 });

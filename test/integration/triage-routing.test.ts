@@ -1,0 +1,279 @@
+import request from 'supertest';
+import { queryRows } from '../support/test-database';
+import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+
+let t: TestHub;
+const escalations: { type: string; conversationId: string; queue: string; payload: { urgency: string } }[] =
+  [];
+beforeAll(async () => {
+  t = await startTestHub();
+  t.hub.events.on('triage.escalated', (event) => escalations.push(event));
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+const auth = async () => ({ Authorization: `Bearer ${await t.staffToken()}` });
+
+type Triaged = {
+  id: string;
+  conversation_id: string;
+  triage: {
+    intent: string;
+    urgency: string;
+    queue: string;
+    engine: string;
+    reasons: string[];
+    actions: string[];
+  };
+};
+
+/** A patient texts in; resolves once triage has decided on the message. */
+async function textAndTriage(from: string, body: string): Promise<Triaged> {
+  await t.postInboundSms({ From: from, Body: body }).expect(200);
+  return eventually(async () => {
+    const [row] = await queryRows<Triaged>(
+      t.database.url,
+      "select id, conversation_id, triage from messages where from_address = $1 and direction = 'inbound' order by created_at desc limit 1",
+      [from],
+    );
+    return row?.triage ? row : null;
+  });
+}
+
+const conversation = async (id: string) =>
+  (
+    await queryRows<{ queue: string; urgency: string; priority: number; sla_due_at: Date | null }>(
+      t.database.url,
+      'select queue, urgency, priority, sla_due_at from conversations where id = $1',
+      [id],
+    )
+  )[0]!;
+
+const automatedTo = (phone: string) =>
+  queryRows<{ body: string; automation: string }>(
+    t.database.url,
+    "select body, automation from messages where direction = 'outbound' and to_address = $1 and automation is not null order by created_at",
+    [phone],
+  );
+
+describe('emergencies', () => {
+  test('chest pain: safety reply sent, top of nurse-triage as an emergency, escalation event stored and emitted', async () => {
+    const phone = randomUsPhone();
+    const sentBefore = t.twilio.messages.length;
+    const message = await textAndTriage(phone, 'crushing chest pain and my left arm is numb');
+    expect(message.triage).toMatchObject({
+      intent: 'emergency',
+      urgency: 'emergency',
+      queue: 'nurse-triage',
+      engine: 'red-flag',
+    });
+    expect(message.triage.reasons.join(' ')).toMatch(/chest/i);
+    expect(message.triage.actions).toContain('sent emergency_safety_reply');
+
+    const conv = await conversation(message.conversation_id);
+    expect(conv).toMatchObject({ queue: 'nurse-triage', urgency: 'emergency', priority: 3 });
+    expect(new Date(conv.sla_due_at!).getTime() - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+
+    const [reply] = await automatedTo(phone);
+    expect(reply).toMatchObject({ automation: 'emergency_safety_reply' });
+    expect(reply!.body).toMatch(/911/);
+    const sent = await eventually(async () =>
+      t.twilio.messages.slice(sentBefore).find((m) => m.params.To === phone),
+    );
+    expect(sent.params.Body).toMatch(/911/);
+
+    const events = await queryRows<{ type: string; queue: string }>(
+      t.database.url,
+      'select type, queue from hub_events where message_id = $1',
+      [message.id],
+    );
+    expect(events).toEqual([{ type: 'triage.escalated', queue: 'nurse-triage' }]);
+    expect(
+      escalations.some(
+        (e) => e.conversationId === message.conversation_id && e.payload.urgency === 'emergency',
+      ),
+    ).toBe(true);
+
+    const list = await request(t.hub.url)
+      .get('/api/v1/conversations')
+      .query({ queue: 'nurse-triage', sort: 'priority' })
+      .set(await auth())
+      .expect(200);
+    expect(list.body.conversations[0].id).toBe(message.conversation_id);
+  });
+
+  test('a Spanish emergency gets the safety reply in Spanish', async () => {
+    const phone = randomUsPhone();
+    const message = await textAndTriage(phone, 'mi esposo no puede respirar y tiene los labios morados');
+    expect(message.triage.intent).toBe('emergency');
+    const [reply] = await automatedTo(phone);
+    expect(reply!.body).toMatch(/llame al 911/);
+  });
+
+  test('"no chest pain anymore, thanks" is not an emergency and gets no safety reply', async () => {
+    const phone = randomUsPhone();
+    const message = await textAndTriage(phone, 'no chest pain anymore, thanks');
+    expect(message.triage.intent).not.toBe('emergency');
+    expect(message.triage.urgency).not.toBe('emergency');
+    expect(await automatedTo(phone)).toEqual([]);
+    const events = await queryRows(t.database.url, 'select 1 from hub_events where message_id = $1', [
+      message.id,
+    ]);
+    expect(events).toEqual([]);
+  });
+
+  test('a later "thank you" keeps an emergency conversation with the nurses', async () => {
+    const phone = randomUsPhone();
+    const first = await textAndTriage(phone, 'I took a whole bottle of my pills on purpose');
+    expect(first.triage.intent).toBe('emergency');
+    const second = await textAndTriage(phone, 'ok thank you');
+    expect(second.conversation_id).toBe(first.conversation_id);
+    expect(await conversation(first.conversation_id)).toMatchObject({
+      queue: 'nurse-triage',
+      urgency: 'emergency',
+    });
+  });
+});
+
+describe('routing by intent', () => {
+  test.each([
+    ['can I move my thursday appt to next week', 'reschedule', 'front-desk'],
+    ['I need a refill on my lisinopril, almost out', 'refill', 'refills'],
+    ['why is my bill $240? I thought insurance covered it', 'billing', 'billing'],
+  ])('%p -> %s in %s', async (body, intent, queue) => {
+    const message = await textAndTriage(randomUsPhone(), body);
+    expect(message.triage).toMatchObject({ intent, queue });
+    expect((await conversation(message.conversation_id)).queue).toBe(queue);
+  });
+
+  test('bad input classifies without blocking storage: empty, emoji only, HTML, 20,000 characters', async () => {
+    for (const body of ['', '🙂🙂🙂', '<script>alert(1)</script>', 'a'.repeat(1600)]) {
+      const message = await textAndTriage(randomUsPhone(), body);
+      expect(message.triage.queue).toBe('front-desk');
+    }
+    const res = await request(t.hub.url)
+      .post('/api/v1/triage/classify')
+      .set(await auth())
+      .send({ text: 'lorem ipsum '.repeat(1700) })
+      .expect(200);
+    expect(res.body).toMatchObject({ intent: 'general', queue: 'front-desk' });
+  });
+});
+
+describe('appointment reminders and short replies', () => {
+  async function appointmentWithReminder(phone: string) {
+    const first = await textAndTriage(phone, 'hi this is my new number');
+    const [row] = await queryRows<{ contact_id: string }>(
+      t.database.url,
+      'select contact_id from messages where id = $1',
+      [first.id],
+    );
+    const created = await request(t.hub.url)
+      .post('/api/v1/appointments')
+      .set(await auth())
+      .send({ contactId: row!.contact_id, startsAt: '2026-12-03T15:30:00Z', location: 'Main St clinic' })
+      .expect(201);
+    const id = created.body.appointment.id as string;
+    const reminder = await request(t.hub.url)
+      .post(`/api/v1/appointments/${id}/reminders`)
+      .set(await auth())
+      .expect(202);
+    expect(reminder.body.message.templateId).toBe('appointment-reminder');
+    await eventually(async () =>
+      t.twilio.messages.some(
+        (m) => m.params.To === phone && /Reply C to confirm/.test(String(m.params.Body)),
+      ),
+    );
+    return id;
+  }
+
+  const appointmentStatus = async (id: string) => {
+    const res = await request(t.hub.url)
+      .get(`/api/v1/appointments/${id}`)
+      .set(await auth())
+      .expect(200);
+    return res.body.appointment.status as string;
+  };
+
+  test('"C" after a reminder confirms the appointment and sends the acknowledgement, untouched by a person', async () => {
+    const phone = randomUsPhone();
+    const id = await appointmentWithReminder(phone);
+    const reply = await textAndTriage(phone, 'C');
+    expect(reply.triage).toMatchObject({ intent: 'confirm', engine: 'context' });
+    expect(await appointmentStatus(id)).toBe('confirmed');
+    const automated = await automatedTo(phone);
+    expect(automated.map((m) => m.automation)).toContain('appointment_confirmed');
+  });
+
+  test('"2" after a reminder cancels it', async () => {
+    const phone = randomUsPhone();
+    const id = await appointmentWithReminder(phone);
+    const reply = await textAndTriage(phone, '2');
+    expect(reply.triage.intent).toBe('cancel');
+    expect(await appointmentStatus(id)).toBe('cancelled');
+  });
+
+  test('"C" with no reminder in context does not confirm anything', async () => {
+    const phone = randomUsPhone();
+    const reply = await textAndTriage(phone, 'C');
+    expect(reply.triage.intent).not.toBe('confirm');
+    expect(await automatedTo(phone)).toEqual([]);
+  });
+});
+
+describe('the classify API and staff overrides', () => {
+  test('POST /api/v1/triage/classify needs a staff token and returns the full result', async () => {
+    await request(t.hub.url).post('/api/v1/triage/classify').send({ text: 'hi' }).expect(401);
+    const res = await request(t.hub.url)
+      .post('/api/v1/triage/classify')
+      .set(await auth())
+      .send({ text: 'C', context: { lastOutboundTemplate: 'appointment-reminder' } })
+      .expect(200);
+    expect(res.body).toEqual({
+      intent: 'confirm',
+      urgency: expect.any(String),
+      confidence: expect.any(Number),
+      queue: 'front-desk',
+      engine: 'context',
+      reasons: expect.any(Array),
+      version: expect.stringMatching(/^triage-/),
+      language: expect.any(String),
+    });
+    await request(t.hub.url)
+      .post('/api/v1/triage/classify')
+      .set(await auth())
+      .send({ text: 42 })
+      .expect(400);
+  });
+
+  test('an override is stored next to the machine decision, moves the queue and is audited', async () => {
+    const message = await textAndTriage(randomUsPhone(), 'question about my statement');
+    const res = await request(t.hub.url)
+      .post(`/api/v1/messages/${message.id}/triage-override`)
+      .set(await auth())
+      .send({ intent: 'clinical_question', queue: 'nurse-triage' })
+      .expect(200);
+    expect(res.body.triage.intent).toBe(message.triage.intent);
+    expect(res.body.override).toMatchObject({ intent: 'clinical_question', queue: 'nurse-triage' });
+    const [row] = await queryRows<{ triage: { intent: string }; triage_override: { intent: string } }>(
+      t.database.url,
+      'select triage, triage_override from messages where id = $1',
+      [message.id],
+    );
+    expect(row!.triage.intent).toBe(message.triage.intent);
+    expect(row!.triage_override.intent).toBe('clinical_question');
+    expect((await conversation(message.conversation_id)).queue).toBe('nurse-triage');
+    const audits = await queryRows(
+      t.database.url,
+      "select 1 from audit_log where action = 'triage.override' and subject_id = $1",
+      [message.id],
+    );
+    expect(audits).toHaveLength(1);
+    await request(t.hub.url)
+      .post(`/api/v1/messages/${message.id}/triage-override`)
+      .set(await auth())
+      .send({ intent: 'astrology' })
+      .expect(422);
+  });
+});
