@@ -186,15 +186,21 @@ export async function adoptOrphanStatusEvents(
   }
 }
 
-export interface ConversationSummary {
-  id: string;
-  status: string;
-  queue: string;
-  priority: number;
-  urgency: string;
-  assigneeId: string | null;
-  slaDueAt: Date | null;
-  lastActivityAt: Date;
+/** The routing state of a conversation, as the API shows it in lists and in detail. */
+export function conversationState(c: ConversationRow) {
+  return {
+    id: c.id,
+    status: c.status,
+    queue: c.queue,
+    priority: c.priority,
+    urgency: c.urgency,
+    assigneeId: c.assigneeId,
+    slaDueAt: c.slaDueAt,
+    lastActivityAt: c.lastActivityAt,
+  };
+}
+
+export interface ConversationSummary extends ReturnType<typeof conversationState> {
   contact: { id: string; displayName: string | null };
   lastMessage: Pick<MessageRow, 'id' | 'direction' | 'channel' | 'body' | 'status' | 'createdAt'> | null;
 }
@@ -252,14 +258,7 @@ export async function listConversations(
     .orderBy(...order)
     .limit(options.limit);
   return rows.map(({ conversation, contact, lastMessage }) => ({
-    id: conversation.id,
-    status: conversation.status,
-    queue: conversation.queue,
-    priority: conversation.priority,
-    urgency: conversation.urgency,
-    assigneeId: conversation.assigneeId,
-    slaDueAt: conversation.slaDueAt,
-    lastActivityAt: conversation.lastActivityAt,
+    ...conversationState(conversation),
     contact,
     lastMessage: lastMessage?.id ? lastMessage : null,
   }));

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
 import {
   type ConversationDetail,
+  conversationState,
   getConversationDetail,
   listConversations,
   type MessageRow,
@@ -64,14 +65,7 @@ export function presentMessage(m: MessageRow) {
 function presentDetail(detail: ConversationDetail) {
   const { conversation, contact } = detail;
   return {
-    id: conversation.id,
-    status: conversation.status,
-    queue: conversation.queue,
-    priority: conversation.priority,
-    urgency: conversation.urgency,
-    assigneeId: conversation.assigneeId,
-    slaDueAt: conversation.slaDueAt,
-    lastActivityAt: conversation.lastActivityAt,
+    ...conversationState(conversation),
     createdAt: conversation.createdAt,
     contact: {
       id: contact.id,

@@ -1,13 +1,9 @@
-import { type Job, Queue, Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
+import { createJobQueue, createJobWorker, type JobQueue, type JobQueueOptions } from '../queues/job-queue';
 import { QUEUE_NAMES } from '../queues/queue-names';
-import { producerConnection, workerConnection } from '../queues/redis-connections';
 import { execTriageJob, type TriageJobData, type TriageJobDeps } from './triage-job';
 
-export interface TriageQueueOptions {
-  redisUrl: string;
-  prefix: string;
-  concurrency: number;
-}
+export type TriageQueue = JobQueue<TriageJobData>;
 
 /** A classifier that throws is handled inside the job (routed to front desk); retries cover the database. */
 const JOB_OPTIONS = {
@@ -17,44 +13,20 @@ const JOB_OPTIONS = {
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const;
 
-export interface TriageQueue {
-  add(jobs: TriageJobData[]): Promise<void>;
-  close(): Promise<void>;
-  queue: Queue<TriageJobData>;
+export function initTriageQueue(options: JobQueueOptions): TriageQueue {
+  return createJobQueue<TriageJobData>(QUEUE_NAMES.inboundTriage, 'triage', JOB_OPTIONS, options);
 }
 
-export function initTriageQueue(options: TriageQueueOptions): TriageQueue {
-  const connection = producerConnection(options.redisUrl);
-  connection.on('error', () => undefined);
-  const queue = new Queue<TriageJobData>(QUEUE_NAMES.inboundTriage, { connection, prefix: options.prefix });
-  queue.on('error', () => undefined);
-  return {
-    queue,
-    async add(jobs) {
-      if (jobs.length === 0) return;
-      await queue.addBulk(
-        jobs.map((data) => ({ name: 'triage', data, opts: { ...JOB_OPTIONS, jobId: data.messageId } })),
-      );
-    },
-    async close() {
-      await queue.close();
-      connection.disconnect();
-    },
-  };
-}
-
-export function initTriageWorker(deps: TriageJobDeps, options: TriageQueueOptions): Worker<TriageJobData> {
-  const connection = workerConnection(options.redisUrl);
-  const worker = new Worker<TriageJobData>(
+export function initTriageWorker(deps: TriageJobDeps, options: JobQueueOptions): Worker<TriageJobData> {
+  return createJobWorker<TriageJobData>(
     QUEUE_NAMES.inboundTriage,
     (job: Job<TriageJobData>) => execTriageJob(deps, job.data),
-    { connection, prefix: options.prefix, concurrency: options.concurrency },
+    options,
+    deps.logger,
   );
-  worker.on('error', (err) => deps.logger.error({ err }, 'triage worker error'));
-  worker.on('closed', () => connection.disconnect());
-  return worker;
 }
 
+/** Waits for in-flight triage jobs to finish, then disconnects. */
 export async function closeTriageWorker(worker: Worker<TriageJobData>): Promise<void> {
   await worker.close();
 }

@@ -1,0 +1,64 @@
+import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { producerConnection, workerConnection } from './redis-connections';
+
+export interface JobQueueOptions {
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+}
+
+/** A producer for one queue. Every job's id is its `messageId`, so one message has at most one job. */
+export interface JobQueue<T extends { messageId: string }> {
+  add(jobs: T[]): Promise<void>;
+  close(): Promise<void>;
+  queue: Queue<T>;
+}
+
+export function createJobQueue<T extends { messageId: string }>(
+  name: string,
+  jobName: string,
+  jobOptions: JobsOptions,
+  options: JobQueueOptions,
+): JobQueue<T> {
+  const connection = producerConnection(options.redisUrl);
+  // Errors surface on add(); the connection reconnects by itself.
+  connection.on('error', () => undefined);
+  const queue = new Queue<T>(name, { connection, prefix: options.prefix });
+  queue.on('error', () => undefined);
+  return {
+    queue,
+    async add(jobs) {
+      if (jobs.length === 0) return;
+      const bulk = jobs.map((data) => ({
+        name: jobName,
+        data,
+        opts: { ...jobOptions, jobId: data.messageId },
+      }));
+      // BullMQ derives the data type through a conditional type that a generic T cannot satisfy.
+      await queue.addBulk(bulk as unknown as Parameters<Queue<T>['addBulk']>[0]);
+    },
+    async close() {
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+export function createJobWorker<T>(
+  name: string,
+  processor: (job: Job<T>) => Promise<unknown>,
+  options: JobQueueOptions,
+  logger: Logger,
+): Worker<T> {
+  const connection = workerConnection(options.redisUrl);
+  const worker = new Worker<T>(name, processor, {
+    connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+  });
+  worker.on('error', (err) => logger.error({ err, queue: name }, 'worker error'));
+  // BullMQ leaves a connection it was given open on close; this one is ours to end.
+  worker.on('closed', () => connection.disconnect());
+  return worker;
+}
