@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import {
   type ChannelAdapter,
   type ChannelContext,
+  normalizePhone,
   type OutboundEnvelope,
   SendError,
   type SendResult,
@@ -58,10 +58,7 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
       'SMS channel in sandbox mode: outbound is recorded, nothing leaves the machine',
     );
   }
-  const normalizePhone = (raw: string) => {
-    const parsed = parsePhoneNumberFromString(raw.trim(), config.DEFAULT_REGION as CountryCode);
-    return parsed?.isValid() ? parsed.number : null;
-  };
+  const toE164 = (raw: string) => normalizePhone(raw, config.DEFAULT_REGION);
 
   return {
     channel: 'sms',
@@ -91,6 +88,7 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
         throw toSendError(error);
       }
     },
-    createRouter: (sink) => twilioSmsRouter(sink, { publicUrl: config.publicUrl, authToken, normalizePhone }),
+    createRouter: (sink) =>
+      twilioSmsRouter(sink, { publicUrl: config.publicUrl, authToken, normalizePhone: toE164 }),
   };
 }

@@ -8,6 +8,7 @@ import type { HubConfig } from '../config/config';
 import type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
 
 export type { HubConfig } from '../config/config';
+export { normalizeEmail, normalizePhone } from '../conversations/addresses';
 export type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
 export { describeZodError } from '../http/error-handler';
 export { HttpError } from '../http/http-error';

@@ -15,6 +15,14 @@ import {
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const orgId = () =>
+  uuid('org_id')
+    .notNull()
+    .references(() => organizations.id);
+const contactId = () =>
+  uuid('contact_id')
+    .notNull()
+    .references(() => contacts.id);
 
 export type MessageDirection = 'inbound' | 'outbound';
 export type MessageStatus =
@@ -48,9 +56,7 @@ export const organizations = pgTable('organizations', {
 
 export const contacts = pgTable('contacts', {
   id: id(),
-  orgId: uuid('org_id')
-    .notNull()
-    .references(() => organizations.id),
+  orgId: orgId(),
   displayName: text('display_name'),
   dateOfBirth: date('date_of_birth'),
   language: text('language'),
@@ -65,12 +71,8 @@ export const contactIdentities = pgTable(
   'contact_identities',
   {
     id: id(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id),
-    contactId: uuid('contact_id')
-      .notNull()
-      .references(() => contacts.id),
+    orgId: orgId(),
+    contactId: contactId(),
     kind: text('kind').$type<IdentityKind>().notNull(),
     address: text('address').notNull(),
     undeliverableAt: timestamp('undeliverable_at', { withTimezone: true }),
@@ -86,12 +88,8 @@ export const conversations = pgTable(
   'conversations',
   {
     id: id(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id),
-    contactId: uuid('contact_id')
-      .notNull()
-      .references(() => contacts.id),
+    orgId: orgId(),
+    contactId: contactId(),
     status: text('status').$type<ConversationStatus>().notNull().default('open'),
     queue: text('queue').notNull().default('front-desk'),
     assigneeId: uuid('assignee_id').references(() => staffUsers.id),
@@ -115,15 +113,11 @@ export const messages = pgTable(
   'messages',
   {
     id: id(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id),
+    orgId: orgId(),
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id),
-    contactId: uuid('contact_id')
-      .notNull()
-      .references(() => contacts.id),
+    contactId: contactId(),
     direction: text('direction').$type<MessageDirection>().notNull(),
     channel: text('channel').notNull(),
     body: text('body').notNull().default(''),
@@ -190,12 +184,8 @@ export const consentLedger = pgTable(
   'consent_ledger',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id),
-    contactId: uuid('contact_id')
-      .notNull()
-      .references(() => contacts.id),
+    orgId: orgId(),
+    contactId: contactId(),
     channel: text('channel').notNull(),
     purpose: text('purpose').notNull(),
     status: text('status').$type<ConsentStatus>().notNull(),
@@ -209,9 +199,7 @@ export const consentLedger = pgTable(
 
 export const staffUsers = pgTable('staff_users', {
   id: id(),
-  orgId: uuid('org_id')
-    .notNull()
-    .references(() => organizations.id),
+  orgId: orgId(),
   email: text('email').notNull().unique(),
   name: text('name').notNull(),
   role: text('role').$type<StaffRole>().notNull(),
@@ -265,12 +253,8 @@ export const appointments = pgTable(
   'appointments',
   {
     id: id(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id),
-    contactId: uuid('contact_id')
-      .notNull()
-      .references(() => contacts.id),
+    orgId: orgId(),
+    contactId: contactId(),
     startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
     location: text('location').notNull(),
     status: text('status').$type<AppointmentStatus>().notNull().default('scheduled'),
@@ -288,9 +272,7 @@ export const hubEvents = pgTable(
   'hub_events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id),
+    orgId: orgId(),
     type: text('type').notNull(),
     conversationId: uuid('conversation_id'),
     messageId: uuid('message_id'),
