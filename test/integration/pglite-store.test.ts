@@ -234,3 +234,7 @@ describe('the triage job, without Redis', () => {
     expect(conversation!.queue).toBe('front-desk');
   });
 });
+
+test('a second hub cannot open the same embedded data folder while the first has it', async () => {
+  await expect(openDatabase({ dataDir: dir })).rejects.toThrow(/in use by process/);
+});
