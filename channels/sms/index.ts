@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import twilio from 'twilio';
 import {
   type ChannelAdapter,
   type ChannelContext,
@@ -88,6 +89,31 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
         throw toSendError(error);
       }
     },
+    sandboxInbound: sandbox
+      ? ({ from, body }) => {
+          const params = {
+            MessageSid: `SM${randomBytes(16).toString('hex')}`,
+            AccountSid: `AC${'0'.repeat(32)}`,
+            From: from,
+            To: config.TWILIO_FROM_NUMBER ?? '+15005550006',
+            Body: body,
+            NumMedia: '0',
+          };
+          const path = '/webhooks/twilio/sms';
+          return {
+            path,
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-twilio-signature': twilio.getExpectedTwilioSignature(
+                authToken,
+                `${config.publicUrl}${path}`,
+                params,
+              ),
+            },
+            body: new URLSearchParams(params).toString(),
+          };
+        }
+      : undefined,
     createRouter: (sink) =>
       twilioSmsRouter(sink, { publicUrl: config.publicUrl, authToken, normalizePhone: toE164 }),
   };

@@ -101,9 +101,20 @@ export interface ChannelAdapter {
   /** Facts recorded on an outbound message before it is sent (e.g. SMS segments). */
   describeOutbound?(body: string): Record<string, unknown>;
   send(envelope: OutboundEnvelope): Promise<SendResult>;
+  /**
+   * Sandbox only: the provider request a patient's message would arrive as, signed the way the
+   * provider signs it, for the hub to post to its own webhook (the same path as real traffic).
+   */
+  sandboxInbound?(input: { from: string; body: string }): SignedRequest;
   /** Express routes for the provider's webhooks, mounted at the app root. */
   createRouter?(sink: InboundSink): Router;
   close?(): Promise<void>;
+}
+
+export interface SignedRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
 }
 
 export interface ChannelContext {

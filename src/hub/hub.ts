@@ -12,6 +12,7 @@ import { healthRouter } from '../http/health-routes';
 import { createLogger } from '../http/logger';
 import { appointmentRouter } from '../inbox/appointment-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
+import { sandboxRouter } from '../inbox/sandbox-routes';
 import { triageRouter } from '../inbox/triage-routes';
 import { ChannelRegistry } from '../outbound/channel-registry';
 import { sweepOutbox } from '../outbound/outbox-sweeper';
@@ -158,6 +159,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   api.use(conversationRouter(db, outbound));
   api.use(triageRouter(db, triage));
   api.use(appointmentRouter(db, outbound, { name: org.name, timeZone: org.timeZone }));
+  let url = '';
+  api.use(sandboxRouter(channels, () => url));
 
   const app = createApp({
     logger,
@@ -186,7 +189,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   logger.info(
     {
       port: address.port,

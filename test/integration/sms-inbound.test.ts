@@ -330,3 +330,12 @@ describe('staff API authentication', () => {
     expect(seen).toHaveLength(total.length);
   });
 });
+
+test('with Twilio credentials the sandbox endpoint is refused: 404', async () => {
+  const res = await request(t.hub.url)
+    .post('/api/v1/sandbox/sms/inbound')
+    .set('Authorization', `Bearer ${await t.staffToken()}`)
+    .send({ from: randomUsPhone(), body: 'hi' })
+    .expect(404);
+  expect(res.body.error.code).toBe('sandbox_unavailable');
+});
