@@ -11,6 +11,7 @@ import { createApp } from '../http/app';
 import { healthRouter } from '../http/health-routes';
 import { createLogger } from '../http/logger';
 import { appointmentRouter } from '../inbox/appointment-routes';
+import { contactRouter } from '../inbox/contact-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
 import { sandboxRouter } from '../inbox/sandbox-routes';
 import { triageRouter } from '../inbox/triage-routes';
@@ -158,6 +159,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   api.use(requireStaff(db));
   api.use(conversationRouter(db, outbound));
   api.use(triageRouter(db, triage));
+  api.use(contactRouter(db, config.DEFAULT_REGION));
   api.use(appointmentRouter(db, outbound, { name: org.name, timeZone: org.timeZone }));
   let url = '';
   api.use(sandboxRouter(channels, () => url));

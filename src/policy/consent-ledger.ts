@@ -2,8 +2,12 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Queryable } from '../db/database';
 import { type ConsentStatus, consentLedger } from '../db/schema';
 
-/** `all` covers every purpose: a carrier STOP is an opt-out from everything on that channel. */
-export type ConsentPurpose = 'all' | 'care' | 'administrative' | 'marketing';
+/**
+ * `all` covers every purpose: a carrier STOP is an opt-out from everything on that channel.
+ * `unencrypted_phi` is not a purpose of messages but the patient's recorded acceptance, after a
+ * warning, of PHI on a channel that is not secure; it raises that channel's limit for them only.
+ */
+export type ConsentPurpose = 'all' | 'care' | 'administrative' | 'marketing' | 'unencrypted_phi';
 
 export interface ConsentEntry {
   orgId: string;
@@ -38,7 +42,7 @@ export async function isOptedOut(
   db: Queryable,
   contactId: string,
   channel: string,
-  purpose: Exclude<ConsentPurpose, 'all'>,
+  purpose: Exclude<ConsentPurpose, 'all' | 'unencrypted_phi'>,
 ): Promise<boolean> {
   const [latest] = await db
     .select({ status: consentLedger.status })
