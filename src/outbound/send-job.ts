@@ -11,6 +11,8 @@ export interface SendJobData {
   messageId: string;
   /** The request that caused the send, so its logs and the webhook's join. */
   requestId?: string;
+  /** Deferred sends (quiet hours): the job waits until then. */
+  notBefore?: string;
 }
 
 export interface SendJobDeps {
@@ -21,7 +23,7 @@ export interface SendJobDeps {
 
 export type SendOutcome =
   | { kind: 'sent'; providerMessageId: string }
-  | { kind: 'skipped'; reason: 'not_found' | 'already_handled' | 'interrupted' }
+  | { kind: 'skipped'; reason: 'not_found' | 'already_handled' | 'interrupted' | 'not_due' }
   | { kind: 'failed'; code: string }
   | { kind: 'retry'; code: string; message: string };
 
@@ -65,6 +67,7 @@ export async function execSendJob(
       log.error('send interrupted earlier; marked failed instead of risking a second send');
       return { kind: 'skipped', reason: 'interrupted' };
     }
+    if (current.status === 'pending') return { kind: 'skipped', reason: 'not_due' };
     return { kind: 'skipped', reason: 'already_handled' };
   }
 

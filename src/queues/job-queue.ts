@@ -8,14 +8,17 @@ export interface JobQueueOptions {
   concurrency: number;
 }
 
-/** A producer for one queue. Every job's id is its `messageId`, so one message has at most one job. */
-export interface JobQueue<T extends { messageId: string }> {
+/**
+ * A producer for one queue. Every job's id is its `messageId`, so one message has at most one job.
+ * A job whose data carries `notBefore` (ISO time) waits in BullMQ's delayed set until then.
+ */
+export interface JobQueue<T extends { messageId: string; notBefore?: string }> {
   add(jobs: T[]): Promise<void>;
   close(): Promise<void>;
   queue: Queue<T>;
 }
 
-export function createJobQueue<T extends { messageId: string }>(
+export function createJobQueue<T extends { messageId: string; notBefore?: string }>(
   name: string,
   jobName: string,
   jobOptions: JobsOptions,
