@@ -1,5 +1,6 @@
 import type { ChannelFactory } from '../src/channel-port';
+import { createSecureLinkChannel } from './securelink';
 import { createSmsChannel } from './sms';
 
 /** Every channel the hub runs. Adding a channel is a folder here and a line in this list. */
-export const channelFactories: ChannelFactory[] = [createSmsChannel];
+export const channelFactories: ChannelFactory[] = [createSmsChannel, createSecureLinkChannel];

@@ -43,7 +43,8 @@ export async function resolveContactByIdentity(
   return { contactId, identityId, created: true };
 }
 
-async function findIdentity(tx: Queryable, orgId: string, kind: IdentityKind, address: string) {
+/** The identity row for an address, if any contact has it. */
+export async function findIdentity(tx: Queryable, orgId: string, kind: IdentityKind, address: string) {
   const [row] = await tx
     .select({ id: contactIdentities.id, contactId: contactIdentities.contactId })
     .from(contactIdentities)

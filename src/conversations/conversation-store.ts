@@ -73,6 +73,9 @@ export interface NewOutboundMessage {
   channelMeta?: Record<string, unknown>;
   policy?: Record<string, unknown> | null;
   requestId?: string | null;
+  /** Deferred (quiet hours): not sent before this time. */
+  scheduledFor?: Date | null;
+  appointmentId?: string | null;
 }
 
 /** Writes an outbox row (status `pending`). The caller enqueues the send only after the commit. */
@@ -96,6 +99,8 @@ export async function appendOutboundMessage(tx: Queryable, input: NewOutboundMes
       channelMeta: input.channelMeta ?? {},
       policy: input.policy ?? null,
       requestId: input.requestId ?? null,
+      scheduledFor: input.scheduledFor ?? null,
+      appointmentId: input.appointmentId ?? null,
     })
     .returning();
   if (!row) throw new Error('outbound insert returned nothing');

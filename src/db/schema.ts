@@ -282,3 +282,4 @@ export const hubEvents = pgTable(
   },
   (t) => [index('hub_events_type_idx').on(t.orgId, t.type, t.id)],
 );
+export * from './secure-link-schema';

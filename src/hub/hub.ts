@@ -13,11 +13,13 @@ import { createLogger } from '../http/logger';
 import { appointmentRouter } from '../inbox/appointment-routes';
 import { contactRouter } from '../inbox/contact-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
+import { outboundRouter } from '../inbox/outbound-routes';
 import { sandboxRouter } from '../inbox/sandbox-routes';
 import { triageRouter } from '../inbox/triage-routes';
 import { ChannelRegistry } from '../outbound/channel-registry';
+import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import { sweepOutbox } from '../outbound/outbox-sweeper';
-import { enqueueAfterCommit, type OutboundDeps } from '../outbound/reply-service';
+import { enqueueAfterCommit } from '../outbound/reply-service';
 import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
 import { producerConnection, waitUntilReady } from '../queues/redis-connections';
 import { sweepUntriaged } from '../routing/triage-sweeper';
@@ -27,8 +29,10 @@ import {
   initTriageWorker,
   type TriageQueue,
 } from '../routing/triage-worker';
+import { secureLinkRouter } from '../securelinks/secure-link-routes';
 import { authRouter, requireStaff } from '../staff/auth-routes';
 import { type AdminBootstrap, bootstrapAdmin } from '../staff/bootstrap-admin';
+import { loadTemplateCatalog } from '../templates';
 import { createTriage, type LlmClassifierFactory, type Triage } from '../triage';
 import { ensureSecret } from './hub-settings';
 import { createInboundService } from './inbound-service';
@@ -112,7 +116,17 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   const redisProbe = producerConnection(config.REDIS_URL);
   redisProbe.on('error', () => undefined);
 
-  const outbound: OutboundDeps = { db, channels, sendQueue, logger };
+  const templates = loadTemplateCatalog();
+  logger.info({ templates: templates.list().length }, 'templates loaded');
+  const outbound: OutboundServiceDeps = {
+    db,
+    channels,
+    sendQueue,
+    logger,
+    templates,
+    clinic: { name: org.name, timeZone: org.timeZone, defaultLocale: 'en' },
+    publicUrl: config.publicUrl,
+  };
   const enqueueSends = (rows: MessageRow[]) => enqueueAfterCommit(outbound, rows);
 
   const triage = createTriage({ llm: options.llm });
@@ -160,6 +174,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   api.use(conversationRouter(db, outbound));
   api.use(triageRouter(db, triage));
   api.use(contactRouter(db, config.DEFAULT_REGION));
+  api.use(outboundRouter(db, outbound, config.DEFAULT_REGION));
   api.use(appointmentRouter(db, outbound, { name: org.name, timeZone: org.timeZone }));
   let url = '';
   api.use(sandboxRouter(channels, () => url));
@@ -179,6 +194,15 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         },
       ]),
       ...channels.all().flatMap((adapter) => (adapter.createRouter ? [adapter.createRouter(inbound)] : [])),
+      // Secure links: /s/:token pages, PHI read after a date-of-birth check; replies go to triage.
+      secureLinkRouter({
+        db,
+        publicUrl: config.publicUrl,
+        clinic: { name: org.name },
+        logger,
+        cookieSecret: await ensureSecret(db, 'securelink-cookie'),
+        onReply: (messageId, { requestId }) => triageQueue.add([{ messageId, requestId }]),
+      }),
       Router().use('/api/v1', api),
     ],
   });

@@ -1,15 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { writeAudit } from '../audit/audit-log';
-import { findDeliverableAddress } from '../conversations/contact-directory';
-import { appendOutboundMessage, findOrOpenConversation } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
-import { appointments, contacts, messages } from '../db/schema';
+import { appointments, contacts } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { enqueueAfterCommit, type OutboundDeps, SendRefused } from '../outbound/reply-service';
-import { isOptedOut } from '../policy/consent-ledger';
-import { appointmentReminder, formatAppointmentTime } from '../routing/auto-replies';
+import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
+import { presentMessage } from './conversation-routes';
+import { presentDecision } from './outbound-routes';
 
 const newAppointment = z.object({
   contactId: z.uuid(),
@@ -32,7 +29,7 @@ const present = (a: AppointmentRow) => ({
 /** Appointments, enough for reminders and the confirm/cancel/reschedule replies to act on. */
 export function appointmentRouter(
   db: Database,
-  outbound: OutboundDeps,
+  outbound: OutboundServiceDeps,
   clinic: { name: string; timeZone: string },
 ): Router {
   const router = Router();
@@ -71,59 +68,42 @@ export function appointmentRouter(
     res.json({ appointment: present(row) });
   });
 
-  /** Sends the appointment reminder by SMS; the patient's short reply (C / 2) then acts on this appointment. */
+  /**
+   * Sends the `appointment-reminder` template under policy (an automated, administrative message:
+   * quiet hours defer it); the patient's short reply (C / 2) then acts on this appointment.
+   */
   router.post('/appointments/:id/reminders', async (req, res) => {
     const staff = req.staff!;
     const appointment = await load(staff.orgId, z.uuid().parse(req.params.id));
-    const channel = 'sms';
-    const adapter = outbound.channels.get(channel);
-    if (!adapter) throw new SendRefused('channel_unavailable', 'The sms channel is not running on this hub');
-    const toAddress = await findDeliverableAddress(db, appointment.contactId, adapter.identityKind);
-    if (!toAddress) throw new SendRefused('no_address', 'The contact has no deliverable phone number');
-    if (await isOptedOut(db, appointment.contactId, channel, 'administrative')) {
-      throw new SendRefused('consent_opted_out', 'The contact has opted out of sms messages');
+    try {
+      const { decision, outcome } = await planOutbound(
+        outbound,
+        {
+          orgId: staff.orgId,
+          contactId: appointment.contactId,
+          initiator: 'automated',
+          requestedChannel: 'sms',
+          content: {
+            template: 'appointment-reminder',
+            variables: {
+              clinicName: clinic.name,
+              appointmentTime: appointment.startsAt.toISOString(),
+              location: appointment.location,
+            },
+          },
+          appointmentId: appointment.id,
+          staffId: staff.id,
+          requestId: req.id,
+          ip: req.ip,
+        },
+        { dryRun: false },
+      );
+      res
+        .status(202)
+        .json({ message: presentMessage(outcome!.message), decision: presentDecision(decision) });
+    } catch (error) {
+      throw asHttpError(error);
     }
-    const [contact] = await db.select().from(contacts).where(eq(contacts.id, appointment.contactId));
-    const language = contact?.language ?? undefined;
-    const body = appointmentReminder(
-      clinic.name,
-      formatAppointmentTime(appointment.startsAt, contact?.timeZone ?? clinic.timeZone, language),
-      appointment.location,
-      language,
-    );
-    const message = await db.transaction(async (tx) => {
-      const conversationId = await findOrOpenConversation(tx, staff.orgId, appointment.contactId);
-      const row = await appendOutboundMessage(tx, {
-        orgId: staff.orgId,
-        conversationId,
-        contactId: appointment.contactId,
-        channel,
-        toAddress,
-        body,
-        authorKind: 'staff',
-        authorStaffId: staff.id,
-        templateId: 'appointment-reminder',
-        channelMeta: adapter.describeOutbound?.(body) ?? {},
-        requestId: req.id,
-      });
-      await tx.update(messages).set({ appointmentId: appointment.id }).where(eq(messages.id, row.id));
-      await writeAudit(tx, {
-        orgId: staff.orgId,
-        actorKind: 'staff',
-        actorId: staff.id,
-        action: 'appointment.reminder',
-        subjectType: 'appointment',
-        subjectId: appointment.id,
-        ip: req.ip ?? null,
-        requestId: req.id,
-        detail: { messageId: row.id },
-      });
-      return row;
-    });
-    await enqueueAfterCommit(outbound, [message]);
-    res
-      .status(202)
-      .json({ message: { id: message.id, status: message.status, templateId: message.templateId } });
   });
 
   return router;

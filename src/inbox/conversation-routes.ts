@@ -1,3 +1,4 @@
+import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
@@ -5,12 +6,15 @@ import {
   type ConversationDetail,
   conversationState,
   getConversationDetail,
+  lastInboundChannel,
   listConversations,
   type MessageRow,
 } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
+import { conversations } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { type OutboundDeps, queueStaffReply } from '../outbound/reply-service';
+import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
+import { contentSchema, presentDecision, toContent } from './outbound-routes';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -18,8 +22,6 @@ const listQuery = z.object({
   queue: z.string().max(50).optional(),
   sort: z.enum(['activity', 'priority']).default('activity'),
 });
-
-const replyBody = z.object({ body: z.string().trim().min(1, 'must not be empty').max(1600) });
 
 const uuidParam = z.object({ id: z.uuid('must be a conversation id') });
 
@@ -79,7 +81,7 @@ function presentDetail(detail: ConversationDetail) {
 }
 
 /** The staff conversation API. Mount behind `requireStaff`. */
-export function conversationRouter(db: Database, outbound: OutboundDeps): Router {
+export function conversationRouter(db: Database, outbound: OutboundServiceDeps): Router {
   const router = Router();
 
   router.get('/conversations', async (req, res) => {
@@ -127,19 +129,46 @@ export function conversationRouter(db: Database, outbound: OutboundDeps): Router
     res.json({ conversation: presentDetail(detail) });
   });
 
+  /**
+   * A staff reply on the channel the patient last wrote on, under policy: `{ body, sensitivity? }`
+   * (free text counts as PHI unless marked `limited` or `public`) or `{ template, variables }`.
+   */
   router.post('/conversations/:id/messages', async (req, res) => {
     const { id } = uuidParam.parse(req.params);
-    const { body } = replyBody.parse(req.body);
+    const content = toContent(contentSchema.parse(req.body));
     const staff = req.staff!;
-    const message = await queueStaffReply(outbound, {
-      orgId: staff.orgId,
-      staffId: staff.id,
-      conversationId: id,
-      body,
-      requestId: req.id,
-      ip: req.ip,
-    });
-    res.status(202).json({ message: presentMessage(message) });
+    const [conversation] = await db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.id, id), eq(conversations.orgId, staff.orgId)));
+    if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
+    try {
+      const { decision, outcome } = await planOutbound(
+        outbound,
+        {
+          orgId: staff.orgId,
+          contactId: conversation.contactId,
+          conversationId: conversation.id,
+          initiator: 'staff_reply',
+          requestedChannel: (await lastInboundChannel(db, conversation.id)) ?? undefined,
+          content,
+          staffId: staff.id,
+          requestId: req.id,
+          ip: req.ip,
+        },
+        { dryRun: false },
+      );
+      res.status(202).json({
+        message: {
+          ...presentMessage(outcome!.message),
+          securedVia: decision.securedVia ?? null,
+          scheduledFor: decision.scheduledFor ?? null,
+        },
+        decision: presentDecision(decision),
+      });
+    } catch (error) {
+      throw asHttpError(error);
+    }
   });
 
   return router;

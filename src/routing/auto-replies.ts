@@ -28,18 +28,6 @@ export function appointmentAcknowledgement(
     : `${clinicName}: your appointment on ${when} is cancelled. Reply if you would like a new time.`;
 }
 
-/** "Reply 2 to cancel", not "reply CANCEL": a lone CANCEL is a carrier opt-out keyword. */
-export function appointmentReminder(
-  clinicName: string,
-  when: string,
-  location: string,
-  language: string | undefined,
-): string {
-  return pick(language) === 'es'
-    ? `${clinicName}: recordatorio de su cita el ${when} en ${location}. Responda C para confirmar o 2 para cancelar.`
-    : `${clinicName}: reminder of your appointment on ${when} at ${location}. Reply C to confirm or 2 to cancel.`;
-}
-
 /** A date and time as the patient reads it, in the clinic's (or their own) time zone. */
 export function formatAppointmentTime(at: Date, timeZone: string, language: string | undefined): string {
   return new Intl.DateTimeFormat(pick(language) === 'es' ? 'es-US' : 'en-US', {

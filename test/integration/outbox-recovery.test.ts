@@ -20,7 +20,7 @@ async function conversationAndReply(t: Awaited<ReturnType<typeof startTestHub>>,
   const res = await request(t.hub.url)
     .post(`/api/v1/conversations/${row!.conversation_id}/messages`)
     .set('Authorization', `Bearer ${await t.staffToken()}`)
-    .send({ body })
+    .send({ body, sensitivity: 'limited' })
     .expect(202);
   return res.body.message.id as string;
 }

@@ -31,7 +31,7 @@ test('a patient played through the sandbox lands in a conversation; the reply is
   const reply = await request(t.hub.url)
     .post(`/api/v1/conversations/${inbound!.conversation_id}/messages`)
     .set(auth)
-    .send({ body: 'Yes, it is ready for pickup.' })
+    .send({ body: 'Yes, it is ready for pickup.', sensitivity: 'limited' })
     .expect(202);
   const sent = await eventually(async () => {
     const [row] = await queryRows<{ status: string; channel_meta: { sandbox?: boolean } }>(

@@ -33,7 +33,7 @@ async function reply(conversationId: string, body: string, status: number): Prom
   return request(t.hub.url)
     .post(`/api/v1/conversations/${conversationId}/messages`)
     .set('Authorization', `Bearer ${await t.staffToken()}`)
-    .send({ body })
+    .send({ body, sensitivity: 'limited' })
     .expect(status);
 }
 
@@ -234,7 +234,8 @@ describe('carrier keywords', () => {
 
     const sentBefore = t.twilio.messages.length;
     const refused = await reply(conversationId, 'Are you still there?', 422);
-    expect(refused.body).toEqual({ error: { code: 'consent_opted_out', message: expect.any(String) } });
+    expect(refused.body.error).toMatchObject({ code: 'consent_opted_out', message: expect.any(String) });
+    expect(refused.body.error.details.reasons.join(' ')).toMatch(/opted out of SMS/);
     expect(await outboundTo(phone)).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(t.twilio.messages.length).toBe(sentBefore);

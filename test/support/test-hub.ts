@@ -12,6 +12,17 @@ export const PUBLIC_URL = 'https://hub.clinic.test';
 export const ADMIN = { email: 'admin@clinic.test', password: 'correct-horse-battery' };
 export const CLINIC_NUMBER = '+14155550100';
 
+/**
+ * A fixed-offset zone where it is now about midday, so automated sends in tests are not deferred
+ * by quiet hours whatever time the suite runs (quiet hours have their own table-driven tests).
+ */
+export function middayTimeZone(now = new Date()): string {
+  const offset = 12 - now.getUTCHours();
+  const clamped = Math.max(-12, Math.min(14, offset > 14 ? offset - 24 : offset));
+  // Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
+  return clamped === 0 ? 'Etc/GMT' : `Etc/GMT${clamped > 0 ? '-' : '+'}${Math.abs(clamped)}`;
+}
+
 export function testRedisUrl(db?: number): string {
   const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   if (db !== undefined) url.pathname = `/${db}`;
@@ -63,6 +74,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     TWILIO_AUTH_TOKEN: authToken,
     TWILIO_FROM_NUMBER: CLINIC_NUMBER,
     TWILIO_API_URL: twilio.url,
+    CLINIC_TIME_ZONE: middayTimeZone(),
     ...options.env,
   });
   const hub = await startHub(config, {

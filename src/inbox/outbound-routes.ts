@@ -1,0 +1,142 @@
+import { and, eq } from 'drizzle-orm';
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import { normalizeEmail, normalizePhone } from '../conversations/addresses';
+import { findIdentity, resolveContactByIdentity } from '../conversations/contact-directory';
+import type { Database } from '../db/database';
+import { contacts } from '../db/schema';
+import { HttpError } from '../http/http-error';
+import {
+  asHttpError,
+  type OutboundContent,
+  type OutboundServiceDeps,
+  planOutbound,
+} from '../outbound/outbound-service';
+import type { PolicyDecision } from '../policy/policy-engine';
+import { presentMessage } from './conversation-routes';
+
+const sensitivity = z.enum(['public', 'limited', 'phi']);
+const purpose = z.enum(['care', 'administrative', 'marketing']);
+
+/** Either a template with its variables, or free text with its sensitivity and purpose. */
+export const contentSchema = z.union([
+  z.object({
+    template: z.string().min(1).max(100),
+    variables: z.record(z.string(), z.unknown()).default({}),
+    locale: z.string().max(10).optional(),
+  }),
+  z.object({
+    body: z.string().trim().min(1, 'must not be empty').max(1600),
+    // Free text is treated as PHI unless the sender says otherwise: the safe default.
+    sensitivity: sensitivity.default('phi'),
+    purpose: purpose.default('care'),
+  }),
+]);
+
+const outboundBody = z.intersection(
+  z.object({
+    to: z.union([
+      z.object({ contactId: z.uuid() }),
+      z.object({ phone: z.string().min(3).max(40) }),
+      z.object({ email: z.string().min(3).max(320) }),
+    ]),
+    channel: z.enum(['sms', 'email', 'voice', 'webchat', 'botframework']).optional(),
+    urgent: z.boolean().optional(),
+  }),
+  contentSchema,
+);
+
+export function toContent(parsed: z.infer<typeof contentSchema>): OutboundContent {
+  return 'template' in parsed
+    ? { template: parsed.template, variables: parsed.variables, locale: parsed.locale }
+    : { body: parsed.body, sensitivity: parsed.sensitivity, purpose: parsed.purpose };
+}
+
+export function presentDecision(decision: PolicyDecision) {
+  return {
+    allowed: decision.allowed,
+    channel: decision.channel ?? null,
+    securedVia: decision.securedVia ?? null,
+    scheduledFor: decision.scheduledFor ?? null,
+    code: decision.code ?? null,
+    reasons: decision.reasons,
+    considered: decision.considered,
+  };
+}
+
+/** `POST /outbound` (one message to a contact) and `POST /policy/check` (the same, decided but not sent). */
+export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultRegion: string): Router {
+  const router = Router();
+
+  const resolveContact = async (req: Request, to: z.infer<typeof outboundBody>['to'], create: boolean) => {
+    const orgId = req.staff!.orgId;
+    if ('contactId' in to) {
+      const [row] = await db
+        .select({ id: contacts.id })
+        .from(contacts)
+        .where(and(eq(contacts.id, to.contactId), eq(contacts.orgId, orgId)));
+      if (!row) throw new HttpError(422, 'contact_not_found', 'No such contact');
+      return row.id;
+    }
+    const [kind, address] =
+      'phone' in to
+        ? (['phone', normalizePhone(to.phone, defaultRegion)] as const)
+        : (['email', normalizeEmail(to.email)] as const);
+    if (!address) {
+      throw new HttpError(400, 'validation_failed', `Invalid request: to.${kind} is not a valid ${kind}`, {
+        fields: [`to.${kind}`],
+      });
+    }
+    if (!create) {
+      // A check must not create anything.
+      return (await findIdentity(db, orgId, kind, address))?.contactId ?? null;
+    }
+    return (await db.transaction((tx) => resolveContactByIdentity(tx, orgId, kind, address))).contactId;
+  };
+
+  const handle = (dryRun: boolean) => async (req: Request, res: import('express').Response) => {
+    const body = outboundBody.parse(req.body);
+    const contactId = await resolveContact(req, body.to, !dryRun);
+    if (!contactId) {
+      res.json({
+        decision: { allowed: false, code: 'contact_not_found', reasons: ['no contact has that address yet'] },
+      });
+      return;
+    }
+    try {
+      const { decision, outcome } = await planOutbound(
+        deps,
+        {
+          orgId: req.staff!.orgId,
+          contactId,
+          initiator: 'automated',
+          urgent: body.urgent,
+          requestedChannel: body.channel,
+          content: toContent(body),
+          staffId: req.staff!.id,
+          requestId: req.id,
+          ip: req.ip,
+        },
+        { dryRun },
+      );
+      if (dryRun || !outcome) {
+        res.json({ decision: presentDecision(decision) });
+        return;
+      }
+      res.status(202).json({
+        message: {
+          ...presentMessage(outcome.message),
+          securedVia: decision.securedVia ?? null,
+          scheduledFor: decision.scheduledFor ?? null,
+        },
+        decision: presentDecision(decision),
+      });
+    } catch (error) {
+      throw asHttpError(error);
+    }
+  };
+
+  router.post('/outbound', handle(false));
+  router.post('/policy/check', handle(true));
+  return router;
+}

@@ -1,0 +1,270 @@
+import { eq } from 'drizzle-orm';
+import { writeAudit } from '../audit/audit-log';
+import {
+  appendOutboundMessage,
+  findOrOpenConversation,
+  type MessageRow,
+} from '../conversations/conversation-store';
+import type { Database, Transaction } from '../db/database';
+import { contactIdentities, contacts } from '../db/schema';
+import { HttpError } from '../http/http-error';
+import { effectiveMaxSensitivity } from '../policy/channel-capabilities';
+import { listConsents } from '../policy/consent-ledger';
+import {
+  type ConsentRecord,
+  decidePolicy,
+  type Initiator,
+  type PolicyDecision,
+  type Purpose,
+  type Sensitivity,
+} from '../policy/policy-engine';
+import { issueSecureLink, SecureLinkRefused } from '../securelinks/secure-link-store';
+import { type TemplateCatalog, type TemplateChannel, TemplateError } from '../templates';
+import { enqueueAfterCommit, type OutboundDeps } from './reply-service';
+
+export type OutboundContent =
+  | { template: string; variables: Record<string, unknown>; locale?: string }
+  | { body: string; sensitivity: Sensitivity; purpose: Purpose };
+
+export interface OutboundRequest {
+  orgId: string;
+  contactId: string;
+  /** The conversation a staff reply belongs to; otherwise the contact's active one (opened if none). */
+  conversationId?: string;
+  initiator: Initiator;
+  requestedChannel?: string;
+  content: OutboundContent;
+  urgent?: boolean;
+  staffId?: string;
+  /** The appointment a reminder is about: the patient's short reply acts on it. */
+  appointmentId?: string;
+  requestId: string;
+  ip?: string;
+}
+
+export interface OutboundServiceDeps extends OutboundDeps {
+  templates: TemplateCatalog;
+  clinic: { name: string; timeZone: string; defaultLocale: string };
+  publicUrl: string;
+}
+
+export interface OutboundOutcome {
+  decision: PolicyDecision;
+  /** What went (or will go) on the channel: the message itself, or the notice carrying the link. */
+  message: MessageRow;
+  /** The content kept behind the secure link, when there is one. */
+  secureMessage?: MessageRow;
+}
+
+/** A send the policy refused, with its code and the reasons (422, nothing written but the audit row). */
+export class PolicyRefused extends HttpError {
+  constructor(decision: PolicyDecision) {
+    super(
+      422,
+      decision.code ?? 'no_channel_allowed',
+      decision.reasons.at(-1) ?? 'The policy does not allow this send',
+      {
+        reasons: decision.reasons,
+      },
+    );
+  }
+}
+
+const SECURE_NOTICE_TEMPLATE = 'secure-message-notice';
+
+/**
+ * Every outbound send goes through here: the policy decides whether, where and when; templates
+ * render per channel and locale; PHI above the channel's limit is stored behind a secure link and
+ * only a public notice goes out. Returns the decision without writing anything when `dryRun`.
+ */
+export async function planOutbound(
+  deps: OutboundServiceDeps,
+  request: OutboundRequest,
+  options: { dryRun: boolean },
+): Promise<{ decision: PolicyDecision; outcome?: OutboundOutcome }> {
+  const { db } = deps;
+  const [contact] = await db.select().from(contacts).where(eq(contacts.id, request.contactId));
+  if (!contact || contact.orgId !== request.orgId)
+    throw new HttpError(422, 'contact_not_found', 'No such contact');
+
+  const template = 'template' in request.content ? deps.templates.get(request.content.template) : undefined;
+  if ('template' in request.content && !template) {
+    throw new HttpError(422, 'template_not_found', `No template named ${request.content.template}`);
+  }
+  const content = template
+    ? { sensitivity: template.sensitivity, purpose: template.purpose }
+    : (request.content as { sensitivity: Sensitivity; purpose: Purpose });
+  const locale =
+    ('locale' in request.content && request.content.locale) || contact.language || deps.clinic.defaultLocale;
+
+  // Render before deciding: a missing variable is the caller's error whatever the policy says.
+  const renderFor = (channel: TemplateChannel) => {
+    if (!template || !('template' in request.content)) return null;
+    return deps.templates.render(template.id, {
+      channel,
+      locale,
+      fallbackLocale: deps.clinic.defaultLocale,
+      variables: request.content.variables,
+      timeZone: contact.timeZone ?? deps.clinic.timeZone,
+    });
+  };
+  if (template) renderFor(template.channels[0]!);
+
+  const identities = await db
+    .select()
+    .from(contactIdentities)
+    .where(eq(contactIdentities.contactId, contact.id));
+  const ledger = await listConsents(db, contact.id);
+  // The newest unencrypted-PHI entry per channel decides (the ledger comes newest first).
+  const phiAcceptance = new Map<string, boolean>();
+  for (const row of ledger) {
+    if (row.purpose === 'unencrypted_phi' && !phiAcceptance.has(row.channel)) {
+      phiAcceptance.set(row.channel, row.status === 'opted_in');
+    }
+  }
+  const channels = deps.channels
+    .all()
+    .filter((adapter) => adapter.channel !== 'securelink')
+    .filter((adapter) => !template || template.channels.includes(adapter.channel as TemplateChannel))
+    .map((adapter) => {
+      const identity = identities.find((i) => i.kind === adapter.identityKind);
+      return {
+        channel: adapter.channel,
+        hasAddress: identity !== undefined,
+        undeliverable: identity?.undeliverableAt != null,
+        maxSensitivity: effectiveMaxSensitivity({
+          channel: adapter.channel,
+          patientAcceptedUnencryptedPhi: phiAcceptance.get(adapter.channel) === true,
+        }),
+      };
+    });
+  const consents: ConsentRecord[] = ledger
+    .filter((r) => r.purpose !== 'unencrypted_phi')
+    .map((r) => ({
+      channel: r.channel,
+      purpose: r.purpose as ConsentRecord['purpose'],
+      status: r.status,
+      recordedAt: r.recordedAt,
+    }));
+
+  const decision = decidePolicy({
+    contact: { timeZone: contact.timeZone, channelPreferences: contact.channelPreferences, channels },
+    consents,
+    content,
+    initiator: request.initiator,
+    urgent: request.urgent,
+    requestedChannel: request.requestedChannel,
+    // A link is opened by confirming the date of birth: without one on file nobody could open it.
+    secureLinkAvailable: contact.dateOfBirth !== null && deps.channels.get('securelink') !== undefined,
+    clinicTimeZone: deps.clinic.timeZone,
+    now: new Date(),
+  });
+  const auditDecision = (tx: Database | Transaction, messageId?: string) =>
+    writeAudit(tx, {
+      orgId: request.orgId,
+      actorKind: request.staffId ? 'staff' : 'system',
+      actorId: request.staffId ?? null,
+      action: options.dryRun ? 'policy.check' : 'policy.decision',
+      subjectType: 'contact',
+      subjectId: contact.id,
+      ip: request.ip ?? null,
+      requestId: request.requestId,
+      detail: {
+        allowed: decision.allowed,
+        code: decision.code,
+        channel: decision.channel,
+        securedVia: decision.securedVia,
+        scheduledFor: decision.scheduledFor,
+        template: template?.id,
+        initiator: request.initiator,
+        messageId,
+      },
+    });
+  if (!decision.allowed || options.dryRun) {
+    await auditDecision(db);
+    if (!decision.allowed && !options.dryRun) throw new PolicyRefused(decision);
+    return { decision };
+  }
+
+  const channel = decision.channel!;
+  const adapter = deps.channels.get(channel)!;
+  const toAddress = identities.find(
+    (i) => i.kind === adapter.identityKind && i.undeliverableAt === null,
+  )?.address;
+  if (!toAddress) throw new PolicyRefused({ ...decision, allowed: false, code: 'no_address' });
+  const freeText = 'body' in request.content ? request.content.body : null;
+  const policy = {
+    allowed: true,
+    channel,
+    securedVia: decision.securedVia ?? null,
+    scheduledFor: decision.scheduledFor?.toISOString() ?? null,
+    initiator: request.initiator,
+    sensitivity: content.sensitivity,
+    purpose: content.purpose,
+    reasons: decision.reasons,
+  };
+
+  const outcome = await db.transaction(async (tx) => {
+    const conversationId =
+      request.conversationId ?? (await findOrOpenConversation(tx, request.orgId, contact.id));
+    const common = {
+      orgId: request.orgId,
+      conversationId,
+      contactId: contact.id,
+      authorKind: request.staffId ? ('staff' as const) : ('system' as const),
+      authorStaffId: request.staffId ?? null,
+      templateId: template?.id ?? null,
+      policy,
+      requestId: request.requestId,
+      scheduledFor: decision.scheduledFor ?? null,
+      appointmentId: request.appointmentId ?? null,
+    };
+    let secureMessage: MessageRow | undefined;
+    let body: string;
+    if (decision.securedVia === 'securelink') {
+      const secured = renderFor('securelink')?.text ?? freeText ?? '';
+      secureMessage = await appendOutboundMessage(tx, {
+        ...common,
+        channel: 'securelink',
+        toAddress: `contact:${contact.id}`,
+        body: secured,
+      });
+      const link = await issueSecureLink(tx, {
+        orgId: request.orgId,
+        contactId: contact.id,
+        conversationId,
+        messageIds: [secureMessage.id],
+        publicUrl: deps.publicUrl,
+      });
+      body = deps.templates.render(SECURE_NOTICE_TEMPLATE, {
+        channel: channel as TemplateChannel,
+        locale,
+        fallbackLocale: deps.clinic.defaultLocale,
+        variables: { clinicName: deps.clinic.name, link: link.url },
+      }).text;
+    } else {
+      body = renderFor(channel as TemplateChannel)?.text ?? freeText ?? '';
+    }
+    const message = await appendOutboundMessage(tx, {
+      ...common,
+      channel,
+      toAddress,
+      body,
+      channelMeta: adapter.describeOutbound?.(body) ?? {},
+    });
+    await auditDecision(tx, message.id);
+    return { decision, message, secureMessage };
+  });
+  await enqueueAfterCommit(deps, [
+    outcome.message,
+    ...(outcome.secureMessage ? [outcome.secureMessage] : []),
+  ]);
+  return { decision, outcome };
+}
+
+/** Template and secure-link refusals as 422 with their stable codes; anything else unchanged. */
+export function asHttpError(error: unknown): unknown {
+  if (error instanceof TemplateError) return new HttpError(422, error.code, error.message, error.details);
+  if (error instanceof SecureLinkRefused) return new HttpError(422, error.code, error.message);
+  return error;
+}

@@ -1,0 +1,311 @@
+/**
+ * The outbound policy: one pure function deciding whether a message may go, on which channel, in
+ * what form (plain or behind a secure link) and when (now or after quiet hours). It does no I/O and
+ * never reads the clock; callers load the contact, its channels and its consent ledger rows first.
+ *
+ * Decisions the rules leave open, and why:
+ * - A staff reply with a requested channel (the conversation's) stays on that channel or is refused;
+ *   it is never moved silently. Staff expect the reply in the thread they answered, and the patient
+ *   expects it where they wrote; the inbox can offer an explicit re-send elsewhere. Automated
+ *   messages fall back through the candidate channels.
+ * - An emergency safety reply with a requested channel answers the patient's own message, so it goes
+ *   on that channel even after an opt-out there (the reasons say so), unless it is marketing, which
+ *   is never an emergency. If that channel cannot take it (no address, undeliverable, or content it
+ *   may not carry with no secure link), it falls back through the other channels under the normal
+ *   consent rules rather than being dropped. It is never deferred by quiet hours.
+ * - A channel whose address is marked undeliverable counts as having no address: when no candidate
+ *   has a deliverable address the code is `no_address`.
+ * - Two ledger rows for the same channel and purpose with the same timestamp: the opt-out wins.
+ * - A voice call cannot carry a secure-link notice (nobody can follow a spoken link), so PHI for a
+ *   voice-only contact is refused with `no_channel_allowed` rather than "secured" uselessly.
+ * - When several channels were blocked for different reasons, `no_channel_allowed` wins if any
+ *   channel passed consent but could not carry the content (sensitivity is what stopped the
+ *   message); otherwise `marketing_requires_opt_in` if no channel had an explicit opt-out, else
+ *   `consent_opted_out`.
+ * - A missing or invalid contact time zone falls back to the clinic's; an invalid `clinicTimeZone`
+ *   is a configuration error and throws InvalidTimeZoneError (validate it when config loads).
+ */
+import { DateTime } from 'luxon';
+import { canCarry, canCarrySecureLinkNotice, type Sensitivity } from './channel-capabilities';
+import { defaultSendingWindow, nextAllowedTime, resolveTimeZone } from './quiet-hours';
+
+export type { Sensitivity } from './channel-capabilities';
+
+export type Purpose = 'care' | 'administrative' | 'marketing';
+export type Initiator = 'staff_reply' | 'automated' | 'emergency_safety';
+
+export interface ConsentRecord {
+  channel: string;
+  purpose: 'all' | Purpose;
+  status: 'opted_in' | 'opted_out';
+  recordedAt: Date;
+}
+
+export interface ContactChannel {
+  channel: string;
+  hasAddress: boolean;
+  undeliverable: boolean;
+  /** Already effective for this patient (see effectiveMaxSensitivity). */
+  maxSensitivity: Sensitivity;
+}
+
+export interface PolicyInput {
+  contact: { timeZone?: string | null; channelPreferences?: string[] | null; channels: ContactChannel[] };
+  /** The ledger rows for this contact, any order. */
+  consents: ConsentRecord[];
+  content: { sensitivity: Sensitivity; purpose: Purpose };
+  initiator: Initiator;
+  /** An automated message marked urgent skips quiet hours. */
+  urgent?: boolean;
+  /** The sender asked for this channel (a staff reply: the conversation's channel). */
+  requestedChannel?: string;
+  /** The hub can issue a secure link. */
+  secureLinkAvailable: boolean;
+  clinicTimeZone: string;
+  now: Date;
+}
+
+export type PolicyRefusal =
+  | 'consent_opted_out'
+  | 'marketing_requires_opt_in'
+  | 'no_channel_allowed'
+  | 'no_address';
+
+export interface PolicyDecision {
+  allowed: boolean;
+  /** Where it goes. */
+  channel?: string;
+  /** Content moved behind a secure link; only a public notice goes on `channel`. */
+  securedVia?: 'securelink';
+  /** Deferred by quiet hours (never dropped). */
+  scheduledFor?: Date;
+  /** Set when !allowed. */
+  code?: PolicyRefusal;
+  /** Human-readable, every rule that mattered, in order; shown to staff. */
+  reasons: string[];
+  /** Each candidate channel and why it was or wasn't used. */
+  considered: { channel: string; verdict: string }[];
+}
+
+/** After the requested channel and the patient's preferences, channels are tried in this order. */
+const fallbackOrder = ['sms', 'email', 'voice', 'webchat', 'botframework'];
+
+const channelLabels: Readonly<Record<string, string>> = {
+  sms: 'SMS',
+  email: 'email',
+  voice: 'voice',
+  webchat: 'web chat',
+  botframework: 'Bot Framework',
+  securelink: 'secure link',
+};
+
+function label(channel: string): string {
+  return channelLabels[channel] ?? channel;
+}
+
+type Block = 'no_address' | 'undeliverable' | 'opted_out' | 'no_marketing_opt_in' | 'cannot_carry';
+
+type Outcome =
+  | { ok: true; securedVia?: 'securelink'; verdict: string; reasons: string[] }
+  | { ok: false; block: Block; verdict: string; reason: string };
+
+/** The newest ledger row governing (channel, purpose): a row for `all` or for that purpose. */
+function governingConsent(
+  consents: ConsentRecord[],
+  channel: string,
+  purpose: Purpose,
+): ConsentRecord | undefined {
+  let newest: ConsentRecord | undefined;
+  for (const record of consents) {
+    if (record.channel !== channel || (record.purpose !== 'all' && record.purpose !== purpose)) continue;
+    if (!newest) {
+      newest = record;
+      continue;
+    }
+    const diff = record.recordedAt.getTime() - newest.recordedAt.getTime();
+    if (diff > 0 || (diff === 0 && record.status === 'opted_out')) newest = record;
+  }
+  return newest;
+}
+
+function candidateChannels(input: PolicyInput): string[] {
+  const candidates: string[] = [];
+  const add = (channel: string | undefined) => {
+    if (channel && !candidates.includes(channel)) candidates.push(channel);
+  };
+  add(input.requestedChannel);
+  for (const channel of input.contact.channelPreferences ?? []) add(channel);
+  const addressed = input.contact.channels.filter((c) => c.hasAddress).map((c) => c.channel);
+  for (const channel of fallbackOrder) if (addressed.includes(channel)) add(channel);
+  for (const channel of addressed) add(channel);
+  return candidates;
+}
+
+function evaluateChannel(
+  input: PolicyInput,
+  channel: string,
+  contactChannel: ContactChannel | undefined,
+): Outcome {
+  const name = label(channel);
+  if (!contactChannel?.hasAddress) {
+    return { ok: false, block: 'no_address', verdict: 'no address', reason: `skipped ${name}: no address` };
+  }
+  if (contactChannel.undeliverable) {
+    return {
+      ok: false,
+      block: 'undeliverable',
+      verdict: 'address marked undeliverable',
+      reason: `skipped ${name}: address marked undeliverable`,
+    };
+  }
+
+  const reasons: string[] = [];
+  const { purpose, sensitivity } = input.content;
+  const consent = governingConsent(input.consents, channel, purpose);
+  if (consent?.status === 'opted_out') {
+    const emergencyOverride =
+      input.initiator === 'emergency_safety' && channel === input.requestedChannel && purpose !== 'marketing';
+    if (!emergencyOverride) {
+      return {
+        ok: false,
+        block: 'opted_out',
+        verdict: `opted out (${consent.purpose === 'all' ? 'all messages' : purpose})`,
+        reason: `blocked: opted out of ${name}`,
+      };
+    }
+    reasons.push(
+      `sent on ${name} despite an opt-out there: an emergency safety reply answers the patient's own message`,
+    );
+  } else if (purpose === 'marketing') {
+    if (consent?.status !== 'opted_in') {
+      return {
+        ok: false,
+        block: 'no_marketing_opt_in',
+        verdict: 'no marketing opt-in',
+        reason: `blocked: no marketing opt-in on ${name}`,
+      };
+    }
+    reasons.push(`marketing opt-in on ${name} recorded ${consent.recordedAt.toISOString()}`);
+  }
+
+  if (canCarry(contactChannel.maxSensitivity, sensitivity)) {
+    return { ok: true, verdict: 'used', reasons };
+  }
+  const what = sensitivity === 'phi' ? 'PHI' : `${sensitivity} content`;
+  if (!input.secureLinkAvailable) {
+    return {
+      ok: false,
+      block: 'cannot_carry',
+      verdict: `cannot carry ${what}; no secure link available`,
+      reason: `skipped ${name}: it may not carry ${what} and no secure link is available`,
+    };
+  }
+  if (!canCarrySecureLinkNotice(channel)) {
+    return {
+      ok: false,
+      block: 'cannot_carry',
+      verdict: `cannot carry ${what} or a secure link`,
+      reason: `skipped ${name}: it may not carry ${what} and cannot deliver a secure link`,
+    };
+  }
+  reasons.push(
+    `will go as a secure link: contains ${what}, which ${name} may not carry; only a notice goes by ${name}`,
+  );
+  return { ok: true, securedVia: 'securelink', verdict: 'used, content behind a secure link', reasons };
+}
+
+function refusalCode(outcomes: Extract<Outcome, { ok: false }>[]): PolicyRefusal {
+  const reachable = outcomes.filter((o) => o.block !== 'no_address' && o.block !== 'undeliverable');
+  if (reachable.length === 0) return 'no_address';
+  if (reachable.some((o) => o.block === 'cannot_carry')) return 'no_channel_allowed';
+  if (reachable.every((o) => o.block === 'no_marketing_opt_in')) return 'marketing_requires_opt_in';
+  return 'consent_opted_out';
+}
+
+const refusalSummaries: Readonly<Record<PolicyRefusal, string>> = {
+  no_address: 'refused: the contact has no deliverable address on any channel that could be used',
+  consent_opted_out: 'refused: the contact opted out on every channel that could be used',
+  marketing_requires_opt_in: 'refused: marketing needs an explicit opt-in, and the contact gave none',
+  no_channel_allowed: 'refused: no usable channel may carry this content',
+};
+
+/** Quiet hours: automated, non-urgent messages wait for the sending window; nothing else does. */
+function applyQuietHours(input: PolicyInput): { scheduledFor?: Date; reasons: string[] } {
+  const resolved = resolveTimeZone(input.contact.timeZone, input.clinicTimeZone);
+  const opensAt = nextAllowedTime(input.now, resolved.zone);
+  const defer = input.initiator === 'automated' && !input.urgent;
+  const reasons: string[] = [];
+  if (resolved.fellBack && (defer || opensAt)) {
+    reasons.push(`contact time zone unknown or invalid: quiet hours use the clinic's (${resolved.zone})`);
+  }
+  if (!opensAt) return { reasons };
+
+  const window = `${defaultSendingWindow.start}–${defaultSendingWindow.end} ${resolved.zone}`;
+  if (defer) {
+    const local = DateTime.fromJSDate(opensAt, { zone: resolved.zone });
+    reasons.push(
+      `deferred to ${local.toFormat('HH:mm')} ${resolved.zone} on ${local.toISODate()}: quiet hours (sending window ${window})`,
+    );
+    return { scheduledFor: opensAt, reasons };
+  }
+  const why =
+    input.initiator === 'staff_reply'
+      ? 'staff replies are never deferred'
+      : input.initiator === 'emergency_safety'
+        ? 'emergency safety messages are never deferred'
+        : 'marked urgent';
+  reasons.push(`sent now although outside the sending window (${window}): ${why}`);
+  return { reasons };
+}
+
+/** Decides whether, where and when one outbound message may go, and says why. */
+export function decidePolicy(input: PolicyInput): PolicyDecision {
+  const byChannel = new Map<string, ContactChannel>();
+  for (const c of input.contact.channels) if (!byChannel.has(c.channel)) byChannel.set(c.channel, c);
+
+  const candidates = candidateChannels(input);
+  const pinned = input.initiator === 'staff_reply' && input.requestedChannel !== undefined;
+  const considered: PolicyDecision['considered'] = [];
+  const reasons: string[] = [];
+  const failures: Extract<Outcome, { ok: false }>[] = [];
+
+  for (const [index, channel] of candidates.entries()) {
+    if (pinned && index > 0) {
+      considered.push({ channel, verdict: 'not tried: a staff reply stays on the conversation channel' });
+      continue;
+    }
+    const outcome = evaluateChannel(input, channel, byChannel.get(channel));
+    if (!outcome.ok) {
+      considered.push({ channel, verdict: outcome.verdict });
+      reasons.push(outcome.reason);
+      failures.push(outcome);
+      continue;
+    }
+
+    considered.push({ channel, verdict: outcome.verdict });
+    for (const rest of candidates.slice(index + 1)) {
+      considered.push({ channel: rest, verdict: `not tried: ${label(channel)} was used` });
+    }
+    reasons.push(`will go by ${label(channel)}`, ...outcome.reasons);
+    const quiet = applyQuietHours(input);
+    reasons.push(...quiet.reasons);
+    return {
+      allowed: true,
+      channel,
+      ...(outcome.securedVia ? { securedVia: outcome.securedVia } : {}),
+      ...(quiet.scheduledFor ? { scheduledFor: quiet.scheduledFor } : {}),
+      reasons,
+      considered,
+    };
+  }
+
+  const code = refusalCode(failures);
+  if (pinned && input.requestedChannel) {
+    reasons.push(
+      `refused: a staff reply stays on ${label(input.requestedChannel)}, the conversation's channel, and is not moved to another`,
+    );
+  } else {
+    reasons.push(refusalSummaries[code]);
+  }
+  return { allowed: false, code, reasons, considered };
+}

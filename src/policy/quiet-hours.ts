@@ -1,0 +1,98 @@
+import { DateTime } from 'luxon';
+
+/** Local wall-clock times, `HH:mm`, 24-hour. `start` is inclusive, `end` exclusive. */
+export interface QuietHoursWindow {
+  start: string;
+  end: string;
+}
+
+/** When automated messages may reach a patient, in the patient's own time zone. */
+export const defaultSendingWindow: Readonly<QuietHoursWindow> = { start: '08:00', end: '21:00' };
+
+/** A time zone that cannot be used even as a fallback: a configuration error, not a patient's data. */
+export class InvalidTimeZoneError extends Error {
+  readonly code = 'invalid_time_zone';
+  constructor(readonly timeZone: string) {
+    super(`Not a usable time zone: ${JSON.stringify(timeZone)}`);
+    this.name = 'InvalidTimeZoneError';
+  }
+}
+
+export interface ResolvedTimeZone {
+  zone: string;
+  /** True when the requested zone was missing or invalid and the fallback was used. */
+  fellBack: boolean;
+}
+
+function isUsableZone(zone: string): boolean {
+  // Checked against a fixed instant so the answer never depends on the clock.
+  return DateTime.fromMillis(0, { zone }).isValid;
+}
+
+/**
+ * The zone to compute in: `timeZone` when it is a zone luxon knows (IANA names such as
+ * `America/Chicago`, or `UTC`), else `fallbackTimeZone`. A contact's zone comes from patient data
+ * and may be missing or wrong, so it falls back; the fallback (a clinic's zone) is configuration,
+ * so an invalid fallback throws InvalidTimeZoneError rather than guessing.
+ */
+export function resolveTimeZone(
+  timeZone: string | null | undefined,
+  fallbackTimeZone: string,
+): ResolvedTimeZone {
+  const requested = timeZone?.trim();
+  if (requested && isUsableZone(requested)) return { zone: requested, fellBack: false };
+  if (!isUsableZone(fallbackTimeZone)) throw new InvalidTimeZoneError(fallbackTimeZone);
+  return { zone: fallbackTimeZone, fellBack: true };
+}
+
+const hhmm = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+function parseClock(value: string): { hour: number; minute: number } {
+  const match = hhmm.exec(value);
+  if (!match) throw new RangeError(`Quiet-hours time must be HH:mm, got ${JSON.stringify(value)}`);
+  return { hour: Number(match[1]), minute: Number(match[2]) };
+}
+
+/**
+ * Null when `now` is inside the sending window in `timeZone`; otherwise the next moment the window
+ * opens there (today's start if the day's window has not opened yet, else tomorrow's).
+ *
+ * The arithmetic is done on the local calendar with luxon, so a night on which daylight saving
+ * starts or ends is 23 or 25 hours long and the answer is still the local start time. A window
+ * whose end is before its start (e.g. 22:00–06:00) spans midnight.
+ *
+ * An invalid or empty `timeZone` falls back to `fallbackTimeZone` (UTC unless given); an invalid
+ * fallback throws InvalidTimeZoneError.
+ */
+export function nextAllowedTime(
+  now: Date,
+  timeZone: string,
+  window: QuietHoursWindow = defaultSendingWindow,
+  fallbackTimeZone = 'UTC',
+): Date | null {
+  const { zone } = resolveTimeZone(timeZone, fallbackTimeZone);
+  const start = parseClock(window.start);
+  const end = parseClock(window.end);
+  const local = DateTime.fromJSDate(now, { zone });
+
+  const minuteOfDay = local.hour * 60 + local.minute;
+  const startMinute = start.hour * 60 + start.minute;
+  const endMinute = end.hour * 60 + end.minute;
+  const inside =
+    startMinute <= endMinute
+      ? minuteOfDay >= startMinute && minuteOfDay < endMinute
+      : minuteOfDay >= startMinute || minuteOfDay < endMinute;
+  if (inside) return null;
+
+  // Built from the calendar date, so a start time that falls in a DST gap (luxon moves it to the
+  // first instant that exists) does not carry its shift into the next day.
+  const opensOn = (day: DateTime) =>
+    DateTime.fromObject(
+      { year: day.year, month: day.month, day: day.day, hour: start.hour, minute: start.minute },
+      { zone },
+    );
+  const opensToday = opensOn(local);
+  // Noon exists on every day in every zone, so this lands on tomorrow's date whatever DST does.
+  const opens = opensToday > local ? opensToday : opensOn(local.set({ hour: 12 }).plus({ days: 1 }));
+  return opens.toJSDate();
+}

@@ -1,0 +1,57 @@
+export const SENSITIVITIES = ['public', 'limited', 'phi'] as const;
+export const PURPOSES = ['care', 'administrative', 'marketing'] as const;
+export const TEMPLATE_CHANNELS = ['sms', 'email', 'voice', 'securelink', 'webchat'] as const;
+export const VARIABLE_TYPES = ['string', 'date', 'datetime', 'number', 'url'] as const;
+
+/** How much a message reveals: `phi` may only travel on a channel allowed to carry protected health information. */
+export type Sensitivity = (typeof SENSITIVITIES)[number];
+export type Purpose = (typeof PURPOSES)[number];
+export type TemplateChannel = (typeof TEMPLATE_CHANNELS)[number];
+export type VariableType = (typeof VARIABLE_TYPES)[number];
+
+export interface VariableDefinition {
+  type: VariableType;
+  required: boolean;
+  description?: string;
+}
+
+export interface TemplateDefinition {
+  id: string;
+  title: string;
+  purpose: Purpose;
+  sensitivity: Sensitivity;
+  variables: Record<string, VariableDefinition>;
+  channels: TemplateChannel[];
+  /** Locales that have a body file, sorted; always includes `en`. */
+  locales: string[];
+}
+
+export interface RenderRequest {
+  channel: TemplateChannel;
+  locale?: string;
+  /** The clinic's default locale, tried when `locale` has no body; `en` is tried last. Default `en`. */
+  fallbackLocale?: string;
+  variables: Record<string, unknown>;
+  /** IANA zone that `date` and `datetime` variables are shown in. Default `UTC`. */
+  timeZone?: string;
+}
+
+export interface RenderedTemplate {
+  templateId: string;
+  /** The locale whose body was used, after fallback. */
+  locale: string;
+  channel: TemplateChannel;
+  purpose: Purpose;
+  sensitivity: Sensitivity;
+  /** The message text: SMS/voice/webchat text, the email's plain-text part, or the secure page's body (plain text: the page escapes it when it shows it). */
+  text: string;
+  subject?: string;
+  html?: string;
+  title?: string;
+}
+
+export interface TemplateCatalog {
+  list(): TemplateDefinition[];
+  get(id: string): TemplateDefinition | undefined;
+  render(id: string, request: RenderRequest): RenderedTemplate;
+}
