@@ -101,6 +101,8 @@ export async function appendOutboundMessage(tx: Queryable, input: NewOutboundMes
       requestId: input.requestId ?? null,
       scheduledFor: input.scheduledFor ?? null,
       appointmentId: input.appointmentId ?? null,
+      // Several rows in one transaction (a secure message and its notice) keep their order.
+      createdAt: sql`clock_timestamp()`,
     })
     .returning();
   if (!row) throw new Error('outbound insert returned nothing');

@@ -25,11 +25,16 @@ export class SendRefused extends HttpError {
  */
 export async function enqueueAfterCommit(
   deps: Pick<OutboundDeps, 'sendQueue' | 'logger'>,
-  rows: Pick<MessageRow, 'id' | 'requestId'>[],
+  rows: Pick<MessageRow, 'id' | 'requestId' | 'scheduledFor'>[],
 ): Promise<void> {
   try {
     await deps.sendQueue.add(
-      rows.map((row) => ({ messageId: row.id, requestId: row.requestId ?? undefined })),
+      rows.map((row) => ({
+        messageId: row.id,
+        requestId: row.requestId ?? undefined,
+        // Deferred sends wait in BullMQ's delayed set; the sweeper also finds them once due.
+        ...(row.scheduledFor ? { notBefore: row.scheduledFor.toISOString() } : {}),
+      })),
     );
   } catch (err) {
     deps.logger.warn(

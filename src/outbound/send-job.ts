@@ -47,6 +47,8 @@ export async function execSendJob(
         eq(messages.id, data.messageId),
         eq(messages.status, 'pending'),
         eq(messages.direction, 'outbound'),
+        // A deferred send (quiet hours) is not claimed early; the sweeper enqueues it when it is due.
+        sql`(${messages.scheduledFor} is null or ${messages.scheduledFor} <= now() + interval '5 seconds')`,
       ),
     )
     .returning();

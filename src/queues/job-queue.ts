@@ -33,11 +33,15 @@ export function createJobQueue<T extends { messageId: string; notBefore?: string
     queue,
     async add(jobs) {
       if (jobs.length === 0) return;
-      const bulk = jobs.map((data) => ({
-        name: jobName,
-        data,
-        opts: { ...jobOptions, jobId: data.messageId },
-      }));
+      const now = Date.now();
+      const bulk = jobs.map((data) => {
+        const delay = data.notBefore ? Math.max(0, Date.parse(data.notBefore) - now) : 0;
+        return {
+          name: jobName,
+          data,
+          opts: { ...jobOptions, jobId: data.messageId, ...(delay > 0 ? { delay } : {}) },
+        };
+      });
       // BullMQ derives the data type through a conditional type that a generic T cannot satisfy.
       await queue.addBulk(bulk as unknown as Parameters<Queue<T>['addBulk']>[0]);
     },
