@@ -20,6 +20,7 @@ import { ChannelRegistry } from '../outbound/channel-registry';
 import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import { sweepOutbox } from '../outbound/outbox-sweeper';
 import { enqueueAfterCommit } from '../outbound/reply-service';
+import { remindUnreadSecureMessages } from '../outbound/secure-link-reminders';
 import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
 import { producerConnection, waitUntilReady } from '../queues/redis-connections';
 import { sweepUntriaged } from '../routing/triage-sweeper';
@@ -65,6 +66,8 @@ export interface Hub {
   triage: Triage;
   /** In-process announcements of stored hub events (e.g. `triage.escalated`), after their commit. */
   events: EventEmitter;
+  /** The send pipeline (policy, templates, secure links, outbox), for jobs and tests. */
+  outbound: OutboundServiceDeps;
   close(): Promise<void>;
 }
 
@@ -156,6 +159,13 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           sweepUntriaged(db, triageQueue, config.OUTBOX_SWEEP_SECONDS),
         );
 
+  const secureLinkReminders =
+    options.runWorkers === false
+      ? null
+      : startPeriodic(logger, 'secure message reminders', 15 * 60, () =>
+          remindUnreadSecureMessages(outbound, logger),
+        );
+
   const inbound = createInboundService({
     db,
     org,
@@ -237,6 +247,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       });
       await sweeper?.stop();
       await triageSweeper?.stop();
+      await secureLinkReminders?.stop();
       if (triageWorker) await closeTriageWorker(triageWorker);
       if (worker) await closeSendWorker(worker);
       await triageQueue.close();
@@ -262,6 +273,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     triageQueue,
     triage,
     events,
+    outbound,
     close,
   };
 }

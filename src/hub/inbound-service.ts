@@ -93,7 +93,9 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       log.info({ channel: message.channel, keyword }, 'inbound message stored');
       await enqueueAfterCommit(deps, replies);
       if (!keyword && deps.onStored) {
-        await deps
+        // Not awaited: the provider's acknowledgement must not wait on Redis. The message is
+        // committed, and a lost enqueue is found again by the triage sweeper.
+        void deps
           .onStored(receipt, message, meta)
           .catch((err) => log.warn({ err }, 'post-store hook failed'));
       }

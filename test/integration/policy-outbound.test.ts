@@ -246,3 +246,28 @@ describe('consent, quiet hours and bad input', () => {
     expect(ok.body.error.code).toBe('marketing_requires_opt_in');
   });
 });
+
+test('a secure message unread for a day gets one reminder with a fresh link, policy-checked; never a second', async () => {
+  const { remindUnreadSecureMessages } = await import('../../src/outbound/secure-link-reminders');
+  const client = await api();
+  const contact = await newContact();
+  await client.post('/outbound', labResults(contact.id)).expect(202);
+  await eventually(async () => t.twilio.messages.some((m) => m.params.To === contact.phone));
+  await queryRows(
+    t.database.url,
+    "update secure_links set created_at = now() - interval '25 hours' where contact_id = $1",
+    [contact.id],
+  );
+  const silent = { warn: () => undefined } as unknown as Parameters<typeof remindUnreadSecureMessages>[1];
+  expect(await remindUnreadSecureMessages(t.hub.outbound, silent)).toBe(1);
+  expect(await remindUnreadSecureMessages(t.hub.outbound, silent)).toBe(0);
+  const notices = await eventually(async () => {
+    const sent = t.twilio.messages.filter((m) => m.params.To === contact.phone);
+    return sent.length === 2 ? sent : null;
+  });
+  const links = notices.map((m) => /\/s\/([A-Za-z0-9_-]+)/.exec(String(m.params.Body))?.[1]);
+  expect(links[0]).toBeDefined();
+  expect(links[1]).toBeDefined();
+  expect(links[1]).not.toBe(links[0]);
+  expect(notices[1]!.params.Body).not.toMatch(/LDL|Lipid/);
+});
