@@ -33,7 +33,7 @@ import {
 import { secureLinkRouter } from '../securelinks/secure-link-routes';
 import { authRouter, requireStaff } from '../staff/auth-routes';
 import { type AdminBootstrap, bootstrapAdmin } from '../staff/bootstrap-admin';
-import { loadTemplateCatalog } from '../templates';
+import { loadTemplateCatalog, type TemplateChannel } from '../templates';
 import { createTriage, type LlmClassifierFactory, type Triage } from '../triage';
 import { ensureSecret } from './hub-settings';
 import { createInboundService } from './inbound-service';
@@ -146,6 +146,15 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
             enqueueSends,
             identityKindOf: (channel) => channels.get(channel)?.identityKind,
             describeOutbound: (channel, body) => channels.get(channel)?.describeOutbound?.(body) ?? {},
+            render: (templateId, channel, language, variables) => {
+              const request = { locale: language, fallbackLocale: 'en', variables, timeZone: org.timeZone };
+              // A channel the template has no body for (a new adapter) gets the plain SMS wording.
+              const claimed = templates.get(templateId)?.channels.includes(channel as TemplateChannel);
+              return templates.render(templateId, {
+                ...request,
+                channel: (claimed ? channel : 'sms') as TemplateChannel,
+              }).text;
+            },
             clinic: { name: org.name, timeZone: org.timeZone },
             events,
             logger,

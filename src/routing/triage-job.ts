@@ -8,7 +8,6 @@ import type { Database, Transaction } from '../db/database';
 import { appointments, contacts, conversations, type IdentityKind, messages } from '../db/schema';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import type { TriageContext, TriageResult } from '../triage';
-import { appointmentAcknowledgement, emergencySafetyReply, formatAppointmentTime } from './auto-replies';
 import { type HubEvent, storeHubEvent } from './hub-events';
 import { higherUrgency, isUrgency, SLA_MINUTES, URGENCY_RANK } from './urgency';
 
@@ -27,6 +26,13 @@ export interface TriageJobDeps {
   identityKindOf(channel: string): IdentityKind | undefined;
   /** Channel facts recorded on an outbound message (e.g. SMS segments). */
   describeOutbound(channel: string, body: string): Record<string, unknown>;
+  /** Renders a template from `templates/` for a channel, in the patient's language (clinic default otherwise). */
+  render(
+    templateId: string,
+    channel: string,
+    language: string | undefined,
+    variables: Record<string, unknown>,
+  ): string;
   clinic: { name: string; timeZone: string };
   events: EventEmitter;
   logger: Logger;
@@ -110,7 +116,12 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): P
       if (result.intent === 'emergency') {
         // A safety reply answers the patient's own message, so it goes even when a marketing or care
         // opt-out is on file: telling someone in danger to call 911 is not a solicitation.
-        await reply(emergencySafetyReply(deps.clinic.name, result.language), 'emergency_safety_reply');
+        await reply(
+          deps.render('emergency-safety-reply', message.channel, result.language, {
+            clinicName: deps.clinic.name,
+          }),
+          'emergency_safety_reply',
+        );
       }
       if (
         (result.intent === 'confirm' || result.intent === 'cancel') &&
@@ -120,11 +131,15 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): P
         const when = await settleAppointment(tx, previous.appointmentId, result.intent);
         if (when) {
           actions.push(`appointment ${result.intent === 'confirm' ? 'confirmed' : 'cancelled'}`);
-          const text = appointmentAcknowledgement(
-            result.intent,
-            deps.clinic.name,
-            formatAppointmentTime(when, contact?.timeZone ?? deps.clinic.timeZone, result.language),
+          const text = deps.render(
+            result.intent === 'confirm' ? 'appointment-confirmed' : 'appointment-cancelled',
+            message.channel,
             result.language,
+            {
+              clinicName: deps.clinic.name,
+              appointmentTime: when.appointmentTime.toISOString(),
+              location: when.location,
+            },
           );
           await reply(
             text,
@@ -151,6 +166,16 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): P
             source: 'triage',
             evidenceMessageId: message.id,
             note: `free-text opt-out (confidence ${result.confidence})`,
+          });
+          await writeAudit(tx, {
+            orgId: message.orgId,
+            actorKind: 'patient',
+            actorId: message.contactId,
+            action: 'consent.opt_out',
+            subjectType: 'contact',
+            subjectId: message.contactId,
+            requestId: data.requestId,
+            detail: { channel: message.channel, messageId: message.id, source: 'triage' },
           });
           actions.push(`opted out of ${message.channel} (free-text request)`);
         }
@@ -275,7 +300,7 @@ async function settleAppointment(
   tx: Transaction,
   appointmentId: string,
   intent: 'confirm' | 'cancel',
-): Promise<Date | null> {
+): Promise<{ appointmentTime: Date; location: string } | null> {
   const [row] = await tx
     .update(appointments)
     .set({ status: intent === 'confirm' ? 'confirmed' : 'cancelled', updatedAt: sql`now()` })
@@ -285,8 +310,8 @@ async function settleAppointment(
         sql`${appointments.status} in ('scheduled', 'confirmed', 'reschedule_requested')`,
       ),
     )
-    .returning({ startsAt: appointments.startsAt });
-  return row?.startsAt ?? null;
+    .returning({ appointmentTime: appointments.startsAt, location: appointments.location });
+  return row ?? null;
 }
 
 async function autoReply(

@@ -214,6 +214,7 @@ describe('the triage job, without Redis', () => {
       enqueueSends: async () => undefined,
       identityKindOf: () => 'phone' as const,
       describeOutbound: () => ({}),
+      render: () => 'unused: the classifier fails before any reply',
       clinic: { name: 'Test Clinic', timeZone: 'America/Chicago' },
       events: new EventEmitter(),
       logger: pino({ level: 'silent' }),

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { remindUnreadSecureMessages } from '../../src/outbound/secure-link-reminders';
 import { queryRows } from '../support/test-database';
 import { eventually, middayTimeZone, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
@@ -248,7 +249,6 @@ describe('consent, quiet hours and bad input', () => {
 });
 
 test('a secure message unread for a day gets one reminder with a fresh link, policy-checked; never a second', async () => {
-  const { remindUnreadSecureMessages } = await import('../../src/outbound/secure-link-reminders');
   const client = await api();
   const contact = await newContact();
   await client.post('/outbound', labResults(contact.id)).expect(202);
