@@ -21,9 +21,20 @@ describe('parseConfig', () => {
     [{ ADMIN_EMAIL: 'admin@example.org' }, 'ADMIN_PASSWORD'],
     [{ ADMIN_EMAIL: 'nope', ADMIN_PASSWORD: 'long-enough-1' }, 'ADMIN_EMAIL'],
     [{ CLINIC_TIME_ZONE: 'Mars/Olympus' }, 'CLINIC_TIME_ZONE'],
+    [{ CHANNEL_MAX_SENSITIVITY: 'sms=secret' }, 'CHANNEL_MAX_SENSITIVITY'],
   ])('rejects %p naming %s', (env, variable) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(variable);
+  });
+
+  test('per-clinic channel ceilings parse into a map', () => {
+    expect(
+      parseConfig({ CHANNEL_MAX_SENSITIVITY: ' sms=public , email=phi' }).CHANNEL_MAX_SENSITIVITY,
+    ).toEqual({
+      sms: 'public',
+      email: 'phi',
+    });
+    expect(parseConfig({}).CHANNEL_MAX_SENSITIVITY).toEqual({});
   });
 
   test('Twilio credentials turn sandbox mode off and trailing slashes leave PUBLIC_URL', () => {

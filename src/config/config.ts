@@ -60,6 +60,32 @@ const environmentSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   MICROSOFT_APP_ID: optionalString,
   MICROSOFT_APP_PASSWORD: optionalString,
+  /**
+   * The clinic's ceiling per channel, replacing the defaults (sms, email, voice: limited), e.g.
+   * `sms=public,email=limited`. A patient's recorded acceptance of unencrypted PHI still raises it.
+   */
+  CHANNEL_MAX_SENSITIVITY: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const overrides: Record<string, 'public' | 'limited' | 'phi'> = {};
+      for (const pair of value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const [channel, level] = pair.split('=').map((p) => p.trim());
+        if (
+          !channel ||
+          !/^[a-z]+$/.test(channel) ||
+          (level !== 'public' && level !== 'limited' && level !== 'phi')
+        ) {
+          ctx.addIssue({ code: 'custom', message: `"${pair}" must look like channel=public|limited|phi` });
+          return z.NEVER;
+        }
+        overrides[channel] = level;
+      }
+      return overrides;
+    }),
   /** BullMQ key prefix: lets several hubs (or a benchmark) share one Redis without seeing each other's jobs. */
   QUEUE_PREFIX: z
     .string()

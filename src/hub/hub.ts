@@ -129,6 +129,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     templates,
     clinic: { name: org.name, timeZone: org.timeZone, defaultLocale: 'en' },
     publicUrl: config.publicUrl,
+    channelOverrides: config.CHANNEL_MAX_SENSITIVITY,
   };
   const enqueueSends = (rows: MessageRow[]) => enqueueAfterCommit(outbound, rows);
 

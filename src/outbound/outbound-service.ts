@@ -46,6 +46,8 @@ export interface OutboundServiceDeps extends OutboundDeps {
   templates: TemplateCatalog;
   clinic: { name: string; timeZone: string; defaultLocale: string };
   publicUrl: string;
+  /** The clinic's per-channel sensitivity ceilings (CHANNEL_MAX_SENSITIVITY). */
+  channelOverrides?: Partial<Record<string, Sensitivity>>;
 }
 
 export interface OutboundOutcome {
@@ -134,6 +136,7 @@ export async function planOutbound(
         undeliverable: identity?.undeliverableAt != null,
         maxSensitivity: effectiveMaxSensitivity({
           channel: adapter.channel,
+          clinicOverrides: deps.channelOverrides,
           patientAcceptedUnencryptedPhi: phiAcceptance.get(adapter.channel) === true,
         }),
       };
@@ -222,7 +225,14 @@ export async function planOutbound(
     let secureMessage: MessageRow | undefined;
     let body: string;
     if (decision.securedVia === 'securelink') {
-      const secured = renderFor('securelink')?.text ?? freeText ?? '';
+      // A template without a page body shows its wording for the channel it would have gone on.
+      const secured =
+        (template?.channels.includes('securelink')
+          ? renderFor('securelink')
+          : renderFor(channel as TemplateChannel)
+        )?.text ??
+        freeText ??
+        '';
       secureMessage = await appendOutboundMessage(tx, {
         ...common,
         channel: 'securelink',
