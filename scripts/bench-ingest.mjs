@@ -3,7 +3,7 @@
 // the same run as the baseline. Prints accepted webhooks/s at full load, p50/p99 acknowledgement
 // latency at a fixed 500/s, and the ratio to the baseline. Bounded in time; stops by itself.
 //
-//   npm run bench -- [--seconds 10] [--rate 500] [--connections 50]
+//   npm run bench -- [--seconds 10] [--rate 500] [--connections 50] [--workers true]
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -132,6 +132,8 @@ async function main() {
       ADMIN_EMAIL: 'bench@clinic.test',
       ADMIN_PASSWORD: crypto.randomBytes(12).toString('hex'),
       QUEUE_PREFIX: `careline-bench-${process.pid}`,
+      // Ingest alone by default; `--workers true` also runs triage and sends in the same process.
+      RUN_WORKERS: String(args.workers ?? 'false'),
     });
     children.push(hub);
     await waitFor(`http://127.0.0.1:${BASELINE_PORT}/`);
@@ -179,6 +181,7 @@ async function main() {
     console.log(`
 Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}
 Load generator, hub and baseline are separate processes on the same machine; PostgreSQL and Redis too.
+Hub workers (triage, sends) in the same process: ${args.workers ?? 'false'}.
 
 bare express hello-world:     ${baselineRps.toFixed(0)} req/s (${CONNECTIONS} connections)
 hub, full load:               ${accepted.toFixed(0)} webhooks/s accepted (2xx ${full['2xx']}, non-2xx ${full.non2xx}, errors ${full.errors}, timeouts ${full.timeouts})

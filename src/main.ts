@@ -23,7 +23,7 @@ async function main(): Promise<void> {
         model: config.OPENAI_MODEL,
       })
     : undefined;
-  const hub = await startHub(config, { logger, channelFactories, llm });
+  const hub = await startHub(config, { logger, channelFactories, llm, runWorkers: config.RUN_WORKERS });
   if (hub.admin.kind === 'generated') {
     // Printed once, to the terminal only (not the structured log), on the first start.
     process.stdout.write(

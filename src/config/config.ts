@@ -91,6 +91,11 @@ const environmentSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _')
     .default('careline'),
+  /** `false` runs an API-only process (webhooks, staff API); run the workers in another process. */
+  RUN_WORKERS: z
+    .enum(['true', 'false'], 'must be true or false')
+    .default('true')
+    .transform((v) => v === 'true'),
   OUTBOX_SWEEP_SECONDS: z.coerce.number().positive().default(30),
   SEND_CONCURRENCY: z.coerce.number().int().positive().default(10),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
