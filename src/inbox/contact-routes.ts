@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
 import { normalizeEmail, normalizePhone } from '../conversations/addresses';
+import { findIdentity } from '../conversations/contact-directory';
 import type { Database, Transaction } from '../db/database';
 import { contactIdentities, contacts, type IdentityKind } from '../db/schema';
 import { HttpError } from '../http/http-error';
@@ -94,16 +95,7 @@ async function setIdentity(
     .delete(contactIdentities)
     .where(and(eq(contactIdentities.contactId, contactId), eq(contactIdentities.kind, kind)));
   if (!address) return;
-  const [owner] = await tx
-    .select({ contactId: contactIdentities.contactId })
-    .from(contactIdentities)
-    .where(
-      and(
-        eq(contactIdentities.orgId, orgId),
-        eq(contactIdentities.kind, kind),
-        eq(contactIdentities.address, address),
-      ),
-    );
+  const owner = await findIdentity(tx, orgId, kind, address);
   if (owner && owner.contactId !== contactId) {
     throw new HttpError(409, 'identity_taken', `That ${kind} belongs to another contact`, {
       contactId: owner.contactId,

@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { queryRows } from '../support/test-database';
 import { randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
@@ -10,14 +9,7 @@ afterAll(async () => {
   await t.stop();
 });
 
-const api = async () => {
-  const auth = { Authorization: `Bearer ${await t.staffToken()}` };
-  return {
-    post: (path: string, body: object) => request(t.hub.url).post(`/api/v1${path}`).set(auth).send(body),
-    patch: (path: string, body: object) => request(t.hub.url).patch(`/api/v1${path}`).set(auth).send(body),
-    get: (path: string) => request(t.hub.url).get(`/api/v1${path}`).set(auth),
-  };
-};
+const api = () => t.api();
 
 test('create and update a contact: normalized phone and email, date of birth, language, time zone, preferences', async () => {
   const client = await api();

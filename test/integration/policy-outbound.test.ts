@@ -11,12 +11,7 @@ afterAll(async () => {
   await t.stop();
 });
 
-const api = async () => {
-  const auth = { Authorization: `Bearer ${await t.staffToken()}` };
-  return {
-    post: (path: string, body: object) => request(t.hub.url).post(`/api/v1${path}`).set(auth).send(body),
-  };
-};
+const api = () => t.api();
 
 async function newContact(fields: Record<string, unknown> = {}) {
   const client = await api();

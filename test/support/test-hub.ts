@@ -39,9 +39,17 @@ export interface TestHub {
   /** Posts a Twilio-signed inbound SMS webhook. */
   /** Fields set to undefined are left out of the request. */
   postInboundSms(fields: Partial<Record<string, string>> & { From: string; Body?: string }): request.Test;
+  /** The staff API as the admin: `api.post('/contacts', body)` and friends, paths under /api/v1. */
+  api(): Promise<StaffApi>;
   /** Posts a Twilio-signed status callback. */
   postStatus(fields: Record<string, string>): request.Test;
   stop(): Promise<void>;
+}
+
+export interface StaffApi {
+  get(path: string): request.Test;
+  post(path: string, body: object): request.Test;
+  patch(path: string, body: object): request.Test;
 }
 
 export interface TestHubOptions {
@@ -90,17 +98,26 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       .type('form')
       .set('X-Twilio-Signature', twilioSignature(authToken, `${PUBLIC_URL}${path}`, params))
       .send(params);
+  const staffToken = async () => {
+    if (token) return token;
+    const res = await request(hub.url).post('/api/v1/auth/login').send(ADMIN).expect(200);
+    token = res.body.token as string;
+    return token;
+  };
   return {
     hub,
     twilio,
     database,
     authToken,
     queuePrefix,
-    async staffToken() {
-      if (token) return token;
-      const res = await request(hub.url).post('/api/v1/auth/login').send(ADMIN).expect(200);
-      token = res.body.token as string;
-      return token;
+    staffToken,
+    async api() {
+      const auth = { Authorization: `Bearer ${await staffToken()}` };
+      return {
+        get: (path) => request(hub.url).get(`/api/v1${path}`).set(auth),
+        post: (path, body) => request(hub.url).post(`/api/v1${path}`).set(auth).send(body),
+        patch: (path, body) => request(hub.url).patch(`/api/v1${path}`).set(auth).send(body),
+      };
     },
     postInboundSms(fields) {
       const params: Record<string, string> = {
