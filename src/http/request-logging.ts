@@ -12,6 +12,12 @@ declare module 'express-serve-static-core' {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
+/** Paths whose segments are secrets (a secure-link token is a live key to PHI): logged with a placeholder. */
+export function loggablePath(originalUrl: string): string {
+  const path = originalUrl.split('?')[0] ?? '';
+  return path.replace(/^\/s\/[^/]+/, '/s/:token');
+}
+
 /**
  * Gives each request an id and logs one line when it finishes: method, path (never the query
  * string), status and duration. Bodies are never logged; they may carry PHI.
@@ -23,7 +29,7 @@ export function requestLogging(logger: Logger): RequestHandler {
     res.setHeader('x-request-id', req.id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const path = req.originalUrl.split('?')[0] ?? '';
+      const path = loggablePath(req.originalUrl);
       if (QUIET_PATHS.has(path)) return;
       const status = res.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';

@@ -264,12 +264,8 @@ function auditEntry(
   };
 }
 
-/**
- * Security headers on every link response, and the token kept out of the access log: the request
- * logger logs `originalUrl`'s path, and a token in a log is a live key to PHI.
- */
-const hardenLinkResponses: RequestHandler = (req, res, next) => {
-  req.originalUrl = req.originalUrl.replace(/\/s\/[^/?#]+/, '/s/:token');
+/** Security headers on every link response. (The access log redacts the token: src/http/request-logging.ts.) */
+const hardenLinkResponses: RequestHandler = (_req, res, next) => {
   res.set(SECURITY_HEADERS);
   next();
 };
