@@ -183,6 +183,11 @@ export async function planOutbound(
         messageId,
       },
     });
+  if (!decision.allowed && contact.dateOfBirth === null && content.sensitivity === 'phi') {
+    decision.reasons.push(
+      'no secure link is possible: the contact has no date of birth on file to open it with',
+    );
+  }
   if (!decision.allowed || options.dryRun) {
     await auditDecision(db);
     if (!decision.allowed && !options.dryRun) throw new PolicyRefused(decision);
