@@ -61,6 +61,23 @@ export interface RequestMeta {
 export interface InboundSink {
   receive(message: InboundMessage, meta: RequestMeta): Promise<InboundReceipt>;
   applyStatus(update: StatusUpdate, meta: RequestMeta): Promise<StatusReceipt>;
+  /**
+   * A hard bounce proved an address cannot be delivered to. Optional: an adapter logs and carries
+   * on when the core does not offer it. The core should mark the identity only when `address` is
+   * the recipient of the outbound message `messageId` (the bounce names both; see email adapter).
+   */
+  markUndeliverable?(report: UndeliverableReport, meta: RequestMeta): Promise<void>;
+}
+
+export interface UndeliverableReport {
+  channel: string;
+  kind: IdentityKind;
+  /** The normalized address that bounced. */
+  address: string;
+  /** Our outbound message the bounce answers, proven by a signed token (not by the bounce's text). */
+  messageId: string;
+  /** The provider's status, e.g. the DSN status `5.1.1`. */
+  providerStatus: string;
 }
 
 export interface OutboundEnvelope {
@@ -108,6 +125,8 @@ export interface ChannelAdapter {
   sandboxInbound?(input: { from: string; body: string }): SignedRequest;
   /** Express routes for the provider's webhooks, mounted at the app root. */
   createRouter?(sink: InboundSink): Router;
+  /** Starts what the channel listens on besides HTTP (e.g. an SMTP server); called once at hub start. */
+  start?(sink: InboundSink): Promise<void>;
   close?(): Promise<void>;
 }
 

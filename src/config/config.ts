@@ -56,6 +56,52 @@ const environmentSchema = z.object({
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
   SMTP_URL: optionalString,
   SMTP_INBOUND_PORT: port.optional(),
+  /** The From of outbound email; default `"<CLINIC_NAME>" <no-reply@localhost>`. */
+  EMAIL_FROM: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/,
+        'must be an address such as clinic@example.org or "Clinic" <clinic@example.org>',
+      )
+      .optional(),
+  ),
+  /** The domain of reply+<token>@… addresses and of outbound Message-IDs; default EMAIL_FROM's domain. */
+  EMAIL_REPLY_DOMAIN: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i,
+        'must be a domain name',
+      )
+      .optional(),
+  ),
+  /** Shared secret of POST /webhooks/email/inbound (header X-CareLine-Email-Secret); unset disables it. */
+  EMAIL_INBOUND_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Comma-separated domains the SMTP listener accepts mail for; empty accepts any recipient. */
+  EMAIL_INBOUND_DOMAINS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const domains = value
+        .split(',')
+        .map((d) => d.trim().toLowerCase())
+        .filter(Boolean);
+      const bad = domains.find(
+        (d) => !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(d),
+      );
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${bad}" is not a domain name` });
+        return z.NEVER;
+      }
+      return domains;
+    }),
+  /** Inbound attachments above this size are listed as refused (the message is still stored). */
+  EMAIL_MAX_ATTACHMENT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 1024 * 1024),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   MICROSOFT_APP_ID: optionalString,

@@ -10,6 +10,7 @@ import {
   messageStatusEvents,
   messages,
 } from '../db/schema';
+import { storeMessageEvents } from '../routing/hub-events';
 import { recordInboundBatch } from './inbound-batch-store';
 import { isForwardTransition } from './message-status';
 
@@ -110,6 +111,7 @@ export async function appendOutboundMessage(tx: Queryable, input: NewOutboundMes
     .update(conversations)
     .set({ lastActivityAt: sql`now()`, lastMessageId: row.id, updatedAt: sql`now()` })
     .where(eq(conversations.id, input.conversationId));
+  await storeMessageEvents(tx, 'message.created', [row.id]);
   return row;
 }
 
@@ -137,7 +139,10 @@ export async function applyStatusUpdate(tx: Queryable, update: StatusUpdate): Pr
     errorCode: update.errorCode ?? null,
     applied: applied ? 1 : 0,
   });
-  if (message && applied) await moveStatus(tx, message.id, update.status, update.errorCode);
+  if (message && applied) {
+    await moveStatus(tx, message.id, update.status, update.errorCode);
+    await storeMessageEvents(tx, 'message.status', [message.id]);
+  }
   return { messageId: message?.id ?? null, applied };
 }
 

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Router } from 'express';
 import type { Logger } from 'pino';
+import type { Server as SocketServer } from 'socket.io';
 import type { ChannelFactory } from '../channel-port';
 import type { HubConfig } from '../config/config';
 import type { MessageRow } from '../conversations/conversation-store';
@@ -14,6 +15,7 @@ import { appointmentRouter } from '../inbox/appointment-routes';
 import { contactRouter } from '../inbox/contact-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
 import { outboundRouter } from '../inbox/outbound-routes';
+import { createInboxSocketServer } from '../inbox/realtime/inbox-socket-server';
 import { sandboxRouter } from '../inbox/sandbox-routes';
 import { triageRouter } from '../inbox/triage-routes';
 import { ChannelRegistry } from '../outbound/channel-registry';
@@ -23,6 +25,7 @@ import { enqueueAfterCommit } from '../outbound/reply-service';
 import { remindUnreadSecureMessages } from '../outbound/secure-link-reminders';
 import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
 import { producerConnection, waitUntilReady } from '../queues/redis-connections';
+import { announceHubEventsAfterCommit } from '../routing/hub-events';
 import { sweepUntriaged } from '../routing/triage-sweeper';
 import {
   closeTriageWorker,
@@ -66,6 +69,8 @@ export interface Hub {
   triage: Triage;
   /** In-process announcements of stored hub events (e.g. `triage.escalated`), after their commit. */
   events: EventEmitter;
+  /** socket.io on `server` (namespace `/inbox`), with the Redis Streams adapter. */
+  io: SocketServer;
   /** The send pipeline (policy, templates, secure links, outbox), for jobs and tests. */
   outbound: OutboundServiceDeps;
   close(): Promise<void>;
@@ -80,6 +85,9 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     poolSize: config.DATABASE_POOL_SIZE,
   });
   const { db } = database;
+  // Hub events stored in a transaction are announced here once it commits.
+  const events = new EventEmitter();
+  announceHubEventsAfterCommit(db, events);
   logger.info({ engine: database.engine }, 'conversation store ready');
   const org = await ensureOrganization(db, {
     name: config.CLINIC_NAME,
@@ -135,7 +143,6 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
 
   const triage = createTriage({ llm: options.llm });
   logger.info({ intents: triage.intents.length, llm: Boolean(options.llm) }, 'triage ready');
-  const events = new EventEmitter();
   const triageQueue = initTriageQueue({ ...queueOptions, concurrency: 4 });
   const triageWorker =
     options.runWorkers === false
@@ -187,6 +194,9 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       triageQueue.add([{ messageId: receipt.messageId, requestId: meta.requestId }]),
   });
 
+  // Channel listeners other than HTTP (the email adapter's SMTP server); stopped by adapter.close().
+  for (const adapter of channels.all()) await adapter.start?.(inbound);
+
   const api = Router();
   api.use(express.json({ limit: '256kb' }));
   api.use('/auth', authRouter(db, config.STAFF_SESSION_HOURS));
@@ -233,6 +243,13 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
   });
+  const inboxSockets = createInboxSocketServer(server, {
+    db,
+    events,
+    logger,
+    redisUrl: config.REDIS_URL,
+    keyPrefix: queueOptions.prefix,
+  });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
@@ -250,11 +267,12 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
-      // Stop taking requests first; in-flight requests finish before the server callback fires.
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      // Stop taking requests first; in-flight requests finish before the server's close event.
+      // socket.io disconnects the staff sockets and then closes the http server itself.
+      const serverClosed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+      await inboxSockets.close();
+      server.closeIdleConnections();
+      await serverClosed;
       await sweeper?.stop();
       await triageSweeper?.stop();
       await secureLinkReminders?.stop();
@@ -283,6 +301,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     triageQueue,
     triage,
     events,
+    io: inboxSockets.io,
     outbound,
     close,
   };

@@ -24,6 +24,7 @@ import type { SendQueue } from '../outbound/send-worker';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
 import { type CarrierKeyword, parseCarrierKeyword } from '../routing/carrier-keywords';
+import { storeMessageEvents } from '../routing/hub-events';
 import { MicroBatcher } from './micro-batcher';
 import type { OrganizationRow } from './organization';
 
@@ -53,6 +54,11 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
         tx,
         deps.org.id,
         items.map((i) => ({ message: i.message, requestId: i.meta.requestId })),
+      );
+      await storeMessageEvents(
+        tx,
+        'message.created',
+        receipts.filter((r) => !r.duplicate).map((r) => r.messageId),
       );
       const results: StoredInbound[] = [];
       for (const [index, receipt] of receipts.entries()) {

@@ -4,6 +4,7 @@ import { SendError } from '../channel-port';
 import { adoptOrphanStatusEvents, getMessage } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
 import { messages } from '../db/schema';
+import { storeMessageEvents } from '../routing/hub-events';
 import type { ChannelRegistry } from './channel-registry';
 
 /** Data of an `outbound-send` job. The job id is the message id, so a message has at most one job. */
@@ -107,6 +108,7 @@ export async function execSendJob(
         })
         .where(eq(messages.id, claimed.id));
       await adoptOrphanStatusEvents(tx, claimed.id, claimed.channel, result.providerMessageId);
+      await storeMessageEvents(tx, 'message.status', [claimed.id]);
     });
     log.info({ channel: claimed.channel, status: result.status }, 'message handed to provider');
     return { kind: 'sent', providerMessageId: result.providerMessageId };
@@ -134,10 +136,18 @@ export async function execSendJob(
 }
 
 async function markFailed(db: Database, id: string, code: string, message: string, onlyIfStatus = 'sending') {
-  await db
-    .update(messages)
-    .set({ status: 'failed', errorCode: code, errorMessage: message, updatedAt: sql`now()` })
-    .where(and(eq(messages.id, id), eq(messages.status, onlyIfStatus as 'sending')));
+  await db.transaction(async (tx) => {
+    const failed = await tx
+      .update(messages)
+      .set({ status: 'failed', errorCode: code, errorMessage: message, updatedAt: sql`now()` })
+      .where(and(eq(messages.id, id), eq(messages.status, onlyIfStatus as 'sending')))
+      .returning({ id: messages.id });
+    await storeMessageEvents(
+      tx,
+      'message.status',
+      failed.map((f) => f.id),
+    );
+  });
 }
 
 function describeUnknown(error: unknown): string {

@@ -34,6 +34,7 @@ export interface TriageJobDeps {
     variables: Record<string, unknown>,
   ): string;
   clinic: { name: string; timeZone: string };
+  /** Unused since hub events are announced by the database handle after commit (announceHubEventsAfterCommit). */
   events: EventEmitter;
   logger: Logger;
 }
@@ -94,7 +95,7 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): P
     };
   }
 
-  const { stored, replies, event } = await deps.db
+  const { stored, replies } = await deps.db
     .transaction(async (tx) => {
       // Only the first run writes a decision (BullMQ may run a job twice): lock the undecided row or stop.
       const [undecided] = await tx
@@ -191,7 +192,7 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): P
         .update(messages)
         .set({ triage: decided as unknown as Record<string, unknown> })
         .where(eq(messages.id, message.id));
-      await routeConversation(tx, message.conversationId, result);
+      await routeConversation(tx, message, result);
       await writeAudit(tx, {
         orgId: message.orgId,
         actorKind: 'system',
@@ -228,7 +229,6 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): P
 
   if (!stored) return { kind: 'skipped', reason: 'already_triaged' };
   await deps.enqueueSends(replies);
-  if (event) deps.events.emit(event.type, event);
   log.info(
     { intent: stored.intent, urgency: stored.urgency, queue: stored.queue, engine: stored.engine },
     'message triaged',
@@ -267,11 +267,8 @@ async function lastOutboundBefore(db: Database, message: MessageRow) {
  * Queue, urgency, priority and SLA. A conversation only moves to a new queue when the new message is
  * at least as urgent as what it already carries: "thanks" after an emergency stays with the nurses.
  */
-async function routeConversation(
-  tx: Transaction,
-  conversationId: string,
-  result: TriageResult,
-): Promise<void> {
+async function routeConversation(tx: Transaction, message: MessageRow, result: TriageResult): Promise<void> {
+  const conversationId = message.conversationId;
   const [current] = await tx
     .select()
     .from(conversations)
@@ -293,6 +290,17 @@ async function routeConversation(
       ...(moves ? { queue: result.queue } : {}),
     })
     .where(eq(conversations.id, conversationId));
+  const queue = moves ? result.queue : current.queue;
+  if (queue !== current.queue || urgency !== current.urgency || URGENCY_RANK[urgency] !== current.priority) {
+    await storeHubEvent(tx, {
+      orgId: message.orgId,
+      type: 'conversation.updated',
+      conversationId,
+      messageId: message.id,
+      queue,
+      payload: { queue, previousQueue: current.queue, urgency, priority: URGENCY_RANK[urgency] },
+    });
+  }
 }
 
 /** Confirms or cancels a scheduled appointment; returns its time, or null when it was not open to that. */

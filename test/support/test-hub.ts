@@ -56,7 +56,10 @@ export interface TestHubOptions {
   env?: Record<string, string>;
   runWorkers?: boolean;
   redisDb?: number;
+  /** An existing database (another hub's): it is then left in place by stop(). */
   database?: TestDatabase;
+  /** Redis key prefix; hubs that share it share queues and the socket.io adapter's stream. */
+  queuePrefix?: string;
 }
 
 /** A hub on a real PostgreSQL database of its own and real Redis, with Twilio replaced by a local stand-in. */
@@ -66,7 +69,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   const twilio = new TwilioStandIn(sid, authToken);
   await twilio.start();
   const database = options.database ?? (await createTestDatabase());
-  const queuePrefix = `careline-test-${randomBytes(4).toString('hex')}`;
+  const queuePrefix = options.queuePrefix ?? `careline-test-${randomBytes(4).toString('hex')}`;
   const config = parseConfig({
     NODE_ENV: 'test',
     PORT: '0',

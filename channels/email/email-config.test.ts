@@ -1,0 +1,34 @@
+import { ConfigError, parseConfig } from '../../src/config/config';
+
+describe('email configuration', () => {
+  test('defaults', () => {
+    const config = parseConfig({});
+    expect(config.EMAIL_FROM).toBeUndefined();
+    expect(config.EMAIL_INBOUND_SECRET).toBeUndefined();
+    expect(config.EMAIL_INBOUND_DOMAINS).toEqual([]);
+    expect(config.EMAIL_MAX_ATTACHMENT_BYTES).toBe(5 * 1024 * 1024);
+  });
+
+  test('values parse', () => {
+    const config = parseConfig({
+      EMAIL_FROM: '"Riverside Clinic" <care@riverside.example>',
+      EMAIL_REPLY_DOMAIN: 'mail.riverside.example',
+      EMAIL_INBOUND_SECRET: 'x'.repeat(32),
+      EMAIL_INBOUND_DOMAINS: ' Mail.Riverside.example , riverside.example',
+      EMAIL_MAX_ATTACHMENT_BYTES: '1000',
+    });
+    expect(config.EMAIL_INBOUND_DOMAINS).toEqual(['mail.riverside.example', 'riverside.example']);
+    expect(config.EMAIL_MAX_ATTACHMENT_BYTES).toBe(1000);
+  });
+
+  test.each([
+    [{ EMAIL_FROM: 'not an address' }, 'EMAIL_FROM'],
+    [{ EMAIL_REPLY_DOMAIN: 'not a domain!' }, 'EMAIL_REPLY_DOMAIN'],
+    [{ EMAIL_INBOUND_SECRET: 'short' }, 'EMAIL_INBOUND_SECRET'],
+    [{ EMAIL_INBOUND_DOMAINS: 'ok.org,bad domain' }, 'EMAIL_INBOUND_DOMAINS'],
+    [{ EMAIL_MAX_ATTACHMENT_BYTES: '-1' }, 'EMAIL_MAX_ATTACHMENT_BYTES'],
+  ])('rejects %p naming %s', (env, variable) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(variable);
+  });
+});

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
+import type { Logger } from 'pino';
+import sanitizeHtml from 'sanitize-html';
+import {
+  HttpError,
+  type InboundReceipt,
+  type InboundSink,
+  normalizeEmail,
+  type RequestMeta,
+} from '../../src/channel-port';
+import { type AutomatedMail, detectAutomatedMail } from './automated-mail';
+import { stripQuotedText } from './quote-stripping';
+import { looksLikeReplyAddress, verifyReplyAddress } from './reply-token';
+
+/** The full original text kept in channelMeta is capped: the body is what staff read. */
+const MAX_ORIGINAL_TEXT = 100_000;
+
+export interface InboundEmailOptions {
+  replyTokenSecret: string;
+  maxAttachmentBytes: number;
+  logger: Logger;
+}
+
+export type InboundEmailOutcome =
+  | { kind: 'stored'; receipt: InboundReceipt }
+  | { kind: 'ignored'; reason: AutomatedMail['kind'] };
+
+interface AttachmentFacts {
+  filename: string | null;
+  contentType: string;
+  size: number;
+}
+
+function addresses(value: AddressObject | AddressObject[] | undefined): string[] {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return list.flatMap((group) => group.value.flatMap((a) => (a.address ? [a.address.toLowerCase()] : [])));
+}
+
+/** The unfolded raw value of a header, as the sender wrote it (mailparser's parsed forms vary by name). */
+function rawHeader(parsed: ParsedMail, name: string): string | undefined {
+  const line = parsed.headerLines.find((h) => h.key === name)?.line;
+  if (line === undefined) return undefined;
+  return line
+    .slice(line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
+}
+
+/** Plain text of an HTML-only email: block ends become line breaks, every tag and script goes. */
+export function htmlToPlainText(html: string): string {
+  const withBreaks = html.replace(/<br\s*\/?>|<\/(p|div|li|tr|h[1-6]|blockquote)>/gi, '\n');
+  const text = sanitizeHtml(withBreaks, { allowedTags: [], allowedAttributes: {} });
+  // sanitize-html leaves text HTML-escaped; undo the escapes it makes.
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+function deliveryStatusText(parsed: ParsedMail, raw: Buffer): string {
+  const part = parsed.attachments.find((a) => a.contentType === 'message/delivery-status');
+  // Without keepDeliveryStatus mailparser folds the report into the text; the raw message has it either way.
+  return part ? part.content.toString('utf8') : raw.toString('utf8');
+}
+
+/**
+ * One inbound email, from raw MIME to the conversation store: the path shared by the webhook and
+ * the SMTP listener. Robots (auto-replies, bounces) are answered without a patient message.
+ */
+export async function receiveRawEmail(
+  raw: Buffer,
+  sink: InboundSink,
+  options: InboundEmailOptions,
+  meta: RequestMeta,
+  /** The SMTP envelope's recipients (RCPT TO), when the mail came over SMTP: a Bcc'd reply address shows only here. */
+  envelopeRecipients: string[] = [],
+): Promise<InboundEmailOutcome> {
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+  } catch {
+    throw new HttpError(400, 'malformed_email', 'The request body is not a readable MIME message');
+  }
+  const log = options.logger.child({ requestId: meta.requestId });
+  const recipients = [
+    ...envelopeRecipients.map((a) => a.toLowerCase()),
+    ...addresses(parsed.to),
+    ...addresses(parsed.cc),
+    ...(rawHeader(parsed, 'delivered-to') ?? '')
+      .split(',')
+      .map((a) => a.trim().replace(/^<|>$/g, '').toLowerCase())
+      .filter(Boolean),
+  ];
+  const tokenAddress = recipients.find(looksLikeReplyAddress);
+  const repliedTo = tokenAddress ? verifyReplyAddress(options.replyTokenSecret, tokenAddress) : null;
+
+  const automated = detectAutomatedMail((name) => rawHeader(parsed, name), deliveryStatusText(parsed, raw));
+  if (automated) {
+    if (automated.kind === 'bounce' && automated.hard && automated.recipient) {
+      await reportHardBounce(sink, log, automated, repliedTo, meta);
+    } else {
+      log.info({ kind: automated.kind }, 'automated email ignored');
+    }
+    return { kind: 'ignored', reason: automated.kind };
+  }
+
+  const senderRaw = parsed.from?.value[0]?.address;
+  const sender = senderRaw ? normalizeEmail(senderRaw) : null;
+  if (!sender) throw new HttpError(400, 'sender_missing', 'The email has no usable From address');
+
+  const fullText = parsed.text?.trim()
+    ? parsed.text
+    : typeof parsed.html === 'string'
+      ? htmlToPlainText(parsed.html)
+      : '';
+  const stripped = stripQuotedText(fullText);
+  const accepted: AttachmentFacts[] = [];
+  const refused: (AttachmentFacts & { reason: string })[] = [];
+  for (const attachment of parsed.attachments) {
+    if (attachment.contentType === 'message/delivery-status') continue;
+    const facts = {
+      filename: attachment.filename ?? null,
+      contentType: attachment.contentType,
+      size: attachment.size ?? attachment.content.length,
+    };
+    if (facts.size > options.maxAttachmentBytes) refused.push({ ...facts, reason: 'too_large' });
+    else accepted.push(facts);
+  }
+
+  const references = rawHeader(parsed, 'references');
+  const receipt = await sink.receive(
+    {
+      channel: 'email',
+      from: { kind: 'email', address: sender },
+      toAddress: recipients[0],
+      // A reply made only of quoted text keeps it all rather than storing nothing.
+      body: stripped || fullText.trim(),
+      media: [],
+      providerMessageId: parsed.messageId ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`,
+      channelMeta: {
+        ...(parsed.subject ? { subject: parsed.subject } : {}),
+        originalText: fullText.slice(0, MAX_ORIGINAL_TEXT),
+        ...(fullText.length > MAX_ORIGINAL_TEXT ? { originalTextTruncated: true } : {}),
+        ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
+        ...(references ? { references: references.split(/\s+/).filter(Boolean) } : {}),
+        ...(tokenAddress
+          ? repliedTo
+            ? { replyToken: { address: tokenAddress, messageId: repliedTo } }
+            : { replyTokenInvalid: tokenAddress }
+          : {}),
+        ...(accepted.length > 0 ? { attachments: accepted } : {}),
+        ...(refused.length > 0 ? { attachmentsRefused: refused } : {}),
+        ...(typeof parsed.html === 'string' && !parsed.text?.trim() ? { htmlOnly: true } : {}),
+      },
+    },
+    meta,
+  );
+  if (refused.length > 0) {
+    log.warn(
+      { messageId: receipt.messageId, refused: refused.length },
+      'email attachments over the size limit',
+    );
+  }
+  return { kind: 'stored', receipt };
+}
+
+/**
+ * A hard bounce only counts when it came back to a reply address we signed (outbound mail uses it
+ * as the envelope sender): anyone can write a delivery report naming any address.
+ */
+async function reportHardBounce(
+  sink: InboundSink,
+  log: Logger,
+  bounce: Extract<AutomatedMail, { kind: 'bounce' }>,
+  repliedTo: string | null,
+  meta: RequestMeta,
+): Promise<void> {
+  const address = bounce.recipient ? normalizeEmail(bounce.recipient) : null;
+  if (!address || !repliedTo) {
+    log.warn({ status: bounce.status }, 'hard bounce without a signed reply address; not acted on');
+    return;
+  }
+  if (!sink.markUndeliverable) {
+    log.warn({ messageId: repliedTo, status: bounce.status }, 'hard bounce; the core cannot mark addresses');
+    return;
+  }
+  await sink.markUndeliverable(
+    {
+      channel: 'email',
+      kind: 'email',
+      address,
+      messageId: repliedTo,
+      providerStatus: bounce.status ?? '5.0.0',
+    },
+    meta,
+  );
+  log.info({ messageId: repliedTo, status: bounce.status }, 'hard bounce reported');
+}

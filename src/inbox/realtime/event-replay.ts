@@ -1,0 +1,32 @@
+import { and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import type { Queryable } from '../../db/database';
+import { hubEvents } from '../../db/schema';
+import type { HubEventType, StoredHubEvent } from '../../routing/hub-events';
+
+/** Stored events of an organization after `afterId`, in id order, for the given queues (or none). */
+export async function loadEventsAfter(
+  db: Queryable,
+  options: { orgId: string; afterId: number; queues: string[]; limit: number },
+): Promise<StoredHubEvent[]> {
+  const rows = await db
+    .select()
+    .from(hubEvents)
+    .where(
+      and(
+        eq(hubEvents.orgId, options.orgId),
+        gt(hubEvents.id, options.afterId),
+        or(inArray(hubEvents.queue, options.queues), isNull(hubEvents.queue)),
+      ),
+    )
+    .orderBy(asc(hubEvents.id))
+    .limit(options.limit);
+  return rows.map((row) => ({
+    id: row.id,
+    orgId: row.orgId,
+    type: row.type as HubEventType,
+    conversationId: row.conversationId ?? '',
+    messageId: row.messageId,
+    queue: row.queue ?? '',
+    payload: row.payload,
+  }));
+}

@@ -1,0 +1,171 @@
+import type { EventEmitter } from 'node:events';
+import { and, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Namespace, Server, Socket } from 'socket.io';
+import { z } from 'zod';
+import type { Database } from '../../db/database';
+import { conversations } from '../../db/schema';
+import { HUB_EVENT_TYPES, type StoredHubEvent } from '../../routing/hub-events';
+import { type AuthenticatedStaff, authenticateToken } from '../../staff/staff-sessions';
+import { DeliveryGate } from './delivery-gate';
+import { loadEventsAfter } from './event-replay';
+import { conversationRoom, orgRoom, queueRoom, queuesFor, roomsForEvent } from './inbox-rooms';
+
+export interface InboxNamespaceDeps {
+  db: Database;
+  /** The hub's announcements of committed events (hub.events). */
+  events: EventEmitter;
+  logger: Logger;
+  /** Most stored events replayed on a reconnect before `resync.required` (default 1000). */
+  replayLimit?: number;
+}
+
+export interface InboxNamespace {
+  namespace: Namespace;
+  /** Stops relaying hub events (the sockets are closed with the server). */
+  detach(): void;
+}
+
+/** Server-to-server message: an event committed in one hub process, for the sockets of the others. */
+const RELAY_EVENT = 'hub-event';
+
+const handshakeSchema = z.object({
+  token: z.string().min(1),
+  lastEventId: z.coerce.number().int().nonnegative().optional(),
+});
+const conversationSchema = z.object({ conversationId: z.uuid() });
+
+interface SocketState {
+  staff: AuthenticatedStaff;
+  queues: string[];
+  lastEventId: number | undefined;
+  gate: DeliveryGate<StoredHubEvent>;
+}
+
+type Ack = (answer: { ok: boolean; code?: string }) => void;
+
+/** What a client receives for an event: its id and ids, codes and statuses, never bodies or names. */
+export function clientPayload(event: StoredHubEvent): Record<string, unknown> {
+  return {
+    id: event.id,
+    conversationId: event.conversationId,
+    messageId: event.messageId,
+    queue: event.queue,
+    ...event.payload,
+  };
+}
+
+/**
+ * The staff namespace `/inbox`: bearer-token auth, rooms per organization, queue and conversation,
+ * typing indicators, and delivery of stored hub events with replay from `lastEventId` on reconnect.
+ */
+export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): InboxNamespace {
+  const namespace = io.of('/inbox');
+  const replayLimit = deps.replayLimit ?? 1000;
+  const log = deps.logger.child({ namespace: '/inbox' });
+  const state = (socket: Socket) => socket.data as SocketState;
+
+  namespace.use(async (socket, next) => {
+    const handshake = handshakeSchema.safeParse(socket.handshake.auth);
+    const staff = handshake.success
+      ? await authenticateToken(deps.db, handshake.data.token).catch(() => null)
+      : null;
+    if (!handshake.success || !staff) return next(new Error('unauthorized'));
+    const lastEventId = handshake.data.lastEventId;
+    const data: SocketState = {
+      staff,
+      queues: queuesFor(staff),
+      lastEventId,
+      gate: new DeliveryGate((event) => socket.emit(event.type, clientPayload(event)), {
+        replaying: lastEventId !== undefined,
+      }),
+    };
+    socket.data = data;
+    next();
+  });
+
+  namespace.on('connection', (socket) => {
+    const { staff, queues, lastEventId } = state(socket);
+    // Rooms first, then the replay: a live event committed meanwhile is buffered, not lost.
+    socket.join([orgRoom(staff.orgId), ...queues.map(queueRoom)]);
+    if (lastEventId !== undefined) void replay(socket, lastEventId);
+
+    socket.on('subscribe', async (raw: unknown, ack?: Ack) => {
+      const parsed = conversationSchema.safeParse(raw);
+      if (!parsed.success) return ack?.({ ok: false, code: 'invalid_request' });
+      const [found] = await deps.db
+        .select({ id: conversations.id })
+        .from(conversations)
+        .where(and(eq(conversations.id, parsed.data.conversationId), eq(conversations.orgId, staff.orgId)))
+        .catch(() => []);
+      if (!found) return ack?.({ ok: false, code: 'not_found' });
+      await socket.join(conversationRoom(found.id));
+      ack?.({ ok: true });
+    });
+
+    socket.on('unsubscribe', async (raw: unknown, ack?: Ack) => {
+      const parsed = conversationSchema.safeParse(raw);
+      if (!parsed.success) return ack?.({ ok: false, code: 'invalid_request' });
+      await socket.leave(conversationRoom(parsed.data.conversationId));
+      ack?.({ ok: true });
+    });
+
+    // Typing is ephemeral: not stored, only for those looking at the conversation right now.
+    socket.on('typing', (raw: unknown) => {
+      const parsed = conversationSchema.safeParse(raw);
+      if (!parsed.success) return;
+      const room = conversationRoom(parsed.data.conversationId);
+      if (!socket.rooms.has(room)) return;
+      socket.to(room).emit('typing', { conversationId: parsed.data.conversationId, staffId: staff.id });
+    });
+  });
+
+  async function replay(socket: Socket, afterId: number) {
+    const { staff, queues, gate } = state(socket);
+    try {
+      const missed = await loadEventsAfter(deps.db, {
+        orgId: staff.orgId,
+        afterId,
+        queues,
+        limit: replayLimit + 1,
+      });
+      for (const event of missed.slice(0, replayLimit)) gate.deliver(event);
+      if (missed.length > replayLimit) {
+        socket.emit('resync.required', { lastEventId: missed[replayLimit - 1]?.id ?? afterId });
+      }
+    } catch (err) {
+      log.error({ err, staffId: staff.id }, 'event replay failed; client told to resync');
+      socket.emit('resync.required', { lastEventId: afterId });
+    }
+    gate.finishReplay();
+  }
+
+  /** Hands an event to each local socket in one of its rooms, through that socket's gate. */
+  const deliverLocally = (event: StoredHubEvent) => {
+    const recipients = new Set<string>();
+    for (const room of roomsForEvent(event)) {
+      for (const id of namespace.adapter.rooms.get(room) ?? []) recipients.add(id);
+    }
+    for (const id of recipients) {
+      const socket = namespace.sockets.get(id);
+      if (socket && state(socket).staff.orgId === event.orgId) state(socket).gate.offer(event);
+    }
+  };
+
+  // Events committed by this process: to local sockets, and to the other processes through the
+  // adapter. Each process only relays what it committed itself; nobody re-reads the table.
+  const onAnnounced = (event: StoredHubEvent) => {
+    deliverLocally(event);
+    namespace.serverSideEmit(RELAY_EVENT, event);
+  };
+  namespace.on(RELAY_EVENT, deliverLocally);
+  for (const type of HUB_EVENT_TYPES) deps.events.on(type, onAnnounced);
+
+  return {
+    namespace,
+    detach() {
+      for (const type of HUB_EVENT_TYPES) deps.events.off(type, onAnnounced);
+      namespace.off(RELAY_EVENT, deliverLocally);
+    },
+  };
+}

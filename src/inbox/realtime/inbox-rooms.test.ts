@@ -1,0 +1,20 @@
+import { queuesFor, roomsForEvent } from './inbox-rooms';
+
+const ALL = ['front-desk', 'nurse-triage', 'billing', 'refills'];
+
+test.each([
+  { role: 'admin' as const, queues: ['billing'], expected: ALL },
+  { role: 'supervisor' as const, queues: ['billing'], expected: ALL },
+  { role: 'agent' as const, queues: [], expected: ALL },
+  { role: 'agent' as const, queues: ['billing', 'refills', 'billing'], expected: ['billing', 'refills'] },
+])('$role with $queues joins $expected', ({ role, queues, expected }) => {
+  expect(queuesFor({ role, queues })).toEqual(expected);
+});
+
+test.each([
+  { event: { queue: 'billing', conversationId: 'c1' }, rooms: ['queue:billing', 'conversation:c1'] },
+  { event: { queue: null, conversationId: 'c1' }, rooms: ['conversation:c1'] },
+  { event: { queue: 'refills', conversationId: null }, rooms: ['queue:refills'] },
+])('an event goes to $rooms', ({ event, rooms }) => {
+  expect(roomsForEvent(event)).toEqual(rooms);
+});
