@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { writeAudit } from '../audit/audit-log';
 import type {
@@ -8,6 +8,7 @@ import type {
   RequestMeta,
   StatusReceipt,
   StatusUpdate,
+  UndeliverableReport,
 } from '../channel-port';
 import { findDeliverableAddress } from '../conversations/contact-directory';
 import {
@@ -17,7 +18,7 @@ import {
 } from '../conversations/conversation-store';
 import { recordInboundBatch } from '../conversations/inbound-batch-store';
 import type { Database, Transaction } from '../db/database';
-import { messages } from '../db/schema';
+import { contactIdentities, messages } from '../db/schema';
 import type { ChannelRegistry } from '../outbound/channel-registry';
 import { enqueueAfterCommit } from '../outbound/reply-service';
 import type { SendQueue } from '../outbound/send-worker';
@@ -106,6 +107,68 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
           .catch((err) => log.warn({ err }, 'post-store hook failed'));
       }
       return receipt;
+    },
+
+    /**
+     * A hard bounce: the address is marked undeliverable (policy then falls back to another channel)
+     * and the message it answers becomes `undelivered`. Only acted on when the message really is our
+     * outbound message to that very address; anything else is logged and ignored.
+     */
+    async markUndeliverable(report: UndeliverableReport, meta: RequestMeta): Promise<void> {
+      const marked = await deps.db.transaction(async (tx) => {
+        const [message] = await tx
+          .select()
+          .from(messages)
+          .where(
+            and(
+              eq(messages.id, report.messageId),
+              eq(messages.direction, 'outbound'),
+              eq(messages.channel, report.channel),
+              eq(messages.toAddress, report.address),
+            ),
+          );
+        if (!message) return null;
+        await tx
+          .update(contactIdentities)
+          .set({ undeliverableAt: sql`now()` })
+          .where(
+            and(
+              eq(contactIdentities.contactId, message.contactId),
+              eq(contactIdentities.kind, report.kind),
+              eq(contactIdentities.address, report.address),
+            ),
+          );
+        await applyStatusUpdate(tx, {
+          channel: report.channel,
+          providerMessageId: message.providerMessageId ?? `bounce:${message.id}`,
+          status: 'undelivered',
+          providerStatus: report.providerStatus,
+          errorCode: report.providerStatus,
+        });
+        await writeAudit(tx, {
+          orgId: message.orgId,
+          actorKind: 'provider',
+          action: 'identity.undeliverable',
+          subjectType: 'contact',
+          subjectId: message.contactId,
+          requestId: meta.requestId,
+          detail: {
+            channel: report.channel,
+            kind: report.kind,
+            messageId: message.id,
+            status: report.providerStatus,
+          },
+        });
+        return message.id;
+      });
+      const log = deps.logger.child({ requestId: meta.requestId, messageId: report.messageId });
+      if (marked)
+        log.info({ channel: report.channel, status: report.providerStatus }, 'address marked undeliverable');
+      else
+        log.warn(
+          { channel: report.channel },
+          'bounce for a message that was not sent to that address; ignored',
+        );
     },
 
     async applyStatus(update: StatusUpdate, meta: RequestMeta): Promise<StatusReceipt> {

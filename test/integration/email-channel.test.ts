@@ -257,3 +257,70 @@ describe('staff replies and threading', () => {
     expect(row).toMatchObject({ contact_id: sms!.contact_id, conversation_id: sms!.conversation_id });
   });
 });
+
+describe('bounces', () => {
+  test('a hard bounce to our signed reply address marks the address undeliverable and the message undelivered', async () => {
+    const from = patientAddress();
+    const first = await patientMail({ from, text: 'Please email me my forms.' });
+    const [inbound] = await messagesByProviderId(first.messageId);
+    const api = await t.api();
+    const body = `Forms attached soon. ${randomUUID()}`;
+    await api
+      .post(`/conversations/${inbound!.conversation_id}/messages`, { body, sensitivity: 'limited' })
+      .expect(202);
+    const sent = await eventually(async () => capture.received.find((m) => m.text?.includes(body)));
+    const replyTo = sent.replyTo?.value[0]?.address ?? '';
+    await eventually(async () => {
+      const [row] = await queryRows<{ status: string }>(
+        t.database.url,
+        'select status from messages where body = $1',
+        [body],
+      );
+      return row?.status === 'sent';
+    });
+
+    const boundary = 'bounce-boundary';
+    const dsn = [
+      `From: MAILER-DAEMON@example.org`,
+      `To: ${replyTo}`,
+      `Subject: Undelivered Mail Returned to Sender`,
+      `Message-ID: <${randomUUID()}@example.org>`,
+      `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      'Content-Type: text/plain',
+      '',
+      'Your message could not be delivered.',
+      `--${boundary}`,
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.example.org',
+      '',
+      `Final-Recipient: rfc822; ${from}`,
+      'Action: failed',
+      'Status: 5.1.1',
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+    await postRaw(dsn).expect(200);
+
+    const [message] = await queryRows<{ status: string; contact_id: string }>(
+      t.database.url,
+      'select status, contact_id from messages where body = $1',
+      [body],
+    );
+    expect(message!.status).toBe('undelivered');
+    const [identity] = await queryRows<{ undeliverable_at: Date | null }>(
+      t.database.url,
+      "select undeliverable_at from contact_identities where kind = 'email' and address = $1",
+      [from],
+    );
+    expect(identity!.undeliverable_at).not.toBeNull();
+    const audits = await queryRows(
+      t.database.url,
+      "select 1 from audit_log where action = 'identity.undeliverable' and subject_id = $1",
+      [message!.contact_id],
+    );
+    expect(audits).toHaveLength(1);
+  });
+});
