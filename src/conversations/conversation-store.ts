@@ -225,6 +225,8 @@ export async function listConversations(
     limit: number;
     before?: { lastActivityAt: Date; id: string };
     queue?: string;
+    /** Only conversations in these queues (the caller's access). */
+    queues?: string[];
     /** `activity`: newest first (pages by cursor). `priority`: most urgent first, earliest SLA first. */
     sort?: 'activity' | 'priority';
   },
@@ -259,6 +261,7 @@ export async function listConversations(
       and(
         eq(conversations.orgId, orgId),
         options.queue ? eq(conversations.queue, options.queue) : undefined,
+        options.queues ? inArray(conversations.queue, options.queues) : undefined,
         cursor
           ? or(
               lt(conversations.lastActivityAt, cursor.lastActivityAt),

@@ -14,6 +14,7 @@ import type { Database } from '../db/database';
 import { conversations } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
+import { assertQueueAccess, visibleQueues } from '../staff/queue-access';
 import { contentSchema, presentDecision, toContent } from './outbound-routes';
 
 const listQuery = z.object({
@@ -98,6 +99,7 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
       limit: query.limit,
       before: query.cursor ? decodeCursor(query.cursor) : undefined,
       queue: query.queue,
+      queues: visibleQueues(staff),
       sort: query.sort,
     });
     const last = rows.at(-1);
@@ -115,6 +117,7 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
     const staff = req.staff!;
     const detail = await getConversationDetail(db, staff.orgId, id);
     if (!detail) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
+    assertQueueAccess(staff, detail.conversation.queue);
     await writeAudit(db, {
       orgId: staff.orgId,
       actorKind: 'staff',
@@ -142,6 +145,7 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
       .from(conversations)
       .where(and(eq(conversations.id, id), eq(conversations.orgId, staff.orgId)));
     if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
+    assertQueueAccess(staff, conversation.queue);
     try {
       const { decision, outcome } = await planOutbound(
         outbound,

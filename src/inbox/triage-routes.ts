@@ -5,6 +5,7 @@ import { writeAudit } from '../audit/audit-log';
 import type { Database } from '../db/database';
 import { conversations, messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
+import { assertQueueAccess } from '../staff/queue-access';
 import type { Triage } from '../triage';
 
 const classifyBody = z.object({
@@ -43,6 +44,12 @@ export function triageRouter(db: Database, triage: Triage): Router {
       throw new HttpError(422, 'unknown_intent', `No intent named ${body.intent}`);
     }
     const staff = req.staff!;
+    const [current] = await db
+      .select({ queue: conversations.queue })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .where(and(eq(messages.id, id), eq(messages.orgId, staff.orgId)));
+    if (current) assertQueueAccess(staff, current.queue);
     const override = { ...body, staffId: staff.id, at: new Date().toISOString() };
     const updated = await db.transaction(async (tx) => {
       const [message] = await tx

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database';
 import { conversations } from '../../db/schema';
 import { HUB_EVENT_TYPES, type StoredHubEvent } from '../../routing/hub-events';
+import { canSeeQueue } from '../../staff/queue-access';
 import { type AuthenticatedStaff, authenticateToken } from '../../staff/staff-sessions';
 import { DeliveryGate } from './delivery-gate';
 import { loadEventsAfter } from './event-replay';
@@ -94,11 +95,12 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
       const parsed = conversationSchema.safeParse(raw);
       if (!parsed.success) return ack?.({ ok: false, code: 'invalid_request' });
       const [found] = await deps.db
-        .select({ id: conversations.id })
+        .select({ id: conversations.id, queue: conversations.queue })
         .from(conversations)
         .where(and(eq(conversations.id, parsed.data.conversationId), eq(conversations.orgId, staff.orgId)))
         .catch(() => []);
       if (!found) return ack?.({ ok: false, code: 'not_found' });
+      if (!canSeeQueue(staff, found.queue)) return ack?.({ ok: false, code: 'forbidden_queue' });
       await socket.join(conversationRoom(found.id));
       ack?.({ ok: true });
     });

@@ -5,7 +5,8 @@ const ALL = ['front-desk', 'nurse-triage', 'billing', 'refills'];
 test.each([
   { role: 'admin' as const, queues: ['billing'], expected: ALL },
   { role: 'supervisor' as const, queues: ['billing'], expected: ALL },
-  { role: 'agent' as const, queues: [], expected: ALL },
+  // Access is granted, never assumed: an agent with no queue sees none.
+  { role: 'agent' as const, queues: [], expected: [] },
   { role: 'agent' as const, queues: ['billing', 'refills', 'billing'], expected: ['billing', 'refills'] },
 ])('$role with $queues joins $expected', ({ role, queues, expected }) => {
   expect(queuesFor({ role, queues })).toEqual(expected);

@@ -1,0 +1,97 @@
+import { io } from 'socket.io-client';
+import request from 'supertest';
+import { createStaffUser } from '../../src/staff/staff-directory';
+import { queryRows } from '../support/test-database';
+import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+
+// An agent sees only the queues she is a member of: REST and socket alike.
+let t: TestHub;
+let agentToken: string;
+let billingConversation: string;
+let nurseConversation: string;
+
+async function triagedConversation(body: string): Promise<string> {
+  const phone = randomUsPhone();
+  await t.postInboundSms({ From: phone, Body: body }).expect(200);
+  return eventually(async () => {
+    const [row] = await queryRows<{ conversation_id: string; triage: unknown }>(
+      t.database.url,
+      'select conversation_id, triage from messages where from_address = $1',
+      [phone],
+    );
+    return row?.triage ? row.conversation_id : null;
+  });
+}
+
+beforeAll(async () => {
+  t = await startTestHub();
+  await createStaffUser(t.hub.database.db, {
+    orgId: t.hub.org.id,
+    email: 'billing.agent@clinic.test',
+    name: 'Billing Agent',
+    role: 'agent',
+    password: 'billing-agent-password',
+    queues: ['billing'],
+  });
+  const login = await request(t.hub.url)
+    .post('/api/v1/auth/login')
+    .send({ email: 'billing.agent@clinic.test', password: 'billing-agent-password' })
+    .expect(200);
+  agentToken = login.body.token;
+  billingConversation = await triagedConversation('why is my bill $240? I thought insurance covered it');
+  nurseConversation = await triagedConversation('crushing chest pain and my left arm is numb');
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+test('the conversation list shows an agent only her queues; an admin sees all', async () => {
+  const mine = await request(t.hub.url)
+    .get('/api/v1/conversations')
+    .set('Authorization', `Bearer ${agentToken}`)
+    .expect(200);
+  const ids = mine.body.conversations.map((c: { id: string }) => c.id);
+  expect(ids).toContain(billingConversation);
+  expect(ids).not.toContain(nurseConversation);
+  const all = await (await t.api()).get('/conversations').expect(200);
+  expect(all.body.conversations.map((c: { id: string }) => c.id)).toEqual(
+    expect.arrayContaining([billingConversation, nurseConversation]),
+  );
+});
+
+test('reading or replying to another queue’s conversation: 403, and no audit entry for a read that did not happen', async () => {
+  const auth = { Authorization: `Bearer ${agentToken}` };
+  await request(t.hub.url).get(`/api/v1/conversations/${billingConversation}`).set(auth).expect(200);
+  const denied = await request(t.hub.url)
+    .get(`/api/v1/conversations/${nurseConversation}`)
+    .set(auth)
+    .expect(403);
+  expect(denied.body.error.code).toBe('forbidden_queue');
+  await request(t.hub.url)
+    .post(`/api/v1/conversations/${nurseConversation}/messages`)
+    .set(auth)
+    .send({ body: 'hi', sensitivity: 'limited' })
+    .expect(403);
+  const reads = await queryRows(
+    t.database.url,
+    "select 1 from audit_log where action = 'conversation.read' and subject_id = $1",
+    [nurseConversation],
+  );
+  expect(reads).toHaveLength(0);
+});
+
+test('an agent cannot join another queue’s conversation room over the socket', async () => {
+  const socket = io(`${t.hub.url}/inbox`, { auth: { token: agentToken }, transports: ['websocket'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.on('connect', () => resolve());
+      socket.on('connect_error', reject);
+    });
+    const own = await socket.timeout(2000).emitWithAck('subscribe', { conversationId: billingConversation });
+    const other = await socket.timeout(2000).emitWithAck('subscribe', { conversationId: nurseConversation });
+    expect(own).toEqual({ ok: true });
+    expect(other).toEqual({ ok: false, code: 'forbidden_queue' });
+  } finally {
+    socket.disconnect();
+  }
+});
