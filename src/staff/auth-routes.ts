@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
 import type { Database } from '../db/database';
 import { HttpError } from '../http/http-error';
+import { LOCKOUT_MINUTES, loginLocked } from './login-throttle';
 import { verifyPassword } from './passwords';
 import { findStaffByEmail } from './staff-directory';
 import { type AuthenticatedStaff, authenticateToken, openSession, revokeSession } from './staff-sessions';
@@ -44,6 +45,23 @@ export function authRouter(db: Database, sessionHours: number): Router {
   router.post('/login', async (req, res) => {
     const { email, password } = loginBody.parse(req.body);
     const staff = await findStaffByEmail(db, email);
+    if (await loginLocked(db, staff?.id ?? null, req.ip ?? null)) {
+      await writeAudit(db, {
+        actorKind: 'staff',
+        actorId: staff?.id ?? null,
+        action: 'staff.login_locked',
+        subjectType: 'staff',
+        subjectId: staff?.id ?? null,
+        ip: req.ip ?? null,
+        requestId: req.id,
+      });
+      // The same answer whether or not the email exists: a lockout must not confirm an account.
+      throw new HttpError(
+        429,
+        'login_locked',
+        `Too many failed logins; try again in ${LOCKOUT_MINUTES} minutes`,
+      );
+    }
     const valid = await verifyPassword(staff?.passwordHash ?? DUMMY_HASH, password);
     if (!staff || !valid || staff.disabledAt) {
       await writeAudit(db, {

@@ -95,3 +95,25 @@ test('an agent cannot join another queue’s conversation room over the socket',
     socket.disconnect();
   }
 });
+
+test('five wrong passwords lock that account (429, even with the right one); other accounts still log in', async () => {
+  await createStaffUser(t.hub.database.db, {
+    orgId: t.hub.org.id,
+    email: 'forgetful@clinic.test',
+    name: 'Forgetful',
+    role: 'agent',
+    password: 'the-right-password',
+    queues: ['front-desk'],
+  });
+  const login = (email: string, password: string) =>
+    request(t.hub.url).post('/api/v1/auth/login').send({ email, password });
+  for (let i = 0; i < 5; i += 1) await login('forgetful@clinic.test', `wrong-${i}`).expect(401);
+  const locked = await login('forgetful@clinic.test', 'the-right-password').expect(429);
+  expect(locked.body.error.code).toBe('login_locked');
+  await login('billing.agent@clinic.test', 'billing-agent-password').expect(200);
+  const audits = await queryRows(
+    t.database.url,
+    "select 1 from audit_log where action = 'staff.login_locked'",
+  );
+  expect(audits).toHaveLength(1);
+});
