@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { ensureDeps } from './lib/deps.mjs';
+import { createDatabase, dropDatabases, ensureTestPostgres } from './lib/postgres.mjs';
 import { makeLog } from './lib/proc.mjs';
-import { DEFAULT_REDIS_URL, ensureRedis } from './lib/redis.mjs';
+import { ensureRedisFromEnv } from './lib/redis.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = makeLog('bench');
@@ -99,20 +100,10 @@ function cannon(options) {
 
 async function main() {
   await ensureDeps(root, log);
-  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
-  await ensureRedis({
-    url: redisUrl,
-    explicit: Boolean(process.env.REDIS_URL),
-    dir: path.join(root, 'data', 'redis'),
-    log,
-  });
-  const serverUrl = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const redisUrl = await ensureRedisFromEnv(root, log);
+  const adminUrl = await ensureTestPostgres({ root, url: process.env.TEST_DATABASE_URL, log });
   const dbName = `careline_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: serverUrl.href });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const dbUrl = new URL(serverUrl.href);
-  dbUrl.pathname = `/${dbName}`;
+  const dbUrl = new URL(await createDatabase(root, adminUrl, dbName));
 
   const children = [];
   try {
@@ -193,8 +184,7 @@ inbound messages stored:      ${rows[0].n} (every 2xx was committed before it wa
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await dropDatabases(root, adminUrl, dbName).catch(() => undefined);
   }
 }
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureBuild, ensureDeps } from './lib/deps.mjs';
 import { loadDotEnv } from './lib/dotenv.mjs';
 import { makeLog, SetupError, signalExitCode } from './lib/proc.mjs';
-import { DEFAULT_REDIS_URL, ensureRedis } from './lib/redis.mjs';
+import { ensureRedisFromEnv } from './lib/redis.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = makeLog('start');
@@ -24,10 +24,7 @@ async function prepare() {
   const loaded = loadDotEnv(path.join(root, '.env'));
   if (loaded.length > 0) log(`read ${loaded.length} variable(s) from .env`);
 
-  const explicit = Boolean(process.env.REDIS_URL);
-  const url = process.env.REDIS_URL || DEFAULT_REDIS_URL;
-  await ensureRedis({ url, explicit, dir: path.join(root, 'data', 'redis'), log });
-  process.env.REDIS_URL = url;
+  await ensureRedisFromEnv(root, log);
 }
 
 /**

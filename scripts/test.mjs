@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDeps } from './lib/deps.mjs';
 import { createDatabase, dropDatabases, ensureTestPostgres, throwawayName } from './lib/postgres.mjs';
 import { makeLog, run, SetupError, signalChildren, signalExitCode } from './lib/proc.mjs';
-import { DEFAULT_REDIS_URL, ensureRedis } from './lib/redis.mjs';
+import { ensureRedisFromEnv } from './lib/redis.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = makeLog('test');
@@ -43,14 +43,7 @@ async function main() {
   await ensureDeps(root, log);
 
   const adminUrl = await ensureTestPostgres({ root, url: process.env.TEST_DATABASE_URL, log });
-  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
-  await ensureRedis({
-    url: redisUrl,
-    explicit: Boolean(process.env.REDIS_URL),
-    dir: path.join(root, 'data', 'redis'),
-    log,
-  });
-  process.env.REDIS_URL = redisUrl;
+  await ensureRedisFromEnv(root, log);
   if (interrupted) return signalExitCode(interrupted);
 
   throwaway = { adminUrl, name: throwawayName() };

@@ -20,6 +20,7 @@ export function createSecureLinkChannel(): ChannelAdapter {
     identityKind: 'phone',
     maxSensitivity: 'phi',
     sandbox: false,
+    readInPlace: true,
     async send(envelope: OutboundEnvelope): Promise<SendResult> {
       return { providerMessageId: `securelink:${envelope.messageId}`, status: 'delivered' };
     },

@@ -149,3 +149,15 @@ export async function ensureRedis({ url, explicit, dir, log }) {
   log(`Redis answers at ${url}`);
   return url;
 }
+
+/**
+ * Redis for a script: `REDIS_URL` when set (it must answer), else the default local one, started or
+ * installed when needed. Exports the URL as REDIS_URL for child processes and returns it.
+ */
+export async function ensureRedisFromEnv(root, log) {
+  const explicit = Boolean(process.env.REDIS_URL);
+  const url = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  await ensureRedis({ url, explicit, dir: path.join(root, 'data', 'redis'), log });
+  process.env.REDIS_URL = url;
+  return url;
+}

@@ -115,6 +115,11 @@ export interface ChannelAdapter {
   readonly sandbox: boolean;
   /** True for channels where STOP/START/HELP are carrier keywords the hub must honour (SMS). */
   readonly honoursCarrierKeywords?: boolean;
+  /**
+   * True when content sent "on" this channel stays in the hub and is read there (a secure link): it
+   * is never chosen as a delivery channel; the policy layer announces it on another channel.
+   */
+  readonly readInPlace?: boolean;
   /** Facts recorded on an outbound message before it is sent (e.g. SMS segments). */
   describeOutbound?(body: string): Record<string, unknown>;
   send(envelope: OutboundEnvelope): Promise<SendResult>;

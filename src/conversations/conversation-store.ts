@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { InboundMessage, InboundReceipt, StatusReceipt, StatusUpdate } from '../channel-port';
 import type { Queryable } from '../db/database';
 import { newId } from '../db/ids';
@@ -10,8 +10,8 @@ import {
   messageStatusEvents,
   messages,
 } from '../db/schema';
-import { storeMessageEvents } from '../routing/hub-events';
-import { recordInboundBatch } from './inbound-batch-store';
+import { storeMessageEvents } from './hub-events';
+import { recordInboundBatch, resolveConversations } from './inbound-batch-store';
 import { isForwardTransition } from './message-status';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -24,26 +24,9 @@ export async function findOrOpenConversation(
   orgId: string,
   contactId: string,
 ): Promise<string> {
-  const active = await findActiveConversationId(tx, contactId);
-  if (active) return active;
-  const inserted = await tx
-    .insert(conversations)
-    .values({ id: newId(), orgId, contactId })
-    .onConflictDoNothing({ target: conversations.contactId, where: sql`status <> 'resolved'` })
-    .returning({ id: conversations.id });
-  if (inserted[0]) return inserted[0].id;
-  const winner = await findActiveConversationId(tx, contactId);
-  if (!winner) throw new Error('active conversation vanished after a conflicting insert');
-  return winner;
-}
-
-async function findActiveConversationId(tx: Queryable, contactId: string): Promise<string | undefined> {
-  const [row] = await tx
-    .select({ id: conversations.id })
-    .from(conversations)
-    .where(and(eq(conversations.contactId, contactId), ne(conversations.status, 'resolved')))
-    .limit(1);
-  return row?.id;
+  const conversationId = (await resolveConversations(tx, orgId, [contactId])).get(contactId);
+  if (!conversationId) throw new Error('conversation resolution returned nothing');
+  return conversationId;
 }
 
 /**

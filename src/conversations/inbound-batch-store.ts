@@ -172,7 +172,7 @@ async function findStoredByProviderIds(tx: Queryable, batch: InboundMessage[]) {
 }
 
 /** Contact id per identity key; identities that are new get a new contact each. */
-async function resolveContacts(
+export async function resolveContacts(
   tx: Queryable,
   orgId: string,
   senders: InboundMessage['from'][],
@@ -241,7 +241,7 @@ async function resolveContacts(
 }
 
 /** Active conversation id per contact, opening one where there is none. */
-async function resolveConversations(
+export async function resolveConversations(
   tx: Queryable,
   orgId: string,
   contactIds: string[],

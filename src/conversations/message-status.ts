@@ -21,10 +21,3 @@ export function isForwardTransition(current: MessageStatus, next: MessageStatus)
   if (next === 'read') return current !== 'failed' && current !== 'undelivered' && current !== 'read';
   return RANK[next] > RANK[current];
 }
-
-export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
-  'delivered',
-  'undelivered',
-  'failed',
-  'read',
-]);

@@ -7,6 +7,7 @@ import type { Server as SocketServer } from 'socket.io';
 import type { ChannelFactory } from '../channel-port';
 import type { HubConfig } from '../config/config';
 import type { MessageRow } from '../conversations/conversation-store';
+import { announceHubEventsAfterCommit } from '../conversations/hub-events';
 import { type DatabaseHandle, openDatabase } from '../db/database';
 import { createApp } from '../http/app';
 import { healthRouter } from '../http/health-routes';
@@ -20,12 +21,11 @@ import { sandboxRouter } from '../inbox/sandbox-routes';
 import { triageRouter } from '../inbox/triage-routes';
 import { ChannelRegistry } from '../outbound/channel-registry';
 import type { OutboundServiceDeps } from '../outbound/outbound-service';
+import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import { sweepOutbox } from '../outbound/outbox-sweeper';
-import { enqueueAfterCommit } from '../outbound/reply-service';
 import { remindUnreadSecureMessages } from '../outbound/secure-link-reminders';
 import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
 import { producerConnection, waitUntilReady } from '../queues/redis-connections';
-import { announceHubEventsAfterCommit } from '../routing/hub-events';
 import { sweepUntriaged } from '../routing/triage-sweeper';
 import {
   closeTriageWorker,
@@ -163,8 +163,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
                 channel: (claimed ? channel : 'sms') as TemplateChannel,
               }).text;
             },
-            clinic: { name: org.name, timeZone: org.timeZone },
-            events,
+            clinic: { name: org.name },
             logger,
           },
           { ...queueOptions, concurrency: 4 },

@@ -16,16 +16,16 @@ import {
   applyStatusUpdate,
   type MessageRow,
 } from '../conversations/conversation-store';
+import { storeMessageEvents } from '../conversations/hub-events';
 import { recordInboundBatch } from '../conversations/inbound-batch-store';
 import type { Database, Transaction } from '../db/database';
 import { contactIdentities, messages } from '../db/schema';
 import type { ChannelRegistry } from '../outbound/channel-registry';
-import { enqueueAfterCommit } from '../outbound/reply-service';
+import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import type { SendQueue } from '../outbound/send-worker';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
 import { type CarrierKeyword, parseCarrierKeyword } from '../routing/carrier-keywords';
-import { storeMessageEvents } from '../routing/hub-events';
 import { MicroBatcher } from './micro-batcher';
 import type { OrganizationRow } from './organization';
 

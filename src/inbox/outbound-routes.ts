@@ -91,7 +91,7 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
       // A check must not create anything.
       return (await findIdentity(db, orgId, kind, address))?.contactId ?? null;
     }
-    return (await db.transaction((tx) => resolveContactByIdentity(tx, orgId, kind, address))).contactId;
+    return db.transaction((tx) => resolveContactByIdentity(tx, orgId, kind, address));
   };
 
   const handle = (dryRun: boolean) => async (req: Request, res: import('express').Response) => {

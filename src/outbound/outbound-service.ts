@@ -20,7 +20,7 @@ import {
 } from '../policy/policy-engine';
 import { issueSecureLink, SecureLinkRefused } from '../securelinks/secure-link-store';
 import { type TemplateCatalog, type TemplateChannel, TemplateError } from '../templates';
-import { enqueueAfterCommit, type OutboundDeps } from './reply-service';
+import { enqueueAfterCommit, type OutboundDeps } from './outbox-enqueue';
 
 export type OutboundContent =
   | { template: string; variables: Record<string, unknown>; locale?: string }
@@ -126,7 +126,7 @@ export async function planOutbound(
   }
   const channels = deps.channels
     .all()
-    .filter((adapter) => adapter.channel !== 'securelink')
+    .filter((adapter) => !adapter.readInPlace)
     .filter((adapter) => !template || template.channels.includes(adapter.channel as TemplateChannel))
     .map((adapter) => {
       const identity = identities.find((i) => i.kind === adapter.identityKind);

@@ -2,9 +2,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { SendError } from '../channel-port';
 import { adoptOrphanStatusEvents, getMessage } from '../conversations/conversation-store';
+import { storeMessageEvents } from '../conversations/hub-events';
 import type { Database } from '../db/database';
 import { messages } from '../db/schema';
-import { storeMessageEvents } from '../routing/hub-events';
 import type { ChannelRegistry } from './channel-registry';
 
 /** Data of an `outbound-send` job. The job id is the message id, so a message has at most one job. */

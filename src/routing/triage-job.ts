@@ -1,14 +1,13 @@
-import type { EventEmitter } from 'node:events';
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { writeAudit } from '../audit/audit-log';
 import { findDeliverableAddress } from '../conversations/contact-directory';
 import { appendOutboundMessage, getMessage, type MessageRow } from '../conversations/conversation-store';
+import { type HubEvent, storeHubEvent } from '../conversations/hub-events';
 import type { Database, Transaction } from '../db/database';
 import { appointments, contacts, conversations, type IdentityKind, messages } from '../db/schema';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import type { TriageContext, TriageResult } from '../triage';
-import { type HubEvent, storeHubEvent } from './hub-events';
 import { higherUrgency, isUrgency, SLA_MINUTES, URGENCY_RANK } from './urgency';
 
 /** Data of an `inbound-triage` job; the job id is the message id. */
@@ -33,9 +32,7 @@ export interface TriageJobDeps {
     language: string | undefined,
     variables: Record<string, unknown>,
   ): string;
-  clinic: { name: string; timeZone: string };
-  /** Unused since hub events are announced by the database handle after commit (announceHubEventsAfterCommit). */
-  events: EventEmitter;
+  clinic: { name: string };
   logger: Logger;
 }
 

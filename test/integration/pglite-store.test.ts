@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -216,7 +215,6 @@ describe('the triage job, without Redis', () => {
       describeOutbound: () => ({}),
       render: () => 'unused: the classifier fails before any reply',
       clinic: { name: 'Test Clinic', timeZone: 'America/Chicago' },
-      events: new EventEmitter(),
       logger: pino({ level: 'silent' }),
     };
     const outcome = await execTriageJob(deps, { messageId: receipt.messageId });

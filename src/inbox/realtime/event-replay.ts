@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import type { HubEventType, StoredHubEvent } from '../../conversations/hub-events';
 import type { Queryable } from '../../db/database';
 import { hubEvents } from '../../db/schema';
-import type { HubEventType, StoredHubEvent } from '../../routing/hub-events';
 
 /** Stored events of an organization after `afterId`, in id order, for the given queues (or none). */
 export async function loadEventsAfter(

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { MessageRow } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
-import { HttpError } from '../http/http-error';
 import type { ChannelRegistry } from './channel-registry';
 import type { SendQueue } from './send-worker';
 
@@ -10,13 +9,6 @@ export interface OutboundDeps {
   channels: ChannelRegistry;
   sendQueue: SendQueue;
   logger: Logger;
-}
-
-/** Refusals a caller can act on: 4xx with a stable code, nothing written. */
-export class SendRefused extends HttpError {
-  constructor(code: string, message: string) {
-    super(422, code, message);
-  }
 }
 
 /**
