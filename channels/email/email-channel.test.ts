@@ -8,6 +8,9 @@ test('without SMTP_URL the channel is a sandbox: sends are recorded as delivered
     config: parseConfig({ CLINIC_NAME: 'Riverside Clinic' }),
     logger: pino({ level: 'silent' }),
     ensureSecret: async () => 'stored-secret',
+    stateFor: () => {
+      throw new Error('the email channel keeps no state');
+    },
   });
   expect(adapter).toMatchObject({
     channel: 'email',

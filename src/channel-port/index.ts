@@ -146,6 +146,17 @@ export interface ChannelContext {
   logger: Logger;
   /** Returns a stored secret, creating it on first use (e.g. the sandbox webhook signing token). */
   ensureSecret(name: string): Promise<string>;
+  /** A durable key/value store of this channel's own (kept in the hub's database). */
+  stateFor(channel: string): ChannelStateStore;
+}
+
+/** Durable state an adapter keeps between requests, e.g. a conversation reference for proactive replies. */
+export interface ChannelStateStore {
+  /** The value, or null when absent or expired. */
+  get<T>(key: string): Promise<T | null>;
+  set(key: string, value: unknown, options?: { ttlSeconds?: number }): Promise<void>;
+  delete(key: string): Promise<void>;
+  purgeExpired(): Promise<void>;
 }
 
 export type ChannelFactory = (context: ChannelContext) => Promise<ChannelAdapter> | ChannelAdapter;

@@ -282,4 +282,5 @@ export const hubEvents = pgTable(
   },
   (t) => [index('hub_events_type_idx').on(t.orgId, t.type, t.id)],
 );
+export * from './channel-state-schema';
 export * from './secure-link-schema';

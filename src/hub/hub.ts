@@ -38,6 +38,7 @@ import { authRouter, requireStaff } from '../staff/auth-routes';
 import { type AdminBootstrap, bootstrapAdmin } from '../staff/bootstrap-admin';
 import { loadTemplateCatalog, type TemplateChannel } from '../templates';
 import { createTriage, type LlmClassifierFactory, type Triage } from '../triage';
+import { channelStateStore } from './channel-state-store';
 import { ensureSecret } from './hub-settings';
 import { createInboundService } from './inbound-service';
 import { ensureOrganization, type OrganizationRow } from './organization';
@@ -106,6 +107,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           config,
           logger: logger.child({ channel: 'setup' }),
           ensureSecret: (name) => ensureSecret(db, name),
+          stateFor: (channel) => channelStateStore(db, channel),
         }),
       ),
     ),
