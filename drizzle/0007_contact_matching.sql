@@ -1,0 +1,2 @@
+-- Reserved for this migration; hand-written SQL goes here.
+select 1;
