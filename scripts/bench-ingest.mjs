@@ -4,13 +4,13 @@
 // latency at a fixed 500/s, and the ratio to the baseline. Bounded in time; stops by itself.
 //
 //   npm run bench -- [--seconds 10] [--rate 500] [--connections 50] [--workers true]
-import { spawn } from 'node:child_process';
+//   --profile <dir>: write a V8 CPU profile of the hub there (open it in Chrome DevTools).
 import crypto from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { machineLine, parseArgs, startNodeProcess, twilioWebhooks, waitForUrl } from './lib/bench.mjs';
 import { ensureDeps } from './lib/deps.mjs';
 import { createDatabase, dropDatabases, ensureTestPostgres } from './lib/postgres.mjs';
 import { makeLog } from './lib/proc.mjs';
@@ -18,14 +18,7 @@ import { ensureRedisFromEnv } from './lib/redis.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = makeLog('bench');
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(' ')
-    .split('--')
-    .filter(Boolean)
-    .map((pair) => pair.trim().split(/\s+/)),
-);
+const args = parseArgs(process.argv.slice(2));
 const SECONDS = Number(args.seconds ?? 10);
 const RATE = Number(args.rate ?? 500);
 const CONNECTIONS = Number(args.connections ?? 50);
@@ -33,58 +26,12 @@ const HUB_PORT = 3901;
 const BASELINE_PORT = 3902;
 const PUBLIC_URL = 'https://bench.clinic.test';
 const AUTH_TOKEN = crypto.randomBytes(16).toString('hex');
-const ACCOUNT_SID = `AC${crypto.randomBytes(16).toString('hex')}`;
-const SENDERS = 5000;
+const signedWebhook = twilioWebhooks({ publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN });
 
-/** Twilio's signature: HMAC-SHA1 of URL + each sorted key and value, base64. */
-function sign(url, params) {
-  const data = Object.keys(params)
-    .sort()
-    .reduce((acc, key) => acc + key + params[key], url);
-  return crypto.createHmac('sha1', AUTH_TOKEN).update(Buffer.from(data, 'utf-8')).digest('base64');
-}
-
-let sequence = 0;
-function signedWebhook() {
-  sequence += 1;
-  const params = {
-    AccountSid: ACCOUNT_SID,
-    Body: `Hi, can I move my appointment to next week? (${sequence})`,
-    From: `+1415555${String(1000 + (sequence % SENDERS)).padStart(4, '0')}`,
-    MessageSid: `SM${crypto.randomBytes(16).toString('hex')}`,
-    NumMedia: '0',
-    To: '+14155550100',
-  };
-  return {
-    method: 'POST',
-    path: '/webhooks/twilio/sms',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': sign(`${PUBLIC_URL}/webhooks/twilio/sms`, params),
-    },
-    body: new URLSearchParams(params).toString(),
-  };
-}
-
-function startProcess(label, file, env) {
-  const child = spawn(process.execPath, [file], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr.on('data', (d) => process.stderr.write(`[${label}] ${d}`));
-  return child;
-}
-
-async function waitFor(url, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${ms / 1000} s`);
+/** autocannon's request fields only (it rejects unknown ones). */
+function webhookRequest() {
+  const { method, path: requestPath, headers, body } = signedWebhook();
+  return { method, path: requestPath, headers, body };
 }
 
 function cannon(options) {
@@ -107,35 +54,44 @@ async function main() {
 
   const children = [];
   try {
-    const baseline = startProcess('baseline', path.join(root, 'scripts', 'bench-baseline-server.mjs'), {
-      PORT: String(BASELINE_PORT),
+    const baseline = startNodeProcess({
+      root,
+      label: 'baseline',
+      file: path.join(root, 'scripts', 'bench-baseline-server.mjs'),
+      env: { PORT: String(BASELINE_PORT) },
     });
     children.push(baseline);
-    const hub = startProcess('hub', path.join(root, 'dist', 'src', 'main.js'), {
-      PORT: String(HUB_PORT),
-      HOST: '127.0.0.1',
-      PUBLIC_URL,
-      DATABASE_URL: dbUrl.href,
-      REDIS_URL: redisUrl,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      ADMIN_EMAIL: 'bench@clinic.test',
-      ADMIN_PASSWORD: crypto.randomBytes(12).toString('hex'),
-      QUEUE_PREFIX: `careline-bench-${process.pid}`,
-      // Ingest alone by default; `--workers true` also runs triage and sends in the same process.
-      RUN_WORKERS: String(args.workers ?? 'false'),
+    const hub = startNodeProcess({
+      root,
+      label: 'hub',
+      file: path.join(root, 'dist', 'src', 'main.js'),
+      nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
+      env: {
+        PORT: String(HUB_PORT),
+        HOST: '127.0.0.1',
+        PUBLIC_URL,
+        DATABASE_URL: dbUrl.href,
+        REDIS_URL: redisUrl,
+        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+        ADMIN_EMAIL: 'bench@clinic.test',
+        ADMIN_PASSWORD: crypto.randomBytes(12).toString('hex'),
+        QUEUE_PREFIX: `careline-bench-${process.pid}`,
+        // Ingest alone by default; `--workers true` also runs triage and sends in the same process.
+        RUN_WORKERS: String(args.workers ?? 'false'),
+      },
     });
     children.push(hub);
-    await waitFor(`http://127.0.0.1:${BASELINE_PORT}/`);
-    await waitFor(`http://127.0.0.1:${HUB_PORT}/readyz`);
+    await waitForUrl(`http://127.0.0.1:${BASELINE_PORT}/`);
+    await waitForUrl(`http://127.0.0.1:${HUB_PORT}/readyz`);
 
     log(`warm-up (3 s) ...`);
     await cannon({
       url: `http://127.0.0.1:${HUB_PORT}`,
       connections: 10,
       duration: 3,
-      requests: [{ setupRequest: (req) => ({ ...req, ...signedWebhook() }) }],
+      requests: [{ setupRequest: (req) => ({ ...req, ...webhookRequest() }) }],
     });
 
     log(`baseline: bare express hello-world, ${CONNECTIONS} connections, ${SECONDS} s`);
@@ -150,7 +106,7 @@ async function main() {
       url: `http://127.0.0.1:${HUB_PORT}`,
       connections: CONNECTIONS,
       duration: SECONDS,
-      requests: [{ setupRequest: (req) => ({ ...req, ...signedWebhook() }) }],
+      requests: [{ setupRequest: (req) => ({ ...req, ...webhookRequest() }) }],
     });
 
     log(`hub: fixed offered load of ${RATE}/s for ${SECONDS} s`);
@@ -159,7 +115,7 @@ async function main() {
       connections: CONNECTIONS,
       duration: SECONDS,
       overallRate: RATE,
-      requests: [{ setupRequest: (req) => ({ ...req, ...signedWebhook() }) }],
+      requests: [{ setupRequest: (req) => ({ ...req, ...webhookRequest() }) }],
     });
 
     const check = new pg.Client({ connectionString: dbUrl.href });
@@ -170,7 +126,7 @@ async function main() {
     const accepted = full['2xx'] / full.duration;
     const baselineRps = base.requests.average;
     console.log(`
-Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}
+${machineLine()}
 Load generator, hub and baseline are separate processes on the same machine; PostgreSQL and Redis too.
 Hub workers (triage, sends) in the same process: ${args.workers ?? 'false'}.
 

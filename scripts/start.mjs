@@ -1,6 +1,7 @@
 // `npm start`: get a fresh clone (or a pulled one) running with one command.
 //   1. install dependencies when node_modules is missing or stale
-//   2. build when dist/ is missing or older than the sources
+//   2. build when dist/ is missing or older than the sources, and the staff pages (dist/web) when
+//      they are missing or older than web/
 //   3. read .env (without overriding the real environment)
 //   4. make sure Redis answers (start/install a local one when REDIS_URL is not set)
 //   5. run dist/src/main.js in the foreground
@@ -13,6 +14,7 @@ import { ensureBuild, ensureDeps } from './lib/deps.mjs';
 import { loadDotEnv } from './lib/dotenv.mjs';
 import { makeLog, SetupError, signalExitCode } from './lib/proc.mjs';
 import { ensureRedisFromEnv } from './lib/redis.mjs';
+import { ensureWebBuild } from './lib/web-build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = makeLog('start');
@@ -20,6 +22,7 @@ const log = makeLog('start');
 async function prepare() {
   await ensureDeps(root, log);
   await ensureBuild(root, log);
+  await ensureWebBuild(root, log);
   // After install/build on purpose: a NODE_ENV=production in .env must not make npm skip the build tools.
   const loaded = loadDotEnv(path.join(root, '.env'));
   if (loaded.length > 0) log(`read ${loaded.length} variable(s) from .env`);

@@ -3,27 +3,38 @@
 //   2. find PostgreSQL (TEST_DATABASE_URL, else the local server: started or installed when needed)
 //      and create a throwaway database for this run
 //   3. make sure Redis answers (REDIS_URL, else a local one, started or installed when needed)
-//   4. type check, lint + format check, jest (extra args: `npm test -- <jest args>`)
-//   5. drop the throwaway database(s), also after a failure or Ctrl-C
+//   4. make sure Chromium is there for the browser tests (Debian's package, installed when root)
+//   5. type check (hub and web pages), lint + format check, build the staff pages when stale, jest
+//      (extra args: `npm test -- <jest args>`)
+//   6. drop the throwaway database(s), also after a failure or Ctrl-C
 // Only Node built-ins until step 1 is done; then the `pg` package from node_modules.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureChromium } from './lib/chromium.mjs';
 import { ensureDeps } from './lib/deps.mjs';
 import { createDatabase, dropDatabases, ensureTestPostgres, throwawayName } from './lib/postgres.mjs';
 import { makeLog, run, SetupError, signalChildren, signalExitCode } from './lib/proc.mjs';
 import { ensureRedisFromEnv } from './lib/redis.mjs';
+import { ensureWebBuild } from './lib/web-build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = makeLog('test');
 
 const steps = [
   { title: 'type check', cmd: ['tsc', '-p', 'tsconfig.json', '--noEmit'] },
+  { title: 'type check (web pages)', cmd: ['tsc', '-p', 'web/tsconfig.json', '--noEmit'] },
   { title: 'lint + format', cmd: ['biome', 'check', '.'] },
+  // The browser tests load the built pages from dist/web.
+  { title: 'build the staff pages', run: () => ensureWebBuild(root, log) },
   {
-    title: 'jest (unit + integration)',
+    title: 'jest (unit + integration + browser)',
     cmd: ['jest', '--runInBand', ...process.argv.slice(2)],
-    // PGlite loads its WASM build through a dynamic import, which jest's VM only allows with this flag.
-    env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
+    env: {
+      // PGlite loads its WASM build through a dynamic import, which jest's VM only allows with this flag.
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(),
+      // playwright-core drives Debian's chromium; it must never fetch a browser of its own.
+      PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
+    },
   },
 ];
 
@@ -44,6 +55,7 @@ async function main() {
 
   const adminUrl = await ensureTestPostgres({ root, url: process.env.TEST_DATABASE_URL, log });
   await ensureRedisFromEnv(root, log);
+  process.env.CHROMIUM_PATH = await ensureChromium(log);
   if (interrupted) return signalExitCode(interrupted);
 
   throwaway = { adminUrl, name: throwawayName() };
@@ -52,11 +64,20 @@ async function main() {
     `created database ${throwaway.name} (TEST_DATABASE_URL; tests may create more named ${throwaway.name}*)`,
   );
 
-  for (const { title, cmd, env } of steps) {
-    console.log(`\n=== ${title}: npx ${cmd.join(' ')}\n`);
+  for (const step of steps) {
+    const { title, cmd, env } = step;
+    console.log(`\n=== ${title}${cmd ? `: npx ${cmd.join(' ')}` : ''}\n`);
     const started = Date.now();
     // --no: use the repo's own binaries and never download a package of the same name.
-    const code = await run('npx', ['--no', '--', ...cmd], { cwd: root, env: { ...process.env, ...env } });
+    const code = step.run
+      ? await step.run().then(
+          () => 0,
+          (err) => {
+            console.error(err instanceof SetupError ? `[test] ${err.message}` : err);
+            return 1;
+          },
+        )
+      : await run('npx', ['--no', '--', ...cmd], { cwd: root, env: { ...process.env, ...env } });
     if (interrupted) return signalExitCode(interrupted);
     if (code !== 0) {
       log(`${title} failed (exit ${code})`);

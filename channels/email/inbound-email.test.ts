@@ -38,7 +38,7 @@ const options = { replyTokenSecret: secret, maxAttachmentBytes: 1000, logger: pi
 
 const mail = (headers: string[], body: string) => Buffer.from(`${[...headers, ''].join('\r\n')}\r\n${body}`);
 
-test('a plain reply: sender lower-cased, quote stripped, original and threading kept', async () => {
+test('a plain reply: sender lower-cased, quote stripped, original and threading kept, matching hints passed', async () => {
   const { sink, received } = fakeSink();
   const outboundId = randomUUID();
   const to = `${signReplyLocalPart(secret, outboundId)}@mail.clinic.org`;
@@ -61,16 +61,20 @@ test('a plain reply: sender lower-cased, quote stripped, original and threading 
   expect(outcome.kind).toBe('stored');
   expect(received[0]).toMatchObject({
     channel: 'email',
-    from: { kind: 'email', address: 'ana.lopez@example.org' },
+    from: { kind: 'email', address: 'ana.lopez@example.org', displayName: 'Ana' },
     body: 'Yes please.',
     providerMessageId: '<abc@example.org>',
     media: [],
     channelMeta: {
       subject: 'Re: your appointment',
-      inReplyTo: `<${outboundId}@mail.clinic.org>`,
+      fromName: 'Ana',
+      inReplyToHeader: `<${outboundId}@mail.clinic.org>`,
       references: ['<x@y>', `<${outboundId}@mail.clinic.org>`],
       replyToken: { address: to, messageId: outboundId },
     },
+    // Matching order for the core: the signed token first, then the headers, most direct first.
+    inReplyTo: outboundId,
+    references: [`<${outboundId}@mail.clinic.org>`, `<${outboundId}@mail.clinic.org>`, '<x@y>'],
   });
   expect(received[0]?.channelMeta?.originalText).toContain('> Shall we?');
 });
@@ -149,6 +153,30 @@ test('attachments are listed, oversized ones refused but the message is stored',
   expect(received[0]?.channelMeta?.attachmentsRefused).toEqual([
     { filename: 'big.pdf', contentType: 'application/pdf', size: 2000, reason: 'too_large' },
   ]);
+  // The kept file's bytes go to the core to store; the refused one is named for the core to answer.
+  expect(received[0]?.attachments).toEqual([
+    { filename: 'small.png', contentType: 'image/png', content: expect.any(Buffer) },
+  ]);
+  expect(Buffer.from(received[0]!.attachments![0]!.content)).toEqual(Buffer.alloc(100, 1));
+  expect(received[0]?.refusedAttachments).toEqual([
+    { filename: 'big.pdf', contentType: 'application/pdf', size: 2000, limitBytes: 1000 },
+  ]);
+});
+
+test('a forged reply token gives no inReplyTo: only the unverified references remain', async () => {
+  const { sink, received } = fakeSink();
+  const raw = mail(
+    [
+      'From: a@b.org',
+      `To: reply+${'0'.repeat(32)}.${'1'.repeat(16)}@clinic.org`,
+      'Message-ID: <forged@b.org>',
+      'In-Reply-To: <ours@clinic.org>',
+    ],
+    'hello',
+  );
+  await receiveRawEmail(raw, sink, options, meta);
+  expect(received[0]?.inReplyTo).toBeUndefined();
+  expect(received[0]?.references).toEqual(['<ours@clinic.org>']);
 });
 
 test('no From address: 400 sender_missing', async () => {

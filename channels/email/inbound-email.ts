@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import sanitizeHtml from 'sanitize-html';
 import {
   HttpError,
+  type InboundAttachment,
   type InboundReceipt,
   type InboundSink,
   normalizeEmail,
@@ -122,6 +123,7 @@ export async function receiveRawEmail(
       : '';
   const stripped = stripQuotedText(fullText);
   const accepted: AttachmentFacts[] = [];
+  const files: InboundAttachment[] = [];
   const refused: (AttachmentFacts & { reason: string })[] = [];
   for (const attachment of parsed.attachments) {
     if (attachment.contentType === 'message/delivery-status') continue;
@@ -130,15 +132,21 @@ export async function receiveRawEmail(
       contentType: attachment.contentType,
       size: attachment.size ?? attachment.content.length,
     };
-    if (facts.size > options.maxAttachmentBytes) refused.push({ ...facts, reason: 'too_large' });
-    else accepted.push(facts);
+    if (facts.size > options.maxAttachmentBytes) {
+      refused.push({ ...facts, reason: 'too_large' });
+    } else {
+      accepted.push(facts);
+      files.push({ filename: facts.filename, contentType: facts.contentType, content: attachment.content });
+    }
   }
 
   const references = rawHeader(parsed, 'references');
+  const referencedIds = references?.split(/\s+/).filter(Boolean) ?? [];
+  const senderName = parsed.from?.value[0]?.name?.trim();
   const receipt = await sink.receive(
     {
       channel: 'email',
-      from: { kind: 'email', address: sender },
+      from: { kind: 'email', address: sender, ...(senderName ? { displayName: senderName } : {}) },
       toAddress: recipients[0],
       // A reply made only of quoted text keeps it all rather than storing nothing.
       body: stripped || fullText.trim(),
@@ -148,8 +156,10 @@ export async function receiveRawEmail(
         ...(parsed.subject ? { subject: parsed.subject } : {}),
         originalText: fullText.slice(0, MAX_ORIGINAL_TEXT),
         ...(fullText.length > MAX_ORIGINAL_TEXT ? { originalTextTruncated: true } : {}),
-        ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
-        ...(references ? { references: references.split(/\s+/).filter(Boolean) } : {}),
+        ...(senderName ? { fromName: senderName } : {}),
+        // The header as written; `inReplyTo` is the core's: our message id, when the token proves it.
+        ...(parsed.inReplyTo ? { inReplyToHeader: parsed.inReplyTo } : {}),
+        ...(referencedIds.length > 0 ? { references: referencedIds } : {}),
         ...(tokenAddress
           ? repliedTo
             ? { replyToken: { address: tokenAddress, messageId: repliedTo } }
@@ -159,13 +169,27 @@ export async function receiveRawEmail(
         ...(refused.length > 0 ? { attachmentsRefused: refused } : {}),
         ...(typeof parsed.html === 'string' && !parsed.text?.trim() ? { htmlOnly: true } : {}),
       },
+      // Matching order: the signed reply token, then In-Reply-To/References, then the sender address.
+      ...(repliedTo ? { inReplyTo: repliedTo } : {}),
+      references: [
+        ...(parsed.inReplyTo ? [parsed.inReplyTo] : []),
+        // The last reference is the message answered most directly.
+        ...[...referencedIds].reverse(),
+      ],
+      attachments: files,
+      refusedAttachments: refused.map((r) => ({
+        filename: r.filename,
+        contentType: r.contentType,
+        size: r.size,
+        limitBytes: options.maxAttachmentBytes,
+      })),
     },
     meta,
   );
   if (refused.length > 0) {
     log.warn(
       { messageId: receipt.messageId, refused: refused.length },
-      'email attachments over the size limit',
+      'email attachments over the size limit; the sender is told',
     );
   }
   return { kind: 'stored', receipt };

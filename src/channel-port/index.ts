@@ -4,6 +4,7 @@
  */
 import type { Router } from 'express';
 import type { Logger } from 'pino';
+import type { Server as SocketServer } from 'socket.io';
 import type { HubConfig } from '../config/config';
 import type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
 
@@ -12,14 +13,18 @@ export { normalizeEmail, normalizePhone } from '../conversations/addresses';
 export type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
 export { describeZodError } from '../http/error-handler';
 export { HttpError } from '../http/http-error';
+export { isWithinOfficeHours, type OfficeHours } from '../policy/office-hours';
 
 /** How sensitive content is, lowest first. A channel declares the highest it may carry. */
 export type Sensitivity = 'public' | 'limited' | 'phi';
 
 export interface InboundMessage {
   channel: string;
-  /** The sender, normalized (E.164 phone, lower-cased email...). */
-  from: { kind: IdentityKind; address: string };
+  /**
+   * The sender, normalized (E.164 phone, lower-cased email...). `displayName` is the name the sender
+   * gave (an email's From name): used to suggest possible duplicates, never to identify anyone.
+   */
+  from: { kind: IdentityKind; address: string; displayName?: string };
   /** The clinic address the message was sent to. */
   toAddress?: string;
   body: string;
@@ -27,6 +32,35 @@ export interface InboundMessage {
   /** The provider's id: inbound storage is idempotent on (channel, providerMessageId). */
   providerMessageId: string;
   channelMeta?: Record<string, unknown>;
+  /**
+   * Our outbound message this answers, when the channel knows it for certain (a key pressed during a
+   * reminder call) rather than by order. The core ties the answer to that message's appointment and
+   * triages it in that message's context.
+   */
+  inReplyTo?: string;
+  /**
+   * Provider ids of messages this one refers to, most direct first (email In-Reply-To, then
+   * References). Unverified: only used to find the contact when `inReplyTo` does not say.
+   */
+  references?: string[];
+  /** Files to keep with the message: the core stores them and lists them in `media` (staff-only URLs). */
+  attachments?: InboundAttachment[];
+  /** Files the adapter would not take (too large): the core answers the sender, so none is lost silently. */
+  refusedAttachments?: RefusedAttachment[];
+}
+
+export interface InboundAttachment {
+  filename: string | null;
+  contentType: string;
+  content: Uint8Array;
+}
+
+export interface RefusedAttachment {
+  filename: string | null;
+  contentType: string;
+  size: number;
+  /** The largest size the channel accepts, in bytes. */
+  limitBytes: number;
 }
 
 export interface InboundReceipt {
@@ -67,6 +101,116 @@ export interface InboundSink {
    * the recipient of the outbound message `messageId` (the bounce names both; see email adapter).
    */
   markUndeliverable?(report: UndeliverableReport, meta: RequestMeta): Promise<void>;
+  /** Optional: what channels whose patients hold a live session (web chat) need besides receive. */
+  sessions?: SessionSink;
+  /**
+   * The language on file for the contact with this identity (e.g. `es`), or null when unknown. For
+   * channels that speak to a person before anything is stored (a phone menu). Optional.
+   */
+  contactLanguage?(from: IdentityRef): Promise<string | null>;
+  /**
+   * One of our outbound messages on `channel`, for a provider that fetches the content when the
+   * recipient answers (a call reads the body then). Null when there is no such message. Optional.
+   */
+  outboundMessage?(channel: string, messageId: string): Promise<OutboundMessageView | null>;
+  /**
+   * A call that ended with nothing asked or left, already stored through `receive` as `messageId`.
+   * The core may text the caller back, under policy. At most one text-back per message, however
+   * often this is called. Optional: an adapter logs and carries on without it.
+   */
+  missedCall?(report: { messageId: string }, meta: RequestMeta): Promise<MissedCallOutcome>;
+}
+
+/** An outbound message as a channel that reads it out later sees it. */
+export interface OutboundMessageView {
+  messageId: string;
+  /** The recipient's normalized address. */
+  to: string;
+  body: string;
+  templateId: string | null;
+  /** The contact's language on file, or null. */
+  language: string | null;
+  status: MessageStatus;
+}
+
+export interface MissedCallOutcome {
+  /**
+   * `planned`: a text-back is in the outbox; `refused`: policy said no (`code` says why);
+   * `already_handled`: an earlier call decided; `not_found`: no such missed call.
+   */
+  textBack: 'planned' | 'refused' | 'already_handled' | 'not_found';
+  code?: string;
+  /** The text-back message, when planned. */
+  messageId?: string;
+}
+
+/** A triage decision a channel knows without reading text, e.g. the key a caller pressed in a phone menu. */
+export interface TriageHint {
+  /** An intent name from `intents/`. */
+  intent: string;
+  /** Why, for the staff who read the decision. */
+  reason: string;
+}
+
+/** A patient identity as the core stores it: its kind and normalized address. */
+export interface IdentityRef {
+  kind: IdentityKind;
+  address: string;
+}
+
+/** One message of a session, as the patient's own client may show it. */
+export interface SessionMessage {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  body: string;
+  status: MessageStatus;
+  createdAt: string;
+  /** Inbound only: the provider id it was stored under (the adapter knows how it built it). */
+  providerMessageId: string | null;
+}
+
+/** What a patient claims in order to be recognized: a date of birth and a phone or an email. */
+export interface VerificationClaim {
+  dateOfBirth: string;
+  phone?: string;
+  email?: string;
+}
+
+/** A claim the core cannot read (no real date, no phone/email): the patient typed it wrong. */
+export class VerificationInputError extends Error {
+  constructor(
+    readonly code: 'invalid_date_of_birth' | 'invalid_phone' | 'invalid_email' | 'invalid_request',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VerificationInputError';
+  }
+}
+
+/**
+ * The core's side of a live patient session (web chat). Each call commits before it resolves.
+ * Verification answers the same whether or not the claim matched anyone: no account enumeration.
+ */
+export interface SessionSink {
+  /**
+   * The identity's messages on `channel` after `afterMessageId` (all when absent), oldest first,
+   * plus its outbound messages not yet acknowledged by the client, wherever they are in the order.
+   */
+  history(
+    channel: string,
+    identity: IdentityRef,
+    options: { afterMessageId?: string; limit: number },
+  ): Promise<SessionMessage[]>;
+  /** True when `messageId` is an outbound message on `channel` to this identity (before a receipt is applied). */
+  isOutboundTo(channel: string, identity: IdentityRef, messageId: string): Promise<boolean>;
+  /** True when the identity's holder proved to be the contact it belongs to. */
+  isVerified(identity: IdentityRef): Promise<boolean>;
+  /** Sends a one-time code to the contact matching the claim, if exactly one does. Throws VerificationInputError. */
+  requestVerification(identity: IdentityRef, claim: VerificationClaim, meta: RequestMeta): Promise<void>;
+  /** True when `code` is the live code for this identity: it is then linked to that contact and verified. */
+  confirmVerification(identity: IdentityRef, code: string, meta: RequestMeta): Promise<boolean>;
+  /** The patient is typing: tells the staff looking at their conversation. Best effort. */
+  patientTyping?(identity: IdentityRef): Promise<void>;
 }
 
 export interface UndeliverableReport {
@@ -120,6 +264,21 @@ export interface ChannelAdapter {
    * is never chosen as a delivery channel; the policy layer announces it on another channel.
    */
   readonly readInPlace?: boolean;
+  /**
+   * True when the hub uses this channel only when a send asks for it by name, never as a fallback
+   * for another (voice: a patient who opted out of texts must not get a robocall instead).
+   */
+  readonly onlyWhenRequested?: boolean;
+  /**
+   * The channel automatic replies (acknowledgements, safety replies) to a message from this channel
+   * go on, when not this one (voice: the caller has hung up by then; see channels/voice).
+   */
+  readonly automaticRepliesVia?: string;
+  /**
+   * A decision triage takes instead of classifying the text, read from this channel's own
+   * `channelMeta` on a stored inbound message; null to classify as usual.
+   */
+  triageHint?(channelMeta: Record<string, unknown>): TriageHint | null;
   /** Facts recorded on an outbound message before it is sent (e.g. SMS segments). */
   describeOutbound?(body: string): Record<string, unknown>;
   send(envelope: OutboundEnvelope): Promise<SendResult>;
@@ -132,6 +291,11 @@ export interface ChannelAdapter {
   createRouter?(sink: InboundSink): Router;
   /** Starts what the channel listens on besides HTTP (e.g. an SMTP server); called once at hub start. */
   start?(sink: InboundSink): Promise<void>;
+  /**
+   * Attaches the channel's socket.io namespace (web chat) to the hub's socket server, once, after
+   * the HTTP server listens. The server carries the Redis adapter: emits reach every hub process.
+   */
+  attachRealtime?(io: SocketServer, sink: InboundSink): void;
   close?(): Promise<void>;
 }
 

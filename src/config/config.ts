@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { OfficeHoursError, parseOfficeHours } from '../policy/office-hours';
 
 const optionalString = z
   .string()
@@ -35,6 +36,30 @@ const environmentSchema = z.object({
     .default('America/New_York')
     .refine(isKnownTimeZone, 'must be an IANA time zone such as America/New_York'),
   CLINIC_HELP_TEXT: optionalString,
+  /** When staff answer, in CLINIC_TIME_ZONE: web chat shows an after-hours notice outside them. */
+  CLINIC_OFFICE_HOURS: z
+    .string()
+    .default('mon-fri 08:00-18:00')
+    .transform((value, ctx) => {
+      try {
+        return parseOfficeHours(value);
+      } catch (error) {
+        if (!(error instanceof OfficeHoursError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+        return z.NEVER;
+      }
+    }),
+  /** Web chat messages a session (and, separately, an IP address) may send per minute. */
+  WEBCHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  WEBCHAT_IP_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** Sites allowed to frame the /chat page (the widget's iframe): a CSP frame-ancestors list. */
+  WEBCHAT_FRAME_ANCESTORS: z
+    .string()
+    .default('*')
+    .refine(
+      (v) => /^[A-Za-z0-9*:/.\- ']+$/.test(v),
+      'must be a CSP source list such as https://clinic.example',
+    ),
   DEFAULT_REGION: z
     .string()
     .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US')
@@ -106,6 +131,9 @@ const environmentSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   MICROSOFT_APP_ID: optionalString,
   MICROSOFT_APP_PASSWORD: optionalString,
+  /** The bot's Azure app registration: `MultiTenant` (default) or `SingleTenant` (needs the tenant id). */
+  MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant']).default('MultiTenant'),
+  MICROSOFT_APP_TENANT_ID: optionalString,
   /**
    * The clinic's ceiling per channel, replacing the defaults (sms, email, voice: limited), e.g.
    * `sms=public,email=limited`. A patient's recorded acceptance of unencrypted PHI still raises it.
@@ -190,6 +218,16 @@ export function parseConfig(env: NodeJS.ProcessEnv): HubConfig {
   }
   if ((value.ADMIN_EMAIL === undefined) !== (value.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither');
+  }
+  if ((value.MICROSOFT_APP_ID === undefined) !== (value.MICROSOFT_APP_PASSWORD === undefined)) {
+    problems.push('MICROSOFT_APP_ID/MICROSOFT_APP_PASSWORD: set both or neither');
+  }
+  if (
+    value.MICROSOFT_APP_TYPE === 'SingleTenant' &&
+    value.MICROSOFT_APP_ID &&
+    !value.MICROSOFT_APP_TENANT_ID
+  ) {
+    problems.push('MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE is SingleTenant');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

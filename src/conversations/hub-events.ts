@@ -32,6 +32,11 @@ const pendingByTransaction = new WeakMap<object, StoredHubEvent[]>();
 // Root database handles whose events are announced on an emitter (statements outside a transaction).
 const emitterByDatabase = new WeakMap<object, EventEmitter>();
 
+/** Announces events stored by SQL of its own (see inbound-store): at once, or after the transaction commits. */
+export function rememberStoredEvents(tx: Queryable, events: StoredHubEvent[]): void {
+  remember(tx, events);
+}
+
 function remember(tx: Queryable, events: StoredHubEvent[]): void {
   if (events.length === 0) return;
   const emitter = emitterByDatabase.get(tx);

@@ -283,4 +283,7 @@ export const hubEvents = pgTable(
   (t) => [index('hub_events_type_idx').on(t.orgId, t.type, t.id)],
 );
 export * from './channel-state-schema';
+export * from './contact-matching-schema';
+export * from './inbox-schema';
 export * from './secure-link-schema';
+export * from './webchat-schema';

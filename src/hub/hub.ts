@@ -6,26 +6,37 @@ import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
 import type { ChannelFactory } from '../channel-port';
 import type { HubConfig } from '../config/config';
+import { attachmentRouter } from '../conversations/attachment-routes';
+import { createContactVerification, VERIFICATION_CODE_TEMPLATE } from '../conversations/contact-verification';
 import type { MessageRow } from '../conversations/conversation-store';
 import { announceHubEventsAfterCommit } from '../conversations/hub-events';
+import { possibleDuplicateRouter } from '../conversations/possible-duplicate-routes';
 import { type DatabaseHandle, openDatabase } from '../db/database';
 import { createApp } from '../http/app';
 import { healthRouter } from '../http/health-routes';
 import { createLogger } from '../http/logger';
+import { webPagesRouter } from '../http/web-pages';
 import { appointmentRouter } from '../inbox/appointment-routes';
 import { contactRouter } from '../inbox/contact-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
 import { outboundRouter } from '../inbox/outbound-routes';
+import { queueRouter } from '../inbox/queue-routes';
+import { conversationRoom } from '../inbox/realtime/inbox-rooms';
 import { createInboxSocketServer } from '../inbox/realtime/inbox-socket-server';
 import { sandboxRouter } from '../inbox/sandbox-routes';
+import { statsRouter } from '../inbox/stats-routes';
+import { templateRouter } from '../inbox/template-routes';
 import { triageRouter } from '../inbox/triage-routes';
+import { workflowRouter } from '../inbox/workflow-routes';
 import { ChannelRegistry } from '../outbound/channel-registry';
-import type { OutboundServiceDeps } from '../outbound/outbound-service';
+import { textBackMissedCall } from '../outbound/missed-call-text-back';
+import { type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
 import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import { sweepOutbox } from '../outbound/outbox-sweeper';
 import { remindUnreadSecureMessages } from '../outbound/secure-link-reminders';
 import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
 import { producerConnection, waitUntilReady } from '../queues/redis-connections';
+import { triageFromHint } from '../routing/channel-triage-hint';
 import { sweepUntriaged } from '../routing/triage-sweeper';
 import {
   closeTriageWorker,
@@ -36,12 +47,15 @@ import {
 import { secureLinkRouter } from '../securelinks/secure-link-routes';
 import { authRouter, requireStaff } from '../staff/auth-routes';
 import { type AdminBootstrap, bootstrapAdmin } from '../staff/bootstrap-admin';
+import { ensureDefaultQueues } from '../staff/queue-directory';
+import { staffRouter } from '../staff/staff-routes';
 import { loadTemplateCatalog, type TemplateChannel } from '../templates';
 import { createTriage, type LlmClassifierFactory, type Triage } from '../triage';
 import { channelStateStore } from './channel-state-store';
 import { ensureSecret } from './hub-settings';
 import { createInboundService } from './inbound-service';
 import { ensureOrganization, type OrganizationRow } from './organization';
+import { createPatientSessionSink } from './patient-session-sink';
 import { startPeriodic } from './periodic-task';
 
 export interface HubOptions {
@@ -95,6 +109,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     timeZone: config.CLINIC_TIME_ZONE,
     helpText: config.CLINIC_HELP_TEXT,
   });
+  await ensureDefaultQueues(db, org.id);
   const admin = await bootstrapAdmin(db, org.id, {
     email: config.ADMIN_EMAIL,
     password: config.ADMIN_PASSWORD,
@@ -144,6 +159,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   const enqueueSends = (rows: MessageRow[]) => enqueueAfterCommit(outbound, rows);
 
   const triage = createTriage({ llm: options.llm });
+  // The catalog version every triage result carries, for results a channel hint decides.
+  const intentsVersion = triage.classifyLocal('').version;
   logger.info({ intents: triage.intents.length, llm: Boolean(options.llm) }, 'triage ready');
   const triageQueue = initTriageQueue({ ...queueOptions, concurrency: 4 });
   const triageWorker =
@@ -167,6 +184,14 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
             },
             clinic: { name: org.name },
             logger,
+            replyChannelOf: (channel) => {
+              const via = channels.get(channel)?.automaticRepliesVia;
+              return via && channels.get(via) ? via : undefined;
+            },
+            presetTriage: (message, context) => {
+              const hint = channels.get(message.channel)?.triageHint?.(message.channelMeta);
+              return hint ? triageFromHint(hint, triage.intents, intentsVersion, context) : null;
+            },
           },
           { ...queueOptions, concurrency: 4 },
         );
@@ -193,22 +218,77 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     // Triage runs after the webhook is answered; a lost job is found again by the triage sweeper.
     onStored: (receipt, _message, meta) =>
       triageQueue.add([{ messageId: receipt.messageId, requestId: meta.requestId }]),
+    onMissedCall: (report, meta) => textBackMissedCall(outbound, org, report, meta),
   });
+
+  // Live patient sessions (web chat): history, delivery receipts and verification by one-time code.
+  let realtime: SocketServer | undefined;
+  const sessionSink = {
+    ...inbound,
+    sessions: createPatientSessionSink({
+      db,
+      orgId: org.id,
+      verification: createContactVerification({
+        db,
+        orgId: org.id,
+        secret: await ensureSecret(db, 'identity-verification-codes'),
+        defaultRegion: config.DEFAULT_REGION,
+        logger,
+        // Through the normal pipeline (policy, template, outbox). Urgent: a code is not deferred.
+        sendCode: async ({ contactId, channel, code, requestId }) => {
+          await planOutbound(
+            outbound,
+            {
+              orgId: org.id,
+              contactId,
+              initiator: 'automated',
+              urgent: true,
+              requestedChannel: channel,
+              content: { template: VERIFICATION_CODE_TEMPLATE, variables: { clinicName: org.name, code } },
+              requestId,
+            },
+            { dryRun: false },
+          );
+        },
+      }),
+      notifyStaffTyping: (conversationId) =>
+        realtime
+          ?.of('/inbox')
+          .to(conversationRoom(conversationId))
+          .emit('typing', { conversationId, patient: true }),
+    }),
+  };
 
   // Channel listeners other than HTTP (the email adapter's SMTP server); stopped by adapter.close().
   for (const adapter of channels.all()) await adapter.start?.(inbound);
 
   const api = Router();
   api.use(express.json({ limit: '256kb' }));
-  api.use('/auth', authRouter(db, config.STAFF_SESSION_HOURS));
-  api.use(requireStaff(db));
+  const csrfSecret = await ensureSecret(db, 'staff-csrf');
+  api.use(
+    '/auth',
+    authRouter({
+      db,
+      sessionHours: config.STAFF_SESSION_HOURS,
+      csrfSecret,
+      secureCookie: config.publicUrl.startsWith('https:'),
+    }),
+  );
+  api.use(requireStaff(db, csrfSecret));
   api.use(conversationRouter(db, outbound));
+  api.use(workflowRouter(db));
+  api.use(queueRouter(db));
+  api.use(staffRouter(db));
+  api.use(templateRouter(templates));
+  api.use(statsRouter(db, { timeZone: org.timeZone }));
   api.use(triageRouter(db, triage));
   api.use(contactRouter(db, config.DEFAULT_REGION));
+  api.use(possibleDuplicateRouter(db));
+  api.use(attachmentRouter(db));
   api.use(outboundRouter(db, outbound, config.DEFAULT_REGION));
   api.use(appointmentRouter(db, outbound, { name: org.name, timeZone: org.timeZone }));
   let url = '';
-  api.use(sandboxRouter(channels, () => url));
+  api.use(sandboxRouter(channels, () => url, { db, defaultRegion: config.DEFAULT_REGION }));
 
   const app = createApp({
     logger,
@@ -235,6 +315,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         onReply: (messageId, { requestId }) => triageQueue.add([{ messageId, requestId }]),
       }),
       Router().use('/api/v1', api),
+      // The staff pages (/inbox, /sandbox) built from web/ by vite.
+      webPagesRouter(),
     ],
   });
 
@@ -251,6 +333,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     redisUrl: config.REDIS_URL,
     keyPrefix: queueOptions.prefix,
   });
+  realtime = inboxSockets.io;
+  for (const adapter of channels.all()) adapter.attachRealtime?.(inboxSockets.io, sessionSink);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;

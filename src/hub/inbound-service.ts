@@ -5,6 +5,7 @@ import type {
   InboundMessage,
   InboundReceipt,
   InboundSink,
+  MissedCallOutcome,
   RequestMeta,
   StatusReceipt,
   StatusUpdate,
@@ -17,7 +18,8 @@ import {
   type MessageRow,
 } from '../conversations/conversation-store';
 import { storeMessageEvents } from '../conversations/hub-events';
-import { recordInboundBatch } from '../conversations/inbound-batch-store';
+import { prepareInbound } from '../conversations/inbound-preparation';
+import { storeInboundBatch } from '../conversations/inbound-store';
 import type { Database, Transaction } from '../db/database';
 import { contactIdentities, messages } from '../db/schema';
 import type { ChannelRegistry } from '../outbound/channel-registry';
@@ -26,6 +28,7 @@ import type { SendQueue } from '../outbound/send-worker';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
 import { type CarrierKeyword, parseCarrierKeyword } from '../routing/carrier-keywords';
+import { findContactLanguage, findOutboundMessage } from './channel-lookups';
 import { MicroBatcher } from './micro-batcher';
 import type { OrganizationRow } from './organization';
 
@@ -37,6 +40,8 @@ export interface InboundServiceDeps {
   logger: Logger;
   /** Called after the commit for each newly stored message that needs triage. */
   onStored?: (receipt: InboundReceipt, message: InboundMessage, meta: RequestMeta) => Promise<void>;
+  /** A call stored as missed (no choice, no voicemail): may text the caller back (src/outbound/missed-call-text-back). */
+  onMissedCall?: (report: { messageId: string }, meta: RequestMeta) => Promise<MissedCallOutcome>;
 }
 
 interface StoredInbound {
@@ -47,30 +52,29 @@ interface StoredInbound {
 
 /** The core side of every channel's webhooks: store first (in batches under load), act after commit. */
 export function createInboundService(deps: InboundServiceDeps): InboundSink {
+  const isKeywordCandidate = (message: InboundMessage) =>
+    Boolean(
+      deps.channels.get(message.channel)?.honoursCarrierKeywords &&
+        // Cheap pre-check (as if opted out, so YES counts) before asking the ledger.
+        parseCarrierKeyword(message.body, { optedOut: true }),
+    );
+
   const storeBatch = async (
     items: { message: InboundMessage; meta: RequestMeta }[],
-  ): Promise<StoredInbound[]> =>
-    deps.db.transaction(async (tx) => {
-      const receipts = await recordInboundBatch(
-        tx,
-        deps.org.id,
-        items.map((i) => ({ message: i.message, requestId: i.meta.requestId })),
-      );
-      await storeMessageEvents(
-        tx,
-        'message.created',
-        receipts.filter((r) => !r.duplicate).map((r) => r.messageId),
-      );
+  ): Promise<StoredInbound[]> => {
+    const toStore = items.map((i) => ({ message: i.message, requestId: i.meta.requestId }));
+    // The common case is one statement, its own transaction: one round trip per batch. A carrier
+    // keyword needs the consent ledger written in the same transaction as the message.
+    if (!items.some((i) => isKeywordCandidate(i.message))) {
+      const receipts = await storeInboundBatch(deps.db, deps.org.id, toStore);
+      return receipts.map((receipt) => ({ receipt, replies: [], keyword: null }));
+    }
+    return deps.db.transaction(async (tx) => {
+      const receipts = await storeInboundBatch(tx, deps.org.id, toStore);
       const results: StoredInbound[] = [];
       for (const [index, receipt] of receipts.entries()) {
         const { message, meta } = items[index]!;
-        const adapter = deps.channels.get(message.channel);
-        // Cheap pre-check (as if opted out, so YES counts) before asking the ledger.
-        const candidate =
-          !receipt.duplicate &&
-          adapter?.honoursCarrierKeywords &&
-          parseCarrierKeyword(message.body, { optedOut: true });
-        if (!candidate) {
+        if (receipt.duplicate || !isKeywordCandidate(message)) {
           results.push({ receipt, replies: [], keyword: null });
           continue;
         }
@@ -81,6 +85,7 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       }
       return results;
     });
+  };
 
   const batcher = new MicroBatcher(storeBatch, {
     maxBatch: 100,
@@ -90,15 +95,24 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
   });
 
   return {
-    async receive(message, meta) {
+    async receive(incoming, meta) {
+      // Files stored, and the sender matched by thread (reply token, references), before the message.
+      const prepared = await prepareInbound(deps.db, deps.org.id, incoming, meta);
+      const received = prepared.message;
+      // Stored with the message, in the same statement, for triage to read as its context.
+      const message = received.inReplyTo
+        ? { ...received, channelMeta: { ...received.channelMeta, inReplyTo: received.inReplyTo } }
+        : received;
       const { receipt, replies, keyword } = await batcher.submit({ message, meta });
+      const followUps = await prepared.afterStore(receipt);
       const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
       if (receipt.duplicate) {
         log.info({ channel: message.channel }, 'duplicate inbound webhook; already stored');
+        await enqueueAfterCommit(deps, followUps);
         return receipt;
       }
       log.info({ channel: message.channel, keyword }, 'inbound message stored');
-      await enqueueAfterCommit(deps, replies);
+      await enqueueAfterCommit(deps, [...replies, ...followUps]);
       if (!keyword && deps.onStored) {
         // Not awaited: the provider's acknowledgement must not wait on Redis. The message is
         // committed, and a lost enqueue is found again by the triage sweeper.
@@ -108,6 +122,12 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       }
       return receipt;
     },
+
+    contactLanguage: (from) => findContactLanguage(deps.db, deps.org.id, from),
+
+    outboundMessage: (channel, messageId) => findOutboundMessage(deps.db, deps.org.id, channel, messageId),
+
+    ...(deps.onMissedCall ? { missedCall: deps.onMissedCall } : {}),
 
     /**
      * A hard bounce: the address is marked undeliverable (policy then falls back to another channel)

@@ -1,44 +1,43 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
 import {
   type ConversationDetail,
-  conversationState,
   getConversationDetail,
   lastInboundChannel,
-  listConversations,
   type MessageRow,
 } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
-import { conversations } from '../db/schema';
+import { conversations, staffUsers } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
-import { assertQueueAccess, visibleQueues } from '../staff/queue-access';
+import { listConsents } from '../policy/consent-ledger';
+import { assertQueueAccess, seesAllQueues } from '../staff/queue-access';
+import { URGENCIES } from '../triage';
+import { decodeCursor, encodeCursor } from './conversation-cursor';
+import { LIST_STATUSES, listInbox } from './conversation-list';
+import { listNotes } from './conversation-notes';
+import { loadStateView } from './conversation-workflow';
 import { contentSchema, presentDecision, toContent } from './outbound-routes';
+import { withoutJit } from './without-jit';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(400).optional(),
   queue: z.string().max(50).optional(),
   sort: z.enum(['activity', 'priority']).default('activity'),
+  status: z.enum(LIST_STATUSES).optional(),
+  assignee: z.union([z.enum(['me', 'unassigned']), z.uuid()]).optional(),
+  urgency: z.enum(URGENCIES).optional(),
+  channel: z
+    .string()
+    .regex(/^[a-z]{2,20}$/, 'must be a channel name such as sms')
+    .optional(),
+  q: z.string().trim().min(1).max(200).optional(),
 });
 
 const uuidParam = z.object({ id: z.uuid('must be a conversation id') });
-
-/** Opaque cursor: the last row's activity time and id, so pages stay stable while new messages arrive. */
-function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { lastActivityAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const lastActivityAt = new Date(at ?? '');
-  if (!id || Number.isNaN(lastActivityAt.getTime()) || !z.uuid().safeParse(id).success) {
-    throw new HttpError(400, 'invalid_cursor', 'The cursor is not one this API returned');
-  }
-  return { lastActivityAt, id };
-}
 
 export function presentMessage(m: MessageRow) {
   return {
@@ -65,19 +64,64 @@ export function presentMessage(m: MessageRow) {
   };
 }
 
-function presentDetail(detail: ConversationDetail) {
+/** The newest ledger entry per channel and purpose: what governs sending today. */
+function latestConsents(rows: Awaited<ReturnType<typeof listConsents>>) {
+  const latest = new Map<string, (typeof rows)[number]>();
+  // Rows come newest first, so the first seen per pair wins.
+  for (const row of rows)
+    if (!latest.has(`${row.channel}/${row.purpose}`)) latest.set(`${row.channel}/${row.purpose}`, row);
+  return [...latest.values()]
+    .map((r) => ({
+      channel: r.channel,
+      purpose: r.purpose,
+      status: r.status,
+      source: r.source,
+      recordedAt: r.recordedAt,
+    }))
+    .sort((a, b) =>
+      a.channel === b.channel ? a.purpose.localeCompare(b.purpose) : a.channel.localeCompare(b.channel),
+    );
+}
+
+/** Names of the staff who wrote the given messages, in one query. */
+async function staffNames(db: Database, detail: ConversationDetail): Promise<Map<string, string>> {
+  const ids = [...new Set(detail.messages.flatMap((m) => (m.authorStaffId ? [m.authorStaffId] : [])))];
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: staffUsers.id, name: staffUsers.name })
+    .from(staffUsers)
+    .where(inArray(staffUsers.id, ids));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+async function presentDetail(db: Database, detail: ConversationDetail) {
   const { conversation, contact } = detail;
+  const [state, consents, notes, names] = await Promise.all([
+    loadStateView(db, conversation),
+    listConsents(db, contact.id),
+    listNotes(db, conversation.id),
+    staffNames(db, detail),
+  ]);
   return {
-    ...conversationState(conversation),
+    ...state,
     createdAt: conversation.createdAt,
+    resolvedAt: conversation.resolvedAt,
     contact: {
       id: contact.id,
       displayName: contact.displayName,
       language: contact.language,
       timeZone: contact.timeZone,
       identities: contact.identities,
+      consents: latestConsents(consents),
     },
-    messages: detail.messages.map(presentMessage),
+    messages: detail.messages.map((m) => ({
+      ...presentMessage(m),
+      author:
+        m.authorStaffId && names.has(m.authorStaffId)
+          ? { id: m.authorStaffId, name: names.get(m.authorStaffId)! }
+          : null,
+    })),
+    notes,
   };
 }
 
@@ -88,27 +132,26 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
   router.get('/conversations', async (req, res) => {
     const query = listQuery.parse(req.query);
     const staff = req.staff!;
-    if (query.cursor && query.sort === 'priority') {
-      throw new HttpError(
-        400,
-        'invalid_cursor',
-        'Cursors page the activity order only; priority order returns one page',
-      );
-    }
-    const rows = await listConversations(db, staff.orgId, {
-      limit: query.limit,
-      before: query.cursor ? decodeCursor(query.cursor) : undefined,
-      queue: query.queue,
-      queues: visibleQueues(staff),
-      sort: query.sort,
-    });
+    const rows = await withoutJit(db, (tx) =>
+      listInbox(tx, {
+        orgId: staff.orgId,
+        staffId: staff.id,
+        limit: query.limit,
+        after: query.cursor ? decodeCursor(query.cursor, query.sort) : undefined,
+        queue: query.queue,
+        queues: seesAllQueues(staff) ? undefined : staff.queues,
+        status: query.status,
+        assignee: query.assignee,
+        urgency: query.urgency,
+        channel: query.channel,
+        q: query.q,
+        sort: query.sort,
+      }),
+    );
     const last = rows.at(-1);
     res.json({
-      conversations: rows,
-      nextCursor:
-        query.sort === 'activity' && rows.length === query.limit && last
-          ? encodeCursor(last.lastActivityAt, last.id)
-          : null,
+      conversations: rows.map((r) => r.summary),
+      nextCursor: rows.length === query.limit && last ? encodeCursor(last.cursor) : null,
     });
   });
 
@@ -129,7 +172,7 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
       requestId: req.id,
       detail: { messageCount: detail.messages.length },
     });
-    res.json({ conversation: presentDetail(detail) });
+    res.json({ conversation: await presentDetail(db, detail) });
   });
 
   /**

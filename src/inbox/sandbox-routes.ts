@@ -1,5 +1,10 @@
+import { and, asc, desc, eq, inArray, max, or } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import { normalizeEmail, normalizePhone } from '../conversations/addresses';
+import { findIdentity } from '../conversations/contact-directory';
+import type { Database } from '../db/database';
+import { contactIdentities, conversations, messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import type { ChannelRegistry } from '../outbound/channel-registry';
 
@@ -8,13 +13,127 @@ const sandboxMessage = z.object({
   body: z.string().max(1600),
 });
 
+const threadQuery = z.object({
+  channel: z.string().min(1).max(40),
+  address: z.string().trim().min(3).max(320),
+});
+
+const addressesQuery = z.object({ channel: z.string().min(1).max(40) });
+
+export interface SandboxRouterDeps {
+  db: Database;
+  defaultRegion: string;
+}
+
 /**
- * `POST /sandbox/:channel/inbound` plays the patient when a channel runs in sandbox mode: the
- * adapter signs the request its provider would send and the hub posts it to its own webhook, so it
- * takes exactly the path real traffic takes. Refused (404) for channels that are live.
+ * The sandbox phone's API, for channels in sandbox mode only (404 for live ones):
+ * - `GET /sandbox/channels`: the sandboxed channels and whether a patient can be played on them;
+ * - `GET /sandbox/addresses?channel=`: patient addresses that have messages on that channel;
+ * - `GET /sandbox/threads?channel=&address=`: what the hub sent to that address and what it sent;
+ * - `POST /sandbox/:channel/inbound` plays the patient: the adapter signs the request its provider
+ *   would send and the hub posts it to its own webhook, so it takes exactly the path real traffic takes.
  */
-export function sandboxRouter(channels: ChannelRegistry, localUrl: () => string): Router {
+export function sandboxRouter(
+  channels: ChannelRegistry,
+  localUrl: () => string,
+  deps: SandboxRouterDeps,
+): Router {
   const router = Router();
+
+  const sandboxed = (channel: string) => {
+    const adapter = channels.get(channel);
+    if (!adapter?.sandbox) {
+      throw new HttpError(404, 'sandbox_unavailable', `No ${channel} channel in sandbox mode on this hub`);
+    }
+    return adapter;
+  };
+
+  const normalize = (kind: string, address: string): string | null =>
+    kind === 'phone'
+      ? normalizePhone(address, deps.defaultRegion)
+      : kind === 'email'
+        ? normalizeEmail(address)
+        : address.trim();
+
+  router.get('/sandbox/channels', (_req, res) => {
+    res.json({
+      channels: channels
+        .all()
+        .filter((adapter) => adapter.sandbox)
+        .map((adapter) => ({
+          channel: adapter.channel,
+          identityKind: adapter.identityKind,
+          canReply: Boolean(adapter.sandboxInbound),
+        })),
+    });
+  });
+
+  router.get('/sandbox/addresses', async (req, res) => {
+    const { channel } = addressesQuery.parse(req.query);
+    const adapter = sandboxed(channel);
+    const lastActivity = max(conversations.lastActivityAt);
+    const rows = await deps.db
+      .select({ address: contactIdentities.address, lastActivityAt: lastActivity })
+      .from(contactIdentities)
+      .innerJoin(conversations, eq(conversations.contactId, contactIdentities.contactId))
+      .where(
+        and(eq(contactIdentities.orgId, req.staff!.orgId), eq(contactIdentities.kind, adapter.identityKind)),
+      )
+      .groupBy(contactIdentities.address)
+      .orderBy(desc(lastActivity))
+      .limit(50);
+    res.json({ addresses: rows });
+  });
+
+  router.get('/sandbox/threads', async (req, res) => {
+    // The channel first: a live channel is a 404 whatever the address.
+    const adapter = sandboxed(addressesQuery.parse(req.query).channel);
+    const query = threadQuery.parse(req.query);
+    const address = normalize(adapter.identityKind, query.address);
+    if (!address) {
+      throw new HttpError(
+        400,
+        'validation_failed',
+        `Invalid request: address is not a valid ${adapter.identityKind}`,
+        {
+          fields: ['address'],
+        },
+      );
+    }
+    const orgId = req.staff!.orgId;
+    const identity = await findIdentity(deps.db, orgId, adapter.identityKind, address);
+    if (!identity) {
+      res.json({ channel: adapter.channel, address, messages: [] });
+      return;
+    }
+    const conversationIds = deps.db
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(and(eq(conversations.orgId, orgId), eq(conversations.contactId, identity.contactId)));
+    const rows = await deps.db
+      .select({
+        id: messages.id,
+        direction: messages.direction,
+        body: messages.body,
+        status: messages.status,
+        createdAt: messages.createdAt,
+      })
+      .from(messages)
+      .where(
+        and(
+          inArray(messages.conversationId, conversationIds),
+          eq(messages.channel, adapter.channel),
+          or(
+            and(eq(messages.direction, 'inbound'), eq(messages.fromAddress, address)),
+            and(eq(messages.direction, 'outbound'), eq(messages.toAddress, address)),
+          ),
+        ),
+      )
+      .orderBy(asc(messages.createdAt), asc(messages.id))
+      .limit(500);
+    res.json({ channel: adapter.channel, address, messages: rows });
+  });
+
   router.post('/sandbox/:channel/inbound', async (req, res) => {
     const adapter = channels.get(String(req.params.channel));
     if (!adapter?.sandbox || !adapter.sandboxInbound) {

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { writeAudit } from '../audit/audit-log';
+import { verifiedIdentityIds } from '../conversations/contact-verification';
 import {
   appendOutboundMessage,
   findOrOpenConversation,
@@ -117,6 +118,7 @@ export async function planOutbound(
     .from(contactIdentities)
     .where(eq(contactIdentities.contactId, contact.id));
   const ledger = await listConsents(db, contact.id);
+  const verified = await verifiedIdentityIds(db, contact.id);
   // The newest unencrypted-PHI entry per channel decides (the ledger comes newest first).
   const phiAcceptance = new Map<string, boolean>();
   for (const row of ledger) {
@@ -127,9 +129,13 @@ export async function planOutbound(
   const channels = deps.channels
     .all()
     .filter((adapter) => !adapter.readInPlace)
+    .filter((adapter) => !adapter.onlyWhenRequested || adapter.channel === request.requestedChannel)
     .filter((adapter) => !template || template.channels.includes(adapter.channel as TemplateChannel))
     .map((adapter) => {
-      const identity = identities.find((i) => i.kind === adapter.identityKind);
+      // The identity a send would use (a deliverable one first), so the ceiling is that address's.
+      const identity =
+        identities.find((i) => i.kind === adapter.identityKind && i.undeliverableAt === null) ??
+        identities.find((i) => i.kind === adapter.identityKind);
       return {
         channel: adapter.channel,
         hasAddress: identity !== undefined,
@@ -138,7 +144,12 @@ export async function planOutbound(
           channel: adapter.channel,
           clinicOverrides: deps.channelOverrides,
           patientAcceptedUnencryptedPhi: phiAcceptance.get(adapter.channel) === true,
+          // A web chat session may carry PHI once its visitor proved to be this contact.
+          verifiedSession: identity !== undefined && verified.has(identity.id),
         }),
+        ...(adapter.channel === 'webchat'
+          ? { verifiedSession: identity !== undefined && verified.has(identity.id) }
+          : {}),
       };
     });
   const consents: ConsentRecord[] = ledger

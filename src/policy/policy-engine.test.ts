@@ -91,6 +91,10 @@ function expectDecision(decision: PolicyDecision, expected: Expected) {
 }
 
 const smsOnly = { channels: [channel('sms')] };
+const unverifiedWebchat = channel('webchat', {
+  verifiedSession: false,
+  maxSensitivity: effectiveMaxSensitivity({ channel: 'webchat', verifiedSession: false }),
+});
 const emailAcceptedPhi = channel('email', {
   maxSensitivity: effectiveMaxSensitivity({ channel: 'email', patientAcceptedUnencryptedPhi: true }),
 });
@@ -294,6 +298,67 @@ describe('decidePolicy: sensitivity and channels', () => {
         },
       },
       { allowed: true, channel: 'webchat' },
+    ],
+    [
+      'PHI in an unverified web chat session, no secure link possible: refused, and the reason says why',
+      {
+        sensitivity: 'phi',
+        requestedChannel: 'webchat',
+        initiator: 'staff_reply',
+        secureLinkAvailable: false,
+        contact: { channels: [unverifiedWebchat] },
+      },
+      {
+        allowed: false,
+        code: 'no_channel_allowed',
+        reasons: ['skipped web chat: it may not carry PHI in an unverified session', 'stays on web chat'],
+      },
+    ],
+    [
+      'PHI in an unverified web chat session with a date of birth on file: a secure-link notice in the chat',
+      {
+        sensitivity: 'phi',
+        requestedChannel: 'webchat',
+        initiator: 'staff_reply',
+        contact: { channels: [unverifiedWebchat] },
+      },
+      {
+        allowed: true,
+        channel: 'webchat',
+        securedVia: 'securelink',
+        reasons: ['web chat may not carry in an unverified session'],
+      },
+    ],
+    [
+      'limited content in an unverified web chat session goes plain',
+      {
+        sensitivity: 'limited',
+        requestedChannel: 'webchat',
+        initiator: 'staff_reply',
+        contact: { channels: [unverifiedWebchat] },
+      },
+      { allowed: true, channel: 'webchat' },
+    ],
+    [
+      'PHI in a verified web chat session the clinic capped at limited: secure link',
+      {
+        sensitivity: 'phi',
+        requestedChannel: 'webchat',
+        initiator: 'staff_reply',
+        contact: {
+          channels: [
+            channel('webchat', {
+              verifiedSession: true,
+              maxSensitivity: effectiveMaxSensitivity({
+                channel: 'webchat',
+                verifiedSession: true,
+                clinicOverrides: { webchat: 'limited' },
+              }),
+            }),
+          ],
+        },
+      },
+      { allowed: true, channel: 'webchat', securedVia: 'securelink' },
     ],
     [
       'PHI for a voice-only contact: a secure link cannot be spoken',

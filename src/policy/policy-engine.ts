@@ -47,6 +47,11 @@ export interface ContactChannel {
   undeliverable: boolean;
   /** Already effective for this patient (see effectiveMaxSensitivity). */
   maxSensitivity: Sensitivity;
+  /**
+   * Web chat: whether the visitor proved to be this contact. The ceiling already reflects it; the
+   * flag only lets the reasons tell staff why PHI may not go in the chat.
+   */
+  verifiedSession?: boolean;
 }
 
 export interface PolicyInput {
@@ -192,12 +197,13 @@ function evaluateChannel(
     return { ok: true, verdict: 'used', reasons };
   }
   const what = sensitivity === 'phi' ? 'PHI' : `${sensitivity} content`;
+  const unverified = contactChannel.verifiedSession === false ? ' in an unverified session' : '';
   if (!input.secureLinkAvailable) {
     return {
       ok: false,
       block: 'cannot_carry',
-      verdict: `cannot carry ${what}; no secure link available`,
-      reason: `skipped ${name}: it may not carry ${what} and no secure link is available`,
+      verdict: `cannot carry ${what}${unverified}; no secure link available`,
+      reason: `skipped ${name}: it may not carry ${what}${unverified} and no secure link is available`,
     };
   }
   if (!canCarrySecureLinkNotice(channel)) {
@@ -209,7 +215,7 @@ function evaluateChannel(
     };
   }
   reasons.push(
-    `will go as a secure link: contains ${what}, which ${name} may not carry; only a notice goes by ${name}`,
+    `will go as a secure link: contains ${what}, which ${name} may not carry${unverified}; only a notice goes by ${name}`,
   );
   return { ok: true, securedVia: 'securelink', verdict: 'used, content behind a secure link', reasons };
 }

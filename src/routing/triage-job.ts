@@ -34,6 +34,10 @@ export interface TriageJobDeps {
   ): string;
   clinic: { name: string };
   logger: Logger;
+  /** The channel automatic replies to a message from `channel` go on, when not that one (voice -> sms). */
+  replyChannelOf?(channel: string): string | undefined;
+  /** A decision the message's channel already knows (a phone-menu key), taken instead of classifying. */
+  presetTriage?(message: MessageRow, context: TriageContext): TriageResult | null;
 }
 
 export type TriageOutcome =
@@ -67,16 +71,20 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): P
   if (message.triage) return { kind: 'skipped', reason: 'already_triaged' };
 
   const [contact] = await deps.db.select().from(contacts).where(eq(contacts.id, message.contactId));
-  const previous = await lastOutboundBefore(deps.db, message);
+  const answered = await answeredOutbound(deps.db, message);
+  const previous = answered ?? (await lastOutboundBefore(deps.db, message));
   const context: TriageContext = {
     lastOutboundTemplate: previous?.templateId ?? undefined,
     language: contact?.language ?? undefined,
   };
+  // Automatic replies to a call go by text: the caller has hung up by the time triage runs.
+  const replyChannel = deps.replyChannelOf?.(message.channel) ?? message.channel;
 
   let result: TriageResult;
   let flagged = false;
+  const preset = deps.presetTriage?.(message, context) ?? null;
   try {
-    result = await deps.classify(message.body, context);
+    result = preset ?? (await deps.classify(message.body, context));
   } catch (err) {
     log.error({ err }, 'triage failed; routing to front desk for a person');
     flagged = true;
@@ -103,19 +111,28 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): P
       if (!undecided) tx.rollback();
       const actions: string[] = [];
       const replies: MessageRow[] = [];
+      if (answered?.appointmentId) {
+        // The channel knew which message this answers (a key pressed in a reminder call): tie it.
+        await tx
+          .update(messages)
+          .set({ appointmentId: answered.appointmentId })
+          .where(eq(messages.id, message.id));
+      }
+      // A reply with no words to read ("2", a key pressed in a call) is answered in the language on file.
+      const replyLanguage = result.language !== 'unknown' ? result.language : context.language;
       const reply = async (body: string, automation: string, appointmentId?: string) => {
-        const row = await autoReply(tx, deps, message, body, automation, appointmentId);
-        if (row) {
+        const row = await autoReply(tx, deps, message, replyChannel, body, automation, appointmentId);
+        if (typeof row !== 'string') {
           replies.push(row);
           actions.push(`sent ${automation}`);
-        } else actions.push(`could not send ${automation}: no deliverable address on ${message.channel}`);
+        } else actions.push(`could not send ${automation}: ${row}`);
       };
 
       if (result.intent === 'emergency') {
         // A safety reply answers the patient's own message, so it goes even when a marketing or care
         // opt-out is on file: telling someone in danger to call 911 is not a solicitation.
         await reply(
-          deps.render('emergency-safety-reply', message.channel, result.language, {
+          deps.render('emergency-safety-reply', replyChannel, replyLanguage, {
             clinicName: deps.clinic.name,
           }),
           'emergency_safety_reply',
@@ -131,8 +148,8 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): P
           actions.push(`appointment ${result.intent === 'confirm' ? 'confirmed' : 'cancelled'}`);
           const text = deps.render(
             result.intent === 'confirm' ? 'appointment-confirmed' : 'appointment-cancelled',
-            message.channel,
-            result.language,
+            replyChannel,
+            replyLanguage,
             {
               clinicName: deps.clinic.name,
               appointmentTime: when.appointmentTime.toISOString(),
@@ -237,6 +254,33 @@ function isRollback(err: unknown): boolean {
   return err instanceof Error && err.name === 'TransactionRollbackError';
 }
 
+/**
+ * The outbound message the channel says this one answers (`channelMeta.inReplyTo`, see the port's
+ * InboundMessage.inReplyTo), when it went to the same contact recently enough to be its context.
+ */
+async function answeredOutbound(db: Database, message: MessageRow) {
+  const id = message.channelMeta?.inReplyTo;
+  if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [row] = await db
+    .select({
+      templateId: messages.templateId,
+      appointmentId: messages.appointmentId,
+      createdAt: messages.createdAt,
+    })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.id, id),
+        eq(messages.contactId, message.contactId),
+        eq(messages.direction, 'outbound'),
+        lt(messages.createdAt, message.createdAt),
+      ),
+    );
+  if (!row) return null;
+  const ageHours = (message.createdAt.getTime() - row.createdAt.getTime()) / 3_600_000;
+  return ageHours <= CONTEXT_WINDOW_HOURS ? row : null;
+}
+
 /** The last message the hub sent in this conversation before the patient's, if recent enough to be its context. */
 async function lastOutboundBefore(db: Database, message: MessageRow) {
   const [row] = await db
@@ -319,27 +363,35 @@ async function settleAppointment(
   return row ?? null;
 }
 
+/** The reply row, or why none was written. */
 async function autoReply(
   tx: Transaction,
   deps: TriageJobDeps,
   message: MessageRow,
+  channel: string,
   body: string,
   automation: string,
   appointmentId?: string,
-): Promise<MessageRow | null> {
-  const kind = deps.identityKindOf(message.channel);
+): Promise<MessageRow | string> {
+  // On another channel than the patient's own message, that channel's opt-out stands: the patient
+  // did not write there (a STOP on SMS is honoured for a reply to a voicemail, even a safety reply;
+  // the nurses still get the escalation).
+  if (channel !== message.channel && (await isOptedOut(tx, message.contactId, channel, 'care'))) {
+    return `opted out of ${channel}`;
+  }
+  const kind = deps.identityKindOf(channel);
   const toAddress = kind ? await findDeliverableAddress(tx, message.contactId, kind) : null;
-  if (!toAddress) return null;
+  if (!toAddress) return `no deliverable address on ${channel}`;
   const row = await appendOutboundMessage(tx, {
     orgId: message.orgId,
     conversationId: message.conversationId,
     contactId: message.contactId,
-    channel: message.channel,
+    channel,
     toAddress,
     body,
     authorKind: 'system',
     automation,
-    channelMeta: deps.describeOutbound(message.channel, body),
+    channelMeta: deps.describeOutbound(channel, body),
     requestId: message.requestId,
   });
   if (appointmentId) await tx.update(messages).set({ appointmentId }).where(eq(messages.id, row.id));

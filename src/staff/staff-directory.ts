@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne } from 'drizzle-orm';
 import type { Queryable } from '../db/database';
 import { newId } from '../db/ids';
 import { type StaffRole, staffUsers } from '../db/schema';
@@ -41,11 +41,41 @@ export async function findStaffByEmail(db: Queryable, email: string): Promise<St
   return row;
 }
 
+export async function findStaffById(db: Queryable, orgId: string, id: string): Promise<StaffRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(staffUsers)
+    .where(and(eq(staffUsers.id, id), eq(staffUsers.orgId, orgId)))
+    .limit(1);
+  return row;
+}
+
+export async function listStaff(db: Queryable, orgId: string): Promise<StaffRow[]> {
+  return db.select().from(staffUsers).where(eq(staffUsers.orgId, orgId)).orderBy(asc(staffUsers.name));
+}
+
 export async function hasAnyAdmin(db: Queryable): Promise<boolean> {
   const [row] = await db
     .select({ id: staffUsers.id })
     .from(staffUsers)
     .where(eq(staffUsers.role, 'admin'))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** True when an enabled admin other than `exceptId` exists: the last one may not lock everybody out. */
+export async function hasOtherActiveAdmin(db: Queryable, orgId: string, exceptId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: staffUsers.id })
+    .from(staffUsers)
+    .where(
+      and(
+        eq(staffUsers.orgId, orgId),
+        eq(staffUsers.role, 'admin'),
+        isNull(staffUsers.disabledAt),
+        ne(staffUsers.id, exceptId),
+      ),
+    )
     .limit(1);
   return row !== undefined;
 }

@@ -20,16 +20,22 @@ export async function openSession(
   return { token, expiresAt };
 }
 
-/** The staff member behind a live, unrevoked session token, or null. */
-export async function authenticateToken(db: Queryable, token: string): Promise<AuthenticatedStaff | null> {
+/** The staff member behind a live, unrevoked session token and when that session ends, or null. */
+export async function authenticateSession(
+  db: Queryable,
+  token: string,
+): Promise<{ staff: AuthenticatedStaff; expiresAt: Date } | null> {
   const [row] = await db
     .select({
-      id: staffUsers.id,
-      orgId: staffUsers.orgId,
-      email: staffUsers.email,
-      name: staffUsers.name,
-      role: staffUsers.role,
-      queues: staffUsers.queues,
+      staff: {
+        id: staffUsers.id,
+        orgId: staffUsers.orgId,
+        email: staffUsers.email,
+        name: staffUsers.name,
+        role: staffUsers.role,
+        queues: staffUsers.queues,
+      },
+      expiresAt: staffSessions.expiresAt,
     })
     .from(staffSessions)
     .innerJoin(staffUsers, eq(staffUsers.id, staffSessions.staffId))
@@ -45,9 +51,22 @@ export async function authenticateToken(db: Queryable, token: string): Promise<A
   return row ?? null;
 }
 
+/** The staff member behind a live, unrevoked session token, or null. */
+export async function authenticateToken(db: Queryable, token: string): Promise<AuthenticatedStaff | null> {
+  return (await authenticateSession(db, token))?.staff ?? null;
+}
+
 export async function revokeSession(db: Queryable, token: string): Promise<void> {
   await db
     .update(staffSessions)
     .set({ revokedAt: sql`now()` })
     .where(eq(staffSessions.tokenHash, hashToken(token)));
+}
+
+/** Ends every live session of a staff member (disabled account, new password). */
+export async function revokeAllSessions(db: Queryable, staffId: string): Promise<void> {
+  await db
+    .update(staffSessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(staffSessions.staffId, staffId), isNull(staffSessions.revokedAt)));
 }

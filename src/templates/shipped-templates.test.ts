@@ -11,6 +11,7 @@ const SHIPPED_IDS = [
   'emergency-safety-reply',
   'help-response',
   'lab-results-available',
+  'missed-call-text-back',
   'opt-in-confirmation',
   'opt-out-confirmation',
   'post-discharge-check-in',
@@ -19,6 +20,7 @@ const SHIPPED_IDS = [
   'refill-ready',
   'reschedule-offer',
   'secure-message-notice',
+  'verification-code',
 ];
 
 const SAMPLE: Record<VariableType, unknown> = {

@@ -130,9 +130,10 @@ describe('inbound email over SMTP', () => {
     ).rejects.toMatchObject({ responseCode: 550 });
   });
 
-  test('an attachment over EMAIL_MAX_ATTACHMENT_BYTES is refused but the message is stored', async () => {
+  test('an attachment over EMAIL_MAX_ATTACHMENT_BYTES is refused and the sender told; the message is stored', async () => {
+    const from = patientAddress();
     const info = await patientMail({
-      from: patientAddress(),
+      from,
       text: 'Here is my referral letter',
       attachments: [
         { filename: 'referral.pdf', content: Buffer.alloc(1024 * 1024, 7), contentType: 'application/pdf' },
@@ -147,6 +148,68 @@ describe('inbound email over SMTP', () => {
     expect(row!.channel_meta.attachments).toEqual([
       { filename: 'card.png', contentType: 'image/png', size: 2048 },
     ]);
+
+    // Never silently dropped: the sender gets an automatic answer naming the limit, not the file.
+    const answer = await eventually(async () =>
+      capture.received.find(
+        (m) =>
+          !Array.isArray(m.to) && m.to?.value[0]?.address === from && /could not accept/.test(m.text ?? ''),
+      ),
+    );
+    expect(answer.text).toContain('larger than 0.5 MB');
+    expect(answer.text).not.toContain('referral');
+    const [auto] = await queryRows<{ automation: string; conversation_id: string; author_kind: string }>(
+      t.database.url,
+      "select automation, conversation_id, author_kind from messages where automation = 'attachment_refused' and channel_meta->>'answers' = $1",
+      [row!.id],
+    );
+    expect(auto).toMatchObject({ conversation_id: row!.conversation_id, author_kind: 'system' });
+  });
+
+  test('a kept attachment is stored and downloadable by staff only, audited', async () => {
+    const content = Buffer.from(`%PDF-1.4 insurance card ${randomUUID()}`);
+    const info = await patientMail({
+      from: patientAddress(),
+      text: 'My insurance card',
+      attachments: [{ filename: 'card front.pdf', content, contentType: 'application/pdf' }],
+    });
+    const [row] = await queryRows<{ id: string; media: { url: string; contentType: string }[] }>(
+      t.database.url,
+      'select id, media from messages where provider_message_id = $1',
+      [info.messageId],
+    );
+    expect(row!.media).toEqual([
+      {
+        url: expect.stringMatching(/^\/api\/v1\/attachments\/[0-9a-f-]{36}$/),
+        contentType: 'application/pdf',
+      },
+    ]);
+    const url = row!.media[0]!.url;
+
+    await request(t.hub.url).get(url).expect(401);
+    const download = await request(t.hub.url)
+      .get(url)
+      .set('Authorization', `Bearer ${await t.staffToken()}`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect(Buffer.compare(download.body as Buffer, content)).toBe(0);
+    expect(download.headers['content-type']).toMatch(/^application\/pdf/);
+    expect(download.headers['content-disposition']).toMatch(/^attachment; filename="card front.pdf"/);
+    expect(download.headers['x-content-type-options']).toBe('nosniff');
+    const audits = await queryRows(
+      t.database.url,
+      "select 1 from audit_log where action = 'attachment.download' and subject_id = $1",
+      [row!.id],
+    );
+    expect(audits).toHaveLength(1);
+
+    const api = await t.api();
+    await api.get(`/attachments/${randomUUID()}`).expect(404);
   });
 });
 
@@ -174,6 +237,40 @@ describe('inbound email webhook', () => {
     const again = await postRaw(raw).expect(200);
     expect(again.body.duplicate).toBe(true);
     expect(await messagesByProviderId(messageId)).toHaveLength(1);
+  });
+
+  test('a replayed email with a refused attachment is answered once', async () => {
+    const messageId = `<${randomUUID()}@example.org>`;
+    const boundary = 'att-boundary';
+    const raw = [
+      `From: ${patientAddress()}`,
+      `To: frontdesk@${DOMAIN}`,
+      'Subject: scan',
+      `Message-ID: ${messageId}`,
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      'Content-Type: text/plain',
+      '',
+      'my scan',
+      `--${boundary}`,
+      'Content-Type: application/pdf; name="scan.pdf"',
+      'Content-Disposition: attachment; filename="scan.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.alloc(600 * 1024, 3).toString('base64'),
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+    await postRaw(raw).expect(200);
+    await postRaw(raw).expect(200);
+    const [row] = await messagesByProviderId(messageId);
+    const answers = await queryRows(
+      t.database.url,
+      "select 1 from messages where automation = 'attachment_refused' and channel_meta->>'answers' = $1",
+      [row!.id],
+    );
+    expect(answers).toHaveLength(1);
   });
 
   test('an auto-reply creates no message', async () => {
@@ -235,7 +332,9 @@ describe('staff replies and threading', () => {
     const [reply] = await messagesByProviderId(answer.messageId);
     expect(reply).toMatchObject({ conversation_id: inbound!.conversation_id, body: 'Great, see you at 2.' });
     expect(reply!.channel_meta).toMatchObject({
-      inReplyTo: sent.messageId,
+      // The core's field: our message the signed token proves this answers (triage reads it as context).
+      inReplyTo: outbound!.id,
+      inReplyToHeader: sent.messageId,
       replyToken: { address: replyTo, messageId: outbound!.id },
     });
   });
@@ -322,5 +421,200 @@ describe('bounces', () => {
       [message!.contact_id],
     );
     expect(audits).toHaveLength(1);
+  });
+});
+
+/** Staff answer a conversation by email; returns the mail as the patient received it and our message id. */
+async function staffEmailReply(conversationId: string) {
+  const api = await t.api();
+  const body = `Your results are in. ${randomUUID()}`;
+  await api.post(`/conversations/${conversationId}/messages`, { body, sensitivity: 'limited' }).expect(202);
+  const sent = await eventually(async () => capture.received.find((m) => m.text?.includes(body)));
+  const [outbound] = await eventually(async () => {
+    const rows = await queryRows<{ id: string; provider_message_id: string | null }>(
+      t.database.url,
+      'select id, provider_message_id from messages where body = $1',
+      [body],
+    );
+    return rows[0]?.provider_message_id ? rows : null;
+  });
+  return { sent, replyTo: sent.replyTo?.value[0]?.address ?? '', outboundId: outbound!.id };
+}
+
+const duplicatesOf = async (contactId: string) => {
+  const api = await t.api();
+  const res = await api.get(`/contacts/${contactId}/duplicates`).expect(200);
+  return res.body.duplicates as {
+    id: string;
+    contact: { id: string; name: string | null };
+    reason: string;
+    status: string;
+    evidence: Record<string, unknown>;
+  }[];
+};
+
+describe('one contact across addresses and channels', () => {
+  test('a patient who texted and then emails from the address on file lands in the same conversation', async () => {
+    const phone = randomUsPhone();
+    const email = patientAddress();
+    const api = await t.api();
+    const created = await api.post('/contacts', { name: 'Rosa Diaz', phone, email }).expect(201);
+    await t.postInboundSms({ From: phone, Body: 'texting about my refill' }).expect(200);
+    const info = await patientMail({ from: `Rosa Diaz <${email}>`, text: 'and the same by email' });
+    const [sms] = await queryRows<{ conversation_id: string }>(
+      t.database.url,
+      'select conversation_id from messages where from_address = $1',
+      [phone],
+    );
+    const [mail] = await messagesByProviderId(info.messageId);
+    expect(mail).toMatchObject({
+      contact_id: created.body.contact.id,
+      conversation_id: sms!.conversation_id,
+    });
+    expect(await duplicatesOf(created.body.contact.id)).toEqual([]);
+  });
+
+  test('a signed reply from the same mailbox written another way (+tag) joins the contact, audited', async () => {
+    const local = `lee.${randomUUID().slice(0, 8)}`;
+    const first = await patientMail({ from: `${local}+clinic@example.org`, text: 'Please send my results' });
+    const [inbound] = await messagesByProviderId(first.messageId);
+    const { sent, replyTo } = await staffEmailReply(inbound!.conversation_id);
+
+    const answer = await patientMail({
+      from: `${local}@example.org`,
+      to: replyTo,
+      inReplyTo: sent.messageId,
+      text: 'Thank you!',
+    });
+    const [reply] = await messagesByProviderId(answer.messageId);
+    expect(reply).toMatchObject({
+      contact_id: inbound!.contact_id,
+      conversation_id: inbound!.conversation_id,
+    });
+    const identities = await queryRows<{ address: string }>(
+      t.database.url,
+      "select address from contact_identities where contact_id = $1 and kind = 'email' order by address",
+      [inbound!.contact_id],
+    );
+    expect(identities.map((i) => i.address)).toEqual([`${local}+clinic@example.org`, `${local}@example.org`]);
+    const audits = await queryRows(
+      t.database.url,
+      "select 1 from audit_log where action = 'identity.linked' and subject_id = $1",
+      [inbound!.contact_id],
+    );
+    expect(audits).toHaveLength(1);
+  });
+
+  test('a signed reply from another address gets its own contact and a suggestion, never a merge', async () => {
+    const first = await patientMail({ from: patientAddress(), text: 'When is my appointment?' });
+    const [inbound] = await messagesByProviderId(first.messageId);
+    const { sent, replyTo, outboundId } = await staffEmailReply(inbound!.conversation_id);
+
+    const spouse = patientAddress();
+    const answer = await patientMail({
+      from: spouse,
+      to: replyTo,
+      inReplyTo: sent.messageId,
+      text: 'She can come at 3',
+    });
+    const [reply] = await messagesByProviderId(answer.messageId);
+    expect(reply!.contact_id).not.toBe(inbound!.contact_id);
+    expect(reply!.conversation_id).not.toBe(inbound!.conversation_id);
+
+    const suggestions = await duplicatesOf(inbound!.contact_id);
+    expect(suggestions).toEqual([
+      expect.objectContaining({
+        contact: { id: reply!.contact_id, name: null },
+        reason: 'replied_from_new_address',
+        status: 'open',
+        evidence: { messageId: reply!.id, repliedTo: outboundId, via: 'signed' },
+      }),
+    ]);
+    // Seen from the other side too.
+    expect((await duplicatesOf(reply!.contact_id))[0]?.contact.id).toBe(inbound!.contact_id);
+    const spouseIdentity = await queryRows<{ contact_id: string }>(
+      t.database.url,
+      "select contact_id from contact_identities where kind = 'email' and address = $1",
+      [spouse],
+    );
+    expect(spouseIdentity).toEqual([{ contact_id: reply!.contact_id }]);
+  });
+
+  test('an unsigned In-Reply-To to our message from an unknown address: new contact and a suggestion', async () => {
+    const first = await patientMail({ from: patientAddress(), text: 'Do you have my lab order?' });
+    const [inbound] = await messagesByProviderId(first.messageId);
+    const { sent, outboundId } = await staffEmailReply(inbound!.conversation_id);
+
+    const messageId = `<${randomUUID()}@example.org>`;
+    const raw = rawEmail(
+      {
+        From: patientAddress(),
+        'Message-ID': messageId,
+        'In-Reply-To': sent.messageId!,
+        References: sent.messageId!,
+      },
+      'Forwarded to me, what is this?',
+    );
+    await postRaw(raw).expect(200);
+    const [reply] = await messagesByProviderId(messageId);
+    expect(reply!.contact_id).not.toBe(inbound!.contact_id);
+    expect(await duplicatesOf(inbound!.contact_id)).toEqual([
+      expect.objectContaining({
+        contact: { id: reply!.contact_id, name: null },
+        reason: 'replied_from_new_address',
+        evidence: { messageId: reply!.id, repliedTo: outboundId, via: 'references' },
+      }),
+    ]);
+  });
+
+  test('an unknown address that looks like someone on file: new contact and a suggestion', async () => {
+    const local = `maria.garcia.${randomUUID().slice(0, 6)}`;
+    const api = await t.api();
+    const known = await api
+      .post('/contacts', { name: 'María García', email: `${local}@home.example` })
+      .expect(201);
+
+    const info = await patientMail({
+      from: `Maria Garcia <${local}@work.example>`,
+      text: 'New email address',
+    });
+    const [row] = await messagesByProviderId(info.messageId);
+    expect(row!.contact_id).not.toBe(known.body.contact.id);
+    const suggestions = await duplicatesOf(known.body.contact.id);
+    expect(suggestions).toEqual([
+      expect.objectContaining({
+        contact: { id: row!.contact_id, name: null },
+        reason: 'same_name_and_email_local_part',
+        status: 'open',
+        evidence: { messageId: row!.id },
+      }),
+    ]);
+
+    // The same name with another local part, or another name with the same local part: nothing.
+    const other = await patientMail({
+      from: `Maria Garcia <someone.${randomUUID().slice(0, 6)}@work.example>`,
+      text: 'hi',
+    });
+    const stranger = await patientMail({ from: `Pat Smith <${local}@elsewhere.example>`, text: 'hi' });
+    expect(await duplicatesOf(known.body.contact.id)).toHaveLength(1);
+    for (const mail of [other, stranger]) {
+      const [r] = await messagesByProviderId(mail.messageId);
+      expect(await duplicatesOf(r!.contact_id)).toEqual([]);
+    }
+
+    // Staff decide they are two people.
+    await api
+      .post(`/contacts/${known.body.contact.id}/duplicates/${suggestions[0]!.id}/dismiss`, {})
+      .expect(200);
+    expect((await duplicatesOf(known.body.contact.id))[0]?.status).toBe('dismissed');
+    await api
+      .post(`/contacts/${known.body.contact.id}/duplicates/${suggestions[0]!.id}/dismiss`, {})
+      .expect(404);
+  });
+
+  test('duplicates of an unknown contact: 404; without a staff token: 401', async () => {
+    const api = await t.api();
+    await api.get(`/contacts/${randomUUID()}/duplicates`).expect(404);
+    await request(t.hub.url).get(`/api/v1/contacts/${randomUUID()}/duplicates`).expect(401);
   });
 });

@@ -43,6 +43,11 @@ export interface TestHub {
   api(): Promise<StaffApi>;
   /** Posts a Twilio-signed status callback. */
   postStatus(fields: Record<string, string>): request.Test;
+  /**
+   * Posts a Twilio-signed voice webhook to `path` (query included, e.g. `/webhooks/twilio/voice/menu?lang=en`),
+   * as Twilio would: AccountSid is added; the signature covers PUBLIC_URL + path + the form fields.
+   */
+  postVoice(path: string, fields: Record<string, string>): request.Test;
   stop(): Promise<void>;
 }
 
@@ -92,7 +97,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     channelFactories,
     queuePrefix,
     runWorkers: options.runWorkers,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   let token: string | undefined;
   const signedPost = (path: string, params: Record<string, string>) =>
@@ -137,6 +142,9 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     postStatus(fields) {
       return signedPost('/webhooks/twilio/status', { AccountSid: sid, ...fields });
     },
+    postVoice(path, fields) {
+      return signedPost(path, { AccountSid: sid, ...fields });
+    },
     async stop() {
       await hub.close();
       await twilio.stop();
@@ -164,4 +172,14 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw last instanceof Error ? last : new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The staff API as whoever `token` belongs to (an agent, a supervisor): paths under /api/v1. */
+export function staffApiAs(url: string, token: string): StaffApi {
+  const auth = { Authorization: `Bearer ${token}` };
+  return {
+    get: (path) => request(url).get(`/api/v1${path}`).set(auth),
+    post: (path, body) => request(url).post(`/api/v1${path}`).set(auth).send(body),
+    patch: (path, body) => request(url).patch(`/api/v1${path}`).set(auth).send(body),
+  };
 }

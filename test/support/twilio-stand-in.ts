@@ -14,12 +14,21 @@ export interface RecordedTwilioMessage {
   params: Record<string, string | string[]>;
 }
 
+/** A call the hub asked Twilio to place (Calls.json). */
+export interface RecordedTwilioCall {
+  sid: string;
+  accountSid: string;
+  params: Record<string, string | string[]>;
+}
+
 /**
- * A local server that speaks the part of Twilio's REST API the hub uses (create a Message), so the
- * real `twilio` SDK runs against it through TWILIO_API_URL.
+ * A local server that speaks the part of Twilio's REST API the hub uses (create a Message, create a
+ * Call), so the real `twilio` SDK runs against it through TWILIO_API_URL.
  */
 export class TwilioStandIn {
   readonly messages: RecordedTwilioMessage[] = [];
+  /** Calls placed through Calls.json, in arrival order (they share `enqueueReplies` with messages). */
+  readonly calls: RecordedTwilioCall[] = [];
   /** Every authorized create request, including refused ones, in arrival order. */
   requestCount = 0;
   private readonly replies: StandInReply[] = [];
@@ -59,10 +68,25 @@ export class TwilioStandIn {
     return this.messages;
   }
 
+  /** Resolves when `count` calls have been placed (or rejects after `ms`). */
+  async waitForCalls(count: number, ms = 10_000): Promise<RecordedTwilioCall[]> {
+    const deadline = Date.now() + ms;
+    while (this.calls.length < count) {
+      if (Date.now() > deadline) throw new Error(`stand-in saw ${this.calls.length} of ${count} calls`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return this.calls;
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const call = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Calls\.json$/.exec(req.url ?? '');
+      if (req.method === 'POST' && call) {
+        this.handleCall(req, res, call[1]!, Buffer.concat(chunks).toString());
+        return;
+      }
       const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(req.url ?? '');
       if (req.method !== 'POST' || !match) {
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -113,5 +137,47 @@ export class TwilioStandIn {
       if (reply.delayMs) setTimeout(respond, reply.delayMs);
       else respond();
     });
+  }
+  /** POST Calls.json: recorded and answered `queued`, as Twilio answers a call it accepted. */
+  private handleCall(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    accountSid: string,
+    rawBody: string,
+  ): void {
+    const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+      return;
+    }
+    const form = new URLSearchParams(rawBody);
+    const params: Record<string, string | string[]> = {};
+    for (const key of new Set(form.keys())) {
+      const all = form.getAll(key);
+      params[key] = all.length > 1 ? all : (all[0] ?? '');
+    }
+    this.requestCount += 1;
+    const reply: StandInReply = this.replies.shift() ?? { kind: 'accept' };
+    if (reply.kind === 'error') {
+      res.writeHead(reply.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: reply.code, message: reply.message, status: reply.status }));
+      return;
+    }
+    const sid = `CA${randomBytes(16).toString('hex')}`;
+    this.calls.push({ sid, accountSid, params });
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        sid,
+        account_sid: accountSid,
+        to: params.To,
+        from: params.From,
+        status: 'queued',
+        direction: 'outbound-api',
+        date_created: new Date().toUTCString(),
+        uri: `/2010-04-01/Accounts/${accountSid}/Calls/${sid}.json`,
+      }),
+    );
   }
 }

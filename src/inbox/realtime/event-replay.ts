@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { HubEventType, StoredHubEvent } from '../../conversations/hub-events';
 import type { Queryable } from '../../db/database';
 import { hubEvents } from '../../db/schema';
@@ -15,7 +15,12 @@ export async function loadEventsAfter(
       and(
         eq(hubEvents.orgId, options.orgId),
         gt(hubEvents.id, options.afterId),
-        or(inArray(hubEvents.queue, options.queues), isNull(hubEvents.queue)),
+        or(
+          inArray(hubEvents.queue, options.queues),
+          isNull(hubEvents.queue),
+          // A transfer out of one of her queues: she saw it arrive, she sees it leave.
+          inArray(sql`${hubEvents.payload} ->> 'previousQueue'`, options.queues),
+        ),
       ),
     )
     .orderBy(asc(hubEvents.id))

@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { HUB_EVENT_TYPES, type StoredHubEvent } from '../../conversations/hub-events';
 import type { Database } from '../../db/database';
 import { conversations } from '../../db/schema';
-import { canSeeQueue } from '../../staff/queue-access';
+import { canSeeQueue, seesAllQueues, visibleQueues } from '../../staff/queue-access';
+import { listQueues } from '../../staff/queue-directory';
+import { readCookie, SESSION_COOKIE } from '../../staff/session-cookie';
 import { type AuthenticatedStaff, authenticateToken } from '../../staff/staff-sessions';
 import { DeliveryGate } from './delivery-gate';
 import { loadEventsAfter } from './event-replay';
@@ -31,7 +33,8 @@ export interface InboxNamespace {
 const RELAY_EVENT = 'hub-event';
 
 const handshakeSchema = z.object({
-  token: z.string().min(1),
+  // Absent: the page's HttpOnly session cookie, which the browser sends with the handshake.
+  token: z.string().min(1).optional(),
   lastEventId: z.coerce.number().int().nonnegative().optional(),
 });
 const conversationSchema = z.object({ conversationId: z.uuid() });
@@ -68,14 +71,22 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
 
   namespace.use(async (socket, next) => {
     const handshake = handshakeSchema.safeParse(socket.handshake.auth);
-    const staff = handshake.success
-      ? await authenticateToken(deps.db, handshake.data.token).catch(() => null)
+    const token = handshake.success
+      ? (handshake.data.token ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE))
       : null;
+    const staff = token ? await authenticateToken(deps.db, token).catch(() => null) : null;
     if (!handshake.success || !staff) return next(new Error('unauthorized'));
     const lastEventId = handshake.data.lastEventId;
+    // Supervisors and admins follow every queue of the clinic, also ones added since start.
+    const queues = seesAllQueues(staff)
+      ? visibleQueues(
+          staff,
+          (await listQueues(deps.db, staff.orgId).catch(() => [])).map((q) => q.id),
+        )
+      : queuesFor(staff);
     const data: SocketState = {
       staff,
-      queues: queuesFor(staff),
+      queues,
       lastEventId,
       gate: new DeliveryGate((event) => socket.emit(event.type, clientPayload(event)), {
         replaying: lastEventId !== undefined,

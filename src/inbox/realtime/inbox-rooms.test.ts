@@ -16,6 +16,14 @@ test.each([
   { event: { queue: 'billing', conversationId: 'c1' }, rooms: ['queue:billing', 'conversation:c1'] },
   { event: { queue: null, conversationId: 'c1' }, rooms: ['conversation:c1'] },
   { event: { queue: 'refills', conversationId: null }, rooms: ['queue:refills'] },
+  {
+    event: { queue: 'billing', conversationId: 'c1', payload: { previousQueue: 'front-desk' } },
+    rooms: ['queue:billing', 'queue:front-desk', 'conversation:c1'],
+  },
+  {
+    event: { queue: 'billing', conversationId: 'c1', payload: { previousQueue: 'billing' } },
+    rooms: ['queue:billing', 'conversation:c1'],
+  },
 ])('an event goes to $rooms', ({ event, rooms }) => {
   expect(roomsForEvent(event)).toEqual(rooms);
 });

@@ -10,10 +10,19 @@ export function queuesFor(staff: { role: StaffRole; queues: string[] }): string[
   return visibleQueues(staff);
 }
 
-/** The rooms an event is delivered to: its queue and its conversation. */
-export function roomsForEvent(event: { queue: string | null; conversationId: string | null }): string[] {
+/**
+ * The rooms an event is delivered to: its queue and its conversation, and for a transfer also the
+ * queue it left, so the staff there see it go.
+ */
+export function roomsForEvent(event: {
+  queue: string | null;
+  conversationId: string | null;
+  payload?: Record<string, unknown>;
+}): string[] {
+  const previous = event.payload?.previousQueue;
   return [
     ...(event.queue ? [queueRoom(event.queue)] : []),
+    ...(typeof previous === 'string' && previous !== event.queue ? [queueRoom(previous)] : []),
     ...(event.conversationId ? [conversationRoom(event.conversationId)] : []),
   ];
 }

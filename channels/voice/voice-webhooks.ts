@@ -1,0 +1,449 @@
+import express, { type Request, type Response, Router } from 'express';
+import type { Logger } from 'pino';
+import twilio from 'twilio';
+import { z } from 'zod';
+import {
+  type ChannelStateStore,
+  describeZodError,
+  HttpError,
+  type InboundSink,
+  type RequestMeta,
+} from '../../src/channel-port';
+import { FINAL_CALL_STATUSES, mapCallStatus, TWILIO_CALL_STATUSES } from './call-status';
+import {
+  MENU_OPTION_DIGIT,
+  MENU_OPTION_LABEL,
+  type MenuOption,
+  otherLanguage,
+  PROMPTS,
+  parseMenuInput,
+  parseReminderInput,
+  REMINDER_ANSWER_DIGIT,
+  VOICE_LANGUAGES,
+  type VoiceLanguage,
+  voiceLanguageOf,
+} from './voice-prompts';
+import { VOICE_MESSAGE_KIND } from './voice-triage-hints';
+import {
+  EMPTY_TWIML,
+  MENU_ATTEMPTS,
+  menuTwiml,
+  outboundCallTwiml,
+  redirectTwiml,
+  sayAndHangUp,
+  VOICE_BASE_PATH,
+  type VoicemailReason,
+  voicemailTwiml,
+  voiceUrls,
+} from './voice-twiml';
+
+/** The template whose calls offer confirm/cancel; any other outbound call offers a call back only. */
+const REMINDER_TEMPLATE = 'appointment-reminder';
+/** How long the adapter remembers what happened during a call (for the missed-call decision). */
+const CALL_STATE_TTL_SECONDS = 3 * 24 * 3600;
+
+export interface VoiceWebhookOptions {
+  publicUrl: string;
+  /** The token Twilio signs with: TWILIO_AUTH_TOKEN, or the hub's own sandbox token. */
+  authToken: string;
+  clinicName: string;
+  normalizePhone(raw: string): string | null;
+  state: ChannelStateStore;
+  logger: Logger;
+}
+
+/** What the adapter keeps per call: whether the caller got somewhere, and who they are (for voicemail). */
+interface CallState {
+  handled: 'menu_choice' | 'voicemail';
+  from: string;
+}
+
+const sid = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be a ${prefix}… Twilio SID`);
+
+// Blocked and withheld numbers arrive as "Anonymous", "+266696687" and the like: any short string
+// is accepted here, and normalization decides whether it is a number we can store.
+const callSchema = z.object({
+  CallSid: sid('CA'),
+  AccountSid: sid('AC'),
+  From: z.string().max(64).default(''),
+  To: z.string().max(64).default(''),
+  Direction: z.string().max(32).optional(),
+});
+
+const gatherSchema = callSchema.extend({
+  Digits: z
+    .string()
+    .regex(/^[0-9*#]{0,16}$/, 'must be keypad digits')
+    .optional(),
+  SpeechResult: z.string().max(2000).optional(),
+});
+
+const recordedSchema = callSchema.extend({
+  RecordingSid: sid('RE').optional(),
+  RecordingDuration: z.coerce.number().int().min(0).optional(),
+});
+
+const transcriptionSchema = callSchema.extend({
+  RecordingSid: sid('RE'),
+  RecordingUrl: z.url(),
+  TranscriptionSid: sid('TR').optional(),
+  TranscriptionStatus: z.enum(['completed', 'failed', 'in-progress']),
+  TranscriptionText: z.string().max(20_000).default(''),
+});
+
+const statusSchema = callSchema.extend({
+  CallStatus: z.enum(TWILIO_CALL_STATUSES),
+  CallDuration: z.coerce.number().int().min(0).optional(),
+  ErrorCode: z.string().max(16).optional(),
+});
+
+const lang = z.enum(VOICE_LANGUAGES).default('en');
+const attempt = z.coerce.number().int().min(1).max(MENU_ATTEMPTS).default(1);
+const menuQuery = z.object({ lang, attempt });
+const voicemailQuery = z.object({ lang, reason: z.enum(['nurse', 'no-input']).default('nurse') });
+const outboundQuery = z.object({ message: z.uuid('must be a message id'), attempt });
+const answerQuery = z.object({ message: z.uuid('must be a message id'), lang });
+
+function requestMeta(req: Request): RequestMeta {
+  return { requestId: req.id, ip: req.ip };
+}
+
+/**
+ * Twilio signs the full URL it requested (our PUBLIC_URL + path + query) plus the sorted form
+ * parameters. Checked before anything else reads the request, so the query (language, message id)
+ * is as trustworthy as the body.
+ */
+function verifyTwilioSignature(req: Request, options: VoiceWebhookOptions): void {
+  const signature = req.get('x-twilio-signature');
+  if (!signature) throw new HttpError(403, 'signature_missing', 'X-Twilio-Signature header is required');
+  const url = `${options.publicUrl}${req.originalUrl}`;
+  const params = (req.body ?? {}) as Record<string, string>;
+  if (!twilio.validateRequest(options.authToken, signature, url, params)) {
+    throw new HttpError(403, 'signature_invalid', 'X-Twilio-Signature does not match this request');
+  }
+}
+
+function parseOrReject<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const { message, fields } = describeZodError(parsed.error);
+    throw new HttpError(400, 'validation_failed', message, { fields });
+  }
+  return parsed.data;
+}
+
+const sendTwiml = (res: Response, twiml: string) => res.status(200).type('text/xml').send(twiml);
+
+/** The Twilio Programmable Voice webhooks: phone menu, voicemail, reminder calls and call status. */
+export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOptions): Router {
+  const router = Router();
+  const urls = voiceUrls(options.publicUrl);
+  const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 });
+  const callKey = (callSid: string) => `call:${callSid}`;
+
+  const languageOf = async (phone: string): Promise<VoiceLanguage> =>
+    voiceLanguageOf(
+      sink.contactLanguage ? await sink.contactLanguage({ kind: 'phone', address: phone }) : null,
+    );
+
+  const remember = async (callSid: string, value: CallState, log: Logger) => {
+    try {
+      await options.state.set(callKey(callSid), value, { ttlSeconds: CALL_STATE_TTL_SECONDS });
+    } catch (err) {
+      // The caller is on the line: carry on. The cost is a text-back the call did not need.
+      log.warn({ err }, 'could not remember the call step; a missed-call text-back may follow');
+    }
+  };
+
+  const logFor = (req: Request, callSid: string, step: string) =>
+    options.logger.child({ requestId: req.id, callSid, step });
+
+  const blocked = (lang: VoiceLanguage) =>
+    sayAndHangUp(lang, PROMPTS[lang].blockedCaller(options.clinicName));
+
+  // 1. An inbound call: the menu in the caller's language.
+  router.post(VOICE_BASE_PATH, form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(callSchema, req.body);
+    const log = logFor(req, body.CallSid, 'answer');
+    const from = options.normalizePhone(body.From);
+    if (!from) {
+      // Nobody to call or text back, and no contact to file a request under: say so and end.
+      log.info('inbound call from a withheld or invalid number; refused politely');
+      return sendTwiml(res, blocked('en'));
+    }
+    const lang = await languageOf(from);
+    log.info({ lang }, 'inbound call answered');
+    sendTwiml(res, menuTwiml({ lang, clinicName: options.clinicName, urls, attempt: 1 }));
+  });
+
+  // 2. The caller's menu choice (keypad or speech), or none.
+  router.post(`${VOICE_BASE_PATH}/menu`, form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(gatherSchema, req.body);
+    const query = parseOrReject(menuQuery, req.query);
+    const log = logFor(req, body.CallSid, 'menu');
+    const from = options.normalizePhone(body.From);
+    if (!from) return sendTwiml(res, blocked(query.lang));
+    const choice = parseMenuInput({ digits: body.Digits, speech: body.SpeechResult });
+    log.info({ choice: choice ?? 'none', attempt: query.attempt }, 'menu input');
+
+    if (choice === 'switch_language') {
+      const lang = otherLanguage(query.lang);
+      return sendTwiml(res, menuTwiml({ lang, clinicName: options.clinicName, urls, attempt: 1 }));
+    }
+    if (choice === null && query.attempt < MENU_ATTEMPTS) {
+      return sendTwiml(
+        res,
+        menuTwiml({ lang: query.lang, clinicName: options.clinicName, urls, attempt: query.attempt + 1 }),
+      );
+    }
+    if (choice === null || choice === 'nurse_message') {
+      const reason: VoicemailReason = choice === null ? 'no-input' : 'nurse';
+      return sendTwiml(res, redirectTwiml(urls.voicemail(query.lang, reason)));
+    }
+
+    const how = body.Digits ? `pressed ${body.Digits}` : `said "${body.SpeechResult ?? ''}"`;
+    // Resolves only once committed: the caller is thanked for a request that is really filed.
+    await sink.receive(
+      {
+        channel: 'voice',
+        from: { kind: 'phone', address: from },
+        toAddress: options.normalizePhone(body.To) ?? undefined,
+        body: `Phone menu: ${MENU_OPTION_LABEL[choice]} (${how})`,
+        media: [],
+        // One menu choice per call: a replayed callback stores nothing new.
+        providerMessageId: `${body.CallSid}:menu`,
+        channelMeta: {
+          kind: VOICE_MESSAGE_KIND.menuChoice,
+          option: choice,
+          digits: body.Digits ?? MENU_OPTION_DIGIT[choice],
+          ...(body.Digits ? {} : { speech: body.SpeechResult }),
+          callSid: body.CallSid,
+          language: query.lang,
+        },
+      },
+      requestMeta(req),
+    );
+    await remember(body.CallSid, { handled: 'menu_choice', from }, log);
+    sendTwiml(res, sayAndHangUp(query.lang, PROMPTS[query.lang].choiceThanks(choice as MenuOption)));
+  });
+
+  // 3. Voicemail: for the nurse (4), or after no usable choice.
+  router.post(`${VOICE_BASE_PATH}/voicemail`, form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(callSchema, req.body);
+    const query = parseOrReject(voicemailQuery, req.query);
+    const log = logFor(req, body.CallSid, 'voicemail');
+    const from = options.normalizePhone(body.From);
+    if (!from) return sendTwiml(res, blocked(query.lang));
+    // Reaching voicemail counts as handled: hanging up here is the caller's choice, not a missed call.
+    await remember(body.CallSid, { handled: 'voicemail', from }, log);
+    log.info({ reason: query.reason }, 'voicemail offered');
+    sendTwiml(res, voicemailTwiml({ lang: query.lang, urls, reason: query.reason }));
+  });
+
+  // 4. The recording ended (Twilio's <Record> action). The transcription callback stores it.
+  router.post(`${VOICE_BASE_PATH}/recorded`, form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(recordedSchema, req.body);
+    const query = parseOrReject(voicemailQuery, req.query);
+    logFor(req, body.CallSid, 'recorded').info(
+      { recordingSid: body.RecordingSid, seconds: body.RecordingDuration },
+      'voicemail recorded; waiting for its transcription',
+    );
+    sendTwiml(res, sayAndHangUp(query.lang, PROMPTS[query.lang].voicemailThanks));
+  });
+
+  // 5. The transcription: the voicemail becomes an inbound message (idempotent on RecordingSid).
+  router.post(`${VOICE_BASE_PATH}/transcription`, form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(transcriptionSchema, req.body);
+    const query = parseOrReject(voicemailQuery, req.query);
+    const log = logFor(req, body.CallSid, 'transcription');
+    // Twilio sends the call's From with the transcription; the remembered caller covers it if not.
+    const from =
+      options.normalizePhone(body.From) ?? (await options.state.get<CallState>(callKey(body.CallSid)))?.from;
+    if (!from) {
+      throw new HttpError(400, 'validation_failed', 'Invalid request: From is not a valid phone number', {
+        fields: ['From'],
+      });
+    }
+    const text = body.TranscriptionText.trim();
+    const transcribed = body.TranscriptionStatus === 'completed' && text.length > 0;
+    const receipt = await sink.receive(
+      {
+        channel: 'voice',
+        from: { kind: 'phone', address: from },
+        toAddress: options.normalizePhone(body.To) ?? undefined,
+        // The transcript alone, so triage reads the caller's words (and their red flags) as a text.
+        body: transcribed ? text : '(Voicemail: no transcription. Listen to the recording.)',
+        // Twilio serves the recording (WAV without an extension) to holders of the account credentials.
+        media: [{ url: body.RecordingUrl, contentType: 'audio/wav' }],
+        providerMessageId: body.RecordingSid,
+        channelMeta: {
+          kind: VOICE_MESSAGE_KIND.voicemail,
+          reason: query.reason,
+          transcribed,
+          transcriptionStatus: body.TranscriptionStatus,
+          ...(body.TranscriptionSid ? { transcriptionSid: body.TranscriptionSid } : {}),
+          recordingSid: body.RecordingSid,
+          callSid: body.CallSid,
+          language: query.lang,
+        },
+      },
+      requestMeta(req),
+    );
+    log.info({ messageId: receipt.messageId, duplicate: receipt.duplicate, transcribed }, 'voicemail stored');
+    sendTwiml(res, EMPTY_TWIML);
+  });
+
+  // 6. Call status: reminder calls update their message; an inbound call that got nowhere is missed.
+  router.post(`${VOICE_BASE_PATH}/status`, form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(statusSchema, req.body);
+    const log = logFor(req, body.CallSid, 'status');
+    const meta = requestMeta(req);
+    if (body.Direction?.startsWith('outbound')) {
+      const status = mapCallStatus(body.CallStatus);
+      if (status) {
+        await sink.applyStatus(
+          {
+            channel: 'voice',
+            providerMessageId: body.CallSid,
+            status,
+            providerStatus: body.CallStatus,
+            errorCode: body.ErrorCode,
+          },
+          meta,
+        );
+      }
+      return sendTwiml(res, EMPTY_TWIML);
+    }
+    if (!FINAL_CALL_STATUSES.has(body.CallStatus)) return sendTwiml(res, EMPTY_TWIML);
+    const state = await options.state.get<CallState>(callKey(body.CallSid));
+    const from = options.normalizePhone(body.From);
+    if (state || !from) {
+      log.info({ status: body.CallStatus, handled: state?.handled ?? 'no caller id' }, 'inbound call ended');
+      return sendTwiml(res, EMPTY_TWIML);
+    }
+    const receipt = await sink.receive(
+      {
+        channel: 'voice',
+        from: { kind: 'phone', address: from },
+        toAddress: options.normalizePhone(body.To) ?? undefined,
+        body: 'Missed call: the caller hung up before choosing an option or leaving a voicemail.',
+        media: [],
+        providerMessageId: `${body.CallSid}:missed`,
+        channelMeta: {
+          kind: VOICE_MESSAGE_KIND.missedCall,
+          callSid: body.CallSid,
+          callStatus: body.CallStatus,
+          ...(body.CallDuration !== undefined ? { seconds: body.CallDuration } : {}),
+        },
+      },
+      meta,
+    );
+    if (!sink.missedCall) {
+      log.warn({ messageId: receipt.messageId }, 'missed call stored; the core offers no text-back');
+      return sendTwiml(res, EMPTY_TWIML);
+    }
+    try {
+      // Called on replays too: the core texts back at most once per missed call.
+      const outcome = await sink.missedCall({ messageId: receipt.messageId }, meta);
+      log.info(
+        { messageId: receipt.messageId, textBack: outcome.textBack, code: outcome.code },
+        'missed call',
+      );
+    } catch (err) {
+      // The missed call is stored and staff see it; the text-back is not retried (never twice).
+      log.error({ err, messageId: receipt.messageId }, 'missed-call text-back failed');
+    }
+    sendTwiml(res, EMPTY_TWIML);
+  });
+
+  /** The outbound message a reminder call is about, if it really was sent to the number Twilio called. */
+  const calledMessage = async (messageId: string, calledNumber: string) => {
+    const view = sink.outboundMessage ? await sink.outboundMessage('voice', messageId) : null;
+    if (!view || options.normalizePhone(calledNumber) !== view.to) return null;
+    return view;
+  };
+
+  // 7. A call we placed was answered: read the message and offer its answers.
+  router.post(`${VOICE_BASE_PATH}/outbound`, form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(callSchema, req.body);
+    const query = parseOrReject(outboundQuery, req.query);
+    const log = logFor(req, body.CallSid, 'outbound');
+    const view = await calledMessage(query.message, body.To);
+    if (!view) {
+      log.warn({ messageId: query.message }, 'outbound call for an unknown message; hung up');
+      return sendTwiml(res, sayAndHangUp('en', PROMPTS.en.unavailable));
+    }
+    const lang = voiceLanguageOf(view.language);
+    log.info({ messageId: view.messageId, attempt: query.attempt }, 'outbound call answered');
+    sendTwiml(
+      res,
+      outboundCallTwiml({
+        lang,
+        body: view.body,
+        messageId: view.messageId,
+        isReminder: view.templateId === REMINDER_TEMPLATE,
+        urls,
+        attempt: query.attempt,
+      }),
+    );
+  });
+
+  // 8. The answer to a call we placed: stored like the text reply it stands for.
+  router.post(`${VOICE_BASE_PATH}/answer`, form, async (req, res) => {
+    verifyTwilioSignature(req, options);
+    const body = parseOrReject(gatherSchema, req.body);
+    const query = parseOrReject(answerQuery, req.query);
+    const log = logFor(req, body.CallSid, 'answer');
+    const view = await calledMessage(query.message, body.To);
+    if (!view) {
+      log.warn({ messageId: query.message }, 'answer for an unknown message; hung up');
+      return sendTwiml(res, sayAndHangUp(query.lang, PROMPTS[query.lang].unavailable));
+    }
+    const isReminder = view.templateId === REMINDER_TEMPLATE;
+    const parsed = parseReminderInput({ digits: body.Digits, speech: body.SpeechResult });
+    const answer = parsed === 'staff' || isReminder ? parsed : null;
+    log.info({ messageId: view.messageId, answer: answer ?? 'none' }, 'call answer');
+    if (!answer) {
+      const text = PROMPTS[query.lang].notUnderstood;
+      return sendTwiml(
+        res,
+        redirectTwiml(urls.outbound(view.messageId, MENU_ATTEMPTS), { lang: query.lang, text }),
+      );
+    }
+    await sink.receive(
+      {
+        channel: 'voice',
+        from: { kind: 'phone', address: view.to },
+        toAddress: options.normalizePhone(body.From) ?? undefined,
+        // Confirm and cancel are stored as the digit a text reply would be ("1", "2"), so triage's
+        // reminder rules read them exactly as they read the SMS reply.
+        body:
+          answer === 'staff'
+            ? 'Asked to talk to staff (pressed 3 during our call)'
+            : REMINDER_ANSWER_DIGIT[answer],
+        media: [],
+        providerMessageId: `${body.CallSid}:answer`,
+        inReplyTo: view.messageId,
+        channelMeta: {
+          kind: VOICE_MESSAGE_KIND.callAnswer,
+          answer,
+          digits: body.Digits ?? REMINDER_ANSWER_DIGIT[answer],
+          ...(body.Digits ? {} : { speech: body.SpeechResult }),
+          callSid: body.CallSid,
+        },
+      },
+      requestMeta(req),
+    );
+    sendTwiml(res, sayAndHangUp(query.lang, PROMPTS[query.lang].answerThanks[answer]));
+  });
+
+  return router;
+}

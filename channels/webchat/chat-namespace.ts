@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Namespace, Server, Socket } from 'socket.io';
+import { z } from 'zod';
+import {
+  type IdentityRef,
+  type InboundSink,
+  isWithinOfficeHours,
+  type OfficeHours,
+  type RequestMeta,
+  type SessionMessage,
+  VerificationInputError,
+} from '../../src/channel-port';
+import { type ChatSession, issueSession, verifySessionToken } from './session-token';
+
+export const CHAT_NAMESPACE = '/chat';
+export const MAX_BODY_CHARS = 2000;
+export const EMERGENCY_DISCLAIMER = 'If this is an emergency, call 911.';
+const HISTORY_LIMIT = 500;
+
+export const sessionRoom = (sessionId: string) => `webchat:${sessionId}`;
+/** The provider id of an outbound chat message: derived from our id, so a receipt never waits for a lookup. */
+export const providerIdFor = (messageId: string) => `wc-${messageId}`;
+/** The provider id of an inbound chat message: the session's own, so two sessions' client ids never collide. */
+export const inboundProviderId = (sessionId: string, clientId: string) => `${sessionId}:${clientId}`;
+
+export interface ChatNamespaceOptions {
+  sessionSecret: string;
+  clinic: { name: string; timeZone: string; officeHours: OfficeHours };
+  limits: { messagesPerMinute: number; ipMessagesPerMinute: number };
+  logger: Logger;
+  now?: () => Date;
+}
+
+const handshakeSchema = z.object({
+  session: z.string().max(200).optional(),
+  lastMessageId: z.uuid().optional(),
+});
+const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'clientId: 8 to 64 letters, digits, - or _');
+const messageSchema = z.strictObject({ clientId: clientIdSchema, body: z.string() });
+const receiptSchema = z.strictObject({ messageId: z.uuid() });
+const verifyStartSchema = z.union([
+  z.strictObject({ dateOfBirth: z.string().max(20), phone: z.string().min(1).max(40) }),
+  z.strictObject({ dateOfBirth: z.string().max(20), email: z.string().min(1).max(254) }),
+]);
+const verifyConfirmSchema = z.strictObject({ code: z.string().regex(/^\d{6}$/) });
+
+type Answer = { ok: true; [key: string]: unknown } | { ok: false; code: string; retryAfterMs?: number };
+type Ack = (answer: Answer) => void;
+
+interface SocketState {
+  session: ChatSession;
+  identity: IdentityRef;
+  ip: string;
+  lastMessageId: string | undefined;
+  lastTypingAt: number;
+}
+
+/** What a client is sent for a message: its id, direction, text, status and time, nothing internal. */
+export function chatPayload(message: SessionMessage, sessionId: string) {
+  const prefix = `${sessionId}:`;
+  const own = message.providerMessageId?.startsWith(prefix)
+    ? message.providerMessageId.slice(prefix.length)
+    : null;
+  return {
+    id: message.id,
+    direction: message.direction,
+    body: message.body,
+    status: message.status,
+    createdAt: message.createdAt,
+    ...(own ? { clientId: own } : {}),
+  };
+}
+
+/**
+ * The patient namespace `/chat`: no login. A visitor holds a signed anonymous session (its id is
+ * the `webchat` identity's address) and resumes it, with the history it missed, after a reload.
+ * Everything a client sends is validated, rate limited per session and per IP address, and refused
+ * with `{ok: false, code}` when wrong; nothing is stored half-way.
+ */
+export function attachChatNamespace(io: Server, sink: InboundSink, options: ChatNamespaceOptions): Namespace {
+  const namespace = io.of(CHAT_NAMESPACE);
+  const log = options.logger.child({ namespace: CHAT_NAMESPACE });
+  const now = options.now ?? (() => new Date());
+  const sessions = sink.sessions;
+  // In memory, per process: a visitor's socket stays on one process, and several processes only
+  // multiply the per-IP ceiling by their number, which is acceptable for abuse damping.
+  const perSession = new RateLimiterMemory({ points: options.limits.messagesPerMinute, duration: 60 });
+  const perIp = new RateLimiterMemory({ points: options.limits.ipMessagesPerMinute, duration: 60 });
+  const newSessionsPerIp = new RateLimiterMemory({ points: 60, duration: 600 });
+  const receiptsPerSession = new RateLimiterMemory({ points: 600, duration: 60 });
+  const verifyPerSession = new RateLimiterMemory({ points: 5, duration: 3600 });
+  const verifyPerIp = new RateLimiterMemory({ points: 30, duration: 3600 });
+  const state = (socket: Socket) => socket.data as SocketState;
+
+  /** Consumes a point from each limiter; the answer to give when one is exhausted, else null. */
+  async function limited(pairs: [RateLimiterMemory, string][]): Promise<Answer | null> {
+    try {
+      for (const [limiter, key] of pairs) await limiter.consume(key);
+      return null;
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      return { ok: false, code: 'rate_limited', retryAfterMs: error.msBeforeNext };
+    }
+  }
+
+  namespace.use(async (socket, next) => {
+    const handshake = handshakeSchema.safeParse(socket.handshake.auth ?? {});
+    const ip = socket.handshake.address;
+    if (!handshake.success) {
+      log.warn({ ip }, 'chat handshake refused: malformed');
+      return next(new Error('invalid_request'));
+    }
+    let session: ChatSession | null;
+    if (handshake.data.session !== undefined) {
+      session = verifySessionToken(options.sessionSecret, handshake.data.session);
+      if (!session) {
+        log.warn({ ip }, 'chat handshake refused: session signature does not verify');
+        return next(new Error('invalid_session'));
+      }
+    } else {
+      if (await limited([[newSessionsPerIp, ip]])) return next(new Error('rate_limited'));
+      session = issueSession(options.sessionSecret);
+    }
+    const data: SocketState = {
+      session,
+      identity: { kind: 'webchat', address: session.id },
+      ip,
+      lastMessageId: handshake.data.lastMessageId,
+      lastTypingAt: 0,
+    };
+    socket.data = data;
+    next();
+  });
+
+  namespace.on('connection', (socket) => {
+    const { session, identity, ip } = state(socket);
+    const meta = (): RequestMeta => ({ requestId: randomUUID(), ip });
+    const slog = log.child({ session: session.id.slice(0, 8) });
+    // The room first, then the history: a reply sent meanwhile arrives live or in the history (the
+    // client drops ids it already has), never in neither.
+    socket.join(sessionRoom(session.id));
+    void greet();
+
+    async function greet() {
+      try {
+        const verified = (await sessions?.isVerified(identity)) ?? false;
+        socket.emit('session', { token: session.token, verified });
+        const open = isWithinOfficeHours(now(), options.clinic.timeZone, options.clinic.officeHours);
+        socket.emit('welcome', {
+          clinicName: options.clinic.name,
+          open,
+          notice: open
+            ? null
+            : `${options.clinic.name} is closed right now. Leave a message and we will answer when we open. ${EMERGENCY_DISCLAIMER}`,
+          emergency: EMERGENCY_DISCLAIMER,
+        });
+        const history = sessions
+          ? await sessions.history('webchat', identity, {
+              afterMessageId: state(socket).lastMessageId,
+              limit: HISTORY_LIMIT,
+            })
+          : [];
+        socket.emit('history', {
+          afterMessageId: state(socket).lastMessageId ?? null,
+          messages: history.map((m) => chatPayload(m, session.id)),
+          // A full page: the client should reconnect with the last id to get the rest.
+          more: history.length === HISTORY_LIMIT,
+        });
+      } catch (err) {
+        slog.error({ err }, 'chat greeting failed');
+        socket.emit('resync.required', {});
+      }
+    }
+
+    socket.on('message', async (raw: unknown, ack?: Ack) => {
+      const answer = typeof ack === 'function' ? ack : () => undefined;
+      const body = (raw as { body?: unknown } | null)?.body;
+      if (typeof body === 'string' && body.length > MAX_BODY_CHARS) {
+        slog.info({ length: body.length }, 'chat message refused: too long');
+        return answer({ ok: false, code: 'message_too_long' });
+      }
+      const parsed = messageSchema.safeParse(raw);
+      if (!parsed.success || parsed.data.body.trim() === '') {
+        slog.info({ code: 'invalid_message' }, 'chat message refused: wrong shape');
+        return answer({ ok: false, code: 'invalid_message' });
+      }
+      const refused = await limited([
+        [perSession, session.id],
+        [perIp, ip],
+      ]);
+      if (refused) {
+        slog.warn('chat message refused: rate limited');
+        return answer(refused);
+      }
+      try {
+        const receipt = await sink.receive(
+          {
+            channel: 'webchat',
+            from: identity,
+            body: parsed.data.body,
+            media: [],
+            providerMessageId: inboundProviderId(session.id, parsed.data.clientId),
+          },
+          meta(),
+        );
+        answer({ ok: true, messageId: receipt.messageId, duplicate: receipt.duplicate });
+        if (!receipt.duplicate) {
+          // The visitor's other tabs show it too.
+          socket.to(sessionRoom(session.id)).emit('message', {
+            id: receipt.messageId,
+            direction: 'inbound',
+            body: parsed.data.body,
+            status: 'received',
+            createdAt: now().toISOString(),
+            clientId: parsed.data.clientId,
+          });
+        }
+      } catch (err) {
+        slog.error({ err }, 'chat message could not be stored');
+        answer({ ok: false, code: 'server_error' });
+      }
+    });
+
+    // Receipts from the client: `delivered` when shown, `read` when seen. Only for the session's own.
+    const receipt = (status: 'delivered' | 'read') => async (raw: unknown, ack?: Ack) => {
+      const answer = typeof ack === 'function' ? ack : () => undefined;
+      const parsed = receiptSchema.safeParse(raw);
+      if (!parsed.success) return answer({ ok: false, code: 'invalid_request' });
+      const refused = await limited([[receiptsPerSession, session.id]]);
+      if (refused) return answer(refused);
+      try {
+        if (!sessions || !(await sessions.isOutboundTo('webchat', identity, parsed.data.messageId))) {
+          return answer({ ok: false, code: 'not_found' });
+        }
+        await sink.applyStatus(
+          {
+            channel: 'webchat',
+            providerMessageId: providerIdFor(parsed.data.messageId),
+            status,
+            providerStatus: `client_${status}`,
+          },
+          meta(),
+        );
+        answer({ ok: true });
+      } catch (err) {
+        slog.error({ err }, 'chat receipt failed');
+        answer({ ok: false, code: 'server_error' });
+      }
+    };
+    socket.on('delivered', receipt('delivered'));
+    socket.on('read', receipt('read'));
+
+    // Typing is ephemeral and best effort: at most one notice every three seconds per socket.
+    socket.on('typing', () => {
+      const at = Date.now();
+      if (at - state(socket).lastTypingAt < 3000) return;
+      state(socket).lastTypingAt = at;
+      void sessions?.patientTyping?.(identity).catch((err) => slog.warn({ err }, 'typing notice failed'));
+    });
+
+    socket.on('verify.start', async (raw: unknown, ack?: Ack) => {
+      const answer = typeof ack === 'function' ? ack : () => undefined;
+      if (!sessions) return answer({ ok: false, code: 'unavailable' });
+      const parsed = verifyStartSchema.safeParse(raw);
+      if (!parsed.success) return answer({ ok: false, code: 'invalid_request' });
+      const refused = await limited([
+        [verifyPerSession, session.id],
+        [verifyPerIp, ip],
+      ]);
+      if (refused) return answer(refused);
+      try {
+        await sessions.requestVerification(identity, parsed.data, meta());
+        // The same answer whether anyone matched: see contact-verification.
+        answer({ ok: true });
+      } catch (err) {
+        if (err instanceof VerificationInputError) return answer({ ok: false, code: err.code });
+        slog.error({ err }, 'verification request failed');
+        answer({ ok: false, code: 'server_error' });
+      }
+    });
+
+    socket.on('verify.confirm', async (raw: unknown, ack?: Ack) => {
+      const answer = typeof ack === 'function' ? ack : () => undefined;
+      if (!sessions) return answer({ ok: false, code: 'unavailable' });
+      const parsed = verifyConfirmSchema.safeParse(raw);
+      if (!parsed.success) return answer({ ok: false, code: 'verification_failed' });
+      const refused = await limited([[verifyPerIp, ip]]);
+      if (refused) return answer(refused);
+      try {
+        if (!(await sessions.confirmVerification(identity, parsed.data.code, meta()))) {
+          return answer({ ok: false, code: 'verification_failed' });
+        }
+        answer({ ok: true });
+        namespace.to(sessionRoom(session.id)).emit('verified', { verified: true });
+      } catch (err) {
+        slog.error({ err }, 'verification confirm failed');
+        answer({ ok: false, code: 'server_error' });
+      }
+    });
+  });
+
+  return namespace;
+}

@@ -1,0 +1,65 @@
+import type { Server } from 'socket.io';
+import {
+  type ChannelAdapter,
+  type ChannelContext,
+  type OutboundEnvelope,
+  SendError,
+  type SendResult,
+} from '../../src/channel-port';
+import { attachChatNamespace, CHAT_NAMESPACE, providerIdFor, sessionRoom } from './chat-namespace';
+import { chatRouter } from './chat-routes';
+
+/**
+ * Web chat: a visitor on the clinic's site (`/chat`, or the `/chat/widget.js` button) talks to the
+ * clinic over socket.io namespace `/chat`, in an anonymous signed session that becomes a `webchat`
+ * identity. Staff replies are emitted to the session's room through the hub's socket server, whose
+ * Redis adapter carries them to whichever hub process holds the visitor's socket. A visitor who is
+ * away gets them from the stored history when they come back.
+ *
+ * maxSensitivity is the anonymous session's (`limited`): the policy raises it to `phi` for a
+ * session whose visitor proved, by a one-time code, to be the contact it belongs to.
+ */
+export async function createWebchatChannel(context: ChannelContext): Promise<ChannelAdapter> {
+  const { config, logger } = context;
+  const sessionSecret = await context.ensureSecret('webchat-session');
+  let io: Server | null = null;
+
+  return {
+    channel: 'webchat',
+    identityKind: 'webchat',
+    maxSensitivity: 'limited',
+    sandbox: false,
+    async send(envelope: OutboundEnvelope): Promise<SendResult> {
+      if (!io) {
+        throw new SendError('realtime_unavailable', 'The chat socket server is not running yet', true);
+      }
+      io.of(CHAT_NAMESPACE).to(sessionRoom(envelope.to)).emit('message', {
+        id: envelope.messageId,
+        direction: 'outbound',
+        body: envelope.body,
+        status: 'sent',
+        createdAt: new Date().toISOString(),
+      });
+      // `sent`: handed to the session. The client's receipt makes it `delivered`, then `read`.
+      return { providerMessageId: providerIdFor(envelope.messageId), status: 'sent' };
+    },
+    createRouter: () =>
+      chatRouter({ publicUrl: config.publicUrl, frameAncestors: config.WEBCHAT_FRAME_ANCESTORS }),
+    attachRealtime(server, sink) {
+      io = server;
+      attachChatNamespace(server, sink, {
+        sessionSecret,
+        clinic: {
+          name: config.CLINIC_NAME,
+          timeZone: config.CLINIC_TIME_ZONE,
+          officeHours: config.CLINIC_OFFICE_HOURS,
+        },
+        limits: {
+          messagesPerMinute: config.WEBCHAT_MESSAGES_PER_MINUTE,
+          ipMessagesPerMinute: config.WEBCHAT_IP_MESSAGES_PER_MINUTE,
+        },
+        logger,
+      });
+    },
+  };
+}

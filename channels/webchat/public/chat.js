@@ -1,0 +1,284 @@
+// The patient chat page. Plain browser JavaScript, no build step. Every text from the patient or the
+// clinic is put on the page with textContent, never as HTML.
+(() => {
+  const SESSION_KEY = 'careline.chat.session';
+  const LAST_KEY = 'careline.chat.lastMessageId';
+  const OUTBOX_KEY = 'careline.chat.outbox';
+  const MAX_CHARS = 2000;
+
+  const $ = (id) => document.getElementById(id);
+  const list = $('messages');
+  const connection = $('connection');
+  const notice = $('notice');
+  const composer = $('composer');
+  const bodyInput = $('body');
+  const composerError = $('composer-error');
+  const typing = $('typing');
+
+  // localStorage may be unavailable (private mode, blocked third-party storage in the widget's frame):
+  // the chat still works, it only forgets the session on reload.
+  const store = {
+    get(key) {
+      try {
+        return window.localStorage.getItem(key);
+      } catch {
+        return null;
+      }
+    },
+    set(key, value) {
+      try {
+        if (value === null) window.localStorage.removeItem(key);
+        else window.localStorage.setItem(key, value);
+      } catch {
+        /* not persisted */
+      }
+    },
+  };
+
+  const shown = new Map(); // message id -> list item
+  const unread = new Set(); // outbound ids shown but not yet reported read
+  // Messages typed but not acknowledged: resent with the same clientId after a reconnect (idempotent).
+  const outbox = new Map(JSON.parse(store.get(OUTBOX_KEY) || '[]'));
+  const saveOutbox = () => store.set(OUTBOX_KEY, JSON.stringify([...outbox]));
+
+  function newClientId() {
+    if (window.crypto?.randomUUID) return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  function formatTime(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime())
+      ? ''
+      : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function describeStatus(direction, status) {
+    if (direction === 'inbound')
+      return status === 'sending' ? 'Sending…' : status === 'failed' ? 'Not sent' : 'Sent';
+    return 'Clinic';
+  }
+
+  /** Adds or updates one message bubble; the text goes in with textContent only. */
+  function render(message) {
+    const key = message.id || `client:${message.clientId}`;
+    let item = shown.get(key);
+    if (!item && message.clientId) item = shown.get(`client:${message.clientId}`);
+    if (!item) {
+      item = document.createElement('li');
+      const text = document.createElement('span');
+      text.className = 'text';
+      const meta = document.createElement('span');
+      meta.className = 'meta';
+      item.append(text, meta);
+      list.append(item);
+    }
+    item.className = `message ${message.direction}${message.status === 'failed' ? ' failed' : ''}`;
+    item.querySelector('.text').textContent = message.body;
+    item.querySelector('.meta').textContent =
+      `${describeStatus(message.direction, message.status)} ${formatTime(message.createdAt)}`.trim();
+    if (message.id) {
+      shown.delete(`client:${message.clientId}`);
+      shown.set(message.id, item);
+    } else {
+      shown.set(key, item);
+    }
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function remember(id) {
+    if (id) store.set(LAST_KEY, id);
+  }
+
+  // The session token and the last message seen go in the handshake, re-read at every (re)connect.
+  const socket = window.io('/chat', {
+    auth: (cb) => {
+      const auth = {};
+      const session = store.get(SESSION_KEY);
+      const last = store.get(LAST_KEY);
+      if (session) auth.session = session;
+      if (last && session) auth.lastMessageId = last;
+      cb(auth);
+    },
+  });
+
+  function reportRead() {
+    if (document.visibilityState !== 'visible') return;
+    for (const id of unread) socket.emit('read', { messageId: id });
+    unread.clear();
+  }
+  document.addEventListener('visibilitychange', reportRead);
+
+  /** An outbound message arrived (live or in the history): shown, acknowledged, read when visible. */
+  function receive(message) {
+    const fresh = !shown.has(message.id);
+    render(message);
+    remember(message.id);
+    if (message.direction === 'outbound' && fresh) {
+      if (message.status === 'sent' || message.status === 'queued')
+        socket.emit('delivered', { messageId: message.id });
+      if (message.status !== 'read') unread.add(message.id);
+      typing.hidden = true;
+    }
+    reportRead();
+  }
+
+  function send(clientId, body) {
+    socket.timeout(10_000).emit('message', { clientId, body }, (err, answer) => {
+      if (err) return; // still in the outbox: resent after the reconnect
+      if (answer.ok) {
+        outbox.delete(clientId);
+        saveOutbox();
+        render({ id: answer.messageId, clientId, direction: 'inbound', body, status: 'received' });
+        remember(answer.messageId);
+        return;
+      }
+      outbox.delete(clientId);
+      saveOutbox();
+      render({ clientId, direction: 'inbound', body, status: 'failed' });
+      composerError.hidden = false;
+      composerError.textContent =
+        answer.code === 'rate_limited'
+          ? 'You are sending messages too quickly. Please wait a moment and try again.'
+          : answer.code === 'message_too_long'
+            ? `Messages can be at most ${MAX_CHARS} characters.`
+            : 'That message could not be sent. Please try again.';
+    });
+  }
+
+  socket.on('session', (info) => {
+    // A new session (first visit, or the stored one was refused) starts a new history.
+    if (store.get(SESSION_KEY) !== info.token) store.set(LAST_KEY, null);
+    store.set(SESSION_KEY, info.token);
+    showVerified(info.verified);
+  });
+
+  socket.on('welcome', (info) => {
+    if (info.clinicName) document.title = `Chat with ${info.clinicName}`;
+    notice.hidden = !info.notice;
+    notice.textContent = info.notice || '';
+  });
+
+  socket.on('history', (page) => {
+    for (const message of page.messages) {
+      if (message.direction === 'outbound') receive(message);
+      else {
+        render(message);
+        remember(message.id);
+        if (message.clientId) outbox.delete(message.clientId);
+      }
+    }
+    saveOutbox();
+    for (const [clientId, body] of outbox) send(clientId, body);
+  });
+
+  socket.on('message', (message) => {
+    if (message.direction === 'outbound') receive(message);
+    else render(message); // sent from this visitor's other tab
+  });
+
+  socket.on('typing', () => {
+    typing.hidden = false;
+    clearTimeout(typing.timer);
+    typing.timer = setTimeout(() => {
+      typing.hidden = true;
+    }, 4000);
+  });
+
+  socket.on('verified', () => showVerified(true));
+
+  socket.on('connect', () => {
+    connection.textContent = 'Connected';
+  });
+  socket.on('disconnect', () => {
+    connection.textContent = 'Reconnecting…';
+  });
+  socket.on('connect_error', (err) => {
+    if (err.message === 'invalid_session') {
+      // The stored session is not one this clinic issued: start afresh.
+      store.set(SESSION_KEY, null);
+      store.set(LAST_KEY, null);
+      socket.connect();
+      return;
+    }
+    connection.textContent = 'Cannot connect right now. Retrying…';
+  });
+
+  composer.addEventListener('submit', (event) => {
+    event.preventDefault();
+    composerError.hidden = true;
+    const body = bodyInput.value;
+    if (body.trim() === '') return;
+    if (body.length > MAX_CHARS) {
+      composerError.hidden = false;
+      composerError.textContent = `Messages can be at most ${MAX_CHARS} characters.`;
+      return;
+    }
+    const clientId = newClientId();
+    outbox.set(clientId, body);
+    saveOutbox();
+    render({ clientId, direction: 'inbound', body, status: 'sending', createdAt: new Date().toISOString() });
+    bodyInput.value = '';
+    send(clientId, body);
+  });
+
+  bodyInput.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey) {
+      event.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+  let lastTyping = 0;
+  bodyInput.addEventListener('input', () => {
+    if (Date.now() - lastTyping > 3000) {
+      lastTyping = Date.now();
+      socket.emit('typing');
+    }
+  });
+
+  // Verification: the same neutral answer whatever the clinic found, as the server gives.
+  const verifyMessage = $('verify-message');
+  const startForm = $('verify-start');
+  const confirmForm = $('verify-confirm');
+  function showVerified(verified) {
+    $('verified-status').hidden = !verified;
+    startForm.hidden = Boolean(verified);
+    if (verified) confirmForm.hidden = true;
+  }
+  const verifyErrors = {
+    invalid_date_of_birth: 'Please enter your date of birth.',
+    invalid_phone: 'Please enter a valid phone number.',
+    invalid_email: 'Please enter a valid email address.',
+    rate_limited: 'Too many tries. Please wait and try again later.',
+    verification_failed: 'That code did not work. Check it, or ask for a new one.',
+  };
+  startForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const via = startForm.elements.via.value;
+    const claim = { dateOfBirth: $('dob').value };
+    claim[via === 'email' ? 'email' : 'phone'] = $('address').value;
+    socket.timeout(10_000).emit('verify.start', claim, (err, answer) => {
+      if (err || !answer.ok) {
+        verifyMessage.textContent = verifyErrors[answer?.code] || 'Something went wrong. Please try again.';
+        return;
+      }
+      verifyMessage.textContent =
+        'If these details match our records, we sent a 6-digit code. It is valid for 10 minutes.';
+      confirmForm.hidden = false;
+      $('code').focus();
+    });
+  });
+  confirmForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    socket.timeout(10_000).emit('verify.confirm', { code: $('code').value.trim() }, (err, answer) => {
+      if (err || !answer.ok) {
+        verifyMessage.textContent = verifyErrors[answer?.code] || 'Something went wrong. Please try again.';
+        return;
+      }
+      verifyMessage.textContent = 'Thank you, you are verified.';
+      showVerified(true);
+    });
+  });
+})();

@@ -1,0 +1,90 @@
+// Pieces shared by the HTTP benchmarks (bench-ingest, bench-inbox): argument parsing, Twilio-signed
+// inbound SMS webhooks, child processes for the hub and the baseline, and the machine line.
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import os from 'node:os';
+
+/** `--seconds 10 --rate 500` → { seconds: '10', rate: '500' }. */
+export function parseArgs(argv) {
+  return Object.fromEntries(
+    argv
+      .join(' ')
+      .split('--')
+      .filter(Boolean)
+      .map((pair) => pair.trim().split(/\s+/)),
+  );
+}
+
+/** Signs and builds inbound SMS webhooks the way Twilio would post them to `${publicUrl}/webhooks/twilio/sms`. */
+export function twilioWebhooks({ publicUrl, authToken, senders = 5000, clinicNumber = '+14155550100' }) {
+  const accountSid = `AC${crypto.randomBytes(16).toString('hex')}`;
+  const url = `${publicUrl}/webhooks/twilio/sms`;
+  // Twilio's signature: HMAC-SHA1 of URL + each sorted key and value, base64.
+  const sign = (params) =>
+    crypto
+      .createHmac('sha1', authToken)
+      .update(
+        Buffer.from(
+          Object.keys(params)
+            .sort()
+            .reduce((acc, key) => acc + key + params[key], url),
+          'utf-8',
+        ),
+      )
+      .digest('base64');
+  let sequence = 0;
+  return function next() {
+    sequence += 1;
+    const params = {
+      AccountSid: accountSid,
+      Body: `Hi, can I move my appointment to next week? (${sequence})`,
+      From: `+1415555${String(1000 + (sequence % senders)).padStart(4, '0')}`,
+      MessageSid: `SM${crypto.randomBytes(16).toString('hex')}`,
+      NumMedia: '0',
+      To: clinicNumber,
+    };
+    return {
+      sid: params.MessageSid,
+      method: 'POST',
+      path: '/webhooks/twilio/sms',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': sign(params),
+      },
+      body: new URLSearchParams(params).toString(),
+    };
+  };
+}
+
+/** A node process of ours (the hub, the baseline); stderr is shown with a label, stdout dropped. */
+export function startNodeProcess({ root, label, file, env, nodeArgs = [] }) {
+  const child = spawn(process.execPath, [...nodeArgs, file], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr.on('data', (d) => process.stderr.write(`[${label}] ${d}`));
+  return child;
+}
+
+export async function waitForUrl(url, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${ms / 1000} s`);
+}
+
+export function machineLine() {
+  const cpus = os.cpus();
+  return `Machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+/** Percentile of a sorted array of numbers (nearest rank). */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

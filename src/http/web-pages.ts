@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type RequestHandler, Router } from 'express';
+
+/**
+ * No inline script or style anywhere: every script is an emitted file under /web/assets, so a
+ * patient's text that slipped into the DOM as markup still could not run. React sets styles through
+ * the CSSOM, which `style-src 'self'` allows.
+ */
+export const STAFF_PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The repository root: the nearest folder up from here with a package.json (src/http or dist/src/http). */
+function packageRoot(from: string): string {
+  let dir = from;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Where `npm run build:web` writes the pages (vite, see web/vite.config.mts). */
+export const defaultWebDir = () => path.join(packageRoot(__dirname), 'dist', 'web');
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'Content-Security-Policy': STAFF_PAGE_CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+  });
+  next();
+};
+
+/**
+ * The staff pages built from web/: `/inbox` and `/sandbox` (the HTML shells, never cached) and their
+ * hashed assets under `/web/` (cached for a year). Without a build they answer 503 naming the command.
+ */
+export function webPagesRouter(webDir: string = defaultWebDir()): Router {
+  const router = Router();
+  router.use(
+    '/web',
+    securityHeaders,
+    express.static(webDir, { index: false, immutable: true, maxAge: '365d', fallthrough: true }),
+  );
+  for (const page of ['inbox', 'sandbox']) {
+    router.get([`/${page}`, `/${page}/`], securityHeaders, (_req, res) => {
+      const file = path.join(webDir, page, 'index.html');
+      if (!fs.existsSync(file)) {
+        res
+          .status(503)
+          .type('text/plain')
+          .send(`The ${page} page is not built. Run \`npm run build:web\` (npm start does it for you).`);
+        return;
+      }
+      res.set('Cache-Control', 'no-cache');
+      res.sendFile(file);
+    });
+  }
+  return router;
+}

@@ -1,0 +1,92 @@
+import { sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import type { Queryable } from '../db/database';
+
+export interface QueueStats {
+  volumeToday: number;
+  openNow: number;
+  medianFirstResponseSeconds: number | null;
+  slaBreaches: number;
+  emergenciesToday: number;
+}
+
+/** Midnight today in the clinic's time zone, as an instant. */
+export function startOfClinicDay(timeZone: string, now: Date = new Date()): Date {
+  return DateTime.fromJSDate(now).setZone(timeZone).startOf('day').toJSDate();
+}
+
+type Row = { queue: string; n: string | number | null };
+
+const rowsOf = (result: unknown) => (result as { rows: Row[] }).rows;
+
+/**
+ * Today's figures per queue (a message counts in the queue its conversation is in now):
+ * - volumeToday: patient messages since midnight, clinic time;
+ * - openNow: conversations not resolved (snoozed ones included: still work to do);
+ * - medianFirstResponseSeconds: per conversation, the first patient message today to the first
+ *   staff reply after it; the median over those answered (null when none were);
+ * - slaBreaches: unresolved conversations past their SLA due time;
+ * - emergenciesToday: conversations with a patient message triaged as an emergency today.
+ */
+export async function queueStats(
+  db: Queryable,
+  orgId: string,
+  since: Date,
+): Promise<Map<string, QueueStats>> {
+  const sinceParam = sql`${since.toISOString()}::timestamptz`;
+  const [volume, open, breaches, emergencies, response] = await Promise.all([
+    db.execute(sql`
+      select c.queue, count(*) as n from messages m join conversations c on c.id = m.conversation_id
+      where m.org_id = ${orgId} and m.direction = 'inbound' and m.created_at >= ${sinceParam}
+      group by c.queue`),
+    db.execute(sql`
+      select queue, count(*) as n from conversations
+      where org_id = ${orgId} and status <> 'resolved' group by queue`),
+    db.execute(sql`
+      select queue, count(*) as n from conversations
+      where org_id = ${orgId} and status <> 'resolved' and sla_due_at < now() group by queue`),
+    db.execute(sql`
+      select c.queue, count(distinct m.conversation_id) as n
+      from messages m join conversations c on c.id = m.conversation_id
+      where m.org_id = ${orgId} and m.direction = 'inbound' and m.created_at >= ${sinceParam}
+        and m.triage ->> 'urgency' = 'emergency'
+      group by c.queue`),
+    db.execute(sql`
+      with firsts as (
+        select m.conversation_id, min(m.created_at) as first_in from messages m
+        where m.org_id = ${orgId} and m.direction = 'inbound' and m.created_at >= ${sinceParam}
+        group by m.conversation_id
+      ), answered as (
+        select f.conversation_id, extract(epoch from (
+          select min(o.created_at) from messages o
+          where o.conversation_id = f.conversation_id and o.direction = 'outbound'
+            and o.author_kind = 'staff' and o.created_at > f.first_in) - f.first_in) as seconds
+        from firsts f
+      )
+      select c.queue, percentile_cont(0.5) within group (order by a.seconds) as n
+      from answered a join conversations c on c.id = a.conversation_id
+      where a.seconds is not null group by c.queue`),
+  ]);
+  const stats = new Map<string, QueueStats>();
+  const entry = (queue: string) => {
+    let found = stats.get(queue);
+    if (!found) {
+      found = {
+        volumeToday: 0,
+        openNow: 0,
+        medianFirstResponseSeconds: null,
+        slaBreaches: 0,
+        emergenciesToday: 0,
+      };
+      stats.set(queue, found);
+    }
+    return found;
+  };
+  for (const r of rowsOf(volume)) entry(r.queue).volumeToday = Number(r.n);
+  for (const r of rowsOf(open)) entry(r.queue).openNow = Number(r.n);
+  for (const r of rowsOf(breaches)) entry(r.queue).slaBreaches = Number(r.n);
+  for (const r of rowsOf(emergencies)) entry(r.queue).emergenciesToday = Number(r.n);
+  for (const r of rowsOf(response))
+    entry(r.queue).medianFirstResponseSeconds = r.n === null ? null : Math.round(Number(r.n));
+  return stats;
+}

@@ -1,0 +1,284 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { queryRows } from '../support/test-database';
+import { eventually, startTestHub, type TestHub } from '../support/test-hub';
+
+interface ReceivedActivity {
+  path: string;
+  conversationId: string;
+  authorization: string | undefined;
+  activity: { type?: string; text?: string; replyToId?: string; conversation?: { id?: string } };
+}
+
+/**
+ * Stands in for the Bot Framework connector at a local serviceUrl: it takes the activities the bot
+ * sends (`POST /v3/conversations/:id/activities[/:replyToId]`), keeps them, and answers with an id.
+ */
+async function startConnectorStandIn() {
+  const received: ReceivedActivity[] = [];
+  let next = 0;
+  const server = http.createServer((req, res) => {
+    const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/[^/]+)?$/.exec(req.url ?? '');
+    if (req.method !== 'POST' || !match) {
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({
+        path: req.url ?? '',
+        conversationId: decodeURIComponent(match[1]!),
+        authorization: req.headers.authorization,
+        activity: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
+      next += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `sent-${next}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let connector: Awaited<ReturnType<typeof startConnectorStandIn>>;
+let t: TestHub;
+
+beforeAll(async () => {
+  connector = await startConnectorStandIn();
+  t = await startTestHub();
+});
+afterAll(async () => {
+  await t?.stop();
+  await connector?.close();
+});
+
+/** An activity shaped the way the Emulator and the connector post it. */
+function activity(overrides: Record<string, unknown> = {}) {
+  return {
+    type: 'message',
+    id: randomUUID(),
+    timestamp: new Date().toISOString(),
+    channelId: 'emulator',
+    serviceUrl: connector.url,
+    from: { id: `user-${randomUUID().slice(0, 8)}`, name: 'Ana Patient', role: 'user' },
+    conversation: { id: `${randomUUID()}|livechat` },
+    recipient: { id: 'careline-bot', name: 'CareLine', role: 'bot' },
+    locale: 'en-US',
+    text: 'Can I get a refill of my inhaler?',
+    ...overrides,
+  };
+}
+
+const post = (body: unknown, hub: TestHub = t) =>
+  request(hub.hub.url)
+    .post('/api/messages')
+    .set('Content-Type', 'application/json')
+    .send(JSON.stringify(body));
+
+interface MessageRow extends Record<string, unknown> {
+  id: string;
+  conversation_id: string;
+  contact_id: string;
+  body: string;
+  from_address: string;
+  provider_message_id: string;
+  channel_meta: Record<string, unknown>;
+  triage: Record<string, unknown> | null;
+}
+
+const botMessages = (hub: TestHub, where: string, params: unknown[]) =>
+  queryRows<MessageRow>(
+    hub.database.url,
+    `select id, conversation_id, contact_id, body, from_address, provider_message_id, channel_meta, triage
+       from messages where channel = 'botframework' and ${where}`,
+    params,
+  );
+
+describe('Bot Framework inbound (sandbox: no app id, as the Emulator expects)', () => {
+  test('a message activity lands in a conversation on the botframework channel and is triaged', async () => {
+    const sent = activity();
+    await post(sent).expect(200);
+    const address = `emulator:${sent.conversation.id}`;
+    const [row] = await botMessages(t, 'from_address = $1', [address]);
+    expect(row).toMatchObject({
+      body: 'Can I get a refill of my inhaler?',
+      provider_message_id: `${address}|${sent.id}`,
+    });
+    expect(row!.channel_meta).toMatchObject({
+      channelId: 'emulator',
+      activityId: sent.id,
+      conversationId: sent.conversation.id,
+      user: { id: sent.from.id, name: 'Ana Patient' },
+    });
+    const triaged = await eventually(async () => {
+      const [again] = await botMessages(t, 'id = $1', [row!.id]);
+      return again?.triage ?? null;
+    });
+    expect(triaged.queue).toBe('refills');
+
+    const api = await t.api();
+    const detail = await api.get(`/conversations/${row!.conversation_id}`).expect(200);
+    expect(detail.body.conversation.contact.identities).toEqual([
+      { kind: 'botframework', address, undeliverable: false },
+    ]);
+  });
+
+  test('a redelivered activity id is stored once', async () => {
+    const sent = activity({ text: 'duplicate please' });
+    await post(sent).expect(200);
+    await post(sent).expect(200);
+    const rows = await botMessages(t, 'provider_message_id = $1', [
+      `emulator:${sent.conversation.id}|${sent.id}`,
+    ]);
+    expect(rows).toHaveLength(1);
+  });
+
+  test('conversationUpdate and typing are answered 200 and store nothing', async () => {
+    const conversation = { id: `${randomUUID()}|livechat` };
+    await post(
+      activity({ type: 'conversationUpdate', conversation, text: undefined, membersAdded: [{ id: 'x' }] }),
+    ).expect(200);
+    await post(activity({ type: 'typing', conversation, text: undefined })).expect(200);
+    expect(await botMessages(t, 'from_address = $1', [`emulator:${conversation.id}`])).toHaveLength(0);
+  });
+
+  test.each([
+    ['no conversation', { conversation: undefined }],
+    ['no serviceUrl', { serviceUrl: undefined }],
+    ['a serviceUrl that is not http(s)', { serviceUrl: 'file:///etc/passwd' }],
+    ['a message without an id', { id: undefined }],
+    ['a message without text or attachments', { text: '  ' }],
+  ])('a malformed activity (%s) gets 400 and stores nothing', async (_name, overrides) => {
+    const marker = `malformed ${randomUUID()}`;
+    const res = await post(activity({ text: marker, ...overrides })).expect(400);
+    expect(res.body.error.code).toBe('malformed_activity');
+    const rows = await queryRows(t.database.url, 'select 1 from messages where body = $1', [marker]);
+    expect(rows).toHaveLength(0);
+  });
+
+  test('a body that is not a JSON object gets 400', async () => {
+    const res = await post([1, 2, 3]).expect(400);
+    expect(res.body.error.code).toBe('malformed_activity');
+  });
+});
+
+describe('Bot Framework staff replies', () => {
+  test('a staff reply goes back proactively to the connector, into the same conversation', async () => {
+    const sent = activity({ text: 'Is the clinic open on Saturday?' });
+    await post(sent).expect(200);
+    const address = `emulator:${sent.conversation.id}`;
+    const [inbound] = await botMessages(t, 'from_address = $1', [address]);
+
+    const body = `Yes, 9 to 12. ${randomUUID()}`;
+    const api = await t.api();
+    await api
+      .post(`/conversations/${inbound!.conversation_id}/messages`, { body, sensitivity: 'limited' })
+      .expect(202);
+
+    const got = await eventually(async () => connector.received.find((r) => r.activity.text === body));
+    expect(got.conversationId).toBe(sent.conversation.id);
+    expect(got.path).toBe(`/v3/conversations/${encodeURIComponent(sent.conversation.id)}/activities`);
+    expect(got.activity).toMatchObject({ type: 'message', conversation: { id: sent.conversation.id } });
+    // Sandbox: no app id, so no token was asked for and none is sent.
+    expect(got.authorization).toBeUndefined();
+
+    const [outbound] = await eventually(async () => {
+      const rows = await queryRows<{
+        status: string;
+        provider_message_id: string | null;
+        to_address: string;
+      }>(t.database.url, 'select status, provider_message_id, to_address from messages where body = $1', [
+        body,
+      ]);
+      return rows[0]?.provider_message_id ? rows : null;
+    });
+    expect(outbound).toMatchObject({ status: 'sent', to_address: address });
+    expect(outbound!.provider_message_id).toMatch(new RegExp(`^${escapeRegExp(address)}\\|sent-\\d+$`));
+  });
+
+  test('in sandbox mode a reply to a conversation whose serviceUrl is not local is recorded, not sent', async () => {
+    const sent = activity({
+      serviceUrl: 'https://smba.trafficmanager.net/amer/',
+      text: 'hello from far away',
+    });
+    await post(sent).expect(200);
+    const [inbound] = await botMessages(t, 'from_address = $1', [`emulator:${sent.conversation.id}`]);
+    const body = `Recorded only ${randomUUID()}`;
+    const api = await t.api();
+    await api
+      .post(`/conversations/${inbound!.conversation_id}/messages`, { body, sensitivity: 'limited' })
+      .expect(202);
+    const [outbound] = await eventually(async () => {
+      const rows = await queryRows<{ status: string; channel_meta: Record<string, unknown> }>(
+        t.database.url,
+        'select status, channel_meta from messages where body = $1',
+        [body],
+      );
+      return rows[0]?.status === 'delivered' ? rows : null;
+    });
+    expect(outbound!.channel_meta).toMatchObject({ sandbox: true, notSent: 'service_url_not_local' });
+    expect(connector.received.find((r) => r.activity.text === body)).toBeUndefined();
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** An HS256 JWT: well formed, but signed by nobody the Bot Framework trusts. */
+function forgedToken(issuer: string): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const header = encode({ alg: 'HS256', typ: 'JWT' });
+  const payload = encode({
+    iss: issuer,
+    aud: 'not-our-app',
+    serviceurl: 'http://127.0.0.1:1',
+    exp: Math.floor(Date.now() / 1000) + 600,
+  });
+  const signature = createHmac('sha256', 'guessed').update(`${header}.${payload}`).digest('base64url');
+  return `${header}.${payload}.${signature}`;
+}
+
+describe('Bot Framework with MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD set', () => {
+  let secured: TestHub;
+  beforeAll(async () => {
+    secured = await startTestHub({
+      env: { MICROSOFT_APP_ID: randomUUID(), MICROSOFT_APP_PASSWORD: 'app-password-for-tests' },
+    });
+  });
+  afterAll(async () => {
+    await secured?.stop();
+  });
+
+  test.each([
+    ['no Authorization header', null, 'token_missing'],
+    ['a bearer that is not a JWT', 'Bearer not-a-jwt', 'token_invalid'],
+    [
+      'a JWT from an issuer nobody trusts',
+      `Bearer ${forgedToken('https://issuer.example')}`,
+      'token_invalid',
+    ],
+    ['another scheme', 'Basic dXNlcjpwYXNz', 'token_missing'],
+  ])('%s: 401 and nothing stored', async (_name, authorization, code) => {
+    const sent = activity({ text: `unauthenticated ${randomUUID()}` });
+    const req = request(secured.hub.url).post('/api/messages').set('Content-Type', 'application/json');
+    const res = await (authorization ? req.set('Authorization', authorization) : req)
+      .send(JSON.stringify(sent))
+      .expect(401);
+    expect(res.body.error.code).toBe(code);
+    const rows = await queryRows(secured.database.url, 'select 1 from messages where body = $1', [sent.text]);
+    expect(rows).toHaveLength(0);
+  });
+
+  test('the hub says the channel is live, not sandboxed', () => {
+    expect(secured.hub.channels.get('botframework')?.sandbox).toBe(false);
+    expect(t.hub.channels.get('botframework')?.sandbox).toBe(true);
+  });
+});

@@ -1,0 +1,435 @@
+import { randomUUID } from 'node:crypto';
+import { io as connect, type Socket } from 'socket.io-client';
+import request from 'supertest';
+import { queryRows } from '../support/test-database';
+import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+
+type Payload = Record<string, unknown>;
+interface ChatClient {
+  socket: Socket;
+  events: { type: string; payload: Payload }[];
+}
+interface ChatMessage {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  body: string;
+  status: string;
+  clientId?: string;
+}
+
+let t: TestHub;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  // Always open: the after-hours notice has its own hub below.
+  t = await startTestHub({ env: { CLINIC_OFFICE_HOURS: 'mon-sun 00:00-24:00' } });
+});
+afterAll(async () => {
+  for (const socket of sockets) socket.disconnect();
+  await t.stop();
+});
+
+/** A visitor's socket on `/chat` that records every event it receives. */
+function openChat(url: string, auth: Payload = {}): ChatClient {
+  const socket = connect(`${url}/chat`, {
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  const events: ChatClient['events'] = [];
+  socket.onAny((type: string, payload: Payload) => events.push({ type, payload }));
+  sockets.push(socket);
+  return { socket, events };
+}
+
+function connected(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.connected) return resolve();
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+}
+
+function waitForEvent(client: ChatClient, type: string, match: (p: Payload) => boolean = () => true) {
+  return eventually(async () => client.events.find((e) => e.type === type && match(e.payload))?.payload);
+}
+
+/** Connects and waits for the greeting: the session, the clinic status and the history. */
+async function visitor(url = t.hub.url, auth: Payload = {}) {
+  const client = openChat(url, auth);
+  await connected(client.socket);
+  const session = (await waitForEvent(client, 'session')) as { token: string; verified: boolean };
+  const history = (await waitForEvent(client, 'history')) as { messages: ChatMessage[] };
+  return { ...client, token: session.token, sessionId: session.token.split('.')[0]!, session, history };
+}
+
+const say = (socket: Socket, body: unknown, clientId: unknown = randomUUID()) =>
+  socket.timeout(5000).emitWithAck('message', { clientId, body }) as Promise<Payload>;
+
+async function messagesOfSession(sessionId: string) {
+  return queryRows<{ id: string; direction: string; status: string; body: string; conversation_id: string }>(
+    t.database.url,
+    `select id, direction, status, body, conversation_id from messages
+     where channel = 'webchat' and (from_address = $1 or to_address = $1) order by created_at, id`,
+    [sessionId],
+  );
+}
+
+async function staffReply(conversationId: string, body: string, sensitivity = 'limited') {
+  const api = await t.api();
+  return api.post(`/conversations/${conversationId}/messages`, { body, sensitivity });
+}
+
+async function conversationOf(messageId: string): Promise<string> {
+  const [row] = await queryRows<{ conversation_id: string }>(
+    t.database.url,
+    'select conversation_id from messages where id = $1',
+    [messageId],
+  );
+  return row!.conversation_id;
+}
+
+test('the page and the widget are served, the page with a strict CSP and no inline script', async () => {
+  const page = await request(t.hub.url).get('/chat').expect(200);
+  const csp = page.headers['content-security-policy'] as string;
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).not.toContain('unsafe-inline');
+  expect(page.text).not.toMatch(/<script>(?!<\/script>)|<script(?![^>]*\bsrc=)[^>]*>/);
+  expect(page.text).toContain('If this is an emergency, call 911.');
+  const widget = await request(t.hub.url).get('/chat/widget.js').expect(200);
+  expect(widget.headers['content-type']).toMatch(/javascript/);
+  expect(widget.text).toContain('/chat');
+  await request(t.hub.url).get('/chat/socket.io.js').expect(200);
+  await request(t.hub.url).get('/chat/chat.js').expect(200);
+});
+
+test('a visitor gets a signed session; a message lands in a conversation and is triaged', async () => {
+  const v = await visitor();
+  expect(v.token).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+$/);
+  expect(v.session.verified).toBe(false);
+  expect(await waitForEvent(v, 'welcome')).toMatchObject({ open: true, notice: null });
+  expect(v.history.messages).toEqual([]);
+
+  const ack = await say(v.socket, 'Can I move my appointment to Friday?');
+  expect(ack).toMatchObject({ ok: true, duplicate: false });
+  const [stored] = await messagesOfSession(v.sessionId);
+  expect(stored).toMatchObject({ id: ack.messageId, direction: 'inbound', status: 'received' });
+  const [identity] = await queryRows<{ kind: string }>(
+    t.database.url,
+    'select kind from contact_identities where address = $1',
+    [v.sessionId],
+  );
+  expect(identity?.kind).toBe('webchat');
+  const triage = await eventually(async () => {
+    const [row] = await queryRows<{ triage: { intent: string } | null }>(
+      t.database.url,
+      'select triage from messages where id = $1',
+      [ack.messageId],
+    );
+    return row?.triage;
+  });
+  expect(typeof triage.intent).toBe('string');
+});
+
+test('an emergency text escalates and the safety reply arrives in the chat', async () => {
+  const v = await visitor();
+  const ack = await say(v.socket, 'I have crushing chest pain and I cannot breathe');
+  expect(ack.ok).toBe(true);
+  const conversationId = await conversationOf(ack.messageId as string);
+  const conversation = await eventually(async () => {
+    const [row] = await queryRows<{ urgency: string; queue: string }>(
+      t.database.url,
+      'select urgency, queue from conversations where id = $1',
+      [conversationId],
+    );
+    return row?.urgency === 'emergency' ? row : null;
+  });
+  expect(conversation.queue).toBe('nurse-triage');
+  const reply = (await waitForEvent(
+    v,
+    'message',
+    (p) => p.direction === 'outbound',
+  )) as unknown as ChatMessage;
+  expect(reply.body).toMatch(/911/);
+});
+
+test('a staff reply reaches the visitor; delivery and read receipts update its status', async () => {
+  const v = await visitor();
+  const ack = await say(v.socket, 'Do you take walk-ins?');
+  const conversationId = await conversationOf(ack.messageId as string);
+  const res = await staffReply(conversationId, 'Yes, until 4pm <b>today</b>.');
+  expect(res.status).toBe(202);
+  const reply = (await waitForEvent(
+    v,
+    'message',
+    (p) => p.id === res.body.message.id,
+  )) as unknown as ChatMessage;
+  expect(reply).toMatchObject({
+    direction: 'outbound',
+    body: 'Yes, until 4pm <b>today</b>.',
+    status: 'sent',
+  });
+
+  const statusOf = async () =>
+    (
+      await queryRows<{ status: string }>(t.database.url, 'select status from messages where id = $1', [
+        reply.id,
+      ])
+    )[0]?.status;
+  expect(await v.socket.timeout(5000).emitWithAck('delivered', { messageId: reply.id })).toEqual({
+    ok: true,
+  });
+  await eventually(async () => (await statusOf()) === 'delivered');
+  expect(await v.socket.timeout(5000).emitWithAck('read', { messageId: reply.id })).toEqual({ ok: true });
+  await eventually(async () => (await statusOf()) === 'read');
+
+  // Another session cannot acknowledge (or probe) this visitor's messages.
+  const other = await visitor();
+  expect(await other.socket.timeout(5000).emitWithAck('read', { messageId: reply.id })).toEqual({
+    ok: false,
+    code: 'not_found',
+  });
+});
+
+test('a reconnect with lastMessageId resumes without loss or duplicates; a reload gets everything', async () => {
+  const v = await visitor();
+  const first = await say(v.socket, 'first question');
+  const conversationId = await conversationOf(first.messageId as string);
+  v.socket.disconnect();
+
+  const replies = [];
+  for (const body of ['answer one', 'answer two']) {
+    const res = await staffReply(conversationId, body);
+    expect(res.status).toBe(202);
+    replies.push(res.body.message.id as string);
+  }
+  // Handed to the (empty) room while the visitor was away.
+  await eventually(async () =>
+    (await messagesOfSession(v.sessionId)).filter((m) => m.direction === 'outbound' && m.status === 'sent')
+      .length === 2
+      ? true
+      : null,
+  );
+
+  const back = await visitor(t.hub.url, { session: v.token, lastMessageId: first.messageId });
+  expect(back.sessionId).toBe(v.sessionId);
+  expect(back.history.messages.map((m) => m.id)).toEqual(replies);
+  expect(back.history.messages.map((m) => m.body)).toEqual(['answer one', 'answer two']);
+  for (const id of replies) await back.socket.timeout(5000).emitWithAck('delivered', { messageId: id });
+  // While connected, a new reply comes live and only once.
+  const live = await staffReply(conversationId, 'answer three');
+  await waitForEvent(back, 'message', (p) => p.id === live.body.message.id);
+  await back.socket.timeout(5000).emitWithAck('delivered', { messageId: live.body.message.id });
+  back.socket.disconnect();
+
+  const again = await visitor(t.hub.url, { session: v.token, lastMessageId: live.body.message.id });
+  expect(again.history.messages).toEqual([]);
+  again.socket.disconnect();
+
+  // A reload without a cursor: the whole session, oldest first, once each.
+  const reload = await visitor(t.hub.url, { session: v.token });
+  expect(reload.history.messages.map((m) => m.body)).toEqual([
+    'first question',
+    'answer one',
+    'answer two',
+    'answer three',
+  ]);
+  expect(reload.history.messages[0]).toMatchObject({ direction: 'inbound', clientId: expect.any(String) });
+});
+
+test('a repeated clientId stores one message', async () => {
+  const v = await visitor();
+  const clientId = randomUUID();
+  const first = await say(v.socket, 'only once please', clientId);
+  const second = await say(v.socket, 'only once please', clientId);
+  expect(second).toMatchObject({ ok: true, duplicate: true, messageId: first.messageId });
+  expect(await messagesOfSession(v.sessionId)).toHaveLength(1);
+});
+
+test('oversize and wrong-shape messages are refused and nothing is stored', async () => {
+  const v = await visitor();
+  expect(await say(v.socket, 'x'.repeat(2001))).toEqual({ ok: false, code: 'message_too_long' });
+  expect(await say(v.socket, 42)).toEqual({ ok: false, code: 'invalid_message' });
+  expect(await say(v.socket, '   ')).toEqual({ ok: false, code: 'invalid_message' });
+  expect(await say(v.socket, 'hello', 'bad id!')).toEqual({ ok: false, code: 'invalid_message' });
+  expect(
+    await v.socket.timeout(5000).emitWithAck('message', { clientId: randomUUID(), body: 'hi', extra: true }),
+  ).toEqual({ ok: false, code: 'invalid_message' });
+  expect(await v.socket.timeout(5000).emitWithAck('message', 'just a string')).toEqual({
+    ok: false,
+    code: 'invalid_message',
+  });
+  expect(await messagesOfSession(v.sessionId)).toHaveLength(0);
+  expect(await say(v.socket, 'x'.repeat(2000))).toMatchObject({ ok: true });
+});
+
+test('a session that sends too fast is rate limited', async () => {
+  const v = await visitor();
+  const answers = [];
+  for (let i = 0; i < 21; i++) answers.push(await say(v.socket, `message ${i}`));
+  expect(answers.slice(0, 20).every((a) => a.ok === true)).toBe(true);
+  expect(answers[20]).toMatchObject({ ok: false, code: 'rate_limited' });
+  expect(await messagesOfSession(v.sessionId)).toHaveLength(20);
+});
+
+test('a forged or tampered session token is refused', async () => {
+  const real = await visitor();
+  const [id, signature] = real.token.split('.') as [string, string];
+  for (const session of [
+    `${id}.${'A'.repeat(signature.length)}`,
+    `${'B'.repeat(22)}.${signature}`,
+    id,
+    'x',
+  ]) {
+    const client = openChat(t.hub.url, { session });
+    await expect(connected(client.socket)).rejects.toThrow('invalid_session');
+  }
+});
+
+describe('verification', () => {
+  async function createPatient() {
+    const api = await t.api();
+    const phone = randomUsPhone();
+    const res = await api
+      .post('/contacts', { name: 'Ada Patient', phone, dateOfBirth: '1980-02-29' })
+      .expect(201);
+    return { contactId: res.body.contact?.id ?? res.body.id, phone };
+  }
+
+  async function codeSentTo(phone: string, already: number): Promise<string> {
+    const sms = await eventually(async () =>
+      t.twilio.messages.slice(already).find((m) => m.params.To === phone),
+    );
+    const code = /\b(\d{6})\b/.exec(String(sms.params.Body))?.[1];
+    if (!code) throw new Error('no code in the SMS');
+    return code;
+  }
+
+  test('PHI is blocked for an anonymous session and allowed once it is verified by a code', async () => {
+    const patient = await createPatient();
+    const v = await visitor();
+    const ack = await say(v.socket, 'I want my lab results');
+    const anonymousConversation = await conversationOf(ack.messageId as string);
+
+    const blocked = await staffReply(anonymousConversation, 'Your A1C is 6.1', 'phi');
+    expect(blocked.status).toBe(422);
+    expect(blocked.body.error.code).toBe('no_channel_allowed');
+
+    const before = t.twilio.messages.length;
+    expect(
+      await v.socket
+        .timeout(5000)
+        .emitWithAck('verify.start', { dateOfBirth: '1980-02-29', phone: patient.phone }),
+    ).toEqual({ ok: true });
+    const code = await codeSentTo(patient.phone, before);
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect(await v.socket.timeout(5000).emitWithAck('verify.confirm', { code: wrong })).toEqual({
+      ok: false,
+      code: 'verification_failed',
+    });
+    expect(await v.socket.timeout(5000).emitWithAck('verify.confirm', { code })).toEqual({ ok: true });
+    await waitForEvent(v, 'verified');
+
+    // The session now belongs to the patient, and the anonymous chat joined the patient's conversation.
+    const [identity] = await queryRows<{ contact_id: string }>(
+      t.database.url,
+      'select contact_id from contact_identities where address = $1',
+      [v.sessionId],
+    );
+    expect(identity?.contact_id).toBe(patient.contactId);
+    const patientConversation = await conversationOf(ack.messageId as string);
+    expect(patientConversation).not.toBe(anonymousConversation);
+
+    const allowed = await staffReply(patientConversation, 'Your A1C is 6.1', 'phi');
+    expect(allowed.status).toBe(202);
+    expect(allowed.body.message.securedVia).toBeNull();
+    const phi = await waitForEvent(v, 'message', (p) => p.id === allowed.body.message.id);
+    expect(phi.body).toBe('Your A1C is 6.1');
+
+    const reconnect = await visitor(t.hub.url, { session: v.token });
+    expect(reconnect.session.verified).toBe(true);
+
+    const actions = await queryRows<{ action: string }>(
+      t.database.url,
+      "select action from audit_log where subject_type = 'identity' and subject_id = $1 order by id",
+      [`webchat:${v.sessionId}`],
+    );
+    expect(actions.map((a) => a.action)).toEqual([
+      'verification.requested',
+      'verification.code_sent',
+      'verification.failed',
+      'verification.succeeded',
+    ]);
+    // Only the code's hash was kept, and it is gone once used.
+    expect(
+      await queryRows(
+        t.database.url,
+        'select 1 from identity_verification_codes where identity_address = $1',
+        [v.sessionId],
+      ),
+    ).toHaveLength(0);
+  });
+
+  test('no match gives the same answers as a match, sends nothing, and no code works', async () => {
+    const patient = await createPatient();
+    const v = await visitor();
+    const before = t.twilio.messages.length;
+    for (const claim of [
+      { dateOfBirth: '1979-01-01', phone: patient.phone },
+      { dateOfBirth: '1980-02-29', phone: randomUsPhone() },
+      { dateOfBirth: '1980-02-29', email: 'nobody@example.org' },
+    ]) {
+      expect(await v.socket.timeout(5000).emitWithAck('verify.start', claim)).toEqual({ ok: true });
+    }
+    expect(await v.socket.timeout(5000).emitWithAck('verify.confirm', { code: '123456' })).toEqual({
+      ok: false,
+      code: 'verification_failed',
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.twilio.messages.slice(before).filter((m) => m.params.To === patient.phone)).toHaveLength(0);
+    expect(
+      await v.socket.timeout(5000).emitWithAck('verify.start', { dateOfBirth: '1980-13-01', phone: '1' }),
+    ).toEqual({ ok: false, code: 'invalid_date_of_birth' });
+  });
+
+  test('after five wrong codes even the right one is refused', async () => {
+    const patient = await createPatient();
+    const v = await visitor();
+    const before = t.twilio.messages.length;
+    await v.socket
+      .timeout(5000)
+      .emitWithAck('verify.start', { dateOfBirth: '1980-02-29', phone: patient.phone });
+    const code = await codeSentTo(patient.phone, before);
+    const wrong = code === '999999' ? '888888' : '999999';
+    for (let i = 0; i < 5; i++) {
+      expect(await v.socket.timeout(5000).emitWithAck('verify.confirm', { code: wrong })).toMatchObject({
+        ok: false,
+      });
+    }
+    expect(await v.socket.timeout(5000).emitWithAck('verify.confirm', { code })).toEqual({
+      ok: false,
+      code: 'verification_failed',
+    });
+  });
+});
+
+describe('after hours', () => {
+  let closed: TestHub;
+  beforeAll(async () => {
+    closed = await startTestHub({ env: { CLINIC_OFFICE_HOURS: 'closed' } });
+  });
+  afterAll(async () => {
+    await closed.stop();
+  });
+
+  test('a visitor is told the clinic is closed, with the emergency disclaimer', async () => {
+    const client = openChat(closed.hub.url);
+    await connected(client.socket);
+    const welcome = await waitForEvent(client, 'welcome');
+    expect(welcome.open).toBe(false);
+    expect(welcome.notice).toMatch(/closed/);
+    expect(welcome.notice).toContain('If this is an emergency, call 911.');
+    client.socket.disconnect();
+  });
+});

@@ -1,0 +1,206 @@
+import { type FormEvent, type RefObject, useEffect, useMemo, useRef, useState } from 'react';
+import { ApiError, api } from '../shared/api';
+import { describeDecision } from './format';
+import { type ConversationDetail, type PolicyDecision, type TemplateInfo, toDecision } from './model';
+
+interface Props {
+  conversation: ConversationDetail;
+  templates: TemplateInfo[];
+  replyRef: RefObject<HTMLTextAreaElement | null>;
+  onTyping: () => void;
+  onSent: () => void;
+}
+
+type Sensitivity = 'phi' | 'limited' | 'public';
+
+function lastInboundChannel(conversation: ConversationDetail): string | undefined {
+  for (let i = conversation.messages.length - 1; i >= 0; i -= 1) {
+    const m = conversation.messages[i];
+    if (m?.direction === 'inbound') return m.channel;
+  }
+  return undefined;
+}
+
+/** Reply box: free text or a template, with the policy decision previewed as one types. */
+export function Composer({ conversation, templates, replyRef, onTyping, onSent }: Props) {
+  const [body, setBody] = useState('');
+  const [sensitivity, setSensitivity] = useState<Sensitivity>('phi');
+  const [templateId, setTemplateId] = useState('');
+  const [variables, setVariables] = useState<Record<string, string>>({});
+  const [preview, setPreview] = useState<{ decision?: PolicyDecision; error?: string } | null>(null);
+  const [sending, setSending] = useState(false);
+  const [sendError, setSendError] = useState<string | null>(null);
+  const lastTyping = useRef(0);
+
+  const template = templates.find((t) => t.id === templateId) ?? null;
+  const channel = lastInboundChannel(conversation);
+
+  // A new conversation starts with an empty composer.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the conversation changes
+  useEffect(() => {
+    setBody('');
+    setTemplateId('');
+    setVariables({});
+    setPreview(null);
+    setSendError(null);
+  }, [conversation.id]);
+
+  const content = useMemo(() => {
+    if (template) {
+      const vars: Record<string, string> = {};
+      for (const v of template.variables) if (variables[v.name]) vars[v.name] = variables[v.name]!;
+      return { template: template.id, variables: vars };
+    }
+    const text = body.trim();
+    return text ? { body: text, sensitivity } : null;
+  }, [template, variables, body, sensitivity]);
+
+  // Debounced dry run of the policy for what is in the box right now.
+  useEffect(() => {
+    if (!content) {
+      setPreview(null);
+      return;
+    }
+    const abort = new AbortController();
+    const timer = setTimeout(() => {
+      api<unknown>(
+        'POST',
+        '/policy/check',
+        {
+          to: { contactId: conversation.contact.id },
+          conversationId: conversation.id,
+          ...(channel ? { channel } : {}),
+          ...content,
+        },
+        abort.signal,
+      ).then(
+        (answer) => setPreview({ decision: toDecision(answer) }),
+        (err: unknown) => {
+          if (abort.signal.aborted) return;
+          const decision = err instanceof ApiError ? toDecision(err.body) : null;
+          setPreview(
+            decision && (decision.code || decision.reasons.length > 0)
+              ? { decision }
+              : { error: err instanceof Error ? err.message : 'policy check failed' },
+          );
+        },
+      );
+    }, 300);
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
+  }, [content, conversation.contact.id, conversation.id, channel]);
+
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
+    if (!content || sending) return;
+    setSending(true);
+    setSendError(null);
+    try {
+      await api('POST', `/conversations/${conversation.id}/messages`, content);
+      setBody('');
+      setVariables({});
+      setTemplateId('');
+      setPreview(null);
+      onSent();
+    } catch (err) {
+      setSendError(err instanceof Error ? err.message : 'send failed');
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const typed = (value: string) => {
+    setBody(value);
+    if (Date.now() - lastTyping.current > 2000) {
+      lastTyping.current = Date.now();
+      onTyping();
+    }
+  };
+
+  return (
+    <form className="composer" onSubmit={submit} aria-label="Reply to patient">
+      <div className="composer-options">
+        <label>
+          Template
+          <select value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
+            <option value="">Free text</option>
+            {templates.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.title}
+              </option>
+            ))}
+          </select>
+        </label>
+        {!template && (
+          <label>
+            Sensitivity
+            <select value={sensitivity} onChange={(e) => setSensitivity(e.target.value as Sensitivity)}>
+              <option value="phi">PHI (health information)</option>
+              <option value="limited">Limited</option>
+              <option value="public">Public</option>
+            </select>
+          </label>
+        )}
+        {template && <span className="muted">sensitivity: {template.sensitivity}</span>}
+      </div>
+      {template ? (
+        <fieldset className="variables">
+          <legend>Variables</legend>
+          {template.variables.length === 0 && <span className="muted">none</span>}
+          {template.variables.map((v) => (
+            <label key={v.name}>
+              {v.name}
+              {v.required ? ' *' : ''}
+              <input
+                type={v.type === 'date' ? 'date' : v.type === 'datetime' ? 'datetime-local' : 'text'}
+                value={variables[v.name] ?? ''}
+                title={v.description ?? undefined}
+                onChange={(e) => setVariables((now) => ({ ...now, [v.name]: e.target.value }))}
+              />
+            </label>
+          ))}
+        </fieldset>
+      ) : (
+        <textarea
+          ref={replyRef}
+          aria-label="Reply"
+          placeholder="Write a reply… (Ctrl+Enter sends)"
+          rows={3}
+          value={body}
+          onChange={(e) => typed(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void submit();
+          }}
+        />
+      )}
+      <div className="composer-footer">
+        <output aria-label="Policy preview" aria-live="polite" className="policy-preview">
+          {preview?.decision && (
+            <>
+              <span className={preview.decision.allowed ? 'ok' : 'blocked'}>
+                {describeDecision(preview.decision)}
+              </span>
+              {preview.decision.reasons.length > 0 && (
+                <span className="reasons" title={preview.decision.reasons.join('\n')}>
+                  {' '}
+                  ({preview.decision.reasons.slice(0, 2).join('; ')})
+                </span>
+              )}
+            </>
+          )}
+          {preview?.error && <span className="blocked">{preview.error}</span>}
+        </output>
+        {sendError && (
+          <span role="alert" className="error">
+            {sendError}
+          </span>
+        )}
+        <button type="submit" disabled={!content || sending || preview?.decision?.allowed === false}>
+          {sending ? 'Sending…' : 'Send'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,460 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ApiError, api, logout, type Session } from '../shared/api';
+import { Composer } from './composer';
+import { ConversationList } from './conversation-list';
+import { InboxLive } from './live';
+import {
+  type ConversationDetail,
+  type ConversationSummary,
+  type QueueSummary,
+  type TemplateInfo,
+  toDetail,
+  toQueue,
+  toSummary,
+  toTemplate,
+} from './model';
+import { SupervisorView } from './supervisor';
+import { ContactPanel, Thread, ThreadActions } from './thread';
+
+interface Filters {
+  status: string;
+  assignee: string;
+  urgency: string;
+  channel: string;
+  q: string;
+  sort: 'priority' | 'activity';
+}
+
+const PAGE = 50;
+
+function useNow(everyMs: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
+/** nurse-triage first (it holds the urgent clinical questions), then the server's order. */
+function orderQueues(queues: QueueSummary[]): QueueSummary[] {
+  return [...queues].sort((a, b) => Number(b.id === 'nurse-triage') - Number(a.id === 'nurse-triage'));
+}
+
+function listPath(queue: string, filters: Filters, limit: number, cursor?: string): string {
+  const params = new URLSearchParams();
+  if (queue) params.set('queue', queue);
+  for (const key of ['status', 'assignee', 'urgency', 'channel', 'q'] as const) {
+    const value = filters[key].trim();
+    if (value) params.set(key, value);
+  }
+  params.set('sort', filters.sort);
+  params.set('limit', String(limit));
+  if (cursor) params.set('cursor', cursor);
+  return `/conversations?${params}`;
+}
+
+function isTypingTarget(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
+}
+
+export function InboxApp({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
+  const live = useMemo(() => new InboxLive(), []);
+  useEffect(() => {
+    live.connect();
+    return () => live.close();
+  }, [live]);
+  const now = useNow(15_000);
+  const isSupervisor = session.staff.role !== 'agent';
+
+  const [tab, setTab] = useState<'inbox' | 'supervisor'>('inbox');
+  const [connected, setConnected] = useState(false);
+  const [queues, setQueues] = useState<QueueSummary[]>([]);
+  const [queue, setQueue] = useState('');
+  const [filters, setFilters] = useState<Filters>({
+    status: '',
+    assignee: '',
+    urgency: '',
+    channel: '',
+    q: '',
+    sort: 'priority',
+  });
+  const [search, setSearch] = useState('');
+  const [items, setItems] = useState<ConversationSummary[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loadingList, setLoadingList] = useState(false);
+  const [listError, setListError] = useState<string | null>(null);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [detail, setDetail] = useState<ConversationDetail | null>(null);
+  const [detailError, setDetailError] = useState<string | null>(null);
+  const [templates, setTemplates] = useState<TemplateInfo[]>([]);
+  const [typingAt, setTypingAt] = useState<Record<string, number>>({});
+  const [notice, setNotice] = useState<string | null>(null);
+  const replyRef = useRef<HTMLTextAreaElement>(null);
+  const listGeneration = useRef(0);
+  const loadedCount = useRef(0);
+  loadedCount.current = items.length;
+
+  useEffect(() => live.onStatus(setConnected), [live]);
+
+  // Search is applied 300 ms after the last keystroke.
+  useEffect(() => {
+    const timer = setTimeout(() => setFilters((f) => (f.q === search ? f : { ...f, q: search })), 300);
+    return () => clearTimeout(timer);
+  }, [search]);
+
+  const loadQueues = useCallback(async () => {
+    try {
+      const answer = await api<{ queues?: unknown[] }>('GET', '/queues');
+      setQueues(orderQueues((answer.queues ?? []).map(toQueue)));
+    } catch (err) {
+      // Without the queue summary, list the staff member's own queues without counts.
+      if (err instanceof ApiError && err.status === 404) {
+        setQueues(orderQueues(session.staff.queues.map((id) => toQueue({ id }))));
+      }
+    }
+  }, [session.staff.queues]);
+
+  /** The first page again (as many rows as are loaded, so a live refresh keeps the scroll position). */
+  const reloadList = useCallback(async () => {
+    const generation = ++listGeneration.current;
+    setLoadingList(true);
+    try {
+      const limit = Math.min(200, Math.max(PAGE, loadedCount.current));
+      const answer = await api<{ conversations?: unknown[]; nextCursor?: string | null }>(
+        'GET',
+        listPath(queue, filters, limit),
+      );
+      if (generation !== listGeneration.current) return;
+      setItems((answer.conversations ?? []).map(toSummary));
+      setNextCursor(answer.nextCursor ?? null);
+      setListError(null);
+    } catch (err) {
+      if (generation === listGeneration.current) setListError(err instanceof Error ? err.message : 'failed');
+    } finally {
+      if (generation === listGeneration.current) setLoadingList(false);
+    }
+  }, [queue, filters]);
+
+  const loadMore = useCallback(async () => {
+    if (!nextCursor) return;
+    const generation = listGeneration.current;
+    setLoadingList(true);
+    try {
+      const answer = await api<{ conversations?: unknown[]; nextCursor?: string | null }>(
+        'GET',
+        listPath(queue, filters, PAGE, nextCursor),
+      );
+      if (generation !== listGeneration.current) return;
+      const more = (answer.conversations ?? []).map(toSummary);
+      setItems((now) => {
+        const seen = new Set(now.map((c) => c.id));
+        return [...now, ...more.filter((c) => !seen.has(c.id))];
+      });
+      setNextCursor(answer.nextCursor ?? null);
+    } catch (err) {
+      setListError(err instanceof Error ? err.message : 'failed');
+    } finally {
+      if (generation === listGeneration.current) setLoadingList(false);
+    }
+  }, [queue, filters, nextCursor]);
+
+  const selectedRef = useRef<string | null>(null);
+  selectedRef.current = selectedId;
+  const loadDetail = useCallback(async (id: string) => {
+    try {
+      const answer = await api<unknown>('GET', `/conversations/${id}`);
+      // A slow answer for a conversation no longer open is dropped.
+      if (id !== selectedRef.current) return;
+      setDetail(toDetail(answer));
+      setDetailError(null);
+    } catch (err) {
+      if (id === selectedRef.current) {
+        setDetailError(err instanceof Error ? err.message : 'could not open the conversation');
+      }
+    }
+  }, []);
+
+  useEffect(() => {
+    void loadQueues();
+    api<{ templates?: unknown[] }>('GET', '/templates').then(
+      (answer) => setTemplates((answer.templates ?? []).map(toTemplate)),
+      () => setTemplates([]),
+    );
+  }, [loadQueues]);
+
+  useEffect(() => {
+    loadedCount.current = 0;
+    void reloadList();
+  }, [reloadList]);
+
+  useEffect(() => {
+    live.focus(selectedId);
+    setDetail(null);
+    setDetailError(null);
+    if (!selectedId) return;
+    void loadDetail(selectedId);
+    api('POST', `/conversations/${selectedId}/read`, {}).catch(() => undefined);
+  }, [selectedId, live, loadDetail]);
+
+  // Live events: refetch what is on screen (payloads carry ids, never bodies).
+  const reloadListRef = useRef(reloadList);
+  reloadListRef.current = reloadList;
+  useEffect(() => {
+    let listTimer: ReturnType<typeof setTimeout> | null = null;
+    const scheduleList = () => {
+      if (listTimer) return;
+      listTimer = setTimeout(() => {
+        listTimer = null;
+        void reloadListRef.current();
+        void loadQueues();
+      }, 150);
+    };
+    const off = live.on((event) => {
+      if (event.type === 'typing') {
+        if (event.conversationId && event.staffId !== session.staff.id) {
+          setTypingAt((t) => ({ ...t, [event.conversationId!]: Date.now() }));
+        }
+        return;
+      }
+      if (event.type === 'triage.escalated') setNotice('An urgent message was escalated');
+      scheduleList();
+      const open = selectedRef.current;
+      if (open && (event.type === 'resync.required' || event.conversationId === open)) void loadDetail(open);
+    });
+    return () => {
+      off();
+      if (listTimer) clearTimeout(listTimer);
+    };
+  }, [live, loadDetail, loadQueues, session.staff.id]);
+
+  const act = useCallback(
+    async (action: string, body: object = {}) => {
+      const id = selectedRef.current;
+      if (!id) return;
+      try {
+        await api('POST', `/conversations/${id}/${action}`, body);
+        setNotice(null);
+      } catch (err) {
+        setNotice(err instanceof Error ? err.message : `${action} failed`);
+      }
+      void loadDetail(id);
+      void reloadListRef.current();
+      void loadQueues();
+    },
+    [loadDetail, loadQueues],
+  );
+
+  // Keyboard: j/k next/previous, c claim, r reply, e resolve.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || isTypingTarget(event.target) || tab !== 'inbox')
+        return;
+      const index = items.findIndex((c) => c.id === selectedRef.current);
+      if (event.key === 'j' || event.key === 'k') {
+        const next = event.key === 'j' ? Math.min(items.length - 1, index + 1) : Math.max(0, index - 1);
+        const target = items[next];
+        if (target) setSelectedId(target.id);
+      } else if (event.key === 'c') {
+        void act('claim');
+      } else if (event.key === 'e') {
+        void act('resolve');
+      } else if (event.key === 'r') {
+        event.preventDefault();
+        replyRef.current?.focus();
+      } else {
+        return;
+      }
+      event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [items, act, tab]);
+
+  // The typing indicator shows for 5 s after the last typing event from a colleague.
+  const [typingTick, setTypingTick] = useState(0);
+  useEffect(() => {
+    if (!selectedId || !typingAt[selectedId]) return;
+    const timer = setTimeout(() => setTypingTick((n) => n + 1), 5100);
+    return () => clearTimeout(timer);
+  }, [typingAt, selectedId]);
+  const typing = typingTick >= 0 && !!selectedId && Date.now() - (typingAt[selectedId] ?? 0) < 5000;
+
+  const setFilter = (key: keyof Filters, value: string) => setFilters((f) => ({ ...f, [key]: value }));
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>CareLine</h1>
+        <nav aria-label="Views" className="tabs">
+          <button type="button" aria-pressed={tab === 'inbox'} onClick={() => setTab('inbox')}>
+            Inbox
+          </button>
+          {isSupervisor && (
+            <button type="button" aria-pressed={tab === 'supervisor'} onClick={() => setTab('supervisor')}>
+              Supervisor
+            </button>
+          )}
+        </nav>
+        <span className={`connection ${connected ? 'ok' : 'off'}`} role="status" aria-label="Connection">
+          {connected ? 'live' : 'connecting…'}
+        </span>
+        {notice && (
+          <span className="notice" role="alert">
+            {notice}
+          </span>
+        )}
+        <span className="me">
+          {session.staff.name} ({session.staff.role})
+        </span>
+        <a href="/sandbox" className="muted">
+          Sandbox phone
+        </a>
+        <button
+          type="button"
+          onClick={() => {
+            live.close();
+            void logout().finally(onSignedOut);
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      {tab === 'supervisor' ? (
+        <SupervisorView live={live} />
+      ) : (
+        <div className="inbox">
+          <nav className="queues" aria-label="Queues">
+            <ul>
+              <li>
+                <button type="button" aria-pressed={queue === ''} onClick={() => setQueue('')}>
+                  All queues
+                </button>
+              </li>
+              {queues.map((q) => (
+                <li key={q.id}>
+                  <button type="button" aria-pressed={queue === q.id} onClick={() => setQueue(q.id)}>
+                    <span className="queue-name">{q.name}</span>
+                    {q.emergencies > 0 && (
+                      <span className="badge red" role="img" aria-label={`${q.emergencies} emergencies`}>
+                        {q.emergencies}
+                      </span>
+                    )}
+                    <span className="count" role="img" aria-label={`${q.open} open`}>
+                      {q.open}
+                    </span>
+                    {q.unread > 0 && <span className="count unread">{q.unread} new</span>}
+                    {q.slaBreached > 0 && <span className="count breached">{q.slaBreached} late</span>}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <section className="list-pane" aria-label="Conversation list">
+            <div className="filters">
+              <input
+                type="search"
+                aria-label="Search conversations"
+                placeholder="Search name, number, text"
+                value={search}
+                onChange={(e) => setSearch(e.target.value)}
+              />
+              <select
+                aria-label="Status"
+                value={filters.status}
+                onChange={(e) => setFilter('status', e.target.value)}
+              >
+                <option value="">Open &amp; pending</option>
+                <option value="open">Open</option>
+                <option value="pending">Pending</option>
+                <option value="snoozed">Snoozed</option>
+                <option value="resolved">Resolved</option>
+                <option value="all">Any status</option>
+              </select>
+              <select
+                aria-label="Assignee"
+                value={filters.assignee}
+                onChange={(e) => setFilter('assignee', e.target.value)}
+              >
+                <option value="">Anyone</option>
+                <option value="me">Mine</option>
+                <option value="unassigned">Unassigned</option>
+              </select>
+              <select
+                aria-label="Urgency"
+                value={filters.urgency}
+                onChange={(e) => setFilter('urgency', e.target.value)}
+              >
+                <option value="">Any urgency</option>
+                <option value="emergency">Emergency</option>
+                <option value="urgent">Urgent</option>
+                <option value="routine">Routine</option>
+              </select>
+              <select
+                aria-label="Channel"
+                value={filters.channel}
+                onChange={(e) => setFilter('channel', e.target.value)}
+              >
+                <option value="">Any channel</option>
+                <option value="sms">SMS</option>
+                <option value="email">Email</option>
+                <option value="voice">Voice</option>
+                <option value="webchat">Web chat</option>
+                <option value="securelink">Secure link</option>
+              </select>
+              <select
+                aria-label="Sort"
+                value={filters.sort}
+                onChange={(e) => setFilter('sort', e.target.value)}
+              >
+                <option value="priority">Most urgent first</option>
+                <option value="activity">Newest first</option>
+              </select>
+            </div>
+            {listError && (
+              <p role="alert" className="error">
+                {listError}
+              </p>
+            )}
+            <ConversationList
+              items={items}
+              selectedId={selectedId}
+              onSelect={setSelectedId}
+              hasMore={nextCursor !== null}
+              loading={loadingList}
+              onLoadMore={() => void loadMore()}
+              now={now}
+            />
+          </section>
+          <main className="thread-pane" aria-label="Conversation">
+            {!selectedId && (
+              <p className="empty">Pick a conversation (j/k to move, c claim, r reply, e resolve).</p>
+            )}
+            {detailError && (
+              <p role="alert" className="error">
+                {detailError}
+              </p>
+            )}
+            {detail && detail.id === selectedId && (
+              <>
+                <ThreadActions conversation={detail} queues={queues} meId={session.staff.id} act={act} />
+                <Thread conversation={detail} typing={typing} now={now} />
+                <Composer
+                  conversation={detail}
+                  templates={templates}
+                  replyRef={replyRef}
+                  onTyping={() => live.typing(detail.id)}
+                  onSent={() => void loadDetail(detail.id)}
+                />
+              </>
+            )}
+          </main>
+          {detail && detail.id === selectedId && (
+            <ContactPanel conversation={detail} onChanged={() => void loadDetail(detail.id)} />
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import { io, type Socket } from 'socket.io-client';
+
+export interface HubEvent {
+  type: string;
+  id?: number;
+  conversationId?: string | null;
+  messageId?: string | null;
+  queue?: string | null;
+  status?: string;
+  change?: string;
+  staffId?: string;
+}
+
+const EVENT_TYPES = [
+  'message.created',
+  'message.status',
+  'conversation.updated',
+  'triage.escalated',
+  'typing',
+  'resync.required',
+];
+
+/**
+ * The `/inbox` socket. Events carry ids and statuses only: listeners refetch what they show.
+ * Reconnects resume from the last event id seen, so nothing committed meanwhile is missed.
+ */
+export class InboxLive {
+  private readonly socket: Socket;
+  private lastEventId: number | undefined;
+  private readonly listeners = new Set<(event: HubEvent) => void>();
+  private readonly statusListeners = new Set<(connected: boolean) => void>();
+  private subscribed: string | null = null;
+
+  constructor() {
+    this.socket = io('/inbox', {
+      autoConnect: false,
+      withCredentials: true,
+      transports: ['websocket', 'polling'],
+      // The session is the HttpOnly cookie the browser sends with the handshake.
+      auth: (cb) => cb(this.lastEventId !== undefined ? { lastEventId: this.lastEventId } : {}),
+    });
+    for (const type of EVENT_TYPES) {
+      this.socket.on(type, (payload: Omit<HubEvent, 'type'> | undefined) => {
+        const event: HubEvent = { ...(payload ?? {}), type };
+        if (typeof event.id === 'number' && type !== 'typing' && type !== 'resync.required') {
+          this.lastEventId = Math.max(this.lastEventId ?? 0, event.id);
+        }
+        if (type === 'resync.required' && typeof event.id !== 'number') {
+          const last = (payload as { lastEventId?: number } | undefined)?.lastEventId;
+          if (typeof last === 'number') this.lastEventId = last;
+        }
+        for (const listener of this.listeners) listener(event);
+      });
+    }
+    this.socket.on('connect', () => {
+      if (this.subscribed) this.socket.emit('subscribe', { conversationId: this.subscribed });
+      for (const l of this.statusListeners) l(true);
+    });
+    this.socket.on('disconnect', () => {
+      for (const l of this.statusListeners) l(false);
+    });
+  }
+
+  on(listener: (event: HubEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onStatus(listener: (connected: boolean) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Joins the room of the open conversation (its typing and status events), leaving the previous one. */
+  focus(conversationId: string | null): void {
+    if (this.subscribed === conversationId) return;
+    if (this.subscribed) this.socket.emit('unsubscribe', { conversationId: this.subscribed });
+    this.subscribed = conversationId;
+    if (conversationId && this.socket.connected) this.socket.emit('subscribe', { conversationId });
+  }
+
+  typing(conversationId: string): void {
+    this.socket.emit('typing', { conversationId });
+  }
+
+  connect(): void {
+    this.socket.connect();
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+}

@@ -1,0 +1,279 @@
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { api } from '../shared/api';
+import { channelIcon, channelLabel, clockTime, slaCountdown } from './format';
+import type { ConversationDetail, Message, QueueSummary, Triage } from './model';
+
+function TriageNote({ triage }: { triage: Triage }) {
+  const reasons = Array.isArray(triage.reasons)
+    ? triage.reasons
+    : Array.isArray(triage.why)
+      ? triage.why
+      : typeof triage.why === 'string'
+        ? [triage.why]
+        : [];
+  return (
+    <aside className="triage" aria-label="Triage decision">
+      <strong>{triage.intent ?? 'unclassified'}</strong>
+      {triage.urgency && <span className={`badge urgency-${triage.urgency}`}>{triage.urgency}</span>}
+      {triage.queue && <span className="queue-tag">→ {triage.queue}</span>}
+      {typeof triage.confidence === 'number' && (
+        <span className="muted">{Math.round(triage.confidence * 100)}%</span>
+      )}
+      {reasons.length > 0 && (
+        <ul className="reasons">
+          {reasons.slice(0, 4).map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}
+
+function MessageItem({ message }: { message: Message }) {
+  const outbound = message.direction === 'outbound';
+  const author = outbound
+    ? (message.authorName ?? (message.authorKind === 'system' ? 'Automatic' : 'Staff'))
+    : 'Patient';
+  return (
+    <li className={`message ${message.direction}`} data-message-id={message.id}>
+      <div className="bubble">
+        <div className="message-meta">
+          <span className="channel-icon" role="img" aria-label={channelLabel(message.channel)}>
+            {channelIcon(message.channel)}
+          </span>
+          <span>{author}</span>
+          {message.templateId && <span className="muted">template {message.templateId}</span>}
+          <time dateTime={message.createdAt}>{clockTime(message.createdAt)}</time>
+        </div>
+        {/* Patient-supplied text: always a React text node, never parsed as HTML. */}
+        <p className="body">{message.body}</p>
+        {outbound && (
+          <div className="delivery">
+            <span className={`status status-${message.status}`} title="Delivery status">
+              {message.status}
+            </span>
+            {message.securedVia === 'securelink' && <span className="muted">via secure link</span>}
+            {message.scheduledFor && message.status === 'pending' && (
+              <span className="muted">deferred to {clockTime(message.scheduledFor)}</span>
+            )}
+            {message.errorCode && (
+              <span className="error">
+                {message.errorCode}
+                {message.errorMessage ? `: ${message.errorMessage}` : ''}
+              </span>
+            )}
+          </div>
+        )}
+      </div>
+      {!outbound && message.triage && <TriageNote triage={message.triage} />}
+    </li>
+  );
+}
+
+function Notes({ conversation, onChanged }: { conversation: ConversationDetail; onChanged: () => void }) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const add = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!text.trim()) return;
+    try {
+      await api('POST', `/conversations/${conversation.id}/notes`, { body: text.trim() });
+      setText('');
+      setError(null);
+      onChanged();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'could not save the note');
+    }
+  };
+  return (
+    <section className="notes" aria-label="Internal notes">
+      <h3>Internal notes</h3>
+      <ul>
+        {conversation.notes.map((n) => (
+          <li key={n.id}>
+            <span className="muted">
+              {n.author?.name ?? 'staff'} · {clockTime(n.createdAt)}
+            </span>
+            <p>{n.body}</p>
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={add}>
+        <input
+          aria-label="New internal note"
+          placeholder="Note for colleagues (never sent)"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <button type="submit">Add note</button>
+      </form>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function ContactPanel({
+  conversation,
+  onChanged,
+}: {
+  conversation: ConversationDetail;
+  onChanged: () => void;
+}) {
+  const { contact } = conversation;
+  return (
+    <aside className="side-panel" aria-label="Patient">
+      <h2>{contact.displayName ?? 'Unknown patient'}</h2>
+      <dl>
+        <dt>Language</dt>
+        <dd>{contact.language ?? 'unknown'}</dd>
+        {contact.timeZone && (
+          <>
+            <dt>Time zone</dt>
+            <dd>{contact.timeZone}</dd>
+          </>
+        )}
+        <dt>Addresses</dt>
+        <dd>
+          <ul className="plain">
+            {contact.identities.map((i) => (
+              <li key={`${i.kind}:${i.address}`}>
+                {i.kind}: {i.address}
+                {i.undeliverable && <span className="error"> (undeliverable)</span>}
+              </li>
+            ))}
+          </ul>
+        </dd>
+        <dt>Consents</dt>
+        <dd>
+          {contact.consents.length === 0 ? (
+            <span className="muted">none recorded</span>
+          ) : (
+            <ul className="plain">
+              {contact.consents.map((c) => (
+                <li key={`${c.channel}:${c.purpose}`}>
+                  {channelLabel(c.channel)} {c.purpose}:{' '}
+                  <span className={c.status === 'opted_out' ? 'error' : 'ok'}>
+                    {c.status.replace('_', ' ')}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+      </dl>
+      <Notes conversation={conversation} onChanged={onChanged} />
+    </aside>
+  );
+}
+
+interface ActionsProps {
+  conversation: ConversationDetail;
+  queues: QueueSummary[];
+  meId: string;
+  act: (action: string, body?: object) => void;
+}
+
+function snoozeUntil(choice: string): string {
+  const at = new Date();
+  if (choice === '1h') at.setHours(at.getHours() + 1);
+  else if (choice === '4h') at.setHours(at.getHours() + 4);
+  else {
+    at.setDate(at.getDate() + 1);
+    at.setHours(8, 0, 0, 0);
+  }
+  return at.toISOString();
+}
+
+export function ThreadActions({ conversation, queues, meId, act }: ActionsProps) {
+  const mine = conversation.assignee?.id === meId;
+  return (
+    <div className="actions" role="toolbar" aria-label="Conversation actions">
+      {!mine && (
+        <button type="button" onClick={() => act('claim')} title="Claim (c)">
+          Claim
+        </button>
+      )}
+      {conversation.status === 'resolved' ? (
+        <button type="button" onClick={() => act('reopen')}>
+          Reopen
+        </button>
+      ) : (
+        <button type="button" onClick={() => act('resolve')} title="Resolve (e)">
+          Resolve
+        </button>
+      )}
+      <select
+        aria-label="Snooze"
+        value=""
+        onChange={(e) => e.target.value && act('snooze', { until: snoozeUntil(e.target.value) })}
+      >
+        <option value="">Snooze…</option>
+        <option value="1h">1 hour</option>
+        <option value="4h">4 hours</option>
+        <option value="tomorrow">Tomorrow 08:00</option>
+      </select>
+      <select
+        aria-label="Transfer to queue"
+        value=""
+        onChange={(e) => e.target.value && act('transfer', { queue: e.target.value })}
+      >
+        <option value="">Transfer…</option>
+        {queues
+          .filter((q) => q.id !== conversation.queue)
+          .map((q) => (
+            <option key={q.id} value={q.id}>
+              {q.name}
+            </option>
+          ))}
+      </select>
+    </div>
+  );
+}
+
+export function Thread({
+  conversation,
+  typing,
+  now,
+}: {
+  conversation: ConversationDetail;
+  typing: boolean;
+  now: number;
+}) {
+  const end = useRef<HTMLLIElement>(null);
+  const count = conversation.messages.length;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when a message is added
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [count, conversation.id]);
+  const sla = conversation.status === 'resolved' ? null : slaCountdown(conversation.slaDueAt, now);
+  return (
+    <>
+      <header className="thread-header">
+        <h2>{conversation.contact.displayName ?? 'Unknown patient'}</h2>
+        <span className={`badge urgency-${conversation.urgency}`}>{conversation.urgency}</span>
+        <span className="queue-tag">{conversation.queue}</span>
+        <span className="status-tag">{conversation.status}</span>
+        <span className="assignee">
+          {conversation.assignee ? `Assigned to ${conversation.assignee.name}` : 'Unassigned'}
+        </span>
+        {sla && <span className={`sla${sla.breached ? ' breached' : ''}`}>SLA {sla.text}</span>}
+        {conversation.snoozedUntil && (
+          <span className="muted">snoozed until {new Date(conversation.snoozedUntil).toLocaleString()}</span>
+        )}
+      </header>
+      <ol className="messages" aria-label="Messages">
+        {conversation.messages.map((m) => (
+          <MessageItem key={m.id} message={m} />
+        ))}
+        <li ref={end} className="typing" aria-live="polite">
+          {typing ? 'A colleague is typing…' : ''}
+        </li>
+      </ol>
+    </>
+  );
+}
