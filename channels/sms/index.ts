@@ -5,50 +5,21 @@ import {
   type ChannelContext,
   normalizePhone,
   type OutboundEnvelope,
-  SendError,
   type SendResult,
 } from '../../src/channel-port';
+import { openTwilioAccount } from '../twilio/twilio-account';
+import { toSendError } from '../twilio/twilio-requests';
 import { countSegments } from './sms-segments';
-import { createTwilioClient } from './twilio-client';
 import { mapTwilioStatus } from './twilio-status';
 import { twilioSmsRouter } from './twilio-webhooks';
 
 export const SMS_STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
 
-interface TwilioRestError {
-  status?: number;
-  code?: number;
-  message?: string;
-}
-
-function toSendError(error: unknown): SendError {
-  const rest = error as TwilioRestError;
-  if (typeof rest?.status === 'number') {
-    // 5xx and 429 may succeed later; any other 4xx (bad number, blocked, opted out at carrier) will not.
-    const retryable = rest.status >= 500 || rest.status === 429;
-    const code = rest.code ? `twilio_${rest.code}` : `http_${rest.status}`;
-    return new SendError(
-      code,
-      `Twilio answered ${rest.status}${rest.code ? ` (error ${rest.code})` : ''}`,
-      retryable,
-    );
-  }
-  return new SendError('provider_unreachable', 'Twilio could not be reached', true);
-}
-
 /** SMS/MMS through Twilio Programmable Messaging, or recorded only (sandbox) without credentials. */
 export async function createSmsChannel(context: ChannelContext): Promise<ChannelAdapter> {
   const { config, logger } = context;
-  const sandbox = config.smsSandbox;
-  const authToken = config.TWILIO_AUTH_TOKEN ?? (await context.ensureSecret('sms-sandbox-auth-token'));
-  const client =
-    !sandbox && config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN
-      ? createTwilioClient({
-          accountSid: config.TWILIO_ACCOUNT_SID,
-          authToken: config.TWILIO_AUTH_TOKEN,
-          apiUrl: config.TWILIO_API_URL,
-        })
-      : null;
+  // One Twilio account (signing token, REST client) for SMS and voice.
+  const { sandbox, authToken, client } = await openTwilioAccount(context);
   if (sandbox) {
     logger.info(
       {

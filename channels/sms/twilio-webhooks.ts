@@ -1,13 +1,8 @@
-import express, { type Request, Router } from 'express';
+import express, { Router } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
-import {
-  describeZodError,
-  HttpError,
-  type InboundSink,
-  type MediaItem,
-  type RequestMeta,
-} from '../../src/channel-port';
+import { HttpError, type InboundSink, type MediaItem } from '../../src/channel-port';
+import { parseTwilioRequest, requestMeta, verifyTwilioSignature } from '../twilio/twilio-requests';
 import { mapTwilioStatus, TWILIO_MESSAGE_STATUSES } from './twilio-status';
 
 const sid = (prefix: string) =>
@@ -35,33 +30,6 @@ export interface TwilioWebhookOptions {
   /** The token Twilio signs with: TWILIO_AUTH_TOKEN, or the hub's own sandbox token. */
   authToken: string;
   normalizePhone(raw: string): string | null;
-}
-
-function requestMeta(req: Request): RequestMeta {
-  return { requestId: req.id, ip: req.ip };
-}
-
-/**
- * Twilio signs the full public URL plus the sorted form parameters with HMAC-SHA1 of the auth
- * token. Checked before anything else looks at the body.
- */
-function verifyTwilioSignature(req: Request, options: TwilioWebhookOptions): void {
-  const signature = req.get('x-twilio-signature');
-  if (!signature) throw new HttpError(403, 'signature_missing', 'X-Twilio-Signature header is required');
-  const url = `${options.publicUrl}${req.originalUrl}`;
-  const params = (req.body ?? {}) as Record<string, string>;
-  if (!twilio.validateRequest(options.authToken, signature, url, params)) {
-    throw new HttpError(403, 'signature_invalid', 'X-Twilio-Signature does not match this request');
-  }
-}
-
-function parseOrReject<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const { message, fields } = describeZodError(parsed.error);
-    throw new HttpError(400, 'validation_failed', message, { fields });
-  }
-  return parsed.data;
 }
 
 function collectMedia(body: Record<string, unknown>, count: number): MediaItem[] {
@@ -101,8 +69,8 @@ export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions
   const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 });
 
   router.post('/webhooks/twilio/sms', form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(inboundSmsSchema, req.body);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(inboundSmsSchema, req.body);
     const from = options.normalizePhone(body.From);
     if (!from)
       throw new HttpError(400, 'validation_failed', 'Invalid request: From is not a valid phone number', {
@@ -126,8 +94,8 @@ export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions
   });
 
   router.post('/webhooks/twilio/status', form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(statusSchema, req.body);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(statusSchema, req.body);
     const status = mapTwilioStatus(body.MessageStatus);
     if (status) {
       await sink.applyStatus(

@@ -4,35 +4,15 @@ import {
   type ChannelContext,
   normalizePhone,
   type OutboundEnvelope,
-  SendError,
   type SendResult,
 } from '../../src/channel-port';
+import { openTwilioAccount } from '../twilio/twilio-account';
+import { toSendError } from '../twilio/twilio-requests';
 // One Twilio REST client construction for the account (SMS and voice share it and its TWILIO_API_URL rebasing).
-import { createTwilioClient } from '../sms/twilio-client';
 import { mapCallStatus } from './call-status';
 import { voiceTriageHint } from './voice-triage-hints';
 import { voiceUrls } from './voice-twiml';
 import { twilioVoiceRouter } from './voice-webhooks';
-
-interface TwilioRestError {
-  status?: number;
-  code?: number;
-}
-
-function toSendError(error: unknown): SendError {
-  const rest = error as TwilioRestError;
-  if (typeof rest?.status === 'number') {
-    // 5xx and 429 may succeed later; any other 4xx (bad number, unverified caller id) will not.
-    const retryable = rest.status >= 500 || rest.status === 429;
-    const code = rest.code ? `twilio_${rest.code}` : `http_${rest.status}`;
-    return new SendError(
-      code,
-      `Twilio answered ${rest.status}${rest.code ? ` (error ${rest.code})` : ''}`,
-      retryable,
-    );
-  }
-  return new SendError('provider_unreachable', 'Twilio could not be reached', true);
-}
 
 /**
  * Calls through Twilio Programmable Voice: an inbound phone menu (keypad or speech, English or
@@ -41,17 +21,8 @@ function toSendError(error: unknown): SendError {
  */
 export async function createVoiceChannel(context: ChannelContext): Promise<ChannelAdapter> {
   const { config, logger } = context;
-  const sandbox = config.smsSandbox;
-  // Twilio signs every webhook of the account with one token; the sandbox shares the SMS one.
-  const authToken = config.TWILIO_AUTH_TOKEN ?? (await context.ensureSecret('sms-sandbox-auth-token'));
-  const client =
-    !sandbox && config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN
-      ? createTwilioClient({
-          accountSid: config.TWILIO_ACCOUNT_SID,
-          authToken: config.TWILIO_AUTH_TOKEN,
-          apiUrl: config.TWILIO_API_URL,
-        })
-      : null;
+  // One Twilio account (signing token, REST client) for SMS and voice.
+  const { sandbox, authToken, client } = await openTwilioAccount(context);
   if (sandbox) logger.info('voice channel in sandbox mode: calls are recorded, none is placed');
   const urls = voiceUrls(config.publicUrl);
   const state = context.stateFor('voice');

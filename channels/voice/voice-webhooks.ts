@@ -1,14 +1,8 @@
 import express, { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
-import twilio from 'twilio';
 import { z } from 'zod';
-import {
-  type ChannelStateStore,
-  describeZodError,
-  HttpError,
-  type InboundSink,
-  type RequestMeta,
-} from '../../src/channel-port';
+import { type ChannelStateStore, HttpError, type InboundSink } from '../../src/channel-port';
+import { parseTwilioRequest, requestMeta, verifyTwilioSignature } from '../twilio/twilio-requests';
 import { FINAL_CALL_STATUSES, mapCallStatus, TWILIO_CALL_STATUSES } from './call-status';
 import {
   MENU_OPTION_DIGIT,
@@ -105,34 +99,6 @@ const voicemailQuery = z.object({ lang, reason: z.enum(['nurse', 'no-input']).de
 const outboundQuery = z.object({ message: z.uuid('must be a message id'), attempt });
 const answerQuery = z.object({ message: z.uuid('must be a message id'), lang });
 
-function requestMeta(req: Request): RequestMeta {
-  return { requestId: req.id, ip: req.ip };
-}
-
-/**
- * Twilio signs the full URL it requested (our PUBLIC_URL + path + query) plus the sorted form
- * parameters. Checked before anything else reads the request, so the query (language, message id)
- * is as trustworthy as the body.
- */
-function verifyTwilioSignature(req: Request, options: VoiceWebhookOptions): void {
-  const signature = req.get('x-twilio-signature');
-  if (!signature) throw new HttpError(403, 'signature_missing', 'X-Twilio-Signature header is required');
-  const url = `${options.publicUrl}${req.originalUrl}`;
-  const params = (req.body ?? {}) as Record<string, string>;
-  if (!twilio.validateRequest(options.authToken, signature, url, params)) {
-    throw new HttpError(403, 'signature_invalid', 'X-Twilio-Signature does not match this request');
-  }
-}
-
-function parseOrReject<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) {
-    const { message, fields } = describeZodError(parsed.error);
-    throw new HttpError(400, 'validation_failed', message, { fields });
-  }
-  return parsed.data;
-}
-
 const sendTwiml = (res: Response, twiml: string) => res.status(200).type('text/xml').send(twiml);
 
 /** The Twilio Programmable Voice webhooks: phone menu, voicemail, reminder calls and call status. */
@@ -164,8 +130,8 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
 
   // 1. An inbound call: the menu in the caller's language.
   router.post(VOICE_BASE_PATH, form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(callSchema, req.body);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(callSchema, req.body);
     const log = logFor(req, body.CallSid, 'answer');
     const from = options.normalizePhone(body.From);
     if (!from) {
@@ -180,9 +146,9 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
 
   // 2. The caller's menu choice (keypad or speech), or none.
   router.post(`${VOICE_BASE_PATH}/menu`, form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(gatherSchema, req.body);
-    const query = parseOrReject(menuQuery, req.query);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(gatherSchema, req.body);
+    const query = parseTwilioRequest(menuQuery, req.query);
     const log = logFor(req, body.CallSid, 'menu');
     const from = options.normalizePhone(body.From);
     if (!from) return sendTwiml(res, blocked(query.lang));
@@ -232,9 +198,9 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
 
   // 3. Voicemail: for the nurse (4), or after no usable choice.
   router.post(`${VOICE_BASE_PATH}/voicemail`, form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(callSchema, req.body);
-    const query = parseOrReject(voicemailQuery, req.query);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(callSchema, req.body);
+    const query = parseTwilioRequest(voicemailQuery, req.query);
     const log = logFor(req, body.CallSid, 'voicemail');
     const from = options.normalizePhone(body.From);
     if (!from) return sendTwiml(res, blocked(query.lang));
@@ -246,9 +212,9 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
 
   // 4. The recording ended (Twilio's <Record> action). The transcription callback stores it.
   router.post(`${VOICE_BASE_PATH}/recorded`, form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(recordedSchema, req.body);
-    const query = parseOrReject(voicemailQuery, req.query);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(recordedSchema, req.body);
+    const query = parseTwilioRequest(voicemailQuery, req.query);
     logFor(req, body.CallSid, 'recorded').info(
       { recordingSid: body.RecordingSid, seconds: body.RecordingDuration },
       'voicemail recorded; waiting for its transcription',
@@ -258,9 +224,9 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
 
   // 5. The transcription: the voicemail becomes an inbound message (idempotent on RecordingSid).
   router.post(`${VOICE_BASE_PATH}/transcription`, form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(transcriptionSchema, req.body);
-    const query = parseOrReject(voicemailQuery, req.query);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(transcriptionSchema, req.body);
+    const query = parseTwilioRequest(voicemailQuery, req.query);
     const log = logFor(req, body.CallSid, 'transcription');
     // Twilio sends the call's From with the transcription; the remembered caller covers it if not.
     const from =
@@ -301,8 +267,8 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
 
   // 6. Call status: reminder calls update their message; an inbound call that got nowhere is missed.
   router.post(`${VOICE_BASE_PATH}/status`, form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(statusSchema, req.body);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(statusSchema, req.body);
     const log = logFor(req, body.CallSid, 'status');
     const meta = requestMeta(req);
     if (body.Direction?.startsWith('outbound')) {
@@ -372,9 +338,9 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
 
   // 7. A call we placed was answered: read the message and offer its answers.
   router.post(`${VOICE_BASE_PATH}/outbound`, form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(callSchema, req.body);
-    const query = parseOrReject(outboundQuery, req.query);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(callSchema, req.body);
+    const query = parseTwilioRequest(outboundQuery, req.query);
     const log = logFor(req, body.CallSid, 'outbound');
     const view = await calledMessage(query.message, body.To);
     if (!view) {
@@ -398,9 +364,9 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
 
   // 8. The answer to a call we placed: stored like the text reply it stands for.
   router.post(`${VOICE_BASE_PATH}/answer`, form, async (req, res) => {
-    verifyTwilioSignature(req, options);
-    const body = parseOrReject(gatherSchema, req.body);
-    const query = parseOrReject(answerQuery, req.query);
+    verifyTwilioSignature(req, options.publicUrl, options.authToken);
+    const body = parseTwilioRequest(gatherSchema, req.body);
+    const query = parseTwilioRequest(answerQuery, req.query);
     const log = logFor(req, body.CallSid, 'answer');
     const view = await calledMessage(query.message, body.To);
     if (!view) {

@@ -17,7 +17,6 @@ import {
   applyStatusUpdate,
   type MessageRow,
 } from '../conversations/conversation-store';
-import { storeMessageEvents } from '../conversations/hub-events';
 import { prepareInbound } from '../conversations/inbound-preparation';
 import { storeInboundBatch } from '../conversations/inbound-store';
 import type { Database, Transaction } from '../db/database';
