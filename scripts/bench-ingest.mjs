@@ -10,7 +10,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { machineLine, parseArgs, startNodeProcess, twilioWebhooks, waitForUrl } from './lib/bench.mjs';
+import {
+  machineLine,
+  parseArgs,
+  startBenchHub,
+  startNodeProcess,
+  twilioWebhooks,
+  waitForUrl,
+} from './lib/bench.mjs';
 import { ensureDeps } from './lib/deps.mjs';
 import { createDatabase, dropDatabases, ensureTestPostgres } from './lib/postgres.mjs';
 import { makeLog } from './lib/proc.mjs';
@@ -61,26 +68,18 @@ async function main() {
       env: { PORT: String(BASELINE_PORT) },
     });
     children.push(baseline);
-    const hub = startNodeProcess({
+    const hub = startBenchHub({
       root,
-      label: 'hub',
-      file: path.join(root, 'dist', 'src', 'main.js'),
-      nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
-      env: {
-        PORT: String(HUB_PORT),
-        HOST: '127.0.0.1',
-        PUBLIC_URL,
-        DATABASE_URL: dbUrl.href,
-        REDIS_URL: redisUrl,
-        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-        ADMIN_EMAIL: 'bench@clinic.test',
-        ADMIN_PASSWORD: crypto.randomBytes(12).toString('hex'),
-        QUEUE_PREFIX: `careline-bench-${process.pid}`,
-        // Ingest alone by default; `--workers true` also runs triage and sends in the same process.
-        RUN_WORKERS: String(args.workers ?? 'false'),
-      },
+      port: HUB_PORT,
+      publicUrl: PUBLIC_URL,
+      databaseUrl: dbUrl.href,
+      redisUrl,
+      authToken: AUTH_TOKEN,
+      admin: { email: 'bench@clinic.test', password: crypto.randomBytes(12).toString('hex') },
+      queuePrefix: `careline-bench-${process.pid}`,
+      // Ingest alone by default; `--workers true` also runs triage and sends in the same process.
+      runWorkers: args.workers ?? 'false',
+      profileDir: args.profile,
     });
     children.push(hub);
     await waitForUrl(`http://127.0.0.1:${BASELINE_PORT}/`);

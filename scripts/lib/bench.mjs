@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 
 /** `--seconds 10 --rate 500` → { seconds: '10', rate: '500' }. */
 export function parseArgs(argv) {
@@ -87,4 +88,39 @@ export function machineLine() {
 export function percentile(sorted, p) {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** The built hub (dist/) as the benchmarks run it: production mode, warnings only, its own queue prefix. */
+export function startBenchHub({
+  root,
+  port,
+  publicUrl,
+  databaseUrl,
+  redisUrl,
+  authToken,
+  admin,
+  queuePrefix,
+  runWorkers,
+  profileDir,
+}) {
+  return startNodeProcess({
+    root,
+    label: 'hub',
+    file: path.join(root, 'dist', 'src', 'main.js'),
+    nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: publicUrl,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      TWILIO_AUTH_TOKEN: authToken,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+      QUEUE_PREFIX: queuePrefix,
+      RUN_WORKERS: String(runWorkers),
+    },
+  });
 }
