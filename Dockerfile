@@ -32,6 +32,8 @@ COPY --from=build --chown=node:node /app/drizzle ./drizzle
 COPY --from=build --chown=node:node /app/intents ./intents
 COPY --from=build --chown=node:node /app/templates ./templates
 COPY --from=build --chown=node:node /app/web ./web
+# The web chat page and widget are static files the adapter serves from its source folder.
+COPY --from=build --chown=node:node /app/channels/webchat/public ./channels/webchat/public
 
 # Embedded PGlite keeps its files here when DATABASE_URL is not set; mount a volume to keep them.
 RUN mkdir -p /app/data && chown node:node /app/data
