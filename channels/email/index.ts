@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  ChannelAdapter,
-  ChannelContext,
-  InboundSink,
-  OutboundEnvelope,
-  SendResult,
+import {
+  type ChannelAdapter,
+  type ChannelContext,
+  HttpError,
+  type InboundSink,
+  type OutboundEnvelope,
+  type SendResult,
+  type SignedRequest,
 } from '../../src/channel-port';
-import { emailWebhookRouter } from './email-webhooks';
+import { EMAIL_SECRET_HEADER, EMAIL_WEBHOOK_PATH, emailWebhookRouter } from './email-webhooks';
 import { deriveSubject, domainOf, plainTextToHtml } from './outbound-mail';
 import { signReplyLocalPart } from './reply-token';
 import { type SmtpListener, startSmtpListener } from './smtp-listener';
@@ -34,6 +36,11 @@ export async function createEmailChannel(context: ChannelContext): Promise<Chann
     maxAttachmentBytes: config.EMAIL_MAX_ATTACHMENT_BYTES,
     logger: logger.child({ channel: 'email' }),
   };
+  // In sandbox mode the webhook takes a generated secret when none is set, so the sandbox phone can
+  // post to it; with real SMTP it stays off (404) until EMAIL_INBOUND_SECRET is set.
+  const inboundSecret =
+    config.EMAIL_INBOUND_SECRET ??
+    (sandbox ? await context.ensureSecret('email-sandbox-inbound-secret') : undefined);
   let listener: SmtpListener | null = null;
 
   return {
@@ -65,8 +72,11 @@ export async function createEmailChannel(context: ChannelContext): Promise<Chann
       });
       return { providerMessageId: messageIdHeader, status: 'sent', channelMeta: { replyTo } };
     },
-    createRouter: (sink) =>
-      emailWebhookRouter(sink, { ...inboundOptions, secret: config.EMAIL_INBOUND_SECRET }),
+    sandboxInbound:
+      sandbox && inboundSecret
+        ? ({ from: sender, body }) => sandboxEmail(inboundSecret, sender, addressOf(from), replyDomain, body)
+        : undefined,
+    createRouter: (sink) => emailWebhookRouter(sink, { ...inboundOptions, secret: inboundSecret }),
     async start(sink: InboundSink) {
       if (config.SMTP_INBOUND_PORT === undefined || listener) return;
       listener = await startSmtpListener(sink, {
@@ -82,5 +92,54 @@ export async function createEmailChannel(context: ChannelContext): Promise<Chann
       listener = null;
       transport?.close();
     },
+  };
+}
+
+/** A bare address, with nothing that could end a header line or open another field. */
+const PLAIN_ADDRESS = /^[^\s<>()[\]\\,;:"@]+@[^\s<>()[\]\\,;:"@]+\.[^\s<>()[\]\\,;:"@]+$/;
+
+/** The address inside `"Name" <a@b.org>`, or the text itself. */
+function addressOf(mailbox: string): string {
+  return /<([^>]+)>\s*$/.exec(mailbox)?.[1] ?? mailbox.trim();
+}
+
+/**
+ * The webhook request a patient's email would arrive as: a plain-text MIME message (UTF-8, base64)
+ * posted raw with the shared-secret header, the way a mail provider's relay posts it.
+ */
+export function sandboxEmail(
+  secret: string,
+  sender: string,
+  clinicAddress: string,
+  domain: string,
+  body: string,
+): SignedRequest {
+  const address = sender.trim();
+  if (!PLAIN_ADDRESS.test(address)) {
+    throw new HttpError(400, 'validation_failed', 'Invalid request: from is not a valid email address', {
+      fields: ['from'],
+    });
+  }
+  const firstLine = body.split(/\r?\n/, 1)[0]?.trim() ?? '';
+  const subject = firstLine.length > 0 ? firstLine.slice(0, 78) : 'Message from the sandbox';
+  const encodedSubject = `=?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`;
+  const text = Buffer.from(body.replace(/\r?\n/g, '\r\n')).toString('base64').replace(/.{76}/g, '$&\r\n');
+  const mime = [
+    `From: ${address}`,
+    `To: ${clinicAddress}`,
+    `Subject: ${encodedSubject}`,
+    `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <sandbox.${randomUUID()}@${domain}>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    text,
+    '',
+  ].join('\r\n');
+  return {
+    path: EMAIL_WEBHOOK_PATH,
+    headers: { 'content-type': 'message/rfc822', [EMAIL_SECRET_HEADER]: secret },
+    body: mime,
   };
 }

@@ -29,7 +29,8 @@ export interface SandboxRouterDeps {
  * The sandbox phone's API, for channels in sandbox mode only (404 for live ones):
  * - `GET /sandbox/channels`: the sandboxed channels and whether a patient can be played on them;
  * - `GET /sandbox/addresses?channel=`: patient addresses that have messages on that channel;
- * - `GET /sandbox/threads?channel=&address=`: what the hub sent to that address and what it sent;
+ * - `GET /sandbox/threads?channel=&address=`: what the hub sent to that address and what it sent,
+ *   with the ids of the conversations they are in (for the page's live updates);
  * - `POST /sandbox/:channel/inbound` plays the patient: the adapter signs the request its provider
  *   would send and the hub posts it to its own webhook, so it takes exactly the path real traffic takes.
  */
@@ -103,7 +104,7 @@ export function sandboxRouter(
     const orgId = req.staff!.orgId;
     const identity = await findIdentity(deps.db, orgId, adapter.identityKind, address);
     if (!identity) {
-      res.json({ channel: adapter.channel, address, messages: [] });
+      res.json({ channel: adapter.channel, address, conversationIds: [], messages: [] });
       return;
     }
     const conversationIds = deps.db
@@ -113,6 +114,7 @@ export function sandboxRouter(
     const rows = await deps.db
       .select({
         id: messages.id,
+        conversationId: messages.conversationId,
         direction: messages.direction,
         body: messages.body,
         status: messages.status,
@@ -131,7 +133,13 @@ export function sandboxRouter(
       )
       .orderBy(asc(messages.createdAt), asc(messages.id))
       .limit(500);
-    res.json({ channel: adapter.channel, address, messages: rows });
+    // The page listens to the /inbox socket for these conversations' message events.
+    res.json({
+      channel: adapter.channel,
+      address,
+      conversationIds: [...new Set(rows.map((m) => m.conversationId))],
+      messages: rows,
+    });
   });
 
   router.post('/sandbox/:channel/inbound', async (req, res) => {

@@ -95,7 +95,7 @@ test('an inbound SMS appears live; claim, reply with policy preview, delivery st
 
   await admin
     .getByRole('toolbar', { name: 'Conversation actions' })
-    .getByRole('button', { name: 'Claim' })
+    .getByRole('button', { name: 'Assign to me' })
     .click();
   await admin.getByText('Assigned to Administrator').waitFor(VISIBLE);
   // The claim reaches the other staff member live: in her list and in her open thread.
@@ -163,4 +163,179 @@ test('the supervisor tab shows per-queue figures for today, refreshed live', asy
   await table.filter({ hasNotText: before }).waitFor(VISIBLE);
   console.log(`supervisor screenshot: ${await screenshot(admin, 'supervisor.png')}`);
   await admin.getByRole('button', { name: 'Inbox' }).click();
+});
+
+const toolbar = (page: Page) => page.getByRole('toolbar', { name: 'Conversation actions' });
+
+/** Posts an inbound SMS and waits until triage has decided on it (its queue and order are then settled). */
+async function inboundTriaged(body: string, phone = randomUsPhone()): Promise<string> {
+  await t.postInboundSms({ From: phone, Body: body }).expect(200);
+  const api = await t.api();
+  return eventually(async () => {
+    const list = await api.get(
+      `/conversations?sort=activity&q=${encodeURIComponent(body.split(' ').at(-1)!)}`,
+    );
+    const found = (list.body.conversations as { id: string; snippet: string | null }[]).find(
+      (c) => c.snippet === body,
+    );
+    if (!found) return undefined;
+    const detail = await api.get(`/conversations/${found.id}`);
+    const messages = detail.body.conversation.messages as { body: string; triage: unknown }[];
+    return messages.find((m) => m.body === body)?.triage ? found.id : undefined;
+  });
+}
+
+async function reloadInbox(page: Page): Promise<void> {
+  await page.reload();
+  await page
+    .getByRole('status', { name: 'Connection' })
+    .filter({ hasText: /^live$/ })
+    .waitFor(VISIBLE);
+}
+
+async function openConversation(page: Page, conversationId: string): Promise<void> {
+  const row = page.locator(`li[data-conversation-id="${conversationId}"]`);
+  await row.waitFor(VISIBLE);
+  await row.getByRole('button').click();
+  await page.locator(`li[data-conversation-id="${conversationId}"] [aria-current="true"]`).waitFor(VISIBLE);
+  await toolbar(page).waitFor(VISIBLE);
+}
+
+test('keyboard: j and k move the selection, c claims, e resolves', async () => {
+  const token = `kbd${Date.now()}`;
+  await inboundTriaged(`Where do I park for the physio visit ${token}`);
+  await inboundTriaged(`Is the clinic open on Sunday morning ${token}`);
+  const search = admin.getByRole('searchbox', { name: 'Search conversations' });
+  await search.fill(token);
+  const rows = conversationRows(admin);
+  // Only the two of them are listed.
+  await rows.nth(2).waitFor({ state: 'detached', timeout: 20_000 });
+  await rows.filter({ hasText: 'physio' }).waitFor(VISIBLE);
+  await rows.filter({ hasText: 'Sunday' }).waitFor(VISIBLE);
+  await search.blur();
+  const current = (n: number) => rows.nth(n).locator('[aria-current="true"]');
+
+  await admin.keyboard.press('j');
+  await current(0).waitFor(VISIBLE);
+  await admin.keyboard.press('j');
+  await current(1).waitFor(VISIBLE);
+  await admin.keyboard.press('k');
+  await current(0).waitFor(VISIBLE);
+  const header = admin.getByRole('main', { name: 'Conversation' }).locator('.thread-header');
+  await header.getByText('Unassigned').waitFor(VISIBLE);
+
+  await admin.keyboard.press('c');
+  await header.getByText('Assigned to Administrator').waitFor(VISIBLE);
+  await admin.keyboard.press('e');
+  await header
+    .locator('.status-tag')
+    .filter({ hasText: /^resolved$/ })
+    .waitFor(VISIBLE);
+  // Resolved work leaves the default (open and pending) list.
+  await rows.nth(1).waitFor({ state: 'detached', timeout: 20_000 });
+
+  await search.fill('');
+  await rows.nth(2).waitFor(VISIBLE);
+  expect(adminErrors).toEqual([]);
+});
+
+test('an internal note shows to staff and is never sent to the patient', async () => {
+  const phone = randomUsPhone();
+  const conversationId = await inboundTriaged(`Can I bring my own crutches note${Date.now()}`, phone);
+  await openConversation(admin, conversationId);
+  const note = `Patient prefers mornings, call before 10 ${Date.now()}`;
+  const notes = admin.getByRole('region', { name: 'Internal notes' });
+  await notes.getByRole('textbox', { name: 'New internal note' }).fill(note);
+  await notes.getByRole('button', { name: 'Add note' }).click();
+  await notes.getByText(note).waitFor(VISIBLE);
+  await reloadInbox(nurse);
+  await openConversation(nurse, conversationId);
+  await nurse.getByRole('region', { name: 'Internal notes' }).getByText(note).waitFor(VISIBLE);
+
+  // A reply sent after the note reaches the stand-in; the note never does, nor shows as a message.
+  const reply = `Yes, crutches are fine ${Date.now()}`;
+  await admin.getByRole('textbox', { name: 'Reply' }).fill(reply);
+  await admin.getByLabel('Sensitivity').selectOption('limited');
+  await admin
+    .getByRole('status', { name: 'Policy preview' })
+    .filter({ hasText: 'will go by SMS' })
+    .waitFor(VISIBLE);
+  await admin.getByRole('button', { name: 'Send' }).click();
+  await eventually(async () => t.twilio.messages.find((m) => String(m.params.Body ?? '').includes(reply)));
+  expect(t.twilio.messages.filter((m) => String(m.params.Body ?? '').includes('call before 10'))).toEqual([]);
+  expect(t.twilio.messages.filter((m) => m.params.To === phone)).toHaveLength(1);
+  expect(await messageItems(admin).filter({ hasText: note }).count()).toBe(0);
+  expect(adminErrors).toEqual([]);
+});
+
+test('a template: pick it, fill its variables, see the policy preview, and send it', async () => {
+  const phone = randomUsPhone();
+  const conversationId = await inboundTriaged(`When is my next appointment again tmpl${Date.now()}`, phone);
+  await openConversation(admin, conversationId);
+  await admin.getByLabel('Template').selectOption({ label: 'Appointment reminder' });
+  const variables = admin.getByRole('group', { name: 'Variables' });
+  const preview = admin.getByRole('status', { name: 'Policy preview' });
+  const send = admin.getByRole('button', { name: 'Send' });
+  await variables.getByLabel('clinicName').fill('Riverside Clinic');
+  await variables.getByLabel('appointmentTime').fill('2031-05-06T09:30');
+  // A required variable is still empty: the preview says so and Send stays off.
+  await preview.filter({ hasText: /location/ }).waitFor(VISIBLE);
+  expect(await send.isDisabled()).toBe(true);
+  await variables.getByLabel('location').fill('Main Street site');
+  await preview.filter({ hasText: 'will go by SMS' }).waitFor(VISIBLE);
+  await send.click();
+
+  const sent = await eventually(async () => t.twilio.messages.find((m) => m.params.To === phone));
+  expect(String(sent.params.Body)).toContain('Main Street site');
+  await messageItems(admin).filter({ hasText: 'template appointment-reminder' }).waitFor(VISIBLE);
+  expect(adminErrors).toEqual([]);
+});
+
+test('a supervisor assigns to a named colleague, who sees it live; agents only take or release', async () => {
+  const conversationId = await inboundTriaged(`Question about my refill pickup assign${Date.now()}`);
+  await reloadInbox(nurse);
+  await openConversation(nurse, conversationId);
+  await openConversation(admin, conversationId);
+  // The agent has no list of colleagues: only "Assign to me".
+  expect(await toolbar(nurse).getByRole('combobox', { name: 'Assign to' }).count()).toBe(0);
+  await toolbar(nurse).getByRole('button', { name: 'Assign to me' }).waitFor(VISIBLE);
+
+  await toolbar(admin).getByRole('combobox', { name: 'Assign to' }).selectOption({ label: NURSE.name });
+  await admin.getByText(`Assigned to ${NURSE.name}`).waitFor(VISIBLE);
+  // Live, without a reload: her thread, her list row, and the Release action that is now hers.
+  await nurse.getByText(`Assigned to ${NURSE.name}`).waitFor(VISIBLE);
+  await nurse
+    .locator(`li[data-conversation-id="${conversationId}"]`)
+    .filter({ hasText: NURSE.name })
+    .waitFor(VISIBLE);
+  await toolbar(nurse).getByRole('button', { name: 'Release' }).click();
+  await admin.locator('.thread-header').getByText('Unassigned', { exact: true }).waitFor(VISIBLE);
+
+  // Priority and urgency: the supervisor raises it; the colleague's list shows it live.
+  await toolbar(admin).getByRole('combobox', { name: 'Set urgency' }).selectOption('urgent');
+  await admin
+    .locator('.thread-header .badge')
+    .filter({ hasText: /^urgent$/ })
+    .waitFor(VISIBLE);
+  expect(await toolbar(admin).getByRole('combobox', { name: 'Set priority' }).inputValue()).toBe('2');
+  await nurse
+    .locator(`li[data-conversation-id="${conversationId}"] .badge`)
+    .filter({ hasText: /^urgent$/ })
+    .waitFor(VISIBLE);
+  expect(adminErrors).toEqual([]);
+});
+
+test('unread counts per queue change live, and drop when the conversation is opened', async () => {
+  const allUnread = (name: string | RegExp) =>
+    nurse
+      .getByRole('navigation', { name: 'Queues' })
+      .getByRole('button', { name: /All queues/ })
+      .getByRole('img', { name });
+  await allUnread(/unread$/).waitFor(VISIBLE);
+  const before = Number((await allUnread(/unread$/).getAttribute('aria-label'))?.split(' ')[0]);
+  const conversationId = await inboundTriaged(`Do you take new patients unread${Date.now()}`);
+  // Without a reload: the new conversation counts as unread for her.
+  await allUnread(`${before + 1} unread`).waitFor(VISIBLE);
+  await openConversation(nurse, conversationId);
+  await allUnread(`${before} unread`).waitFor(VISIBLE);
 });

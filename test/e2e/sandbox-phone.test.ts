@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { ensureWebPagesBuilt, launchChromium, signIn } from '../support/browser';
-import { ADMIN, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+import { ADMIN, eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
 jest.setTimeout(90_000);
 const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
@@ -19,6 +19,17 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
 });
+
+/** The conversation whose last message is `body`, found through the staff API. */
+async function conversationWith(body: string): Promise<string> {
+  const api = await t.api();
+  return eventually(async () => {
+    const list = await api.get('/conversations?sort=activity&status=all').expect(200);
+    return (list.body.conversations as { id: string; snippet: string | null }[]).find((c) =>
+      c.snippet?.includes(body),
+    )?.id;
+  });
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -53,6 +64,64 @@ test('the sandbox phone texts the clinic and shows the reply the hub sent back',
     })
     .expect(202);
   await thread.getByText('Yes, free parking behind the building.').waitFor(VISIBLE);
+});
+
+test('the phone follows the /inbox socket: a staff reply shows live, well before the slow fallback poll', async () => {
+  const phone = randomUsPhone();
+  await page.goto(`${t.hub.url}/sandbox`);
+  await page
+    .getByRole('status', { name: 'Connection' })
+    .filter({ hasText: /^live$/ })
+    .waitFor(VISIBLE);
+  await page.getByLabel('Phone number').fill(phone);
+  await page.getByRole('button', { name: 'Open' }).click();
+  const thread = page.getByRole('list', { name: 'Phone messages' });
+  const question = `Is there a pharmacy nearby ${Date.now()}?`;
+  await page.getByRole('textbox', { name: 'Message from the patient' }).fill(question);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await thread.getByText(question).waitFor(VISIBLE);
+
+  const api = await t.api();
+  const conversationId = await conversationWith(question);
+  await api
+    .post(`/conversations/${conversationId}/messages`, { body: 'One on Main Street.', sensitivity: 'public' })
+    .expect(202);
+  // The fallback poll runs every 15 s while the socket is up; this waits for less.
+  await thread.getByText('One on Main Street.').waitFor({ state: 'visible', timeout: 8_000 });
+});
+
+test('the sandbox plays an email patient through the email webhook, and shows the staff reply', async () => {
+  const address = `pat.${Date.now()}@example.org`;
+  const api = await t.api();
+  const channels = await api.get('/sandbox/channels').expect(200);
+  expect(channels.body.channels).toEqual(
+    expect.arrayContaining([{ channel: 'email', identityKind: 'email', canReply: true }]),
+  );
+  // From the API: the hub builds the MIME message and posts it, with the secret, to its own webhook.
+  const question = `Can I get a copy of my invoice ${Date.now()}`;
+  await api.post('/sandbox/email/inbound', { from: address, body: question }).expect(202);
+  const conversationId = await conversationWith(question);
+  const detail = await api.get(`/conversations/${conversationId}`).expect(200);
+  expect(detail.body.conversation.contact.identities).toEqual(
+    expect.arrayContaining([expect.objectContaining({ kind: 'email', address })]),
+  );
+  await api.post('/sandbox/email/inbound', { from: 'not an address', body: 'x' }).expect(400);
+
+  // In the page: the mailbox shows the message, then the staff reply that went back by email.
+  await page.goto(`${t.hub.url}/sandbox`);
+  await page.getByLabel('Channel').selectOption('email');
+  await page.getByLabel('Email address').fill(address);
+  await page.getByRole('button', { name: 'Open' }).click();
+  const thread = page.getByRole('list', { name: 'Phone messages' });
+  await thread.getByText(question).waitFor(VISIBLE);
+  await api
+    .post(`/conversations/${conversationId}/messages`, {
+      body: 'Your invoice is attached to your account online.',
+      sensitivity: 'limited',
+    })
+    .expect(202);
+  await thread.getByText('Your invoice is attached to your account online.').waitFor(VISIBLE);
+  await page.getByRole('link', { name: 'open /chat in another tab' }).waitFor(VISIBLE);
 });
 
 test('the sandbox threads API is for staff, on sandboxed channels only', async () => {

@@ -33,6 +33,9 @@ export function Composer({ conversation, templates, replyRef, onTyping, onSent }
   const lastTyping = useRef(0);
 
   const template = templates.find((t) => t.id === templateId) ?? null;
+  const missing = template
+    ? template.variables.filter((v) => v.required && !variables[v.name]?.trim()).map((v) => v.name)
+    : [];
   const channel = lastInboundChannel(conversation);
 
   // A new conversation starts with an empty composer.
@@ -47,8 +50,13 @@ export function Composer({ conversation, templates, replyRef, onTyping, onSent }
 
   const content = useMemo(() => {
     if (template) {
-      const vars: Record<string, string> = {};
-      for (const v of template.variables) if (variables[v.name]) vars[v.name] = variables[v.name]!;
+      const vars: Record<string, string | number> = {};
+      for (const v of template.variables) {
+        const value = variables[v.name]?.trim();
+        // The API wants numbers as JSON numbers; a number field left half-typed stays text, and is refused.
+        if (value)
+          vars[v.name] = v.type === 'number' && Number.isFinite(Number(value)) ? Number(value) : value;
+      }
       return { template: template.id, variables: vars };
     }
     const text = body.trim();
@@ -154,7 +162,17 @@ export function Composer({ conversation, templates, replyRef, onTyping, onSent }
               {v.name}
               {v.required ? ' *' : ''}
               <input
-                type={v.type === 'date' ? 'date' : v.type === 'datetime' ? 'datetime-local' : 'text'}
+                type={
+                  v.type === 'date'
+                    ? 'date'
+                    : v.type === 'datetime'
+                      ? 'datetime-local'
+                      : v.type === 'url'
+                        ? 'url'
+                        : v.type === 'number'
+                          ? 'number'
+                          : 'text'
+                }
                 value={variables[v.name] ?? ''}
                 title={v.description ?? undefined}
                 onChange={(e) => setVariables((now) => ({ ...now, [v.name]: e.target.value }))}
@@ -191,13 +209,17 @@ export function Composer({ conversation, templates, replyRef, onTyping, onSent }
             </>
           )}
           {preview?.error && <span className="blocked">{preview.error}</span>}
+          {!preview && missing.length > 0 && <span className="blocked">fill in {missing.join(', ')}</span>}
         </output>
         {sendError && (
           <span role="alert" className="error">
             {sendError}
           </span>
         )}
-        <button type="submit" disabled={!content || sending || preview?.decision?.allowed === false}>
+        <button
+          type="submit"
+          disabled={!content || sending || missing.length > 0 || preview?.decision?.allowed === false}
+        >
           {sending ? 'Sending…' : 'Send'}
         </button>
       </div>

@@ -7,9 +7,11 @@ import {
   type ConversationDetail,
   type ConversationSummary,
   type QueueSummary,
+  type StaffOption,
   type TemplateInfo,
   toDetail,
   toQueue,
+  toStaffOption,
   toSummary,
   toTemplate,
 } from './model';
@@ -26,6 +28,8 @@ interface Filters {
 }
 
 const PAGE = 50;
+/** A live refresh reloads at most this many rows from the top; rows loaded further down are kept. */
+const REFRESH_WINDOW = 200;
 
 function useNow(everyMs: number): number {
   const [now, setNow] = useState(Date.now());
@@ -89,6 +93,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const [detail, setDetail] = useState<ConversationDetail | null>(null);
   const [detailError, setDetailError] = useState<string | null>(null);
   const [templates, setTemplates] = useState<TemplateInfo[]>([]);
+  const [staff, setStaff] = useState<StaffOption[] | null>(null);
   const [typingAt, setTypingAt] = useState<Record<string, number>>({});
   const [notice, setNotice] = useState<string | null>(null);
   const replyRef = useRef<HTMLTextAreaElement>(null);
@@ -116,19 +121,32 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     }
   }, [session.staff.queues]);
 
-  /** The first page again (as many rows as are loaded, so a live refresh keeps the scroll position). */
+  /**
+   * The top of the list again: as many rows as are loaded, up to REFRESH_WINDOW. Deeper in a long list
+   * (thousands of rows loaded by scrolling), the rows below the window and the cursor after them are
+   * kept, so a live refresh neither shrinks the list under the reader nor reloads thousands of rows.
+   */
   const reloadList = useCallback(async () => {
     const generation = ++listGeneration.current;
     setLoadingList(true);
     try {
-      const limit = Math.min(200, Math.max(PAGE, loadedCount.current));
+      const loaded = loadedCount.current;
+      const limit = Math.min(REFRESH_WINDOW, Math.max(PAGE, loaded));
       const answer = await api<{ conversations?: unknown[]; nextCursor?: string | null }>(
         'GET',
         listPath(queue, filters, limit),
       );
       if (generation !== listGeneration.current) return;
-      setItems((answer.conversations ?? []).map(toSummary));
-      setNextCursor(answer.nextCursor ?? null);
+      const fresh = (answer.conversations ?? []).map(toSummary);
+      const after = answer.nextCursor ?? null;
+      if (loaded > REFRESH_WINDOW && after !== null) {
+        const seen = new Set(fresh.map((c) => c.id));
+        setItems((now) => [...fresh, ...now.slice(REFRESH_WINDOW).filter((c) => !seen.has(c.id))]);
+        // nextCursor stays the one after the rows kept.
+      } else {
+        setItems(fresh);
+        setNextCursor(after);
+      }
       setListError(null);
     } catch (err) {
       if (generation === listGeneration.current) setListError(err instanceof Error ? err.message : 'failed');
@@ -178,11 +196,32 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
 
   useEffect(() => {
     void loadQueues();
+    // Supervisors and admins hand work to named colleagues; agents only take or release their own.
+    if (isSupervisor) {
+      api<{ staff?: unknown[] }>('GET', '/staff').then(
+        (answer) => setStaff((answer.staff ?? []).map(toStaffOption)),
+        () => setStaff([]),
+      );
+    }
     api<{ templates?: unknown[] }>('GET', '/templates').then(
       (answer) => setTemplates((answer.templates ?? []).map(toTemplate)),
       () => setTemplates([]),
     );
-  }, [loadQueues]);
+  }, [loadQueues, isSupervisor]);
+
+  /** Marks the open conversation read (up to its newest message): its unread dot and counts drop. */
+  const markRead = useCallback(
+    (id: string) => {
+      api('POST', `/conversations/${id}/read`, {}).then(
+        () => {
+          setItems((now) => now.map((c) => (c.id === id && c.unread ? { ...c, unread: false } : c)));
+          void loadQueues();
+        },
+        () => undefined,
+      );
+    },
+    [loadQueues],
+  );
 
   useEffect(() => {
     loadedCount.current = 0;
@@ -195,8 +234,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     setDetailError(null);
     if (!selectedId) return;
     void loadDetail(selectedId);
-    api('POST', `/conversations/${selectedId}/read`, {}).catch(() => undefined);
-  }, [selectedId, live, loadDetail]);
+    markRead(selectedId);
+  }, [selectedId, live, loadDetail, markRead]);
 
   // Live events: refetch what is on screen (payloads carry ids, never bodies).
   const reloadListRef = useRef(reloadList);
@@ -221,13 +260,17 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
       if (event.type === 'triage.escalated') setNotice('An urgent message was escalated');
       scheduleList();
       const open = selectedRef.current;
-      if (open && (event.type === 'resync.required' || event.conversationId === open)) void loadDetail(open);
+      if (open && (event.type === 'resync.required' || event.conversationId === open)) {
+        void loadDetail(open);
+        // What arrives in the conversation on screen is read as it shows.
+        if (event.type === 'message.created') markRead(open);
+      }
     });
     return () => {
       off();
       if (listTimer) clearTimeout(listTimer);
     };
-  }, [live, loadDetail, loadQueues, session.staff.id]);
+  }, [live, loadDetail, loadQueues, markRead, session.staff.id]);
 
   const act = useCallback(
     async (action: string, body: object = {}) => {
@@ -282,6 +325,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const typing = typingTick >= 0 && !!selectedId && Date.now() - (typingAt[selectedId] ?? 0) < 5000;
 
   const setFilter = (key: keyof Filters, value: string) => setFilters((f) => ({ ...f, [key]: value }));
+  const totalUnread = queues.reduce((sum, q) => sum + q.unread, 0);
 
   return (
     <div className="app">
@@ -329,7 +373,10 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
             <ul>
               <li>
                 <button type="button" aria-pressed={queue === ''} onClick={() => setQueue('')}>
-                  All queues
+                  <span className="queue-name">All queues</span>
+                  <span className="count unread" role="img" aria-label={`${totalUnread} unread`}>
+                    {totalUnread} new
+                  </span>
                 </button>
               </li>
               {queues.map((q) => (
@@ -344,7 +391,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                     <span className="count" role="img" aria-label={`${q.open} open`}>
                       {q.open}
                     </span>
-                    {q.unread > 0 && <span className="count unread">{q.unread} new</span>}
+                    {q.unread > 0 && (
+                      <span className="count unread" role="img" aria-label={`${q.unread} unread`}>
+                        {q.unread} new
+                      </span>
+                    )}
                     {q.slaBreached > 0 && <span className="count breached">{q.slaBreached} late</span>}
                   </button>
                 </li>
@@ -438,7 +489,13 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
             )}
             {detail && detail.id === selectedId && (
               <>
-                <ThreadActions conversation={detail} queues={queues} meId={session.staff.id} act={act} />
+                <ThreadActions
+                  conversation={detail}
+                  queues={queues}
+                  meId={session.staff.id}
+                  staff={isSupervisor ? (staff ?? []) : null}
+                  act={act}
+                />
                 <Thread conversation={detail} typing={typing} now={now} />
                 <Composer
                   conversation={detail}

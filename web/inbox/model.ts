@@ -274,3 +274,23 @@ export function toTemplate(raw: unknown): TemplateInfo {
     variables,
   };
 }
+
+/** A colleague, from `GET /staff` (supervisors and admins only). */
+export interface StaffOption {
+  id: string;
+  name: string;
+  role: string;
+  queues: string[];
+  disabled: boolean;
+}
+
+export function toStaffOption(raw: unknown): StaffOption {
+  const o = obj(raw) ?? {};
+  return {
+    id: String(o.id),
+    name: str(o.name) ?? str(o.email) ?? 'staff',
+    role: str(o.role) ?? 'agent',
+    queues: arr(o.queues).filter((q): q is string => typeof q === 'string'),
+    disabled: o.disabled === true,
+  };
+}

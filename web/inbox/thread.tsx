@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api } from '../shared/api';
 import { channelIcon, channelLabel, clockTime, slaCountdown } from './format';
-import type { ConversationDetail, Message, QueueSummary, Triage } from './model';
+import type { ConversationDetail, Message, QueueSummary, StaffOption, Triage } from './model';
 
 function TriageNote({ triage }: { triage: Triage }) {
   const reasons = Array.isArray(triage.reasons)
@@ -175,8 +175,19 @@ interface ActionsProps {
   conversation: ConversationDetail;
   queues: QueueSummary[];
   meId: string;
+  /** Colleagues work can be handed to (supervisors and admins); null for an agent. */
+  staff: StaffOption[] | null;
   act: (action: string, body?: object) => void;
 }
+
+/** Priority on triage's scale (URGENCY_RANK): 3 sorts with emergencies. */
+const PRIORITIES = [
+  { value: 0, label: 'P0 routine' },
+  { value: 1, label: 'P1 soon' },
+  { value: 2, label: 'P2 urgent' },
+  { value: 3, label: 'P3 emergency' },
+];
+const URGENCIES = ['routine', 'soon', 'urgent', 'emergency'];
 
 function snoozeUntil(choice: string): string {
   const at = new Date();
@@ -189,16 +200,43 @@ function snoozeUntil(choice: string): string {
   return at.toISOString();
 }
 
-export function ThreadActions({ conversation, queues, meId, act }: ActionsProps) {
+export function ThreadActions({ conversation, queues, meId, staff, act }: ActionsProps) {
   const mine = conversation.assignee?.id === meId;
+  const resolved = conversation.status === 'resolved';
+  // Colleagues who may hold work in this queue (an agent only in her own queues).
+  const assignable = (staff ?? []).filter(
+    (s) => !s.disabled && (s.role !== 'agent' || s.queues.includes(conversation.queue)),
+  );
   return (
     <div className="actions" role="toolbar" aria-label="Conversation actions">
-      {!mine && (
+      {!mine && !conversation.assignee && !resolved && (
         <button type="button" onClick={() => act('claim')} title="Claim (c)">
-          Claim
+          Assign to me
         </button>
       )}
-      {conversation.status === 'resolved' ? (
+      {mine && !resolved && (
+        <button type="button" onClick={() => act('assign', { staffId: null })}>
+          Release
+        </button>
+      )}
+      {staff && !resolved && (
+        <select
+          aria-label="Assign to"
+          value={conversation.assignee?.id ?? ''}
+          onChange={(e) => act('assign', { staffId: e.target.value || null })}
+        >
+          <option value="">Unassigned</option>
+          {conversation.assignee && !assignable.some((s) => s.id === conversation.assignee!.id) && (
+            <option value={conversation.assignee.id}>{conversation.assignee.name}</option>
+          )}
+          {assignable.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.id === meId ? `${s.name} (me)` : s.name}
+            </option>
+          ))}
+        </select>
+      )}
+      {resolved ? (
         <button type="button" onClick={() => act('reopen')}>
           Reopen
         </button>
@@ -207,6 +245,34 @@ export function ThreadActions({ conversation, queues, meId, act }: ActionsProps)
           Resolve
         </button>
       )}
+      <select
+        aria-label="Set priority"
+        value={String(conversation.priority)}
+        onChange={(e) => act('priority', { priority: Number(e.target.value) })}
+      >
+        {PRIORITIES.map((p) => (
+          <option key={p.value} value={p.value}>
+            {p.label}
+          </option>
+        ))}
+      </select>
+      <select
+        aria-label="Set urgency"
+        value={conversation.urgency}
+        onChange={(e) =>
+          act('priority', {
+            urgency: e.target.value,
+            // Urgency and priority move together unless someone set the priority apart.
+            priority: Math.max(0, URGENCIES.indexOf(e.target.value)),
+          })
+        }
+      >
+        {URGENCIES.map((u) => (
+          <option key={u} value={u}>
+            {u}
+          </option>
+        ))}
+      </select>
       <select
         aria-label="Snooze"
         value=""

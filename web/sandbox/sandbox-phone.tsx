@@ -1,5 +1,12 @@
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { InboxLive } from '../inbox/live';
 import { ApiError, api } from '../shared/api';
+
+/** Polling is the fallback: fast while the /inbox socket is down, slow while events arrive live. */
+const POLL_LIVE_MS = 15_000;
+const POLL_OFFLINE_MS = 3_000;
+/** Message events that touch the open thread: a new message or a delivery status. */
+const THREAD_EVENTS = new Set(['message.created', 'message.status', 'resync.required']);
 
 interface SandboxChannel {
   channel: string;
@@ -36,7 +43,21 @@ export function SandboxPhone() {
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  const [connected, setConnected] = useState(false);
   const end = useRef<HTMLLIElement>(null);
+  // The thread's conversations: their message events mean "load the thread again".
+  const conversationIds = useRef<Set<string>>(new Set());
+
+  // The staff socket, authenticated by the same session cookie as the API.
+  const live = useMemo(() => new InboxLive(), []);
+  useEffect(() => {
+    const off = live.onStatus(setConnected);
+    live.connect();
+    return () => {
+      off();
+      live.close();
+    };
+  }, [live]);
 
   useEffect(() => {
     api<{ channels: SandboxChannel[] }>('GET', '/sandbox/channels').then(
@@ -64,10 +85,11 @@ export function SandboxPhone() {
   const loadThread = useCallback(async () => {
     if (!channel || !address) return;
     try {
-      const answer = await api<{ address: string; messages: PhoneMessage[] }>(
+      const answer = await api<{ address: string; conversationIds?: string[]; messages: PhoneMessage[] }>(
         'GET',
         `/sandbox/threads?channel=${encodeURIComponent(channel)}&address=${encodeURIComponent(address)}`,
       );
+      conversationIds.current = new Set(answer.conversationIds ?? []);
       setMessages(answer.messages);
       setError(null);
     } catch (err) {
@@ -75,13 +97,43 @@ export function SandboxPhone() {
     }
   }, [channel, address]);
 
-  // The sandbox records sends as they happen; poll while a phone is open.
+  // A new phone starts empty.
   useEffect(() => {
+    conversationIds.current = new Set();
     setMessages([]);
     void loadThread();
-    const timer = setInterval(() => void loadThread(), 2000);
-    return () => clearInterval(timer);
   }, [loadThread]);
+
+  // Live: the thread's message events (or any new message while it has none yet) reload it.
+  useEffect(() => {
+    if (!address) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = live.on((event) => {
+      if (!THREAD_EVENTS.has(event.type)) return;
+      const ours = conversationIds.current;
+      const relevant =
+        event.type === 'resync.required' ||
+        (event.conversationId ? ours.has(event.conversationId) : false) ||
+        (ours.size === 0 && event.type === 'message.created');
+      if (!relevant || timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        void loadThread();
+      }, 100);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [live, address, loadThread]);
+
+  // The fallback poll, and a catch-up whenever the socket (re)connects.
+  useEffect(() => {
+    if (!address) return;
+    if (connected) void loadThread();
+    const timer = setInterval(() => void loadThread(), connected ? POLL_LIVE_MS : POLL_OFFLINE_MS);
+    return () => clearInterval(timer);
+  }, [address, connected, loadThread]);
 
   const count = messages.length;
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when a message arrives
@@ -125,12 +177,30 @@ export function SandboxPhone() {
     <main className="sandbox">
       <header className="topbar">
         <h1>Sandbox phone</h1>
+        <span className={`connection ${connected ? 'ok' : 'off'}`} role="status" aria-label="Connection">
+          {connected ? 'live' : 'polling'}
+        </span>
         <a href="/inbox">Inbox</a>
       </header>
+      <p className="muted">
+        Web chat needs no sandbox:{' '}
+        <a href="/chat" target="_blank" rel="noopener">
+          open /chat in another tab
+        </a>{' '}
+        and write as the patient there.
+      </p>
       <form className="sandbox-pick" onSubmit={open}>
         <label>
           Channel
-          <select value={channel} onChange={(e) => setChannel(e.target.value)}>
+          <select
+            value={channel}
+            onChange={(e) => {
+              // An address belongs to one kind of channel: a new channel starts with none open.
+              setChannel(e.target.value);
+              setAddress('');
+              setAddressInput('');
+            }}
+          >
             {(channels ?? []).map((c) => (
               <option key={c.channel} value={c.channel}>
                 {c.channel}
@@ -165,7 +235,10 @@ export function SandboxPhone() {
         </p>
       )}
       {address && (
-        <section className="phone" aria-label={`Phone ${address}`}>
+        <section
+          className="phone"
+          aria-label={`${current?.identityKind === 'email' ? 'Mailbox' : 'Phone'} ${address}`}
+        >
           <h2>{address}</h2>
           <ol className="phone-messages" aria-label="Phone messages">
             {messages.map((m) => (
@@ -186,7 +259,7 @@ export function SandboxPhone() {
                 aria-label="Message from the patient"
                 value={text}
                 onChange={(e) => setText(e.target.value)}
-                placeholder="Text the clinic…"
+                placeholder={current?.identityKind === 'email' ? 'Email the clinic…' : 'Text the clinic…'}
               />
               <button type="submit" disabled={sending || !text.trim()}>
                 Send
