@@ -171,6 +171,12 @@ const environmentSchema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   OUTBOX_SWEEP_SECONDS: z.coerce.number().positive().default(30),
+  /**
+   * A reconnecting inbox socket is also re-sent the events up to this many seconds older than the
+   * last one it saw: a transaction that took an earlier id may have committed after it. Longer than
+   * the longest transaction that stores a hub event could plausibly take.
+   */
+  INBOX_REPLAY_LOOKBACK_SECONDS: z.coerce.number().nonnegative().default(30),
   SEND_CONCURRENCY: z.coerce.number().int().positive().default(10),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
 });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { InboundMessage, InboundReceipt, StatusReceipt, StatusUpdate } from '../channel-port';
 import type { Queryable } from '../db/database';
 import { newId } from '../db/ids';
@@ -60,6 +60,8 @@ export interface NewOutboundMessage {
   /** Deferred (quiet hours): not sent before this time. */
   scheduledFor?: Date | null;
   appointmentId?: string | null;
+  /** A staff reply that stopped the SLA clock: the due time it answered (see stopSlaClock). */
+  answeredSlaDueAt?: Date | null;
 }
 
 /** Writes an outbox row (status `pending`). The caller enqueues the send only after the commit. */
@@ -85,6 +87,7 @@ export async function appendOutboundMessage(tx: Queryable, input: NewOutboundMes
       requestId: input.requestId ?? null,
       scheduledFor: input.scheduledFor ?? null,
       appointmentId: input.appointmentId ?? null,
+      answeredSlaDueAt: input.answeredSlaDueAt ?? null,
       // Several rows in one transaction (a secure message and its notice) keep their order.
       createdAt: sql`clock_timestamp()`,
     })
@@ -319,4 +322,59 @@ export async function lastInboundChannel(db: Queryable, conversationId: string):
 export async function getMessage(db: Queryable, id: string): Promise<MessageRow | undefined> {
   const [row] = await db.select().from(messages).where(eq(messages.id, id)).limit(1);
   return row;
+}
+
+/*
+ * The SLA clock. A conversation waits on the clinic from a patient message until a staff reply
+ * (an outbound message a staff member wrote as a reply: initiator `staff_reply`); while it waits,
+ * `sla_due_at` says by when it must be answered, and it breaches once that time passes. The first
+ * staff reply stops the clock (clears `sla_due_at`, and keeps the due time it answered on the reply,
+ * `answered_sla_due_at`, so a late answer still counts); the next patient message starts a new
+ * one when triage routes it.
+ */
+const isStaffReply = sql`${messages.direction} = 'outbound' and ${messages.authorKind} = 'staff'
+  and ${messages.policy} ->> 'initiator' = 'staff_reply'`;
+
+/**
+ * Stops the conversation's SLA clock for a staff reply being written in this transaction: returns
+ * the due time it answers, or null when no clock was running (already answered, or never started).
+ */
+export async function stopSlaClock(tx: Queryable, conversationId: string): Promise<Date | null> {
+  const [running] = await tx
+    .select({ slaDueAt: conversations.slaDueAt })
+    .from(conversations)
+    .where(and(eq(conversations.id, conversationId), isNotNull(conversations.slaDueAt)))
+    .for('update');
+  if (!running?.slaDueAt) return null;
+  await tx
+    .update(conversations)
+    .set({ slaDueAt: null, updatedAt: sql`now()` })
+    .where(eq(conversations.id, conversationId));
+  return running.slaDueAt;
+}
+
+/** Whether a staff reply was written in the conversation after `since` (a patient message's time). */
+export async function staffRepliedSince(
+  db: Queryable,
+  conversationId: string,
+  since: Date,
+): Promise<boolean> {
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), isStaffReply, gt(messages.createdAt, since)))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** Whether the conversation waits on the clinic: a patient message after the last staff reply, if any. */
+export async function awaitingStaffReply(db: Queryable, conversationId: string): Promise<boolean> {
+  const [lastInbound] = await db
+    .select({ createdAt: messages.createdAt })
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, 'inbound')))
+    .orderBy(desc(messages.createdAt))
+    .limit(1);
+  if (!lastInbound) return false;
+  return !(await staffRepliedSince(db, conversationId, lastInbound.createdAt));
 }

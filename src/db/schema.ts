@@ -143,6 +143,11 @@ export const messages = pgTable(
     sendAttempts: integer('send_attempts').notNull().default(0),
     requestId: text('request_id'),
     scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
+    /**
+     * On a staff reply that stopped an SLA clock: the conversation's due time it answered (a reply
+     * after it answered late). Null on every other message.
+     */
+    answeredSlaDueAt: timestamp('answered_sla_due_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
@@ -154,6 +159,7 @@ export const messages = pgTable(
     index('messages_conversation_idx').on(t.conversationId, t.createdAt),
     // The sweeper looks for outbox rows whose job may have been lost.
     index('messages_outbox_idx').on(t.status, t.updatedAt).where(sql`${t.status} in ('pending', 'sending')`),
+    index('messages_sla_answered_idx').on(t.orgId, t.createdAt).where(sql`${t.answeredSlaDueAt} is not null`),
   ],
 );
 
@@ -280,7 +286,11 @@ export const hubEvents = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
-  (t) => [index('hub_events_type_idx').on(t.orgId, t.type, t.id)],
+  (t) => [
+    index('hub_events_type_idx').on(t.orgId, t.type, t.id),
+    // Replay's look-back (src/inbox/realtime/event-replay.ts).
+    index('hub_events_created_idx').on(t.orgId, t.createdAt),
+  ],
 );
 export * from './channel-state-schema';
 export * from './contact-matching-schema';

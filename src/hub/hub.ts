@@ -330,6 +330,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     db,
     events,
     logger,
+    replayLookBackSeconds: config.INBOX_REPLAY_LOOKBACK_SECONDS,
     redisUrl: config.REDIS_URL,
     keyPrefix: queueOptions.prefix,
   });

@@ -14,6 +14,11 @@ const newAppointment = z.object({
   location: z.string().trim().min(1).max(200),
 });
 
+/** The channel a reminder is asked for; voice (a call) only ever when asked. */
+const reminderBody = z
+  .object({ channel: z.enum(['sms', 'voice', 'email']).default('sms') })
+  .default({ channel: 'sms' });
+
 type AppointmentRow = typeof appointments.$inferSelect;
 
 const present = (a: AppointmentRow) => ({
@@ -70,11 +75,14 @@ export function appointmentRouter(
 
   /**
    * Sends the `appointment-reminder` template under policy (an automated, administrative message:
-   * quiet hours defer it); the patient's short reply (C / 2) then acts on this appointment.
+   * quiet hours defer it); the patient's short reply (C / 2, or a key on a reminder call) then acts
+   * on this appointment. `{channel?: 'sms' | 'voice' | 'email'}` (default `sms`) is the channel
+   * asked for; policy may still fall back to another, except that a call is never a fallback.
    */
   router.post('/appointments/:id/reminders', async (req, res) => {
     const staff = req.staff!;
     const appointment = await load(staff.orgId, z.uuid().parse(req.params.id));
+    const { channel } = reminderBody.parse(req.body ?? {});
     try {
       const { decision, outcome } = await planOutbound(
         outbound,
@@ -82,7 +90,7 @@ export function appointmentRouter(
           orgId: staff.orgId,
           contactId: appointment.contactId,
           initiator: 'automated',
-          requestedChannel: 'sms',
+          requestedChannel: channel,
           content: {
             template: 'appointment-reminder',
             variables: {

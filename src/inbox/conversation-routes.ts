@@ -1,17 +1,16 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
 import {
   type ConversationDetail,
   getConversationDetail,
-  lastInboundChannel,
   type MessageRow,
 } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
-import { conversations, staffUsers } from '../db/schema';
+import { staffUsers } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
+import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
 import { listConsents } from '../policy/consent-ledger';
 import { assertQueueAccess, seesAllQueues } from '../staff/queue-access';
 import { URGENCIES } from '../triage';
@@ -20,6 +19,7 @@ import { LIST_STATUSES, listInbox } from './conversation-list';
 import { listNotes } from './conversation-notes';
 import { loadStateView } from './conversation-workflow';
 import { contentSchema, presentDecision, toContent } from './outbound-routes';
+import { planStaffReply } from './staff-reply';
 import { withoutJit } from './without-jit';
 
 const listQuery = z.object({
@@ -176,33 +176,17 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
   });
 
   /**
-   * A staff reply on the channel the patient last wrote on, under policy: `{ body, sensitivity? }`
-   * (free text counts as PHI unless marked `limited` or `public`) or `{ template, variables }`.
+   * A staff reply on the channel the patient last wrote on (by SMS after a phone call), under policy:
+   * `{ body, sensitivity? }` (free text counts as PHI unless marked `limited` or `public`) or
+   * `{ template, variables }`. See planStaffReply.
    */
   router.post('/conversations/:id/messages', async (req, res) => {
     const { id } = uuidParam.parse(req.params);
     const content = toContent(contentSchema.parse(req.body));
-    const staff = req.staff!;
-    const [conversation] = await db
-      .select()
-      .from(conversations)
-      .where(and(eq(conversations.id, id), eq(conversations.orgId, staff.orgId)));
-    if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
-    assertQueueAccess(staff, conversation.queue);
     try {
-      const { decision, outcome } = await planOutbound(
+      const { decision, outcome } = await planStaffReply(
         outbound,
-        {
-          orgId: staff.orgId,
-          contactId: conversation.contactId,
-          conversationId: conversation.id,
-          initiator: 'staff_reply',
-          requestedChannel: (await lastInboundChannel(db, conversation.id)) ?? undefined,
-          content,
-          staffId: staff.id,
-          requestId: req.id,
-          ip: req.ip,
-        },
+        { staff: req.staff!, conversationId: id, content, requestId: req.id, ip: req.ip },
         { dryRun: false },
       );
       res.status(202).json({

@@ -14,6 +14,7 @@ import {
 } from '../outbound/outbound-service';
 import type { PolicyDecision } from '../policy/policy-engine';
 import { presentMessage } from './conversation-routes';
+import { planStaffReply } from './staff-reply';
 
 const sensitivity = z.enum(['public', 'limited', 'phi']);
 const purpose = z.enum(['care', 'administrative', 'marketing']);
@@ -33,16 +34,27 @@ export const contentSchema = z.union([
   }),
 ]);
 
+const recipient = z.union([
+  z.object({ contactId: z.uuid() }),
+  z.object({ phone: z.string().min(3).max(40) }),
+  z.object({ email: z.string().min(3).max(320) }),
+]);
+
 const outboundBody = z.intersection(
   z.object({
-    to: z.union([
-      z.object({ contactId: z.uuid() }),
-      z.object({ phone: z.string().min(3).max(40) }),
-      z.object({ email: z.string().min(3).max(320) }),
-    ]),
+    to: recipient,
     channel: z.enum(['sms', 'email', 'voice', 'webchat', 'botframework']).optional(),
     urgent: z.boolean().optional(),
   }),
+  contentSchema,
+);
+
+/**
+ * A check of a staff reply (the inbox composer's preview): the conversation decides the contact and
+ * the channel, so `to`, `channel` and `urgent` may be sent but are not used.
+ */
+const replyCheckBody = z.intersection(
+  z.object({ conversationId: z.uuid('must be a conversation id'), to: recipient.optional() }),
   contentSchema,
 );
 
@@ -64,7 +76,10 @@ export function presentDecision(decision: PolicyDecision) {
   };
 }
 
-/** `POST /outbound` (one message to a contact) and `POST /policy/check` (the same, decided but not sent). */
+/**
+ * `POST /outbound` (one message to a contact) and `POST /policy/check` (the same, decided but not
+ * sent; with a `conversationId`, the staff reply in that conversation, decided as it would be sent).
+ */
 export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultRegion: string): Router {
   const router = Router();
 
@@ -95,6 +110,27 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
   };
 
   const handle = (dryRun: boolean) => async (req: Request, res: import('express').Response) => {
+    if (dryRun && req.body && typeof req.body === 'object' && 'conversationId' in req.body) {
+      // Decided exactly as POST /conversations/:id/messages would send it.
+      const body = replyCheckBody.parse(req.body);
+      try {
+        const { decision } = await planStaffReply(
+          deps,
+          {
+            staff: req.staff!,
+            conversationId: body.conversationId,
+            content: toContent(body),
+            requestId: req.id,
+            ip: req.ip,
+          },
+          { dryRun: true },
+        );
+        res.json({ decision: presentDecision(decision) });
+      } catch (error) {
+        throw asHttpError(error);
+      }
+      return;
+    }
     const body = outboundBody.parse(req.body);
     const contactId = await resolveContact(req, body.to, !dryRun);
     if (!contactId) {

@@ -25,7 +25,9 @@ const rowsOf = (result: unknown) => (result as { rows: Row[] }).rows;
  * - openNow: conversations not resolved (snoozed ones included: still work to do);
  * - medianFirstResponseSeconds: per conversation, the first patient message today to the first
  *   staff reply after it; the median over those answered (null when none were);
- * - slaBreaches: unresolved conversations past their SLA due time;
+ * - slaBreaches: conversations that breached their SLA (see conversation-store, "The SLA clock"):
+ *   those answered late today (a staff reply since midnight written after the due time it answered)
+ *   plus those unresolved and still waiting on the clinic past their due time now; each once;
  * - emergenciesToday: conversations with a patient message triaged as an emergency today.
  */
 export async function queueStats(
@@ -43,8 +45,14 @@ export async function queueStats(
       select queue, count(*) as n from conversations
       where org_id = ${orgId} and status <> 'resolved' group by queue`),
     db.execute(sql`
-      select queue, count(*) as n from conversations
-      where org_id = ${orgId} and status <> 'resolved' and sla_due_at < now() group by queue`),
+      select queue, count(distinct id) as n from (
+        select c.queue, c.id from conversations c
+        where c.org_id = ${orgId} and c.status <> 'resolved' and c.sla_due_at < now()
+        union all
+        select c.queue, c.id from messages m join conversations c on c.id = m.conversation_id
+        where m.org_id = ${orgId} and m.answered_sla_due_at is not null
+          and m.created_at >= ${sinceParam} and m.created_at > m.answered_sla_due_at
+      ) breached group by queue`),
     db.execute(sql`
       select c.queue, count(distinct m.conversation_id) as n
       from messages m join conversations c on c.id = m.conversation_id

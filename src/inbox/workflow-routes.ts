@@ -1,6 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import { awaitingStaffReply } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
 import { conversationReads, conversations, messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
@@ -125,7 +126,13 @@ export function workflowRouter(db: Database): Router {
             queue: target.id,
             // The new queue picks it up afresh; the old holder may not even see it any more.
             assigneeId: null,
-            slaDueAt: current.slaDueAt ?? new Date(Date.now() + target.slaMinutes * 60_000),
+            // A conversation waiting on the clinic keeps its clock, or gets the new queue's; an
+            // answered one has no clock to run.
+            slaDueAt:
+              current.slaDueAt ??
+              ((await awaitingStaffReply(tx, current.id))
+                ? new Date(Date.now() + target.slaMinutes * 60_000)
+                : null),
           },
           detail: note ? { noteId: note.id } : {},
         };
@@ -187,8 +194,12 @@ export function workflowRouter(db: Database): Router {
   router.post('/conversations/:id/priority', async (req, res) => {
     const body = priorityBody.parse(req.body);
     res.json(
-      await run(req, 'priority', async (_tx, current) => {
-        const due = body.urgency ? new Date(Date.now() + SLA_MINUTES[body.urgency] * 60_000) : null;
+      await run(req, 'priority', async (tx, current) => {
+        // Only a conversation waiting on the clinic has a clock to shorten (or start).
+        const due =
+          body.urgency && (current.slaDueAt || (await awaitingStaffReply(tx, current.id)))
+            ? new Date(Date.now() + SLA_MINUTES[body.urgency] * 60_000)
+            : null;
         return {
           set: {
             priority: body.priority,

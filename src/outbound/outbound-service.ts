@@ -5,6 +5,7 @@ import {
   appendOutboundMessage,
   findOrOpenConversation,
   type MessageRow,
+  stopSlaClock,
 } from '../conversations/conversation-store';
 import type { Database, Transaction } from '../db/database';
 import { contactIdentities, contacts } from '../db/schema';
@@ -34,6 +35,8 @@ export interface OutboundRequest {
   conversationId?: string;
   initiator: Initiator;
   requestedChannel?: string;
+  /** Why the channel was asked for, when that needs saying: put first in the decision's reasons. */
+  notes?: string[];
   content: OutboundContent;
   urgent?: boolean;
   staffId?: string;
@@ -173,6 +176,7 @@ export async function planOutbound(
     clinicTimeZone: deps.clinic.timeZone,
     now: new Date(),
   });
+  if (request.notes?.length) decision.reasons.unshift(...request.notes);
   const auditDecision = (tx: Database | Transaction, messageId?: string) =>
     writeAudit(tx, {
       orgId: request.orgId,
@@ -238,6 +242,9 @@ export async function planOutbound(
       scheduledFor: decision.scheduledFor ?? null,
       appointmentId: request.appointmentId ?? null,
     };
+    // A staff reply answers the patient: it stops the conversation's SLA clock.
+    const answeredSlaDueAt =
+      request.initiator === 'staff_reply' && request.staffId ? await stopSlaClock(tx, conversationId) : null;
     let secureMessage: MessageRow | undefined;
     let body: string;
     if (decision.securedVia === 'securelink') {
@@ -277,6 +284,7 @@ export async function planOutbound(
       toAddress,
       body,
       channelMeta: adapter.describeOutbound?.(body) ?? {},
+      answeredSlaDueAt,
     });
     await auditDecision(tx, message.id);
     return { decision, message, secureMessage };

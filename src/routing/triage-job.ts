@@ -2,7 +2,12 @@ import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { writeAudit } from '../audit/audit-log';
 import { findDeliverableAddress } from '../conversations/contact-directory';
-import { appendOutboundMessage, getMessage, type MessageRow } from '../conversations/conversation-store';
+import {
+  appendOutboundMessage,
+  getMessage,
+  type MessageRow,
+  staffRepliedSince,
+} from '../conversations/conversation-store';
 import { type HubEvent, storeHubEvent } from '../conversations/hub-events';
 import type { Database, Transaction } from '../db/database';
 import { appointments, contacts, conversations, type IdentityKind, messages } from '../db/schema';
@@ -320,7 +325,14 @@ async function routeConversation(tx: Transaction, message: MessageRow, result: T
   const urgency = higherUrgency(currentUrgency, result.urgency);
   const moves = URGENCY_RANK[result.urgency] >= URGENCY_RANK[currentUrgency];
   const due = new Date(Date.now() + SLA_MINUTES[result.urgency] * 60_000);
-  const slaDueAt = current.slaDueAt && current.slaDueAt < due ? current.slaDueAt : due;
+  // The message starts (or shortens) the SLA clock, unless staff already answered it: a running
+  // clock keeps the earlier due time; a reply written before triage got here leaves it stopped.
+  const answered = await staffRepliedSince(tx, conversationId, message.createdAt);
+  const slaDueAt = answered
+    ? current.slaDueAt
+    : current.slaDueAt && current.slaDueAt < due
+      ? current.slaDueAt
+      : due;
   await tx
     .update(conversations)
     .set({

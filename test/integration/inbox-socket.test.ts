@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
+import { type HubEvent, storeHubEvent } from '../../src/conversations/hub-events';
+import { SeenEventIds } from '../../web/inbox/live';
 import { queryRows } from '../support/test-database';
 import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
@@ -170,12 +172,81 @@ test('a reconnect with lastEventId replays the events missed meanwhile, each onc
   await eventually(async () =>
     second.received.find((e) => e.type === 'message.created' && e.messageId === afterId),
   );
-  const created = second.received.filter((e) => e.type === 'message.created').map((e) => e.messageId);
-  for (const id of missedIds) expect(created).toContain(id);
-  expect(created).not.toContain(beforeId);
+  // One connection sends each id once.
   const ids = second.received.filter((e) => typeof e.id === 'number').map((e) => e.id);
   expect(new Set(ids).size).toBe(ids.length);
-  expect(ids.every((id) => id > seen.id)).toBe(true);
+  expect(ids).not.toContain(seen.id);
+  // The reconnect also re-sends events stored shortly before lastEventId; the client (the inbox
+  // page's SeenEventIds) drops those it already had.
+  const client = new SeenEventIds();
+  for (const e of first.received) if (typeof e.id === 'number') client.firstTime(e.id);
+  const delivered = second.received.filter((e) => typeof e.id !== 'number' || client.firstTime(e.id));
+  const created = delivered.filter((e) => e.type === 'message.created').map((e) => e.messageId);
+  for (const id of missedIds) expect(created.filter((c) => c === id)).toHaveLength(1);
+  expect(created).not.toContain(beforeId);
+  second.socket.disconnect();
+});
+
+test('an event whose transaction took an earlier id but committed later reaches a reconnecting client once', async () => {
+  const db = t.hub.outbound.db;
+  const token = await t.staffToken();
+  const conversationId = randomUUID();
+  const event = (change: string): HubEvent => ({
+    orgId: t.hub.org.id,
+    type: 'conversation.updated',
+    conversationId,
+    messageId: null,
+    queue: 'front-desk',
+    payload: { change },
+  });
+  const first = openSocket(t.hub.url, { token });
+  sockets.push(first.socket);
+  await connected(first.socket);
+
+  // Transaction A stores its event (the lower id) and stays open...
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let tookId!: (id: number) => void;
+  const earlierIdTaken = new Promise<number>((resolve) => {
+    tookId = resolve;
+  });
+  const slow = db.transaction(async (tx) => {
+    tookId(await storeHubEvent(tx, event('slow')));
+    await held;
+  });
+  const earlierId = await earlierIdTaken;
+  // ...while B stores a later id, commits, and is delivered live.
+  const laterId = await db.transaction((tx) => storeHubEvent(tx, event('fast')));
+  expect(laterId).toBeGreaterThan(earlierId);
+  await eventually(async () => first.received.find((e) => e.id === laterId));
+  expect(first.received.some((e) => e.id === earlierId)).toBe(false);
+  first.socket.disconnect();
+  await eventually(async () => !first.socket.connected || undefined);
+
+  // A commits only now, with nobody connected; the client comes back with the later id.
+  release();
+  await slow;
+  const second = openSocket(t.hub.url, { token, lastEventId: laterId });
+  sockets.push(second.socket);
+  await connected(second.socket);
+  // A live event after the reconnect: it is sent only once the replay is over.
+  const afterId = await db.transaction((tx) => storeHubEvent(tx, event('after')));
+  await eventually(async () => second.received.find((e) => e.id === afterId));
+
+  const client = new SeenEventIds();
+  const delivered = [...first.received, ...second.received].filter(
+    (e) => typeof e.id !== 'number' || client.firstTime(e.id),
+  );
+  const mine = delivered.filter((e) => e.conversationId === conversationId);
+  expect(mine.map((e) => [e.id, e.change])).toEqual([
+    [laterId, 'fast'],
+    [earlierId, 'slow'],
+    [afterId, 'after'],
+  ]);
+  expect(second.received.filter((e) => e.id === earlierId)).toHaveLength(1);
+  expect(second.received.some((e) => e.id === laterId)).toBe(false);
   second.socket.disconnect();
 });
 

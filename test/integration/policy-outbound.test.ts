@@ -266,3 +266,64 @@ test('a secure message unread for a day gets one reminder with a fresh link, pol
   expect(links[1]).not.toBe(links[0]);
   expect(notices[1]!.params.Body).not.toMatch(/LDL|Lipid/);
 });
+
+describe('POST /policy/check with a conversationId previews the staff reply', () => {
+  async function conversationOf(phone: string) {
+    await t.postInboundSms({ From: phone, Body: 'hello, question about my visit' }).expect(200);
+    return eventually(async () => {
+      const [row] = await queryRows<{ conversation_id: string }>(
+        t.database.url,
+        "select conversation_id from messages where from_address = $1 and direction = 'inbound'",
+        [phone],
+      );
+      return row?.conversation_id;
+    });
+  }
+
+  test('decided as a staff reply (never deferred), like the real send; without it, as an automated message', async () => {
+    const client = await api();
+    const contact = await newContact({ timeZone: nightTimeZone() });
+    const conversationId = await conversationOf(contact.phone);
+    const content = { body: 'We can see you on Monday.', sensitivity: 'limited' };
+
+    const automated = await client
+      .post('/policy/check', { to: { contactId: contact.id }, ...content })
+      .expect(200);
+    expect(automated.body.decision).toMatchObject({ allowed: true, channel: 'sms' });
+    expect(automated.body.decision.scheduledFor).not.toBeNull();
+
+    // What the inbox composer sends: the contact, the conversation, and a channel it does not decide.
+    const preview = await client
+      .post('/policy/check', { to: { contactId: contact.id }, conversationId, channel: 'email', ...content })
+      .expect(200);
+    expect(preview.body.decision).toMatchObject({ allowed: true, channel: 'sms', scheduledFor: null });
+    expect(preview.body.decision.reasons.join(' ')).toMatch(/staff replies are never deferred/);
+    const sent = await client.post(`/conversations/${conversationId}/messages`, content).expect(202);
+    expect(sent.body.decision).toEqual(preview.body.decision);
+    const [audit] = await queryRows<{ detail: { initiator: string } }>(
+      t.database.url,
+      "select detail from audit_log where action = 'policy.check' and subject_id = $1 order by id desc limit 1",
+      [contact.id],
+    );
+    expect(audit!.detail.initiator).toBe('staff_reply');
+  });
+
+  test('a refused staff reply is previewed with the same code and reasons; an unknown conversation is 404', async () => {
+    const client = await api();
+    const contact = await newContact({ email: 'pinned@example.org' });
+    const conversationId = await conversationOf(contact.phone);
+    await t.postInboundSms({ From: contact.phone, Body: 'STOP' }).expect(200);
+    const content = { body: 'Please call us back.', sensitivity: 'limited' };
+    const preview = await client.post('/policy/check', { conversationId, ...content }).expect(200);
+    expect(preview.body.decision).toMatchObject({ allowed: false, code: 'consent_opted_out' });
+    expect(preview.body.decision.reasons.at(-1)).toMatch(/staff reply stays on SMS/);
+    const refused = await client.post(`/conversations/${conversationId}/messages`, content).expect(422);
+    expect(refused.body.error.code).toBe('consent_opted_out');
+    expect(refused.body.error.details.reasons).toEqual(preview.body.decision.reasons);
+
+    const missing = await client
+      .post('/policy/check', { conversationId: '00000000-0000-4000-8000-000000000000', ...content })
+      .expect(404);
+    expect(missing.body.error.code).toBe('conversation_not_found');
+  });
+});

@@ -167,6 +167,27 @@ describe('menu choices', () => {
     expect(await voiceMessagesFrom(phone)).toHaveLength(1);
   });
 
+  test('a staff reply after a call goes by SMS, as the preview says: a call cannot carry typed text', async () => {
+    const phone = randomUsPhone();
+    await t.postVoice(`${VOICE}/menu?lang=en&attempt=1`, { ...inboundCall(phone), Digits: '2' }).expect(200);
+    const [message] = await triaged(phone);
+    const conversationId = message!.conversation_id;
+    const api = await t.api();
+    const content = { body: 'Your refill went to the pharmacy.', sensitivity: 'limited' };
+    const preview = await api.post('/policy/check', { conversationId, ...content }).expect(200);
+    expect(preview.body.decision).toMatchObject({ allowed: true, channel: 'sms' });
+    expect(preview.body.decision.reasons[0]).toMatch(
+      /by voice, which cannot carry a typed reply: it goes by SMS/,
+    );
+    const reply = await api.post(`/conversations/${conversationId}/messages`, content).expect(202);
+    expect(reply.body.message).toMatchObject({ channel: 'sms', conversationId, authorKind: 'staff' });
+    expect(reply.body.decision).toEqual(preview.body.decision);
+    await eventually(async () =>
+      t.twilio.messages.find((m) => m.params.To === phone && m.params.Body === content.body),
+    );
+    expect(t.twilio.calls.some((c) => c.params.To === phone)).toBe(false);
+  });
+
   test('saying "billing" goes to the billing queue', async () => {
     const phone = randomUsPhone();
     await t

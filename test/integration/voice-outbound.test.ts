@@ -146,6 +146,26 @@ describe('reminder calls', () => {
     expect(after!.status).toBe('delivered');
   });
 
+  test('POST /appointments/:id/reminders {channel: "voice"} places the call; without a channel it texts', async () => {
+    const { phone, appointmentId } = await contactWithAppointment();
+    const api = await t.api();
+    const res = await api.post(`/appointments/${appointmentId}/reminders`, { channel: 'voice' }).expect(202);
+    expect(res.body.decision).toMatchObject({ allowed: true, channel: 'voice' });
+    expect(res.body.message).toMatchObject({ channel: 'voice', templateId: 'appointment-reminder' });
+    const messageId = res.body.message.id as string;
+    const call = await eventually(async () =>
+      t.twilio.calls.find((c) => String(c.params.Url).includes(`message=${messageId}`)),
+    );
+    expect(call.params).toMatchObject({ To: phone, From: CLINIC_NUMBER });
+    expect(t.twilio.messages.some((m) => m.params.To === phone)).toBe(false);
+
+    const sms = await api.post(`/appointments/${appointmentId}/reminders`, {}).expect(202);
+    expect(sms.body.message.channel).toBe('sms');
+    await eventually(async () => t.twilio.messages.find((m) => m.params.To === phone));
+    expect(t.twilio.calls.filter((c) => c.params.To === phone)).toHaveLength(1);
+    await api.post(`/appointments/${appointmentId}/reminders`, { channel: 'fax' }).expect(400);
+  });
+
   test('pressing 1 confirms the appointment, like the text reply "1", and the acknowledgement goes by SMS', async () => {
     const { phone, contactId, appointmentId } = await contactWithAppointment();
     const { messageId, call } = await remindByCall(contactId, appointmentId);

@@ -21,12 +21,37 @@ const EVENT_TYPES = [
 ];
 
 /**
+ * The ids of the events already handed to listeners, the newest `capacity` of them. A reconnect
+ * re-sends the events stored shortly before `lastEventId` (one whose transaction took a lower id may
+ * have committed later, and only a re-send can bring it): the ones already seen are dropped here.
+ */
+export class SeenEventIds {
+  private readonly ids = new Set<number>();
+
+  constructor(private readonly capacity = 5000) {}
+
+  /** True the first time an id is offered; false for a repeat. */
+  firstTime(id: number): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) {
+      // A Set iterates in insertion order: forget the oldest id.
+      const oldest = this.ids.values().next().value;
+      if (oldest !== undefined) this.ids.delete(oldest);
+    }
+    return true;
+  }
+}
+
+/**
  * The `/inbox` socket. Events carry ids and statuses only: listeners refetch what they show.
- * Reconnects resume from the last event id seen, so nothing committed meanwhile is missed.
+ * Reconnects resume from the last event id seen, so nothing committed meanwhile is missed; events
+ * are de-duplicated by `id`, since a reconnect also re-sends recent ones (see SeenEventIds).
  */
 export class InboxLive {
   private readonly socket: Socket;
   private lastEventId: number | undefined;
+  private readonly seen = new SeenEventIds();
   private readonly listeners = new Set<(event: HubEvent) => void>();
   private readonly statusListeners = new Set<(connected: boolean) => void>();
   private subscribed: string | null = null;
@@ -43,6 +68,7 @@ export class InboxLive {
       this.socket.on(type, (payload: Omit<HubEvent, 'type'> | undefined) => {
         const event: HubEvent = { ...(payload ?? {}), type };
         if (typeof event.id === 'number' && type !== 'typing' && type !== 'resync.required') {
+          if (!this.seen.firstTime(event.id)) return;
           this.lastEventId = Math.max(this.lastEventId ?? 0, event.id);
         }
         if (type === 'resync.required' && typeof event.id !== 'number') {

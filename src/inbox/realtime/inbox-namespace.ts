@@ -11,7 +11,7 @@ import { listQueues } from '../../staff/queue-directory';
 import { readCookie, SESSION_COOKIE } from '../../staff/session-cookie';
 import { type AuthenticatedStaff, authenticateToken } from '../../staff/staff-sessions';
 import { DeliveryGate } from './delivery-gate';
-import { loadEventsAfter } from './event-replay';
+import { loadEventsAfter, loadRecentEventsBefore } from './event-replay';
 import { conversationRoom, orgRoom, queueRoom, queuesFor, roomsForEvent } from './inbox-rooms';
 
 export interface InboxNamespaceDeps {
@@ -21,6 +21,12 @@ export interface InboxNamespaceDeps {
   logger: Logger;
   /** Most stored events replayed on a reconnect before `resync.required` (default 1000). */
   replayLimit?: number;
+  /**
+   * A reconnect is also re-sent the events stored up to this many seconds before its `lastEventId`
+   * (default 30): one whose transaction took an earlier id but committed later would be lost
+   * otherwise. Clients drop the ids they already have (see event-replay.ts).
+   */
+  replayLookBackSeconds?: number;
 }
 
 export interface InboxNamespace {
@@ -62,10 +68,15 @@ export function clientPayload(event: StoredHubEvent): Record<string, unknown> {
 /**
  * The staff namespace `/inbox`: bearer-token auth, rooms per organization, queue and conversation,
  * typing indicators, and delivery of stored hub events with replay from `lastEventId` on reconnect.
+ *
+ * Clients must de-duplicate events by `id`: a reconnect re-sends the events stored shortly before
+ * `lastEventId` too, since ids are taken before commit and a transaction holding an earlier id may
+ * commit later (see event-replay.ts). Within one connection each id is sent once.
  */
 export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): InboxNamespace {
   const namespace = io.of('/inbox');
   const replayLimit = deps.replayLimit ?? 1000;
+  const lookBackSeconds = deps.replayLookBackSeconds ?? 30;
   const log = deps.logger.child({ namespace: '/inbox' });
   const state = (socket: Socket) => socket.data as SocketState;
 
@@ -142,6 +153,16 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
         queues,
         limit: replayLimit + 1,
       });
+      // Events with lower ids whose transactions may have committed after `afterId` was sent: sent
+      // first (the gate keeps one copy per id), not counted against the limit of missed ones.
+      const late = await loadRecentEventsBefore(deps.db, {
+        orgId: staff.orgId,
+        beforeId: afterId,
+        queues,
+        lookBackSeconds,
+        limit: replayLimit,
+      });
+      for (const event of late) gate.deliver(event);
       for (const event of missed.slice(0, replayLimit)) gate.deliver(event);
       if (missed.length > replayLimit) {
         socket.emit('resync.required', { lastEventId: missed[replayLimit - 1]?.id ?? afterId });
