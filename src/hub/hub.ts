@@ -24,6 +24,7 @@ import { queueRouter } from '../inbox/queue-routes';
 import { conversationRoom } from '../inbox/realtime/inbox-rooms';
 import { createInboxSocketServer } from '../inbox/realtime/inbox-socket-server';
 import { sandboxRouter } from '../inbox/sandbox-routes';
+import { settingsRouter } from '../inbox/settings-routes';
 import { statsRouter } from '../inbox/stats-routes';
 import { templateRouter } from '../inbox/template-routes';
 import { triageRouter } from '../inbox/triage-routes';
@@ -52,6 +53,7 @@ import { staffRouter } from '../staff/staff-routes';
 import { loadTemplateCatalog, type TemplateChannel } from '../templates';
 import { createTriage, type LlmClassifierFactory, type Triage } from '../triage';
 import { channelStateStore } from './channel-state-store';
+import { ClinicSettings } from './clinic-settings';
 import { ensureSecret } from './hub-settings';
 import { createInboundService } from './inbound-service';
 import { ensureOrganization, type OrganizationRow } from './organization';
@@ -157,6 +159,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     channelOverrides: config.CHANNEL_MAX_SENSITIVITY,
   };
   const enqueueSends = (rows: MessageRow[]) => enqueueAfterCommit(outbound, rows);
+  // Admins change the time zone and HELP reply at run time: `org` and `outbound.clinic` are updated in place.
+  const clinicSettings = new ClinicSettings(db, org, [outbound.clinic]);
 
   const triage = createTriage({ llm: options.llm });
   // The catalog version every triage result carries, for results a channel hint decides.
@@ -280,13 +284,14 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   api.use(queueRouter(db));
   api.use(staffRouter(db));
   api.use(templateRouter(templates));
-  api.use(statsRouter(db, { timeZone: org.timeZone }));
+  api.use(settingsRouter(db, clinicSettings));
+  api.use(statsRouter(db, org));
   api.use(triageRouter(db, triage));
   api.use(contactRouter(db, config.DEFAULT_REGION));
   api.use(possibleDuplicateRouter(db));
   api.use(attachmentRouter(db));
   api.use(outboundRouter(db, outbound, config.DEFAULT_REGION));
-  api.use(appointmentRouter(db, outbound, { name: org.name, timeZone: org.timeZone }));
+  api.use(appointmentRouter(db, outbound, org));
   let url = '';
   api.use(sandboxRouter(channels, () => url, { db, defaultRegion: config.DEFAULT_REGION }));
 
@@ -335,6 +340,16 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     keyPrefix: queueOptions.prefix,
   });
   realtime = inboxSockets.io;
+  // A settings change in another hub process: re-read it here (and once a minute, should a notice be lost).
+  const SETTINGS_CHANGED = 'clinic-settings.changed';
+  clinicSettings.announceWith(() => inboxSockets.io.serverSideEmit(SETTINGS_CHANGED));
+  inboxSockets.io.on(SETTINGS_CHANGED, () => {
+    clinicSettings.reload().catch((err) => logger.warn({ err }, 'clinic settings reload failed'));
+  });
+  const settingsRefresh = startPeriodic(logger, 'clinic settings refresh', 60, async () => {
+    await clinicSettings.reload();
+    return 0;
+  });
   for (const adapter of channels.all()) adapter.attachRealtime?.(inboxSockets.io, sessionSink);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -359,6 +374,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       await inboxSockets.close();
       server.closeIdleConnections();
       await serverClosed;
+      await settingsRefresh.stop();
       await sweeper?.stop();
       await triageSweeper?.stop();
       await secureLinkReminders?.stop();

@@ -1,0 +1,65 @@
+import { eq } from 'drizzle-orm';
+import type { Queryable } from '../db/database';
+import { organizations } from '../db/schema';
+import type { OrganizationRow } from './organization';
+
+/** The clinic settings an admin may change while the hub runs (PATCH /api/v1/settings). */
+export type ClinicSettingsPatch = Partial<Pick<OrganizationRow, 'timeZone' | 'helpText'>>;
+
+/**
+ * The clinic's settings as the running hub uses them. Every part of the hub holds the same
+ * organization object (and the outbound pipeline its `clinic`), so a change is applied to those
+ * objects in place: the next webhook, send or report reads the new value without a restart. Other
+ * hub processes are told through `announce` and re-read the row (see `reload`).
+ */
+export class ClinicSettings {
+  readonly #db: Queryable;
+  readonly #org: OrganizationRow;
+  readonly #copies: { timeZone: string }[];
+  #announce: () => void = () => undefined;
+
+  /** `copies` are other objects carrying the clinic's time zone (the outbound pipeline's `clinic`). */
+  constructor(db: Queryable, org: OrganizationRow, copies: { timeZone: string }[] = []) {
+    this.#db = db;
+    this.#org = org;
+    this.#copies = copies;
+  }
+
+  get current(): Readonly<OrganizationRow> {
+    return this.#org;
+  }
+
+  /** How a change made here reaches the other hub processes (set once the socket server exists). */
+  announceWith(announce: () => void): void {
+    this.#announce = announce;
+  }
+
+  /** Stores a change in `db` (the caller's transaction); apply the returned row once it commits. */
+  async store(db: Queryable, patch: ClinicSettingsPatch): Promise<OrganizationRow> {
+    const [row] = await db
+      .update(organizations)
+      .set(patch)
+      .where(eq(organizations.id, this.#org.id))
+      .returning();
+    if (!row) throw new Error('the organization row is gone');
+    return row;
+  }
+
+  /** Makes a committed row the live settings here and tells the other processes. */
+  applyCommitted(row: OrganizationRow): void {
+    this.#apply(row);
+    this.#announce();
+  }
+
+  /** Re-reads the row (another process changed it). */
+  async reload(): Promise<void> {
+    const [row] = await this.#db.select().from(organizations).where(eq(organizations.id, this.#org.id));
+    if (row) this.#apply(row);
+  }
+
+  #apply(row: OrganizationRow): void {
+    this.#org.timeZone = row.timeZone;
+    this.#org.helpText = row.helpText;
+    for (const copy of this.#copies) copy.timeZone = row.timeZone;
+  }
+}

@@ -1,0 +1,81 @@
+import { Router } from 'express';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { writeAudit } from '../audit/audit-log';
+import type { Database } from '../db/database';
+import type { ClinicSettings } from '../hub/clinic-settings';
+import type { OrganizationRow } from '../hub/organization';
+import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
+import { requireRole } from '../staff/require-role';
+
+/** Two SMS segments: the HELP reply is sent by SMS, and carriers expect it short. */
+export const HELP_TEXT_MAX = 320;
+
+const updateBody = z
+  .object({
+    timeZone: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as America/New_York')
+      .optional(),
+    // null (or an empty string) goes back to the built-in HELP reply.
+    helpText: z
+      .string()
+      .trim()
+      .max(HELP_TEXT_MAX, `must be at most ${HELP_TEXT_MAX} characters`)
+      .transform((text) => (text === '' ? null : text))
+      .nullable()
+      .optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'give at least one field to change');
+
+const presentSettings = (org: Readonly<OrganizationRow>) => ({
+  name: org.name,
+  timeZone: org.timeZone,
+  helpText: org.helpText,
+  helpTextMax: HELP_TEXT_MAX,
+  // What a patient texting HELP gets now: the clinic's text, or the built-in reply.
+  helpReply: carrierKeywordReply('help', org),
+});
+
+/** `GET/PATCH /settings`: the clinic's time zone and HELP reply, for admins; changes apply at once. */
+export function settingsRouter(db: Database, settings: ClinicSettings): Router {
+  const router = Router();
+
+  router.get('/settings', requireRole('admin'), (_req, res) => {
+    res.json({ settings: presentSettings(settings.current) });
+  });
+
+  router.patch('/settings', requireRole('admin'), async (req, res) => {
+    const body = updateBody.parse(req.body);
+    const admin = req.staff!;
+    const previousZone = settings.current.timeZone;
+    const row = await db.transaction(async (tx) => {
+      const stored = await settings.store(tx, body);
+      await writeAudit(tx, {
+        orgId: admin.orgId,
+        actorKind: 'staff',
+        actorId: admin.id,
+        action: 'settings.update',
+        subjectType: 'organization',
+        subjectId: stored.id,
+        ip: req.ip ?? null,
+        requestId: req.id,
+        // The help text is the clinic's own wording, not PHI, but its length says enough.
+        detail: {
+          fields: Object.keys(body),
+          ...(body.timeZone !== undefined ? { timeZone: { from: previousZone, to: stored.timeZone } } : {}),
+          ...(body.helpText !== undefined ? { helpTextLength: stored.helpText?.length ?? 0 } : {}),
+        },
+      });
+      return stored;
+    });
+    settings.applyCommitted(row);
+    res.json({ settings: presentSettings(settings.current) });
+  });
+
+  return router;
+}
