@@ -111,7 +111,8 @@ export function authRouter(options: StaffAuthOptions): Router {
   router.post('/login', async (req, res) => {
     const { email, password } = loginBody.parse(req.body);
     const staff = await findStaffByEmail(db, email);
-    if (await loginLocked(db, staff?.id ?? null, req.ip ?? null)) {
+    const lock = await loginLocked(db, staff?.id ?? null, req.ip ?? null);
+    if (lock) {
       await writeAudit(db, {
         actorKind: 'staff',
         actorId: staff?.id ?? null,
@@ -120,8 +121,18 @@ export function authRouter(options: StaffAuthOptions): Router {
         subjectId: staff?.id ?? null,
         ip: req.ip ?? null,
         requestId: req.id,
+        detail: { lock },
       });
-      // The same answer whether or not the email exists: a lockout must not confirm an account.
+      res.set('Retry-After', String(LOCKOUT_MINUTES * 60));
+      // An account lockout gives the same answer whether or not the email exists: it must not
+      // confirm an account. An address lockout is about the caller, whatever email it tries.
+      if (lock === 'address') {
+        throw new HttpError(
+          429,
+          'login_address_locked',
+          `Too many failed logins from this address; try again in ${LOCKOUT_MINUTES} minutes`,
+        );
+      }
       throw new HttpError(
         429,
         'login_locked',

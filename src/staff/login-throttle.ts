@@ -8,24 +8,27 @@ export const MAX_FAILED_LOGINS = 5;
 export const MAX_FAILED_LOGINS_PER_IP = 20;
 export const LOCKOUT_MINUTES = 15;
 
+/** Why a login is refused before its password is checked: too many failures of the account, or from the address. */
+export type LoginLock = 'account' | 'address';
+
 /**
  * Login throttling read from the audit log, which already records every attempt: nothing to keep
- * in memory, and it holds across restarts and across hub processes.
+ * in memory, and it holds across restarts and across hub processes. Null when the login may go ahead.
  */
 export async function loginLocked(
   db: Queryable,
   staffId: string | null,
   ip: string | null,
-): Promise<boolean> {
+): Promise<LoginLock | null> {
   const since = sql`now() - make_interval(mins => ${LOCKOUT_MINUTES})`;
   if (ip) {
     const [byIp] = await db
       .select({ n: count() })
       .from(auditLog)
       .where(and(eq(auditLog.action, 'staff.login_failed'), eq(auditLog.ip, ip), gt(auditLog.at, since)));
-    if ((byIp?.n ?? 0) >= MAX_FAILED_LOGINS_PER_IP) return true;
+    if ((byIp?.n ?? 0) >= MAX_FAILED_LOGINS_PER_IP) return 'address';
   }
-  if (!staffId) return false;
+  if (!staffId) return null;
   const [lastGood] = await db
     .select({ at: auditLog.at })
     .from(auditLog)
@@ -50,5 +53,5 @@ export async function loginLocked(
         lastGood ? gt(auditLog.at, lastGood.at) : undefined,
       ),
     );
-  return (failures?.n ?? 0) >= MAX_FAILED_LOGINS;
+  return (failures?.n ?? 0) >= MAX_FAILED_LOGINS ? 'account' : null;
 }

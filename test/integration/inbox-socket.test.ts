@@ -85,6 +85,38 @@ test('an inbound SMS reaches a connected staff socket as message.created, withou
   socket.disconnect();
 });
 
+test('a Twilio status callback reaches a connected staff socket as message.status', async () => {
+  const phone = randomUsPhone();
+  await t.postInboundSms({ From: phone, Body: 'is the clinic open on saturday?' }).expect(200);
+  const [row] = await eventually(() =>
+    queryRows<{ conversation_id: string }>(
+      t.database.url,
+      "select conversation_id from messages where from_address = $1 and direction = 'inbound'",
+      [phone],
+    ).then((rows) => (rows.length > 0 ? rows : null)),
+  );
+  const conversationId = row!.conversation_id;
+  const api = await t.api();
+  const reply = await api
+    .post(`/conversations/${conversationId}/messages`, { body: 'Yes, 9 to 12.', sensitivity: 'public' })
+    .expect(202);
+  const messageId: string = reply.body.message.id;
+  const sent = await eventually(async () => t.twilio.messages.find((m) => m.params.To === phone));
+
+  const { socket, received } = openSocket(t.hub.url, { token: await t.staffToken() });
+  sockets.push(socket);
+  await connected(socket);
+  await t.postStatus({ MessageSid: sent.sid, MessageStatus: 'delivered', To: phone }).expect(200);
+  const event = await eventually(async () =>
+    received.find((e) => e.type === 'message.status' && e.status === 'delivered'),
+  );
+  expect(event).toMatchObject({ conversationId, channel: 'sms', direction: 'outbound', status: 'delivered' });
+  expect(event.messageId).toBe(messageId);
+  expect(JSON.stringify(event)).not.toContain(phone);
+  expect(JSON.stringify(event)).not.toMatch(/9 to 12/);
+  socket.disconnect();
+});
+
 test('a chest-pain text produces triage.escalated and conversation.updated', async () => {
   const { socket, received } = openSocket(t.hub.url, { token: await t.staffToken() });
   sockets.push(socket);
