@@ -46,10 +46,16 @@ export interface VoiceWebhookOptions {
   logger: Logger;
 }
 
-/** What the adapter keeps per call: whether the caller got somewhere, and who they are (for voicemail). */
+/**
+ * What the adapter keeps per inbound call, from the moment it answers it: who called (for voicemail)
+ * and whether the caller got somewhere. No record means the hub never answered the call: its
+ * recording, transcription and final status are refused (see `unknownCall`).
+ */
 interface CallState {
-  handled: 'menu_choice' | 'voicemail';
-  from: string;
+  /** Absent while the caller is still in the menu; `refused` for a withheld number. */
+  handled?: 'menu_choice' | 'voicemail' | 'refused';
+  /** The caller's normalized number; null when it was withheld. */
+  from: string | null;
 }
 
 const sid = (prefix: string) =>
@@ -101,6 +107,15 @@ const answerQuery = z.object({ message: z.uuid('must be a message id'), lang });
 
 const sendTwiml = (res: Response, twiml: string) => res.status(200).type('text/xml').send(twiml);
 
+/**
+ * The answer to a callback about a call the hub never answered (a transcription or final status
+ * Twilio posts after the call): 404 JSON, nothing stored. Twilio ignores what these callbacks
+ * answer, so the only audience is its debugger log, where a 404 shows a misrouted callback (another
+ * app's calls pointed here) instead of hiding it. Callbacks made during a live call get TwiML instead.
+ */
+const unknownCall = () =>
+  new HttpError(404, 'unknown_call', 'No call with this CallSid was answered by this hub');
+
 /** The Twilio Programmable Voice webhooks: phone menu, voicemail, reminder calls and call status. */
 export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOptions): Router {
   const router = Router();
@@ -125,6 +140,8 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
   const logFor = (req: Request, callSid: string, step: string) =>
     options.logger.child({ requestId: req.id, callSid, step });
 
+  const known = (callSid: string) => options.state.get<CallState>(callKey(callSid));
+
   const blocked = (lang: VoiceLanguage) =>
     sayAndHangUp(lang, PROMPTS[lang].blockedCaller(options.clinicName));
 
@@ -137,8 +154,11 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
     if (!from) {
       // Nobody to call or text back, and no contact to file a request under: say so and end.
       log.info('inbound call from a withheld or invalid number; refused politely');
+      await remember(body.CallSid, { handled: 'refused', from: null }, log);
       return sendTwiml(res, blocked('en'));
     }
+    // From here on the call is known: its voicemail and its end are accepted.
+    await remember(body.CallSid, { from }, log);
     const lang = await languageOf(from);
     log.info({ lang }, 'inbound call answered');
     sendTwiml(res, menuTwiml({ lang, clinicName: options.clinicName, urls, attempt: 1 }));
@@ -152,6 +172,14 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
     const log = logFor(req, body.CallSid, 'menu');
     const from = options.normalizePhone(body.From);
     if (!from) return sendTwiml(res, blocked(query.lang));
+    // A menu step for a call the hub has no record of (its answer went to a fallback URL, or the
+    // record could not be written) is served as usual and the call is known from now on: Twilio only
+    // posts a <Gather> action during a live call, the signature proves it is Twilio's, and hanging up
+    // on a caller, or making them start again, is worse than filing what they asked for.
+    if (!(await known(body.CallSid))) {
+      log.info('menu step for a call this hub did not answer; taken as a fresh call');
+      await remember(body.CallSid, { from }, log);
+    }
     const choice = parseMenuInput({ digits: body.Digits, speech: body.SpeechResult });
     log.info({ choice: choice ?? 'none', attempt: query.attempt }, 'menu input');
 
@@ -215,7 +243,14 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
     verifyTwilioSignature(req, options.publicUrl, options.authToken);
     const body = parseTwilioRequest(recordedSchema, req.body);
     const query = parseTwilioRequest(voicemailQuery, req.query);
-    logFor(req, body.CallSid, 'recorded').info(
+    const log = logFor(req, body.CallSid, 'recorded');
+    if ((await known(body.CallSid))?.handled !== 'voicemail') {
+      // A recording the hub never asked for: its transcription will be refused too. The caller may
+      // still be on the line, and Twilio plays whatever this answers: TwiML that says so, not an error.
+      log.warn('recording for a call this hub never took to voicemail; not kept');
+      return sendTwiml(res, sayAndHangUp(query.lang, PROMPTS[query.lang].noRecording));
+    }
+    log.info(
       { recordingSid: body.RecordingSid, seconds: body.RecordingDuration },
       'voicemail recorded; waiting for its transcription',
     );
@@ -228,9 +263,16 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
     const body = parseTwilioRequest(transcriptionSchema, req.body);
     const query = parseTwilioRequest(voicemailQuery, req.query);
     const log = logFor(req, body.CallSid, 'transcription');
+    const call = await known(body.CallSid);
+    if (call?.handled !== 'voicemail') {
+      log.warn(
+        { known: call !== null },
+        'transcription for a call this hub never took to voicemail; refused',
+      );
+      throw unknownCall();
+    }
     // Twilio sends the call's From with the transcription; the remembered caller covers it if not.
-    const from =
-      options.normalizePhone(body.From) ?? (await options.state.get<CallState>(callKey(body.CallSid)))?.from;
+    const from = options.normalizePhone(body.From) ?? call.from;
     if (!from) {
       throw new HttpError(400, 'validation_failed', 'Invalid request: From is not a valid phone number', {
         fields: ['From'],
@@ -272,6 +314,9 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
     const log = logFor(req, body.CallSid, 'status');
     const meta = requestMeta(req);
     if (body.Direction?.startsWith('outbound')) {
+      // A reminder call is its message's provider id. An unknown CallSid is not refused here: a
+      // call's first status can arrive before the send that placed it has committed, and the core
+      // keeps a status for a provider id it does not know yet (it moves no message of another).
       const status = mapCallStatus(body.CallStatus);
       if (status) {
         await sink.applyStatus(
@@ -288,10 +333,15 @@ export function twilioVoiceRouter(sink: InboundSink, options: VoiceWebhookOption
       return sendTwiml(res, EMPTY_TWIML);
     }
     if (!FINAL_CALL_STATUSES.has(body.CallStatus)) return sendTwiml(res, EMPTY_TWIML);
-    const state = await options.state.get<CallState>(callKey(body.CallSid));
-    const from = options.normalizePhone(body.From);
-    if (state || !from) {
-      log.info({ status: body.CallStatus, handled: state?.handled ?? 'no caller id' }, 'inbound call ended');
+    const state = await known(body.CallSid);
+    if (!state) {
+      // Not a missed call of ours: filing it would text back a number the hub never spoke to.
+      log.warn({ status: body.CallStatus }, 'final status for a call this hub never answered; refused');
+      throw unknownCall();
+    }
+    const from = state.from ?? options.normalizePhone(body.From);
+    if (state.handled || !from) {
+      log.info({ status: body.CallStatus, handled: state.handled ?? 'no caller id' }, 'inbound call ended');
       return sendTwiml(res, EMPTY_TWIML);
     }
     const receipt = await sink.receive(

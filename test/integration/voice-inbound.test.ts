@@ -382,6 +382,65 @@ describe('voicemail', () => {
     expect(res.body.error.details.fields).toContain('RecordingSid');
     expect(await messageCount()).toBe(before);
   });
+
+  test('a recording or transcription for a call the hub never took to voicemail is refused; nothing is stored', async () => {
+    const phone = randomUsPhone();
+    const before = await messageCount();
+    const callback = (call: ReturnType<typeof inboundCall>) => ({
+      ...call,
+      CallStatus: 'completed',
+      RecordingSid: recordingSid(),
+      RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${t.twilio.accountSid}/Recordings/x`,
+      TranscriptionSid: transcriptionSid(),
+      TranscriptionStatus: 'completed',
+      TranscriptionText: 'please call me back about my results',
+    });
+
+    // Never seen at all (correctly signed, but another app's call or a made-up CallSid).
+    const stranger = inboundCall(phone);
+    const refused = await t.postVoice(`${VOICE}/transcription?lang=en&reason=nurse`, callback(stranger));
+    expect(refused.status).toBe(404);
+    expect(refused.body.error).toMatchObject({ code: 'unknown_call' });
+    // The <Record> action of such a call: the caller may be on the line, so TwiML that says so.
+    const recorded = await twiml(
+      await t.postVoice(`${VOICE}/recorded?lang=en&reason=nurse`, {
+        ...stranger,
+        RecordingSid: recordingSid(),
+        RecordingDuration: '5',
+      }),
+    );
+    expect(verbs(recorded)).toEqual(['Say', 'Hangup']);
+    expect(findOne(recorded, 'Say').text).toMatch(/did not receive a message/);
+
+    // Answered, but the caller never reached voicemail: no recording was ever asked for.
+    const answered = inboundCall(phone);
+    await t.postVoice(VOICE, answered).expect(200);
+    const notOffered = await t.postVoice(`${VOICE}/transcription?lang=en&reason=nurse`, callback(answered));
+    expect(notOffered.status).toBe(404);
+    expect(notOffered.body.error.code).toBe('unknown_call');
+
+    expect(await voiceMessagesFrom(phone)).toEqual([]);
+    expect(await messageCount()).toBe(before);
+  });
+
+  test('a menu step for a call the hub did not answer is served as a fresh call, and the call is known after', async () => {
+    const phone = randomUsPhone();
+    const call = inboundCall(phone);
+    const thanks = await twiml(
+      await t.postVoice(`${VOICE}/menu?lang=en&attempt=1`, { ...call, Digits: '1' }),
+    );
+    expect(verbs(thanks)).toEqual(['Say', 'Hangup']);
+    expect(findOne(thanks, 'Say').text).toMatch(/appointments/);
+    const [choice] = await voiceMessagesFrom(phone);
+    expect(choice!.channel_meta).toMatchObject({ kind: 'menu_choice', option: 'appointments' });
+    // Its end is accepted (200) and, since the caller chose something, is no missed call.
+    await t.postVoice(`${VOICE}/status`, { ...call, CallStatus: 'completed' }).expect(200);
+
+    // No input from an unanswered call: the menu once more, as for any call.
+    const quiet = inboundCall(randomUsPhone());
+    const again = await twiml(await t.postVoice(`${VOICE}/menu?lang=en&attempt=1`, quiet));
+    expect(verbs(again)).toEqual(['Gather']);
+  });
 });
 
 describe('missed calls', () => {
@@ -431,6 +490,7 @@ describe('missed calls', () => {
     await t.postInboundSms({ From: phone, Body: 'STOP' }).expect(200);
     await eventually(async () => t.twilio.messages.some((m) => m.params.To === phone));
     const call = inboundCall(phone);
+    await t.postVoice(VOICE, call).expect(200);
     await endCall(call, 'completed').expect(200);
     const [missed] = await voiceMessagesFrom(phone);
     expect(missed!.channel_meta.textBack).toEqual({ status: 'refused', code: 'consent_opted_out' });
@@ -454,6 +514,30 @@ describe('missed calls', () => {
     expect(await voiceMessagesFrom(recorded)).toEqual([]);
     expect(textBacksTo(chose)).toHaveLength(0);
     expect(textBacksTo(recorded)).toHaveLength(0);
+  });
+
+  test('the end of a call the hub never answered files nothing and texts nobody (404 unknown_call)', async () => {
+    const phone = randomUsPhone();
+    const api = await t.api();
+    await api.post('/contacts', { phone, timeZone: middayTimeZone() }).expect(201);
+    const res = await endCall(inboundCall(phone));
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('unknown_call');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await voiceMessagesFrom(phone)).toEqual([]);
+    expect(textBacksTo(phone)).toHaveLength(0);
+  });
+
+  test('a withheld caller is answered and known: the end of the call is accepted, nothing filed', async () => {
+    const call = inboundCall('Anonymous');
+    await t.postVoice(VOICE, call).expect(200);
+    await endCall(call).expect(200);
+    const filed = await queryRows(
+      t.database.url,
+      'select 1 from messages where provider_message_id like $1',
+      [`${call.CallSid}%`],
+    );
+    expect(filed).toEqual([]);
   });
 
   test('a status that is not final, or a forged one, does nothing', async () => {
