@@ -1,5 +1,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
+import { conversationRoom } from '../../src/inbox/realtime/inbox-rooms';
+import { createStaffUser } from '../../src/staff/staff-directory';
 import { type HubProcess, startHubProcess } from '../support/hub-process';
 import { queryRows } from '../support/test-database';
 import {
@@ -46,10 +48,10 @@ afterAll(async () => {
   await a?.stop();
 });
 
-async function openSocket(url: string): Promise<{ socket: Socket; received: Received[] }> {
+async function openSocket(url: string, token?: string): Promise<{ socket: Socket; received: Received[] }> {
   const received: Received[] = [];
   const socket = connect(`${url}/inbox`, {
-    auth: { token: await a.staffToken() },
+    auth: { token: token ?? (await a.staffToken()) },
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
@@ -121,4 +123,38 @@ test('and the other way: an SMS posted to process B reaches a staff socket on pr
     received.find((e) => e.type === 'message.created' && e.messageId === messageId),
   );
   expect(received.filter((e) => e.type === 'message.created' && e.messageId === messageId)).toHaveLength(1);
+});
+
+test('a transfer through A takes an agent’s socket on B out of the conversation room', async () => {
+  await createStaffUser(a.hub.database.db, {
+    orgId: a.hub.org.id,
+    email: 'front.agent@clinic.test',
+    name: 'Front Agent',
+    role: 'agent',
+    password: 'front-agent-password',
+    queues: ['front-desk'],
+  });
+  const login = await request(a.hub.url)
+    .post('/api/v1/auth/login')
+    .send({ email: 'front.agent@clinic.test', password: 'front-agent-password' })
+    .expect(200);
+  const { socket, received } = await openSocket(b.url, login.body.token);
+  const phone = randomUsPhone();
+  await a.postInboundSms({ From: phone, Body: 'what time do you open tomorrow?' }).expect(200);
+  const messageId = await inboundMessageId(phone);
+  const created = await eventually(async () =>
+    received.find((e) => e.type === 'message.created' && e.messageId === messageId),
+  );
+  const conversationId = created.conversationId as string;
+  expect(await socket.timeout(2000).emitWithAck('subscribe', { conversationId })).toEqual({ ok: true });
+  const room = conversationRoom(conversationId);
+  const members = async () => (await a.hub.io.of('/inbox').in(room).fetchSockets()).map((s) => s.id);
+  await eventually(async () => (await members()).includes(socket.id!));
+
+  const api = await a.api();
+  await api.post(`/conversations/${conversationId}/transfer`, { queue: 'billing' }).expect(200);
+  await eventually(async () =>
+    received.find((e) => e.type === 'conversation.updated' && e.change === 'transferred'),
+  );
+  await eventually(async () => !(await members()).includes(socket.id!));
 });

@@ -1,5 +1,6 @@
 import { io } from 'socket.io-client';
 import request from 'supertest';
+import { conversationRoom } from '../../src/inbox/realtime/inbox-rooms';
 import { createStaffUser } from '../../src/staff/staff-directory';
 import { queryRows } from '../support/test-database';
 import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
@@ -116,4 +117,61 @@ test('five wrong passwords lock that account (429, even with the right one); oth
     "select 1 from audit_log where action = 'staff.login_locked'",
   );
   expect(audits).toHaveLength(1);
+});
+
+test('an agent watching a conversation that is transferred out of her queues leaves its room: she sees it go, nothing after', async () => {
+  const conversationId = await triagedConversation(
+    'question about the invoice I got in the mail, the amount looks wrong',
+  );
+  const [row] = await queryRows<{ queue: string }>(
+    t.database.url,
+    'select queue from conversations where id = $1',
+    [conversationId],
+  );
+  expect(row!.queue).toBe('billing');
+  const open = async (token: string) => {
+    const socket = io(`${t.hub.url}/inbox`, { auth: { token }, transports: ['websocket'], forceNew: true });
+    const received: { type: string; conversationId?: string; change?: string; previousQueue?: string }[] = [];
+    socket.onAny((type: string, payload: object) => received.push({ ...payload, type }));
+    await new Promise<void>((resolve, reject) => {
+      socket.on('connect', () => resolve());
+      socket.on('connect_error', reject);
+    });
+    expect(await socket.timeout(2000).emitWithAck('subscribe', { conversationId })).toEqual({ ok: true });
+    return { socket, received };
+  };
+  const agent = await open(agentToken);
+  const admin = await open(await t.staffToken());
+  const room = conversationRoom(conversationId);
+  const inRoom = async () => (await t.hub.io.of('/inbox').in(room).fetchSockets()).map((s) => s.id);
+  try {
+    expect(await inRoom()).toEqual(expect.arrayContaining([agent.socket.id, admin.socket.id]));
+    const api = await t.api();
+    await api.post(`/conversations/${conversationId}/transfer`, { queue: 'front-desk' }).expect(200);
+    const transferred = (e: { type: string; change?: string; conversationId?: string }) =>
+      e.type === 'conversation.updated' && e.change === 'transferred' && e.conversationId === conversationId;
+    await eventually(async () => agent.received.find(transferred));
+    expect(agent.received.filter(transferred)).toHaveLength(1);
+    expect(agent.received.find(transferred)).toMatchObject({ queue: 'front-desk', previousQueue: 'billing' });
+    await eventually(async () => !(await inRoom()).includes(agent.socket.id!));
+    expect(await inRoom()).toContain(admin.socket.id);
+
+    // Later work on the conversation reaches the admin (still in the room), not the agent.
+    await api.post(`/conversations/${conversationId}/notes`, { body: 'called the patient back' }).expect(201);
+    admin.socket.emit('typing', { conversationId });
+    await eventually(async () =>
+      admin.received.find((e) => e.type === 'conversation.updated' && e.change === 'note'),
+    );
+    expect(agent.received.filter((e) => e.conversationId === conversationId).map((e) => e.change)).toEqual([
+      'transferred',
+    ]);
+    // And she cannot join it again.
+    expect(await agent.socket.timeout(2000).emitWithAck('subscribe', { conversationId })).toEqual({
+      ok: false,
+      code: 'forbidden_queue',
+    });
+  } finally {
+    agent.socket.disconnect();
+    admin.socket.disconnect();
+  }
 });

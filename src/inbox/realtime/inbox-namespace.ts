@@ -184,6 +184,24 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
       const socket = namespace.sockets.get(id);
       if (socket && state(socket).staff.orgId === event.orgId) state(socket).gate.offer(event);
     }
+    leaveMovedConversation(event);
+  };
+
+  /**
+   * A conversation moved to a queue some subscribers may not see: after they got the move itself
+   * (they see it leave), their sockets leave its room, so none of its later events reach them.
+   * Every process receives every event (its own commits and the relayed ones), so each one does
+   * this for its own sockets, with each socket's own queue membership, in the order events arrive:
+   * no cross-process round trip, and no later event of the conversation slips in before the leave.
+   */
+  const leaveMovedConversation = (event: StoredHubEvent) => {
+    const previous = event.payload.previousQueue;
+    if (typeof previous !== 'string' || previous === event.queue || !event.conversationId) return;
+    const room = conversationRoom(event.conversationId);
+    for (const id of [...(namespace.adapter.rooms.get(room) ?? [])]) {
+      const socket = namespace.sockets.get(id);
+      if (socket && !canSeeQueue(state(socket).staff, event.queue)) void socket.leave(room);
+    }
   };
 
   // Events committed by this process: to local sockets, and to the other processes through the
