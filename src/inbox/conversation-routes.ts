@@ -57,6 +57,8 @@ export function presentMessage(m: MessageRow) {
     automation: m.automation,
     channelMeta: m.channelMeta,
     triage: m.triage,
+    // A staff correction of `triage`, kept beside it: the machine's decision is never rewritten.
+    triageOverride: m.triageOverride,
     policy: m.policy,
     createdAt: m.createdAt,
     sentAt: m.sentAt,

@@ -18,7 +18,8 @@ export type WorkflowChange =
   | 'reopened'
   | 'snoozed'
   | 'priority'
-  | 'note';
+  | 'note'
+  | 'triage_override';
 
 export interface WorkflowActor {
   staff: AuthenticatedStaff;

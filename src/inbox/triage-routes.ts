@@ -1,12 +1,15 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
+import { awaitingStaffReply } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
-import { conversations, messages } from '../db/schema';
+import { messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { assertQueueAccess } from '../staff/queue-access';
-import type { Triage } from '../triage';
+import { SLA_MINUTES, URGENCY_RANK } from '../routing/urgency';
+import { findQueue } from '../staff/queue-directory';
+import { type Triage, URGENCIES } from '../triage';
+import { changeConversation } from './conversation-workflow';
 
 const classifyBody = z.object({
   // Generous: a pasted 20,000-character message must classify, not bounce.
@@ -22,10 +25,14 @@ const classifyBody = z.object({
 const overrideBody = z
   .object({
     intent: z.string().min(1).max(50).optional(),
-    queue: z.enum(['front-desk', 'nurse-triage', 'billing', 'refills']).optional(),
+    queue: z.string().trim().min(1).max(50).optional(),
+    urgency: z.enum(URGENCIES).optional(),
     note: z.string().max(500).optional(),
   })
-  .refine((v) => v.intent !== undefined || v.queue !== undefined, 'give an intent, a queue or both');
+  .refine(
+    (v) => v.intent !== undefined || v.queue !== undefined || v.urgency !== undefined,
+    'give an intent, a queue, an urgency or several',
+  );
 
 /** `POST /triage/classify` (how the classifier is evaluated from outside) and staff overrides. */
 export function triageRouter(db: Database, triage: Triage): Router {
@@ -37,6 +44,23 @@ export function triageRouter(db: Database, triage: Triage): Router {
     res.json(await triage.classify(text, context));
   });
 
+  // The intents staff may pick from when they override triage.
+  router.get('/triage/intents', (_req, res) => {
+    res.json({
+      intents: triage.intents.map((i) => ({
+        name: i.name,
+        description: i.description,
+        queue: i.queue,
+        urgency: i.urgency,
+      })),
+    });
+  });
+
+  /**
+   * Staff correct triage's decision on an inbound message: the machine's result stays as it was,
+   * the override is stored beside it, and a new queue or urgency is applied to the conversation as
+   * a workflow change (locked, access-checked, announced live with the queue it left, audited).
+   */
   router.post('/messages/:id/triage-override', async (req, res) => {
     const id = z.uuid('must be a message id').parse(req.params.id);
     const body = overrideBody.parse(req.body);
@@ -44,41 +68,57 @@ export function triageRouter(db: Database, triage: Triage): Router {
       throw new HttpError(422, 'unknown_intent', `No intent named ${body.intent}`);
     }
     const staff = req.staff!;
-    const [current] = await db
-      .select({ queue: conversations.queue })
+    const [target] = await db
+      .select({ conversationId: messages.conversationId })
       .from(messages)
-      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-      .where(and(eq(messages.id, id), eq(messages.orgId, staff.orgId)));
-    if (current) assertQueueAccess(staff, current.queue);
+      .where(and(eq(messages.id, id), eq(messages.orgId, staff.orgId), eq(messages.direction, 'inbound')));
+    if (!target) throw new HttpError(404, 'message_not_found', 'No such inbound message');
     const override = { ...body, staffId: staff.id, at: new Date().toISOString() };
-    const updated = await db.transaction(async (tx) => {
-      const [message] = await tx
-        .update(messages)
-        .set({ triageOverride: override })
-        .where(and(eq(messages.id, id), eq(messages.orgId, staff.orgId), eq(messages.direction, 'inbound')))
-        .returning({ id: messages.id, conversationId: messages.conversationId, triage: messages.triage });
-      if (!message) return null;
-      if (body.queue) {
-        await tx
-          .update(conversations)
-          .set({ queue: body.queue, updatedAt: sql`now()` })
-          .where(eq(conversations.id, message.conversationId));
-      }
-      await writeAudit(tx, {
-        orgId: staff.orgId,
-        actorKind: 'staff',
-        actorId: staff.id,
-        action: 'triage.override',
-        subjectType: 'message',
-        subjectId: id,
-        ip: req.ip ?? null,
-        requestId: req.id,
-        detail: { machine: { intent: message.triage?.intent, queue: message.triage?.queue }, staff: body },
-      });
-      return message;
-    });
-    if (!updated) throw new HttpError(404, 'message_not_found', 'No such inbound message');
-    res.json({ messageId: id, triage: updated.triage, override });
+    let machine: Record<string, unknown> | null = null;
+    const actor = { staff, ip: req.ip ?? null, requestId: req.id };
+    const conversation = await changeConversation(
+      db,
+      actor,
+      target.conversationId,
+      'triage_override',
+      async (tx, current) => {
+        const queue = body.queue ? ((await findQueue(tx, staff.orgId, body.queue)) ?? null) : null;
+        if (body.queue && !queue) throw new HttpError(422, 'unknown_queue', `No queue named ${body.queue}`);
+        const [message] = await tx
+          .update(messages)
+          .set({ triageOverride: override })
+          .where(eq(messages.id, id))
+          .returning({ triage: messages.triage });
+        machine = (message?.triage as Record<string, unknown> | null) ?? null;
+        await writeAudit(tx, {
+          orgId: staff.orgId,
+          actorKind: 'staff',
+          actorId: staff.id,
+          action: 'triage.override',
+          subjectType: 'message',
+          subjectId: id,
+          ip: actor.ip,
+          requestId: req.id ?? null,
+          detail: { machine: { intent: machine?.intent, queue: machine?.queue }, staff: body },
+        });
+        const moveTo = queue && queue.id !== current.queue ? queue.id : null;
+        const waiting = current.slaDueAt !== null || (await awaitingStaffReply(tx, current.id));
+        const due =
+          body.urgency && waiting ? new Date(Date.now() + SLA_MINUTES[body.urgency] * 60_000) : null;
+        return {
+          set: {
+            ...(moveTo ? { queue: moveTo } : {}),
+            // Like a transfer: the new queue picks it up afresh.
+            ...(moveTo && current.assigneeId ? { assigneeId: null } : {}),
+            ...(body.urgency ? { urgency: body.urgency, priority: URGENCY_RANK[body.urgency] } : {}),
+            // A raised urgency shortens the time to answer; a lowered one never extends a promise made.
+            ...(due && (!current.slaDueAt || due < current.slaDueAt) ? { slaDueAt: due } : {}),
+          },
+          detail: { messageId: id, ...(body.intent ? { intent: body.intent } : {}) },
+        };
+      },
+    );
+    res.json({ messageId: id, triage: machine, override, conversation });
   });
 
   return router;

@@ -371,3 +371,48 @@ test('a supervisor’s socket follows queues added after start; a reconnecting a
   await new Promise((r) => setTimeout(r, 200));
   expect(updates(replayed, conversationId, 'priority')).toEqual([]);
 });
+
+test('triage override: staff change intent, queue and urgency; the conversation moves live and the machine decision is kept', async () => {
+  const billing = await openSocket(staff.bill!.token);
+  const { conversationId } = await triaged('hi, question about the letter you sent me');
+  const [message] = await queryRows<{ id: string; triage: { intent: string } }>(
+    t.database.url,
+    "select id, triage from messages where conversation_id = $1 and direction = 'inbound'",
+    [conversationId],
+  );
+  const intents = await staff.ana!.api.get('/triage/intents').expect(200);
+  expect(intents.body.intents).toEqual(
+    expect.arrayContaining([expect.objectContaining({ name: 'billing', queue: 'billing' })]),
+  );
+  const path = `/messages/${message!.id}/triage-override`;
+  expect((await staff.ana!.api.post(path, { queue: 'no-such-queue' }).expect(422)).body.error.code).toBe(
+    'unknown_queue',
+  );
+  expect((await staff.bill!.api.post(path, { urgency: 'urgent' }).expect(403)).body.error.code).toBe(
+    'forbidden_queue',
+  );
+  await staff.ana!.api.post(path, {}).expect(400);
+
+  const res = await staff
+    .ana!.api.post(path, { intent: 'billing', queue: 'billing', urgency: 'urgent' })
+    .expect(200);
+  expect(res.body.triage.intent).toBe(message!.triage.intent);
+  expect(res.body.override).toMatchObject({ intent: 'billing', queue: 'billing', urgency: 'urgent' });
+  expect(res.body.conversation).toMatchObject({ queue: 'billing', urgency: 'urgent', priority: 2 });
+  const [event] = await eventually(async () => {
+    const found = updates(billing, conversationId, 'triage_override');
+    return found.length > 0 ? found : null;
+  });
+  expect(event).toMatchObject({
+    queue: 'billing',
+    previousQueue: 'front-desk',
+    urgency: 'urgent',
+    messageId: message!.id,
+  });
+  // The thread shows the override beside the machine's decision.
+  const detail = await staff.bill!.api.get(`/conversations/${conversationId}`).expect(200);
+  const shown = detail.body.conversation.messages.find((m: { id: string }) => m.id === message!.id);
+  expect(shown.triage.intent).toBe(message!.triage.intent);
+  expect(shown.triageOverride).toMatchObject({ intent: 'billing', urgency: 'urgent' });
+  expect(await auditActions(conversationId)).toContain('conversation.triage_override');
+});

@@ -6,10 +6,12 @@ import { InboxLive } from './live';
 import {
   type ConversationDetail,
   type ConversationSummary,
+  type IntentOption,
   type QueueSummary,
   type StaffOption,
   type TemplateInfo,
   toDetail,
+  toIntent,
   toQueue,
   toStaffOption,
   toSummary,
@@ -93,6 +95,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const [detail, setDetail] = useState<ConversationDetail | null>(null);
   const [detailError, setDetailError] = useState<string | null>(null);
   const [templates, setTemplates] = useState<TemplateInfo[]>([]);
+  const [intents, setIntents] = useState<IntentOption[]>([]);
   const [staff, setStaff] = useState<StaffOption[] | null>(null);
   const [typingAt, setTypingAt] = useState<Record<string, number>>({});
   const [notice, setNotice] = useState<string | null>(null);
@@ -206,6 +209,10 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     api<{ templates?: unknown[] }>('GET', '/templates').then(
       (answer) => setTemplates((answer.templates ?? []).map(toTemplate)),
       () => setTemplates([]),
+    );
+    api<{ intents?: unknown[] }>('GET', '/triage/intents').then(
+      (answer) => setIntents((answer.intents ?? []).map(toIntent)),
+      () => setIntents([]),
     );
   }, [loadQueues, isSupervisor]);
 
@@ -496,7 +503,20 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                   staff={isSupervisor ? (staff ?? []) : null}
                   act={act}
                 />
-                <Thread conversation={detail} typing={typing} now={now} />
+                <Thread
+                  conversation={detail}
+                  typing={typing}
+                  now={now}
+                  override={{
+                    intents,
+                    queues,
+                    onChanged: () => {
+                      void loadDetail(detail.id);
+                      void reloadListRef.current();
+                      void loadQueues();
+                    },
+                  }}
+                />
                 <Composer
                   conversation={detail}
                   templates={templates}

@@ -27,6 +27,8 @@ export interface ConversationSummary {
 }
 
 export interface Triage {
+  /** Set when staff overrode triage's decision: the fields shown are then theirs. */
+  overridden?: boolean;
   intent?: string;
   urgency?: string;
   queue?: string;
@@ -139,6 +141,34 @@ export function toSummary(raw: unknown): ConversationSummary {
   };
 }
 
+/** Triage's decision with a staff override laid over it (its intent, queue and urgency win). */
+function withOverride(machine: Json | null, override: Json | null): Triage | null {
+  if (!override) return machine as Triage | null;
+  const fields = Object.fromEntries(
+    (['intent', 'queue', 'urgency'] as const).flatMap((k) =>
+      str(override[k]) ? [[k, str(override[k])]] : [],
+    ),
+  );
+  return { ...(machine ?? {}), ...fields, overridden: true } as Triage;
+}
+
+export interface IntentOption {
+  name: string;
+  description: string;
+  queue: string;
+  urgency: string;
+}
+
+export function toIntent(raw: unknown): IntentOption {
+  const o = obj(raw) ?? {};
+  return {
+    name: str(o.name) ?? '',
+    description: str(o.description) ?? '',
+    queue: str(o.queue) ?? '',
+    urgency: str(o.urgency) ?? 'routine',
+  };
+}
+
 function toMessage(raw: unknown): Message {
   const o = obj(raw) ?? {};
   const author = obj(o.author);
@@ -148,7 +178,7 @@ function toMessage(raw: unknown): Message {
     channel: str(o.channel) ?? 'sms',
     body: str(o.body) ?? '',
     status: str(o.status) ?? '',
-    triage: (obj(o.triageOverride) ?? obj(o.triage)) as Triage | null,
+    triage: withOverride(obj(o.triage), obj(o.triageOverride)),
     policy: obj(o.policy),
     templateId: str(o.templateId),
     authorKind: str(o.authorKind) ?? 'patient',

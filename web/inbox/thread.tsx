@@ -1,9 +1,106 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api } from '../shared/api';
 import { channelIcon, channelLabel, clockTime, slaCountdown } from './format';
-import type { ConversationDetail, Message, QueueSummary, StaffOption, Triage } from './model';
+import type { ConversationDetail, IntentOption, Message, QueueSummary, StaffOption, Triage } from './model';
 
-function TriageNote({ triage }: { triage: Triage }) {
+/** What the override form may pick from, and what to do once an override is saved. */
+export interface TriageOverrideOptions {
+  intents: IntentOption[];
+  queues: QueueSummary[];
+  onChanged: () => void;
+}
+
+function TriageOverrideForm({
+  messageId,
+  triage,
+  options,
+  onDone,
+}: {
+  messageId: string;
+  triage: Triage;
+  options: TriageOverrideOptions;
+  onDone: () => void;
+}) {
+  const [intent, setIntent] = useState(triage.intent ?? '');
+  const [queue, setQueue] = useState(triage.queue ?? '');
+  const [urgency, setUrgency] = useState(triage.urgency ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    // Only what differs from the decision shown is sent.
+    const body = {
+      ...(intent && intent !== triage.intent ? { intent } : {}),
+      ...(queue && queue !== triage.queue ? { queue } : {}),
+      ...(urgency && urgency !== triage.urgency ? { urgency } : {}),
+    };
+    if (Object.keys(body).length === 0) {
+      setError('Change the intent, the queue or the urgency first');
+      return;
+    }
+    setSaving(true);
+    try {
+      await api('POST', `/messages/${messageId}/triage-override`, body);
+      setError(null);
+      options.onChanged();
+      onDone();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'could not save the override');
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <form className="triage-override" aria-label="Override triage" onSubmit={save}>
+      <select aria-label="Override intent" value={intent} onChange={(e) => setIntent(e.target.value)}>
+        {!options.intents.some((i) => i.name === intent) && <option value={intent}>{intent || '—'}</option>}
+        {options.intents.map((i) => (
+          <option key={i.name} value={i.name} title={i.description}>
+            {i.name}
+          </option>
+        ))}
+      </select>
+      <select aria-label="Override queue" value={queue} onChange={(e) => setQueue(e.target.value)}>
+        {!options.queues.some((q) => q.id === queue) && <option value={queue}>{queue || '—'}</option>}
+        {options.queues.map((q) => (
+          <option key={q.id} value={q.id}>
+            {q.name}
+          </option>
+        ))}
+      </select>
+      <select aria-label="Override urgency" value={urgency} onChange={(e) => setUrgency(e.target.value)}>
+        {!URGENCIES.includes(urgency) && <option value={urgency}>{urgency || '—'}</option>}
+        {URGENCIES.map((u) => (
+          <option key={u} value={u}>
+            {u}
+          </option>
+        ))}
+      </select>
+      <button type="submit" disabled={saving}>
+        Save override
+      </button>
+      <button type="button" onClick={onDone}>
+        Cancel
+      </button>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function TriageNote({
+  messageId,
+  triage,
+  override,
+}: {
+  messageId: string;
+  triage: Triage;
+  override: TriageOverrideOptions | null;
+}) {
+  const [editing, setEditing] = useState(false);
   const reasons = Array.isArray(triage.reasons)
     ? triage.reasons
     : Array.isArray(triage.why)
@@ -16,21 +113,38 @@ function TriageNote({ triage }: { triage: Triage }) {
       <strong>{triage.intent ?? 'unclassified'}</strong>
       {triage.urgency && <span className={`badge urgency-${triage.urgency}`}>{triage.urgency}</span>}
       {triage.queue && <span className="queue-tag">→ {triage.queue}</span>}
-      {typeof triage.confidence === 'number' && (
-        <span className="muted">{Math.round(triage.confidence * 100)}%</span>
+      {triage.overridden ? (
+        <span className="muted">overridden by staff</span>
+      ) : (
+        typeof triage.confidence === 'number' && (
+          <span className="muted">{Math.round(triage.confidence * 100)}%</span>
+        )
       )}
-      {reasons.length > 0 && (
+      {reasons.length > 0 && !triage.overridden && (
         <ul className="reasons">
           {reasons.slice(0, 4).map((r) => (
             <li key={r}>{r}</li>
           ))}
         </ul>
       )}
+      {override &&
+        (editing ? (
+          <TriageOverrideForm
+            messageId={messageId}
+            triage={triage}
+            options={override}
+            onDone={() => setEditing(false)}
+          />
+        ) : (
+          <button type="button" className="link" onClick={() => setEditing(true)}>
+            Override triage
+          </button>
+        ))}
     </aside>
   );
 }
 
-function MessageItem({ message }: { message: Message }) {
+function MessageItem({ message, override }: { message: Message; override: TriageOverrideOptions | null }) {
   const outbound = message.direction === 'outbound';
   const author = outbound
     ? (message.authorName ?? (message.authorKind === 'system' ? 'Automatic' : 'Staff'))
@@ -66,7 +180,9 @@ function MessageItem({ message }: { message: Message }) {
           </div>
         )}
       </div>
-      {!outbound && message.triage && <TriageNote triage={message.triage} />}
+      {!outbound && message.triage && (
+        <TriageNote messageId={message.id} triage={message.triage} override={override} />
+      )}
     </li>
   );
 }
@@ -305,10 +421,13 @@ export function Thread({
   conversation,
   typing,
   now,
+  override = null,
 }: {
   conversation: ConversationDetail;
   typing: boolean;
   now: number;
+  /** Lets staff override triage on inbound messages; null hides the control. */
+  override?: TriageOverrideOptions | null;
 }) {
   const end = useRef<HTMLLIElement>(null);
   const count = conversation.messages.length;
@@ -334,7 +453,7 @@ export function Thread({
       </header>
       <ol className="messages" aria-label="Messages">
         {conversation.messages.map((m) => (
-          <MessageItem key={m.id} message={m} />
+          <MessageItem key={m.id} message={m} override={override} />
         ))}
         <li ref={end} className="typing" aria-live="polite">
           {typing ? 'A colleague is typing…' : ''}
