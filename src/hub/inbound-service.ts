@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { writeAudit } from '../audit/audit-log';
+import { MicroBatcher } from '../batching/micro-batcher';
 import type {
   InboundMessage,
   InboundReceipt,
@@ -28,7 +29,6 @@ import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
 import { type CarrierKeyword, parseCarrierKeyword } from '../routing/carrier-keywords';
 import { findContactLanguage, findOutboundMessage } from './channel-lookups';
-import { MicroBatcher } from './micro-batcher';
 import type { OrganizationRow } from './organization';
 
 export interface InboundServiceDeps {

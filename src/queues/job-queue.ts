@@ -1,5 +1,6 @@
 import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { MicroBatcher } from '../batching/micro-batcher';
 import { producerConnection, workerConnection } from './redis-connections';
 
 export interface JobQueueOptions {
@@ -11,6 +12,8 @@ export interface JobQueueOptions {
 /**
  * A producer for one queue. Every job's id is its `messageId`, so one message has at most one job.
  * A job whose data carries `notBefore` (ISO time) waits in BullMQ's delayed set until then.
+ * Jobs added while an earlier add is being written go to Redis together, in one pipeline: under load
+ * (a triage job per inbound webhook) that is one round trip per batch instead of one per job.
  */
 export interface JobQueue<T extends { messageId: string; notBefore?: string }> {
   add(jobs: T[]): Promise<void>;
@@ -29,10 +32,8 @@ export function createJobQueue<T extends { messageId: string; notBefore?: string
   connection.on('error', () => undefined);
   const queue = new Queue<T>(name, { connection, prefix: options.prefix });
   queue.on('error', () => undefined);
-  return {
-    queue,
-    async add(jobs) {
-      if (jobs.length === 0) return;
+  const writer = new MicroBatcher<T, undefined>(
+    async (jobs) => {
       const now = Date.now();
       const bulk = jobs.map((data) => {
         const delay = data.notBefore ? Math.max(0, Date.parse(data.notBefore) - now) : 0;
@@ -44,6 +45,14 @@ export function createJobQueue<T extends { messageId: string; notBefore?: string
       });
       // BullMQ derives the data type through a conditional type that a generic T cannot satisfy.
       await queue.addBulk(bulk as unknown as Parameters<Queue<T>['addBulk']>[0]);
+      return jobs.map(() => undefined);
+    },
+    { maxBatch: 500, concurrency: 1 },
+  );
+  return {
+    queue,
+    async add(jobs) {
+      await Promise.all(jobs.map((job) => writer.submit(job)));
     },
     async close() {
       await queue.close();
