@@ -109,6 +109,37 @@ test('HTML-only mail becomes text without markup or scripts', async () => {
   expect(received[0]?.channelMeta?.htmlOnly).toBe(true);
 });
 
+test('an HTML-only reply: the quoted history in its markup is stripped, the whole original kept', async () => {
+  const { sink, received } = fakeSink();
+  await receiveRawEmail(
+    mail(
+      [
+        'From: a@b.org',
+        'To: desk@clinic.org',
+        'Message-ID: <hq@b.org>',
+        'Content-Type: text/html; charset=utf-8',
+      ],
+      '<div dir="ltr">Can we move it to Friday?</div><div class="gmail_quote"><div class="gmail_attr">On Mon, Clinic wrote:</div><blockquote class="gmail_quote">Your appointment is Thursday.</blockquote></div>',
+    ),
+    sink,
+    options,
+    meta,
+  );
+  expect(received[0]?.body).toBe('Can we move it to Friday?');
+  expect(received[0]?.channelMeta?.originalText).toContain('Your appointment is Thursday.');
+  expect(received[0]?.channelMeta?.htmlOnly).toBe(true);
+});
+
+test.each([
+  ['headers only', mail(['From: a@b.org', 'To: desk@clinic.org', 'Subject: hi'], ''), 'email_empty'],
+  ['no From', mail(['To: desk@clinic.org', 'Subject: hi'], 'hello'), 'sender_missing'],
+  ['garbage bytes', Buffer.from([0x00, 0xff, 0xfe, 0x13, 0x37, 0x0a, 0x0d, 0x80, 0x9f]), 'sender_missing'],
+])('%s: refused with a 400 naming why, nothing handed to the core', async (_name, raw, code) => {
+  const { sink, received } = fakeSink();
+  await expect(receiveRawEmail(raw, sink, options, meta)).rejects.toMatchObject({ status: 400, code });
+  expect(received).toHaveLength(0);
+});
+
 test('htmlToPlainText decodes what it escaped', () => {
   expect(htmlToPlainText('a &lt;b&gt; &amp;amp; <i>c</i><br>d')).toBe('a <b> &amp; c\nd');
 });

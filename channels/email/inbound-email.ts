@@ -11,7 +11,7 @@ import {
   type RequestMeta,
 } from '../../src/channel-port';
 import { type AutomatedMail, detectAutomatedMail } from './automated-mail';
-import { stripQuotedText } from './quote-stripping';
+import { stripQuotedHtml, stripQuotedText } from './quote-stripping';
 import { looksLikeReplyAddress, verifyReplyAddress } from './reply-token';
 
 /** The full original text kept in channelMeta is capped: the body is what staff read. */
@@ -116,12 +116,13 @@ export async function receiveRawEmail(
   const sender = senderRaw ? normalizeEmail(senderRaw) : null;
   if (!sender) throw new HttpError(400, 'sender_missing', 'The email has no usable From address');
 
-  const fullText = parsed.text?.trim()
-    ? parsed.text
-    : typeof parsed.html === 'string'
-      ? htmlToPlainText(parsed.html)
-      : '';
-  const stripped = stripQuotedText(fullText);
+  const html = typeof parsed.html === 'string' ? parsed.html : null;
+  const htmlOnly = !parsed.text?.trim() && html !== null;
+  const fullText = parsed.text?.trim() ? parsed.text : html !== null ? htmlToPlainText(html) : '';
+  // An HTML-only reply marks its quoted history in markup (blockquote, gmail_quote...): cut there first.
+  const stripped = stripQuotedText(
+    htmlOnly && html !== null ? htmlToPlainText(stripQuotedHtml(html)) : fullText,
+  );
   const accepted: AttachmentFacts[] = [];
   const files: InboundAttachment[] = [];
   const refused: (AttachmentFacts & { reason: string })[] = [];
@@ -138,6 +139,11 @@ export async function receiveRawEmail(
       accepted.push(facts);
       files.push({ filename: facts.filename, contentType: facts.contentType, content: attachment.content });
     }
+  }
+
+  if (!fullText.trim() && parsed.attachments.length === 0) {
+    // Headers and nothing else (or a body that is not MIME at all): there is nothing to store.
+    throw new HttpError(400, 'email_empty', 'The email has no text, HTML or attachment');
   }
 
   const references = rawHeader(parsed, 'references');
@@ -167,7 +173,7 @@ export async function receiveRawEmail(
           : {}),
         ...(accepted.length > 0 ? { attachments: accepted } : {}),
         ...(refused.length > 0 ? { attachmentsRefused: refused } : {}),
-        ...(typeof parsed.html === 'string' && !parsed.text?.trim() ? { htmlOnly: true } : {}),
+        ...(htmlOnly ? { htmlOnly: true } : {}),
       },
       // Matching order: the signed reply token, then In-Reply-To/References, then the sender address.
       ...(repliedTo ? { inReplyTo: repliedTo } : {}),

@@ -9,7 +9,7 @@ import {
   type SignedRequest,
 } from '../../src/channel-port';
 import { EMAIL_SECRET_HEADER, EMAIL_WEBHOOK_PATH, emailWebhookRouter } from './email-webhooks';
-import { deriveSubject, domainOf, plainTextToHtml } from './outbound-mail';
+import { composeMail, domainOf } from './outbound-mail';
 import { signReplyLocalPart } from './reply-token';
 import { type SmtpListener, startSmtpListener } from './smtp-listener';
 import { createSmtpTransport } from './smtp-transport';
@@ -48,6 +48,7 @@ export async function createEmailChannel(context: ChannelContext): Promise<Chann
     identityKind: 'email',
     maxSensitivity: 'limited',
     sandbox,
+    threadsReplies: true,
     async send(envelope: OutboundEnvelope): Promise<SendResult> {
       const messageIdHeader = `<${envelope.messageId}@${replyDomain}>`;
       if (!transport) {
@@ -65,9 +66,7 @@ export async function createEmailChannel(context: ChannelContext): Promise<Chann
         replyTo,
         // Bounces come back to the signed address, which is what makes them trustworthy.
         envelopeFrom: replyTo,
-        subject: deriveSubject(envelope.body, config.CLINIC_NAME),
-        text: envelope.body,
-        html: plainTextToHtml(envelope.body),
+        ...composeMail(envelope, config.CLINIC_NAME),
         messageId: messageIdHeader.slice(1, -1),
       });
       return { providerMessageId: messageIdHeader, status: 'sent', channelMeta: { replyTo } };

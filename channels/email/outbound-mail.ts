@@ -1,3 +1,5 @@
+import type { AnsweredMessage, OutboundEnvelope } from '../../src/channel-port';
+
 /** RFC 5322's recommended line length: a subject longer than this is cut. */
 const MAX_SUBJECT = 78;
 
@@ -41,4 +43,81 @@ export function domainOf(address: string): string | null {
         .slice(at + 1)
         .trim()
         .toLowerCase() || null;
+}
+
+/** A message id as it travels in headers: `<local@domain>`, nothing that could end the header. */
+const MESSAGE_ID = /^<[^<>\s@]+@[^<>\s@]+>$/;
+/** References kept on a reply: the thread's root and its latest messages (RFC 5322 §3.6.4 allows trimming). */
+const MAX_REFERENCES = 20;
+
+/** One line: a header value must not carry line breaks (the transport folds long ones itself). */
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** The subject of a reply: the patient's subject, with one "Re: " in front (none added twice). */
+export function replySubject(subject: string): string {
+  const clean = oneLine(subject);
+  return /^re\s*:/i.test(clean) ? clean : `Re: ${clean}`;
+}
+
+export interface ThreadHeaders {
+  inReplyTo: string;
+  references: string[];
+  /** The answered message's subject, when it had one. */
+  subject?: string;
+}
+
+/**
+ * In-Reply-To and References for a reply to `answered` (RFC 5322 §3.6.4): its References (or, when
+ * it has none, its single In-Reply-To) followed by its Message-ID. Null when the answered mail had no
+ * Message-ID of its own (stored under a hash of its content): nothing can point at it.
+ */
+export function threadHeaders(answered: AnsweredMessage): ThreadHeaders | null {
+  const id = answered.providerMessageId;
+  if (!MESSAGE_ID.test(id)) return null;
+  const meta = answered.channelMeta;
+  const stored = Array.isArray(meta.references)
+    ? meta.references.filter((r): r is string => typeof r === 'string' && MESSAGE_ID.test(r))
+    : [];
+  const parent =
+    stored.length === 0 && typeof meta.inReplyToHeader === 'string' && MESSAGE_ID.test(meta.inReplyToHeader)
+      ? [meta.inReplyToHeader]
+      : stored;
+  const chain = [...parent.filter((r) => r !== id), id];
+  const references =
+    chain.length <= MAX_REFERENCES ? chain : [chain[0]!, ...chain.slice(-(MAX_REFERENCES - 1))];
+  const subject = typeof meta.subject === 'string' && oneLine(meta.subject) ? meta.subject : undefined;
+  return { inReplyTo: id, references, ...(subject ? { subject } : {}) };
+}
+
+export interface ComposedMail {
+  subject: string;
+  text: string;
+  html: string;
+  inReplyTo?: string;
+  references?: string[];
+}
+
+/**
+ * What an outbound message becomes as an email. A template's own subject and HTML are used as
+ * rendered (clinic-written, variables escaped); free text gets a subject from its first line, or
+ * "Re: <the patient's subject>" when it answers a patient's email, and an escaped HTML rendering.
+ */
+export function composeMail(envelope: OutboundEnvelope, clinicName: string): ComposedMail {
+  const thread = envelope.answering ? threadHeaders(envelope.answering) : null;
+  const subject = envelope.subject
+    ? oneLine(envelope.subject)
+    : thread?.subject
+      ? replySubject(thread.subject)
+      : deriveSubject(envelope.body, clinicName);
+  return {
+    subject,
+    text: envelope.body,
+    html: envelope.html ? asHtmlDocument(envelope.html) : plainTextToHtml(envelope.body),
+    ...(thread ? { inReplyTo: thread.inReplyTo, references: thread.references } : {}),
+  };
+}
+
+/** A template's HTML part is a fragment (`<p>…</p>`); it goes out as a whole document. */
+function asHtmlDocument(html: string): string {
+  return /^\s*(<!doctype|<html)/i.test(html) ? html : `<!doctype html><html><body>${html}</body></html>`;
 }

@@ -12,6 +12,10 @@ export interface OutgoingMail {
   html: string;
   /** Without angle brackets: `<id>@<domain>`. */
   messageId: string;
+  /** The answered mail's Message-ID, with angle brackets, when this is a reply. */
+  inReplyTo?: string;
+  /** The thread's Message-IDs, oldest first, with angle brackets. */
+  references?: string[];
 }
 
 export interface SmtpTransport {
@@ -69,6 +73,8 @@ export function createSmtpTransport(smtpUrl: string): SmtpTransport {
           text: mail.text,
           html: mail.html,
           messageId: `<${mail.messageId}>`,
+          ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+          ...(mail.references?.length ? { references: mail.references } : {}),
         });
         return { response: String(info.response ?? '') };
       } catch (error) {

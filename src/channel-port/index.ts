@@ -227,9 +227,29 @@ export interface UndeliverableReport {
 export interface OutboundEnvelope {
   messageId: string;
   to: string;
+  /** The text: SMS/voice/chat wording, or an email's plain-text part. */
   body: string;
   media: MediaItem[];
   requestId?: string;
+  /**
+   * A template's subject for this channel (email), when the message was rendered from one; a
+   * free-text message has none and the channel makes its own.
+   */
+  subject?: string;
+  /**
+   * A template's HTML part for this channel (email): written by the clinic, with every variable
+   * HTML-escaped by the renderer. Never patient or staff free text; absent for free text.
+   */
+  html?: string;
+  /** Channels that thread (`threadsReplies`): the patient's message this one answers. */
+  answering?: AnsweredMessage;
+}
+
+/** An inbound message as stored, for a channel that threads its reply to it (email headers). */
+export interface AnsweredMessage {
+  providerMessageId: string;
+  /** What the channel stored with it when it came in (email: subject, references). */
+  channelMeta: Record<string, unknown>;
 }
 
 export interface SendResult {
@@ -274,6 +294,11 @@ export interface ChannelAdapter {
    * go on, when not this one (voice: the caller has hung up by then; see channels/voice).
    */
   readonly automaticRepliesVia?: string;
+  /**
+   * True when the channel threads a reply to the message it answers (email In-Reply-To): the send
+   * pipeline then passes `answering` on staff replies and on automatic answers to one message.
+   */
+  readonly threadsReplies?: boolean;
   /**
    * A decision triage takes instead of classifying the text, read from this channel's own
    * `channelMeta` on a stored inbound message; null to classify as usual.

@@ -1,5 +1,4 @@
 import { attachmentId, attachmentPath } from './inbound-attachments';
-import { refusedAttachmentText } from './refused-attachment-reply';
 
 const org = '00000000-0000-4000-8000-000000000001';
 
@@ -10,12 +9,4 @@ test('attachment ids are stable per provider message and position, and look like
   expect(attachmentId(org, 'email', '<m@x>', 1)).not.toBe(a);
   expect(attachmentId(org, 'email', '<n@x>', 0)).not.toBe(a);
   expect(attachmentPath(a)).toBe(`/api/v1/attachments/${a}`);
-});
-
-test.each([
-  [1, 5 * 1024 * 1024, null, 'could not accept one attachment because it is larger than 5 MB'],
-  [3, 512 * 1024, 'en', 'could not accept 3 attachments because they are larger than 0.5 MB'],
-  [1, 25 * 1024 * 1024, 'es', 'no pudimos aceptar un archivo adjunto porque supera 25 MB'],
-])('refusedAttachmentText(%i, %i, %s)', (count, limit, language, expected) => {
-  expect(refusedAttachmentText(count, limit, language)).toContain(expected);
 });

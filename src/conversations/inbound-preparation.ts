@@ -3,14 +3,14 @@ import type { Database } from '../db/database';
 import { linkSenderIdentity, planContactMatch, suggestDuplicatesFor } from './contact-matching';
 import type { MessageRow } from './conversation-store';
 import { storeInboundAttachments } from './inbound-attachments';
-import { appendRefusedAttachmentReply } from './refused-attachment-reply';
 
 export interface PreparedInbound {
   /** The message to store: files replaced by media items pointing at their stored copies. */
   message: InboundMessage;
   /**
    * Runs once the message is committed, duplicates included (each step is idempotent): possible
-   * duplicates, and the answer to refused attachments. Returns outbox rows to enqueue after commit.
+   * duplicates. Returns outbox rows to enqueue after commit. (The answer to refused attachments
+   * goes through the outbound policy instead: the inbound service's `onRefusedAttachments`.)
    */
   afterStore(receipt: InboundReceipt): Promise<MessageRow[]>;
 }
@@ -31,7 +31,7 @@ export async function prepareInbound(
   const needsMatching = Boolean(
     received.inReplyTo || received.references?.length || received.from.displayName,
   );
-  if (!attachments?.length && !needsMatching && !received.refusedAttachments?.length) {
+  if (!attachments?.length && !needsMatching) {
     return { message: received, afterStore: nothingAfter };
   }
   const media = attachments?.length
@@ -42,11 +42,9 @@ export async function prepareInbound(
   if (plan) await linkSenderIdentity(db, orgId, plan, message, meta);
   return {
     message,
-    afterStore: (receipt) =>
-      db.transaction(async (tx) => {
-        if (plan) await suggestDuplicatesFor(tx, orgId, plan, message, receipt);
-        const reply = await appendRefusedAttachmentReply(tx, orgId, message, receipt, meta);
-        return reply ? [reply] : [];
-      }),
+    afterStore: async (receipt) => {
+      if (plan) await db.transaction((tx) => suggestDuplicatesFor(tx, orgId, plan, message, receipt));
+      return [];
+    },
   };
 }

@@ -34,6 +34,7 @@ import { textBackMissedCall } from '../outbound/missed-call-text-back';
 import { type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
 import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import { sweepOutbox } from '../outbound/outbox-sweeper';
+import { answerRefusedAttachments } from '../outbound/refused-attachment-reply';
 import { remindUnreadSecureMessages } from '../outbound/secure-link-reminders';
 import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
 import { producerConnection, waitUntilReady } from '../queues/redis-connections';
@@ -223,6 +224,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     onStored: (receipt, _message, meta) =>
       triageQueue.add([{ messageId: receipt.messageId, requestId: meta.requestId }]),
     onMissedCall: (report, meta) => textBackMissedCall(outbound, org, report, meta),
+    onRefusedAttachments: (message, receipt, meta) =>
+      answerRefusedAttachments(outbound, org, message, receipt, meta),
   });
 
   // Live patient sessions (web chat): history, delivery receipts and verification by one-time code.

@@ -41,6 +41,15 @@ export interface InboundServiceDeps {
   onStored?: (receipt: InboundReceipt, message: InboundMessage, meta: RequestMeta) => Promise<void>;
   /** A call stored as missed (no choice, no voicemail): may text the caller back (src/outbound/missed-call-text-back). */
   onMissedCall?: (report: { messageId: string }, meta: RequestMeta) => Promise<MissedCallOutcome>;
+  /**
+   * A message stored with attachments the channel refused (too large): tells the sender, under
+   * policy (src/outbound/refused-attachment-reply). Called for duplicates too; it answers once.
+   */
+  onRefusedAttachments?: (
+    message: InboundMessage,
+    receipt: InboundReceipt,
+    meta: RequestMeta,
+  ) => Promise<unknown>;
 }
 
 interface StoredInbound {
@@ -105,6 +114,13 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       const { receipt, replies, keyword } = await batcher.submit({ message, meta });
       const followUps = await prepared.afterStore(receipt);
       const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
+      if (message.refusedAttachments?.length && deps.onRefusedAttachments) {
+        // Awaited, so the answer is in the outbox before the provider is acknowledged; a failure is
+        // logged, not answered with an error: the message itself is stored.
+        await deps
+          .onRefusedAttachments(message, receipt, meta)
+          .catch((err) => log.error({ err }, 'answer to refused attachments failed'));
+      }
       if (receipt.duplicate) {
         log.info({ channel: message.channel }, 'duplicate inbound webhook; already stored');
         await enqueueAfterCommit(deps, followUps);

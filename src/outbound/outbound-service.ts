@@ -21,7 +21,12 @@ import {
   type Sensitivity,
 } from '../policy/policy-engine';
 import { issueSecureLink, SecureLinkRefused } from '../securelinks/secure-link-store';
-import { type TemplateCatalog, type TemplateChannel, TemplateError } from '../templates';
+import {
+  type RenderedTemplate,
+  type TemplateCatalog,
+  type TemplateChannel,
+  TemplateError,
+} from '../templates';
 import { enqueueAfterCommit, type OutboundDeps } from './outbox-enqueue';
 
 export type OutboundContent =
@@ -42,6 +47,10 @@ export interface OutboundRequest {
   staffId?: string;
   /** The appointment a reminder is about: the patient's short reply acts on it. */
   appointmentId?: string;
+  /** Why the hub sends it when no person did (e.g. `attachment_refused`), kept on the message. */
+  automation?: string;
+  /** The inbound message this automatic send answers: kept on the message, and threaded to where the channel threads. */
+  answersMessageId?: string;
   requestId: string;
   ip?: string;
 }
@@ -247,6 +256,8 @@ export async function planOutbound(
       request.initiator === 'staff_reply' && request.staffId ? await stopSlaClock(tx, conversationId) : null;
     let secureMessage: MessageRow | undefined;
     let body: string;
+    // The template as rendered for the channel it goes on: its email subject and HTML travel with it.
+    let rendered: RenderedTemplate | null;
     if (decision.securedVia === 'securelink') {
       // A template without a page body shows its wording for the channel it would have gone on.
       const secured =
@@ -269,21 +280,28 @@ export async function planOutbound(
         messageIds: [secureMessage.id],
         publicUrl: deps.publicUrl,
       });
-      body = deps.templates.render(SECURE_NOTICE_TEMPLATE, {
+      rendered = deps.templates.render(SECURE_NOTICE_TEMPLATE, {
         channel: channel as TemplateChannel,
         locale,
         fallbackLocale: deps.clinic.defaultLocale,
         variables: { clinicName: deps.clinic.name, link: link.url },
-      }).text;
+      });
+      body = rendered.text;
     } else {
-      body = renderFor(channel as TemplateChannel)?.text ?? freeText ?? '';
+      rendered = renderFor(channel as TemplateChannel);
+      body = rendered?.text ?? freeText ?? '';
     }
     const message = await appendOutboundMessage(tx, {
       ...common,
       channel,
       toAddress,
       body,
-      channelMeta: adapter.describeOutbound?.(body) ?? {},
+      channelMeta: {
+        ...adapter.describeOutbound?.(body),
+        ...renderedParts(rendered),
+        ...(request.answersMessageId ? { answers: request.answersMessageId } : {}),
+      },
+      automation: request.automation ?? null,
       answeredSlaDueAt,
     });
     await auditDecision(tx, message.id);
@@ -294,6 +312,17 @@ export async function planOutbound(
     ...(outcome.secureMessage ? [outcome.secureMessage] : []),
   ]);
   return { decision, outcome };
+}
+
+/**
+ * The parts of a rendered template besides its text, kept on the outbox row for the send: the email
+ * subject and HTML (variables already HTML-escaped by the renderer). Free text has none.
+ */
+function renderedParts(rendered: RenderedTemplate | null): { subject?: string; html?: string } {
+  return {
+    ...(rendered?.subject ? { subject: rendered.subject } : {}),
+    ...(rendered?.html ? { html: rendered.html } : {}),
+  };
 }
 
 /** Template and secure-link refusals as 422 with their stable codes; anything else unchanged. */

@@ -1,7 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { SendError } from '../channel-port';
-import { adoptOrphanStatusEvents, getMessage } from '../conversations/conversation-store';
+import { type AnsweredMessage, SendError } from '../channel-port';
+import { adoptOrphanStatusEvents, getMessage, type MessageRow } from '../conversations/conversation-store';
 import { storeMessageEvents } from '../conversations/hub-events';
 import type { Database } from '../db/database';
 import { messages } from '../db/schema';
@@ -86,12 +86,17 @@ export async function execSendJob(
   }
 
   try {
+    const meta = claimed.channelMeta;
+    const answering = adapter.threadsReplies ? await findAnsweredMessage(deps.db, claimed) : null;
     const result = await adapter.send({
       messageId: claimed.id,
       to: claimed.toAddress,
       body: claimed.body,
       media: claimed.media,
       requestId: data.requestId,
+      ...(typeof meta.subject === 'string' ? { subject: meta.subject } : {}),
+      ...(typeof meta.html === 'string' ? { html: meta.html } : {}),
+      ...(answering ? { answering } : {}),
     });
     await deps.db.transaction(async (tx) => {
       await tx
@@ -133,6 +138,42 @@ export async function execSendJob(
     log.warn({ code: sendError.code }, 'send failed; will retry');
     return { kind: 'retry', code: sendError.code, message: sendError.message };
   }
+}
+
+/**
+ * The patient's message an outbound message answers, for a channel that threads: the one an
+ * automatic answer names (`channelMeta.answers`), or, for a staff reply, the patient's latest
+ * message on this channel from the address the reply goes to, written before the reply was.
+ * Null for anything else (a reminder starts its own thread).
+ */
+export async function findAnsweredMessage(
+  db: Database,
+  outbound: MessageRow,
+): Promise<AnsweredMessage | null> {
+  const answers = outbound.channelMeta.answers;
+  const isStaffReply = outbound.policy?.initiator === 'staff_reply';
+  if (typeof answers !== 'string' && !isStaffReply) return null;
+  const [row] = await db
+    .select({ providerMessageId: messages.providerMessageId, channelMeta: messages.channelMeta })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, outbound.conversationId),
+        eq(messages.direction, 'inbound'),
+        eq(messages.channel, outbound.channel),
+        typeof answers === 'string'
+          ? eq(messages.id, answers)
+          : and(
+              eq(messages.fromAddress, outbound.toAddress ?? ''),
+              lte(messages.createdAt, outbound.createdAt),
+            ),
+      ),
+    )
+    .orderBy(desc(messages.createdAt))
+    .limit(1);
+  return row?.providerMessageId
+    ? { providerMessageId: row.providerMessageId, channelMeta: row.channelMeta }
+    : null;
 }
 
 async function markFailed(db: Database, id: string, code: string, message: string, onlyIfStatus = 'sending') {

@@ -7,6 +7,7 @@ const SHIPPED_IDS = [
   'appointment-cancelled',
   'appointment-confirmed',
   'appointment-reminder',
+  'attachment-refused',
   'balance-due',
   'emergency-safety-reply',
   'help-response',

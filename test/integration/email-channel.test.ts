@@ -104,6 +104,17 @@ const messagesByProviderId = (id: string) =>
     [id],
   );
 
+/** Inbound rows only come from the requests a test makes (replies and triage write outbound ones). */
+const inboundCount = async () =>
+  Number(
+    (
+      await queryRows<{ n: string }>(
+        t.database.url,
+        "select count(*) as n from messages where direction = 'inbound'",
+      )
+    )[0]!.n,
+  );
+
 describe('inbound email over SMTP', () => {
   test('a patient email lands in a conversation; quoted history is stripped, the original kept', async () => {
     const from = patientAddress();
@@ -158,12 +169,22 @@ describe('inbound email over SMTP', () => {
     );
     expect(answer.text).toContain('larger than 0.5 MB');
     expect(answer.text).not.toContain('referral');
+    // From the template, through the outbound policy, threaded to the patient's email.
+    expect(answer.subject).toBe('Your message to Riverside Clinic: attachments not received');
+    expect(answer.html).toContain('<strong>0.5 MB</strong>');
+    expect(answer.inReplyTo).toBe(info.messageId);
     const [auto] = await queryRows<{ automation: string; conversation_id: string; author_kind: string }>(
       t.database.url,
       "select automation, conversation_id, author_kind from messages where automation = 'attachment_refused' and channel_meta->>'answers' = $1",
       [row!.id],
     );
     expect(auto).toMatchObject({ conversation_id: row!.conversation_id, author_kind: 'system' });
+    const [decision] = await queryRows<{ detail: Record<string, unknown> }>(
+      t.database.url,
+      "select detail from audit_log where action = 'policy.decision' and detail->>'template' = 'attachment-refused' and subject_id = $1",
+      [row!.contact_id],
+    );
+    expect(decision?.detail).toMatchObject({ allowed: true, channel: 'email', initiator: 'automated' });
   });
 
   test('a kept attachment is stored and downloadable by staff only, audited', async () => {
@@ -288,6 +309,85 @@ describe('inbound email webhook', () => {
     const res = await postRaw('just some words').expect(400);
     expect(res.body.error.code).toBe('sender_missing');
   });
+
+  test.each([
+    [
+      'garbage bytes',
+      () => Buffer.from([0x00, 0xff, 0xfe, 0x13, 0x37, 0x0a, 0x0d, 0x80, 0x9f, 0x00]),
+      'sender_missing',
+    ],
+    [
+      'headers only',
+      () =>
+        Buffer.from(
+          `From: ${patientAddress()}\r\nTo: frontdesk@${DOMAIN}\r\nSubject: hi\r\nMessage-ID: <${randomUUID()}@example.org>\r\n`,
+        ),
+      'email_empty',
+    ],
+    [
+      'no From',
+      () => Buffer.from(rawEmail({ 'Message-ID': `<${randomUUID()}@example.org>` }, 'Who am I?')),
+      'sender_missing',
+    ],
+  ])('malformed MIME (%s): 400 with a JSON error, nothing stored', async (_name, body, code) => {
+    const before = await inboundCount();
+    const res = await request(t.hub.url)
+      .post(WEBHOOK)
+      .set('Content-Type', 'message/rfc822')
+      .set('X-CareLine-Email-Secret', SECRET)
+      .send(body())
+      .expect(400)
+      .expect('Content-Type', /json/);
+    expect(res.body.error).toEqual({ code, message: expect.any(String) });
+    expect(await inboundCount()).toBe(before);
+  });
+
+  test('a body over the 10 MB limit: 413 over the webhook, nothing stored', async () => {
+    const before = await inboundCount();
+    const messageId = `<${randomUUID()}@example.org>`;
+    const raw = rawEmail(
+      { From: patientAddress(), 'Message-ID': messageId },
+      'x'.repeat(10 * 1024 * 1024 + 1),
+    );
+    const res = await postRaw(raw).expect(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+    expect(await messagesByProviderId(messageId)).toHaveLength(0);
+    expect(await inboundCount()).toBe(before);
+  });
+});
+
+describe('bad input over SMTP', () => {
+  test('a message over the size limit is refused with 552, nothing stored', async () => {
+    const before = await inboundCount();
+    const from = patientAddress();
+    await expect(patientMail({ from, text: `big ${'y'.repeat(10 * 1024 * 1024)}` })).rejects.toMatchObject({
+      responseCode: 552,
+    });
+    expect(await inboundCount()).toBe(before);
+    const identities = await queryRows(
+      t.database.url,
+      'select 1 from contact_identities where address = $1',
+      [from],
+    );
+    expect(identities).toHaveLength(0);
+  });
+
+  test('a message with no From is refused with 550, nothing stored', async () => {
+    const before = await inboundCount();
+    const client = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: inboundPort,
+      secure: false,
+      ignoreTLS: true,
+    });
+    const raw = rawEmail({ 'Message-ID': `<${randomUUID()}@example.org>` }, 'no sender');
+    await expect(
+      client
+        .sendMail({ envelope: { from: 'x@example.org', to: [`frontdesk@${DOMAIN}`] }, raw })
+        .finally(() => client.close()),
+    ).rejects.toMatchObject({ responseCode: 550 });
+    expect(await inboundCount()).toBe(before);
+  });
 });
 
 describe('staff replies and threading', () => {
@@ -337,6 +437,85 @@ describe('staff replies and threading', () => {
       inReplyToHeader: sent.messageId,
       replyToken: { address: replyTo, messageId: outbound!.id },
     });
+  });
+
+  test('a staff reply to a patient email threads: In-Reply-To, References and "Re: <their subject>"', async () => {
+    const from = patientAddress();
+    const earlier = `<${randomUUID()}@example.org>`;
+    const first = await patientMail({
+      from,
+      subject: 'Parking at the clinic',
+      // Their mail is itself in a thread (an earlier message of theirs).
+      references: [earlier],
+      inReplyTo: earlier,
+      text: 'Is there parking on site?',
+    });
+    const [inbound] = await messagesByProviderId(first.messageId);
+    const { sent } = await staffEmailReply(inbound!.conversation_id);
+
+    expect(sent.subject).toBe('Re: Parking at the clinic');
+    expect(sent.inReplyTo).toBe(first.messageId);
+    expect(sent.references).toEqual([earlier, first.messageId]);
+    expect(sent.headers.get('in-reply-to')).toBe(first.messageId);
+
+    // The patient writes again in the thread: the next reply answers that message.
+    const second = await patientMail({
+      from,
+      to: sent.replyTo?.value[0]?.address,
+      subject: sent.subject,
+      inReplyTo: sent.messageId,
+      references: [earlier, first.messageId, sent.messageId!],
+      text: 'Thanks, and is it free?',
+    });
+    const next = await staffEmailReply(inbound!.conversation_id);
+    expect(next.sent.subject).toBe('Re: Parking at the clinic');
+    expect(next.sent.inReplyTo).toBe(second.messageId);
+    expect(next.sent.references).toEqual([earlier, first.messageId, sent.messageId, second.messageId]);
+  });
+
+  test("a reminder the clinic starts is not threaded to the patient's last email", async () => {
+    const from = patientAddress();
+    const first = await patientMail({ from, subject: 'Hello', text: 'Just saying hi' });
+    const [inbound] = await messagesByProviderId(first.messageId);
+    const api = await t.api();
+    const location = `Suite ${randomUUID().slice(0, 8)}`;
+    await api
+      .post('/outbound', {
+        to: { contactId: inbound!.contact_id },
+        channel: 'email',
+        urgent: true,
+        template: 'appointment-reminder',
+        variables: { clinicName: 'Riverside Clinic', appointmentTime: '2030-05-03T15:30:00Z', location },
+      })
+      .expect(202);
+    const sent = await eventually(async () => capture.received.find((m) => m.text?.includes(location)));
+    expect(sent.inReplyTo).toBeUndefined();
+    expect(sent.references).toBeUndefined();
+  });
+
+  test("a template sent by email carries the template's own subject and HTML part, variables escaped", async () => {
+    const api = await t.api();
+    const email = patientAddress();
+    const created = await api.post('/contacts', { name: 'Ana Template', email }).expect(201);
+    const location = `<b>Annex</b> & "North" ${randomUUID().slice(0, 8)}`;
+    const res = await api
+      .post('/outbound', {
+        to: { contactId: created.body.contact.id },
+        channel: 'email',
+        urgent: true,
+        template: 'appointment-reminder',
+        variables: { clinicName: 'Riverside Clinic', appointmentTime: '2030-05-03T15:30:00Z', location },
+      })
+      .expect(202);
+    expect(res.body.decision.channel).toBe('email');
+    const sent = await eventually(async () => capture.received.find((m) => m.text?.includes(location)));
+    expect(sent.subject).toMatch(/^Appointment reminder: /);
+    // The template's HTML, not a rendering of the text: its <strong> is there.
+    expect(sent.html).toMatch(/on <strong>[^<]+<\/strong> at /);
+    // The variable is escaped in the HTML part and kept as written in the text part.
+    expect(sent.html).toContain('&lt;b&gt;Annex&lt;/b&gt; &amp; &quot;North&quot;');
+    expect(sent.html).not.toContain('<b>Annex</b>');
+    expect(sent.text).toContain(location);
   });
 
   test('a patient who texted, once given an email on file, lands in the same conversation by email', async () => {
@@ -422,7 +601,73 @@ describe('bounces', () => {
     );
     expect(audits).toHaveLength(1);
   });
+
+  test('after a hard bounce the next outbound to that contact goes by SMS (the contact has a phone)', async () => {
+    const api = await t.api();
+    const email = patientAddress();
+    const phone = randomUsPhone();
+    const created = await api.post('/contacts', { name: 'Bo Bounce', email, phone }).expect(201);
+    const contactId = created.body.contact.id as string;
+    const reminder = (location: string) => ({
+      to: { contactId },
+      channel: 'email',
+      urgent: true,
+      template: 'appointment-reminder',
+      variables: { clinicName: 'Riverside Clinic', appointmentTime: '2030-05-03T15:30:00Z', location },
+    });
+
+    const firstLocation = `Room ${randomUUID().slice(0, 8)}`;
+    const first = await api.post('/outbound', reminder(firstLocation)).expect(202);
+    expect(first.body.decision.channel).toBe('email');
+    const sent = await eventually(async () => capture.received.find((m) => m.text?.includes(firstLocation)));
+    await eventually(async () => {
+      const [row] = await queryRows<{ status: string }>(
+        t.database.url,
+        'select status from messages where id = $1',
+        [first.body.message.id],
+      );
+      return row?.status === 'sent';
+    });
+    await postRaw(hardBounce(sent.replyTo?.value[0]?.address ?? '', email)).expect(200);
+
+    const before = t.twilio.messages.length;
+    const secondLocation = `Room ${randomUUID().slice(0, 8)}`;
+    const second = await api.post('/outbound', reminder(secondLocation)).expect(202);
+    expect(second.body.decision.channel).toBe('sms');
+    expect(second.body.message).toMatchObject({ channel: 'sms', templateId: 'appointment-reminder' });
+    const [sms] = (await t.twilio.waitForMessages(before + 1)).slice(before);
+    expect(sms?.params.To).toBe(phone);
+    expect(String(sms?.params.Body)).toContain(secondLocation);
+    expect(capture.received.some((m) => m.text?.includes(secondLocation))).toBe(false);
+  });
 });
+
+/** A delivery report (RFC 3464) saying `recipient` does not exist, sent back to our signed `replyTo`. */
+function hardBounce(replyTo: string, recipient: string): string {
+  const boundary = `bounce-${randomUUID()}`;
+  return [
+    'From: MAILER-DAEMON@example.org',
+    `To: ${replyTo}`,
+    'Subject: Undelivered Mail Returned to Sender',
+    `Message-ID: <${randomUUID()}@example.org>`,
+    `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain',
+    '',
+    'Your message could not be delivered.',
+    `--${boundary}`,
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.example.org',
+    '',
+    `Final-Recipient: rfc822; ${recipient}`,
+    'Action: failed',
+    'Status: 5.1.1',
+    `--${boundary}--`,
+    '',
+  ].join('\r\n');
+}
 
 /** Staff answer a conversation by email; returns the mail as the patient received it and our message id. */
 async function staffEmailReply(conversationId: string) {
