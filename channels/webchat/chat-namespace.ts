@@ -17,7 +17,25 @@ import { type ChatSession, issueSession, verifySessionToken } from './session-to
 export const CHAT_NAMESPACE = '/chat';
 export const MAX_BODY_CHARS = 2000;
 export const EMERGENCY_DISCLAIMER = 'If this is an emergency, call 911.';
+/**
+ * The largest event a visitor may send, in bytes as received (a 2,000-character message in any
+ * script, escaped, fits several times over). Larger ones are refused with `payload_too_large` and
+ * the connection stays up. Beyond the socket server's `maxHttpBufferSize` (socket.io's 1 MB
+ * default) socket.io itself closes the connection before any handler sees the packet; the page
+ * reconnects and resends what was not acknowledged.
+ */
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
 const HISTORY_LIMIT = 500;
+/** The events a visitor may send; anything else is refused with `unknown_event`. */
+const CLIENT_EVENTS = new Set([
+  'message',
+  'delivered',
+  'read',
+  'typing',
+  'verify.start',
+  'verify.confirm',
+  'verify.handoff',
+]);
 
 export const sessionRoom = (sessionId: string) => `webchat:${sessionId}`;
 /** The provider id of an outbound chat message: derived from our id, so a receipt never waits for a lookup. */
@@ -45,6 +63,7 @@ const verifyStartSchema = z.union([
   z.strictObject({ dateOfBirth: z.string().max(20), email: z.string().min(1).max(254) }),
 ]);
 const verifyConfirmSchema = z.strictObject({ code: z.string().regex(/^\d{6}$/) });
+const verifyHandoffSchema = z.strictObject({ handoff: z.string().max(100) });
 
 type Answer = { ok: true; [key: string]: unknown } | { ok: false; code: string; retryAfterMs?: number };
 type Ack = (answer: Answer) => void;
@@ -55,6 +74,20 @@ interface SocketState {
   ip: string;
   lastMessageId: string | undefined;
   lastTypingAt: number;
+}
+
+/** The size of an event's arguments as sent: JSON text, plus the bytes of any binary attachment. */
+function payloadBytes(args: unknown[]): number {
+  let binary = 0;
+  const json = JSON.stringify(args, function (this: Record<string, unknown>, key, value) {
+    const raw = this[key];
+    if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
+      binary += raw.byteLength;
+      return null;
+    }
+    return value;
+  });
+  return Buffer.byteLength(json ?? '') + binary;
 }
 
 /** What a client is sent for a message: its id, direction, text, status and time, nothing internal. */
@@ -142,6 +175,25 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
     // client drops ids it already has), never in neither.
     socket.join(sessionRoom(session.id));
     void greet();
+
+    // Before any handler: events too large or unknown are answered here (on their ack, or with a
+    // `refused` event when they carry none), and go no further.
+    socket.use((packet, next) => {
+      const [event, ...args] = packet as [unknown, ...unknown[]];
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
+      const known = typeof event === 'string' && CLIENT_EVENTS.has(event);
+      const bytes = known ? payloadBytes(args) : 0;
+      const code = !known ? 'unknown_event' : bytes > MAX_PAYLOAD_BYTES ? 'payload_too_large' : null;
+      if (!code) return next();
+      slog.info({ event: known ? event : null, bytes, code }, 'chat event refused');
+      const refusal = {
+        ok: false as const,
+        code,
+        ...(code === 'payload_too_large' ? { maxBytes: MAX_PAYLOAD_BYTES } : {}),
+      };
+      if (ack) ack(refusal);
+      else socket.emit('refused', { ...refusal, event: known ? event : null });
+    });
 
     async function greet() {
       try {
@@ -277,6 +329,30 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
       } catch (err) {
         if (err instanceof VerificationInputError) return answer({ ok: false, code: err.code });
         slog.error({ err }, 'verification request failed');
+        answer({ ok: false, code: 'server_error' });
+      }
+    });
+
+    // Arriving from a secure link whose date of birth was just confirmed: its single-use handoff.
+    socket.on('verify.handoff', async (raw: unknown, ack?: Ack) => {
+      const answer = typeof ack === 'function' ? ack : () => undefined;
+      if (!sessions?.verifyByHandoff) return answer({ ok: false, code: 'unavailable' });
+      const parsed = verifyHandoffSchema.safeParse(raw);
+      if (!parsed.success) return answer({ ok: false, code: 'invalid_request' });
+      const refused = await limited([
+        [verifyPerSession, session.id],
+        [verifyPerIp, ip],
+      ]);
+      if (refused) return answer(refused);
+      try {
+        if (!(await sessions.verifyByHandoff(identity, parsed.data.handoff, meta()))) {
+          // Reused, expired, forged or for a link locked since: one answer for all.
+          return answer({ ok: false, code: 'handoff_invalid' });
+        }
+        answer({ ok: true });
+        namespace.to(sessionRoom(session.id)).emit('verified', { verified: true });
+      } catch (err) {
+        slog.error({ err }, 'secure link handoff failed');
         answer({ ok: false, code: 'server_error' });
       }
     });

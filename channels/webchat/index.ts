@@ -17,7 +17,8 @@ import { chatRouter } from './chat-routes';
  * away gets them from the stored history when they come back.
  *
  * maxSensitivity is the anonymous session's (`limited`): the policy raises it to `phi` for a
- * session whose visitor proved, by a one-time code, to be the contact it belongs to.
+ * session whose visitor proved to be the contact it belongs to, by a one-time code or by arriving
+ * from a secure link whose date of birth they had just confirmed.
  */
 export async function createWebchatChannel(context: ChannelContext): Promise<ChannelAdapter> {
   const { config, logger } = context;
@@ -28,7 +29,12 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
     channel: 'webchat',
     identityKind: 'webchat',
     maxSensitivity: 'limited',
+    // Nothing to sandbox: no provider. A person plays the patient at /chat (listed on /sandbox).
     sandbox: false,
+    patientPage: '/chat',
+    notifyTyping(address, from) {
+      io?.of(CHAT_NAMESPACE).to(sessionRoom(address)).emit('typing', { from });
+    },
     async send(envelope: OutboundEnvelope): Promise<SendResult> {
       if (!io) {
         throw new SendError('realtime_unavailable', 'The chat socket server is not running yet', true);

@@ -211,6 +211,12 @@ export interface SessionSink {
   confirmVerification(identity: IdentityRef, code: string, meta: RequestMeta): Promise<boolean>;
   /** The patient is typing: tells the staff looking at their conversation. Best effort. */
   patientTyping?(identity: IdentityRef): Promise<void>;
+  /**
+   * Verifies the identity by a handoff from a secure link whose date of birth was just confirmed
+   * (single use, short-lived): true when it was good, and the identity is then linked to the link's
+   * contact. A reused, expired, forged or malformed handoff is false, alike.
+   */
+  verifyByHandoff?(identity: IdentityRef, handoff: string, meta: RequestMeta): Promise<boolean>;
 }
 
 export interface UndeliverableReport {
@@ -312,6 +318,17 @@ export interface ChannelAdapter {
    * provider signs it, for the hub to post to its own webhook (the same path as real traffic).
    */
   sandboxInbound?(input: { from: string; body: string }): SignedRequest;
+  /**
+   * A page of the hub where a person plays the patient on this channel (web chat: `/chat`), for
+   * channels that need no sandbox: the `/sandbox` page lists the channel with a link to it.
+   */
+  readonly patientPage?: string;
+  /**
+   * Staff are writing in a conversation of the contact behind `address` (a live session, web chat):
+   * shows the patient a typing indicator. Ephemeral and best effort; `from` is all the patient sees
+   * of who (a first name, or the clinic).
+   */
+  notifyTyping?(address: string, from: string): void;
   /** Express routes for the provider's webhooks, mounted at the app root. */
   createRouter?(sink: InboundSink): Router;
   /** Starts what the channel listens on besides HTTP (e.g. an SMTP server); called once at hub start. */

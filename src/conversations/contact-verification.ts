@@ -18,6 +18,7 @@ import {
   identityVerifications,
   messages,
 } from '../db/schema';
+import { redeemChatHandoff } from '../securelinks/chat-handoff';
 import { parseDateOfBirth } from '../securelinks/date-of-birth';
 import { normalizeEmail, normalizePhone } from './addresses';
 import { findOrOpenConversation } from './conversation-store';
@@ -48,6 +49,8 @@ export interface ContactVerificationDeps {
 export interface ContactVerification {
   request(identity: IdentityRef, claim: VerificationClaim, meta: RequestMeta): Promise<void>;
   confirm(identity: IdentityRef, code: string, meta: RequestMeta): Promise<boolean>;
+  /** Verifies by a handoff from a secure link (src/securelinks/chat-handoff.ts), once. */
+  verifyByHandoff(identity: IdentityRef, handoff: string, meta: RequestMeta): Promise<boolean>;
   isVerified(identity: IdentityRef): Promise<boolean>;
 }
 
@@ -212,6 +215,33 @@ export function createContactVerification(deps: ContactVerificationDeps): Contac
         log.info(
           { contactId: linked.contactId, merged: linked.mergedContactId !== null },
           'identity verified',
+        );
+        return true;
+      });
+    },
+
+    async verifyByHandoff(identity, handoff, meta) {
+      const log = deps.logger.child({ requestId: meta.requestId });
+      return db.transaction(async (tx) => {
+        // Spent in the same transaction as the link: a failure below leaves the handoff unused.
+        const redeemed = await redeemChatHandoff(tx, orgId, handoff);
+        if (!redeemed) {
+          await audit(tx, identity, 'verification.failed', meta, {
+            method: 'secure_link',
+            reason: 'handoff_invalid',
+          });
+          log.info('secure link handoff refused');
+          return false;
+        }
+        const linked = await linkIdentityToContact(tx, orgId, identity, redeemed.contactId, 'secure_link');
+        await audit(tx, identity, 'verification.succeeded', meta, {
+          ...linked,
+          method: 'secure_link',
+          secureLinkId: redeemed.secureLinkId,
+        });
+        log.info(
+          { contactId: linked.contactId, merged: linked.mergedContactId !== null },
+          'identity verified by a secure link handoff',
         );
         return true;
       });

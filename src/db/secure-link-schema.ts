@@ -41,3 +41,28 @@ export const secureLinks = pgTable(
       .where(sql`${t.verifiedAt} is null and ${t.lockedAt} is null and ${t.reminderSentAt} is null`),
   ],
 );
+
+/**
+ * A single-use handoff from a secure link (date of birth confirmed) to the web chat: the chat session
+ * that presents it within minutes becomes a verified session of the link's contact. Only the SHA-256
+ * of the token is stored; `usedAt` is set by the one UPDATE that redeems it.
+ */
+export const secureLinkChatHandoffs = pgTable(
+  'secure_link_chat_handoffs',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    secureLinkId: uuid('secure_link_id')
+      .notNull()
+      .references(() => secureLinks.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('secure_link_chat_handoffs_expiry_idx').on(t.expiresAt)],
+);

@@ -60,6 +60,7 @@ import { createInboundService } from './inbound-service';
 import { ensureOrganization, type OrganizationRow } from './organization';
 import { createPatientSessionSink } from './patient-session-sink';
 import { startPeriodic } from './periodic-task';
+import { createStaffTypingRelay } from './staff-typing-relay';
 
 export interface HubOptions {
   logger?: Logger;
@@ -321,6 +322,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         logger,
         cookieSecret: await ensureSecret(db, 'securelink-cookie'),
         onReply: (messageId, { requestId }) => triageQueue.add([{ messageId, requestId }]),
+        // "Chat with the clinic" from a confirmed link: a verified web chat session (chat-handoff.ts).
+        chatPage: channels.all().find((adapter) => adapter.identityKind === 'webchat')?.patientPage,
       }),
       Router().use('/api/v1', api),
       // The staff pages (/inbox, /sandbox) built from web/ by vite.
@@ -339,6 +342,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     events,
     logger,
     replayLookBackSeconds: config.INBOX_REPLAY_LOOKBACK_SECONDS,
+    // Staff typing reaches a patient in a live session (web chat) as a typing indicator.
+    onStaffTyping: createStaffTypingRelay({ db, channels, logger }),
     redisUrl: config.REDIS_URL,
     keyPrefix: queueOptions.prefix,
   });

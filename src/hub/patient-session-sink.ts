@@ -23,6 +23,7 @@ export function createPatientSessionSink(deps: PatientSessionSinkDeps): SessionS
     isVerified: (identity) => deps.verification.isVerified(identity),
     requestVerification: (identity, claim, meta) => deps.verification.request(identity, claim, meta),
     confirmVerification: (identity, code, meta) => deps.verification.confirm(identity, code, meta),
+    verifyByHandoff: (identity, handoff, meta) => deps.verification.verifyByHandoff(identity, handoff, meta),
     async patientTyping(identity) {
       if (!deps.notifyStaffTyping) return;
       const [row] = await db

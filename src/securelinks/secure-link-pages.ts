@@ -114,6 +114,8 @@ export interface ContentPageOptions {
   messages: LinkMessage[];
   /** Where the reply form posts (the link's own path + `/reply`). */
   replyAction: string;
+  /** Where "Chat with the clinic" posts (the link's path + `/chat`); no offer when absent. */
+  chatAction?: string;
   /** A fresh id for this form, so that resubmitting it stores the reply once. */
   submissionId: string;
   notice?: 'sent' | 'reply_invalid';
@@ -140,6 +142,14 @@ ${notice}
 <textarea id="body" name="body" rows="5" maxlength="2000" required></textarea>
 <button type="submit">Send reply</button>
 </form>
+${
+  options.chatAction
+    ? `<form method="post" action="${escapeHtml(options.chatAction)}">
+<p>Prefer to write back and forth? Continue in a chat with the clinic: you will not need to confirm who you are again.</p>
+<button type="submit">Chat with the clinic</button>
+</form>`
+    : ''
+}
 <p class="meta">Replies are read by clinic staff during opening hours. In an emergency call your local emergency number.</p>`,
   );
 }

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type AuditEntry, writeAudit } from '../audit/audit-log';
 import type { Database, Queryable } from '../db/database';
+import { issueChatHandoff } from './chat-handoff';
 import { datesOfBirthMatch, parseDateOfBirth } from './date-of-birth';
 import {
   type ClinicInfo,
@@ -48,6 +49,11 @@ export interface SecureLinkRouterDeps {
   cookieSecret: string;
   /** Called after a patient's reply is committed, e.g. to enqueue triage. Failures are logged only. */
   onReply?: (messageId: string, meta: { requestId: string }) => Promise<void> | void;
+  /**
+   * The web chat page (`/chat`), when the hub has one: the content page then offers "Chat with the
+   * clinic", which hands the confirmed patient over to a verified chat session (chat-handoff.ts).
+   */
+  chatPage?: string;
 }
 
 export const MAX_REPLY_CHARS = 2000;
@@ -106,7 +112,7 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
       page(res, state.status, unavailablePage(clinic));
     } else {
       // A date of birth posted to a locked link is one more failed try; anything else is an opening.
-      const guess = req.method === 'POST' && !req.path.endsWith('/reply');
+      const guess = req.method === 'POST' && !/\/(reply|chat)$/.test(req.path);
       await audit(db, req, state.link, guess ? 'securelink.failed' : 'securelink.opened', {
         outcome: 'locked',
       });
@@ -136,6 +142,7 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
       contentPage(clinic, {
         messages,
         replyAction: `${linkPath(token)}/reply`,
+        chatAction: deps.chatPage ? `${linkPath(token)}/chat` : undefined,
         submissionId: randomUUID(),
         notice,
       }),
@@ -239,6 +246,23 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
       }
     }
     await showContent(res, link, token, 200, 'sent');
+  });
+
+  // "Chat with the clinic": only with the session the date of birth opened, and from our own page.
+  // The handoff goes in the URL fragment, which the browser keeps to itself: not in the request the
+  // chat page makes, nor in any log; the page reads it and presents it over the chat socket.
+  router.post('/s/:token/chat', form, async (req, res) => {
+    const { token } = req.params;
+    if (!deps.chatPage) return page(res, 404, unavailablePage(clinic));
+    const link = await openLinkOr(req, res, token);
+    if (!link) return;
+    const origin = req.headers.origin;
+    if ((origin !== undefined && origin !== base.origin) || !hasSession(req, link)) {
+      return page(res, 403, dateOfBirthPage(clinic, 'session_expired'));
+    }
+    const handoff = await issueChatHandoff(db, link);
+    await audit(db, req, link, 'securelink.chat_handoff');
+    res.redirect(303, `${pathPrefix}${deps.chatPage}#handoff=${handoff}`);
   });
 
   router.use('/s', bodyErrorPage(clinic));

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { queryRows } from '../support/test-database';
-import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+import { eventually, PUBLIC_URL, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
 type Payload = Record<string, unknown>;
 interface ChatClient {
@@ -80,6 +80,27 @@ async function staffReply(conversationId: string, body: string, sensitivity = 'l
   const api = await t.api();
   return api.post(`/conversations/${conversationId}/messages`, { body, sensitivity });
 }
+
+/** A staff member's `/inbox` socket (the admin's token), recording what it receives. */
+async function staffSocket(): Promise<ChatClient> {
+  const socket = connect(`${t.hub.url}/inbox`, {
+    auth: { token: await t.staffToken() },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  const events: ChatClient['events'] = [];
+  socket.onAny((type: string, payload: Payload) => events.push({ type, payload }));
+  sockets.push(socket);
+  await connected(socket);
+  return { socket, events };
+}
+
+async function follow(staff: ChatClient, conversationId: string) {
+  expect(await staff.socket.timeout(5000).emitWithAck('subscribe', { conversationId })).toEqual({ ok: true });
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function conversationOf(messageId: string): Promise<string> {
   const [row] = await queryRows<{ conversation_id: string }>(
@@ -273,6 +294,90 @@ test('a session that sends too fast is rate limited', async () => {
   expect(await messagesOfSession(v.sessionId)).toHaveLength(20);
 });
 
+test('an event over the size limit is refused on its ack or with `refused`; the connection stays up', async () => {
+  const v = await visitor();
+  expect(await say(v.socket, 'x'.repeat(20_000))).toEqual({
+    ok: false,
+    code: 'payload_too_large',
+    maxBytes: 16 * 1024,
+  });
+  // No ack to answer on: a `refused` event says what was refused.
+  v.socket.emit('typing', { junk: 'y'.repeat(20_000) });
+  expect(await waitForEvent(v, 'refused')).toEqual({
+    ok: false,
+    code: 'payload_too_large',
+    maxBytes: 16 * 1024,
+    event: 'typing',
+  });
+  expect(await v.socket.timeout(5000).emitWithAck('no.such.event', {})).toEqual({
+    ok: false,
+    code: 'unknown_event',
+  });
+  expect(v.socket.connected).toBe(true);
+  expect(await say(v.socket, 'still here')).toMatchObject({ ok: true });
+  expect((await messagesOfSession(v.sessionId)).map((m) => m.body)).toEqual(['still here']);
+});
+
+test('beyond the socket server’s 1 MB buffer socket.io drops the connection; nothing is stored', async () => {
+  const v = await visitor();
+  const dropped = new Promise<string>((resolve) => v.socket.once('disconnect', resolve));
+  v.socket.emit('message', { clientId: randomUUID(), body: 'z'.repeat(1_100_000) });
+  expect(await dropped).toMatch(/transport/);
+  expect(await messagesOfSession(v.sessionId)).toHaveLength(0);
+});
+
+describe('typing', () => {
+  test('staff typing reaches the visitor of that conversation with a first name only, and nobody else', async () => {
+    const v = await visitor();
+    const bystander = await visitor();
+    const ack = await say(v.socket, 'Is the clinic open on Saturday?');
+    const conversationId = await conversationOf(ack.messageId as string);
+    const staff = await staffSocket();
+    await follow(staff, conversationId);
+    staff.socket.emit('typing', { conversationId });
+    // The admin is called "Administrator": one word, shown as it is. Nothing else about staff.
+    expect(await waitForEvent(v, 'typing')).toEqual({ from: 'Administrator' });
+    await pause(300);
+    expect(bystander.events.some((e) => e.type === 'typing')).toBe(false);
+  });
+
+  test('staff typing in a conversation that is not a web chat session’s reaches no visitor', async () => {
+    const phone = randomUsPhone();
+    await t.postInboundSms({ From: phone, Body: 'Can I get a refill?' }).expect(200);
+    const [sms] = await queryRows<{ conversation_id: string }>(
+      t.database.url,
+      'select conversation_id from messages where from_address = $1',
+      [phone],
+    );
+    const v = await visitor();
+    const staff = await staffSocket();
+    await follow(staff, sms!.conversation_id);
+    staff.socket.emit('typing', { conversationId: sms!.conversation_id });
+    await pause(300);
+    expect(v.events.some((e) => e.type === 'typing')).toBe(false);
+  });
+
+  test('staff who do not follow the conversation cannot make a visitor see typing', async () => {
+    const v = await visitor();
+    const ack = await say(v.socket, 'A question about parking');
+    const conversationId = await conversationOf(ack.messageId as string);
+    const staff = await staffSocket();
+    staff.socket.emit('typing', { conversationId });
+    await pause(300);
+    expect(v.events.some((e) => e.type === 'typing')).toBe(false);
+  });
+
+  test('visitor typing reaches the staff following the conversation', async () => {
+    const v = await visitor();
+    const ack = await say(v.socket, 'I need to reschedule');
+    const conversationId = await conversationOf(ack.messageId as string);
+    const staff = await staffSocket();
+    await follow(staff, conversationId);
+    v.socket.emit('typing');
+    expect(await waitForEvent(staff, 'typing')).toEqual({ conversationId, patient: true });
+  });
+});
+
 test('a forged or tampered session token is refused', async () => {
   const real = await visitor();
   const [id, signature] = real.token.split('.') as [string, string];
@@ -411,6 +516,210 @@ describe('verification', () => {
       ok: false,
       code: 'verification_failed',
     });
+  });
+});
+
+describe('verification by arriving through a secure link', () => {
+  const DOB = '1975-06-30';
+  const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+
+  /** A contact with a secure message, whose link was opened with the right date of birth. */
+  async function openedSecureLink() {
+    const api = await t.api();
+    const phone = randomUsPhone();
+    const created = await api.post('/contacts', { name: 'Lin Patient', phone, dateOfBirth: DOB }).expect(201);
+    const contactId = created.body.contact.id as string;
+    const before = t.twilio.messages.length;
+    await api
+      .post('/outbound', {
+        to: { contactId },
+        template: 'lab-results-available',
+        variables: { clinicName: 'Riverside Clinic', testName: 'Lipid panel', resultSummary: 'LDL 190' },
+      })
+      .expect(202);
+    const sms = await eventually(async () =>
+      t.twilio.messages.slice(before).find((m) => m.params.To === phone),
+    );
+    const path = /https:\/\/hub\.clinic\.test(\/s\/[A-Za-z0-9_-]{43})/.exec(String(sms.params.Body))![1]!;
+    const opened = await request(t.hub.url).post(path).type('form').send({ dob: DOB }).expect(200);
+    expect(opened.text).toContain('Chat with the clinic');
+    expect(opened.text).toContain(`action="${path}/chat"`);
+    const cookie = ([] as string[])
+      .concat(opened.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith('sl_session='))!
+      .split(';')[0]!;
+    return { contactId, phone, path, cookie, smsCount: () => t.twilio.messages.length };
+  }
+
+  type OpenedLink = Awaited<ReturnType<typeof openedSecureLink>>;
+
+  /** Clicks "Chat with the clinic": a 303 to /chat with the handoff in the fragment. */
+  async function chatHandoff(link: OpenedLink): Promise<string> {
+    const res = await request(t.hub.url)
+      .post(`${link.path}/chat`)
+      .set('Cookie', link.cookie)
+      .set('Origin', PUBLIC_URL)
+      .type('form')
+      .send({})
+      .expect(303);
+    const handoff = /^\/chat#handoff=([A-Za-z0-9_-]{43})$/.exec(res.headers.location ?? '')?.[1];
+    if (!handoff) throw new Error(`unexpected redirect: ${res.headers.location}`);
+    return handoff;
+  }
+
+  const redeem = (socket: Socket, handoff: unknown) =>
+    socket.timeout(5000).emitWithAck('verify.handoff', { handoff }) as Promise<Payload>;
+
+  const identityActions = async (sessionId: string) =>
+    queryRows<{ action: string; detail: Record<string, unknown> }>(
+      t.database.url,
+      "select action, detail from audit_log where subject_type = 'identity' and subject_id = $1 order by id",
+      [`webchat:${sessionId}`],
+    );
+
+  test('the handoff verifies the chat session as the link’s contact, without a code; PHI then reaches it', async () => {
+    const link = await openedSecureLink();
+    const handoff = await chatHandoff(link);
+    const smsBefore = link.smsCount();
+    // Only the token's hash is kept.
+    const stored = await queryRows(t.database.url, 'select * from secure_link_chat_handoffs');
+    expect(JSON.stringify(stored)).not.toContain(handoff);
+
+    const v = await visitor();
+    expect(v.session.verified).toBe(false);
+    expect(await redeem(v.socket, handoff)).toEqual({ ok: true });
+    await waitForEvent(v, 'verified');
+    const [identity] = await queryRows<{ contact_id: string }>(
+      t.database.url,
+      'select contact_id from contact_identities where address = $1',
+      [v.sessionId],
+    );
+    expect(identity?.contact_id).toBe(link.contactId);
+    expect((await visitor(t.hub.url, { session: v.token })).session.verified).toBe(true);
+    // No one-time code went out.
+    expect(link.smsCount()).toBe(smsBefore);
+
+    const ack = await say(v.socket, 'Can you explain my results?');
+    const conversationId = await conversationOf(ack.messageId as string);
+    const [conversation] = await queryRows<{ contact_id: string }>(
+      t.database.url,
+      'select contact_id from conversations where id = $1',
+      [conversationId],
+    );
+    expect(conversation?.contact_id).toBe(link.contactId);
+    const phi = await staffReply(conversationId, 'Your LDL is 190 mg/dL', 'phi');
+    expect(phi.status).toBe(202);
+    expect(phi.body.message).toMatchObject({ channel: 'webchat', securedVia: null });
+    expect(await waitForEvent(v, 'message', (p) => p.id === phi.body.message.id)).toMatchObject({
+      body: 'Your LDL is 190 mg/dL',
+    });
+
+    const actions = await identityActions(v.sessionId);
+    expect(actions.map((a) => a.action)).toEqual(['verification.succeeded']);
+    expect(actions[0]!.detail).toMatchObject({ method: 'secure_link', contactId: link.contactId });
+    const [used] = await queryRows<{ used_at: Date | null }>(
+      t.database.url,
+      'select used_at from secure_link_chat_handoffs where token_hash = $1',
+      [hashOf(handoff)],
+    );
+    expect(used?.used_at).not.toBeNull();
+  });
+
+  test('a reused, expired, forged or malformed handoff is refused alike and verifies nothing', async () => {
+    const link = await openedSecureLink();
+    const first = await chatHandoff(link);
+    const patient = await visitor();
+    expect(await redeem(patient.socket, first)).toEqual({ ok: true });
+
+    const other = await visitor();
+    expect(await redeem(other.socket, first)).toEqual({ ok: false, code: 'handoff_invalid' });
+
+    const late = await chatHandoff(link);
+    await queryRows(
+      t.database.url,
+      "update secure_link_chat_handoffs set expires_at = now() - interval '1 second' where token_hash = $1",
+      [hashOf(late)],
+    );
+    expect(await redeem(other.socket, late)).toEqual({ ok: false, code: 'handoff_invalid' });
+    expect(await redeem(other.socket, randomBytes(32).toString('base64url'))).toEqual({
+      ok: false,
+      code: 'handoff_invalid',
+    });
+    expect(await redeem(other.socket, 'not-a-handoff')).toEqual({ ok: false, code: 'handoff_invalid' });
+    expect(await redeem(other.socket, 42)).toEqual({ ok: false, code: 'invalid_request' });
+
+    expect((await visitor(t.hub.url, { session: other.token })).session.verified).toBe(false);
+    expect(
+      await queryRows(t.database.url, 'select 1 from contact_identities where address = $1', [
+        other.sessionId,
+      ]),
+    ).toHaveLength(0);
+    const actions = await identityActions(other.sessionId);
+    expect(actions.map((a) => a.action)).toEqual([
+      'verification.failed',
+      'verification.failed',
+      'verification.failed',
+      'verification.failed',
+    ]);
+  });
+
+  test('a handoff needs the date-of-birth session and our own page; a locked link’s handoff is refused', async () => {
+    const link = await openedSecureLink();
+    const handoffs = async () =>
+      (
+        await queryRows(t.database.url, 'select 1 from secure_link_chat_handoffs where contact_id = $1', [
+          link.contactId,
+        ])
+      ).length;
+    const noSession = await request(t.hub.url).post(`${link.path}/chat`).type('form').send({});
+    expect(noSession.status).toBe(403);
+    expect(noSession.headers.location).toBeUndefined();
+    const elsewhere = await request(t.hub.url)
+      .post(`${link.path}/chat`)
+      .set('Cookie', link.cookie)
+      .set('Origin', 'https://evil.example')
+      .type('form')
+      .send({});
+    expect(elsewhere.status).toBe(403);
+    expect(await handoffs()).toBe(0);
+
+    const handoff = await chatHandoff(link);
+    await queryRows(
+      t.database.url,
+      'update secure_links set locked_at = now() where id = (select secure_link_id from secure_link_chat_handoffs where token_hash = $1)',
+      [hashOf(handoff)],
+    );
+    const v = await visitor();
+    expect(await redeem(v.socket, handoff)).toEqual({ ok: false, code: 'handoff_invalid' });
+  });
+});
+
+describe('per-IP rate limit', () => {
+  let limited: TestHub;
+  beforeAll(async () => {
+    limited = await startTestHub({
+      env: { CLINIC_OFFICE_HOURS: 'mon-sun 00:00-24:00', WEBCHAT_IP_MESSAGES_PER_MINUTE: '5' },
+    });
+  });
+  afterAll(async () => {
+    await limited.stop();
+  });
+
+  test('sessions from one address share its limit: the sixth message in a minute is refused', async () => {
+    const a = await visitor(limited.hub.url);
+    const b = await visitor(limited.hub.url);
+    const c = await visitor(limited.hub.url);
+    for (let i = 0; i < 3; i++) expect(await say(a.socket, `a ${i}`)).toMatchObject({ ok: true });
+    for (let i = 0; i < 2; i++) expect(await say(b.socket, `b ${i}`)).toMatchObject({ ok: true });
+    const refused = await say(c.socket, 'c 0');
+    expect(refused).toMatchObject({ ok: false, code: 'rate_limited' });
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(await say(a.socket, 'a 3')).toMatchObject({ ok: false, code: 'rate_limited' });
+    const [{ n } = { n: '0' }] = await queryRows<{ n: string }>(
+      limited.database.url,
+      "select count(*) as n from messages where channel = 'webchat' and direction = 'inbound'",
+    );
+    expect(Number(n)).toBe(5);
   });
 });
 

@@ -35,6 +35,12 @@
     },
   };
 
+  // Arriving from a secure link: its single-use handoff is in the URL fragment, which the browser
+  // never sends to a server. Read once and removed from the address bar and the history entry.
+  const handoffMatch = /^#handoff=([A-Za-z0-9_-]{43})$/.exec(window.location.hash);
+  let handoff = handoffMatch ? handoffMatch[1] : null;
+  if (handoffMatch) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+
   const shown = new Map(); // message id -> list item
   const unread = new Set(); // outbound ids shown but not yet reported read
   // Messages typed but not acknowledged: resent with the same clientId after a reconnect (idempotent).
@@ -142,7 +148,7 @@
       composerError.textContent =
         answer.code === 'rate_limited'
           ? 'You are sending messages too quickly. Please wait a moment and try again.'
-          : answer.code === 'message_too_long'
+          : answer.code === 'message_too_long' || answer.code === 'payload_too_large'
             ? `Messages can be at most ${MAX_CHARS} characters.`
             : 'That message could not be sent. Please try again.';
     });
@@ -153,6 +159,7 @@
     if (store.get(SESSION_KEY) !== info.token) store.set(LAST_KEY, null);
     store.set(SESSION_KEY, info.token);
     showVerified(info.verified);
+    if (handoff) redeemHandoff();
   });
 
   socket.on('welcome', (info) => {
@@ -179,7 +186,9 @@
     else render(message); // sent from this visitor's other tab
   });
 
-  socket.on('typing', () => {
+  socket.on('typing', (info) => {
+    const from = info && typeof info.from === 'string' && info.from !== 'Clinic' ? info.from : null;
+    typing.textContent = from ? `${from} at the clinic is typing…` : 'The clinic is typing…';
     typing.hidden = false;
     clearTimeout(typing.timer);
     typing.timer = setTimeout(() => {
@@ -254,6 +263,20 @@
     rate_limited: 'Too many tries. Please wait and try again later.',
     verification_failed: 'That code did not work. Check it, or ask for a new one.',
   };
+  function redeemHandoff() {
+    const token = handoff;
+    handoff = null;
+    socket.timeout(10_000).emit('verify.handoff', { handoff: token }, (err, answer) => {
+      if (!err && answer.ok) {
+        verifyMessage.textContent = 'You are verified through your secure message.';
+        showVerified(true);
+        return;
+      }
+      $('verify').open = true;
+      verifyMessage.textContent =
+        'The link from your secure message has expired or was already used. You can verify with a code instead.';
+    });
+  }
   startForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const via = startForm.elements.via.value;

@@ -27,6 +27,8 @@ export interface InboxNamespaceDeps {
    * otherwise. Clients drop the ids they already have (see event-replay.ts).
    */
   replayLookBackSeconds?: number;
+  /** A staff member typed in a conversation they follow: e.g. shown to the patient in a web chat. */
+  onStaffTyping?(staff: AuthenticatedStaff, conversationId: string): void;
 }
 
 export interface InboxNamespace {
@@ -141,6 +143,7 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
       const room = conversationRoom(parsed.data.conversationId);
       if (!socket.rooms.has(room)) return;
       socket.to(room).emit('typing', { conversationId: parsed.data.conversationId, staffId: staff.id });
+      deps.onStaffTyping?.(staff, parsed.data.conversationId);
     });
   });
 
