@@ -267,7 +267,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
       if (event.type === 'triage.escalated') setNotice('An urgent message was escalated');
       scheduleList();
       const open = selectedRef.current;
-      if (open && (event.type === 'resync.required' || event.conversationId === open)) {
+      const refetchAll = event.type === 'resync.required' || event.type === 'reconnected';
+      if (open && (refetchAll || event.conversationId === open)) {
         void loadDetail(open);
         // What arrives in the conversation on screen is read as it shows.
         if (event.type === 'message.created') markRead(open);

@@ -47,6 +47,11 @@ export class SeenEventIds {
  * The `/inbox` socket. Events carry ids and statuses only: listeners refetch what they show.
  * Reconnects resume from the last event id seen, so nothing committed meanwhile is missed; events
  * are de-duplicated by `id`, since a reconnect also re-sends recent ones (see SeenEventIds).
+ *
+ * On every connection the server says where the clinic's events stand (`inbox.ready`), so a page
+ * that has seen no event yet still resumes from there after a disconnect. Every reconnect is also
+ * announced to listeners as a `reconnected` event: they refetch what they show, which covers what a
+ * replay cannot (a replay cut short by `resync.required`, state that changed without an event).
  */
 export class InboxLive {
   private readonly socket: Socket;
@@ -55,6 +60,7 @@ export class InboxLive {
   private readonly listeners = new Set<(event: HubEvent) => void>();
   private readonly statusListeners = new Set<(connected: boolean) => void>();
   private subscribed: string | null = null;
+  private connectedBefore = false;
 
   constructor() {
     this.socket = io('/inbox', {
@@ -63,6 +69,10 @@ export class InboxLive {
       transports: ['websocket', 'polling'],
       // The session is the HttpOnly cookie the browser sends with the handshake.
       auth: (cb) => cb(this.lastEventId !== undefined ? { lastEventId: this.lastEventId } : {}),
+    });
+    this.socket.on('inbox.ready', (payload: { lastEventId?: unknown } | undefined) => {
+      const latest = payload?.lastEventId;
+      if (typeof latest === 'number') this.lastEventId = Math.max(this.lastEventId ?? 0, latest);
     });
     for (const type of EVENT_TYPES) {
       this.socket.on(type, (payload: Omit<HubEvent, 'type'> | undefined) => {
@@ -81,6 +91,8 @@ export class InboxLive {
     this.socket.on('connect', () => {
       if (this.subscribed) this.socket.emit('subscribe', { conversationId: this.subscribed });
       for (const l of this.statusListeners) l(true);
+      if (this.connectedBefore) for (const listener of this.listeners) listener({ type: 'reconnected' });
+      this.connectedBefore = true;
     });
     this.socket.on('disconnect', () => {
       for (const l of this.statusListeners) l(false);

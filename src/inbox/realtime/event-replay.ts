@@ -75,3 +75,17 @@ export async function loadRecentEventsBefore(
     .limit(options.limit);
   return rows.map(toEvent).reverse();
 }
+
+/**
+ * The id of the newest stored event of an organization (0 when there is none): where a client that
+ * has seen no event yet resumes from after a reconnect. Read through the primary key, newest first.
+ */
+export async function latestEventId(db: Queryable, orgId: string): Promise<number> {
+  const [row] = await db
+    .select({ id: hubEvents.id })
+    .from(hubEvents)
+    .where(eq(hubEvents.orgId, orgId))
+    .orderBy(desc(hubEvents.id))
+    .limit(1);
+  return row?.id ?? 0;
+}

@@ -11,7 +11,7 @@ import { listQueues } from '../../staff/queue-directory';
 import { readCookie, SESSION_COOKIE } from '../../staff/session-cookie';
 import { type AuthenticatedStaff, authenticateToken } from '../../staff/staff-sessions';
 import { DeliveryGate } from './delivery-gate';
-import { loadEventsAfter, loadRecentEventsBefore } from './event-replay';
+import { latestEventId, loadEventsAfter, loadRecentEventsBefore } from './event-replay';
 import { conversationRoom, orgRoom, queueRoom, queuesFor, roomsForEvent } from './inbox-rooms';
 
 export interface InboxNamespaceDeps {
@@ -39,6 +39,12 @@ export interface InboxNamespace {
 
 /** Server-to-server message: an event committed in one hub process, for the sockets of the others. */
 const RELAY_EVENT = 'hub-event';
+
+/**
+ * Sent to each socket once it has joined its rooms (and after its replay): `lastEventId` is the
+ * newest stored event id of the clinic, where a client that has seen no event yet resumes from.
+ */
+export const READY_EVENT = 'inbox.ready';
 
 const handshakeSchema = z.object({
   // Absent: the page's HttpOnly session cookie, which the browser sends with the handshake.
@@ -113,7 +119,8 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
     const { staff, queues, lastEventId } = state(socket);
     // Rooms first, then the replay: a live event committed meanwhile is buffered, not lost.
     socket.join([orgRoom(staff.orgId), ...queues.map(queueRoom)]);
-    if (lastEventId !== undefined) void replay(socket, lastEventId);
+    if (lastEventId !== undefined) void replay(socket, lastEventId).then(() => announceReady(socket));
+    else void announceReady(socket);
 
     socket.on('subscribe', async (raw: unknown, ack?: Ack) => {
       const parsed = conversationSchema.safeParse(raw);
@@ -146,6 +153,21 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
       deps.onStaffTyping?.(staff, parsed.data.conversationId);
     });
   });
+
+  /**
+   * Tells the socket where it stands. Read after the rooms were joined, so any event committed later
+   * reaches it live; one that took a lower id but commits later is re-sent by the look-back of the
+   * next reconnect's replay.
+   */
+  async function announceReady(socket: Socket) {
+    const { staff, lastEventId } = state(socket);
+    try {
+      const latest = await latestEventId(deps.db, staff.orgId);
+      socket.emit(READY_EVENT, { lastEventId: Math.max(latest, lastEventId ?? 0) });
+    } catch (err) {
+      log.warn({ err, staffId: staff.id }, 'could not read the latest event id');
+    }
+  }
 
   async function replay(socket: Socket, afterId: number) {
     const { staff, queues, gate } = state(socket);
