@@ -187,6 +187,35 @@ describe('inbound email over SMTP', () => {
     expect(decision?.detail).toMatchObject({ allowed: true, channel: 'email', initiator: 'automated' });
   });
 
+  test('the answer to refused attachments goes under policy: a patient opted out of email is not emailed', async () => {
+    const from = patientAddress();
+    const api = await t.api();
+    const created = await api.post('/contacts', { name: 'Opted Out', email: from }).expect(201);
+    await api
+      .post(`/contacts/${created.body.contact.id}/consents`, {
+        channel: 'email',
+        purpose: 'all',
+        status: 'opted_out',
+      })
+      .expect(201);
+    const info = await patientMail({
+      from,
+      text: 'My scan, too big',
+      attachments: [
+        { filename: 'scan.pdf', content: Buffer.alloc(600 * 1024, 5), contentType: 'application/pdf' },
+      ],
+    });
+    const [row] = await messagesByProviderId(info.messageId);
+    // No other channel on file to fall back to: refused, and the refusal kept on the patient's message.
+    expect(row!.channel_meta.attachmentReply).toEqual({ status: 'refused', code: 'consent_opted_out' });
+    const answers = await queryRows(
+      t.database.url,
+      "select 1 from messages where automation = 'attachment_refused' and channel_meta->>'answers' = $1",
+      [row!.id],
+    );
+    expect(answers).toHaveLength(0);
+  });
+
   test('a kept attachment is stored and downloadable by staff only, audited', async () => {
     const content = Buffer.from(`%PDF-1.4 insurance card ${randomUUID()}`);
     const info = await patientMail({
