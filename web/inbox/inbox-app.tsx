@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api, logout, type Session } from '../shared/api';
+import { AdminView } from './admin';
 import { Composer } from './composer';
 import { ConversationList } from './conversation-list';
 import { InboxLive } from './live';
@@ -74,7 +75,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const now = useNow(15_000);
   const isSupervisor = session.staff.role !== 'agent';
 
-  const [tab, setTab] = useState<'inbox' | 'supervisor'>('inbox');
+  const isAdmin = session.staff.role === 'admin';
+  const [tab, setTab] = useState<'inbox' | 'supervisor' | 'admin'>('inbox');
   const [connected, setConnected] = useState(false);
   const [queues, setQueues] = useState<QueueSummary[]>([]);
   const [queue, setQueue] = useState('');
@@ -348,6 +350,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
               Supervisor
             </button>
           )}
+          {isAdmin && (
+            <button type="button" aria-pressed={tab === 'admin'} onClick={() => setTab('admin')}>
+              Admin
+            </button>
+          )}
         </nav>
         <span className={`connection ${connected ? 'ok' : 'off'}`} role="status" aria-label="Connection">
           {connected ? 'live' : 'connecting…'}
@@ -373,7 +380,9 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
           Sign out
         </button>
       </header>
-      {tab === 'supervisor' ? (
+      {tab === 'admin' ? (
+        <AdminView meId={session.staff.id} onQueuesChanged={() => void loadQueues()} />
+      ) : tab === 'supervisor' ? (
         <SupervisorView live={live} />
       ) : (
         <div className="inbox">
