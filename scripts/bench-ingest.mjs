@@ -6,6 +6,7 @@
 //   npm run bench -- [--seconds 10] [--rate 500] [--connections 50] [--workers true]
 //   --profile <dir>: write a V8 CPU profile of the hub there (open it in Chrome DevTools).
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -39,6 +40,29 @@ const signedWebhook = twilioWebhooks({ publicUrl: PUBLIC_URL, authToken: AUTH_TO
 function webhookRequest() {
   const { method, path: requestPath, headers, body } = signedWebhook();
   return { method, path: requestPath, headers, body };
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc: the hub's CPU per accepted
+ * webhook is steadier than its rate on a machine whose other tenants come and go.
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Signed webhooks made before a measured phase, each used once: signing in the load generator
+ * while it runs would take CPU from the hub on the same two cores. Made on the fly if they run out.
+ */
+function pregenerated(count) {
+  const pool = Array.from({ length: count }, webhookRequest);
+  let next = 0;
+  return () => (next < pool.length ? pool[next++] : webhookRequest());
 }
 
 function cannon(options) {
@@ -94,27 +118,34 @@ async function main() {
     });
 
     log(`baseline: bare express hello-world, ${CONNECTIONS} connections, ${SECONDS} s`);
+    const baseCpuBefore = cpuSeconds(baseline.pid);
     const base = await cannon({
       url: `http://127.0.0.1:${BASELINE_PORT}/`,
       connections: CONNECTIONS,
       duration: SECONDS,
     });
+    const baseCpuMs = ((cpuSeconds(baseline.pid) - baseCpuBefore) * 1000) / base['2xx'];
 
     log(`hub: signed inbound SMS webhooks, ${CONNECTIONS} connections, ${SECONDS} s (as fast as accepted)`);
+    const fullLoad = pregenerated(SECONDS * 5000);
+    const cpuBefore = cpuSeconds(hub.pid);
     const full = await cannon({
       url: `http://127.0.0.1:${HUB_PORT}`,
       connections: CONNECTIONS,
       duration: SECONDS,
-      requests: [{ setupRequest: (req) => ({ ...req, ...webhookRequest() }) }],
+      requests: [{ setupRequest: (req) => ({ ...req, ...fullLoad() }) }],
     });
 
+    const hubCpuMs = ((cpuSeconds(hub.pid) - cpuBefore) * 1000) / full['2xx'];
+
     log(`hub: fixed offered load of ${RATE}/s for ${SECONDS} s`);
+    const fixedLoad = pregenerated(SECONDS * RATE + 1000);
     const fixed = await cannon({
       url: `http://127.0.0.1:${HUB_PORT}`,
       connections: CONNECTIONS,
       duration: SECONDS,
       overallRate: RATE,
-      requests: [{ setupRequest: (req) => ({ ...req, ...webhookRequest() }) }],
+      requests: [{ setupRequest: (req) => ({ ...req, ...fixedLoad() }) }],
     });
 
     const check = new pg.Client({ connectionString: dbUrl.href });
@@ -133,6 +164,7 @@ bare express hello-world:     ${baselineRps.toFixed(0)} req/s (${CONNECTIONS} co
 hub, full load:               ${accepted.toFixed(0)} webhooks/s accepted (2xx ${full['2xx']}, non-2xx ${full.non2xx}, errors ${full.errors}, timeouts ${full.timeouts})
                               p50 ${full.latency.p50} ms, p99 ${full.latency.p99} ms
 hub / baseline:               ${(accepted / baselineRps).toFixed(2)}
+hub CPU per webhook:          ${hubCpuMs.toFixed(2)} ms (user + system, full-load phase; bare express: ${baseCpuMs.toFixed(3)} ms per request)
 hub at ${RATE}/s offered:        p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms, achieved ${(fixed['2xx'] / fixed.duration).toFixed(0)}/s (non-2xx ${fixed.non2xx}, errors ${fixed.errors})
 inbound messages stored:      ${rows[0].n} (every 2xx was committed before it was answered)
 `);

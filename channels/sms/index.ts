@@ -15,6 +15,24 @@ import { twilioSmsRouter } from './twilio-webhooks';
 
 export const SMS_STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
 
+const RECENT_NUMBERS = 10_000;
+
+/**
+ * Remembers the E.164 form of the numbers seen most recently. Validating a number against the full
+ * metadata is a few percent of a webhook's CPU, and the same patients text again and again. Bounded:
+ * the oldest entry goes first once full.
+ */
+function recentlyNormalized(normalize: (raw: string) => string | null): (raw: string) => string | null {
+  const recent = new Map<string, string | null>();
+  return (raw) => {
+    if (recent.has(raw)) return recent.get(raw)!;
+    const normalized = normalize(raw);
+    if (recent.size >= RECENT_NUMBERS) recent.delete(recent.keys().next().value!);
+    recent.set(raw, normalized);
+    return normalized;
+  };
+}
+
 /** SMS/MMS through Twilio Programmable Messaging, or recorded only (sandbox) without credentials. */
 export async function createSmsChannel(context: ChannelContext): Promise<ChannelAdapter> {
   const { config, logger } = context;
@@ -30,7 +48,7 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
       'SMS channel in sandbox mode: outbound is recorded, nothing leaves the machine',
     );
   }
-  const toE164 = (raw: string) => normalizePhone(raw, config.DEFAULT_REGION);
+  const toE164 = recentlyNormalized((raw) => normalizePhone(raw, config.DEFAULT_REGION));
 
   return {
     channel: 'sms',

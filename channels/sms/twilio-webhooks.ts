@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { type Response, Router } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
 import { HttpError, type InboundSink, type MediaItem } from '../../src/channel-port';
@@ -53,6 +53,14 @@ function collectMedia(body: Record<string, unknown>, count: number): MediaItem[]
 
 const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
 
+/**
+ * Answers with the empty TwiML. `res.end` rather than `res.send`: Twilio never revalidates a
+ * webhook answer, so hashing each one for an ETag would be CPU spent on every inbound message.
+ */
+function answerTwiml(res: Response): void {
+  res.status(200).type('text/xml').end(EMPTY_TWIML);
+}
+
 export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions): Router {
   const router = Router();
   // `To` is one of the clinic's own few numbers: parse each once, not on every inbound webhook.
@@ -90,7 +98,7 @@ export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions
       },
       requestMeta(req),
     );
-    res.type('text/xml').send(EMPTY_TWIML);
+    answerTwiml(res);
   });
 
   router.post('/webhooks/twilio/status', form, async (req, res) => {
@@ -109,7 +117,7 @@ export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions
         requestMeta(req),
       );
     }
-    res.status(200).type('text/xml').send(EMPTY_TWIML);
+    answerTwiml(res);
   });
 
   return router;

@@ -37,8 +37,14 @@ export interface InboxNamespace {
   detach(): void;
 }
 
-/** Server-to-server message: an event committed in one hub process, for the sockets of the others. */
+/**
+ * Server-to-server messages: events committed in one hub process, for the sockets of the others.
+ * `hub-events` carries every event one process announced in one turn of its event loop (a batch of
+ * inbound webhooks stores dozens at once): one entry on the Redis stream instead of one per event.
+ * `hub-event` (one event) is what earlier versions send; still understood during a rolling update.
+ */
 const RELAY_EVENT = 'hub-event';
+const RELAY_BATCH_EVENT = 'hub-events';
 
 /**
  * Sent to each socket once it has joined its rooms (and after its replay): `lastEventId` is the
@@ -231,18 +237,33 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
 
   // Events committed by this process: to local sockets, and to the other processes through the
   // adapter. Each process only relays what it committed itself; nobody re-reads the table.
+  const relayed: StoredHubEvent[] = [];
+  let relayTimer: NodeJS.Immediate | undefined;
+  const relayPending = () => {
+    if (relayTimer) clearImmediate(relayTimer);
+    relayTimer = undefined;
+    if (relayed.length > 0) namespace.serverSideEmit(RELAY_BATCH_EVENT, relayed.splice(0));
+  };
   const onAnnounced = (event: StoredHubEvent) => {
     deliverLocally(event);
-    namespace.serverSideEmit(RELAY_EVENT, event);
+    relayed.push(event);
+    relayTimer ??= setImmediate(relayPending);
+  };
+  const deliverRelayed = (events: unknown) => {
+    if (Array.isArray(events)) for (const event of events as StoredHubEvent[]) deliverLocally(event);
   };
   namespace.on(RELAY_EVENT, deliverLocally);
+  namespace.on(RELAY_BATCH_EVENT, deliverRelayed);
   for (const type of HUB_EVENT_TYPES) deps.events.on(type, onAnnounced);
 
   return {
     namespace,
     detach() {
       for (const type of HUB_EVENT_TYPES) deps.events.off(type, onAnnounced);
+      // Committed events still waiting for the next turn go to the other processes now.
+      relayPending();
       namespace.off(RELAY_EVENT, deliverLocally);
+      namespace.off(RELAY_BATCH_EVENT, deliverRelayed);
     },
   };
 }
