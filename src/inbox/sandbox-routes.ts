@@ -27,7 +27,8 @@ export interface SandboxRouterDeps {
 
 /**
  * The sandbox phone's API, for channels in sandbox mode only (404 for live ones):
- * - `GET /sandbox/channels`: the sandboxed channels and whether a patient can be played on them;
+ * - `GET /sandbox/channels`: the sandboxed channels and whether a patient can be played on them,
+ *   then the channels played on a page of their own (web chat: `patientPage` `/chat`), live or not;
  * - `GET /sandbox/addresses?channel=`: patient addresses that have messages on that channel;
  * - `GET /sandbox/threads?channel=&address=`: what the hub sent to that address and what it sent,
  *   with the ids of the conversations they are in (for the page's live updates);
@@ -57,15 +58,19 @@ export function sandboxRouter(
         : address.trim();
 
   router.get('/sandbox/channels', (_req, res) => {
+    const all = channels.all();
+    // Sandboxed channels first (the page opens the first one), then those with a page of their own.
+    const listed = [
+      ...all.filter((adapter) => adapter.sandbox),
+      ...all.filter((adapter) => !adapter.sandbox && adapter.patientPage),
+    ];
     res.json({
-      channels: channels
-        .all()
-        .filter((adapter) => adapter.sandbox)
-        .map((adapter) => ({
-          channel: adapter.channel,
-          identityKind: adapter.identityKind,
-          canReply: Boolean(adapter.sandboxInbound),
-        })),
+      channels: listed.map((adapter) => ({
+        channel: adapter.channel,
+        identityKind: adapter.identityKind,
+        canReply: adapter.sandbox && Boolean(adapter.sandboxInbound),
+        ...(adapter.patientPage ? { patientPage: adapter.patientPage } : {}),
+      })),
     });
   });
 

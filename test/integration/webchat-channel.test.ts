@@ -125,6 +125,26 @@ test('the page and the widget are served, the page with a strict CSP and no inli
   await request(t.hub.url).get('/chat/chat.js').expect(200);
 });
 
+test('the /sandbox channel list has web chat with a link to /chat, after the sandboxed channels', async () => {
+  const api = await t.api();
+  const { channels } = (await api.get('/sandbox/channels').expect(200)).body as {
+    channels: { channel: string; canReply: boolean; patientPage?: string }[];
+  };
+  expect(channels.find((c) => c.channel === 'webchat')).toEqual({
+    channel: 'webchat',
+    identityKind: 'webchat',
+    canReply: false,
+    patientPage: '/chat',
+  });
+  // This hub has Twilio credentials: SMS and voice are live, so not listed. Email (no SMTP_URL) and
+  // Bot Framework are sandboxed, and come first: the page opens the first channel.
+  expect(channels.map((c) => c.channel)).toEqual(['email', 'botframework', 'webchat']);
+  expect(channels.slice(0, -1).every((c) => c.patientPage === undefined)).toBe(true);
+  expect(channels.find((c) => c.channel === 'botframework')).toMatchObject({ canReply: false });
+  // Listing is all: the phone's thread API stays for sandboxed channels only.
+  await api.get('/sandbox/threads?channel=webchat&address=abcdefghijklmnopqrstuv').expect(404);
+});
+
 test('a visitor gets a signed session; a message lands in a conversation and is triaged', async () => {
   const v = await visitor();
   expect(v.token).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+$/);

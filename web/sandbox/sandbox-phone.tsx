@@ -12,6 +12,8 @@ interface SandboxChannel {
   channel: string;
   identityKind: string;
   canReply: boolean;
+  /** A page of the hub where the patient is played instead (web chat: /chat). */
+  patientPage?: string;
 }
 
 interface PhoneMessage {
@@ -70,9 +72,10 @@ export function SandboxPhone() {
   }, []);
 
   const current = channels?.find((c) => c.channel === channel) ?? null;
+  const onPage = current?.patientPage ?? null;
 
   useEffect(() => {
-    if (!channel) return;
+    if (!channel || onPage) return;
     api<{ addresses: { address: string }[] }>(
       'GET',
       `/sandbox/addresses?channel=${encodeURIComponent(channel)}`,
@@ -80,7 +83,7 @@ export function SandboxPhone() {
       (answer) => setKnown(answer.addresses.map((a) => a.address)),
       () => setKnown([]),
     );
-  }, [channel]);
+  }, [channel, onPage]);
 
   const loadThread = useCallback(async () => {
     if (!channel || !address) return;
@@ -182,13 +185,15 @@ export function SandboxPhone() {
         </span>
         <a href="/inbox">Inbox</a>
       </header>
-      <p className="muted">
-        Web chat needs no sandbox:{' '}
-        <a href="/chat" target="_blank" rel="noopener">
-          open /chat in another tab
-        </a>{' '}
-        and write as the patient there.
-      </p>
+      {!onPage && (
+        <p className="muted">
+          Web chat needs no sandbox:{' '}
+          <a href="/chat" target="_blank" rel="noopener">
+            open /chat in another tab
+          </a>{' '}
+          and write as the patient there.
+        </p>
+      )}
       <form className="sandbox-pick" onSubmit={open}>
         <label>
           Channel
@@ -208,33 +213,44 @@ export function SandboxPhone() {
             ))}
           </select>
         </label>
-        <label>
-          {current?.identityKind === 'email' ? 'Email address' : 'Phone number'}
-          <input
-            list="known-addresses"
-            value={addressInput}
-            placeholder={current?.identityKind === 'email' ? 'patient@example.com' : '+14155550123'}
-            onChange={(e) => setAddressInput(e.target.value)}
-          />
-        </label>
+        {!onPage && (
+          <label>
+            {current?.identityKind === 'email' ? 'Email address' : 'Phone number'}
+            <input
+              list="known-addresses"
+              value={addressInput}
+              placeholder={current?.identityKind === 'email' ? 'patient@example.com' : '+14155550123'}
+              onChange={(e) => setAddressInput(e.target.value)}
+            />
+          </label>
+        )}
         <datalist id="known-addresses">
           {known.map((a) => (
             <option key={a} value={a} />
           ))}
         </datalist>
-        <button type="submit">Open</button>
-        {current?.identityKind === 'phone' && (
+        {!onPage && <button type="submit">Open</button>}
+        {!onPage && current?.identityKind === 'phone' && (
           <button type="button" onClick={() => setAddressInput(randomPhone())}>
             New number
           </button>
         )}
       </form>
+      {onPage && (
+        <p className="muted">
+          The {current?.channel} channel has no provider to stand in for.{' '}
+          <a href={onPage} target="_blank" rel="noopener">
+            Open {onPage} in another tab
+          </a>{' '}
+          and write as the patient there; replies from the inbox appear there live.
+        </p>
+      )}
       {error && (
         <p role="alert" className="error">
           {error}
         </p>
       )}
-      {address && (
+      {address && !onPage && (
         <section
           className="phone"
           aria-label={`${current?.identityKind === 'email' ? 'Mailbox' : 'Phone'} ${address}`}
@@ -266,7 +282,7 @@ export function SandboxPhone() {
               </button>
             </form>
           ) : (
-            <p className="muted">This channel cannot play the patient yet.</p>
+            <p className="muted">This channel cannot play the patient here: the README says how to try it.</p>
           )}
         </section>
       )}
