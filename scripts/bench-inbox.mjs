@@ -15,6 +15,7 @@ import {
   machineLine,
   parseArgs,
   percentile,
+  postAtRate,
   startBenchHub,
   startNodeProcess,
   twilioWebhooks,
@@ -60,35 +61,6 @@ async function connectSockets(url, count, auth, keyOf) {
     ),
   );
   return { sockets, arrivals };
-}
-
-/** Posts `next()` webhooks at `rate` per second for `seconds`; returns when each was sent, by sid. */
-async function postAtRate(url, next, rate, seconds) {
-  const sentAt = new Map();
-  const answers = { ok: 0, failed: 0 };
-  const pending = [];
-  const started = performance.now();
-  const total = Math.round(rate * seconds);
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    const request = next();
-    sentAt.set(request.sid, performance.now());
-    pending.push(
-      fetch(`${url}${request.path}`, { method: 'POST', headers: request.headers, body: request.body })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          if (res.ok) answers.ok += 1;
-          else answers.failed += 1;
-        })
-        .catch(() => {
-          answers.failed += 1;
-        }),
-    );
-  }
-  await Promise.all(pending);
-  return { sentAt, answers, elapsed: (performance.now() - started) / 1000 };
 }
 
 function summarize(label, { sentAt, answers }, arrivals, sockets) {

@@ -124,3 +124,43 @@ export function startBenchHub({
     },
   });
 }
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * An open-loop load: posts `next()` webhooks at `rate` per second for `seconds`, each at its own due
+ * time, whether or not earlier ones were answered (as a provider sends them). Returns the send time
+ * of each by sid, the answers, and each answer's latency counted from its due time, so that a hub
+ * that falls behind shows it in the latency instead of receiving fewer requests (no coordinated
+ * omission, and no bursts at the start of each second as with autocannon's rate option).
+ */
+export async function postAtRate(url, next, rate, seconds) {
+  const sentAt = new Map();
+  const answers = { ok: 0, failed: 0 };
+  const ackLatencies = [];
+  const pending = [];
+  const started = performance.now();
+  const total = Math.round(rate * seconds);
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const request = next();
+    sentAt.set(request.sid, performance.now());
+    pending.push(
+      fetch(`${url}${request.path}`, { method: 'POST', headers: request.headers, body: request.body })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          ackLatencies.push(performance.now() - due);
+          if (res.ok) answers.ok += 1;
+          else answers.failed += 1;
+        })
+        .catch(() => {
+          answers.failed += 1;
+        }),
+    );
+  }
+  await Promise.all(pending);
+  ackLatencies.sort((a, b) => a - b);
+  return { sentAt, answers, ackLatencies, elapsed: (performance.now() - started) / 1000 };
+}

@@ -47,7 +47,8 @@ export function createJobQueue<T extends { messageId: string; notBefore?: string
       await queue.addBulk(bulk as unknown as Parameters<Queue<T>['addBulk']>[0]);
       return jobs.map(() => undefined);
     },
-    { maxBatch: 500, concurrency: 1 },
+    // Small enough that encoding one pipeline never holds the event loop for long.
+    { maxBatch: 100, concurrency: 1 },
   );
   return {
     queue,
