@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { io as connectSocket } from 'socket.io-client';
 import {
+  deleteRedisKeys,
   machineLine,
   parseArgs,
   percentile,
@@ -89,6 +90,7 @@ function summarize(label, { sentAt, answers }, arrivals, sockets) {
 async function main() {
   await ensureDeps(root, log);
   const redisUrl = await ensureRedisFromEnv(root, log);
+  const queuePrefix = `careline-bench-inbox-${process.pid}`;
   const adminUrl = await ensureTestPostgres({ root, url: process.env.TEST_DATABASE_URL, log });
   const dbName = `careline_bench_inbox_${Date.now()}`;
   const dbUrl = new URL(await createDatabase(root, adminUrl, dbName));
@@ -110,7 +112,7 @@ async function main() {
         redisUrl,
         authToken: AUTH_TOKEN,
         admin: ADMIN,
-        queuePrefix: `careline-bench-inbox-${process.pid}`,
+        queuePrefix,
         runWorkers: true,
         profileDir: args.profile,
       }),
@@ -175,6 +177,7 @@ ${hubLine.line}
     for (const child of children) child.kill('SIGTERM');
     await sleep(1500);
     await dropDatabases(root, adminUrl, dbName).catch(() => undefined);
+    await deleteRedisKeys(redisUrl, queuePrefix).catch(() => undefined);
   }
 }
 

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import {
+  deleteRedisKeys,
   machineLine,
   parseArgs,
   percentile,
@@ -82,6 +83,7 @@ function cannon(options) {
 async function main() {
   await ensureDeps(root, log);
   const redisUrl = await ensureRedisFromEnv(root, log);
+  const queuePrefix = `careline-bench-${process.pid}`;
   const adminUrl = await ensureTestPostgres({ root, url: process.env.TEST_DATABASE_URL, log });
   const dbName = `careline_bench_${Date.now()}`;
   const dbUrl = new URL(await createDatabase(root, adminUrl, dbName));
@@ -103,7 +105,7 @@ async function main() {
       redisUrl,
       authToken: AUTH_TOKEN,
       admin: { email: 'bench@clinic.test', password: crypto.randomBytes(12).toString('hex') },
-      queuePrefix: `careline-bench-${process.pid}`,
+      queuePrefix,
       // Ingest alone by default; `--workers true` also runs triage and sends in the same process.
       runWorkers: args.workers ?? 'false',
       profileDir: args.profile,
@@ -171,6 +173,7 @@ inbound messages stored:      ${rows[0].n} (every 2xx was committed before it wa
     for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await dropDatabases(root, adminUrl, dbName).catch(() => undefined);
+    await deleteRedisKeys(redisUrl, queuePrefix).catch(() => undefined);
   }
 }
 

@@ -164,3 +164,22 @@ export async function postAtRate(url, next, rate, seconds) {
   ackLatencies.sort((a, b) => a - b);
   return { sentAt, answers, ackLatencies, elapsed: (performance.now() - started) / 1000 };
 }
+
+/**
+ * Removes what a benchmark's hub left in Redis under its queue prefix (tens of thousands of queued
+ * jobs no worker took), so runs do not pile up in a Redis that keeps everything in memory.
+ */
+export async function deleteRedisKeys(redisUrl, prefix) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
