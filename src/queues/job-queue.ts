@@ -10,10 +10,11 @@ export interface JobQueueOptions {
 }
 
 /**
- * A producer for one queue. Every job's id is its `messageId`, so one message has at most one job.
- * A job whose data carries `notBefore` (ISO time) waits in BullMQ's delayed set until then.
- * Jobs added while an earlier add is being written go to Redis together, in one pipeline: under load
- * (a triage job per inbound webhook) that is one round trip per batch instead of one per job.
+ * A producer for one queue. A job's id is its `messageId`, so adding a message's job twice adds it
+ * once. A job whose data carries `notBefore` (ISO time) waits in BullMQ's delayed set until then.
+ * Jobs added while an earlier add is being written go to Redis together, in one pipeline, or, for a
+ * queue with `pack`, as one job (triage: the messages of one batch of webhooks). Either way that is
+ * one round trip per batch instead of one per job.
  */
 export interface JobQueue<T extends { messageId: string; notBefore?: string }> {
   add(jobs: T[]): Promise<void>;
@@ -26,6 +27,10 @@ export function createJobQueue<T extends { messageId: string; notBefore?: string
   jobName: string,
   jobOptions: JobsOptions,
   options: JobQueueOptions,
+  shape: {
+    /** Makes one job of the jobs written together (its messageId is the job id); else one job each. */
+    pack?: (jobs: T[]) => T;
+  } = {},
 ): JobQueue<T> {
   const connection = producerConnection(options.redisUrl);
   // Errors surface on add(); the connection reconnects by itself.
@@ -35,7 +40,7 @@ export function createJobQueue<T extends { messageId: string; notBefore?: string
   const writer = new MicroBatcher<T, undefined>(
     async (jobs) => {
       const now = Date.now();
-      const bulk = jobs.map((data) => {
+      const bulk = (shape.pack ? [shape.pack(jobs)] : jobs).map((data) => {
         const delay = data.notBefore ? Math.max(0, Date.parse(data.notBefore) - now) : 0;
         return {
           name: jobName,

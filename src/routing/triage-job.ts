@@ -15,10 +15,31 @@ import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import type { TriageContext, TriageResult } from '../triage';
 import { higherUrgency, isUrgency, SLA_MINUTES, URGENCY_RANK } from './urgency';
 
-/** Data of an `inbound-triage` job; the job id is the message id. */
-export interface TriageJobData {
+/** One message to triage, and the request that stored it (joins the logs). */
+export interface TriageItem {
   messageId: string;
   requestId?: string;
+}
+
+/**
+ * Data of an `inbound-triage` job; the job id is the first message's id. Messages stored together
+ * (one batch of webhooks) travel in one job, `more` after the first: one Redis write per batch
+ * instead of one per message. Each is triaged on its own, and a message already decided is skipped.
+ */
+export interface TriageJobData extends TriageItem {
+  more?: TriageItem[];
+}
+
+/** The messages of a job, in the order they were stored. */
+export function triageItems(data: TriageJobData): TriageItem[] {
+  return [{ messageId: data.messageId, requestId: data.requestId }, ...(data.more ?? [])];
+}
+
+/** Packs the jobs added together into one job carrying all their messages. */
+export function packTriageJobs(jobs: TriageJobData[]): TriageJobData {
+  const [first, ...rest] = jobs.flatMap(triageItems);
+  if (!first) throw new Error('packTriageJobs needs at least one job');
+  return rest.length > 0 ? { ...first, more: rest } : first;
 }
 
 export interface TriageJobDeps {
@@ -68,7 +89,7 @@ const OPT_OUT_MIN_CONFIDENCE = 0.85;
  * slow or failing classifier never delays or loses a message. Safe to run twice: a message that
  * already carries a decision is left alone.
  */
-export async function execTriageJob(deps: TriageJobDeps, data: TriageJobData): Promise<TriageOutcome> {
+export async function execTriageJob(deps: TriageJobDeps, data: TriageItem): Promise<TriageOutcome> {
   const log = deps.logger.child({ messageId: data.messageId, requestId: data.requestId });
   const message = await getMessage(deps.db, data.messageId);
   if (!message) return { kind: 'skipped', reason: 'not_found' };

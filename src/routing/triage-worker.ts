@@ -1,7 +1,13 @@
 import type { Job, Worker } from 'bullmq';
 import { createJobQueue, createJobWorker, type JobQueue, type JobQueueOptions } from '../queues/job-queue';
 import { QUEUE_NAMES } from '../queues/queue-names';
-import { execTriageJob, type TriageJobData, type TriageJobDeps } from './triage-job';
+import {
+  execTriageJob,
+  packTriageJobs,
+  type TriageJobData,
+  type TriageJobDeps,
+  triageItems,
+} from './triage-job';
 
 export type TriageQueue = JobQueue<TriageJobData>;
 
@@ -14,13 +20,18 @@ const JOB_OPTIONS = {
 } as const;
 
 export function initTriageQueue(options: JobQueueOptions): TriageQueue {
-  return createJobQueue<TriageJobData>(QUEUE_NAMES.inboundTriage, 'triage', JOB_OPTIONS, options);
+  return createJobQueue<TriageJobData>(QUEUE_NAMES.inboundTriage, 'triage', JOB_OPTIONS, options, {
+    pack: packTriageJobs,
+  });
 }
 
 export function initTriageWorker(deps: TriageJobDeps, options: JobQueueOptions): Worker<TriageJobData> {
   return createJobWorker<TriageJobData>(
     QUEUE_NAMES.inboundTriage,
-    (job: Job<TriageJobData>) => execTriageJob(deps, job.data),
+    async (job: Job<TriageJobData>) => {
+      // In order, one after another: a retry after a failure skips the messages already decided.
+      for (const item of triageItems(job.data)) await execTriageJob(deps, item);
+    },
     options,
     deps.logger,
   );
