@@ -106,7 +106,25 @@ export async function appendOutboundMessage(tx: Queryable, input: NewOutboundMes
  * is kept as an event; one for an id not yet known is kept as an orphan and applied when the
  * send records that id (a callback can beat the API response that told us the id).
  */
+/** Arbitrary first key of the advisory locks below, apart from every other lock of the hub. */
+const PROVIDER_ID_LOCK = 7_240_513;
+
+/**
+ * Serializes, per provider message id, a status callback with the send that records that id. A
+ * provider may call back before its own answer to the send was written (Twilio often does). Without
+ * this, the callback could look for the message before the send committed its provider id, while the
+ * send looked for early callbacks before the callback committed its event: each missing the other,
+ * and the status lost. With it, whichever comes second sees what the first one committed. Held to
+ * the end of the transaction.
+ */
+async function lockProviderMessageId(tx: Queryable, channel: string, providerMessageId: string) {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(${PROVIDER_ID_LOCK}, hashtext(${channel} || ':' || ${providerMessageId}))`,
+  );
+}
+
 export async function applyStatusUpdate(tx: Queryable, update: StatusUpdate): Promise<StatusReceipt> {
+  await lockProviderMessageId(tx, update.channel, update.providerMessageId);
   const [message] = await tx
     .select({ id: messages.id, status: messages.status })
     .from(messages)
@@ -145,13 +163,17 @@ async function moveStatus(tx: Queryable, messageId: string, status: MessageStatu
     .where(eq(messages.id, messageId));
 }
 
-/** Applies status callbacks that arrived before the send recorded the provider id. */
+/**
+ * Applies status callbacks that arrived before the send recorded the provider id. Called in the
+ * transaction that records it; see lockProviderMessageId for why both take the same lock.
+ */
 export async function adoptOrphanStatusEvents(
   tx: Queryable,
   messageId: string,
   channel: string,
   providerMessageId: string,
 ): Promise<void> {
+  await lockProviderMessageId(tx, channel, providerMessageId);
   const orphans = await tx
     .select()
     .from(messageStatusEvents)

@@ -286,7 +286,10 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   api.use(conversationRouter(db, outbound));
   api.use(workflowRouter(db));
   api.use(queueRouter(db));
-  api.use(staffRouter(db));
+  // Live sockets keep the rooms they joined with: a change of access closes them (set once the
+  // socket server exists, below).
+  let closeStaffSockets: ((staffId: string) => void) | undefined;
+  api.use(staffRouter(db, { accessChanged: (staffId) => closeStaffSockets?.(staffId) }));
   api.use(templateRouter(templates));
   api.use(settingsRouter(db, clinicSettings));
   api.use(statsRouter(db, org));
@@ -348,6 +351,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     keyPrefix: queueOptions.prefix,
   });
   realtime = inboxSockets.io;
+  closeStaffSockets = (staffId) => inboxSockets.inbox.disconnectStaff(staffId);
   // A settings change in another hub process: re-read it here (and once a minute, should a notice be lost).
   const SETTINGS_CHANGED = 'clinic-settings.changed';
   clinicSettings.announceWith(() => inboxSockets.io.serverSideEmit(SETTINGS_CHANGED));

@@ -60,7 +60,12 @@ async function assertKnownQueues(db: Database, orgId: string, queues: string[] |
 }
 
 /** Staff accounts: admins create and change them; supervisors may list them (to assign work). */
-export function staffRouter(db: Database): Router {
+export interface StaffRouterHooks {
+  /** After a committed change to what a staff member may see (role, queues, disabled, password). */
+  accessChanged?(staffId: string): void;
+}
+
+export function staffRouter(db: Database, hooks: StaffRouterHooks = {}): Router {
   const router = Router();
 
   router.get('/staff', requireRole('admin', 'supervisor'), async (req, res) => {
@@ -145,6 +150,13 @@ export function staffRouter(db: Database): Router {
       });
       return row;
     });
+    if (
+      body.role !== undefined ||
+      body.queues !== undefined ||
+      body.disabled !== undefined ||
+      body.password !== undefined
+    )
+      hooks.accessChanged?.(id);
     res.json({ staff: presentStaff(updated) });
   });
 

@@ -175,3 +175,64 @@ test('an agent watching a conversation that is transferred out of her queues lea
     admin.socket.disconnect();
   }
 });
+
+test('an admin changing an agent’s queues closes her live sockets: she reconnects with the new queues; disabled, she cannot reconnect', async () => {
+  const api = await t.api();
+  const created = await api
+    .post('/staff', {
+      email: 'moving.agent@clinic.test',
+      name: 'Moving Agent',
+      role: 'agent',
+      password: 'moving-agent-password',
+      queues: ['billing'],
+    })
+    .expect(201);
+  const staffId = created.body.staff.id as string;
+  const login = await request(t.hub.url)
+    .post('/api/v1/auth/login')
+    .send({ email: 'moving.agent@clinic.test', password: 'moving-agent-password' })
+    .expect(200);
+  const socket = io(`${t.hub.url}/inbox`, {
+    auth: { token: login.body.token },
+    transports: ['websocket'],
+    forceNew: true,
+  });
+  const queuesSeen: string[] = [];
+  const reasons: string[] = [];
+  let connects = 0;
+  socket.on('connect', () => {
+    connects += 1;
+  });
+  socket.on('disconnect', (reason) => {
+    reasons.push(reason);
+    // What the inbox page does (web/inbox/live.ts): a disconnect by the hub is answered at once.
+    if (reason === 'io server disconnect') socket.connect();
+  });
+  // Every event she receives names its queue (triage announces the routed conversation).
+  socket.onAny((_type: string, event: { queue?: string } | undefined) => {
+    if (event?.queue) queuesSeen.push(event.queue);
+  });
+  try {
+    await eventually(async () => connects === 1);
+    await triagedConversation('why is my bill $240? I thought insurance covered it');
+    await eventually(async () => queuesSeen.includes('billing'));
+
+    await api.patch(`/staff/${staffId}`, { queues: ['refills'] }).expect(200);
+    await eventually(async () => connects === 2);
+    expect(reasons).toEqual(['io server disconnect']);
+    queuesSeen.length = 0;
+    await triagedConversation('why is my bill $310? I thought insurance covered it');
+    await triagedConversation('I need a refill of my inhaler please');
+    await eventually(async () => queuesSeen.includes('refills'));
+    expect(queuesSeen).not.toContain('billing');
+
+    const refused = new Promise<string>((resolve) =>
+      socket.once('connect_error', (err) => resolve(err.message)),
+    );
+    await api.patch(`/staff/${staffId}`, { disabled: true }).expect(200);
+    expect(await refused).toMatch(/token|session|auth/i);
+    expect(socket.connected).toBe(false);
+  } finally {
+    socket.disconnect();
+  }
+});

@@ -94,8 +94,11 @@ export class InboxLive {
       if (this.connectedBefore) for (const listener of this.listeners) listener({ type: 'reconnected' });
       this.connectedBefore = true;
     });
-    this.socket.on('disconnect', () => {
+    this.socket.on('disconnect', (reason) => {
       for (const l of this.statusListeners) l(false);
+      // The hub closed it on purpose (her queues or role changed): connect again at once, to be
+      // authorized afresh. Any other reason is retried by socket.io itself.
+      if (reason === 'io server disconnect') this.socket.connect();
     });
   }
 

@@ -12,7 +12,7 @@ import { readCookie, SESSION_COOKIE } from '../../staff/session-cookie';
 import { type AuthenticatedStaff, authenticateToken } from '../../staff/staff-sessions';
 import { DeliveryGate } from './delivery-gate';
 import { latestEventId, loadEventsAfter, loadRecentEventsBefore } from './event-replay';
-import { conversationRoom, orgRoom, queueRoom, queuesFor, roomsForEvent } from './inbox-rooms';
+import { conversationRoom, orgRoom, queueRoom, queuesFor, roomsForEvent, staffRoom } from './inbox-rooms';
 
 export interface InboxNamespaceDeps {
   db: Database;
@@ -33,6 +33,12 @@ export interface InboxNamespaceDeps {
 
 export interface InboxNamespace {
   namespace: Namespace;
+  /**
+   * Closes every live socket of a staff member, in every hub process: her queues, role or account
+   * changed, and a socket keeps the rooms it joined with. The page connects again and is authorized
+   * afresh (or refused, when the account was disabled).
+   */
+  disconnectStaff(staffId: string): void;
   /** Stops relaying hub events (the sockets are closed with the server). */
   detach(): void;
 }
@@ -124,7 +130,7 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
   namespace.on('connection', (socket) => {
     const { staff, queues, lastEventId } = state(socket);
     // Rooms first, then the replay: a live event committed meanwhile is buffered, not lost.
-    socket.join([orgRoom(staff.orgId), ...queues.map(queueRoom)]);
+    socket.join([orgRoom(staff.orgId), staffRoom(staff.id), ...queues.map(queueRoom)]);
     if (lastEventId !== undefined) void replay(socket, lastEventId).then(() => announceReady(socket));
     else void announceReady(socket);
 
@@ -258,6 +264,9 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
 
   return {
     namespace,
+    disconnectStaff(staffId) {
+      namespace.in(staffRoom(staffId)).disconnectSockets(true);
+    },
     detach() {
       for (const type of HUB_EVENT_TYPES) deps.events.off(type, onAnnounced);
       // Committed events still waiting for the next turn go to the other processes now.

@@ -4,6 +4,8 @@ import { visibleQueues } from '../../staff/queue-access';
 export const orgRoom = (orgId: string) => `org:${orgId}`;
 export const queueRoom = (queue: string) => `queue:${queue}`;
 export const conversationRoom = (conversationId: string) => `conversation:${conversationId}`;
+/** Every socket of one staff member, in any hub process: closed when her access changes. */
+export const staffRoom = (staffId: string) => `staff:${staffId}`;
 
 /** The queues whose events a staff member receives: the queues she may see (src/staff/queue-access.ts). */
 export function queuesFor(staff: { role: StaffRole; queues: string[] }): string[] {

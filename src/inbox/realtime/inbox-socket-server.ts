@@ -2,10 +2,11 @@ import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { attachInboxNamespace, type InboxNamespaceDeps } from './inbox-namespace';
+import { attachInboxNamespace, type InboxNamespace, type InboxNamespaceDeps } from './inbox-namespace';
 
 export interface InboxSocketServer {
   io: Server;
+  inbox: InboxNamespace;
   /** Disconnects every socket, stops the adapter, then closes the http server (socket.io does that). */
   close(): Promise<void>;
 }
@@ -42,6 +43,7 @@ export function createInboxSocketServer(
   const inbox = attachInboxNamespace(io, options);
   return {
     io,
+    inbox,
     async close() {
       inbox.detach();
       await io.close();
