@@ -4,7 +4,12 @@ import type { InboundMessage, InboundReceipt, RequestMeta } from '../channel-por
 import type { Queryable } from '../db/database';
 import { contactIdentities, messages } from '../db/schema';
 import { findIdentity } from './contact-directory';
-import { findLookAlikeEmailContacts, sameMailbox, suggestPossibleDuplicate } from './possible-duplicates';
+import {
+  findLookAlikeEmailContacts,
+  findSameNameContacts,
+  sameMailbox,
+  suggestPossibleDuplicate,
+} from './possible-duplicates';
 
 /** Our outbound message an inbound one answers, and how we know. */
 export interface ThreadTarget {
@@ -169,6 +174,24 @@ export async function suggestDuplicatesFor(
         existingContactId: contactId,
         newContactId: receipt.contactId,
         reason: 'same_name_and_email_local_part',
+        evidence: { messageId: receipt.messageId },
+      });
+      if (added) suggested += 1;
+    }
+  }
+  // A Bot Framework user seen for the first time, under the full name of someone on file.
+  if (!plan.senderContactId && message.from.kind === 'botframework' && message.from.displayName) {
+    for (const contactId of await findSameNameContacts(
+      db,
+      orgId,
+      receipt.contactId,
+      message.from.displayName,
+    )) {
+      const added = await suggestPossibleDuplicate(db, {
+        orgId,
+        existingContactId: contactId,
+        newContactId: receipt.contactId,
+        reason: 'same_display_name',
         evidence: { messageId: receipt.messageId },
       });
       if (added) suggested += 1;

@@ -103,6 +103,39 @@ export async function findLookAlikeEmailContacts(
   return rows.filter((r) => r.displayName && comparableName(r.displayName) === name).map((r) => r.id);
 }
 
+/** More people on file with one name than this, and the name points at nobody in particular. */
+const MOST_SAME_NAME_CONTACTS = 3;
+
+/**
+ * Contacts on file under the same full name (two words or more), for a sender whose channel gives
+ * nothing but a name to go on (a Bot Framework user: a Teams or web chat display name). Weak
+ * evidence, so only ever a suggestion for a person, and none when the name is shared by more than
+ * a few contacts.
+ */
+export async function findSameNameContacts(
+  db: Queryable,
+  orgId: string,
+  exceptContactId: string,
+  displayName: string,
+): Promise<string[]> {
+  const name = comparableName(displayName);
+  if (name.split(' ').length < 2) return [];
+  // Names are compared without accents or punctuation, which SQL cannot index here: read the named
+  // contacts of the clinic. This runs once per new Bot Framework user, not per message.
+  const rows = await db
+    .select({ id: contacts.id, displayName: contacts.displayName })
+    .from(contacts)
+    .where(
+      and(
+        eq(contacts.orgId, orgId),
+        ne(contacts.id, exceptContactId),
+        sql`${contacts.displayName} is not null`,
+      ),
+    );
+  const same = rows.filter((r) => r.displayName && comparableName(r.displayName) === name).map((r) => r.id);
+  return same.length <= MOST_SAME_NAME_CONTACTS ? same : [];
+}
+
 export interface PossibleDuplicate {
   id: string;
   /** The other contact of the pair, seen from the contact asked about. */

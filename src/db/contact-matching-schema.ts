@@ -18,10 +18,13 @@ export type DuplicateSuggestionStatus = 'open' | 'merged' | 'dismissed';
  * - `same_name_and_email_local_part`: a new email sender gave the name of a contact whose email on
  *   file has the same local part (ana.lopez@work vs ana.lopez@home);
  * - `replied_from_new_address`: a signed reply to our message came from an address nobody has;
- * - `replied_from_other_contact`: such a reply came from an address another contact has.
+ * - `replied_from_other_contact`: such a reply came from an address another contact has;
+ * - `same_display_name`: a new Bot Framework user has the full name of a contact on file (no more
+ *   than a few share it).
  */
 export type DuplicateSuggestionReason =
   | 'same_name_and_email_local_part'
+  | 'same_display_name'
   | 'replied_from_new_address'
   | 'replied_from_other_contact';
 

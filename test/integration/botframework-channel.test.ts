@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { queryRows } from '../support/test-database';
-import { eventually, startTestHub, type TestHub } from '../support/test-hub';
+import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
 interface ReceivedActivity {
   path: string;
@@ -166,6 +166,46 @@ describe('Bot Framework inbound (sandbox: no app id, as the Emulator expects)', 
   test('a body that is not a JSON object gets 400', async () => {
     const res = await post([1, 2, 3]).expect(400);
     expect(res.body.error.code).toBe('malformed_activity');
+  });
+
+  test('a new user under the full name of a contact on file: a possible duplicate for staff, never a merge', async () => {
+    const api = await t.api();
+    const onFile = await api
+      .post('/contacts', { name: 'Ana María López', phone: randomUsPhone() })
+      .expect(201);
+    const duplicatesOf = async (contactId: string) =>
+      (await api.get(`/contacts/${contactId}/duplicates`).expect(200)).body.duplicates as {
+        contact: { id: string };
+        reason: string;
+      }[];
+
+    const sameName = activity({ from: { id: 'user-same-name', name: 'Ana Maria Lopez', role: 'user' } });
+    await post(sameName).expect(200);
+    const [row] = await eventually(async () => {
+      const rows = await botMessages(t, 'from_address = $1', [`emulator:${sameName.conversation.id}`]);
+      return rows.length > 0 ? rows : null;
+    });
+    expect(row!.contact_id).not.toBe(onFile.body.contact.id);
+    const suggestions = await eventually(async () => {
+      const found = await duplicatesOf(row!.contact_id);
+      return found.length > 0 ? found : null;
+    });
+    expect(suggestions).toEqual([
+      expect.objectContaining({
+        reason: 'same_display_name',
+        contact: expect.objectContaining({ id: onFile.body.contact.id }),
+      }),
+    ]);
+
+    // One word is not a name to match people on.
+    const firstNameOnly = activity({ from: { id: 'user-first-name', name: 'Ana', role: 'user' } });
+    await post(firstNameOnly).expect(200);
+    const [other] = await eventually(async () => {
+      const rows = await botMessages(t, 'from_address = $1', [`emulator:${firstNameOnly.conversation.id}`]);
+      return rows.length > 0 ? rows : null;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await duplicatesOf(other!.contact_id)).toEqual([]);
   });
 });
 
