@@ -312,6 +312,26 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
       void sessions?.patientTyping?.(identity).catch((err) => slog.warn({ err }, 'typing notice failed'));
     });
 
+    /**
+     * Answers a verification attempt: `refusedCode` when it did not verify, else ok, and every tab
+     * of this session learns it is verified now.
+     */
+    const settleVerification = async (
+      attempt: () => Promise<boolean>,
+      refusedCode: string,
+      answer: Ack,
+      failureLog: string,
+    ) => {
+      try {
+        if (!(await attempt())) return answer({ ok: false, code: refusedCode });
+        answer({ ok: true });
+        namespace.to(sessionRoom(session.id)).emit('verified', { verified: true });
+      } catch (err) {
+        slog.error({ err }, failureLog);
+        answer({ ok: false, code: 'server_error' });
+      }
+    };
+
     socket.on('verify.start', async (raw: unknown, ack?: Ack) => {
       const answer = typeof ack === 'function' ? ack : () => undefined;
       if (!sessions) return answer({ ok: false, code: 'unavailable' });
@@ -344,17 +364,13 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
         [verifyPerIp, ip],
       ]);
       if (refused) return answer(refused);
-      try {
-        if (!(await sessions.verifyByHandoff(identity, parsed.data.handoff, meta()))) {
-          // Reused, expired, forged or for a link locked since: one answer for all.
-          return answer({ ok: false, code: 'handoff_invalid' });
-        }
-        answer({ ok: true });
-        namespace.to(sessionRoom(session.id)).emit('verified', { verified: true });
-      } catch (err) {
-        slog.error({ err }, 'secure link handoff failed');
-        answer({ ok: false, code: 'server_error' });
-      }
+      // Reused, expired, forged or for a link locked since: one answer for all.
+      await settleVerification(
+        () => sessions.verifyByHandoff!(identity, parsed.data.handoff, meta()),
+        'handoff_invalid',
+        answer,
+        'secure link handoff failed',
+      );
     });
 
     socket.on('verify.confirm', async (raw: unknown, ack?: Ack) => {
@@ -364,16 +380,12 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
       if (!parsed.success) return answer({ ok: false, code: 'verification_failed' });
       const refused = await limited([[verifyPerIp, ip]]);
       if (refused) return answer(refused);
-      try {
-        if (!(await sessions.confirmVerification(identity, parsed.data.code, meta()))) {
-          return answer({ ok: false, code: 'verification_failed' });
-        }
-        answer({ ok: true });
-        namespace.to(sessionRoom(session.id)).emit('verified', { verified: true });
-      } catch (err) {
-        slog.error({ err }, 'verification confirm failed');
-        answer({ ok: false, code: 'server_error' });
-      }
+      await settleVerification(
+        () => sessions.confirmVerification(identity, parsed.data.code, meta()),
+        'verification_failed',
+        answer,
+        'verification confirm failed',
+      );
     });
   });
 

@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { api } from '../shared/api';
 
 /** The admin screen: clinic settings, staff accounts and queues, over the same staff API. */
@@ -34,6 +34,29 @@ const message = (err: unknown, fallback: string) => (err instanceof Error ? err.
 function timeZones(): string[] {
   const intl = Intl as { supportedValuesOf?: (key: string) => string[] };
   return intl.supportedValuesOf?.('timeZone') ?? [];
+}
+
+/** A titled part of the admin screen, with the error of its last action when it failed. */
+function AdminSection({
+  title,
+  error,
+  children,
+}: {
+  title: string;
+  error: string | null;
+  children: ReactNode;
+}) {
+  return (
+    <section aria-label={title} className="admin-section">
+      <h2>{title}</h2>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {children}
+    </section>
+  );
 }
 
 function SettingsSection() {
@@ -214,13 +237,7 @@ function StaffSection({ queues, meId }: { queues: Queue[]; meId: string }) {
   };
 
   return (
-    <section aria-label="Staff" className="admin-section">
-      <h2>Staff</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+    <AdminSection title="Staff" error={error}>
       <table className="admin-table">
         <thead>
           <tr>
@@ -318,7 +335,7 @@ function StaffSection({ queues, meId }: { queues: Queue[]; meId: string }) {
         />
         <button type="submit">Create staff member</button>
       </form>
-    </section>
+    </AdminSection>
   );
 }
 
@@ -349,13 +366,7 @@ function QueueSection({ queues, onChanged }: { queues: Queue[]; onChanged: () =>
   };
 
   return (
-    <section aria-label="Queues" className="admin-section">
-      <h2>Queues</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+    <AdminSection title="Queues" error={error}>
       <table className="admin-table">
         <thead>
           <tr>
@@ -420,7 +431,7 @@ function QueueSection({ queues, onChanged }: { queues: Queue[]; onChanged: () =>
         </label>
         <button type="submit">Create queue</button>
       </form>
-    </section>
+    </AdminSection>
   );
 }
 
