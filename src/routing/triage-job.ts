@@ -22,9 +22,9 @@ export interface TriageItem {
 }
 
 /**
- * Data of an `inbound-triage` job; the job id is the first message's id. Messages stored together
- * (one batch of webhooks) travel in one job, `more` after the first: one Redis write per batch
- * instead of one per message. Each is triaged on its own, and a message already decided is skipped.
+ * Data of an `inbound-triage` job; the job id is the first message's id. Messages enqueued together
+ * (under load: those of the webhooks stored meanwhile) travel in one job, `more` after the first:
+ * one Redis write per batch instead of one per message. Each is triaged on its own, and a message already decided is skipped.
  */
 export interface TriageJobData extends TriageItem {
   more?: TriageItem[];
