@@ -10,11 +10,11 @@ export interface JobQueueOptions {
 }
 
 /**
- * A producer for one queue. A job's id is its `messageId`, so adding a message's job twice adds it
- * once. A job whose data carries `notBefore` (ISO time) waits in BullMQ's delayed set until then.
- * Jobs added while an earlier add is being written go to Redis together, in one pipeline, or, for a
- * queue with `pack`, as one job (triage: the messages of one batch of webhooks). Either way that is
- * one round trip per batch instead of one per job.
+ * A producer for one queue. A job's id is its `messageId` (unless `jobId` says otherwise), so adding
+ * a message's job twice adds it once. A job whose data carries `notBefore` (ISO time) waits in
+ * BullMQ's delayed set until then. Jobs added while an earlier add is being written go to Redis
+ * together, in one pipeline, or, for a queue with `pack`, as one job (triage: the messages enqueued
+ * meanwhile). Either way that is one round trip per batch instead of one per job.
  */
 export interface JobQueue<T extends { messageId: string; notBefore?: string }> {
   add(jobs: T[]): Promise<void>;
@@ -28,8 +28,10 @@ export function createJobQueue<T extends { messageId: string; notBefore?: string
   jobOptions: JobsOptions,
   options: JobQueueOptions,
   shape: {
-    /** Makes one job of the jobs written together (its messageId is the job id); else one job each. */
+    /** Makes one job of the jobs written together; else one job each. */
     pack?: (jobs: T[]) => T;
+    /** The job id, when not the job's `messageId` (a packed job is more than its first message). */
+    jobId?: (data: T) => string;
   } = {},
 ): JobQueue<T> {
   const connection = producerConnection(options.redisUrl);
@@ -45,7 +47,11 @@ export function createJobQueue<T extends { messageId: string; notBefore?: string
         return {
           name: jobName,
           data,
-          opts: { ...jobOptions, jobId: data.messageId, ...(delay > 0 ? { delay } : {}) },
+          opts: {
+            ...jobOptions,
+            jobId: shape.jobId?.(data) ?? data.messageId,
+            ...(delay > 0 ? { delay } : {}),
+          },
         };
       });
       // BullMQ derives the data type through a conditional type that a generic T cannot satisfy.

@@ -1,4 +1,4 @@
-import { packTriageJobs, triageItems } from './triage-job';
+import { packTriageJobs, triageItems, triageJobId } from './triage-job';
 
 describe('triage jobs carrying several messages', () => {
   test.each([
@@ -38,5 +38,15 @@ describe('triage jobs carrying several messages', () => {
 
   test('an empty list is a mistake, not an empty job', () => {
     expect(() => packTriageJobs([])).toThrow('at least one job');
+  });
+
+  test('a single message keeps its id as the job id; a pack gets one of its own, the same for the same messages', () => {
+    expect(triageJobId({ messageId: 'm1' })).toBe('m1');
+    const pack = packTriageJobs([{ messageId: 'm1' }, { messageId: 'm2' }]);
+    expect(triageJobId(pack)).toMatch(/^pack-[0-9a-f]{32}$/);
+    expect(triageJobId(pack)).toBe(triageJobId(packTriageJobs([{ messageId: 'm1' }, { messageId: 'm2' }])));
+    expect(triageJobId(pack)).not.toBe(
+      triageJobId(packTriageJobs([{ messageId: 'm1' }, { messageId: 'm3' }])),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { writeAudit } from '../audit/audit-log';
@@ -22,9 +23,9 @@ export interface TriageItem {
 }
 
 /**
- * Data of an `inbound-triage` job; the job id is the first message's id. Messages enqueued together
- * (under load: those of the webhooks stored meanwhile) travel in one job, `more` after the first:
- * one Redis write per batch instead of one per message. Each is triaged on its own, and a message already decided is skipped.
+ * Data of an `inbound-triage` job. Messages enqueued together (under load: those of the webhooks
+ * stored meanwhile) travel in one job, `more` after the first: one Redis write per batch instead of
+ * one per message. Each is triaged on its own, and a message already decided is skipped.
  */
 export interface TriageJobData extends TriageItem {
   more?: TriageItem[];
@@ -33,6 +34,17 @@ export interface TriageJobData extends TriageItem {
 /** The messages of a job, in the order they were stored. */
 export function triageItems(data: TriageJobData): TriageItem[] {
   return [{ messageId: data.messageId, requestId: data.requestId }, ...(data.more ?? [])];
+}
+
+/**
+ * The job id: the message id for a job of one message, so enqueueing it again (the sweeper) adds
+ * nothing. A packed job gets an id of its own: were it named after its first message, a job still
+ * waiting for that message alone would make Redis drop the whole pack, the others with it.
+ */
+export function triageJobId(data: TriageJobData): string {
+  if (!data.more?.length) return data.messageId;
+  const ids = triageItems(data).map((item) => item.messageId);
+  return `pack-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 32)}`;
 }
 
 /** Packs the jobs added together into one job carrying all their messages. */

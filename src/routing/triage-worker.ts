@@ -7,6 +7,7 @@ import {
   type TriageJobData,
   type TriageJobDeps,
   triageItems,
+  triageJobId,
 } from './triage-job';
 
 export type TriageQueue = JobQueue<TriageJobData>;
@@ -22,6 +23,7 @@ const JOB_OPTIONS = {
 export function initTriageQueue(options: JobQueueOptions): TriageQueue {
   return createJobQueue<TriageJobData>(QUEUE_NAMES.inboundTriage, 'triage', JOB_OPTIONS, options, {
     pack: packTriageJobs,
+    jobId: triageJobId,
   });
 }
 
