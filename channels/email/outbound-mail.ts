@@ -1,4 +1,5 @@
 import type { AnsweredMessage, OutboundEnvelope } from '../../src/channel-port';
+import type { OutgoingMail } from './smtp-transport';
 
 /** RFC 5322's recommended line length: a subject longer than this is cut. */
 const MAX_SUBJECT = 78;
@@ -30,7 +31,7 @@ export function plainTextToHtml(body: string): string {
     .map((p) => p.trim())
     .filter(Boolean)
     .map((p) => `<p>${p.replace(/\n/g, '<br>\n')}</p>`);
-  return `<!doctype html><html><body>${paragraphs.join('\n')}</body></html>`;
+  return asHtmlDocument(paragraphs.join('\n'));
 }
 
 /** The domain of an address, written bare or as `Name <local@domain>`. */
@@ -89,13 +90,8 @@ export function threadHeaders(answered: AnsweredMessage): ThreadHeaders | null {
   return { inReplyTo: id, references, ...(subject ? { subject } : {}) };
 }
 
-export interface ComposedMail {
-  subject: string;
-  text: string;
-  html: string;
-  inReplyTo?: string;
-  references?: string[];
-}
+/** The parts of an outgoing mail that come from the message itself (the adapter adds the addresses). */
+export type ComposedMail = Pick<OutgoingMail, 'subject' | 'text' | 'html' | 'inReplyTo' | 'references'>;
 
 /**
  * What an outbound message becomes as an email. A template's own subject and HTML are used as

@@ -18,9 +18,9 @@ export const SMS_STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
 const RECENT_NUMBERS = 10_000;
 
 /**
- * Remembers the E.164 form of the numbers seen most recently. Validating a number against the full
- * metadata is a few percent of a webhook's CPU, and the same patients text again and again. Bounded:
- * the oldest entry goes first once full.
+ * Remembers the E.164 form of the numbers seen (senders, and the clinic's own few numbers in `To`).
+ * Validating a number against the full metadata is a few percent of a webhook's CPU, and the same
+ * patients text again and again. Bounded: once full, the entry remembered first goes first.
  */
 function recentlyNormalized(normalize: (raw: string) => string | null): (raw: string) => string | null {
   const recent = new Map<string, string | null>();

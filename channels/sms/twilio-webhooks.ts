@@ -63,16 +63,6 @@ function answerTwiml(res: Response): void {
 
 export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions): Router {
   const router = Router();
-  // `To` is one of the clinic's own few numbers: parse each once, not on every inbound webhook.
-  const clinicNumbers = new Map<string, string>();
-  const clinicNumber = (to: string): string => {
-    let normalized = clinicNumbers.get(to);
-    if (normalized === undefined) {
-      normalized = options.normalizePhone(to) ?? to;
-      if (clinicNumbers.size < 1000) clinicNumbers.set(to, normalized);
-    }
-    return normalized;
-  };
   // Twilio posts form bodies of a few KB; anything near 1 MB is not Twilio and gets 413.
   const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 });
 
@@ -90,7 +80,7 @@ export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions
       {
         channel: 'sms',
         from: { kind: 'phone', address: from },
-        toAddress: clinicNumber(body.To),
+        toAddress: options.normalizePhone(body.To) ?? body.To,
         body: body.Body,
         media,
         providerMessageId: body.MessageSid,

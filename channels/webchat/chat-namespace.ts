@@ -356,7 +356,7 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
     // Arriving from a secure link whose date of birth was just confirmed: its single-use handoff.
     socket.on('verify.handoff', async (raw: unknown, ack?: Ack) => {
       const answer = typeof ack === 'function' ? ack : () => undefined;
-      if (!sessions?.verifyByHandoff) return answer({ ok: false, code: 'unavailable' });
+      if (!sessions) return answer({ ok: false, code: 'unavailable' });
       const parsed = verifyHandoffSchema.safeParse(raw);
       if (!parsed.success) return answer({ ok: false, code: 'invalid_request' });
       const refused = await limited([
@@ -366,7 +366,7 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
       if (refused) return answer(refused);
       // Reused, expired, forged or for a link locked since: one answer for all.
       await settleVerification(
-        () => sessions.verifyByHandoff!(identity, parsed.data.handoff, meta()),
+        () => sessions.verifyByHandoff(identity, parsed.data.handoff, meta()),
         'handoff_invalid',
         answer,
         'secure link handoff failed',

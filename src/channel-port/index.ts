@@ -216,7 +216,7 @@ export interface SessionSink {
    * (single use, short-lived): true when it was good, and the identity is then linked to the link's
    * contact. A reused, expired, forged or malformed handoff is false, alike.
    */
-  verifyByHandoff?(identity: IdentityRef, handoff: string, meta: RequestMeta): Promise<boolean>;
+  verifyByHandoff(identity: IdentityRef, handoff: string, meta: RequestMeta): Promise<boolean>;
 }
 
 export interface UndeliverableReport {

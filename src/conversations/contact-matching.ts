@@ -2,7 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { writeAudit } from '../audit/audit-log';
 import type { InboundMessage, InboundReceipt, RequestMeta } from '../channel-port';
 import type { Queryable } from '../db/database';
-import { contactIdentities, messages } from '../db/schema';
+import { contactIdentities, type DuplicateSuggestionReason, messages } from '../db/schema';
 import { findIdentity } from './contact-directory';
 import {
   findLookAlikeEmailContacts,
@@ -149,52 +149,44 @@ export async function suggestDuplicatesFor(
   receipt: InboundReceipt,
 ): Promise<number> {
   let suggested = 0;
-  if (plan.target && plan.target.contactId !== receipt.contactId) {
+  const suggest = async (
+    existingContactId: string,
+    reason: DuplicateSuggestionReason,
+    evidence: Record<string, unknown> = { messageId: receipt.messageId },
+  ) => {
     const added = await suggestPossibleDuplicate(db, {
       orgId,
-      existingContactId: plan.target.contactId,
+      existingContactId,
       newContactId: receipt.contactId,
-      reason: plan.senderContactId ? 'replied_from_other_contact' : 'replied_from_new_address',
-      evidence: { messageId: receipt.messageId, repliedTo: plan.target.messageId, via: plan.target.via },
+      reason,
+      evidence,
     });
     if (added) suggested += 1;
-  }
-  // A sender seen for the first time who gives the name of someone on file with a look-alike address.
-  if (!plan.senderContactId && !plan.link && message.from.kind === 'email' && message.from.displayName) {
-    const lookAlikes = await findLookAlikeEmailContacts(
-      db,
-      orgId,
-      receipt.contactId,
-      message.from.displayName,
-      message.from.address,
+  };
+  if (plan.target && plan.target.contactId !== receipt.contactId) {
+    await suggest(
+      plan.target.contactId,
+      plan.senderContactId ? 'replied_from_other_contact' : 'replied_from_new_address',
+      {
+        messageId: receipt.messageId,
+        repliedTo: plan.target.messageId,
+        via: plan.target.via,
+      },
     );
-    for (const contactId of lookAlikes) {
-      const added = await suggestPossibleDuplicate(db, {
-        orgId,
-        existingContactId: contactId,
-        newContactId: receipt.contactId,
-        reason: 'same_name_and_email_local_part',
-        evidence: { messageId: receipt.messageId },
-      });
-      if (added) suggested += 1;
-    }
   }
-  // A Bot Framework user seen for the first time, under the full name of someone on file.
-  if (!plan.senderContactId && message.from.kind === 'botframework' && message.from.displayName) {
-    for (const contactId of await findSameNameContacts(
-      db,
-      orgId,
-      receipt.contactId,
-      message.from.displayName,
-    )) {
-      const added = await suggestPossibleDuplicate(db, {
-        orgId,
-        existingContactId: contactId,
-        newContactId: receipt.contactId,
-        reason: 'same_display_name',
-        evidence: { messageId: receipt.messageId },
-      });
-      if (added) suggested += 1;
+  const { kind, address, displayName } = message.from;
+  if (!plan.senderContactId && displayName) {
+    // A sender seen for the first time who gives the name of someone on file with a look-alike address.
+    if (kind === 'email' && !plan.link) {
+      for (const id of await findLookAlikeEmailContacts(db, orgId, receipt.contactId, displayName, address)) {
+        await suggest(id, 'same_name_and_email_local_part');
+      }
+    }
+    // A Bot Framework user seen for the first time, under the full name of someone on file.
+    if (kind === 'botframework') {
+      for (const id of await findSameNameContacts(db, orgId, receipt.contactId, displayName)) {
+        await suggest(id, 'same_display_name');
+      }
     }
   }
   return suggested;

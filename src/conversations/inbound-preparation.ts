@@ -1,21 +1,20 @@
 import type { InboundMessage, InboundReceipt, RequestMeta } from '../channel-port';
 import type { Database } from '../db/database';
 import { linkSenderIdentity, planContactMatch, suggestDuplicatesFor } from './contact-matching';
-import type { MessageRow } from './conversation-store';
 import { storeInboundAttachments } from './inbound-attachments';
 
 export interface PreparedInbound {
   /** The message to store: files replaced by media items pointing at their stored copies. */
   message: InboundMessage;
   /**
-   * Runs once the message is committed, duplicates included (each step is idempotent): possible
-   * duplicates. Returns outbox rows to enqueue after commit. (The answer to refused attachments
-   * goes through the outbound policy instead: the inbound service's `onRefusedAttachments`.)
+   * Runs once the message is committed, duplicates included (idempotent): possible duplicates.
+   * (The answer to refused attachments goes through the outbound policy instead: the inbound
+   * service's `onRefusedAttachments`.)
    */
-  afterStore(receipt: InboundReceipt): Promise<MessageRow[]>;
+  afterStore(receipt: InboundReceipt): Promise<void>;
 }
 
-const nothingAfter = async (): Promise<MessageRow[]> => [];
+const nothingAfter = async (): Promise<void> => undefined;
 
 /**
  * What happens before an inbound message is stored, for messages that need more than their sender
@@ -43,8 +42,8 @@ export async function prepareInbound(
   return {
     message,
     afterStore: async (receipt) => {
-      if (plan) await db.transaction((tx) => suggestDuplicatesFor(tx, orgId, plan, message, receipt));
-      return [];
+      // Each suggestion stands alone (written once per pair and reason): no transaction needed.
+      if (plan) await suggestDuplicatesFor(db, orgId, plan, message, receipt);
     },
   };
 }

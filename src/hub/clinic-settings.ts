@@ -7,31 +7,24 @@ import type { OrganizationRow } from './organization';
 export type ClinicSettingsPatch = Partial<Pick<OrganizationRow, 'timeZone' | 'helpText'>>;
 
 /**
- * The clinic's settings as the running hub uses them. Every part of the hub holds the same
- * organization object (and the outbound pipeline its `clinic`), so a change is applied to those
- * objects in place: the next webhook, send or report reads the new value without a restart. Other
- * hub processes are told through `announce` and re-read the row (see `reload`).
+ * The clinic's settings as the running hub uses them. Every part of the hub holds (or reads through
+ * to) the same organization object, so a change is applied to it in place: the next webhook, send
+ * or report reads the new value without a restart. Other hub processes are told through `announce`
+ * and re-read the row (see `reload`).
  */
 export class ClinicSettings {
   readonly #db: Queryable;
   readonly #org: OrganizationRow;
-  readonly #copies: { timeZone: string }[];
-  #announce: () => void = () => undefined;
+  readonly #announce: () => void;
 
-  /** `copies` are other objects carrying the clinic's time zone (the outbound pipeline's `clinic`). */
-  constructor(db: Queryable, org: OrganizationRow, copies: { timeZone: string }[] = []) {
+  constructor(db: Queryable, org: OrganizationRow, announce: () => void) {
     this.#db = db;
     this.#org = org;
-    this.#copies = copies;
+    this.#announce = announce;
   }
 
   get current(): Readonly<OrganizationRow> {
     return this.#org;
-  }
-
-  /** How a change made here reaches the other hub processes (set once the socket server exists). */
-  announceWith(announce: () => void): void {
-    this.#announce = announce;
   }
 
   /** Stores a change in `db` (the caller's transaction); apply the returned row once it commits. */
@@ -60,6 +53,5 @@ export class ClinicSettings {
   #apply(row: OrganizationRow): void {
     this.#org.timeZone = row.timeZone;
     this.#org.helpText = row.helpText;
-    for (const copy of this.#copies) copy.timeZone = row.timeZone;
   }
 }

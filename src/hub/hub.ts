@@ -22,7 +22,7 @@ import { conversationRouter } from '../inbox/conversation-routes';
 import { outboundRouter } from '../inbox/outbound-routes';
 import { queueRouter } from '../inbox/queue-routes';
 import { conversationRoom } from '../inbox/realtime/inbox-rooms';
-import { createInboxSocketServer } from '../inbox/realtime/inbox-socket-server';
+import { createInboxSocketServer, type InboxSocketServer } from '../inbox/realtime/inbox-socket-server';
 import { sandboxRouter } from '../inbox/sandbox-routes';
 import { settingsRouter } from '../inbox/settings-routes';
 import { statsRouter } from '../inbox/stats-routes';
@@ -156,13 +156,26 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     sendQueue,
     logger,
     templates,
-    clinic: { name: org.name, timeZone: org.timeZone, defaultLocale: 'en' },
+    // Read through to `org`, which a settings change updates in place (src/hub/clinic-settings.ts).
+    clinic: {
+      get name() {
+        return org.name;
+      },
+      get timeZone() {
+        return org.timeZone;
+      },
+      defaultLocale: 'en',
+    },
     publicUrl: config.publicUrl,
     channelOverrides: config.CHANNEL_MAX_SENSITIVITY,
   };
   const enqueueSends = (rows: MessageRow[]) => enqueueAfterCommit(outbound, rows);
-  // Admins change the time zone and HELP reply at run time: `org` and `outbound.clinic` are updated in place.
-  const clinicSettings = new ClinicSettings(db, org, [outbound.clinic]);
+  // The socket server, once it exists (below): live events, typing, and notices between processes.
+  let sockets: InboxSocketServer | undefined;
+  // Admins change the time zone and HELP reply at run time; other hub processes are told by a
+  // notice through the socket.io adapter and re-read them.
+  const SETTINGS_CHANGED = 'clinic-settings.changed';
+  const clinicSettings = new ClinicSettings(db, org, () => sockets?.io.serverSideEmit(SETTINGS_CHANGED));
 
   const triage = createTriage({ llm: options.llm });
   // The catalog version every triage result carries, for results a channel hint decides.
@@ -190,10 +203,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
             },
             clinic: { name: org.name },
             logger,
-            replyChannelOf: (channel) => {
-              const via = channels.get(channel)?.automaticRepliesVia;
-              return via && channels.get(via) ? via : undefined;
-            },
+            replyChannelOf: (channel) => channels.replyChannelFor(channel),
             presetTriage: (message, context) => {
               const hint = channels.get(message.channel)?.triageHint?.(message.channelMeta);
               return hint ? triageFromHint(hint, triage.intents, intentsVersion, context) : null;
@@ -230,7 +240,6 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   });
 
   // Live patient sessions (web chat): history, delivery receipts and verification by one-time code.
-  let realtime: SocketServer | undefined;
   const sessionSink = {
     ...inbound,
     sessions: createPatientSessionSink({
@@ -260,8 +269,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         },
       }),
       notifyStaffTyping: (conversationId) =>
-        realtime
-          ?.of('/inbox')
+        sockets?.io
+          .of('/inbox')
           .to(conversationRoom(conversationId))
           .emit('typing', { conversationId, patient: true }),
     }),
@@ -286,10 +295,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   api.use(conversationRouter(db, outbound));
   api.use(workflowRouter(db));
   api.use(queueRouter(db));
-  // Live sockets keep the rooms they joined with: a change of access closes them (set once the
-  // socket server exists, below).
-  let closeStaffSockets: ((staffId: string) => void) | undefined;
-  api.use(staffRouter(db, { accessChanged: (staffId) => closeStaffSockets?.(staffId) }));
+  // Live sockets keep the rooms they joined with: a change of access closes them.
+  api.use(staffRouter(db, { accessChanged: (staffId) => sockets?.inbox.disconnectStaff(staffId) }));
   api.use(templateRouter(templates));
   api.use(settingsRouter(db, clinicSettings));
   api.use(statsRouter(db, org));
@@ -350,11 +357,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     redisUrl: config.REDIS_URL,
     keyPrefix: queueOptions.prefix,
   });
-  realtime = inboxSockets.io;
-  closeStaffSockets = (staffId) => inboxSockets.inbox.disconnectStaff(staffId);
+  sockets = inboxSockets;
   // A settings change in another hub process: re-read it here (and once a minute, should a notice be lost).
-  const SETTINGS_CHANGED = 'clinic-settings.changed';
-  clinicSettings.announceWith(() => inboxSockets.io.serverSideEmit(SETTINGS_CHANGED));
   inboxSockets.io.on(SETTINGS_CHANGED, () => {
     clinicSettings.reload().catch((err) => logger.warn({ err }, 'clinic settings reload failed'));
   });

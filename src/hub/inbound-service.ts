@@ -116,7 +116,7 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
         ? { ...received, channelMeta: { ...received.channelMeta, inReplyTo: received.inReplyTo } }
         : received;
       const { receipt, replies, keyword } = await batcher.submit({ message, meta });
-      const followUps = await prepared.afterStore(receipt);
+      await prepared.afterStore(receipt);
       const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
       if (message.refusedAttachments?.length && deps.onRefusedAttachments) {
         // Awaited, so the answer is in the outbox before the provider is acknowledged; a failure is
@@ -127,11 +127,10 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       }
       if (receipt.duplicate) {
         log.info({ channel: message.channel }, 'duplicate inbound webhook; already stored');
-        await enqueueAfterCommit(deps, followUps);
         return receipt;
       }
       log.info({ channel: message.channel, keyword }, 'inbound message stored');
-      await enqueueAfterCommit(deps, [...replies, ...followUps]);
+      await enqueueAfterCommit(deps, replies);
       if (!keyword && deps.onStored) {
         // Not awaited: the provider's acknowledgement must not wait on Redis. The message is
         // committed, and a lost enqueue is found again by the triage sweeper.

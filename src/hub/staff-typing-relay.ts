@@ -30,9 +30,10 @@ export function createStaffTypingRelay(deps: StaffTypingRelayDeps) {
   const now = deps.now ?? Date.now;
   const last = new Map<string, number>();
   const log = deps.logger.child({ part: 'staff-typing' });
+  // The registry is fixed once the hub runs: which channels show typing is known once.
+  const showing = deps.channels.all().filter((adapter) => adapter.notifyTyping);
 
   return (staff: { orgId: string; name: string }, conversationId: string): void => {
-    const showing = deps.channels.all().filter((adapter) => adapter.notifyTyping);
     if (showing.length === 0) return;
     const at = now();
     if (at - (last.get(conversationId) ?? 0) < MIN_INTERVAL_MS) return;

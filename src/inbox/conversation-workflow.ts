@@ -1,12 +1,18 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { writeAudit } from '../audit/audit-log';
-import { type ConversationRow, conversationState } from '../conversations/conversation-store';
+import {
+  awaitingStaffReply,
+  type ConversationRow,
+  conversationState,
+} from '../conversations/conversation-store';
 import { storeHubEvent } from '../conversations/hub-events';
 import type { Database, Transaction } from '../db/database';
 import { conversationSnoozes, conversations, staffUsers } from '../db/schema';
 import { HttpError } from '../http/http-error';
+import { SLA_MINUTES } from '../routing/urgency';
 import { assertQueueAccess } from '../staff/queue-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
+import type { Urgency } from '../triage';
 import { snoozedUntil } from './conversation-flags';
 
 /** The `change` of a `conversation.updated` event written by staff work on a conversation. */
@@ -144,4 +150,20 @@ export async function changeConversation(
     });
     return view;
   });
+}
+
+/**
+ * The SLA due time a staff member's new urgency sets, as a patch: only a conversation waiting on the
+ * clinic has a clock, and a raised urgency shortens the time to answer while a lowered one never
+ * extends a promise made. Empty when there is nothing to change.
+ */
+export async function slaForUrgency(
+  tx: Transaction,
+  current: ConversationRow,
+  urgency: Urgency | undefined,
+): Promise<{ slaDueAt?: Date }> {
+  if (!urgency) return {};
+  if (current.slaDueAt === null && !(await awaitingStaffReply(tx, current.id))) return {};
+  const due = new Date(Date.now() + SLA_MINUTES[urgency] * 60_000);
+  return !current.slaDueAt || due < current.slaDueAt ? { slaDueAt: due } : {};
 }

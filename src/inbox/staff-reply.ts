@@ -3,27 +3,26 @@ import { lastInboundChannel } from '../conversations/conversation-store';
 import { conversations } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { type OutboundContent, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
+import { channelLabel } from '../policy/policy-engine';
 import { assertQueueAccess } from '../staff/queue-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
-
-const name = (channel: string) => (channel === 'sms' ? 'SMS' : channel);
 
 /**
  * The channel a staff reply in this conversation goes on: the one the patient last wrote on, or,
  * when that channel cannot take a typed reply and names another for replies (voice: the caller
  * hung up; its `automaticRepliesVia` is SMS), that one. Undefined when the patient never wrote.
  */
-export async function staffReplyChannel(
+async function staffReplyChannel(
   deps: Pick<OutboundServiceDeps, 'db' | 'channels'>,
   conversationId: string,
 ): Promise<{ channel: string | undefined; notes: string[] }> {
   const last = (await lastInboundChannel(deps.db, conversationId)) ?? undefined;
-  const via = last ? deps.channels.get(last)?.automaticRepliesVia : undefined;
-  if (last && via && deps.channels.get(via)) {
+  const via = last ? deps.channels.replyChannelFor(last) : undefined;
+  if (last && via) {
     return {
       channel: via,
       notes: [
-        `the patient last reached us by ${name(last)}, which cannot carry a typed reply: it goes by ${name(via)}`,
+        `the patient last reached us by ${channelLabel(last)}, which cannot carry a typed reply: it goes by ${channelLabel(via)}`,
       ],
     };
   }

@@ -2,14 +2,13 @@ import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
-import { awaitingStaffReply } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
 import { messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { SLA_MINUTES, URGENCY_RANK } from '../routing/urgency';
+import { URGENCY_RANK } from '../routing/urgency';
 import { findQueue } from '../staff/queue-directory';
 import { type Triage, URGENCIES } from '../triage';
-import { changeConversation } from './conversation-workflow';
+import { changeConversation, slaForUrgency } from './conversation-workflow';
 
 const classifyBody = z.object({
   // Generous: a pasted 20,000-character message must classify, not bounce.
@@ -102,17 +101,13 @@ export function triageRouter(db: Database, triage: Triage): Router {
           detail: { machine: { intent: machine?.intent, queue: machine?.queue }, staff: body },
         });
         const moveTo = queue && queue.id !== current.queue ? queue.id : null;
-        const waiting = current.slaDueAt !== null || (await awaitingStaffReply(tx, current.id));
-        const due =
-          body.urgency && waiting ? new Date(Date.now() + SLA_MINUTES[body.urgency] * 60_000) : null;
         return {
           set: {
             ...(moveTo ? { queue: moveTo } : {}),
             // Like a transfer: the new queue picks it up afresh.
             ...(moveTo && current.assigneeId ? { assigneeId: null } : {}),
             ...(body.urgency ? { urgency: body.urgency, priority: URGENCY_RANK[body.urgency] } : {}),
-            // A raised urgency shortens the time to answer; a lowered one never extends a promise made.
-            ...(due && (!current.slaDueAt || due < current.slaDueAt) ? { slaDueAt: due } : {}),
+            ...(await slaForUrgency(tx, current, body.urgency)),
           },
           detail: { messageId: id, ...(body.intent ? { intent: body.intent } : {}) },
         };

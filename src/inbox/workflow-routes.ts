@@ -5,13 +5,17 @@ import { awaitingStaffReply } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
 import { conversationReads, conversations, messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { SLA_MINUTES } from '../routing/urgency';
 import { assertQueueAccess, canSeeQueue, seesAllQueues } from '../staff/queue-access';
 import { findQueue } from '../staff/queue-directory';
 import { findStaffById } from '../staff/staff-directory';
 import { URGENCIES } from '../triage';
 import { addNote, type NoteView } from './conversation-notes';
-import { changeConversation, type WorkflowActor, type WorkflowStep } from './conversation-workflow';
+import {
+  changeConversation,
+  slaForUrgency,
+  type WorkflowActor,
+  type WorkflowStep,
+} from './conversation-workflow';
 
 const uuidParam = z.object({ id: z.uuid('must be a conversation id') });
 const assignBody = z.object({ staffId: z.uuid('must be a staff id').nullable() });
@@ -194,21 +198,13 @@ export function workflowRouter(db: Database): Router {
   router.post('/conversations/:id/priority', async (req, res) => {
     const body = priorityBody.parse(req.body);
     res.json(
-      await run(req, 'priority', async (tx, current) => {
-        // Only a conversation waiting on the clinic has a clock to shorten (or start).
-        const due =
-          body.urgency && (current.slaDueAt || (await awaitingStaffReply(tx, current.id)))
-            ? new Date(Date.now() + SLA_MINUTES[body.urgency] * 60_000)
-            : null;
-        return {
-          set: {
-            priority: body.priority,
-            ...(body.urgency ? { urgency: body.urgency } : {}),
-            // A raised urgency shortens the time to answer; a lowered one never extends a promise made.
-            ...(due && (!current.slaDueAt || due < current.slaDueAt) ? { slaDueAt: due } : {}),
-          },
-        };
-      }),
+      await run(req, 'priority', async (tx, current) => ({
+        set: {
+          priority: body.priority,
+          ...(body.urgency ? { urgency: body.urgency } : {}),
+          ...(await slaForUrgency(tx, current, body.urgency)),
+        },
+      })),
     );
   });
 

@@ -15,6 +15,15 @@ export class ChannelRegistry {
     return this.adapters.get(channel);
   }
 
+  /**
+   * The channel replies to a message from `channel` go on when not that one: a channel that cannot
+   * carry them names another (voice: the caller hung up, so SMS), used when that one runs here.
+   */
+  replyChannelFor(channel: string): string | undefined {
+    const via = this.adapters.get(channel)?.automaticRepliesVia;
+    return via && this.adapters.has(via) ? via : undefined;
+  }
+
   all(): ChannelAdapter[] {
     return [...this.adapters.values()];
   }

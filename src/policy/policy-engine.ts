@@ -104,7 +104,8 @@ const channelLabels: Readonly<Record<string, string>> = {
   securelink: 'secure link',
 };
 
-function label(channel: string): string {
+/** How a channel is named in the reasons a person reads ("SMS", "secure link"). */
+export function channelLabel(channel: string): string {
   return channelLabels[channel] ?? channel;
 }
 
@@ -151,7 +152,7 @@ function evaluateChannel(
   channel: string,
   contactChannel: ContactChannel | undefined,
 ): Outcome {
-  const name = label(channel);
+  const name = channelLabel(channel);
   if (!contactChannel?.hasAddress) {
     return { ok: false, block: 'no_address', verdict: 'no address', reason: `skipped ${name}: no address` };
   }
@@ -290,9 +291,9 @@ export function decidePolicy(input: PolicyInput): PolicyDecision {
 
     considered.push({ channel, verdict: outcome.verdict });
     for (const rest of candidates.slice(index + 1)) {
-      considered.push({ channel: rest, verdict: `not tried: ${label(channel)} was used` });
+      considered.push({ channel: rest, verdict: `not tried: ${channelLabel(channel)} was used` });
     }
-    reasons.push(`will go by ${label(channel)}`, ...outcome.reasons);
+    reasons.push(`will go by ${channelLabel(channel)}`, ...outcome.reasons);
     const quiet = applyQuietHours(input);
     reasons.push(...quiet.reasons);
     return {
@@ -308,7 +309,7 @@ export function decidePolicy(input: PolicyInput): PolicyDecision {
   const code = refusalCode(failures);
   if (pinned && input.requestedChannel) {
     reasons.push(
-      `refused: a staff reply stays on ${label(input.requestedChannel)}, the conversation's channel, and is not moved to another`,
+      `refused: a staff reply stays on ${channelLabel(input.requestedChannel)}, the conversation's channel, and is not moved to another`,
     );
   } else {
     reasons.push(refusalSummaries[code]);

@@ -59,12 +59,12 @@ async function assertKnownQueues(db: Database, orgId: string, queues: string[] |
   }
 }
 
-/** Staff accounts: admins create and change them; supervisors may list them (to assign work). */
 export interface StaffRouterHooks {
   /** After a committed change to what a staff member may see (role, queues, disabled, password). */
   accessChanged?(staffId: string): void;
 }
 
+/** Staff accounts: admins create and change them; supervisors may list them (to assign work). */
 export function staffRouter(db: Database, hooks: StaffRouterHooks = {}): Router {
   const router = Router();
 
@@ -150,13 +150,8 @@ export function staffRouter(db: Database, hooks: StaffRouterHooks = {}): Router 
       });
       return row;
     });
-    if (
-      body.role !== undefined ||
-      body.queues !== undefined ||
-      body.disabled !== undefined ||
-      body.password !== undefined
-    )
-      hooks.accessChanged?.(id);
+    // Anything but the name changes what she may see or whether she may stay signed in.
+    if (Object.keys(body).some((field) => field !== 'name')) hooks.accessChanged?.(id);
     res.json({ staff: presentStaff(updated) });
   });
 

@@ -138,3 +138,26 @@ test('the sandbox threads API is for staff, on sandboxed channels only', async (
     expect.arrayContaining([expect.objectContaining({ channel: 'sms', canReply: true })]),
   );
 });
+
+test('the sandbox page lists web chat last, and picking it offers /chat instead of a phone', async () => {
+  // Signed in by the first test of this file.
+  await page.goto(`${t.hub.url}/sandbox`);
+  const select = page.getByLabel('Channel');
+  await page.getByLabel('Phone number').waitFor(VISIBLE);
+  // The sandboxed channels first (SMS is opened), web chat after them.
+  const options = await select.locator('option').allTextContents();
+  expect(options[0]).toBe('sms');
+  expect(options.at(-1)).toBe('webchat');
+  expect(options).toEqual(expect.arrayContaining(['voice', 'botframework']));
+
+  await select.selectOption('webchat');
+  const link = page.getByRole('link', { name: 'Open /chat in another tab' });
+  await link.waitFor(VISIBLE);
+  expect(await link.getAttribute('href')).toBe('/chat');
+  expect(await page.getByLabel('Phone number').count()).toBe(0);
+  expect(await page.getByRole('button', { name: 'Open' }).count()).toBe(0);
+
+  // Back to a phone channel: the phone form again.
+  await select.selectOption('sms');
+  await page.getByLabel('Phone number').waitFor(VISIBLE);
+});

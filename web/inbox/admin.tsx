@@ -104,21 +104,13 @@ function SettingsSection() {
 
   if (!settings) {
     return (
-      <section aria-label="Clinic settings" className="admin-section">
-        <h2>Clinic settings</h2>
-        {error ? (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        ) : (
-          <p className="muted">Loading…</p>
-        )}
-      </section>
+      <AdminSection title="Clinic settings" error={error}>
+        {!error && <p className="muted">Loading…</p>}
+      </AdminSection>
     );
   }
   return (
-    <section aria-label="Clinic settings" className="admin-section">
-      <h2>Clinic settings</h2>
+    <AdminSection title="Clinic settings" error={error}>
       <p className="muted">{settings.name}</p>
       <form onSubmit={save} className="admin-form">
         <label>
@@ -154,12 +146,7 @@ function SettingsSection() {
         Patients texting HELP now get: <q>{settings.helpReply}</q>
       </p>
       {status && <output className="ok">{status}</output>}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-    </section>
+    </AdminSection>
   );
 }
 

@@ -23,10 +23,10 @@ export interface InboxNamespaceDeps {
   replayLimit?: number;
   /**
    * A reconnect is also re-sent the events stored up to this many seconds before its `lastEventId`
-   * (default 30): one whose transaction took an earlier id but committed later would be lost
-   * otherwise. Clients drop the ids they already have (see event-replay.ts).
+   * (INBOX_REPLAY_LOOKBACK_SECONDS): one whose transaction took an earlier id but committed later
+   * would be lost otherwise. Clients drop the ids they already have (see event-replay.ts).
    */
-  replayLookBackSeconds?: number;
+  replayLookBackSeconds: number;
   /** A staff member typed in a conversation they follow: e.g. shown to the patient in a web chat. */
   onStaffTyping?(staff: AuthenticatedStaff, conversationId: string): void;
 }
@@ -56,7 +56,7 @@ const RELAY_BATCH_EVENT = 'hub-events';
  * Sent to each socket once it has joined its rooms (and after its replay): `lastEventId` is the
  * newest stored event id of the clinic, where a client that has seen no event yet resumes from.
  */
-export const READY_EVENT = 'inbox.ready';
+const READY_EVENT = 'inbox.ready';
 
 const handshakeSchema = z.object({
   // Absent: the page's HttpOnly session cookie, which the browser sends with the handshake.
@@ -96,7 +96,6 @@ export function clientPayload(event: StoredHubEvent): Record<string, unknown> {
 export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): InboxNamespace {
   const namespace = io.of('/inbox');
   const replayLimit = deps.replayLimit ?? 1000;
-  const lookBackSeconds = deps.replayLookBackSeconds ?? 30;
   const log = deps.logger.child({ namespace: '/inbox' });
   const state = (socket: Socket) => socket.data as SocketState;
 
@@ -196,7 +195,7 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
         orgId: staff.orgId,
         beforeId: afterId,
         queues,
-        lookBackSeconds,
+        lookBackSeconds: deps.replayLookBackSeconds,
         limit: replayLimit,
       });
       for (const event of late) gate.deliver(event);
