@@ -5,15 +5,23 @@ import {
   type ChannelContext,
   normalizePhone,
   type OutboundEnvelope,
+  type ReconcileRequest,
+  type ReconcileResult,
   type SendResult,
 } from '../../src/channel-port';
 import { openTwilioAccount } from '../twilio/twilio-account';
 import { toSendError } from '../twilio/twilio-requests';
 import { countSegments } from './sms-segments';
+import { findSentMessage } from './twilio-message-lookup';
 import { mapTwilioStatus } from './twilio-status';
 import { twilioSmsRouter } from './twilio-webhooks';
 
 export const SMS_STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
+
+/** Where Twilio posts a message's status: the path, with our message id as `m`. */
+export function smsStatusCallbackUrl(publicUrl: string, messageId: string): string {
+  return `${publicUrl}${SMS_STATUS_CALLBACK_PATH}?m=${encodeURIComponent(messageId)}`;
+}
 
 const RECENT_NUMBERS = 10_000;
 
@@ -71,12 +79,19 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
           from: config.TWILIO_FROM_NUMBER,
           body: envelope.body,
           ...(envelope.media.length > 0 ? { mediaUrl: envelope.media.map((m) => m.url) } : {}),
-          statusCallback: `${config.publicUrl}${SMS_STATUS_CALLBACK_PATH}`,
+          // Our id in the callback URL (signed with it): every callback names its message, even
+          // when this call's answer is lost and the SID never recorded.
+          statusCallback: smsStatusCallbackUrl(config.publicUrl, envelope.messageId),
         });
         return { providerMessageId: sent.sid, status: mapTwilioStatus(sent.status) ?? 'queued' };
       } catch (error) {
         throw toSendError(error);
       }
+    },
+    async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
+      // Sandbox sends never leave the machine: sending again cannot reach anyone twice.
+      if (!client) return { kind: 'absent' };
+      return findSentMessage(client, { ...request, from: config.TWILIO_FROM_NUMBER ?? '' });
     },
     sandboxInbound: sandbox
       ? ({ from, body }) => {

@@ -25,6 +25,9 @@ const statusSchema = z.object({
   ErrorCode: z.string().max(16).optional(),
 });
 
+/** The status callback URL's query: our message id (see smsStatusCallbackUrl), absent on older sends. */
+const statusQuerySchema = z.object({ m: z.uuid('m must be a message id').optional() });
+
 export interface TwilioWebhookOptions {
   publicUrl: string;
   /** The token Twilio signs with: TWILIO_AUTH_TOKEN, or the hub's own sandbox token. */
@@ -94,12 +97,15 @@ export function twilioSmsRouter(sink: InboundSink, options: TwilioWebhookOptions
   router.post('/webhooks/twilio/status', form, async (req, res) => {
     verifyTwilioSignature(req, options.publicUrl, options.authToken);
     const body = parseTwilioRequest(statusSchema, req.body);
+    // Signed with the rest of the URL, so the message id is as trustworthy as the body.
+    const query = parseTwilioRequest(statusQuerySchema, req.query);
     const status = mapTwilioStatus(body.MessageStatus);
     if (status) {
       await sink.applyStatus(
         {
           channel: 'sms',
           providerMessageId: body.MessageSid,
+          ...(query.m ? { messageId: query.m } : {}),
           status,
           providerStatus: body.MessageStatus,
           errorCode: body.ErrorCode,

@@ -34,8 +34,14 @@ export function parseTwilioRequest<T extends z.ZodType>(schema: T, value: unknow
 
 interface TwilioRestError {
   status?: number;
-  code?: number;
+  code?: number | string;
 }
+
+/**
+ * Network errors that prove the request never reached Twilio: the connection was never made. Any
+ * other network error (a reset, a timeout) may have come after Twilio accepted the request.
+ */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** A failed REST call as the port's SendError: retryable when trying again may succeed. */
 export function toSendError(error: unknown): SendError {
@@ -50,5 +56,13 @@ export function toSendError(error: unknown): SendError {
       retryable,
     );
   }
-  return new SendError('provider_unreachable', 'Twilio could not be reached', true);
+  if (typeof rest?.code === 'string' && NEVER_CONNECTED.has(rest.code)) {
+    return new SendError('provider_unreachable', 'Twilio could not be reached', true);
+  }
+  return new SendError(
+    'provider_answer_lost',
+    'The connection to Twilio ended before it answered; it may have accepted the request',
+    true,
+    true,
+  );
 }

@@ -74,6 +74,12 @@ export interface InboundReceipt {
 export interface StatusUpdate {
   channel: string;
   providerMessageId: string;
+  /**
+   * Our message id, when the provider's callback names it (the SMS StatusCallback URL carries it).
+   * A callback for a send whose answer was lost then still finds its message, and the message adopts
+   * the provider id. Trust it only from a signed request.
+   */
+  messageId?: string;
   status: MessageStatus;
   providerStatus: string;
   errorCode?: string;
@@ -264,17 +270,47 @@ export interface SendResult {
   channelMeta?: Record<string, unknown>;
 }
 
-/** A failed send. `retryable` says whether trying again may succeed (5xx, timeouts) or not (4xx). */
+/**
+ * A failed send. `retryable` says whether trying again may succeed (5xx, timeouts) or not (4xx).
+ * `outcomeUnknown` says the request may have reached the provider and only its answer was lost (a
+ * connection reset or a timeout after the request was written): the core then reconciles with the
+ * provider before sending again, rather than risk a second copy.
+ */
 export class SendError extends Error {
   constructor(
     readonly code: string,
     message: string,
     readonly retryable: boolean,
+    readonly outcomeUnknown = false,
   ) {
     super(message);
     this.name = 'SendError';
   }
 }
+
+/** A send whose outcome the core does not know (its claim lapsed, or the provider's answer was lost). */
+export interface ReconcileRequest {
+  messageId: string;
+  to: string;
+  body: string;
+  /** The send cannot have reached the provider before this time (when the outbox row was written). */
+  notBefore: Date;
+}
+
+/**
+ * What the provider knows of a send whose outcome was lost:
+ * - `accepted`: it has it; `sends` are the provider's records that match, best first (the core adopts
+ *   the first no other message already holds);
+ * - `absent`: it certainly has none, so sending now cannot make a second copy;
+ * - `resend_safe`: the provider cannot be asked, but a second copy is recognised as the same message
+ *   downstream (an email's Message-ID, a chat client that keeps one copy per message id);
+ * - `undecidable`: neither; a person decides (`reason` in plain words).
+ */
+export type ReconcileResult =
+  | { kind: 'accepted'; sends: SendResult[] }
+  | { kind: 'absent' }
+  | { kind: 'resend_safe' }
+  | { kind: 'undecidable'; reason: string };
 
 export interface ChannelAdapter {
   readonly channel: string;
@@ -313,6 +349,11 @@ export interface ChannelAdapter {
   /** Facts recorded on an outbound message before it is sent (e.g. SMS segments). */
   describeOutbound?(body: string): Record<string, unknown>;
   send(envelope: OutboundEnvelope): Promise<SendResult>;
+  /**
+   * Asks the provider whether it accepted a send whose outcome was lost. Optional: a channel without
+   * it is at-most-once, and an interrupted send on it fails visibly for a person to decide.
+   */
+  reconcile?(request: ReconcileRequest): Promise<ReconcileResult>;
   /**
    * Sandbox only: the provider request a patient's message would arrive as, signed the way the
    * provider signs it, for the hub to post to its own webhook (the same path as real traffic).

@@ -172,6 +172,12 @@ const environmentSchema = z.object({
     .transform((v) => v === 'true'),
   OUTBOX_SWEEP_SECONDS: z.coerce.number().positive().default(30),
   /**
+   * How long a send claim holds before the sweeper may take it over and reconcile it with the
+   * provider. Longer than the slowest provider call (Twilio's client gives up after 15 s), so a slow
+   * send is never taken over while it can still succeed.
+   */
+  OUTBOX_LEASE_SECONDS: z.coerce.number().positive().default(60),
+  /**
    * A reconnecting inbox socket is also re-sent the events up to this many seconds older than the
    * last one it saw: a transaction that took an earlier id may have committed after it. Longer than
    * the longest transaction that stores a hub event could plausibly take.

@@ -125,7 +125,7 @@ async function lockProviderMessageId(tx: Queryable, channel: string, providerMes
 
 export async function applyStatusUpdate(tx: Queryable, update: StatusUpdate): Promise<StatusReceipt> {
   await lockProviderMessageId(tx, update.channel, update.providerMessageId);
-  const [message] = await tx
+  const [known] = await tx
     .select({ id: messages.id, status: messages.status })
     .from(messages)
     .where(
@@ -133,6 +133,7 @@ export async function applyStatusUpdate(tx: Queryable, update: StatusUpdate): Pr
     )
     .for('update')
     .limit(1);
+  const message = known ?? (update.messageId ? await adoptNamedMessage(tx, update) : undefined);
   const applied = message ? isForwardTransition(message.status, update.status) : false;
   await tx.insert(messageStatusEvents).values({
     messageId: message?.id ?? null,
@@ -148,6 +149,72 @@ export async function applyStatusUpdate(tx: Queryable, update: StatusUpdate): Pr
     await storeMessageEvents(tx, 'message.status', [message.id]);
   }
   return { messageId: message?.id ?? null, applied };
+}
+
+/**
+ * The message a callback names by our id (`update.messageId`) when no message holds its provider id
+ * yet: the send's own answer was lost (or is still on its way), so the message takes the provider id
+ * now. A message that already holds another provider id is not taken over.
+ */
+async function adoptNamedMessage(tx: Queryable, update: StatusUpdate) {
+  const [adopted] = await tx
+    .update(messages)
+    .set({ providerMessageId: update.providerMessageId, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(messages.id, update.messageId!),
+        eq(messages.channel, update.channel),
+        eq(messages.direction, 'outbound'),
+        isNull(messages.providerMessageId),
+      ),
+    )
+    .returning({ id: messages.id, status: messages.status });
+  return adopted;
+}
+
+/**
+ * Records what the provider said about a send (its answer, or what reconciliation found): the
+ * provider id, and the status unless a callback already moved the message further. Applies the
+ * callbacks that came first. A message that already holds another provider id keeps it: the
+ * provider has two copies, which is logged by the caller, and the first stands.
+ */
+export async function recordProviderAcceptance(
+  tx: Queryable,
+  messageId: string,
+  channel: string,
+  accepted: { providerMessageId: string; status: MessageStatus; channelMeta?: Record<string, unknown> },
+): Promise<{ recorded: boolean }> {
+  await lockProviderMessageId(tx, channel, accepted.providerMessageId);
+  const [current] = await tx
+    .select({ status: messages.status, providerMessageId: messages.providerMessageId })
+    .from(messages)
+    .where(eq(messages.id, messageId))
+    .for('update');
+  if (!current) return { recorded: false };
+  if (current.providerMessageId && current.providerMessageId !== accepted.providerMessageId) {
+    return { recorded: false };
+  }
+  const moves = current.status === 'sending' || isForwardTransition(current.status, accepted.status);
+  await tx
+    .update(messages)
+    .set({
+      providerMessageId: accepted.providerMessageId,
+      sentAt: sql`coalesce(${messages.sentAt}, now())`,
+      leaseUntil: null,
+      updatedAt: sql`now()`,
+      channelMeta: sql`${messages.channelMeta} || ${JSON.stringify(accepted.channelMeta ?? {})}::jsonb`,
+      ...(moves
+        ? {
+            status: accepted.status,
+            errorCode: null,
+            errorMessage: null,
+            ...(accepted.status === 'delivered' ? { deliveredAt: sql`now()` } : {}),
+          }
+        : {}),
+    })
+    .where(eq(messages.id, messageId));
+  await adoptOrphanStatusEvents(tx, messageId, channel, accepted.providerMessageId);
+  return { recorded: true };
 }
 
 async function moveStatus(tx: Queryable, messageId: string, status: MessageStatus, errorCode?: string) {

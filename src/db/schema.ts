@@ -140,7 +140,15 @@ export const messages = pgTable(
     appointmentId: uuid('appointment_id'),
     /** A staff correction of the triage decision, kept next to the machine's (the pair is training signal). */
     triageOverride: jsonb('triage_override').$type<Record<string, unknown>>(),
+    /** Claims of this outbox row (pending -> sending), the first included. */
     sendAttempts: integer('send_attempts').notNull().default(0),
+    /** When the current (or last) send claim was taken. */
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    /**
+     * A `sending` claim lapses at this time: a worker that never recorded an outcome (it died, its job
+     * was lost with Redis, the provider's answer never came) leaves the row to be reconciled.
+     */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     requestId: text('request_id'),
     scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
     /**
@@ -159,6 +167,8 @@ export const messages = pgTable(
     index('messages_conversation_idx').on(t.conversationId, t.createdAt),
     // The sweeper looks for outbox rows whose job may have been lost.
     index('messages_outbox_idx').on(t.status, t.updatedAt).where(sql`${t.status} in ('pending', 'sending')`),
+    // ... and for claims whose lease lapsed.
+    index('messages_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
     index('messages_sla_answered_idx').on(t.orgId, t.createdAt).where(sql`${t.answeredSlaDueAt} is not null`),
   ],
 );

@@ -138,7 +138,10 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     concurrency: config.SEND_CONCURRENCY,
   };
   const sendQueue = initSendQueue(queueOptions);
-  const worker = options.runWorkers === false ? null : initSendWorker({ db, channels, logger }, queueOptions);
+  const worker =
+    options.runWorkers === false
+      ? null
+      : initSendWorker({ db, channels, logger, leaseSeconds: config.OUTBOX_LEASE_SECONDS }, queueOptions);
   const sweeper =
     options.runWorkers === false
       ? null

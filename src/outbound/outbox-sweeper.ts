@@ -4,23 +4,41 @@ import { messages } from '../db/schema';
 import type { SendQueue } from './send-worker';
 
 /**
- * Postgres is the source of truth: a `pending` outbox row older than `graceSeconds` may have lost
- * its job (Redis flushed or restarted, or the enqueue after commit failed). Re-adding is harmless
- * when the job still exists, because its id is the message id.
+ * Postgres is the source of truth. The sweeper brings back two kinds of outbox rows whose job may be
+ * gone (Redis flushed or restarted, the enqueue after commit failed, the worker's process killed):
+ * - `pending` rows older than `graceSeconds`, and due;
+ * - `sending` rows whose claim's lease lapsed, whatever happened to their job: the send job takes
+ *   the claim over and reconciles it with the provider before deciding to send.
+ * Re-adding is harmless when the job still waits or runs, because its id is the message id; a job
+ * that already ended (failed after its last attempt, or finished while another claim held the row) is
+ * removed first, so it cannot stop the message's new job from being added.
  */
 export async function sweepOutbox(db: Database, queue: SendQueue, graceSeconds: number): Promise<number> {
   const rows = await db
     .select({ id: messages.id, requestId: messages.requestId })
     .from(messages)
     .where(
-      and(
-        eq(messages.status, 'pending'),
-        eq(messages.direction, 'outbound'),
-        lte(messages.updatedAt, sql`now() - make_interval(secs => ${graceSeconds})`),
-        or(isNull(messages.scheduledFor), lte(messages.scheduledFor, sql`now()`)),
+      or(
+        and(
+          eq(messages.status, 'pending'),
+          eq(messages.direction, 'outbound'),
+          lte(messages.updatedAt, sql`now() - make_interval(secs => ${graceSeconds})`),
+          or(isNull(messages.scheduledFor), lte(messages.scheduledFor, sql`now()`)),
+        ),
+        and(
+          eq(messages.status, 'sending'),
+          eq(messages.direction, 'outbound'),
+          or(isNull(messages.leaseUntil), lte(messages.leaseUntil, sql`now()`)),
+        ),
       ),
     )
     .limit(1000);
+  await Promise.all(
+    rows.map(async (row) => {
+      const state = await queue.queue.getJobState(row.id);
+      if (state === 'completed' || state === 'failed') await queue.queue.remove(row.id);
+    }),
+  );
   await queue.add(rows.map((row) => ({ messageId: row.id, requestId: row.requestId ?? undefined })));
   return rows.length;
 }

@@ -1,10 +1,17 @@
-import { and, desc, eq, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { type AnsweredMessage, SendError } from '../channel-port';
-import { adoptOrphanStatusEvents, getMessage, type MessageRow } from '../conversations/conversation-store';
+import {
+  type AnsweredMessage,
+  type ChannelAdapter,
+  type ReconcileResult,
+  SendError,
+  type SendResult,
+} from '../channel-port';
+import { getMessage, type MessageRow, recordProviderAcceptance } from '../conversations/conversation-store';
 import { storeMessageEvents } from '../conversations/hub-events';
 import type { Database } from '../db/database';
 import { messages } from '../db/schema';
+import { channelLabel } from '../policy/policy-engine';
 import type { ChannelRegistry } from './channel-registry';
 
 /** Data of an `outbound-send` job. The job id is the message id, so a message has at most one job. */
@@ -20,19 +27,33 @@ export interface SendJobDeps {
   db: Database;
   channels: ChannelRegistry;
   logger: Logger;
+  /** How long a claim holds before another worker may take it over (OUTBOX_LEASE_SECONDS). */
+  leaseSeconds: number;
 }
 
+/**
+ * Claims of one message, first included, after which an interrupted send is not tried again: a
+ * message that kills its worker every time must end before it takes the queue down with it.
+ */
+export const MAX_SEND_CLAIMS = 10;
+
 export type SendOutcome =
-  | { kind: 'sent'; providerMessageId: string }
-  | { kind: 'skipped'; reason: 'not_found' | 'already_handled' | 'interrupted' | 'not_due' }
+  | { kind: 'sent'; providerMessageId: string; adopted: boolean }
+  | { kind: 'skipped'; reason: 'not_found' | 'already_handled' | 'in_progress' | 'not_due' }
   | { kind: 'failed'; code: string }
-  | { kind: 'retry'; code: string; message: string };
+  | { kind: 'retry'; code: string; message: string }
+  /** The provider's answer was lost on the last attempt: the lapsed claim is the sweeper's now. */
+  | { kind: 'unknown'; code: string };
+
+type Claim = { row: MessageRow; interrupted: boolean };
 
 /**
- * Sends one outbox message. Safe to run twice: it claims the row (pending -> sending) before calling
- * the provider, so a second run finds nothing to do. A row found in `sending` means an earlier run
- * stopped mid-call; whether the provider accepted it is unknown, so it is marked failed for a person
- * to check rather than sent again (never twice beats maybe twice).
+ * Sends one outbox message. Safe to run twice: it claims the row (pending -> sending, with a lease)
+ * before calling the provider, so a second run finds nothing to do while the lease holds. A claim
+ * whose lease lapsed means an earlier run stopped without an outcome (its process died, its job was
+ * lost, the provider's answer never came): this run takes it over and asks the provider first
+ * (`reconcile`), adopting what the provider accepted and sending only what it did not. What cannot
+ * be decided fails visibly for a person.
  */
 export async function execSendJob(
   deps: SendJobDeps,
@@ -40,39 +61,20 @@ export async function execSendJob(
   attempt: { isFinal: boolean },
 ): Promise<SendOutcome> {
   const log = deps.logger.child({ messageId: data.messageId, requestId: data.requestId });
-  const [claimed] = await deps.db
-    .update(messages)
-    .set({ status: 'sending', sendAttempts: sql`${messages.sendAttempts} + 1`, updatedAt: sql`now()` })
-    .where(
-      and(
-        eq(messages.id, data.messageId),
-        eq(messages.status, 'pending'),
-        eq(messages.direction, 'outbound'),
-        // A deferred send (quiet hours) is not claimed early; the sweeper enqueues it when it is due.
-        sql`(${messages.scheduledFor} is null or ${messages.scheduledFor} <= now() + interval '5 seconds')`,
-      ),
-    )
-    .returning();
-  if (!claimed) {
+  const claim =
+    (await claimPending(deps, data.messageId)) ?? (await takeOverLapsedClaim(deps, data.messageId));
+  if (!claim) {
     const current = await getMessage(deps.db, data.messageId);
     if (!current) {
       log.warn('send job for a message that does not exist');
       return { kind: 'skipped', reason: 'not_found' };
     }
-    if (current.status === 'sending') {
-      await markFailed(
-        deps.db,
-        data.messageId,
-        'send_interrupted',
-        'An earlier send attempt stopped during the provider call; check before resending',
-        'sending',
-      );
-      log.error('send interrupted earlier; marked failed instead of risking a second send');
-      return { kind: 'skipped', reason: 'interrupted' };
-    }
+    // Another worker holds a live claim; if it dies, the lease lapses and the sweeper brings it back.
+    if (current.status === 'sending') return { kind: 'skipped', reason: 'in_progress' };
     if (current.status === 'pending') return { kind: 'skipped', reason: 'not_due' };
     return { kind: 'skipped', reason: 'already_handled' };
   }
+  const { row: claimed, interrupted } = claim;
 
   const adapter = deps.channels.get(claimed.channel);
   if (!adapter || !claimed.toAddress) {
@@ -84,13 +86,29 @@ export async function execSendJob(
     );
     return { kind: 'failed', code: 'channel_unavailable' };
   }
+  const to = claimed.toAddress;
+
+  if (interrupted) {
+    const decision = await reconcileInterrupted(deps, adapter, claimed, to, log);
+    if (decision.kind !== 'send') return decision.outcome;
+  }
+  if (claimed.sendAttempts > MAX_SEND_CLAIMS) {
+    await markFailed(
+      deps.db,
+      claimed.id,
+      'send_attempts_exhausted',
+      `Sending was tried ${MAX_SEND_CLAIMS} times without an answer from the provider; not tried again`,
+    );
+    log.error({ attempts: claimed.sendAttempts }, 'send claims exhausted');
+    return { kind: 'failed', code: 'send_attempts_exhausted' };
+  }
 
   try {
     const meta = claimed.channelMeta;
     const answering = adapter.threadsReplies ? await findAnsweredMessage(deps.db, claimed) : null;
     const result = await adapter.send({
       messageId: claimed.id,
-      to: claimed.toAddress,
+      to,
       body: claimed.body,
       media: claimed.media,
       requestId: data.requestId,
@@ -98,28 +116,29 @@ export async function execSendJob(
       ...(typeof meta.html === 'string' ? { html: meta.html } : {}),
       ...(answering ? { answering } : {}),
     });
-    await deps.db.transaction(async (tx) => {
-      await tx
-        .update(messages)
-        .set({
-          providerMessageId: result.providerMessageId,
-          status: result.status,
-          sentAt: sql`now()`,
-          errorCode: null,
-          errorMessage: null,
-          updatedAt: sql`now()`,
-          ...(result.status === 'delivered' ? { deliveredAt: sql`now()` } : {}),
-          channelMeta: sql`${messages.channelMeta} || ${JSON.stringify(result.channelMeta ?? {})}::jsonb`,
-        })
-        .where(eq(messages.id, claimed.id));
-      await adoptOrphanStatusEvents(tx, claimed.id, claimed.channel, result.providerMessageId);
-      await storeMessageEvents(tx, 'message.status', [claimed.id]);
-    });
+    await recordAccepted(deps.db, claimed, result, log);
     log.info({ channel: claimed.channel, status: result.status }, 'message handed to provider');
-    return { kind: 'sent', providerMessageId: result.providerMessageId };
+    return { kind: 'sent', providerMessageId: result.providerMessageId, adopted: false };
   } catch (error) {
     const sendError =
       error instanceof SendError ? error : new SendError('send_error', describeUnknown(error), true);
+    if (sendError.outcomeUnknown) {
+      // The provider may have it: never send again blindly. Lapse the lease at once, so the next
+      // attempt (or the sweeper, after the last one) takes the claim over and asks the provider.
+      await deps.db
+        .update(messages)
+        .set({
+          leaseUntil: sql`now()`,
+          errorCode: sendError.code,
+          errorMessage: sendError.message,
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(messages.id, claimed.id), eq(messages.status, 'sending')));
+      log.warn({ code: sendError.code }, 'provider answer lost; the send will be reconciled');
+      return attempt.isFinal
+        ? { kind: 'unknown', code: sendError.code }
+        : { kind: 'retry', code: sendError.code, message: sendError.message };
+    }
     if (!sendError.retryable || attempt.isFinal) {
       await markFailed(deps.db, claimed.id, sendError.code, sendError.message);
       log.warn({ code: sendError.code, retryable: sendError.retryable }, 'send failed for good');
@@ -130,6 +149,7 @@ export async function execSendJob(
       .update(messages)
       .set({
         status: 'pending',
+        leaseUntil: null,
         errorCode: sendError.code,
         errorMessage: sendError.message,
         updatedAt: sql`now()`,
@@ -138,6 +158,140 @@ export async function execSendJob(
     log.warn({ code: sendError.code }, 'send failed; will retry');
     return { kind: 'retry', code: sendError.code, message: sendError.message };
   }
+}
+
+const leaseFrom = (seconds: number) => sql`now() + make_interval(secs => ${seconds})`;
+
+/** pending -> sending, with a fresh lease. A deferred send (quiet hours) is not claimed early. */
+async function claimPending(deps: SendJobDeps, messageId: string): Promise<Claim | null> {
+  const [row] = await deps.db
+    .update(messages)
+    .set({
+      status: 'sending',
+      sendAttempts: sql`${messages.sendAttempts} + 1`,
+      claimedAt: sql`now()`,
+      leaseUntil: leaseFrom(deps.leaseSeconds),
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(messages.id, messageId),
+        eq(messages.status, 'pending'),
+        eq(messages.direction, 'outbound'),
+        sql`(${messages.scheduledFor} is null or ${messages.scheduledFor} <= now() + interval '5 seconds')`,
+      ),
+    )
+    .returning();
+  return row ? { row, interrupted: false } : null;
+}
+
+/**
+ * sending (lease lapsed) -> sending with a new lease, whatever became of the earlier job. A row
+ * claimed before leases existed has none and counts as lapsed.
+ */
+async function takeOverLapsedClaim(deps: SendJobDeps, messageId: string): Promise<Claim | null> {
+  const [row] = await deps.db
+    .update(messages)
+    .set({
+      sendAttempts: sql`${messages.sendAttempts} + 1`,
+      claimedAt: sql`now()`,
+      leaseUntil: leaseFrom(deps.leaseSeconds),
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(messages.id, messageId),
+        eq(messages.status, 'sending'),
+        eq(messages.direction, 'outbound'),
+        or(isNull(messages.leaseUntil), lte(messages.leaseUntil, sql`now()`)),
+      ),
+    )
+    .returning();
+  return row ? { row, interrupted: true } : null;
+}
+
+type Decision = { kind: 'send' } | { kind: 'done'; outcome: SendOutcome };
+
+/** What to do with a send whose earlier claim ended without an outcome: ask the provider first. */
+async function reconcileInterrupted(
+  deps: SendJobDeps,
+  adapter: ChannelAdapter,
+  claimed: MessageRow,
+  to: string,
+  log: Logger,
+): Promise<Decision> {
+  if (!adapter.reconcile) {
+    await markFailed(
+      deps.db,
+      claimed.id,
+      'send_interrupted',
+      `Sending stopped before ${channelLabel(claimed.channel)} answered, and it cannot be asked whether the message went out; check with the patient before sending it again`,
+    );
+    log.error(
+      { channel: claimed.channel },
+      'interrupted send on a channel that cannot reconcile; failed for a person',
+    );
+    return { kind: 'done', outcome: { kind: 'failed', code: 'send_interrupted' } };
+  }
+  let result: ReconcileResult;
+  try {
+    result = await adapter.reconcile({
+      messageId: claimed.id,
+      to,
+      body: claimed.body,
+      notBefore: claimed.createdAt,
+    });
+  } catch (error) {
+    // Asking failed (the provider is down): keep the claim lapsed and try again later, never guess.
+    await deps.db
+      .update(messages)
+      .set({ leaseUntil: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(messages.id, claimed.id), eq(messages.status, 'sending')));
+    const code = error instanceof SendError ? error.code : 'reconcile_failed';
+    log.warn({ code }, 'could not ask the provider about an interrupted send; will ask again');
+    return { kind: 'done', outcome: { kind: 'retry', code, message: describeUnknown(error) } };
+  }
+  if (result.kind === 'accepted') {
+    for (const send of result.sends) {
+      if (await isHeldByAnother(deps.db, claimed, send.providerMessageId)) continue;
+      await recordAccepted(deps.db, claimed, send, log);
+      log.info({ channel: claimed.channel }, 'interrupted send found at the provider; adopted, not resent');
+      return {
+        kind: 'done',
+        outcome: { kind: 'sent', providerMessageId: send.providerMessageId, adopted: true },
+      };
+    }
+    log.info("the provider's matching records all belong to other messages; sending");
+    return { kind: 'send' };
+  }
+  if (result.kind === 'undecidable') {
+    await markFailed(deps.db, claimed.id, 'send_interrupted', result.reason);
+    log.error({ channel: claimed.channel }, 'interrupted send could not be reconciled; failed for a person');
+    return { kind: 'done', outcome: { kind: 'failed', code: 'send_interrupted' } };
+  }
+  log.info(
+    { channel: claimed.channel, reconcile: result.kind },
+    'interrupted send not at the provider; sending',
+  );
+  return { kind: 'send' };
+}
+
+async function isHeldByAnother(db: Database, claimed: MessageRow, providerMessageId: string) {
+  const [other] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.channel, claimed.channel), eq(messages.providerMessageId, providerMessageId)))
+    .limit(1);
+  return Boolean(other && other.id !== claimed.id);
+}
+
+async function recordAccepted(db: Database, claimed: MessageRow, result: SendResult, log: Logger) {
+  const { recorded } = await db.transaction(async (tx) => {
+    const outcome = await recordProviderAcceptance(tx, claimed.id, claimed.channel, result);
+    if (outcome.recorded) await storeMessageEvents(tx, 'message.status', [claimed.id]);
+    return outcome;
+  });
+  if (!recorded) log.error({ channel: claimed.channel }, 'the provider holds a second copy of this message');
 }
 
 /**
@@ -176,12 +330,18 @@ export async function findAnsweredMessage(
     : null;
 }
 
-async function markFailed(db: Database, id: string, code: string, message: string, onlyIfStatus = 'sending') {
+async function markFailed(db: Database, id: string, code: string, message: string) {
   await db.transaction(async (tx) => {
     const failed = await tx
       .update(messages)
-      .set({ status: 'failed', errorCode: code, errorMessage: message, updatedAt: sql`now()` })
-      .where(and(eq(messages.id, id), eq(messages.status, onlyIfStatus as 'sending')))
+      .set({
+        status: 'failed',
+        errorCode: code,
+        errorMessage: message,
+        leaseUntil: null,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(messages.id, id), eq(messages.status, 'sending')))
       .returning({ id: messages.id });
     await storeMessageEvents(
       tx,

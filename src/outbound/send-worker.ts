@@ -27,6 +27,7 @@ export function initSendWorker(deps: SendJobDeps, options: SendQueueOptions): Wo
       const outcome = await execSendJob(deps, job.data, { isFinal });
       if (outcome.kind === 'retry') throw new Error(`${outcome.code}: ${outcome.message}`);
       if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.code);
+      // `unknown`: the job ends; the row's lapsed claim is found by the sweeper and reconciled.
       return outcome;
     },
     options,

@@ -49,7 +49,12 @@ test('Redis flushed between the outbox write and the send: the sweeper re-enqueu
     expect(await t.hub.sendQueue.queue.getJobCountByTypes('waiting', 'delayed', 'active')).toBe(1);
 
     const worker = initSendWorker(
-      { db: t.hub.database.db, channels: t.hub.channels, logger: pino({ level: 'silent' }) },
+      {
+        db: t.hub.database.db,
+        channels: t.hub.channels,
+        logger: pino({ level: 'silent' }),
+        leaseSeconds: 60,
+      },
       { redisUrl: testRedisUrl(REDIS_DB), prefix: t.queuePrefix, concurrency: 2 },
     );
     try {

@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
-import { type ChannelAdapter, type OutboundEnvelope, SendError } from '../../src/channel-port';
+import {
+  type ChannelAdapter,
+  type OutboundEnvelope,
+  type ReconcileRequest,
+  type ReconcileResult,
+  SendError,
+} from '../../src/channel-port';
 import {
   appendOutboundMessage,
   applyStatusUpdate,
@@ -30,6 +36,17 @@ class ScriptedChannel implements ChannelAdapter {
   readonly sandbox = true;
   readonly sent: OutboundEnvelope[] = [];
   next: (() => Promise<void>) | null = null;
+  /** What the provider "knows" when asked about an interrupted send; absent: cannot be asked. */
+  reconcileWith: ((request: ReconcileRequest) => Promise<ReconcileResult>) | null = null;
+  readonly reconcileRequests: ReconcileRequest[] = [];
+  get reconcile() {
+    const answer = this.reconcileWith;
+    if (!answer) return undefined;
+    return async (request: ReconcileRequest) => {
+      this.reconcileRequests.push(request);
+      return answer(request);
+    };
+  }
   async send(envelope: OutboundEnvelope) {
     if (this.next) {
       const step = this.next;
@@ -120,7 +137,12 @@ describe('the send job, without Redis', () => {
 
   beforeAll(async () => {
     channel = new ScriptedChannel();
-    deps = { db: handle.db, channels: new ChannelRegistry([channel]), logger: pino({ level: 'silent' }) };
+    deps = {
+      db: handle.db,
+      channels: new ChannelRegistry([channel]),
+      logger: pino({ level: 'silent' }),
+      leaseSeconds: 60,
+    };
     conversation = await handle.db.transaction((tx) =>
       recordInboundMessage(tx, orgId, inbound(`SM${'4'.repeat(32)}`), 'r5'),
     );
@@ -172,15 +194,138 @@ describe('the send job, without Redis', () => {
     expect(final.sendAttempts).toBe(2);
   });
 
-  test('a row left in `sending` by a crashed run is marked failed, never sent again', async () => {
-    const row = await outbox('crashed mid-send');
-    await handle.db.update(messages).set({ status: 'sending' }).where(eq(messages.id, row.id));
+  /** Leaves the row as a run that died mid-send does: claimed, its lease lapsed (or, before leases, none). */
+  const crashMidSend = (id: string, leaseUntil: Date | null = new Date(Date.now() - 1000)) =>
+    handle.db
+      .update(messages)
+      .set({ status: 'sending', sendAttempts: 1, claimedAt: new Date(Date.now() - 61_000), leaseUntil })
+      .where(eq(messages.id, id));
+
+  test('a claim whose lease still holds is left to its worker', async () => {
+    const row = await outbox('claimed elsewhere');
+    await crashMidSend(row.id, new Date(Date.now() + 60_000));
     expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toEqual({
       kind: 'skipped',
-      reason: 'interrupted',
+      reason: 'in_progress',
     });
-    expect((await status(row.id)).errorCode).toBe('send_interrupted');
+    expect((await status(row.id)).status).toBe('sending');
+    expect(channel.sent.filter((e) => e.body === 'claimed elsewhere')).toHaveLength(0);
+  });
+
+  test('an interrupted send on a channel that cannot be asked fails for a person, with the reason in words', async () => {
+    const row = await outbox('crashed mid-send');
+    await crashMidSend(row.id, null);
+    expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toEqual({
+      kind: 'failed',
+      code: 'send_interrupted',
+    });
+    const failed = await status(row.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.errorCode).toBe('send_interrupted');
+    expect(failed.errorMessage).toMatch(/cannot be asked whether the message went out/);
     expect(channel.sent.filter((e) => e.body === 'crashed mid-send')).toHaveLength(0);
+  });
+
+  test('an interrupted send the provider accepted is adopted, not sent again', async () => {
+    const row = await outbox('accepted before the crash');
+    await crashMidSend(row.id);
+    const sid = `SM${'a'.repeat(32)}`;
+    channel.reconcileWith = async () => ({
+      kind: 'accepted',
+      sends: [{ providerMessageId: sid, status: 'sent' }],
+    });
+    try {
+      expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toEqual({
+        kind: 'sent',
+        providerMessageId: sid,
+        adopted: true,
+      });
+    } finally {
+      channel.reconcileWith = null;
+    }
+    const adopted = await status(row.id);
+    expect(adopted).toMatchObject({
+      status: 'sent',
+      providerMessageId: sid,
+      leaseUntil: null,
+      sendAttempts: 2,
+    });
+    expect(channel.reconcileRequests.at(-1)).toMatchObject({
+      messageId: row.id,
+      body: 'accepted before the crash',
+    });
+    expect(channel.sent.filter((e) => e.body === 'accepted before the crash')).toHaveLength(0);
+  });
+
+  test('an interrupted send the provider never saw is sent, once', async () => {
+    const row = await outbox('lost before the call');
+    await crashMidSend(row.id);
+    channel.reconcileWith = async () => ({ kind: 'absent' });
+    try {
+      expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toMatchObject({
+        kind: 'sent',
+        adopted: false,
+      });
+      expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toEqual({
+        kind: 'skipped',
+        reason: 'already_handled',
+      });
+    } finally {
+      channel.reconcileWith = null;
+    }
+    expect(channel.sent.filter((e) => e.body === 'lost before the call')).toHaveLength(1);
+    expect((await status(row.id)).status).toBe('queued');
+  });
+
+  test('a lost provider answer lapses the lease at once; the next attempt asks the provider instead of resending', async () => {
+    const row = await outbox('answer lost');
+    channel.next = async () => {
+      throw new SendError('provider_connection_lost', 'the connection closed before the answer', true, true);
+    };
+    expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toMatchObject({
+      kind: 'retry',
+    });
+    const lapsed = await status(row.id);
+    expect(lapsed.status).toBe('sending');
+    expect(lapsed.leaseUntil!.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    const sid = `SM${'b'.repeat(32)}`;
+    channel.reconcileWith = async () => ({
+      kind: 'accepted',
+      sends: [{ providerMessageId: sid, status: 'queued' }],
+    });
+    try {
+      await handle.db
+        .update(messages)
+        .set({ leaseUntil: new Date(Date.now() - 1) })
+        .where(eq(messages.id, row.id));
+      expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toMatchObject({
+        kind: 'sent',
+        adopted: true,
+      });
+    } finally {
+      channel.reconcileWith = null;
+    }
+    // The second attempt adopted the provider's copy: send was never called again.
+    expect(channel.sent.filter((e) => e.body === 'answer lost')).toHaveLength(0);
+    expect((await status(row.id)).providerMessageId).toBe(sid);
+  });
+
+  test('a provider that cannot be asked right now leaves the claim lapsed for a later attempt', async () => {
+    const row = await outbox('provider down while asking');
+    await crashMidSend(row.id);
+    channel.reconcileWith = async () => {
+      throw new SendError('provider_unreachable', 'down', true);
+    };
+    try {
+      expect(await execSendJob(deps, { messageId: row.id }, { isFinal: false })).toMatchObject({
+        kind: 'retry',
+        code: 'provider_unreachable',
+      });
+    } finally {
+      channel.reconcileWith = null;
+    }
+    expect((await status(row.id)).status).toBe('sending');
+    expect(channel.sent.filter((e) => e.body === 'provider down while asking')).toHaveLength(0);
   });
 
   test('a status callback that beats the send result is applied when the id is recorded', async () => {

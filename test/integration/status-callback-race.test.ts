@@ -93,7 +93,12 @@ test('a delivered callback whose transaction is still open while the send record
   });
 
   const outcome = await execSendJob(
-    { db: handle.db, channels: new ChannelRegistry([channel]), logger: pino({ level: 'silent' }) },
+    {
+      db: handle.db,
+      channels: new ChannelRegistry([channel]),
+      logger: pino({ level: 'silent' }),
+      leaseSeconds: 60,
+    },
     { messageId: outbox.id },
     { isFinal: false },
   );

@@ -65,14 +65,15 @@ export interface TestHubOptions {
   database?: TestDatabase;
   /** Redis key prefix; hubs that share it share queues and the socket.io adapter's stream. */
   queuePrefix?: string;
+  /** An existing Twilio stand-in (another hub's), with its account: it is then left running by stop(). */
+  twilio?: TwilioStandIn;
 }
 
 /** A hub on a real PostgreSQL database of its own and real Redis, with Twilio replaced by a local stand-in. */
 export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
-  const sid = accountSid();
-  const authToken = randomBytes(16).toString('hex');
-  const twilio = new TwilioStandIn(sid, authToken);
-  await twilio.start();
+  const twilio = options.twilio ?? new TwilioStandIn(accountSid(), randomBytes(16).toString('hex'));
+  const { accountSid: sid, authToken } = twilio;
+  if (!options.twilio) await twilio.start();
   const database = options.database ?? (await createTestDatabase());
   const queuePrefix = options.queuePrefix ?? `careline-test-${randomBytes(4).toString('hex')}`;
   const config = parseConfig({
@@ -147,7 +148,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     },
     async stop() {
       await hub.close();
-      await twilio.stop();
+      if (!options.twilio) await twilio.stop();
       if (!options.database) await database.drop();
     },
   };

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 /** What the stand-in answers to the next Messages.json POST. */
 export type StandInReply =
   | { kind: 'accept'; delayMs?: number }
+  /** Accepts the message (it is recorded and listed), then closes the connection without answering. */
+  | { kind: 'accept_then_drop' }
   | { kind: 'error'; status: number; code: number; message: string };
 
 export interface RecordedTwilioMessage {
@@ -12,7 +14,13 @@ export interface RecordedTwilioMessage {
   accountSid: string;
   authorized: boolean;
   params: Record<string, string | string[]>;
+  /** When Twilio created it; the stand-in "sends" at once, so this is also its DateSent. */
+  createdAt: Date;
 }
+
+/** Twilio's page size when the request names none, and its largest. */
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
 
 /** A call the hub asked Twilio to place (Calls.json). */
 export interface RecordedTwilioCall {
@@ -37,7 +45,7 @@ export class TwilioStandIn {
 
   constructor(
     readonly accountSid: string,
-    private readonly authToken: string,
+    readonly authToken: string,
   ) {}
 
   /** Queue replies for the next requests; after they run out, every request is accepted. */
@@ -87,6 +95,11 @@ export class TwilioStandIn {
         this.handleCall(req, res, call[1]!, Buffer.concat(chunks).toString());
         return;
       }
+      const list = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json(\?.*)?$/.exec(req.url ?? '');
+      if (req.method === 'GET' && list) {
+        this.handleList(req, res, list[1]!, new URLSearchParams(list[2] ?? ''));
+        return;
+      }
       const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(req.url ?? '');
       if (req.method !== 'POST' || !match) {
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -116,7 +129,11 @@ export class TwilioStandIn {
         return;
       }
       const sid = `SM${randomBytes(16).toString('hex')}`;
-      this.messages.push({ sid, accountSid: match[1]!, authorized, params });
+      this.messages.push({ sid, accountSid: match[1]!, authorized, params, createdAt: new Date() });
+      if (reply.kind === 'accept_then_drop') {
+        req.socket.destroy();
+        return;
+      }
       const respond = () => {
         res.writeHead(201, { 'content-type': 'application/json' });
         res.end(
@@ -138,6 +155,88 @@ export class TwilioStandIn {
       else respond();
     });
   }
+  /** Requests to the Message list resource (GET Messages.json), in arrival order. */
+  readonly listRequests: URLSearchParams[] = [];
+
+  /**
+   * GET Messages.json as Twilio serves it: filters `To`, `From`, `DateSent` (that day), `DateSent>`
+   * and `DateSent<` (on or after / before, a date or a date-time), newest first, `PageSize` records a
+   * page, and `next_page_uri` (with `Page` and `PageToken`) while more remain.
+   */
+  private handleList(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    accountSid: string,
+    query: URLSearchParams,
+  ): void {
+    if (!this.isAuthorized(req)) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+      return;
+    }
+    this.listRequests.push(query);
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const bound = (raw: string) => new Date(raw.length === 10 ? `${raw}T00:00:00Z` : raw);
+    const to = query.get('To');
+    const from = query.get('From');
+    const sentOn = query.get('DateSent');
+    const after = query.get('DateSent>');
+    const before = query.get('DateSent<');
+    const matching = this.messages
+      .filter((m) => m.accountSid === accountSid)
+      .filter((m) => !to || m.params.To === to)
+      .filter((m) => !from || m.params.From === from)
+      .filter((m) => !sentOn || day(m.createdAt) === sentOn.slice(0, 10))
+      .filter((m) => !after || m.createdAt.getTime() >= bound(after).getTime())
+      .filter((m) => !before || m.createdAt.getTime() <= bound(before).getTime())
+      .reverse();
+    const pageSize = Math.min(MAX_PAGE_SIZE, Number(query.get('PageSize') ?? DEFAULT_PAGE_SIZE));
+    const page = Number(query.get('Page') ?? 0);
+    const records = matching.slice(page * pageSize, (page + 1) * pageSize);
+    const path = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
+    const pageUri = (n: number) => {
+      const next = new URLSearchParams(query);
+      next.set('PageSize', String(pageSize));
+      next.set('Page', String(n));
+      if (n > 0) next.set('PageToken', `PA${records.at(-1)?.sid ?? ''}`);
+      else next.delete('PageToken');
+      return `${path}?${next.toString()}`;
+    };
+    const more = matching.length > (page + 1) * pageSize;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        messages: records.map((m) => ({
+          sid: m.sid,
+          account_sid: m.accountSid,
+          to: m.params.To,
+          from: m.params.From,
+          body: m.params.Body ?? '',
+          status: 'sent',
+          direction: 'outbound-api',
+          num_segments: '1',
+          date_created: m.createdAt.toUTCString(),
+          date_updated: m.createdAt.toUTCString(),
+          date_sent: m.createdAt.toUTCString(),
+          uri: `${path.slice(0, -5)}/${m.sid}.json`,
+        })),
+        page,
+        page_size: pageSize,
+        first_page_uri: pageUri(0),
+        previous_page_uri: page > 0 ? pageUri(page - 1) : null,
+        next_page_uri: more ? pageUri(page + 1) : null,
+        uri: `${path}?${query.toString()}`,
+        start: page * pageSize,
+        end: page * pageSize + Math.max(0, records.length - 1),
+      }),
+    );
+  }
+
+  private isAuthorized(req: http.IncomingMessage): boolean {
+    const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString('base64')}`;
+    return req.headers.authorization === expected;
+  }
+
   /** POST Calls.json: recorded and answered `queued`, as Twilio answers a call it accepted. */
   private handleCall(
     req: http.IncomingMessage,
