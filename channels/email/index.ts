@@ -71,6 +71,11 @@ export async function createEmailChannel(context: ChannelContext): Promise<Chann
       });
       return { providerMessageId: messageIdHeader, status: 'sent', channelMeta: { replyTo } };
     },
+    // SMTP cannot be asked what a server accepted before the connection dropped. A resend carries
+    // the same Message-ID (made from our message id), so mail clients and archives that keep one
+    // copy per Message-ID show it once; one that does not may show it twice. That is preferred to
+    // losing it, and a bounce or reply still names the message by its signed Reply-To.
+    reconcile: async () => ({ kind: 'resend_safe' }),
     sandboxInbound:
       sandbox && inboundSecret
         ? ({ from: sender, body }) => sandboxEmail(inboundSecret, sender, addressOf(from), replyDomain, body)

@@ -49,6 +49,9 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
       // `sent`: handed to the session. The client's receipt makes it `delivered`, then `read`.
       return { providerMessageId: providerIdFor(envelope.messageId), status: 'sent' };
     },
+    // A resend is the same message id: the chat page keeps one copy per id, and the visitor's
+    // reconnect replays what they have not acknowledged anyway.
+    reconcile: async () => ({ kind: 'resend_safe' }),
     createRouter: () =>
       chatRouter({ publicUrl: config.publicUrl, frameAncestors: config.WEBCHAT_FRAME_ANCESTORS }),
     attachRealtime(server, sink) {

@@ -16,13 +16,13 @@ import {
 // Leases and sweeps short through the hub's own configuration, as an operator would set them.
 const FAST_LEASES = { OUTBOX_LEASE_SECONDS: '1', OUTBOX_SWEEP_SECONDS: '0.5' };
 
-interface OutboxRow {
+type OutboxRow = {
   status: string;
   provider_message_id: string | null;
   send_attempts: number;
   lease_until: Date | null;
   error_code: string | null;
-}
+};
 
 async function outboxRow(t: TestHub, id: string): Promise<OutboxRow> {
   const [row] = await queryRows<OutboxRow>(
