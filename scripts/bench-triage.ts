@@ -6,7 +6,7 @@ import { createTriage } from '../src/triage';
 import { readEvalFile } from '../src/triage/triage-evaluation';
 
 const seconds = Math.min(Math.max(Number(process.argv[2] ?? 3) || 3, 0.5), 60);
-const cases = readEvalFile(path.resolve(__dirname, '../test/fixtures/triage-eval.jsonl'));
+const cases = readEvalFile(path.resolve(__dirname, '../test/fixtures/triage-heldout.jsonl'));
 const triage = createTriage({});
 
 // Warm-up so the JIT and the spelling-correction cache are in their steady state.

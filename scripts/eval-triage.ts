@@ -1,39 +1,38 @@
-// Usage: npm run eval:triage -- [FILE.jsonl]   (default: test/fixtures/triage-eval.jsonl)
-// Scores the local layers (rules + local classifier, no LLM) against labelled SMS replies.
+// Usage: npm run eval:triage -- [FILE.jsonl]   (default: test/fixtures/triage-heldout.jsonl)
+// Scores the local layers (rules + local classifier, no LLM) against labelled patient messages.
+// Exit 0: targets met; 1: below a target; 2: the file is unreadable or shares lines with the intents.
 import path from 'node:path';
-import { createTriage } from '../src/triage';
-import { evaluate, readEvalFile } from '../src/triage/triage-evaluation';
+import { createTriage, loadIntentCatalog } from '../src/triage';
+import { formatOverlaps, formatReport } from '../src/triage/triage-eval-report';
+import {
+  checkTargets,
+  EvalFileError,
+  evaluate,
+  findOverlaps,
+  readEvalFile,
+} from '../src/triage/triage-evaluation';
 
-const file = process.argv[2] ?? path.resolve(__dirname, '../test/fixtures/triage-eval.jsonl');
+const file = process.argv[2] ?? path.resolve(__dirname, '../test/fixtures/triage-heldout.jsonl');
+
+function readCases(): ReturnType<typeof readEvalFile> {
+  try {
+    return readEvalFile(file);
+  } catch (error) {
+    if (!(error instanceof EvalFileError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+}
+
+const cases = readCases();
+// Checked before the classifier is even built: a contaminated file has no figures worth printing.
+const overlaps = findOverlaps(cases, loadIntentCatalog().intents);
+if (overlaps.length > 0) {
+  console.error(formatOverlaps(file, overlaps));
+  process.exit(2);
+}
 const triage = createTriage({});
-const report = evaluate(triage, readEvalFile(file));
-const pct = (n: number): string => `${(n * 100).toFixed(1)}%`;
-const num = (n: number): string => n.toFixed(3);
-
-console.log(`triage eval: ${file}`);
-console.log(`${report.total} messages, accuracy ${pct(report.accuracy)}\n`);
-console.log(
-  `${'intent'.padEnd(20)}${'support'.padStart(8)}${'prec'.padStart(8)}${'recall'.padStart(8)}${'F1'.padStart(8)}`,
-);
-for (const s of report.perIntent) {
-  console.log(
-    `${s.intent.padEnd(20)}${String(s.support).padStart(8)}${num(s.precision).padStart(8)}${num(s.recall).padStart(8)}${num(s.f1).padStart(8)}`,
-  );
-}
-console.log(`\nmacro-F1              ${num(report.macroF1)}`);
-console.log(`emergency recall      ${pct(report.emergencyRecall)}`);
-console.log(`false-emergency rate  ${pct(report.falseEmergencyRate)}\n`);
-
-// Columns are abbreviated to keep the matrix readable in a terminal.
-const short = (label: string): string => label.slice(0, 6);
-console.log(`confusion matrix (rows: expected, columns: predicted)`);
-console.log(`${''.padEnd(18)}${report.labels.map((l) => short(l).padStart(7)).join('')}`);
-for (const gold of report.labels) {
-  const row = report.confusion[gold];
-  if (!row) continue;
-  console.log(`${gold.padEnd(18)}${report.labels.map((p) => String(row[p] ?? 0).padStart(7)).join('')}`);
-}
-if (report.misses.length > 0) {
-  console.log(`\nmisclassified (${report.misses.length}):`);
-  for (const m of report.misses) console.log(`  [${m.expected} -> ${m.got} via ${m.engine}] ${m.text}`);
-}
+const report = evaluate((text, context) => triage.classifyLocal(text, context), cases);
+const failures = checkTargets(report);
+console.log(formatReport(file, report, failures));
+process.exit(failures.length === 0 ? 0 : 1);

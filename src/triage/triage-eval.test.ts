@@ -1,14 +1,91 @@
 import path from 'node:path';
-import { createTriage } from './index';
-import { evaluate, readEvalFile } from './triage-evaluation';
+import { createTriage, loadIntentCatalog } from './index';
+import {
+  EVAL_KINDS,
+  type EvalCase,
+  evaluate,
+  findOverlaps,
+  normalizeForOverlap,
+  readEvalFile,
+} from './triage-evaluation';
 
-// Held-out SMS replies (not copies of the intent examples): a regression gate for the local layers.
-test('held-out eval: emergency recall 100%, macro-F1 >= 0.85, false emergencies < 2%', () => {
-  const cases = readEvalFile(path.resolve(__dirname, '../../test/fixtures/triage-eval.jsonl'));
-  expect(cases.length).toBeGreaterThanOrEqual(250);
-  const report = evaluate(createTriage({}), cases);
-  expect(report.misses.filter((m) => m.expected === 'emergency')).toEqual([]);
-  expect(report.emergencyRecall).toBe(1);
-  expect(report.macroF1).toBeGreaterThanOrEqual(0.85);
-  expect(report.falseEmergencyRate).toBeLessThan(0.02);
+// The eval files are judged by `npm run eval:triage` against the issue's targets, not here: the engine is
+// being rebuilt. These tests keep the files honest (shape, mix, independence from the intents) and check
+// that the evaluator runs end to end on the real engine.
+const fixtures = path.resolve(__dirname, '../../test/fixtures');
+const dev = readEvalFile(path.join(fixtures, 'triage-dev.jsonl'));
+const heldOut = readEvalFile(path.join(fixtures, 'triage-heldout.jsonl'));
+const intents = loadIntentCatalog().intents;
+
+const count = (cases: readonly EvalCase[], kind: string): number =>
+  cases.filter((c) => c.kind === kind).length;
+
+describe.each([
+  ['development set', dev, { total: 400, emergency: 100, clinical: 120, offtopic: 80 }],
+  ['held-out set', heldOut, { total: 1000, emergency: 150, clinical: 300, offtopic: 300 }],
+])('%s', (_name, cases, minimum) => {
+  test('has the agreed size and mix', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(minimum.total);
+    expect(count(cases, 'emergency')).toBeGreaterThanOrEqual(minimum.emergency);
+    expect(count(cases, 'clinical')).toBeGreaterThanOrEqual(minimum.clinical);
+    expect(count(cases, 'offtopic')).toBeGreaterThanOrEqual(minimum.offtopic);
+    expect(count(cases, 'admin')).toBeGreaterThan(0);
+  });
+
+  test('every line is fully labelled: a kind, an urgency, a language, a category on emergencies', () => {
+    const incomplete = cases.filter(
+      (c) =>
+        !c.kind ||
+        !c.urgency ||
+        !c.lang ||
+        (c.kind === 'emergency') !== (c.category !== undefined) ||
+        (c.kind === 'emergency') !== (c.urgency === 'emergency'),
+    );
+    expect(incomplete.map((c) => c.line)).toEqual([]);
+  });
+
+  test('shares no line with the intents examples (the eval CLI would refuse it)', () => {
+    expect(findOverlaps(cases, intents)).toEqual([]);
+  });
+
+  test('holds no line twice', () => {
+    const seen = new Set<string>();
+    const repeated = cases.filter((c) => {
+      const key = normalizeForOverlap(c.text);
+      if (seen.has(key)) return true;
+      seen.add(key);
+      return false;
+    });
+    expect(repeated.map((c) => c.line)).toEqual([]);
+  });
+});
+
+test('the held-out set shares no line with the development set', () => {
+  const devTexts = new Set(dev.map((c) => normalizeForOverlap(c.text)));
+  expect(heldOut.filter((c) => devTexts.has(normalizeForOverlap(c.text))).map((c) => c.line)).toEqual([]);
+});
+
+test('the held-out set is about a quarter Spanish and covers every emergency category of the dev set', () => {
+  const spanish = heldOut.filter((c) => c.lang === 'es').length / heldOut.length;
+  expect(spanish).toBeGreaterThanOrEqual(0.2);
+  expect(spanish).toBeLessThanOrEqual(0.35);
+  const heldOutCategories = new Set(heldOut.map((c) => c.category));
+  expect([...new Set(dev.map((c) => c.category))].filter((c) => !heldOutCategories.has(c))).toEqual([]);
+});
+
+// Sanity, not targets: the report accounts for every line of the development set when the real engine runs.
+test('the evaluator scores the real engine on the development set and accounts for every line', () => {
+  const triage = createTriage({});
+  const report = evaluate((text, context) => triage.classifyLocal(text, context), dev);
+  expect(report.total).toBe(dev.length);
+  const cells = Object.values(report.confusion).flatMap((row) => Object.values(row));
+  expect(cells.reduce((a, b) => a + b, 0)).toBe(dev.length);
+  expect(report.emergencies).toBe(count(dev, 'emergency'));
+  expect(report.recallByCategory.reduce((s, c) => s + c.support, 0)).toBe(report.emergencies);
+  expect(report.falseEmergencyByKind.map((k) => k.kind)).toEqual(EVAL_KINDS.filter((k) => k !== 'emergency'));
+  expect(report.falseEmergencyByKind.reduce((s, k) => s + k.support, 0)).toBe(
+    dev.length - report.emergencies,
+  );
+  expect(report.emergencyRecall).not.toBeNull();
+  expect(report.misses.length).toBe(Math.round(dev.length * (1 - report.accuracy)));
 });
