@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -7,8 +9,10 @@ import { messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { URGENCY_RANK } from '../routing/urgency';
 import { findQueue } from '../staff/queue-directory';
+import { requireRole } from '../staff/require-role';
 import { type Triage, URGENCIES } from '../triage';
 import { changeConversation, slaForUrgency } from './conversation-workflow';
+import { overrideEvalLines } from './triage-override-export';
 
 const classifyBody = z.object({
   // Generous: a pasted 20,000-character message must classify, not bounce.
@@ -53,6 +57,34 @@ export function triageRouter(db: Database, triage: Triage): Router {
         urgency: i.urgency,
       })),
     });
+  });
+
+  /**
+   * Staff corrections as training and eval data, one JSON line per overridden message in the eval
+   * format (`npm run eval:triage -- FILE`). Admins only: the lines are patients' words. Streamed page by
+   * page; a failure midway breaks the connection, so a partial file never looks complete.
+   */
+  router.get('/triage/overrides.jsonl', requireRole('admin'), async (req, res) => {
+    const staff = req.staff!;
+    await writeAudit(db, {
+      orgId: staff.orgId,
+      actorKind: 'staff',
+      actorId: staff.id,
+      action: 'triage.overrides_export',
+      subjectType: 'organization',
+      subjectId: staff.orgId,
+      ip: req.ip ?? null,
+      requestId: req.id ?? null,
+    });
+    res.set({
+      'Content-Type': 'application/x-ndjson; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Disposition': 'attachment; filename="triage-overrides.jsonl"',
+    });
+    async function* lines() {
+      for await (const line of overrideEvalLines(db, staff.orgId)) yield `${JSON.stringify(line)}\n`;
+    }
+    await pipeline(Readable.from(lines()), res);
   });
 
   /**
