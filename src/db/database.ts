@@ -49,9 +49,21 @@ export async function openDatabase(options: {
 
 async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
   await migratePostgres(url);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // While the server is down or restarting, a request waits at most this long for a connection and
+    // then fails (503 for webhooks, which their senders retry) instead of hanging.
+    connectionTimeoutMillis: 5000,
+  });
+  // A server restart or failover ends every connection. An idle client's error reaches the pool's
+  // listener; a checked-out client (mid-transaction) emits it on itself, where an unheard 'error'
+  // event would kill the process. Its query fails on its own and the pool discards the client, so
+  // both listeners only have to exist.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = drizzlePg(pool, { schema }) as unknown as Database;
   return {
     db,
@@ -65,6 +77,8 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
 
 async function migratePostgres(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
+  // A restart during migration fails the migration (and the start) through the awaited query.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     // Session-level advisory lock on this one connection: concurrent starts wait, then find nothing to do.

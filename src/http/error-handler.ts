@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/connection-errors';
 import { errorBody, HttpError } from './http-error';
 
 interface BodyParserError extends Error {
@@ -48,6 +49,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
       res.status(parserError.status).json(errorBody('bad_request', 'The request could not be read'));
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      // Nothing was stored and nothing was acknowledged: the sender (Twilio, a page) tries again.
+      logger.warn({ requestId: req.id }, 'database unavailable; answered 503');
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .json(
+          errorBody('database_unavailable', 'The hub cannot reach its database right now; try again shortly'),
+        );
       return;
     }
     logger.error({ err, requestId: req.id }, 'unhandled error');

@@ -38,6 +38,7 @@ import { answerRefusedAttachments } from '../outbound/refused-attachment-reply';
 import { remindUnreadSecureMessages } from '../outbound/secure-link-reminders';
 import { closeSendWorker, initSendQueue, initSendWorker, type SendQueue } from '../outbound/send-worker';
 import { producerConnection, waitUntilReady } from '../queues/redis-connections';
+import { checkEvictionPolicy } from '../queues/redis-eviction-policy';
 import { triageFromHint } from '../routing/channel-triage-hint';
 import { sweepUntriaged } from '../routing/triage-sweeper';
 import {
@@ -150,6 +151,10 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         );
   const redisProbe = producerConnection(config.REDIS_URL);
   redisProbe.on('error', () => undefined);
+  if (await waitUntilReady(redisProbe, 2000)) {
+    const { policy, warning } = await checkEvictionPolicy(redisProbe);
+    if (warning) logger.warn({ policy }, warning);
+  }
 
   const templates = loadTemplateCatalog();
   logger.info({ templates: templates.list().length }, 'templates loaded');
@@ -316,13 +321,20 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     logger,
     routers: [
       healthRouter([
-        { name: 'postgres', check: () => database.ping() },
+        {
+          name: 'postgres',
+          check: async () => {
+            await database.ping();
+            return undefined;
+          },
+        },
         {
           name: 'redis',
           check: async () => {
             // The probe does not queue commands while disconnected: give it a moment to (re)connect.
             if (!(await waitUntilReady(redisProbe, 900))) throw new Error('redis not connected');
             await redisProbe.ping();
+            return { warning: (await checkEvictionPolicy(redisProbe)).warning };
           },
         },
       ]),

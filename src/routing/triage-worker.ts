@@ -12,12 +12,17 @@ import {
 
 export type TriageQueue = JobQueue<TriageJobData>;
 
-/** A classifier that throws is handled inside the job (routed to front desk); retries cover the database. */
+/**
+ * A classifier that throws is handled inside the job (routed to front desk); retries cover the
+ * database. A job that still fails (the database was down for longer than its retries) is removed,
+ * not kept: a kept failed job holds its id, and the sweeper's re-add under that id would be ignored
+ * for as long as it is kept. The message itself stays undecided in PostgreSQL until a sweep.
+ */
 const JOB_OPTIONS = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: true,
-  removeOnFail: { age: 7 * 24 * 3600 },
+  removeOnFail: true,
 } as const;
 
 export function initTriageQueue(options: JobQueueOptions): TriageQueue {

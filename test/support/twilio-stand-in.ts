@@ -39,6 +39,8 @@ export class TwilioStandIn {
   readonly calls: RecordedTwilioCall[] = [];
   /** Every authorized create request, including refused ones, in arrival order. */
   requestCount = 0;
+  /** Every accepted send is answered after this many milliseconds (a provider's own latency). */
+  acceptDelayMs = 0;
   private readonly replies: StandInReply[] = [];
   private server?: http.Server;
   url = '';
@@ -151,7 +153,8 @@ export class TwilioStandIn {
           }),
         );
       };
-      if (reply.delayMs) setTimeout(respond, reply.delayMs);
+      const delayMs = reply.delayMs ?? this.acceptDelayMs;
+      if (delayMs) setTimeout(respond, delayMs);
       else respond();
     });
   }
