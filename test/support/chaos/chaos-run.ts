@@ -420,14 +420,18 @@ async function countReplies(
       stuck: 0,
     };
   };
-  let result = counts();
-  while (result.lost > 0 && Date.now() < settleBy) {
+  const stuckRows = async () =>
+    (
+      await db.query<{ n: number }>(
+        `select count(*)::int as n from messages where direction = 'outbound' and status in ('pending', 'sending')`,
+      )
+    ).rows[0]?.n ?? 0;
+  // Lost and stuck are judged once the hub had its chance: after the settle time, or sooner when
+  // every accepted reply reached the provider and no outbound row is still waiting or claimed.
+  let result = { ...counts(), stuck: await stuckRows() };
+  while ((result.lost > 0 || result.stuck > 0) && Date.now() < settleBy) {
     await sleep(1000);
-    result = counts();
+    result = { ...counts(), stuck: await stuckRows() };
   }
-  const stuck = await db.query<{ n: number }>(
-    `select count(*)::int as n from messages where direction = 'outbound' and status in ('pending', 'sending')`,
-  );
-  result.stuck = stuck.rows[0]?.n ?? 0;
   return result;
 }
