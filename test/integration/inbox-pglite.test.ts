@@ -25,6 +25,8 @@ const inbound = (sid: string, from: string, body: string) => ({
   providerMessageId: sid,
 });
 
+// Starting PGlite (WASM) and applying every migration takes seconds alone and far longer on a loaded
+// machine: the setup gets its own allowance, not the default 30 s.
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'careline-inbox-pglite-'));
   handle = await openDatabase({ dataDir: dir });
@@ -38,7 +40,7 @@ beforeAll(async () => {
     password: 'long-enough-password',
   });
   staff = { id: row.id, orgId, email: row.email, name: row.name, role: 'admin', queues: [] };
-});
+}, 180_000);
 afterAll(async () => {
   await handle.close();
   fs.rmSync(dir, { recursive: true, force: true });
