@@ -147,6 +147,9 @@ export async function applyStatusUpdate(tx: Queryable, update: StatusUpdate): Pr
   if (message && applied) {
     await moveStatus(tx, message.id, update.status, update.errorCode);
     await storeMessageEvents(tx, 'message.status', [message.id]);
+    if (update.status === 'failed' || update.status === 'undelivered') {
+      await storeMessageEvents(tx, 'message.failed', [message.id]);
+    }
   }
   return { messageId: message?.id ?? null, applied };
 }

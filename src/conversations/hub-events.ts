@@ -7,6 +7,8 @@ import { conversations, hubEvents, messages } from '../db/schema';
 export const HUB_EVENT_TYPES = [
   'message.created',
   'message.status',
+  /** A send failed for good (at the hub or as the carrier reported): staff see it and may retry. */
+  'message.failed',
   'conversation.updated',
   'triage.escalated',
 ] as const;
@@ -97,7 +99,7 @@ export async function storeHubEvent(tx: Queryable, event: HubEvent): Promise<num
  */
 export async function storeMessageEvents(
   tx: Queryable,
-  type: 'message.created' | 'message.status',
+  type: 'message.created' | 'message.status' | 'message.failed',
   messageIds: string[],
 ): Promise<StoredHubEvent[]> {
   if (messageIds.length === 0) return [];

@@ -149,6 +149,10 @@ export const messages = pgTable(
      * was lost with Redis, the provider's answer never came) leaves the row to be reconciled.
      */
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** A failed send: when staff asked to send it again (taken, so it is sent again once). */
+    retriedAt: timestamp('retried_at', { withTimezone: true }),
+    /** A failed send: the new message that sent it again. Set, it no longer counts as a failed send. */
+    retriedAs: uuid('retried_as'),
     requestId: text('request_id'),
     scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
     /**
@@ -169,6 +173,12 @@ export const messages = pgTable(
     index('messages_outbox_idx').on(t.status, t.updatedAt).where(sql`${t.status} in ('pending', 'sending')`),
     // ... and for claims whose lease lapsed.
     index('messages_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
+    // Failed sends nobody has sent again, counted per queue for staff.
+    index('messages_failed_sends_idx')
+      .on(t.conversationId)
+      .where(
+        sql`${t.direction} = 'outbound' and ${t.status} in ('failed', 'undelivered') and ${t.retriedAs} is null`,
+      ),
     index('messages_sla_answered_idx').on(t.orgId, t.createdAt).where(sql`${t.answeredSlaDueAt} is not null`),
   ],
 );
@@ -304,6 +314,7 @@ export const hubEvents = pgTable(
 );
 export * from './channel-state-schema';
 export * from './contact-matching-schema';
+export * from './idempotency-schema';
 export * from './inbox-schema';
 export * from './secure-link-schema';
 export * from './webchat-schema';

@@ -14,11 +14,13 @@ import { possibleDuplicateRouter } from '../conversations/possible-duplicate-rou
 import { type DatabaseHandle, openDatabase } from '../db/database';
 import { createApp } from '../http/app';
 import { healthRouter } from '../http/health-routes';
+import { idempotentWrites, purgeExpiredIdempotencyKeys } from '../http/idempotent-writes';
 import { createLogger } from '../http/logger';
 import { webPagesRouter } from '../http/web-pages';
 import { appointmentRouter } from '../inbox/appointment-routes';
 import { contactRouter } from '../inbox/contact-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
+import { messageRetryRouter } from '../inbox/message-retry-routes';
 import { outboundRouter } from '../inbox/outbound-routes';
 import { queueRouter } from '../inbox/queue-routes';
 import { conversationRoom } from '../inbox/realtime/inbox-rooms';
@@ -226,6 +228,11 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           sweepUntriaged(db, triageQueue, config.OUTBOX_SWEEP_SECONDS),
         );
 
+  const idempotencyPurge = startPeriodic(logger, 'idempotency key purge', 3600, async () => {
+    const purged = await purgeExpiredIdempotencyKeys(db);
+    if (purged > 0) logger.info({ purged }, 'expired idempotency keys purged');
+    return 0;
+  });
   const secureLinkReminders =
     options.runWorkers === false
       ? null
@@ -300,6 +307,19 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     }),
   );
   api.use(requireStaff(db, csrfSecret));
+  // Writes that send or create, safe to retry with an Idempotency-Key (one middleware, one list).
+  api.post(
+    [
+      '/conversations/:id/messages',
+      '/conversations/:id/notes',
+      '/outbound',
+      '/contacts',
+      '/appointments',
+      '/appointments/:id/reminders',
+      '/messages/:id/retry',
+    ],
+    idempotentWrites(db, logger),
+  );
   api.use(conversationRouter(db, outbound));
   api.use(workflowRouter(db));
   api.use(queueRouter(db));
@@ -313,6 +333,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   api.use(possibleDuplicateRouter(db));
   api.use(attachmentRouter(db));
   api.use(outboundRouter(db, outbound, config.DEFAULT_REGION));
+  api.use(messageRetryRouter(db, outbound));
   api.use(appointmentRouter(db, outbound, org));
   let url = '';
   api.use(sandboxRouter(channels, () => url, { db, defaultRegion: config.DEFAULT_REGION }));
@@ -406,6 +427,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       server.closeIdleConnections();
       await serverClosed;
       await settingsRefresh.stop();
+      await idempotencyPurge.stop();
       await sweeper?.stop();
       await triageSweeper?.stop();
       await secureLinkReminders?.stop();

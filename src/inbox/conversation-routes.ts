@@ -11,6 +11,7 @@ import type { Database } from '../db/database';
 import { staffUsers } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
+import { describeSendFailure, isFailedSend } from '../outbound/send-failures';
 import { listConsents } from '../policy/consent-ledger';
 import { assertQueueAccess, seesAllQueues } from '../staff/queue-access';
 import { URGENCIES } from '../triage';
@@ -63,6 +64,10 @@ export function presentMessage(m: MessageRow) {
     createdAt: m.createdAt,
     sentAt: m.sentAt,
     deliveredAt: m.deliveredAt,
+    // A send that will not go by itself: why, in words, and the message that sent it again, if any.
+    failure: isFailedSend(m)
+      ? { reason: describeSendFailure(m.channel, m.errorCode, m.errorMessage), retriedAs: m.retriedAs }
+      : null,
   };
 }
 

@@ -1,10 +1,11 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
 import type { Database, Queryable } from '../db/database';
-import { conversations, queues } from '../db/schema';
+import { conversations, messages, queues } from '../db/schema';
 import { HttpError } from '../http/http-error';
+import { FAILED_SEND_STATUSES } from '../outbound/send-failures';
 import { canSeeQueue, seesAllQueues } from '../staff/queue-access';
 import { findQueue, listQueues, type QueueRow } from '../staff/queue-directory';
 import { requireRole } from '../staff/require-role';
@@ -75,6 +76,29 @@ async function queueCounts(db: Queryable, staff: { id: string; orgId: string }, 
   return new Map(rows.map((r) => [r.queue, r]));
 }
 
+/**
+ * Failed sends nobody has sent again, per queue, in conversations not resolved: what staff must look
+ * at. Read through the partial index of such messages, so it costs what there is to count.
+ */
+async function failedSendCounts(db: Queryable, orgId: string, only: string[] | undefined) {
+  const rows = await db
+    .select({ queue: conversations.queue, failed: sql<number>`count(*)`.mapWith(Number) })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .where(
+      and(
+        eq(messages.orgId, orgId),
+        eq(messages.direction, 'outbound'),
+        inArray(messages.status, [...FAILED_SEND_STATUSES]),
+        isNull(messages.retriedAs),
+        ne(conversations.status, 'resolved'),
+        only ? inArray(conversations.queue, only) : undefined,
+      ),
+    )
+    .groupBy(conversations.queue);
+  return new Map(rows.map((r) => [r.queue, r.failed]));
+}
+
 /** `GET /queues` for everyone (their visible queues, with counts); admins create and change queues. */
 export function queueRouter(db: Database): Router {
   const router = Router();
@@ -83,7 +107,10 @@ export function queueRouter(db: Database): Router {
     const staff = req.staff!;
     const visible = (await listQueues(db, staff.orgId)).filter((q) => canSeeQueue(staff, q.id));
     const only = seesAllQueues(staff) ? undefined : visible.map((q) => q.id);
-    const counts = await withoutJit(db, (tx) => queueCounts(tx, staff, only));
+    const { counts, failed } = await withoutJit(db, async (tx) => ({
+      counts: await queueCounts(tx, staff, only),
+      failed: await failedSendCounts(tx, staff.orgId, only),
+    }));
     res.json({
       queues: visible.map((q) => {
         const c = counts.get(q.id);
@@ -93,6 +120,7 @@ export function queueRouter(db: Database): Router {
           unread: c?.unread ?? 0,
           emergencies: c?.emergencies ?? 0,
           slaBreached: c?.slaBreached ?? 0,
+          failedSends: failed.get(q.id) ?? 0,
         };
       }),
     });

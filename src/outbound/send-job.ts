@@ -343,11 +343,9 @@ async function markFailed(db: Database, id: string, code: string, message: strin
       })
       .where(and(eq(messages.id, id), eq(messages.status, 'sending')))
       .returning({ id: messages.id });
-    await storeMessageEvents(
-      tx,
-      'message.status',
-      failed.map((f) => f.id),
-    );
+    const ids = failed.map((f) => f.id);
+    await storeMessageEvents(tx, 'message.status', ids);
+    await storeMessageEvents(tx, 'message.failed', ids);
   });
 }
 

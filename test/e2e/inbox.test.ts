@@ -134,6 +134,67 @@ test('an inbound SMS appears live; claim, reply with policy preview, delivery st
   expect(adminErrors).toEqual([]);
 });
 
+test('a reply Twilio refuses for good shows "Not sent" with its reason and counts on its queue; Retry sends it once more, live', async () => {
+  const phone = randomUsPhone();
+  const question = `Can I come in on Thursday instead? ${Date.now()}`;
+  await t.postInboundSms({ From: phone, Body: question }).expect(200);
+  const row = conversationRows(admin).filter({ hasText: question });
+  await row.waitFor(VISIBLE);
+  await row.getByRole('button').click();
+  await messageItems(admin).filter({ hasText: question }).waitFor(VISIBLE);
+  const writes: { path: string; key: string | undefined }[] = [];
+  admin.on('request', (req) => {
+    if (req.method() === 'POST' && /\/(messages|retry)$/.test(new URL(req.url()).pathname)) {
+      writes.push({ path: new URL(req.url()).pathname, key: req.headers()['idempotency-key'] });
+    }
+  });
+
+  // Twilio refuses this number for good: not a mobile number.
+  t.twilio.enqueueReplies({
+    to: phone,
+    kind: 'error',
+    status: 400,
+    code: 21614,
+    message: "'To' number is not a valid mobile number",
+  });
+  const reply = `Thursday at 10 works, see you then ${Date.now()}.`;
+  await admin.getByRole('textbox', { name: 'Reply' }).fill(reply);
+  await admin.getByLabel('Sensitivity').selectOption('limited');
+  await admin
+    .getByRole('status', { name: 'Policy preview' })
+    .filter({ hasText: 'will go by SMS' })
+    .waitFor(VISIBLE);
+  await admin.getByRole('button', { name: 'Send' }).click();
+
+  const failed = messageItems(admin).filter({ hasText: reply }).filter({ hasText: 'Not sent.' });
+  await failed.getByText('The number cannot receive texts (it is not a mobile number).').waitFor(VISIBLE);
+  const queues = admin.getByRole('navigation', { name: 'Queues' });
+  await queues.getByRole('img', { name: '1 failed sends' }).waitFor(VISIBLE);
+  console.log(`failed send screenshot: ${await screenshot(admin, 'send-failure.png')}`);
+
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await failed.getByText('Sent again').waitFor(VISIBLE);
+  await messageItems(admin)
+    .filter({ hasText: reply })
+    .getByTitle('Delivery status')
+    .filter({ hasText: /^queued$/ })
+    .waitFor(VISIBLE);
+  await queues.getByRole('img', { name: '1 failed sends' }).waitFor({ state: 'detached', timeout: 20_000 });
+  const copies = await eventually(async () => {
+    const sent = t.twilio.messages.filter((m) => m.params.To === phone && m.params.Body === reply);
+    return sent.length > 0 ? sent : null;
+  });
+  expect(copies).toHaveLength(1);
+  // The page sent its own Idempotency-Key with each write: one for the reply, one for the retry.
+  expect(writes.map((w) => w.path)).toEqual([
+    expect.stringMatching(/\/conversations\/[^/]+\/messages$/),
+    expect.stringMatching(/\/messages\/[^/]+\/retry$/),
+  ]);
+  for (const write of writes) expect(write.key).toMatch(/^[0-9a-f]{32}$/);
+  expect(writes[0]!.key).not.toBe(writes[1]!.key);
+  expect(adminErrors).toEqual([]);
+});
+
 test('patient text that looks like HTML is shown as text, never as markup', async () => {
   const phone = randomUsPhone();
   const body = `<img src=x onerror="document.title='pwned'"> hello <b>bold</b> ${Date.now()}`;

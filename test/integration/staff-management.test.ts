@@ -41,6 +41,7 @@ test('the seeded queues are the ones triage routes to, in display order, with co
     unread: 0,
     emergencies: 0,
     slaBreached: 0,
+    failedSends: 0,
   });
 });
 

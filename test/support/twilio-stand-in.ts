@@ -3,11 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What the stand-in answers to the next Messages.json POST. */
-export type StandInReply =
+export type StandInReply = (
   | { kind: 'accept'; delayMs?: number }
   /** Accepts the message (it is recorded and listed), then closes the connection without answering. */
   | { kind: 'accept_then_drop' }
-  | { kind: 'error'; status: number; code: number; message: string };
+  | { kind: 'error'; status: number; code: number; message: string }
+) & {
+  /** Only for a request to this number; requests to others pass it by (other sends of the hub). */
+  to?: string;
+};
 
 export interface RecordedTwilioMessage {
   sid: string;
@@ -53,6 +57,13 @@ export class TwilioStandIn {
   /** Queue replies for the next requests; after they run out, every request is accepted. */
   enqueueReplies(...replies: StandInReply[]): void {
     this.replies.push(...replies);
+  }
+
+  /** The first queued reply meant for a request to `to` (or for any request), taken off the queue. */
+  private nextReply(to: string | string[] | undefined): StandInReply {
+    const index = this.replies.findIndex((r) => r.to === undefined || r.to === to);
+    if (index < 0) return { kind: 'accept' };
+    return this.replies.splice(index, 1)[0]!;
   }
 
   async start(): Promise<void> {
@@ -124,7 +135,7 @@ export class TwilioStandIn {
         return;
       }
       this.requestCount += 1;
-      const reply: StandInReply = this.replies.shift() ?? { kind: 'accept' };
+      const reply = this.nextReply(params.To);
       if (reply.kind === 'error') {
         res.writeHead(reply.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code: reply.code, message: reply.message, status: reply.status }));
@@ -260,7 +271,7 @@ export class TwilioStandIn {
       params[key] = all.length > 1 ? all : (all[0] ?? '');
     }
     this.requestCount += 1;
-    const reply: StandInReply = this.replies.shift() ?? { kind: 'accept' };
+    const reply = this.nextReply(params.To);
     if (reply.kind === 'error') {
       res.writeHead(reply.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: reply.code, message: reply.message, status: reply.status }));

@@ -1,5 +1,5 @@
 import { type FormEvent, type RefObject, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, api } from '../shared/api';
+import { ApiError, api, newIdempotencyKey } from '../shared/api';
 import { describeDecision } from './format';
 import { type ConversationDetail, type PolicyDecision, type TemplateInfo, toDecision } from './model';
 
@@ -31,6 +31,8 @@ export function Composer({ conversation, templates, replyRef, onTyping, onSent }
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
   const lastTyping = useRef(0);
+  // The Idempotency-Key of the message being sent, and what it was made for.
+  const sendKey = useRef<{ content: object; conversationId: string; key: string } | null>(null);
 
   const template = templates.find((t) => t.id === templateId) ?? null;
   const missing = template
@@ -105,8 +107,16 @@ export function Composer({ conversation, templates, replyRef, onTyping, onSent }
     if (!content || sending) return;
     setSending(true);
     setSendError(null);
+    // One key per message composed: pressing Send again after an error (or a lost answer) reuses it,
+    // so the hub sends the reply once; an edit makes it another message, with a new key.
+    const same = sendKey.current?.content === content && sendKey.current.conversationId === conversation.id;
+    const key = same && sendKey.current ? sendKey.current.key : newIdempotencyKey();
+    sendKey.current = { content, conversationId: conversation.id, key };
     try {
-      await api('POST', `/conversations/${conversation.id}/messages`, content);
+      await api('POST', `/conversations/${conversation.id}/messages`, content, undefined, {
+        idempotencyKey: key,
+      });
+      sendKey.current = null;
       setBody('');
       setVariables({});
       setTemplateId('');

@@ -414,6 +414,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                       </span>
                     )}
                     {q.slaBreached > 0 && <span className="count breached">{q.slaBreached} late</span>}
+                    {q.failedSends > 0 && (
+                      <span className="count failed" role="img" aria-label={`${q.failedSends} failed sends`}>
+                        {q.failedSends} not sent
+                      </span>
+                    )}
                   </button>
                 </li>
               ))}
@@ -525,6 +530,10 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                       void reloadListRef.current();
                       void loadQueues();
                     },
+                  }}
+                  onChanged={() => {
+                    void loadDetail(detail.id);
+                    void loadQueues();
                   }}
                 />
                 <Composer

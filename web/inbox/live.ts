@@ -14,6 +14,7 @@ export interface HubEvent {
 const EVENT_TYPES = [
   'message.created',
   'message.status',
+  'message.failed',
   'conversation.updated',
   'triage.escalated',
   'typing',

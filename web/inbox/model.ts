@@ -7,6 +7,8 @@ export interface QueueSummary {
   unread: number;
   emergencies: number;
   slaBreached: number;
+  /** Sends that failed for good and nobody sent again, in the queue's conversations. */
+  failedSends: number;
 }
 
 export interface ConversationSummary {
@@ -54,6 +56,8 @@ export interface Message {
   errorMessage: string | null;
   scheduledFor: string | null;
   securedVia: string | null;
+  /** A send that failed for good: why, in words, and the message that sent it again (if any). */
+  failure: { reason: string; retriedAs: string | null } | null;
 }
 
 export interface Note {
@@ -115,6 +119,7 @@ export function toQueue(raw: unknown): QueueSummary {
     unread: num(o.unread),
     emergencies: num(o.emergencies),
     slaBreached: num(o.slaBreached),
+    failedSends: num(o.failedSends),
   };
 }
 
@@ -188,7 +193,13 @@ function toMessage(raw: unknown): Message {
     errorMessage: str(o.errorMessage),
     scheduledFor: str(o.scheduledFor) ?? str(obj(o.policy)?.scheduledFor),
     securedVia: str(o.securedVia) ?? str(obj(o.policy)?.securedVia),
+    failure: toFailure(obj(o.failure)),
   };
+}
+
+function toFailure(o: Record<string, unknown> | null): Message['failure'] {
+  if (!o) return null;
+  return { reason: str(o.reason) ?? 'The message could not be sent', retriedAs: str(o.retriedAs) };
 }
 
 function toConsent(raw: unknown): Consent {

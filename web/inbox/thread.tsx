@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { api } from '../shared/api';
+import { api, newIdempotencyKey } from '../shared/api';
 import { channelIcon, channelLabel, clockTime, slaCountdown } from './format';
 import type { ConversationDetail, IntentOption, Message, QueueSummary, StaffOption, Triage } from './model';
 
@@ -144,7 +144,57 @@ function TriageNote({
   );
 }
 
-function MessageItem({ message, override }: { message: Message; override: TriageOverrideOptions | null }) {
+/** A send that failed for good: why, in words, and a Retry that sends it again as a new message. */
+function SendFailure({ message, onRetried }: { message: Message; onRetried: () => void }) {
+  const failure = message.failure!;
+  const [retrying, setRetrying] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // One key per retry action, kept across attempts of it: a retry after a lost answer sends once.
+  const retryKey = useRef<string | null>(null);
+  const retry = async () => {
+    retryKey.current ??= newIdempotencyKey();
+    setRetrying(true);
+    try {
+      await api('POST', `/messages/${message.id}/retry`, {}, undefined, { idempotencyKey: retryKey.current });
+      retryKey.current = null;
+      setError(null);
+      onRetried();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'could not send it again');
+    } finally {
+      setRetrying(false);
+    }
+  };
+  return (
+    <div className="send-failure">
+      <p className="failure-reason">
+        <strong>Not sent.</strong> {failure.reason}
+      </p>
+      {failure.retriedAs ? (
+        <span className="muted">Sent again</span>
+      ) : (
+        <button type="button" onClick={() => void retry()} disabled={retrying}>
+          Retry
+        </button>
+      )}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function MessageItem({
+  message,
+  override,
+  onRetried,
+}: {
+  message: Message;
+  override: TriageOverrideOptions | null;
+  onRetried: () => void;
+}) {
   const outbound = message.direction === 'outbound';
   const author = outbound
     ? (message.authorName ?? (message.authorKind === 'system' ? 'Automatic' : 'Staff'))
@@ -171,7 +221,7 @@ function MessageItem({ message, override }: { message: Message; override: Triage
             {message.scheduledFor && message.status === 'pending' && (
               <span className="muted">deferred to {clockTime(message.scheduledFor)}</span>
             )}
-            {message.errorCode && (
+            {message.errorCode && !message.failure && (
               <span className="error">
                 {message.errorCode}
                 {message.errorMessage ? `: ${message.errorMessage}` : ''}
@@ -179,6 +229,7 @@ function MessageItem({ message, override }: { message: Message; override: Triage
             )}
           </div>
         )}
+        {outbound && message.failure && <SendFailure message={message} onRetried={onRetried} />}
       </div>
       {!outbound && message.triage && (
         <TriageNote messageId={message.id} triage={message.triage} override={override} />
@@ -422,12 +473,15 @@ export function Thread({
   typing,
   now,
   override = null,
+  onChanged,
 }: {
   conversation: ConversationDetail;
   typing: boolean;
   now: number;
   /** Lets staff override triage on inbound messages; null hides the control. */
   override?: TriageOverrideOptions | null;
+  /** Something staff did in the thread (a retry) changed the conversation: refetch it. */
+  onChanged: () => void;
 }) {
   const end = useRef<HTMLLIElement>(null);
   const count = conversation.messages.length;
@@ -453,7 +507,7 @@ export function Thread({
       </header>
       <ol className="messages" aria-label="Messages">
         {conversation.messages.map((m) => (
-          <MessageItem key={m.id} message={m} override={override} />
+          <MessageItem key={m.id} message={m} override={override} onRetried={onChanged} />
         ))}
         <li ref={end} className="typing" aria-live="polite">
           {typing ? 'A colleague is typing…' : ''}

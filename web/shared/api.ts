@@ -45,8 +45,29 @@ export function whenUnauthorized(handler: () => void): void {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-export async function api<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+export interface ApiOptions {
+  /**
+   * Sent as `Idempotency-Key` on a write: the hub runs the write once per key and replays its first
+   * answer to a retry. Make one per user action and reuse it when retrying that action.
+   */
+  idempotencyKey?: string | null;
+}
+
+/** A fresh key for one user action (128 random bits; getRandomValues works on plain-http hubs too). */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function api<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+  options: ApiOptions = {},
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && current?.csrfToken) headers['x-csrf-token'] = current.csrfToken;
   const res = await fetch(`/api/v1${path}`, {

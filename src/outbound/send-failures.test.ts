@@ -1,0 +1,17 @@
+import { describeSendFailure } from './send-failures';
+
+test.each([
+  ['sms', 'twilio_21610', 'Twilio answered 400 (error 21610)', /blocked texts/],
+  ['sms', 'send_interrupted', 'Sending stopped before SMS answered', /^Sending stopped before SMS answered$/],
+  ['sms', 'send_interrupted', null, /cannot be asked whether the message went out/],
+  [
+    'sms',
+    'twilio_99999',
+    'Twilio answered 400 (error 99999)',
+    /^The SMS message could not be sent: Twilio answered 400/,
+  ],
+  ['email', 'http_503', null, /^The email provider had a fault/],
+  ['botframework', null, null, /^The Bot Framework message could not be sent \(no reason given\)/],
+])('%s %s reads as words', (channel, code, message, expected) => {
+  expect(describeSendFailure(channel, code, message)).toMatch(expected);
+});
