@@ -10,6 +10,9 @@ import {
   type TestHub,
 } from '../support/test-hub';
 
+// Hubs start and sends cross processes: generous on a loaded machine; every wait is for a state.
+jest.setTimeout(120_000);
+
 type Received = { type: string; [key: string]: unknown };
 
 let t: TestHub;
@@ -69,7 +72,10 @@ async function replyThatFails(conversationId: string, phone: string, body: strin
     .post(`/conversations/${conversationId}/messages`, { body, sensitivity: 'limited' })
     .expect(202);
   const id = res.body.message.id as string;
-  await eventually(async () => received.find((e) => e.type === 'message.failed' && e.messageId === id));
+  await eventually(
+    async () => received.find((e) => e.type === 'message.failed' && e.messageId === id),
+    30_000,
+  );
   return id;
 }
 

@@ -4,6 +4,9 @@ import { purgeExpiredIdempotencyKeys } from '../../src/http/idempotent-writes';
 import { queryRows } from '../support/test-database';
 import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
+// Hubs start and sends cross processes: generous on a loaded machine; every wait is for a state.
+jest.setTimeout(120_000);
+
 let t: TestHub;
 let token: string;
 beforeAll(async () => {

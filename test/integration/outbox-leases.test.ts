@@ -13,6 +13,9 @@ import {
   type TestHub,
 } from '../support/test-hub';
 
+// Hubs start and sends cross processes: generous on a loaded machine; every wait is for a state.
+jest.setTimeout(120_000);
+
 // Leases and sweeps short through the hub's own configuration, as an operator would set them.
 const FAST_LEASES = { OUTBOX_LEASE_SECONDS: '1', OUTBOX_SWEEP_SECONDS: '0.5' };
 
@@ -87,7 +90,7 @@ test('a claimed row whose job vanished with Redis is sent exactly once after its
     const sent = await eventually(async () => {
       const row = await outboxRow(api, id);
       return row.status === 'queued' ? row : null;
-    }, 20_000);
+    }, 60_000);
     const copies = api.twilio.messages.filter((m) => m.params.Body === 'Your lab results are in');
     expect(copies).toHaveLength(1);
     expect(copies[0]!.params.To).toBe(phone);
@@ -155,13 +158,13 @@ test('a worker that died after Twilio accepted the message: the send is adopted,
     const adopted = await eventually(async () => {
       const row = await outboxRow(api, id);
       return row.provider_message_id ? row : null;
-    }, 20_000);
+    }, 60_000);
     expect(adopted.provider_message_id).toBe(sid);
     expect(adopted.status).toBe('sent');
     // The list was read past its first page.
     expect(api.twilio.listRequests.some((q) => q.get('To') === phone && q.get('Page') === '1')).toBe(true);
     // The other patient's copy went out normally, once.
-    await eventually(async () => (await outboxRow(api, other.id)).status === 'queued', 20_000);
+    await eventually(async () => (await outboxRow(api, other.id)).status === 'queued', 60_000);
     await workers.stop();
     workers = undefined;
     expect(
@@ -181,7 +184,7 @@ test('Twilio accepts the send but the connection drops before its answer: adopte
     const adopted = await eventually(async () => {
       const row = await outboxRow(t, id);
       return row.provider_message_id ? row : null;
-    }, 20_000);
+    }, 60_000);
     const copies = t.twilio.messages.filter((m) => m.params.To === phone);
     expect(copies).toHaveLength(1);
     expect(adopted.provider_message_id).toBe(copies[0]!.sid);
