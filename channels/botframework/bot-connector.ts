@@ -5,6 +5,8 @@ import {
   type ConversationReference,
   TurnContext,
 } from 'botbuilder';
+import { AuthenticationConstants } from 'botframework-connector';
+import { CallerIdConstants } from 'botframework-schema';
 
 /** The result of checking a request's Bot Framework token; handed back to `runTurn`. */
 export type VerifiedRequest = Awaited<
@@ -19,6 +21,8 @@ export interface BotCredentials {
   /** `MultiTenant` (default) or `SingleTenant` (then `tenantId` is required). */
   appType?: 'MultiTenant' | 'SingleTenant';
   tenantId?: string;
+  /** The OpenID metadata whose keys sign channel tokens; unset: Microsoft's public cloud. */
+  openIdMetadataUrl?: string;
 }
 
 /** What a message turn hands to the channel: the reference to answer it later, and its text. */
@@ -58,20 +62,35 @@ class HubCloudAdapter extends CloudAdapter {
 }
 
 /**
- * The one place botbuilder's CloudAdapter is constructed. Without credentials the authentication is
- * disabled (what the Bot Framework Emulator expects) and outbound calls carry no token, so nothing
- * ever asks login.microsoftonline.com for one.
+ * The public cloud's endpoints, spelled out because naming any one of them (the OpenID metadata)
+ * makes the SDK take all of them from the configuration, with no defaults for the rest.
+ */
+function publicCloudSettings(credentials: BotCredentials) {
+  return {
+    MicrosoftAppId: credentials.appId,
+    MicrosoftAppPassword: credentials.password,
+    MicrosoftAppType: credentials.appType ?? 'MultiTenant',
+    ...(credentials.tenantId ? { MicrosoftAppTenantId: credentials.tenantId } : {}),
+    ValidateAuthority: true,
+    ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+    ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+    ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+    OAuthUrl: AuthenticationConstants.OAuthUrl,
+    ToBotFromChannelOpenIdMetadataUrl:
+      credentials.openIdMetadataUrl ?? AuthenticationConstants.ToBotFromChannelOpenIdMetadataUrl,
+    ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+    CallerId: CallerIdConstants.PublicAzureChannel,
+  };
+}
+
+/**
+ * The one place botbuilder's CloudAdapter is constructed. Without credentials (the Emulator mode)
+ * the authentication is disabled and outbound calls carry no token, so nothing ever asks
+ * login.microsoftonline.com for one.
  */
 export function createBotConnector(credentials: BotCredentials | null): BotConnector {
   const auth = new ConfigurationBotFrameworkAuthentication(
-    credentials
-      ? {
-          MicrosoftAppId: credentials.appId,
-          MicrosoftAppPassword: credentials.password,
-          MicrosoftAppType: credentials.appType ?? 'MultiTenant',
-          ...(credentials.tenantId ? { MicrosoftAppTenantId: credentials.tenantId } : {}),
-        }
-      : {},
+    credentials ? publicCloudSettings(credentials) : {},
   );
   const adapter = new HubCloudAdapter(auth);
   const appId = credentials?.appId ?? '';

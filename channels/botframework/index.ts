@@ -9,20 +9,10 @@ import {
 import { providerActivityId } from './activity-schema';
 import { type ConversationReference, createBotConnector } from './bot-connector';
 import { botframeworkRouter } from './botframework-routes';
+import { classifyServiceUrl, type ServiceUrlPolicy } from './service-urls';
 
 /** A connector call that has not answered by then is given up on (its outcome is unknown). */
 const SEND_TIMEOUT_MS = 30_000;
-
-/** Loopback hosts: in sandbox mode replies go only to a connector on this machine (the Emulator). */
-function isLoopback(serviceUrl: string | undefined): boolean {
-  if (!serviceUrl) return false;
-  try {
-    const host = new URL(serviceUrl).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
-  }
-}
 
 function toSendError(error: unknown): SendError {
   if (error instanceof SendError) return error;
@@ -56,8 +46,9 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /**
  * Bot Framework (Teams, Web Chat, Direct Line, the Emulator...) through botbuilder's CloudAdapter.
- * With MICROSOFT_APP_ID/MICROSOFT_APP_PASSWORD every request must carry a valid token; without them
- * the channel runs in sandbox mode for the Emulator: unauthenticated, and replies only to loopback.
+ * Off unless configured: with MICROSOFT_APP_ID/MICROSOFT_APP_PASSWORD every request must carry a
+ * valid token; with BOTFRAMEWORK_EMULATOR=true (a developer's machine) activities are accepted
+ * unauthenticated and the channel is a sandbox. Either way replies go only to allowed service URLs.
  */
 export function createBotframeworkChannel(context: ChannelContext): ChannelAdapter {
   const { config, logger } = context;
@@ -68,18 +59,23 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
           password: config.MICROSOFT_APP_PASSWORD,
           appType: config.MICROSOFT_APP_TYPE,
           tenantId: config.MICROSOFT_APP_TENANT_ID,
+          openIdMetadataUrl: config.BOTFRAMEWORK_OPENID_METADATA_URL,
         }
       : null;
+  const emulator = credentials === null && config.BOTFRAMEWORK_EMULATOR;
+  const connector = credentials || emulator ? createBotConnector(credentials) : null;
   const sandbox = credentials === null;
-  const connector = createBotConnector(credentials);
+  const serviceUrls: ServiceUrlPolicy = { extraOrigins: config.BOTFRAMEWORK_SERVICE_URLS, emulator };
   const references = context.stateFor('botframework');
   const log = logger.child({ channel: 'botframework' });
-  if (sandbox) {
+  if (emulator) {
     log.warn(
-      'Bot Framework channel in sandbox mode: POST /api/messages accepts unauthenticated activities ' +
-        '(for the Bot Framework Emulator) and replies only to a connector on this machine; ' +
-        'set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for real traffic',
+      'BOTFRAMEWORK_EMULATOR=true: POST /api/messages ACCEPTS UNAUTHENTICATED ACTIVITIES from anyone who ' +
+        'can reach this hub. This is for the Bot Framework Emulator on a developer machine only; never ' +
+        'run it where patients or the internet can reach it. Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD instead.',
     );
+  } else if (!connector) {
+    log.info('Bot Framework channel off: POST /api/messages answers 404 until MICROSOFT_APP_ID is set');
   }
 
   return {
@@ -98,7 +94,24 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
           false,
         );
       }
-      if (sandbox && !isLoopback(reference.serviceUrl)) {
+      if (!connector) {
+        throw new SendError(
+          'botframework_disabled',
+          'The Bot Framework channel is off: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD',
+          false,
+        );
+      }
+      const allowed = classifyServiceUrl(reference.serviceUrl, serviceUrls);
+      if (!allowed) {
+        throw new SendError(
+          'service_url_not_allowed',
+          "The conversation's service URL is not a Bot Framework service URL the hub may send to " +
+            '(see BOTFRAMEWORK_SERVICE_URLS)',
+          false,
+        );
+      }
+      if (sandbox && allowed === 'microsoft') {
+        // No app id, so no token: Microsoft's connector would refuse it. Recorded for staff to see.
         return {
           providerMessageId: `sandbox:${randomUUID()}`,
           status: 'delivered',
@@ -124,6 +137,13 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
         },
       };
     },
-    createRouter: (sink) => botframeworkRouter(sink, { connector, references, logger: log }),
+    createRouter: (sink) =>
+      botframeworkRouter(sink, {
+        connector,
+        references,
+        logger: log,
+        messagesPerMinute: config.BOTFRAMEWORK_MESSAGES_PER_MINUTE,
+        serviceUrls,
+      }),
   };
 }

@@ -22,6 +22,14 @@ describe('parseConfig', () => {
     [{ ADMIN_EMAIL: 'nope', ADMIN_PASSWORD: 'long-enough-1' }, 'ADMIN_EMAIL'],
     [{ CLINIC_TIME_ZONE: 'Mars/Olympus' }, 'CLINIC_TIME_ZONE'],
     [{ CHANNEL_MAX_SENSITIVITY: 'sms=secret' }, 'CHANNEL_MAX_SENSITIVITY'],
+    [
+      { BOTFRAMEWORK_EMULATOR: 'true', MICROSOFT_APP_ID: 'app', MICROSOFT_APP_PASSWORD: 'secret' },
+      'BOTFRAMEWORK_EMULATOR',
+    ],
+    [{ BOTFRAMEWORK_EMULATOR: 'yes' }, 'BOTFRAMEWORK_EMULATOR'],
+    [{ BOTFRAMEWORK_SERVICE_URLS: 'ftp://connector.example' }, 'BOTFRAMEWORK_SERVICE_URLS'],
+    [{ BOTFRAMEWORK_SERVICE_URLS: 'https://user:pw@connector.example' }, 'BOTFRAMEWORK_SERVICE_URLS'],
+    [{ BOTFRAMEWORK_OPENID_METADATA_URL: 'not a url' }, 'BOTFRAMEWORK_OPENID_METADATA_URL'],
   ])('rejects %p naming %s', (env, variable) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(variable);
@@ -46,5 +54,16 @@ describe('parseConfig', () => {
     });
     expect(config.smsSandbox).toBe(false);
     expect(config.publicUrl).toBe('https://hub.example.org');
+  });
+
+  test('Bot Framework is off and anonymous activities refused unless asked for; extra service URLs are origins', () => {
+    const defaults = parseConfig({});
+    expect(defaults.BOTFRAMEWORK_EMULATOR).toBe(false);
+    expect(defaults.BOTFRAMEWORK_SERVICE_URLS).toEqual([]);
+    expect(parseConfig({ BOTFRAMEWORK_EMULATOR: 'true' }).BOTFRAMEWORK_EMULATOR).toBe(true);
+    expect(
+      parseConfig({ BOTFRAMEWORK_SERVICE_URLS: ' http://127.0.0.1:4010/ , https://connector.example/x' })
+        .BOTFRAMEWORK_SERVICE_URLS,
+    ).toEqual(['http://127.0.0.1:4010', 'https://connector.example']);
   });
 });

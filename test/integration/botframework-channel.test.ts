@@ -2,6 +2,13 @@ import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import {
+  channelClaims,
+  newSigningKey,
+  signToken,
+  startOpenIdStandIn,
+} from '../support/botframework-token-issuer';
+import { LogCapture } from '../support/log-capture';
 import { queryRows } from '../support/test-database';
 import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
@@ -15,24 +22,28 @@ interface ReceivedActivity {
 /**
  * Stands in for the Bot Framework connector at a local serviceUrl: it takes the activities the bot
  * sends (`POST /v3/conversations/:id/activities[/:replyToId]`), keeps them, and answers with an id.
+ * Every request that reaches it, on any path, is also kept in `requests`.
  */
 async function startConnectorStandIn() {
   const received: ReceivedActivity[] = [];
+  const requests: { method: string; path: string; body: string }[] = [];
   let next = 0;
   const server = http.createServer((req, res) => {
-    const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/[^/]+)?$/.exec(req.url ?? '');
-    if (req.method !== 'POST' || !match) {
-      res.writeHead(404).end();
-      return;
-    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      requests.push({ method: req.method ?? '', path: req.url ?? '', body });
+      const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/[^/]+)?$/.exec(req.url ?? '');
+      if (req.method !== 'POST' || !match) {
+        res.writeHead(404).end();
+        return;
+      }
       received.push({
         path: req.url ?? '',
         conversationId: decodeURIComponent(match[1]!),
         authorization: req.headers.authorization,
-        activity: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        activity: JSON.parse(body),
       });
       next += 1;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `sent-${next}` }));
@@ -43,6 +54,7 @@ async function startConnectorStandIn() {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -50,9 +62,14 @@ async function startConnectorStandIn() {
 let connector: Awaited<ReturnType<typeof startConnectorStandIn>>;
 let t: TestHub;
 
+const emulatorLogs = new LogCapture();
+
 beforeAll(async () => {
   connector = await startConnectorStandIn();
-  t = await startTestHub();
+  t = await startTestHub({
+    env: { BOTFRAMEWORK_EMULATOR: 'true' },
+    logs: { level: 'info', destination: emulatorLogs },
+  });
 });
 afterAll(async () => {
   await t?.stop();
@@ -101,7 +118,15 @@ const botMessages = (hub: TestHub, where: string, params: unknown[]) =>
     params,
   );
 
-describe('Bot Framework inbound (sandbox: no app id, as the Emulator expects)', () => {
+describe('Bot Framework inbound in the Emulator mode (BOTFRAMEWORK_EMULATOR=true, no app id)', () => {
+  test('the start says loudly that activities are accepted unauthenticated', () => {
+    const warning = emulatorLogs
+      .entries()
+      .find((e) => e.channel === 'botframework' && String(e.msg).includes('UNAUTHENTICATED'));
+    expect(warning).toMatchObject({ level: 40 });
+    expect(String(warning!.msg)).toContain('BOTFRAMEWORK_EMULATOR=true');
+  });
+
   test('a message activity lands in a conversation on the botframework channel and is triaged', async () => {
     const sent = activity();
     await post(sent).expect(200);
@@ -286,35 +311,228 @@ function forgedToken(issuer: string): string {
   return `${header}.${payload}.${signature}`;
 }
 
+/** Waits until the outbound message with `body` has a final status, and returns it. */
+async function finalOutbound(hub: TestHub, body: string) {
+  const [row] = await eventually(async () => {
+    const rows = await queryRows<{
+      status: string;
+      error_code: string | null;
+      provider_message_id: string | null;
+      channel_meta: Record<string, unknown>;
+    }>(
+      hub.database.url,
+      'select status, error_code, provider_message_id, channel_meta from messages where body = $1',
+      [body],
+    );
+    return rows[0] && ['sent', 'delivered', 'failed'].includes(rows[0].status) ? rows : null;
+  });
+  return row!;
+}
+
+describe('Bot Framework replies go only to allowed service URLs (Emulator mode)', () => {
+  /** Stores an activity from `serviceUrl` and has staff answer it; returns the reply's final row. */
+  async function replyTo(serviceUrl: string) {
+    const sent = activity({ serviceUrl, text: 'I have chest pain' });
+    await post(sent).expect(200);
+    const [inbound] = await botMessages(t, 'from_address = $1', [`emulator:${sent.conversation.id}`]);
+    expect(inbound).toBeDefined();
+    const body = `Reply ${randomUUID()}`;
+    const api = await t.api();
+    await api
+      .post(`/conversations/${inbound!.conversation_id}/messages`, { body, sensitivity: 'limited' })
+      .expect(202);
+    return { body, outbound: await finalOutbound(t, body) };
+  }
+
+  test.each([
+    ['a path on a local port (an admin-looking route)', () => `${connector.url}/admin/purge`],
+    ['a host on the internet', () => 'https://connector.attacker.example/'],
+    ['a private network address', () => 'http://10.0.0.5:8080/'],
+    ['a look-alike of a Microsoft host', () => 'https://smba.trafficmanager.net.attacker.example/amer/'],
+    ['a Microsoft host over plain http', () => 'http://webchat.botframework.com/'],
+  ])('%s: the reply is refused with service_url_not_allowed and nothing is sent', async (_name, url) => {
+    const before = connector.requests.length;
+    const { body, outbound } = await replyTo(url());
+    expect(outbound).toMatchObject({ status: 'failed', error_code: 'service_url_not_allowed' });
+    expect(outbound.provider_message_id).toBeNull();
+    // The send ran to its end (failed) before this look: any request it made has arrived.
+    expect(connector.requests.slice(before).filter((r) => r.body.includes(body))).toEqual([]);
+    expect(connector.requests.slice(before).filter((r) => r.path.startsWith('/admin'))).toEqual([]);
+  });
+
+  test("the Emulator's own connector (a bare loopback origin) gets the reply", async () => {
+    const { body, outbound } = await replyTo(connector.url);
+    expect(outbound.status).toBe('sent');
+    expect(connector.received.find((r) => r.activity.text === body)).toBeDefined();
+  });
+});
+
+describe('Bot Framework is off by default', () => {
+  let off: TestHub;
+  beforeAll(async () => {
+    off = await startTestHub();
+  });
+  afterAll(async () => {
+    await off?.stop();
+  });
+
+  test('without MICROSOFT_APP_ID or BOTFRAMEWORK_EMULATOR, /api/messages answers 404 and stores nothing', async () => {
+    const sent = activity({ text: `anonymous ${randomUUID()}` });
+    const res = await post(sent, off).expect(404);
+    expect(res.body.error.code).toBe('botframework_disabled');
+    expect(
+      await queryRows(off.database.url, 'select 1 from messages where body = $1', [sent.text]),
+    ).toHaveLength(0);
+    expect(off.hub.channels.get('botframework')?.sandbox).toBe(true);
+  });
+});
+
+describe('/api/messages is rate limited per client address', () => {
+  let limited: TestHub;
+  beforeAll(async () => {
+    limited = await startTestHub({
+      // The hub is reached through a proxy on loopback that names the client in X-Forwarded-For.
+      env: { BOTFRAMEWORK_EMULATOR: 'true', BOTFRAMEWORK_MESSAGES_PER_MINUTE: '3', TRUST_PROXY: 'loopback' },
+    });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  const postFrom = (client: string, body: unknown) =>
+    request(limited.hub.url)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .set('X-Forwarded-For', client)
+      .send(JSON.stringify(body));
+
+  test('past the limit a client gets 429 with Retry-After and nothing stored; another client is not affected', async () => {
+    for (let i = 0; i < 3; i += 1) await postFrom('203.0.113.7', activity()).expect(200);
+    const refused = activity({ text: `over the limit ${randomUUID()}` });
+    const res = await postFrom('203.0.113.7', refused).expect(429);
+    expect(res.body.error.code).toBe('rate_limited');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(
+      await queryRows(limited.database.url, 'select 1 from messages where body = $1', [refused.text]),
+    ).toHaveLength(0);
+
+    const other = activity({ text: `another client ${randomUUID()}` });
+    await postFrom('198.51.100.20', other).expect(200);
+    expect(
+      await queryRows(limited.database.url, 'select 1 from messages where body = $1', [other.text]),
+    ).toHaveLength(1);
+  });
+});
+
 describe('Bot Framework with MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD set', () => {
+  const appId = randomUUID();
+  const trusted = newSigningKey();
+  let openId: Awaited<ReturnType<typeof startOpenIdStandIn>>;
+  let otherConnector: Awaited<ReturnType<typeof startConnectorStandIn>>;
   let secured: TestHub;
   beforeAll(async () => {
+    openId = await startOpenIdStandIn([trusted], ['msteams', 'emulator']);
+    otherConnector = await startConnectorStandIn();
     secured = await startTestHub({
-      env: { MICROSOFT_APP_ID: randomUUID(), MICROSOFT_APP_PASSWORD: 'app-password-for-tests' },
+      env: {
+        MICROSOFT_APP_ID: appId,
+        MICROSOFT_APP_PASSWORD: 'app-password-for-tests',
+        BOTFRAMEWORK_OPENID_METADATA_URL: openId.metadataUrl,
+        BOTFRAMEWORK_SERVICE_URLS: connector.url,
+      },
     });
   });
   afterAll(async () => {
     await secured?.stop();
+    await openId?.close();
+    await otherConnector?.close();
+  });
+
+  const teamsActivity = (overrides: Record<string, unknown> = {}) =>
+    activity({ channelId: 'msteams', text: `signed ${randomUUID()}`, ...overrides });
+
+  const postSigned = (sent: unknown, authorization: string | null) => {
+    const req = request(secured.hub.url).post('/api/messages').set('Content-Type', 'application/json');
+    return (authorization ? req.set('Authorization', authorization) : req).send(JSON.stringify(sent));
+  };
+
+  const storedBodies = async (text: string) =>
+    queryRows(secured.database.url, 'select 1 from messages where body = $1', [text]);
+
+  test('a token signed by the published keys, for this app and this service URL, is accepted and the activity stored', async () => {
+    const sent = teamsActivity();
+    const token = signToken(channelClaims(appId, sent.serviceUrl), trusted);
+    await postSigned(sent, `Bearer ${token}`).expect(200);
+    const [row] = await botMessages(secured, 'from_address = $1', [`msteams:${sent.conversation.id}`]);
+    expect(row).toMatchObject({ body: sent.text });
+    expect(openId.fetches()).toBeGreaterThan(0);
   });
 
   test.each([
-    ['no Authorization header', null, 'token_missing'],
-    ['a bearer that is not a JWT', 'Bearer not-a-jwt', 'token_invalid'],
+    ['no Authorization header', () => null, 'token_missing'],
+    ['another scheme', () => 'Basic dXNlcjpwYXNz', 'token_missing'],
+    ['a bearer that is not a JWT', () => 'Bearer not-a-jwt', 'token_invalid'],
     [
-      'a JWT from an issuer nobody trusts',
-      `Bearer ${forgedToken('https://issuer.example')}`,
+      'an HS256 JWT from an issuer nobody trusts',
+      () => `Bearer ${forgedToken('https://issuer.example')}`,
       'token_invalid',
     ],
-    ['another scheme', 'Basic dXNlcjpwYXNz', 'token_missing'],
+    [
+      'a token signed by other keys under a published key id',
+      (url: string) => `Bearer ${signToken(channelClaims(appId, url), { ...newSigningKey(trusted.kid) })}`,
+      'token_invalid',
+    ],
+    [
+      'a token signed by other keys under a key id nobody published',
+      (url: string) => `Bearer ${signToken(channelClaims(appId, url), newSigningKey())}`,
+      'token_invalid',
+    ],
+    [
+      'an expired token',
+      (url: string) => {
+        const now = Math.floor(Date.now() / 1000);
+        return `Bearer ${signToken(channelClaims(appId, url, { iat: now - 7200, nbf: now - 7200, exp: now - 3600 }), trusted)}`;
+      },
+      'token_invalid',
+    ],
+    [
+      'a token for another app',
+      (url: string) => `Bearer ${signToken(channelClaims(randomUUID(), url), trusted)}`,
+      'token_invalid',
+    ],
+    [
+      'a token from another issuer',
+      (url: string) =>
+        `Bearer ${signToken(channelClaims(appId, url, { iss: 'https://sts.example/' }), trusted)}`,
+      'token_invalid',
+    ],
+    [
+      'a token for another service URL',
+      () => `Bearer ${signToken(channelClaims(appId, 'https://smba.trafficmanager.net/emea/'), trusted)}`,
+      'token_invalid',
+    ],
   ])('%s: 401 and nothing stored', async (_name, authorization, code) => {
-    const sent = activity({ text: `unauthenticated ${randomUUID()}` });
-    const req = request(secured.hub.url).post('/api/messages').set('Content-Type', 'application/json');
-    const res = await (authorization ? req.set('Authorization', authorization) : req)
-      .send(JSON.stringify(sent))
-      .expect(401);
+    const sent = teamsActivity();
+    const res = await postSigned(sent, authorization(sent.serviceUrl)).expect(401);
     expect(res.body.error.code).toBe(code);
-    const rows = await queryRows(secured.database.url, 'select 1 from messages where body = $1', [sent.text]);
-    expect(rows).toHaveLength(0);
+    expect(await storedBodies(sent.text)).toHaveLength(0);
+  });
+
+  test('a signed activity naming a local service URL outside BOTFRAMEWORK_SERVICE_URLS: stored, the reply refused', async () => {
+    const sent = teamsActivity({ serviceUrl: otherConnector.url });
+    const token = signToken(channelClaims(appId, sent.serviceUrl), trusted);
+    await postSigned(sent, `Bearer ${token}`).expect(200);
+    const [inbound] = await botMessages(secured, 'from_address = $1', [`msteams:${sent.conversation.id}`]);
+    const body = `Reply ${randomUUID()}`;
+    const api = await secured.api();
+    await api
+      .post(`/conversations/${inbound!.conversation_id}/messages`, { body, sensitivity: 'limited' })
+      .expect(202);
+    expect(await finalOutbound(secured, body)).toMatchObject({
+      status: 'failed',
+      error_code: 'service_url_not_allowed',
+    });
+    expect(otherConnector.requests).toEqual([]);
   });
 
   test('the hub says the channel is live, not sandboxed', () => {

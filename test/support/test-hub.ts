@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { channelFactories } from '../../channels';
 import { parseConfig } from '../../src/config/config';
+import { createLogger } from '../../src/http/logger';
 import { type Hub, startHub } from '../../src/hub/hub';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { accountSid, messageSid, randomUsPhone, twilioSignature } from './twilio-signing';
@@ -67,6 +68,8 @@ export interface TestHubOptions {
   queuePrefix?: string;
   /** An existing Twilio stand-in (another hub's), with its account: it is then left running by stop(). */
   twilio?: TwilioStandIn;
+  /** Where the hub's logs go (the production logger, with its redaction): for tests that read them. */
+  logs?: { level: string; destination: DestinationStream };
 }
 
 /** A hub on a real PostgreSQL database of its own and real Redis, with Twilio replaced by a local stand-in. */
@@ -98,7 +101,9 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     channelFactories,
     queuePrefix,
     runWorkers: options.runWorkers,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logs
+      ? createLogger(options.logs.level, options.logs.destination)
+      : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
   let token: string | undefined;
   const signedPost = (path: string, params: Record<string, string>) =>
