@@ -330,7 +330,10 @@ async function finalOutbound(hub: TestHub, body: string) {
 }
 
 describe('Bot Framework replies go only to allowed service URLs (Emulator mode)', () => {
-  /** Stores an activity from `serviceUrl` and has staff answer it; returns the reply's final row. */
+  /**
+   * Stores a "chest pain" activity from `serviceUrl` (triage answers it with a safety reply) and has
+   * staff answer it too; returns both replies once each has its final status.
+   */
   async function replyTo(serviceUrl: string) {
     const sent = activity({ serviceUrl, text: 'I have chest pain' });
     await post(sent).expect(200);
@@ -341,7 +344,16 @@ describe('Bot Framework replies go only to allowed service URLs (Emulator mode)'
     await api
       .post(`/conversations/${inbound!.conversation_id}/messages`, { body, sensitivity: 'limited' })
       .expect(202);
-    return { body, outbound: await finalOutbound(t, body) };
+    const [safety] = await eventually(async () => {
+      const rows = await queryRows<{ status: string; error_code: string | null; body: string }>(
+        t.database.url,
+        `select status, error_code, body from messages
+          where conversation_id = $1 and automation = 'emergency_safety_reply'`,
+        [inbound!.conversation_id],
+      );
+      return rows[0] && ['sent', 'delivered', 'failed'].includes(rows[0].status) ? rows : null;
+    });
+    return { body, outbound: await finalOutbound(t, body), safety: safety! };
   }
 
   test.each([
@@ -350,19 +362,25 @@ describe('Bot Framework replies go only to allowed service URLs (Emulator mode)'
     ['a private network address', () => 'http://10.0.0.5:8080/'],
     ['a look-alike of a Microsoft host', () => 'https://smba.trafficmanager.net.attacker.example/amer/'],
     ['a Microsoft host over plain http', () => 'http://webchat.botframework.com/'],
-  ])('%s: the reply is refused with service_url_not_allowed and nothing is sent', async (_name, url) => {
-    const before = connector.requests.length;
-    const { body, outbound } = await replyTo(url());
-    expect(outbound).toMatchObject({ status: 'failed', error_code: 'service_url_not_allowed' });
-    expect(outbound.provider_message_id).toBeNull();
-    // The send ran to its end (failed) before this look: any request it made has arrived.
-    expect(connector.requests.slice(before).filter((r) => r.body.includes(body))).toEqual([]);
-    expect(connector.requests.slice(before).filter((r) => r.path.startsWith('/admin'))).toEqual([]);
-  });
+  ])(
+    '%s: the safety reply and the staff reply are refused (service_url_not_allowed), nothing is sent',
+    async (_name, url) => {
+      const before = connector.requests.length;
+      const { body, outbound, safety } = await replyTo(url());
+      expect(outbound).toMatchObject({ status: 'failed', error_code: 'service_url_not_allowed' });
+      expect(outbound.provider_message_id).toBeNull();
+      expect(safety).toMatchObject({ status: 'failed', error_code: 'service_url_not_allowed' });
+      // Both sends ran to their end (failed) before this look: any request they made has arrived.
+      const reached = connector.requests.slice(before);
+      expect(reached.filter((r) => r.body.includes(body) || r.body.includes(safety.body))).toEqual([]);
+      expect(reached.filter((r) => r.path.startsWith('/admin'))).toEqual([]);
+    },
+  );
 
   test("the Emulator's own connector (a bare loopback origin) gets the reply", async () => {
-    const { body, outbound } = await replyTo(connector.url);
+    const { body, outbound, safety } = await replyTo(connector.url);
     expect(outbound.status).toBe('sent');
+    expect(safety.status).toBe('sent');
     expect(connector.received.find((r) => r.activity.text === body)).toBeDefined();
   });
 });
