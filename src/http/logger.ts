@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { serializeError } from './error-serializer';
 
 /**
  * Structured logs that never carry PHI: request bodies are never logged and these paths are
@@ -9,6 +10,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: { service: 'careline-hub' },
+      // Errors keep their SQL state and statement name but never bound values (see error-serializer).
+      serializers: { err: serializeError },
       redact: {
         paths: [
           'req.headers.authorization',

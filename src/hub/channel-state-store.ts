@@ -2,13 +2,16 @@ import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { ChannelStateStore } from '../channel-port';
 import type { Database } from '../db/database';
 import { channelState } from '../db/schema';
+import { storableDeep, storableText } from '../db/storable-text';
 
 /** The port's key/value store for one channel, in PostgreSQL (table `channel_state`). */
 export function channelStateStore(db: Database, channel: string): ChannelStateStore {
+  // Keys are often provider addresses and values provider payloads: text PostgreSQL refuses is
+  // replaced the same way the inbound service replaces it in the messages those keys belong to.
   const live = (key: string) =>
     and(
       eq(channelState.channel, channel),
-      eq(channelState.key, key),
+      eq(channelState.key, storableText(key)),
       or(isNull(channelState.expiresAt), gt(channelState.expiresAt, sql`now()`)),
     );
   return {
@@ -16,7 +19,9 @@ export function channelStateStore(db: Database, channel: string): ChannelStateSt
       const [row] = await db.select({ value: channelState.value }).from(channelState).where(live(key));
       return row ? (row.value as T) : null;
     },
-    async set(key, value, options = {}) {
+    async set(rawKey, rawValue, options = {}) {
+      const key = storableText(rawKey);
+      const value = storableDeep(rawValue);
       const expiresAt = options.ttlSeconds ? new Date(Date.now() + options.ttlSeconds * 1000) : null;
       await db
         .insert(channelState)
@@ -27,7 +32,9 @@ export function channelStateStore(db: Database, channel: string): ChannelStateSt
         });
     },
     async delete(key) {
-      await db.delete(channelState).where(and(eq(channelState.channel, channel), eq(channelState.key, key)));
+      await db
+        .delete(channelState)
+        .where(and(eq(channelState.channel, channel), eq(channelState.key, storableText(key))));
     },
     async purgeExpired() {
       await db

@@ -22,6 +22,7 @@ import { prepareInbound } from '../conversations/inbound-preparation';
 import { storeInboundBatch } from '../conversations/inbound-store';
 import type { Database, Transaction } from '../db/database';
 import { contactIdentities, messages } from '../db/schema';
+import { storableDeep } from '../db/storable-text';
 import type { ChannelRegistry } from '../outbound/channel-registry';
 import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import type { SendQueue } from '../outbound/send-worker';
@@ -108,8 +109,11 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
 
   return {
     async receive(incoming, meta) {
+      // Before anything is looked up or stored: one NUL in a body or a name used to fail the
+      // statement, losing the message (and, in a batch, its neighbours until the retry).
+      const storable = storableDeep(incoming);
       // Files stored, and the sender matched by thread (reply token, references), before the message.
-      const prepared = await prepareInbound(deps.db, deps.org.id, incoming, meta);
+      const prepared = await prepareInbound(deps.db, deps.org.id, storable, meta);
       const received = prepared.message;
       // Stored with the message, in the same statement, for triage to read as its context.
       const message = received.inReplyTo
