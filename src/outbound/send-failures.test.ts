@@ -12,6 +12,8 @@ test.each([
   ],
   ['email', 'http_503', null, /^The email provider had a fault/],
   ['botframework', null, null, /^The Bot Framework message could not be sent \(no reason given\)/],
+  ['botframework', 'service_url_not_allowed', 'The conversation’s service URL is not…', /does not send to/],
+  ['botframework', 'botframework_disabled', 'The Bot Framework channel is off…', /turned off/],
 ])('%s %s reads as words', (channel, code, message, expected) => {
   expect(describeSendFailure(channel, code, message)).toMatch(expected);
 });

@@ -26,6 +26,9 @@ const REASONS: Readonly<Record<string, string>> = {
   conversation_reference_missing:
     'The patient has to write on this channel first before the clinic can reply on it.',
   realtime_unavailable: 'The chat server was not running.',
+  service_url_not_allowed:
+    'The conversation came from a Bot Framework address the hub does not send to (not Microsoft’s, and not listed in BOTFRAMEWORK_SERVICE_URLS).',
+  botframework_disabled: 'The Bot Framework channel is turned off on the hub (no MICROSOFT_APP_ID).',
   twilio_21211: 'The phone number is not a valid number.',
   twilio_21408: 'Texting this country is not enabled for the clinic’s Twilio account.',
   twilio_21610:
