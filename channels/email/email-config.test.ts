@@ -7,6 +7,10 @@ describe('email configuration', () => {
     expect(config.EMAIL_INBOUND_SECRET).toBeUndefined();
     expect(config.EMAIL_INBOUND_DOMAINS).toEqual([]);
     expect(config.EMAIL_MAX_ATTACHMENT_BYTES).toBe(5 * 1024 * 1024);
+    // The listener is loopback-only unless told otherwise, and a peer's message rate is bounded.
+    expect(config.SMTP_INBOUND_HOST).toBe('127.0.0.1');
+    expect(config.SMTP_INBOUND_MESSAGES_PER_MINUTE).toBe(30);
+    expect(config.EMAIL_WEBHOOK_AUTHSERV_ID).toBeUndefined();
   });
 
   test('values parse', () => {
@@ -27,6 +31,10 @@ describe('email configuration', () => {
     [{ EMAIL_INBOUND_SECRET: 'short' }, 'EMAIL_INBOUND_SECRET'],
     [{ EMAIL_INBOUND_DOMAINS: 'ok.org,bad domain' }, 'EMAIL_INBOUND_DOMAINS'],
     [{ EMAIL_MAX_ATTACHMENT_BYTES: '-1' }, 'EMAIL_MAX_ATTACHMENT_BYTES'],
+    // An SMTP listener with no domain of its own would take mail for any recipient.
+    [{ SMTP_INBOUND_PORT: '2525' }, 'EMAIL_INBOUND_DOMAINS'],
+    [{ SMTP_INBOUND_MESSAGES_PER_MINUTE: '0' }, 'SMTP_INBOUND_MESSAGES_PER_MINUTE'],
+    [{ EMAIL_WEBHOOK_AUTHSERV_ID: 'mx clinic; dmarc=pass' }, 'EMAIL_WEBHOOK_AUTHSERV_ID'],
   ])('rejects %p naming %s', (env, variable) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(variable);

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { HttpError, type InboundSink } from '../../src/channel-port';
 import { type InboundEmailOptions, receiveRawEmail } from './inbound-email';
+import { relayVerdict } from './sender-authentication';
 
 export const EMAIL_WEBHOOK_PATH = '/webhooks/email/inbound';
 export const EMAIL_SECRET_HEADER = 'x-careline-email-secret';
@@ -9,6 +10,11 @@ export const EMAIL_SECRET_HEADER = 'x-careline-email-secret';
 export interface EmailWebhookOptions extends InboundEmailOptions {
   /** EMAIL_INBOUND_SECRET; unset turns the endpoint off (404). */
   secret: string | undefined;
+  /**
+   * EMAIL_WEBHOOK_AUTHSERV_ID: the relay whose Authentication-Results header decides whether the
+   * sender is verified. Unset: the relay that knows the secret is trusted to have checked senders.
+   */
+  authservId?: string;
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -43,7 +49,18 @@ export function emailWebhookRouter(sink: InboundSink, options: EmailWebhookOptio
       if (!Buffer.isBuffer(raw) || raw.length === 0) {
         throw new HttpError(400, 'malformed_email', 'The request body must be a raw MIME message');
       }
-      const outcome = await receiveRawEmail(raw, sink, options, { requestId: req.id, ip: req.ip });
+      const { authservId } = options;
+      // The peer here is the relay, not the sending server: SPF cannot be checked at this hop, so
+      // the relay's own verdict is what there is to read.
+      const outcome = await receiveRawEmail(raw, sink, options, {
+        meta: { requestId: req.id, ip: req.ip },
+        ...(authservId
+          ? {
+              authenticateSender: async (from, headerValues) =>
+                relayVerdict(headerValues('authentication-results'), authservId, from),
+            }
+          : {}),
+      });
       if (outcome.kind === 'ignored') {
         res.status(200).json({ stored: false, reason: outcome.reason });
         return;

@@ -56,7 +56,7 @@ test('a plain reply: sender lower-cased, quote stripped, original and threading 
     ),
     sink,
     options,
-    meta,
+    { meta },
   );
   expect(outcome.kind).toBe('stored');
   expect(received[0]).toMatchObject({
@@ -82,7 +82,7 @@ test('a plain reply: sender lower-cased, quote stripped, original and threading 
 test('a forged reply token is recorded as invalid, and a missing Message-ID hashes the message', async () => {
   const { sink, received } = fakeSink();
   const raw = mail(['From: a@b.org', `To: reply+${'0'.repeat(32)}.${'1'.repeat(16)}@clinic.org`], 'hello');
-  await receiveRawEmail(raw, sink, options, meta);
+  await receiveRawEmail(raw, sink, options, { meta });
   expect(received[0]?.channelMeta?.replyTokenInvalid).toBe(
     `reply+${'0'.repeat(32)}.${'1'.repeat(16)}@clinic.org`,
   );
@@ -103,7 +103,7 @@ test('HTML-only mail becomes text without markup or scripts', async () => {
     ),
     sink,
     options,
-    meta,
+    { meta },
   );
   expect(received[0]?.body).toBe('Fever since Monday & a cough\nThanks');
   expect(received[0]?.channelMeta?.htmlOnly).toBe(true);
@@ -123,7 +123,7 @@ test('an HTML-only reply: the quoted history in its markup is stripped, the whol
     ),
     sink,
     options,
-    meta,
+    { meta },
   );
   expect(received[0]?.body).toBe('Can we move it to Friday?');
   expect(received[0]?.channelMeta?.originalText).toContain('Your appointment is Thursday.');
@@ -136,7 +136,7 @@ test.each([
   ['garbage bytes', Buffer.from([0x00, 0xff, 0xfe, 0x13, 0x37, 0x0a, 0x0d, 0x80, 0x9f]), 'sender_missing'],
 ])('%s: refused with a 400 naming why, nothing handed to the core', async (_name, raw, code) => {
   const { sink, received } = fakeSink();
-  await expect(receiveRawEmail(raw, sink, options, meta)).rejects.toMatchObject({ status: 400, code });
+  await expect(receiveRawEmail(raw, sink, options, { meta })).rejects.toMatchObject({ status: 400, code });
   expect(received).toHaveLength(0);
 });
 
@@ -176,7 +176,7 @@ test('attachments are listed, oversized ones refused but the message is stored',
       '',
     ].join('\r\n'),
   );
-  await receiveRawEmail(raw, sink, options, meta);
+  await receiveRawEmail(raw, sink, options, { meta });
   expect(received[0]?.body).toBe('photos attached');
   expect(received[0]?.channelMeta?.attachments).toEqual([
     { filename: 'small.png', contentType: 'image/png', size: 100 },
@@ -205,7 +205,7 @@ test('a forged reply token gives no inReplyTo: only the unverified references re
     ],
     'hello',
   );
-  await receiveRawEmail(raw, sink, options, meta);
+  await receiveRawEmail(raw, sink, options, { meta });
   expect(received[0]?.inReplyTo).toBeUndefined();
   expect(received[0]?.references).toEqual(['<ours@clinic.org>']);
 });
@@ -213,7 +213,7 @@ test('a forged reply token gives no inReplyTo: only the unverified references re
 test('no From address: 400 sender_missing', async () => {
   const { sink } = fakeSink();
   await expect(
-    receiveRawEmail(mail(['To: desk@clinic.org'], 'hi'), sink, options, meta),
+    receiveRawEmail(mail(['To: desk@clinic.org'], 'hi'), sink, options, { meta }),
   ).rejects.toMatchObject({
     status: 400,
     code: 'sender_missing',
@@ -226,7 +226,7 @@ test('an auto-reply stores nothing', async () => {
     mail(['From: a@b.org', 'To: desk@clinic.org', 'Auto-Submitted: auto-replied'], 'I am away'),
     sink,
     options,
-    meta,
+    { meta },
   );
   expect(outcome).toEqual({ kind: 'ignored', reason: 'auto_reply' });
   expect(received).toHaveLength(0);
@@ -265,7 +265,7 @@ test('a hard bounce to a signed reply address marks the recipient undeliverable'
     bounce(`${signReplyLocalPart(secret, outboundId)}@clinic.org`, '5.1.1'),
     sink,
     options,
-    meta,
+    { meta },
   );
   expect(outcome).toEqual({ kind: 'ignored', reason: 'bounce' });
   expect(received).toHaveLength(0);
@@ -286,7 +286,7 @@ test.each([
   ['a hard bounce to a forged token', () => `reply+${'0'.repeat(32)}.${'1'.repeat(16)}@clinic.org`, '5.1.1'],
 ])('%s marks nothing', async (_name, to, status) => {
   const { sink, received, marked } = fakeSink();
-  await receiveRawEmail(bounce(to(), status), sink, options, meta);
+  await receiveRawEmail(bounce(to(), status), sink, options, { meta });
   expect(received).toHaveLength(0);
   expect(marked).toHaveLength(0);
 });
@@ -297,7 +297,7 @@ test('a hard bounce when the core has no markUndeliverable is still answered', a
     bounce(`${signReplyLocalPart(secret, randomUUID())}@clinic.org`, '5.1.1'),
     sink,
     options,
-    meta,
+    { meta },
   );
   expect(outcome.kind).toBe('ignored');
 });

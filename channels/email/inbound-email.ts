@@ -13,6 +13,7 @@ import {
 import { type AutomatedMail, detectAutomatedMail } from './automated-mail';
 import { stripQuotedHtml, stripQuotedText } from './quote-stripping';
 import { looksLikeReplyAddress, verifyReplyAddress } from './reply-token';
+import type { SenderAuthentication } from './sender-authentication';
 
 /** The full original text kept in channelMeta is capped: the body is what staff read. */
 const MAX_ORIGINAL_TEXT = 100_000;
@@ -21,6 +22,18 @@ export interface InboundEmailOptions {
   replyTokenSecret: string;
   maxAttachmentBytes: number;
   logger: Logger;
+}
+
+/** How one email arrived: what the transport knows besides the message itself. */
+export interface EmailArrival {
+  meta: RequestMeta;
+  /** The SMTP envelope's recipients (RCPT TO), when the mail came over SMTP: a Bcc'd reply address shows only here. */
+  envelopeRecipients?: string[];
+  /**
+   * Whether the From address is the sender's (SPF/DKIM/DMARC over SMTP, or the relay's verdict).
+   * Absent: the transport vouches for its senders (a webhook behind a relay that authenticates).
+   */
+  authenticateSender?: (from: string, headerValues: (name: string) => string[]) => Promise<SenderAuthentication>;
 }
 
 export type InboundEmailOutcome =
@@ -79,10 +92,9 @@ export async function receiveRawEmail(
   raw: Buffer,
   sink: InboundSink,
   options: InboundEmailOptions,
-  meta: RequestMeta,
-  /** The SMTP envelope's recipients (RCPT TO), when the mail came over SMTP: a Bcc'd reply address shows only here. */
-  envelopeRecipients: string[] = [],
+  arrival: EmailArrival,
 ): Promise<InboundEmailOutcome> {
+  const { meta, envelopeRecipients = [] } = arrival;
   let parsed: ParsedMail;
   try {
     parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
@@ -115,6 +127,18 @@ export async function receiveRawEmail(
   const senderRaw = parsed.from?.value[0]?.address;
   const sender = senderRaw ? normalizeEmail(senderRaw) : null;
   if (!sender) throw new HttpError(400, 'sender_missing', 'The email has no usable From address');
+
+  const authentication = arrival.authenticateSender
+    ? await arrival.authenticateSender(sender, (name) =>
+        parsed.headerLines
+          .filter((h) => h.key === name)
+          .map((h) => h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim()),
+      )
+    : null;
+  if (authentication && !authentication.verified) {
+    // Verdicts and a reason only: never the address (logs carry no patient details).
+    log.warn({ reason: authentication.reason, dmarc: authentication.dmarc }, 'email sender not authenticated');
+  }
 
   const html = typeof parsed.html === 'string' ? parsed.html : null;
   const htmlOnly = !parsed.text?.trim() && html !== null;
@@ -158,7 +182,9 @@ export async function receiveRawEmail(
       body: stripped || fullText.trim(),
       media: [],
       providerMessageId: parsed.messageId ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`,
+      ...(authentication && !authentication.verified ? { senderUnverified: true } : {}),
       channelMeta: {
+        ...(authentication ? { senderAuthentication: authentication } : {}),
         ...(parsed.subject ? { subject: parsed.subject } : {}),
         originalText: fullText.slice(0, MAX_ORIGINAL_TEXT),
         ...(fullText.length > MAX_ORIGINAL_TEXT ? { originalTextTruncated: true } : {}),

@@ -11,17 +11,29 @@ import {
 import { EMAIL_SECRET_HEADER, EMAIL_WEBHOOK_PATH, emailWebhookRouter } from './email-webhooks';
 import { composeMail, domainOf } from './outbound-mail';
 import { signReplyLocalPart } from './reply-token';
+import type { DnsResolver } from './sender-authentication';
 import { type SmtpListener, startSmtpListener } from './smtp-listener';
 import { createSmtpTransport } from './smtp-transport';
 
 /** The webhook's body limit; the SMTP listener accepts the same. */
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
+export interface EmailChannelOptions {
+  /**
+   * The DNS lookups the SMTP listener's sender authentication makes (SPF, DKIM keys, DMARC), in the
+   * shape of `dns.promises.resolve`; default the system's resolver.
+   */
+  dnsResolver?: DnsResolver;
+}
+
 /**
  * Email: outbound over SMTP (SMTP_URL), or recorded only (sandbox) without it; inbound by webhook
  * (raw MIME behind EMAIL_INBOUND_SECRET) and by a built-in SMTP listener (SMTP_INBOUND_PORT).
  */
-export async function createEmailChannel(context: ChannelContext): Promise<ChannelAdapter> {
+export async function createEmailChannel(
+  context: ChannelContext,
+  channelOptions: EmailChannelOptions = {},
+): Promise<ChannelAdapter> {
   const { config, logger } = context;
   const from = config.EMAIL_FROM ?? `"${config.CLINIC_NAME.replace(/["\\]/g, '')}" <no-reply@localhost>`;
   const replyDomain = config.EMAIL_REPLY_DOMAIN?.toLowerCase() ?? domainOf(from) ?? 'localhost';
@@ -80,15 +92,22 @@ export async function createEmailChannel(context: ChannelContext): Promise<Chann
       sandbox && inboundSecret
         ? ({ from: sender, body }) => sandboxEmail(inboundSecret, sender, addressOf(from), replyDomain, body)
         : undefined,
-    createRouter: (sink) => emailWebhookRouter(sink, { ...inboundOptions, secret: inboundSecret }),
+    createRouter: (sink) =>
+      emailWebhookRouter(sink, {
+        ...inboundOptions,
+        secret: inboundSecret,
+        authservId: config.EMAIL_WEBHOOK_AUTHSERV_ID,
+      }),
     async start(sink: InboundSink) {
       if (config.SMTP_INBOUND_PORT === undefined || listener) return;
       listener = await startSmtpListener(sink, {
         ...inboundOptions,
         port: config.SMTP_INBOUND_PORT,
-        host: config.HOST,
+        host: config.SMTP_INBOUND_HOST,
         domains: config.EMAIL_INBOUND_DOMAINS,
         maxMessageBytes: MAX_MESSAGE_BYTES,
+        messagesPerMinute: config.SMTP_INBOUND_MESSAGES_PER_MINUTE,
+        dnsResolver: channelOptions.dnsResolver,
       });
     },
     async close() {

@@ -43,6 +43,13 @@ export interface InboundMessage {
    * References). Unverified: only used to find the contact when `inReplyTo` does not say.
    */
   references?: string[];
+  /**
+   * True when the channel could not prove that the sender owns `from.address` (email: no DMARC pass
+   * and no SPF or DKIM pass aligned with the From domain). The core then never files the message
+   * under a contact holding that address, nor threads it to one: it is stored flagged, under a
+   * holding contact for unverified senders (src/conversations/unverified-senders.ts). Email only.
+   */
+  senderUnverified?: boolean;
   /** Files to keep with the message: the core stores them and lists them in `media` (staff-only URLs). */
   attachments?: InboundAttachment[];
   /** Files the adapter would not take (too large): the core answers the sender, so none is lost silently. */

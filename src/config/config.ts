@@ -81,6 +81,24 @@ const environmentSchema = z.object({
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
   SMTP_URL: optionalString,
   SMTP_INBOUND_PORT: port.optional(),
+  /**
+   * Where the SMTP listener binds. Loopback by default: a mail exchanger open to the internet is a
+   * deliberate choice (0.0.0.0), usually behind the clinic's own MTA.
+   */
+  SMTP_INBOUND_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** Messages one peer address may send the SMTP listener per minute; more get a 421 (try later). */
+  SMTP_INBOUND_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /**
+   * The authserv-id of the relay in front of POST /webhooks/email/inbound whose Authentication-Results
+   * header the hub trusts (its SPF/DKIM/DMARC verdict). Unset: the webhook's secret stands for the
+   * relay, and the relay is trusted to have authenticated the sender.
+   */
+  EMAIL_WEBHOOK_AUTHSERV_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name such as mx.clinic.example')
+      .optional(),
+  ),
   /** The From of outbound email; default `"<CLINIC_NAME>" <no-reply@localhost>`. */
   EMAIL_FROM: optionalString.pipe(
     z
@@ -103,7 +121,7 @@ const environmentSchema = z.object({
   ),
   /** Shared secret of POST /webhooks/email/inbound (header X-CareLine-Email-Secret); unset disables it. */
   EMAIL_INBOUND_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
-  /** Comma-separated domains the SMTP listener accepts mail for; empty accepts any recipient. */
+  /** Comma-separated domains the SMTP listener accepts mail for; required with SMTP_INBOUND_PORT. */
   EMAIL_INBOUND_DOMAINS: z
     .string()
     .default('')
@@ -285,6 +303,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): HubConfig {
     !value.MICROSOFT_APP_TENANT_ID
   ) {
     problems.push('MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE is SingleTenant');
+  }
+  if (value.SMTP_INBOUND_PORT !== undefined && value.EMAIL_INBOUND_DOMAINS.length === 0) {
+    // A listener that takes mail for any domain is an open relay target and a spam sink.
+    problems.push('EMAIL_INBOUND_DOMAINS: required when SMTP_INBOUND_PORT is set (the domains mail is accepted for)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

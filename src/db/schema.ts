@@ -36,7 +36,12 @@ export type MessageStatus =
   | 'failed'
   | 'read';
 export type ConversationStatus = 'open' | 'pending' | 'resolved';
-export type IdentityKind = 'phone' | 'email' | 'webchat' | 'botframework';
+/**
+ * `unverified-email`: an address an email claimed as its sender without proof (see
+ * src/conversations/unverified-senders.ts). Kept apart from `email` so that such a message never
+ * lands with the contact who really holds the address; no channel ever sends to it.
+ */
+export type IdentityKind = 'phone' | 'email' | 'webchat' | 'botframework' | 'unverified-email';
 export type ConsentStatus = 'opted_in' | 'opted_out';
 export type StaffRole = 'admin' | 'supervisor' | 'agent';
 

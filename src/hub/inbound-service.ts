@@ -20,6 +20,8 @@ import {
 } from '../conversations/conversation-store';
 import { prepareInbound } from '../conversations/inbound-preparation';
 import { storeInboundBatch } from '../conversations/inbound-store';
+import { withSafeMedia } from '../conversations/media-urls';
+import { holdUnverifiedSender } from '../conversations/unverified-senders';
 import type { Database, Transaction } from '../db/database';
 import { contactIdentities, messages } from '../db/schema';
 import { storableDeep } from '../db/storable-text';
@@ -108,10 +110,16 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
   });
 
   return {
-    async receive(incoming, meta) {
-      // Before anything is looked up or stored: one NUL in a body or a name used to fail the
-      // statement, losing the message (and, in a batch, its neighbours until the retry).
-      const storable = storableDeep(incoming);
+    async receive(arrived, meta) {
+      const adapter = deps.channels.get(arrived.channel);
+      // Rules for every channel, before anything is looked up or stored: text PostgreSQL accepts (one
+      // NUL in a body or a name used to fail the statement, losing the message and, in a batch, its
+      // neighbours until the retry), media only at web addresses, and a sender the channel could
+      // not authenticate filed apart from any patient.
+      const storable = holdUnverifiedSender(withSafeMedia(storableDeep(arrived), adapter?.sandbox === true));
+      if (storable.channelMeta?.mediaRefused) {
+        deps.logger.warn({ requestId: meta.requestId, channel: storable.channel }, 'unsafe media URLs dropped');
+      }
       // Files stored, and the sender matched by thread (reply token, references), before the message.
       const prepared = await prepareInbound(deps.db, deps.org.id, storable, meta);
       const received = prepared.message;

@@ -57,6 +57,8 @@ export function presentMessage(m: MessageRow) {
     authorStaffId: m.authorStaffId,
     automation: m.automation,
     channelMeta: m.channelMeta,
+    // The channel could not prove who sent it: the inbox says so beside the message.
+    senderUnverified: m.channelMeta.senderUnverified === true,
     triage: m.triage,
     // A staff correction of `triage`, kept beside it: the machine's decision is never rewritten.
     triageOverride: m.triageOverride,

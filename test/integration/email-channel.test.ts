@@ -4,6 +4,9 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
+import { channelFactories } from '../../channels';
+import { createEmailChannel } from '../../channels/email';
+import { DnsStandIn } from '../support/dns-stand-in';
 import { queryRows } from '../support/test-database';
 import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
@@ -47,7 +50,18 @@ let inboundPort: number;
 beforeAll(async () => {
   capture = await startCaptureServer();
   inboundPort = await freePort();
+  // The patients' domains send from this machine, and their SPF says so: every sender here is
+  // authenticated (forged senders have their own suite, email-sender-authentication).
+  const dns = new DnsStandIn();
+  for (const domain of ['example.org', 'work.example', 'home.example']) {
+    dns.spf(domain, 'v=spf1 ip4:127.0.0.1 -all');
+  }
   t = await startTestHub({
+    channelFactories: channelFactories.map((factory) =>
+      factory === createEmailChannel
+        ? (context) => createEmailChannel(context, { dnsResolver: dns.resolver })
+        : factory,
+    ),
     env: {
       SMTP_URL: `smtp://127.0.0.1:${capture.port}`,
       SMTP_INBOUND_PORT: String(inboundPort),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { channelFactories } from '../../channels';
+import type { ChannelFactory } from '../../src/channel-port';
 import { parseConfig } from '../../src/config/config';
 import { createLogger } from '../../src/http/logger';
 import { type Hub, startHub } from '../../src/hub/hub';
@@ -70,6 +71,8 @@ export interface TestHubOptions {
   twilio?: TwilioStandIn;
   /** Where the hub's logs go (the production logger, with its redaction): for tests that read them. */
   logs?: { level: string; destination: DestinationStream };
+  /** The channels to run, when a test passes one its own options (e.g. the email channel's DNS resolver). */
+  channelFactories?: ChannelFactory[];
 }
 
 /** A hub on a real PostgreSQL database of its own and real Redis, with Twilio replaced by a local stand-in. */
@@ -98,7 +101,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     ...options.env,
   });
   const hub = await startHub(config, {
-    channelFactories,
+    channelFactories: options.channelFactories ?? channelFactories,
     queuePrefix,
     runWorkers: options.runWorkers,
     logger: options.logs

@@ -58,6 +58,8 @@ export interface Message {
   securedVia: string | null;
   /** A send that failed for good: why, in words, and the message that sent it again (if any). */
   failure: { reason: string; retriedAs: string | null } | null;
+  /** The channel could not prove the sender owns the address it wrote from (a possibly forged email). */
+  senderUnverified: boolean;
 }
 
 export interface Note {
@@ -194,6 +196,7 @@ function toMessage(raw: unknown): Message {
     scheduledFor: str(o.scheduledFor) ?? str(obj(o.policy)?.scheduledFor),
     securedVia: str(o.securedVia) ?? str(obj(o.policy)?.securedVia),
     failure: toFailure(obj(o.failure)),
+    senderUnverified: o.senderUnverified === true,
   };
 }
 

@@ -207,6 +207,14 @@ function MessageItem({
             {channelIcon(message.channel)}
           </span>
           <span>{author}</span>
+          {message.senderUnverified && (
+            <span
+              className="badge sender-unverified"
+              title="The sender's address could not be authenticated (SPF/DKIM/DMARC): it may be forged. Kept apart from any patient's thread."
+            >
+              Unverified sender
+            </span>
+          )}
           {message.templateId && <span className="muted">template {message.templateId}</span>}
           <time dateTime={message.createdAt}>{clockTime(message.createdAt)}</time>
         </div>
