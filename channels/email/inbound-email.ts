@@ -33,7 +33,10 @@ export interface EmailArrival {
    * Whether the From address is the sender's (SPF/DKIM/DMARC over SMTP, or the relay's verdict).
    * Absent: the transport vouches for its senders (a webhook behind a relay that authenticates).
    */
-  authenticateSender?: (from: string, headerValues: (name: string) => string[]) => Promise<SenderAuthentication>;
+  authenticateSender?: (
+    from: string,
+    headerValues: (name: string) => string[],
+  ) => Promise<SenderAuthentication>;
 }
 
 export type InboundEmailOutcome =
@@ -132,12 +135,20 @@ export async function receiveRawEmail(
     ? await arrival.authenticateSender(sender, (name) =>
         parsed.headerLines
           .filter((h) => h.key === name)
-          .map((h) => h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim()),
+          .map((h) =>
+            h.line
+              .slice(h.line.indexOf(':') + 1)
+              .replace(/\r?\n[ \t]+/g, ' ')
+              .trim(),
+          ),
       )
     : null;
   if (authentication && !authentication.verified) {
     // Verdicts and a reason only: never the address (logs carry no patient details).
-    log.warn({ reason: authentication.reason, dmarc: authentication.dmarc }, 'email sender not authenticated');
+    log.warn(
+      { reason: authentication.reason, dmarc: authentication.dmarc },
+      'email sender not authenticated',
+    );
   }
 
   const html = typeof parsed.html === 'string' ? parsed.html : null;

@@ -40,7 +40,9 @@ function aligned(domain: string, fromDomain: string): boolean {
 export function senderVerdict(result: Verdicts): SenderAuthentication {
   const dmarc = result.dmarc ? result.dmarc.status.result : 'none';
   const spf = result.spf ? result.spf.status.result : 'none';
-  const dkim = result.dkim.results.map((r) => `${r.status.result}:${r.signingDomain}`);
+  // mailauth lists a `none` row for a message with no signature at all: only signatures count.
+  const signatures = result.dkim.results.filter((r) => Boolean(r.signingDomain));
+  const dkim = signatures.map((r) => `${r.status.result}:${r.signingDomain}`);
   const summary = { dmarc, spf, dkim };
   const fromDomains = result.dkim.headerFrom ?? [];
   if (fromDomains.length !== 1) {
@@ -51,7 +53,7 @@ export function senderVerdict(result: Verdicts): SenderAuthentication {
   if (dmarc === 'fail') return { verified: false, reason: 'dmarc_fail', ...summary };
   if (dmarc !== 'none') return { verified: false, reason: 'check_failed', ...summary };
   const fromDomain = domainOf(fromDomains[0]!);
-  if (result.dkim.results.some((r) => r.status.result === 'pass' && aligned(r.signingDomain, fromDomain))) {
+  if (signatures.some((r) => r.status.result === 'pass' && aligned(r.signingDomain, fromDomain))) {
     return { verified: true, reason: 'aligned_dkim', ...summary };
   }
   if (result.spf && spf === 'pass' && aligned(result.spf.domain, fromDomain)) {
@@ -127,7 +129,11 @@ export function relayVerdict(
     spf: spf?.result ?? 'none',
     dkim: dkim.map((r) => `${r.result}:${r.domain}`),
   };
-  const verdict = (verified: boolean, reason: string) => ({ verified, reason: `relay_${reason}`, ...summary });
+  const verdict = (verified: boolean, reason: string) => ({
+    verified,
+    reason: `relay_${reason}`,
+    ...summary,
+  });
   if (!own) return verdict(false, 'header_missing');
   if (dmarc === 'pass') return verdict(true, 'dmarc_pass');
   if (dmarc !== 'none') return verdict(false, dmarc === 'fail' ? 'dmarc_fail' : 'check_failed');

@@ -306,7 +306,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): HubConfig {
   }
   if (value.SMTP_INBOUND_PORT !== undefined && value.EMAIL_INBOUND_DOMAINS.length === 0) {
     // A listener that takes mail for any domain is an open relay target and a spam sink.
-    problems.push('EMAIL_INBOUND_DOMAINS: required when SMTP_INBOUND_PORT is set (the domains mail is accepted for)');
+    problems.push(
+      'EMAIL_INBOUND_DOMAINS: required when SMTP_INBOUND_PORT is set (the domains mail is accepted for)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

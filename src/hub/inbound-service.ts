@@ -118,7 +118,10 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       // not authenticate filed apart from any patient.
       const storable = holdUnverifiedSender(withSafeMedia(storableDeep(arrived), adapter?.sandbox === true));
       if (storable.channelMeta?.mediaRefused) {
-        deps.logger.warn({ requestId: meta.requestId, channel: storable.channel }, 'unsafe media URLs dropped');
+        deps.logger.warn(
+          { requestId: meta.requestId, channel: storable.channel },
+          'unsafe media URLs dropped',
+        );
       }
       // Files stored, and the sender matched by thread (reply token, references), before the message.
       const prepared = await prepareInbound(deps.db, deps.org.id, storable, meta);
