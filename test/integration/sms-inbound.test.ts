@@ -97,6 +97,43 @@ describe('inbound SMS webhook', () => {
     ]);
   });
 
+  test('MMS media at anything but an https URL is dropped (javascript:, data:, plain http); the message is kept', async () => {
+    await t
+      .postInboundSms({
+        From: randomUsPhone(),
+        Body: 'see attached',
+        NumMedia: '4',
+        MediaUrl0: 'javascript:alert(document.cookie)',
+        MediaContentType0: 'image/png',
+        MediaUrl1: 'data:text/html,<script>alert(1)</script>',
+        MediaContentType1: 'text/html',
+        // Twilio serves media over https only; with real credentials plain http is refused too.
+        MediaUrl2: 'http://media.example/ME3',
+        MediaContentType2: 'image/gif',
+        MediaUrl3: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM2/Media/ME4',
+        MediaContentType3: 'image/jpeg',
+      })
+      .expect(200);
+    const [row] = await queryRows<{ id: string; conversation_id: string }>(
+      t.database.url,
+      "select id, conversation_id from messages where body = 'see attached'",
+    );
+    const api = await t.api();
+    const detail = await api.get(`/conversations/${row!.conversation_id}`).expect(200);
+    const message = detail.body.conversation.messages.find((m: { id: string }) => m.id === row!.id);
+    expect(message.media).toEqual([
+      {
+        url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM2/Media/ME4',
+        contentType: 'image/jpeg',
+      },
+    ]);
+    expect(message.channelMeta.mediaRefused).toEqual([
+      { contentType: 'image/png', reason: 'unsafe_url_scheme' },
+      { contentType: 'text/html', reason: 'unsafe_url_scheme' },
+      { contentType: 'image/gif', reason: 'unsafe_url_scheme' },
+    ]);
+  });
+
   test('emoji and non-Latin text are stored unchanged', async () => {
     const body = 'Gracias 🙏 — 谢谢 — спасибо';
     await t.postInboundSms({ From: randomUsPhone(), Body: body }).expect(200);
