@@ -20,7 +20,8 @@ export default defineConfig({
     // Inline data: URLs would need a looser CSP; every asset is a file.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
-    sourcemap: true,
+    // Written for whoever runs the machine, never linked from the scripts nor served (web-pages.ts).
+    sourcemap: 'hidden',
     rollupOptions: {
       input: {
         inbox: path.resolve(here, 'inbox/index.html'),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, Router } from 'express';
+import { HttpError } from './http-error';
 
 /**
  * No inline script or style anywhere: every script is an emitted file under /web/assets, so a
@@ -50,6 +51,12 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
  */
 export function webPagesRouter(webDir: string = defaultWebDir()): Router {
   const router = Router();
+  // Source maps would hand anyone the pages' whole source, comments included. The build keeps
+  // them on disk for whoever runs the machine (vite `sourcemap: 'hidden'`); they are never served.
+  router.use('/web', (req, _res, next) => {
+    if (/\.map$/i.test(req.path)) throw new HttpError(404, 'not_found', 'No such file');
+    next();
+  });
   router.use(
     '/web',
     securityHeaders,
