@@ -12,6 +12,14 @@ const optionalUrl = optionalString.pipe(z.url().optional());
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** A 32-byte key written as 64 hex digits or as base64 (standard or url-safe); null otherwise. */
+export function decodeSettingsKey(value: string): Buffer | null {
+  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return null;
+  const key = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return key.length === 32 ? key : null;
+}
+
 /** The environment the hub reads, validated once at start. */
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -25,6 +33,16 @@ const environmentSchema = z.object({
       .optional(),
   ),
   DATA_DIR: z.string().default('./data'),
+  /**
+   * AES-256-GCM key of the secrets in hub_settings: 32 bytes, base64 or 64 hex digits. Unset: a key
+   * is generated into DATA_DIR/settings-encryption.key on first start.
+   */
+  SETTINGS_ENCRYPTION_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => decodeSettingsKey(v) !== null, 'must be 32 bytes, base64 or 64 hex digits')
+      .optional(),
+  ),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')

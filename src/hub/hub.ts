@@ -58,11 +58,12 @@ import { loadTemplateCatalog, type TemplateChannel } from '../templates';
 import { createTriage, type LlmClassifierFactory, type Triage } from '../triage';
 import { channelStateStore } from './channel-state-store';
 import { ClinicSettings } from './clinic-settings';
-import { ensureSecret } from './hub-settings';
+import { createSecretStore, encryptStoredSecrets } from './hub-settings';
 import { createInboundService } from './inbound-service';
 import { ensureOrganization, type OrganizationRow } from './organization';
 import { createPatientSessionSink } from './patient-session-sink';
 import { startPeriodic } from './periodic-task';
+import { loadSettingsKey, settingsCipher } from './settings-encryption';
 import { createStaffTypingRelay } from './staff-typing-relay';
 
 export interface HubOptions {
@@ -111,6 +112,14 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   const events = new EventEmitter();
   announceHubEventsAfterCommit(db, events);
   logger.info({ engine: database.engine }, 'conversation store ready');
+  // The hub's and providers' secrets are kept encrypted; a key that cannot open them stops the start here.
+  const cipher = settingsCipher(loadSettingsKey(config, logger));
+  const encryptedNow = await encryptStoredSecrets(db, cipher).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  if (encryptedNow > 0) logger.info({ count: encryptedNow }, 'secrets stored in clear are now encrypted');
+  const secrets = createSecretStore(db, cipher);
   const org = await ensureOrganization(db, {
     name: config.CLINIC_NAME,
     timeZone: config.CLINIC_TIME_ZONE,
@@ -128,7 +137,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         factory({
           config,
           logger: logger.child({ channel: 'setup' }),
-          ensureSecret: (name) => ensureSecret(db, name),
+          ensureSecret: (name) => secrets.ensure(name),
           stateFor: (channel) => channelStateStore(db, channel),
         }),
       ),
@@ -263,7 +272,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       verification: createContactVerification({
         db,
         orgId: org.id,
-        secret: await ensureSecret(db, 'identity-verification-codes'),
+        secret: await secrets.ensure('identity-verification-codes'),
         defaultRegion: config.DEFAULT_REGION,
         logger,
         // Through the normal pipeline (policy, template, outbox). Urgent: a code is not deferred.
@@ -296,7 +305,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
 
   const api = Router();
   api.use(express.json({ limit: '256kb' }));
-  const csrfSecret = await ensureSecret(db, 'staff-csrf');
+  const csrfSecret = await secrets.ensure('staff-csrf');
   api.use(
     '/auth',
     authRouter({
@@ -366,7 +375,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         publicUrl: config.publicUrl,
         clinic: { name: org.name },
         logger,
-        cookieSecret: await ensureSecret(db, 'securelink-cookie'),
+        cookieSecret: await secrets.ensure('securelink-cookie'),
         onReply: (messageId, { requestId }) => triageQueue.add([{ messageId, requestId }]),
         // "Chat with the clinic" from a confirmed link: a verified web chat session (chat-handoff.ts).
         chatPage: channels.all().find((adapter) => adapter.identityKind === 'webchat')?.patientPage,

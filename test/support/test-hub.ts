@@ -107,6 +107,11 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     logger: options.logs
       ? createLogger(options.logs.level, options.logs.destination)
       : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+  }).catch(async (error: unknown) => {
+    // A start that is meant to fail (a test of a refused configuration) leaves nothing running.
+    await twilio.stop();
+    if (!options.database) await database.drop();
+    throw error;
   });
   let token: string | undefined;
   const signedPost = (path: string, params: Record<string, string>) =>
