@@ -109,7 +109,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   }).catch(async (error: unknown) => {
     // A start that is meant to fail (a test of a refused configuration) leaves nothing running.
-    await twilio.stop();
+    if (!options.twilio) await twilio.stop();
     if (!options.database) await database.drop();
     throw error;
   });
