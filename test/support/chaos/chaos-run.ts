@@ -433,5 +433,15 @@ async function countReplies(
     await sleep(1000);
     result = { ...counts(), stuck: await stuckRows() };
   }
+  // Where a duplicate came from: two stored replies (the API accepted a retried request twice) or
+  // one stored reply sent twice (the outbox).
+  const stored = await db.query<{ tag: string; copies: number }>(
+    `select substring(body from 'chaos-reply-[0-9]+-[0-9a-f]{6}') as tag, count(*)::int as copies
+       from messages where direction = 'outbound' and body like '%chaos-reply-%' group by 1`,
+  );
+  const storedTwice = stored.rows.filter((r) => r.copies > 1).length;
+  options.log(
+    `replies: ${storedTwice} stored more than once by the API, ${result.duplicated} sent more than once in all`,
+  );
   return result;
 }
