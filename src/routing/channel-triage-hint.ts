@@ -26,5 +26,7 @@ export function triageFromHint(
     reasons: [hint.reason],
     version,
     language: language === 'en' || language === 'es' ? language : 'unknown',
+    // A menu key says nothing about symptoms; a nurse queue choice counts as clinical all the same.
+    clinicalContent: intent.queue === 'nurse-triage',
   };
 }

@@ -135,6 +135,8 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageItem): Prom
       reasons: ['triage failed; routed to front desk for a person to read'],
       version: 'none',
       language: 'unknown',
+      // Nobody read it: treated as possibly clinical, so nothing is written to the consent ledger.
+      clinicalContent: true,
     };
   }
 

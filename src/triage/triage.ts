@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
+import { loadConceptCatalog } from './concept-catalog';
 import { ContextRules } from './context-rules';
-import { type IntentDefinition, loadIntentCatalog } from './intent-catalog';
+import { defaultIntentsDir, type IntentDefinition, loadIntentCatalog } from './intent-catalog';
 import type { QueueName, Urgency } from './intent-schema';
 import { detectLanguage, type Language } from './language-detector';
-import { LlmClassificationError, type LlmClassifierFactory } from './llm-port';
+import { LlmClassificationError, type LlmClassifierFactory, type LlmVerdict } from './llm-port';
 import { LocalClassifier } from './local-classifier';
 import { KeywordRules, rank, UrgencyRules } from './pattern-rules';
-import { RedFlagRules } from './red-flag-rules';
+import { type RedFlagAssessment, RedFlagEngine } from './red-flag-engine';
 import { normalizeText } from './text-normalizer';
 
 export interface TriageContext {
@@ -24,6 +26,11 @@ export interface TriageResult {
   reasons: string[];
   version: string;
   language: Language;
+  /**
+   * Whether the message says anything clinical or about risk (a red-flag concept, even negated or in
+   * the past, or a symptom word). A free-text opt-out is written to the consent ledger only when false.
+   */
+  clinicalContent: boolean;
 }
 
 export interface Triage {
@@ -41,6 +48,7 @@ export interface TriageOptions {
 }
 
 const EMERGENCY = 'emergency';
+const CLINICAL = 'clinical_question';
 const FALLBACK_INTENT = 'general';
 // The classifier reads the first 200 words; red flags are scanned over the whole (capped) text.
 const MAX_CLASSIFIED_TOKENS = 200;
@@ -48,37 +56,43 @@ const MAX_CLASSIFIED_TOKENS = 200;
 const MIN_KNOWN_WORD_RATIO = 0.25;
 // Below this the local answer is a guess: ask the LLM when there is one.
 const LLM_THRESHOLD = 0.6;
-// The classifier alone may call an emergency only when it is fairly sure; otherwise a nurse still sees it
-// first as an urgent clinical question.
-const LOCAL_EMERGENCY_MIN = 0.6;
-const LOCAL_EMERGENCY_LEAN = 0.4;
+// With no keyword of its intent and no clinical word, a prediction this weak is a message about nothing
+// the clinic handles (a general question, chit-chat): the front desk reads it, flagged as unsure.
+const OFF_TOPIC_BELOW = 0.5;
+const OFF_TOPIC_CONFIDENCE = 0.2;
 const LLM_CONFIDENCE = 0.8;
 // Intents that only acknowledge; when a message also carries a request, the request is routed.
 const ACKNOWLEDGMENTS = new Set(['confirm', 'general']);
 
-/** Loads the intent catalog, trains the local classifier and returns the triage functions. */
+/** Loads the intent catalog and red-flag concepts, trains the local classifier, returns the triage functions. */
 export function createTriage(options: TriageOptions = {}): Triage {
-  const { intents, version } = loadIntentCatalog(options.intentsDir);
+  const intentsDir = options.intentsDir ?? defaultIntentsDir();
+  const catalog = loadIntentCatalog(intentsDir);
+  const concepts = loadConceptCatalog(intentsDir);
+  const intents = catalog.intents;
+  const version = `triage-${createHash('sha256').update(catalog.version).update(concepts.digest).digest('hex').slice(0, 12)}`;
   const byName = new Map(intents.map((i) => [i.name, i]));
   const intentOf = (name: string): IntentDefinition => byName.get(name) ?? byName.get(FALLBACK_INTENT)!;
 
   const knownWords = new Set<string>();
   for (const intent of intents) {
-    if (intent.name === EMERGENCY) continue;
     for (const example of intent.examples) for (const t of normalizeText(example).tokens) knownWords.add(t);
   }
-  const redFlags = new RedFlagRules(
-    intents.flatMap((i) => i.redFlags),
-    knownWords,
-  );
+  const redFlags = new RedFlagEngine(concepts, knownWords);
   const contextRules = new ContextRules(intents);
   const keywordRules = new KeywordRules(intents);
   const urgencyRules = new UrgencyRules(intents);
+  // The classifier never learns the emergency label: emergencies come from red-flag concepts (or the LLM),
+  // never from words that merely co-occur with them. Emergency examples are still clinical text.
   const classifier = LocalClassifier.train(
     intents.flatMap((intent) =>
       intent.examples.map((example) => {
         const { tokens, text } = normalizeText(example);
-        return { tokens, keywordIntents: keywordRules.match(text).keys(), label: intent.name };
+        return {
+          tokens,
+          keywordIntents: keywordRules.match(text).keys(),
+          label: intent.name === EMERGENCY ? CLINICAL : intent.name,
+        };
       }),
     ),
   );
@@ -90,6 +104,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
     confidence: number,
     reasons: string[],
     language: Language,
+    clinicalContent: boolean,
     urgency?: Urgency,
   ): TriageResult => {
     const intent = intentOf(intentName);
@@ -102,6 +117,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
       reasons,
       version,
       language,
+      clinicalContent,
     };
   };
 
@@ -110,18 +126,13 @@ export function createTriage(options: TriageOptions = {}): Triage {
     const tokens = normalized.tokens.slice(0, MAX_CLASSIFIED_TOKENS);
     const language = detectLanguage(tokens, context?.language);
 
-    const scan = redFlags.scan(normalized);
-    if (scan.hits.length > 0) {
-      const seen = new Set<string>();
-      const reasons: string[] = [];
-      for (const hit of scan.hits) {
-        if (seen.has(hit.category)) continue;
-        seen.add(hit.category);
-        reasons.push(`red flag: ${hit.label} ("${hit.phrase}")`);
-      }
-      return result(EMERGENCY, 'red-flag', 0.99, reasons, language, 'emergency');
+    const flags = redFlags.assess(normalized);
+    const { live, dismissed } = flags;
+    const flagReasons = redFlagReasons(flags);
+    const hasRedFlagWords = live.length > 0 || dismissed.length > 0;
+    if (flags.level === 'emergency') {
+      return result(EMERGENCY, 'red-flag', 0.99, flagReasons, language, true, 'emergency');
     }
-    const dismissedReasons = scan.dismissed.map((d) => `red-flag phrase "${d.phrase}" not counted: ${d.why}`);
 
     if (normalized.alphanumericCount === 0 || tokens.length === 0) {
       return result(
@@ -130,23 +141,33 @@ export function createTriage(options: TriageOptions = {}): Triage {
         0,
         ['no words to read (empty, emoji-only or symbols)'],
         language,
+        false,
       );
     }
 
-    const reply = contextRules.decide(tokens, context);
+    const reply = live.length === 0 ? contextRules.decide(tokens, context) : null;
     if (reply) {
       return result(
         reply.intent,
         reply.engine,
         reply.confidence,
-        [...reply.reasons, ...dismissedReasons],
+        [...reply.reasons, ...flagReasons],
         language,
+        hasRedFlagWords,
       );
     }
 
     const classifiedText = tokens.join(' ');
     const keywords = keywordRules.match(classifiedText);
+    const clinicalWords = hasRedFlagWords || keywords.has(CLINICAL);
     const prediction = classifier.predict(tokens, keywords.keys());
+
+    if (flags.level !== null) {
+      // A red flag without an acuity signal: a nurse reads it within the hour (or the day), never routine.
+      const urgency = urgencyRules.raise(CLINICAL, higher(flags.level, intentOf(CLINICAL).urgency), classifiedText);
+      return result(CLINICAL, 'red-flag', 0.9, flagReasons, language, true, urgency.urgency);
+    }
+
     if (prediction.knownWordRatio < MIN_KNOWN_WORD_RATIO) {
       return result(
         FALLBACK_INTENT,
@@ -154,37 +175,16 @@ export function createTriage(options: TriageOptions = {}): Triage {
         0.1,
         [
           `only ${Math.round(prediction.knownWordRatio * 100)}% of the words are known to the classifier (unsupported language or junk)`,
-          ...dismissedReasons,
+          ...flagReasons,
         ],
         language,
+        clinicalWords,
       );
     }
 
     let intentName = prediction.intent;
     let probability = prediction.probability;
     const reasons: string[] = [];
-    let floor: Urgency = 'routine';
-    if (intentName === EMERGENCY && scan.dismissed.length > 0) {
-      // The words look like an emergency because they name one, but the red-flag rules found it denied or
-      // over ("no chest pain anymore"): a nurse should still read it, without an emergency alarm.
-      reasons.push('emergency words were negated or resolved: sent to a nurse as a clinical question');
-      intentName = 'clinical_question';
-    } else if (intentName === EMERGENCY && probability < LOCAL_EMERGENCY_LEAN && prediction.runnerUp) {
-      // A weak lean on emergency words with no red flag ("cant talk now"): the next intent is the better read.
-      intentName = prediction.runnerUp.intent;
-      probability = prediction.runnerUp.probability;
-      reasons.push(
-        `classifier: ${intentName} p=${probability.toFixed(2)} (emergency p=${prediction.probability.toFixed(2)}, no red flag)`,
-      );
-    } else if (intentName === EMERGENCY && probability < LOCAL_EMERGENCY_MIN) {
-      reasons.push(
-        `classifier leans emergency (p=${probability.toFixed(2)}) but no red-flag phrase matched: sent to a nurse as urgent`,
-      );
-      intentName = 'clinical_question';
-      floor = 'urgent';
-    } else if (intentName === EMERGENCY) {
-      reasons.push(`classifier: emergency (p=${probability.toFixed(2)}) with no red-flag phrase`);
-    }
     // "Yes I'll be there, also I need a refill": an acknowledgment plus a request; the request is what
     // someone has to act on, so it decides the queue.
     if (ACKNOWLEDGMENTS.has(intentName)) {
@@ -195,6 +195,20 @@ export function createTriage(options: TriageOptions = {}): Triage {
       }
     }
     const keyword = keywords.get(intentName);
+    if (keyword === undefined && !clinicalWords && probability < OFF_TOPIC_BELOW && intentName !== FALLBACK_INTENT) {
+      // Nothing the clinic handles was recognized: the front desk reads it, and says it was a guess.
+      return result(
+        FALLBACK_INTENT,
+        'fallback',
+        OFF_TOPIC_CONFIDENCE,
+        [
+          `no clinic topic recognized (best guess ${intentName} p=${probability.toFixed(2)}): front desk`,
+          ...flagReasons,
+        ],
+        language,
+        false,
+      );
+    }
     const engine = keyword === undefined ? 'local' : 'keyword';
     if (keyword !== undefined) reasons.push(`keyword for ${intentName}: "${keyword}"`);
     if (intentName === prediction.intent) {
@@ -202,39 +216,42 @@ export function createTriage(options: TriageOptions = {}): Triage {
         `classifier: ${intentName} p=${probability.toFixed(2)}${prediction.evidence.length > 0 ? `; words: ${prediction.evidence.join(', ')}` : ''}`,
       );
     } else probability = Math.max(probability, 0.5);
-    const intent = intentOf(intentName);
-    const base = rank(floor) > rank(intent.urgency) ? floor : intent.urgency;
-    const raised = urgencyRules.raise(intentName, base, classifiedText);
+    const raised = urgencyRules.raise(intentName, intentOf(intentName).urgency, classifiedText);
     if (raised.cue !== undefined) reasons.push(`urgency ${raised.urgency}: "${raised.cue}"`);
     return result(
       intentName,
       engine,
       probability,
-      [...reasons, ...dismissedReasons],
+      [...reasons, ...flagReasons],
       language,
+      clinicalWords || intentName === CLINICAL,
       raised.urgency,
     );
   };
 
   const classify = async (text: string, context?: TriageContext): Promise<TriageResult> => {
     const local = classifyLocal(text, context);
+    if (!llm || local.intent === EMERGENCY) return local;
+    const clinical = local.queue === 'nurse-triage' || local.clinicalContent;
     const unsure =
       local.confidence < LLM_THRESHOLD &&
-      (local.engine === 'local' ||
-        local.engine === 'keyword' ||
-        (local.engine === 'fallback' && local.confidence > 0));
-    // Red flags and short-reply rules are decided locally; the LLM never sees or overrides them.
-    if (!llm || !unsure) return local;
+      (local.engine === 'local' || local.engine === 'keyword' || local.engine === 'fallback') &&
+      !(local.engine === 'fallback' && local.confidence === 0);
+    // Short replies and carrier keywords are decided locally; clinical text gets a second opinion that
+    // can only raise urgency; other text asks the LLM only when the local layers were unsure.
+    if (!clinical && !unsure) return local;
     try {
       const verdict = await llm.classify(typeof text === 'string' ? text : '');
+      if (clinical) return raiseOnly(local, verdict);
       const intent = intentOf(verdict.intent);
+      if (intent.name === EMERGENCY) return raiseOnly(local, verdict);
       // The LLM may raise urgency above the intent's default, never lower it.
       const urgency = rank(verdict.urgency) > rank(intent.urgency) ? verdict.urgency : intent.urgency;
       return {
-        ...result(intent.name, 'llm', LLM_CONFIDENCE, [], local.language, urgency),
+        ...result(intent.name, 'llm', LLM_CONFIDENCE, [], local.language, local.clinicalContent, urgency),
         reasons: [
           `LLM chose ${intent.name} (${verdict.urgency}); local classifier was unsure (${local.intent}, p=${local.confidence.toFixed(2)})`,
-          ...local.reasons.filter((r) => r.startsWith('red-flag phrase')),
+          ...local.reasons.filter((r) => r.startsWith('red flag') || r.startsWith('not counted')),
         ],
       };
     } catch (error) {
@@ -243,7 +260,39 @@ export function createTriage(options: TriageOptions = {}): Triage {
     }
   };
 
+  /** The LLM's second opinion on clinical text: it may raise urgency (to an emergency), never lower it. */
+  const raiseOnly = (local: TriageResult, verdict: LlmVerdict): TriageResult => {
+    const urgency = verdict.intent === EMERGENCY ? 'emergency' : verdict.urgency;
+    if (rank(urgency) <= rank(local.urgency)) {
+      return { ...local, reasons: [...local.reasons, `LLM second opinion (${verdict.intent}, ${verdict.urgency}) did not raise urgency`] };
+    }
+    const reason = `LLM raised urgency from ${local.urgency} to ${urgency} (${verdict.intent})`;
+    if (urgency === 'emergency') {
+      return {
+        ...result(EMERGENCY, 'llm', LLM_CONFIDENCE, [reason, ...local.reasons], local.language, true, 'emergency'),
+      };
+    }
+    return { ...local, urgency, engine: 'llm', reasons: [reason, ...local.reasons] };
+  };
+
   return { classifyLocal, classify, intents };
+}
+
+/** What a nurse reads: each live concept (with the modifiers that mattered), then each one not counted. */
+function redFlagReasons(flags: RedFlagAssessment): string[] {
+  const reasons: string[] = [];
+  for (const hit of flags.live) {
+    reasons.push(`red flag: ${hit.label} ("${hit.phrase}"), ${hit.level}`);
+    for (const note of hit.notes) reasons.push(`  ${hit.concept}: ${note}`);
+  }
+  for (const hit of flags.dismissed) {
+    reasons.push(`not counted: ${hit.label} ("${hit.phrase}"): ${hit.dismissedBecause}`);
+  }
+  return reasons;
+}
+
+function higher(a: Urgency, b: Urgency): Urgency {
+  return rank(a) >= rank(b) ? a : b;
 }
 
 function round(n: number): number {

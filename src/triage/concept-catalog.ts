@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import {
+  type ConceptFile,
+  conceptFileSchema,
+  type ModifierFile,
+  modifierFileSchema,
+  sharedTermsFileSchema,
+  type TermGroup,
+} from './concept-schema';
+import { IntentCatalogError } from './intent-catalog';
+
+export interface ConceptCatalog {
+  categories: ConceptFile[];
+  /** Shared term groups merged with each file's own (a file's own group wins). */
+  sharedTerms: Record<string, TermGroup>;
+  modifiers: ModifierFile;
+  /** Hash of every file read, folded into the triage version. */
+  digest: string;
+}
+
+const SHARED_TERMS_FILE = 'shared-terms.yaml';
+const MODIFIERS_FILE = 'modifiers.yaml';
+
+/**
+ * Reads `<intentsDir>/concepts/*.yaml` (one red-flag category per file, plus shared-terms.yaml) and
+ * `<intentsDir>/context/modifiers.yaml`. Throws IntentCatalogError naming the file for bad YAML, a schema
+ * error, a duplicate category or concept, or a term group that is used but defined nowhere.
+ */
+export function loadConceptCatalog(intentsDir: string): ConceptCatalog {
+  const conceptsDir = path.join(intentsDir, 'concepts');
+  const modifiersPath = path.join(intentsDir, 'context', MODIFIERS_FILE);
+  if (!existsSync(conceptsDir)) throw new IntentCatalogError(`missing red-flag concepts folder ${conceptsDir}`);
+  if (!existsSync(modifiersPath)) throw new IntentCatalogError(`missing context modifiers file ${modifiersPath}`);
+  const hash = createHash('sha256');
+  const read = <T>(file: string, label: string, schema: z.ZodType<T>): T => {
+    const raw = readFileSync(file, 'utf8');
+    hash.update(label).update('\0').update(raw).update('\0');
+    let data: unknown;
+    try {
+      data = parse(raw);
+    } catch (error) {
+      throw new IntentCatalogError(`${label}: invalid YAML: ${(error as Error).message}`);
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
+      throw new IntentCatalogError(`${label}: ${issues}`);
+    }
+    return parsed.data;
+  };
+
+  const files = readdirSync(conceptsDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  const sharedTerms: Record<string, TermGroup> = files.includes(SHARED_TERMS_FILE)
+    ? read(path.join(conceptsDir, SHARED_TERMS_FILE), `concepts/${SHARED_TERMS_FILE}`, sharedTermsFileSchema)
+        .terms
+    : {};
+  const categories: ConceptFile[] = [];
+  const categoryFiles = new Map<string, string>();
+  const conceptFiles = new Map<string, string>();
+  for (const file of files) {
+    if (file === SHARED_TERMS_FILE) continue;
+    const label = `concepts/${file}`;
+    const category = read(path.join(conceptsDir, file), label, conceptFileSchema);
+    const previous = categoryFiles.get(category.category);
+    if (previous) throw new IntentCatalogError(`${label}: category "${category.category}" is already in ${previous}`);
+    categoryFiles.set(category.category, label);
+    for (const concept of category.concepts) {
+      const other = conceptFiles.get(concept.name);
+      if (other) throw new IntentCatalogError(`${label}: concept "${concept.name}" is already in ${other}`);
+      conceptFiles.set(concept.name, label);
+      for (const group of [...concept.match.flat(), ...concept.unless]) {
+        if (!(group in category.terms) && !(group in sharedTerms)) {
+          throw new IntentCatalogError(
+            `${label}: concept "${concept.name}" uses term group "${group}", defined neither in this file nor in ${SHARED_TERMS_FILE}`,
+          );
+        }
+      }
+    }
+    categories.push(category);
+  }
+  if (categories.length === 0) throw new IntentCatalogError(`${conceptsDir}: no red-flag category files`);
+  const modifiers = read(modifiersPath, `context/${MODIFIERS_FILE}`, modifierFileSchema);
+  return { categories, sharedTerms, modifiers, digest: hash.digest('hex') };
+}

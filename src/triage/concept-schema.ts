@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/** What a concept means on its own, before acuity and context (see red-flag-engine.ts). */
+export const CONCEPT_LEVELS = ['emergency', 'urgent', 'soon'] as const;
+export type ConceptLevel = (typeof CONCEPT_LEVELS)[number];
+
+// A bare number in YAML (911, 101) is read as a number; it is still a word to match.
+const term = z.preprocess(
+  (value) => (typeof value === 'number' ? String(value) : value),
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(80)
+    .regex(/^[\p{L}\p{N}# '.-]+$/u, 'words, digits, spaces, apostrophes, hyphens and # (any number) only'),
+);
+
+/** A synonym group: words or short phrases, in English and/or Spanish. */
+const termGroupSchema = z
+  .strictObject({ en: z.array(term).default([]), es: z.array(term).default([]) })
+  .refine((g) => g.en.length + g.es.length > 0, { message: 'a term group needs at least one word' });
+
+const groupName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower_snake_case group name');
+
+const conceptSchema = z.strictObject({
+  name: groupName,
+  /** What a nurse reads in the reasons. */
+  label: z.string().trim().min(1),
+  /** The urgency of the concept alone; an acuity signal in the message makes any concept an emergency. */
+  alone: z.enum(CONCEPT_LEVELS),
+  /** Words such as "mild" or "a little" never lower it (not breathing, unresponsive, suicidal intent). */
+  absolute: z.boolean().default(false),
+  /** Alternatives; each lists term groups that must all occur within `window` words, in any order. */
+  match: z.array(z.array(groupName).min(1).max(4)).min(1),
+  /** Words allowed between the groups of one alternative. */
+  window: z.number().int().min(0).max(16).default(4),
+  /** Term groups that, close to a match, make it something else ("stuffy nose", "seizure medicine"). */
+  unless: z.array(groupName).default([]),
+  /** How close, in words either side of the match. */
+  unlessWindow: z.number().int().min(0).max(12).default(2),
+});
+
+export const conceptFileSchema = z.strictObject({
+  /** Reported per category in the evaluation: cardiac, stroke, breathing, ... */
+  category: groupName,
+  label: z.string().trim().min(1),
+  terms: z.record(groupName, termGroupSchema).default({}),
+  concepts: z.array(conceptSchema).min(1),
+});
+
+/** Term groups several category files share (`shared-terms.yaml`). */
+export const sharedTermsFileSchema = z.strictObject({
+  terms: z.record(groupName, termGroupSchema),
+});
+
+export const MODIFIER_KINDS = [
+  'negated',
+  'historical',
+  'hypothetical',
+  'resolved',
+  'current',
+  'experiencer',
+  'acuity',
+  'mild',
+  'pseudo',
+] as const;
+export type ModifierKind = (typeof MODIFIER_KINDS)[number];
+
+const triggerSchema = z.strictObject({
+  kind: z.enum(MODIFIER_KINDS),
+  /** Where the trigger sits relative to the concept it modifies. */
+  direction: z.enum(['before', 'after', 'both']).default('before'),
+  /** Words between the trigger and the concept, at most. */
+  window: z.number().int().min(0).max(30).default(5),
+  /** Whether "and"/"y" also end its reach (a negation does: "no fever and chest pain"). */
+  endsAtAnd: z.boolean().default(false),
+  en: z.array(term).default([]),
+  es: z.array(term).default([]),
+});
+
+export const modifierFileSchema = z.strictObject({
+  /** Words skipped inside a phrase ("took [the] whole bottle", "se [me] cerro [la] garganta"). */
+  fillers: termGroupSchema,
+  /** Words that end a clause: a modifier never reaches past them ("no fever but crushing chest pain"). */
+  terminations: termGroupSchema,
+  /** Conjunctions that also end a negation's reach when `endsAtAnd` is set. */
+  conjunctions: termGroupSchema,
+  /** Number words, matched by `#` in a phrase ("for # minutes"). */
+  numbers: termGroupSchema,
+  /** Number words of ten or more, matched by `##` ("took ## pills": "took thirty pills"). */
+  manyNumbers: termGroupSchema,
+  triggers: z.array(triggerSchema).min(1),
+});
+
+export type TermGroup = z.infer<typeof termGroupSchema>;
+export type ConceptFile = z.infer<typeof conceptFileSchema>;
+export type ConceptDefinition = z.infer<typeof conceptSchema>;
+export type ModifierFile = z.infer<typeof modifierFileSchema>;
+export type TriggerDefinition = z.infer<typeof triggerSchema>;

@@ -1,0 +1,206 @@
+import type { ModifierFile, ModifierKind, TermGroup } from './concept-schema';
+import { type KeyedToken, PhraseIndex } from './phrase-index';
+import type { LexiconLanguage, WordKeys } from './word-keys';
+
+/** A trigger found in a message: a modifier phrase and where it sits. */
+export interface TriggerHit {
+  kind: ModifierKind;
+  direction: 'before' | 'after' | 'both';
+  window: number;
+  endsAtAnd: boolean;
+  start: number;
+  end: number;
+}
+
+type Boundary = 'termination' | 'conjunction';
+type Entry = { trigger: Omit<TriggerHit, 'start' | 'end'> } | { boundary: Boundary };
+
+/** The modifiers that apply to one concept match. */
+export interface SpanContext {
+  /** First trigger of each kind that reaches the span, with its start and end. */
+  found: Partial<Record<ModifierKind, TriggerHit>>;
+}
+
+/**
+ * ConText (Harkema et al., 2009) over a message: trigger phrases (negation, history, hypothesis,
+ * resolution, experiencer, acuity, mildness) reach a concept within a window of words, never past the
+ * end of their clause (a termination word such as "but", or sentence punctuation). A longer trigger
+ * wins over a shorter one inside it ("hasn't stopped" is not the resolution "stopped"; "not sure" is not
+ * a negation). Finding triggers is one pass over the message; asking about a span is a binary search
+ * plus a walk bounded by the window.
+ */
+export class ContextModifiers {
+  readonly #index: PhraseIndex<Entry>;
+
+  constructor(file: ModifierFile, keys: WordKeys, isFiller: (word: string) => boolean) {
+    this.#index = new PhraseIndex<Entry>(keys, isFiller);
+    const addGroup = (group: TermGroup, entry: Entry) => {
+      for (const language of ['en', 'es'] as LexiconLanguage[]) {
+        for (const phrase of group[language]) this.#index.add(phrase, language, entry);
+      }
+    };
+    addGroup(file.terminations, { boundary: 'termination' });
+    addGroup(file.conjunctions, { boundary: 'conjunction' });
+    for (const t of file.triggers) {
+      addGroup(t, {
+        trigger: { kind: t.kind, direction: t.direction, window: t.window, endsAtAnd: t.endsAtAnd },
+      });
+    }
+  }
+
+  /** Finds every trigger and clause boundary of a message (tokens with their sentence numbers). */
+  read(tokens: readonly KeyedToken[], sentenceOf: readonly number[]): MessageContext {
+    const triggers: TriggerHit[] = [];
+    // clause[i]: a termination or a new sentence starts a new clause; andClause also splits at "and".
+    const clause = new Int32Array(tokens.length);
+    const andClause = new Int32Array(tokens.length);
+    let clauseId = 0;
+    let andClauseId = 0;
+    let i = 0;
+    while (i < tokens.length) {
+      if (i > 0 && sentenceOf[i] !== sentenceOf[i - 1]) {
+        clauseId++;
+        andClauseId++;
+      }
+      let longest = 0;
+      let entries: Entry[] = [];
+      this.#index.scanAt(tokens, i, (entry, end) => {
+        if (end > longest) {
+          longest = end;
+          entries = [entry];
+        } else if (end === longest) entries.push(entry);
+      });
+      const end = longest > i ? longest : i + 1;
+      let boundary = false;
+      for (const entry of entries) {
+        if ('boundary' in entry) {
+          boundary = true;
+          andClauseId++;
+          if (entry.boundary === 'termination') clauseId++;
+        } else triggers.push({ ...entry.trigger, start: i, end });
+      }
+      for (let j = i; j < end && j < tokens.length; j++) {
+        clause[j] = clauseId;
+        andClause[j] = andClauseId;
+      }
+      // The words after a boundary belong to the next clause.
+      if (boundary) {
+        clauseId++;
+        andClauseId++;
+      }
+      i = end;
+    }
+    return new MessageContext(triggers, clause, andClause, sentenceOf);
+  }
+}
+
+export class MessageContext {
+  readonly #byStart: TriggerHit[];
+
+  constructor(
+    readonly triggers: readonly TriggerHit[],
+    private readonly clause: Int32Array,
+    private readonly andClause: Int32Array,
+    private readonly sentenceOf: readonly number[],
+  ) {
+    this.#byStart = [...triggers].sort((a, b) => a.start - b.start);
+  }
+
+  /** Every trigger kind that reaches the span [start, end). */
+  around(start: number, end: number): SpanContext {
+    const found: SpanContext['found'] = {};
+    const note = (t: TriggerHit) => {
+      if (!found[t.kind]) found[t.kind] = t;
+    };
+    // Triggers ending at or before the span start, nearest first, until none can reach any more.
+    let k = lastStartingBefore(this.#byStart, start);
+    for (; k >= 0; k--) {
+      const t = this.#byStart[k]!;
+      if (t.end > start) continue;
+      const gap = start - t.end;
+      if (gap > 30) break;
+      if (t.direction === 'after' || gap > t.window) continue;
+      if (this.#sameClause(t, t.start, start)) note(t);
+    }
+    // Triggers starting at or after the span end.
+    for (k = firstStartingAtOrAfter(this.#byStart, end); k < this.#byStart.length; k++) {
+      const t = this.#byStart[k]!;
+      const gap = t.start - end;
+      if (gap > 30) break;
+      if (t.direction === 'before' || gap > t.window) continue;
+      // A resolution reaches past "but" ("chest pain earlier but it went away"): it speaks of what came before.
+      const reaches =
+        t.kind === 'resolved' ? this.#resolutionReaches(t, end - 1) : this.#sameClause(t, end - 1, t.start);
+      if (reaches) note(t);
+    }
+    return { found };
+  }
+
+  /**
+   * A negation inside a multi-part match that reaches one of its later parts ("bumped his head, no
+   * vomiting"), not counting a negation that is itself one of the parts ("no puedo respirar").
+   */
+  negationInside(parts: readonly { start: number; end: number }[], matchStart: number): TriggerHit | undefined {
+    const insidePart = (t: TriggerHit) => parts.some((p) => t.start < p.end && p.start < t.end);
+    for (const part of parts) {
+      if (part.start === matchStart) continue;
+      let k = lastStartingBefore(this.#byStart, part.start);
+      for (; k >= 0; k--) {
+        const t = this.#byStart[k]!;
+        if (t.end > part.start) continue;
+        const gap = part.start - t.end;
+        if (gap > 30 || t.start < matchStart) break;
+        if (gap > t.window) continue;
+        if (t.kind === 'negated' && t.direction !== 'after' && !insidePart(t) && this.#sameClause(t, t.start, part.start))
+          return t;
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether a trigger of `kind` itself is negated ("not severe", "no sudden"): within 2 words before it. */
+  isNegatedTrigger(t: TriggerHit): boolean {
+    let k = lastStartingBefore(this.#byStart, t.start);
+    for (; k >= 0; k--) {
+      const n = this.#byStart[k]!;
+      if (n.end > t.start) continue;
+      if (t.start - n.end > 2) break;
+      if (n.kind === 'negated' && this.andClause[n.start] === this.andClause[t.start]) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A resolution reaches back past "but" in its sentence ("chest pain earlier but it went away"), and
+   * into the sentence before only when it opens its own ("fainted yesterday. fine since"): "my chest
+   * hurts. the bleeding stopped" does not resolve the chest pain.
+   */
+  #resolutionReaches(t: TriggerHit, concept: number): boolean {
+    const sentence = this.sentenceOf[t.start]!;
+    if (sentence === this.sentenceOf[concept]) return true;
+    if (sentence !== this.sentenceOf[concept]! + 1) return false;
+    let opening = 0;
+    for (let i = t.start - 1; i >= 0 && this.sentenceOf[i] === sentence; i--) opening++;
+    return opening <= 1;
+  }
+
+  #sameClause(t: TriggerHit, a: number, b: number): boolean {
+    const clauses = t.endsAtAnd ? this.andClause : this.clause;
+    return clauses[a] === clauses[b];
+  }
+}
+
+function lastStartingBefore(sorted: readonly TriggerHit[], position: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.start < position) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+function firstStartingAtOrAfter(sorted: readonly TriggerHit[], position: number): number {
+  return lastStartingBefore(sorted, position) + 1;
+}

@@ -1,0 +1,118 @@
+import { normalizeText } from './text-normalizer';
+import type { LexiconLanguage, WordKeys } from './word-keys';
+
+/** One word of a message as phrases see it: its stems in both languages, and what kind of word it is. */
+export interface KeyedToken {
+  keys: readonly string[];
+  /** "my", "the", "la", "se": skipped inside a phrase ("took [the] whole bottle"). */
+  filler: boolean;
+}
+
+/** Matches `#` in a phrase: digits or a number word. */
+export const NUMBER_KEY = '#';
+/** Matches `##`: a number of ten or more ("took 30 pills", "a dozen"). */
+export const MANY_KEY = '##';
+/** Matches `####`: a year ("in 2015"). */
+export const YEAR_KEY = '####';
+// Placeholders that survive normalization where a phrase says `####`, `##` or `#`.
+const PLACEHOLDERS: [string, string][] = [
+  [YEAR_KEY, 'qqyearqq'],
+  [MANY_KEY, 'qqmanyqq'],
+  [NUMBER_KEY, 'qqnumberqq'],
+];
+// Fillers skipped in a row inside one phrase; more than this and the words no longer belong together.
+const MAX_SKIPPED = 2;
+export const MAX_PHRASE_WORDS = 8;
+
+interface TrieNode<P> {
+  next: Map<string, TrieNode<P>>;
+  payloads: P[];
+}
+
+/** The words of a phrase as written in the YAML, normalized as a message is, `#` kept. */
+export function phraseWords(phrase: string): string[] {
+  let text = phrase;
+  for (const [key, placeholder] of PLACEHOLDERS) text = text.replaceAll(key, ` ${placeholder} `);
+  return normalizeText(text).tokens.map((w) => PLACEHOLDERS.find(([, p]) => p === w)?.[0] ?? w);
+}
+
+/** Whether a word is a year, for `####`. */
+export function isYear(word: string): boolean {
+  return /^(19|20)\d\d$/.test(word);
+}
+
+/**
+ * A trie of phrases over word stems. `scanAt` costs at most a bounded walk (phrase length, skipped
+ * fillers) from one position, so scanning every position of a message is linear in its length.
+ */
+export class PhraseIndex<P> {
+  readonly #root: TrieNode<P> = { next: new Map(), payloads: [] };
+
+  constructor(
+    private readonly keys: WordKeys,
+    private readonly isFiller: (word: string) => boolean,
+  ) {}
+
+  /**
+   * Adds a phrase. A message may put filler words between its words ("took the whole bottle" for
+   * "took whole bottle") or leave out a filler inside the phrase ("fell off ladder" for "fell off a
+   * ladder"). Its first and last words are always required: "kill him" never reads as "kill", nor the
+   * Spanish "se paro" (it stopped) as "paro", whose stem is that of "para" (for).
+   */
+  add(phrase: string, language: LexiconLanguage, payload: P): void {
+    const words = phraseWords(phrase);
+    if (words.length === 0 || words.length > MAX_PHRASE_WORDS) {
+      throw new Error(`phrase "${phrase}" must have 1 to ${MAX_PHRASE_WORDS} words`);
+    }
+    const optional = words.flatMap((w, i) => (i > 0 && i < words.length - 1 && this.isFiller(w) ? [i] : []));
+    // Every combination of the optional fillers, bounded: a phrase has few of them.
+    const combinations = 1 << Math.min(optional.length, 4);
+    for (let mask = 0; mask < combinations; mask++) {
+      const drop = new Set(optional.filter((_, bit) => mask & (1 << bit)));
+      this.#insert(
+        words.filter((_, i) => !drop.has(i)),
+        language,
+        payload,
+      );
+    }
+  }
+
+  #insert(kept: readonly string[], language: LexiconLanguage, payload: P): void {
+    let node = this.#root;
+    for (const word of kept) {
+      const key = PLACEHOLDERS.some(([k]) => k === word) ? word : this.keys.key(word, language);
+      let child = node.next.get(key);
+      if (!child) {
+        child = { next: new Map(), payloads: [] };
+        node.next.set(key, child);
+      }
+      node = child;
+    }
+    if (!node.payloads.includes(payload)) node.payloads.push(payload);
+  }
+
+  /** Calls `visit` for every phrase that starts at `start`, with the index after its last word. */
+  scanAt(tokens: readonly KeyedToken[], start: number, visit: (payload: P, end: number) => void): void {
+    this.#walk(this.#root, tokens, start, 0, visit);
+  }
+
+  #walk(
+    node: TrieNode<P>,
+    tokens: readonly KeyedToken[],
+    at: number,
+    skipped: number,
+    visit: (payload: P, end: number) => void,
+  ): void {
+    const token = tokens[at];
+    if (!token) return;
+    for (const key of token.keys) {
+      const child = node.next.get(key);
+      if (!child) continue;
+      for (const payload of child.payloads) visit(payload, at + 1);
+      if (child.next.size > 0) this.#walk(child, tokens, at + 1, 0, visit);
+    }
+    if (node !== this.#root && token.filler && skipped < MAX_SKIPPED) {
+      this.#walk(node, tokens, at + 1, skipped + 1, visit);
+    }
+  }
+}

@@ -1,0 +1,310 @@
+import type { ConceptCatalog } from './concept-catalog';
+import type { ConceptDefinition, ConceptLevel, ModifierKind, TermGroup } from './concept-schema';
+import { ContextModifiers, type MessageContext, type TriggerHit } from './context-modifiers';
+import { Lexicon } from './lexicon';
+import { isYear, type KeyedToken, MANY_KEY, NUMBER_KEY, PhraseIndex, phraseWords, YEAR_KEY } from './phrase-index';
+import type { NormalizedText } from './text-normalizer';
+import { type LexiconLanguage, WordKeys } from './word-keys';
+
+/** One red-flag concept found in a message. */
+export interface ConceptHit {
+  category: string;
+  concept: string;
+  label: string;
+  /** The patient's own words (before spelling repair). */
+  phrase: string;
+  /** What it means here, after acuity and mildness; absent when dismissed. */
+  level?: ConceptLevel;
+  /** Modifiers that changed the decision or that a nurse should see ("about someone else, now"). */
+  notes: string[];
+  /** Why it does not count (negated, past history, a question about the condition, resolved). */
+  dismissedBecause?: string;
+}
+
+export interface RedFlagAssessment {
+  /** The highest level among live concepts; null when none is live. */
+  level: ConceptLevel | null;
+  live: ConceptHit[];
+  dismissed: ConceptHit[];
+  /** The acuity signal that raised a concept to an emergency, when one did. */
+  acuity?: string;
+}
+
+interface CompiledConcept {
+  category: string;
+  definition: ConceptDefinition;
+}
+
+interface Pattern {
+  concept: number;
+  groups: number[];
+  window: number;
+  unless: number[];
+  unlessWindow: number;
+}
+
+interface Occurrence {
+  group: number;
+  start: number;
+  end: number;
+}
+
+// Dismissed hits kept per concept for the reasons; live ones need only the first.
+const MAX_DISMISSED_PER_CONCEPT = 2;
+const LEVEL_RANK: Record<ConceptLevel, number> = { soon: 0, urgent: 1, emergency: 2 };
+
+const DISMISSING: { kind: ModifierKind; why: (phrase: string) => string }[] = [
+  { kind: 'negated', why: (p) => `negated ("${p}")` },
+  { kind: 'hypothetical', why: (p) => `a question or hypothesis about the condition ("${p}")` },
+  { kind: 'historical', why: (p) => `past history, not happening now ("${p}")` },
+  { kind: 'resolved', why: (p) => `over now ("${p}")` },
+];
+
+/**
+ * Red flags as clinical concepts (intents/concepts/*.yaml): synonym groups matched over Snowball stems,
+ * in any order within a few words, after repairing run-together words and misspellings, then weighed
+ * with ConText modifiers (intents/context/modifiers.yaml) and acuity. Every step is a bounded amount of
+ * work per word: the whole assessment is linear in the length of the message.
+ */
+export class RedFlagEngine {
+  readonly #keys = new WordKeys();
+  readonly #concepts: CompiledConcept[] = [];
+  readonly #patterns: Pattern[] = [];
+  readonly #usesOf: { pattern: number; slot: number }[][] = [];
+  readonly #groupCount: number;
+  readonly #index: PhraseIndex<number>;
+  readonly #modifiers: ContextModifiers;
+  readonly #lexicon: Lexicon;
+  readonly #fillers: Set<string>;
+  readonly #numbers: Set<string>;
+  readonly #manyWords: Set<string>;
+
+  /** @param knownWords words the hub reads that no dictionary has ("dont", "kms"); never spell-corrected */
+  constructor(catalog: ConceptCatalog, knownWords: Iterable<string> = []) {
+    const { modifiers } = catalog;
+    this.#fillers = new Set([...modifiers.fillers.en, ...modifiers.fillers.es].flatMap(phraseWords));
+    this.#numbers = new Set([...modifiers.numbers.en, ...modifiers.numbers.es].flatMap(phraseWords));
+    this.#manyWords = new Set([...modifiers.manyNumbers.en, ...modifiers.manyNumbers.es].flatMap(phraseWords));
+    const isFiller = (word: string) => this.#fillers.has(word);
+    this.#index = new PhraseIndex<number>(this.#keys, isFiller);
+    this.#modifiers = new ContextModifiers(modifiers, this.#keys, isFiller);
+
+    const conceptWords = new Set<string>();
+    const groupIds = new Map<string, number>();
+    const groupOf = (scope: string, name: string, group: TermGroup): number => {
+      const id = `${scope}/${name}`;
+      let n = groupIds.get(id);
+      if (n === undefined) {
+        n = groupIds.size;
+        groupIds.set(id, n);
+        this.#usesOf.push([]);
+        for (const language of ['en', 'es'] as LexiconLanguage[]) {
+          for (const phrase of group[language]) {
+            this.#index.add(phrase, language, n);
+            for (const w of phraseWords(phrase)) if (!w.startsWith('#')) conceptWords.add(w);
+          }
+        }
+      }
+      return n;
+    };
+    for (const file of catalog.categories) {
+      const resolve = (name: string): number => {
+        const own = file.terms[name];
+        if (own) return groupOf(file.category, name, own);
+        return groupOf('shared', name, catalog.sharedTerms[name]!);
+      };
+      for (const definition of file.concepts) {
+        const concept = this.#concepts.length;
+        this.#concepts.push({ category: file.category, definition });
+        const unless = definition.unless.map(resolve);
+        for (const alternative of definition.match) {
+          const pattern = this.#patterns.length;
+          const groups = alternative.map(resolve);
+          this.#patterns.push({
+            concept,
+            groups,
+            window: definition.window,
+            unless,
+            unlessWindow: definition.unlessWindow,
+          });
+          groups.forEach((g, slot) => {
+            this.#usesOf[g]!.push({ pattern, slot });
+          });
+        }
+      }
+    }
+    this.#groupCount = groupIds.size;
+    const modifierWords = modifiers.triggers.flatMap((t) => [...t.en, ...t.es].flatMap(phraseWords));
+    const boundaryWords = [
+      modifiers.terminations,
+      modifiers.conjunctions,
+      modifiers.fillers,
+      modifiers.numbers,
+      modifiers.manyNumbers,
+    ]
+      .flatMap((g) => [...g.en, ...g.es])
+      .flatMap(phraseWords);
+    this.#lexicon = new Lexicon(conceptWords, [...knownWords, ...modifierWords, ...boundaryWords]);
+  }
+
+  /** True for an ordinary English or Spanish word (or one the hub's data uses). */
+  isWord(token: string): boolean {
+    return this.#lexicon.isWord(token);
+  }
+
+  assess(normalized: NormalizedText): RedFlagAssessment {
+    // Repaired words, each remembering the patient's word it came from, and its sentence.
+    const words: string[] = [];
+    const source: number[] = [];
+    const sentenceOf: number[] = [];
+    const original: string[] = [];
+    normalized.segments.forEach((segment, sentence) => {
+      for (const token of segment) {
+        const at = original.length;
+        original.push(token);
+        for (const part of this.#lexicon.repair(token)) {
+          words.push(part);
+          source.push(at);
+          sentenceOf.push(sentence);
+        }
+      }
+    });
+    const tokens: KeyedToken[] = words.map((w) => {
+      const keys = [this.#keys.key(w, 'en'), this.#keys.key(w, 'es')];
+      const digits = /^\d+$/.test(w);
+      if (digits || this.#numbers.has(w) || this.#manyWords.has(w)) keys.push(NUMBER_KEY);
+      if ((digits && w.length <= 4 && Number(w) >= 10) || this.#manyWords.has(w)) keys.push(MANY_KEY);
+      if (isYear(w)) keys.push(YEAR_KEY);
+      return { keys, filler: this.#fillers.has(w) };
+    });
+
+    // Every term-group occurrence, bucketed by where it ends (for matching) and listed by group (for `unless`).
+    const endingAt: Occurrence[][] = Array.from({ length: tokens.length + 1 }, () => []);
+    const startsOf: number[][] = Array.from({ length: this.#groupCount }, () => []);
+    for (let i = 0; i < tokens.length; i++) {
+      this.#index.scanAt(tokens, i, (group, end) => {
+        endingAt[end]!.push({ group, start: i, end });
+        const starts = startsOf[group]!;
+        if (starts[starts.length - 1] !== i) starts.push(i);
+      });
+    }
+
+    const context = this.#modifiers.read(tokens, sentenceOf);
+    const phraseOf = (start: number, end: number) =>
+      original.slice(source[start], source[end - 1]! + 1).join(' ');
+    const acuityTrigger = liveAcuity(context);
+    const acuity = acuityTrigger ? phraseOf(acuityTrigger.start, acuityTrigger.end) : undefined;
+
+    const live: ConceptHit[] = [];
+    const dismissed: ConceptHit[] = [];
+    const isLive = new Uint8Array(this.#concepts.length);
+    const dismissedCount = new Uint8Array(this.#concepts.length);
+    // lastSeen[pattern][slot]: the latest occurrence of that slot's group, so a match is checked in O(slots).
+    const lastSeen: (Occurrence | undefined)[][] = this.#patterns.map((p) => new Array(p.groups.length));
+    for (let end = 1; end <= tokens.length; end++) {
+      for (const occurrence of endingAt[end]!) {
+        for (const { pattern: p, slot } of this.#usesOf[occurrence.group]!) {
+          const pattern = this.#patterns[p]!;
+          if (isLive[pattern.concept]) continue;
+          const seen = lastSeen[p]!;
+          const previous = seen[slot];
+          if (!previous || previous.start <= occurrence.start) seen[slot] = occurrence;
+          let start = occurrence.start;
+          let covered = 0;
+          let complete = true;
+          for (const o of seen) {
+            if (!o) {
+              complete = false;
+              break;
+            }
+            if (o.start < start) start = o.start;
+            covered += o.end - o.start;
+          }
+          if (!complete || end - start - covered > pattern.window) continue;
+          const { unlessWindow } = pattern;
+          if (pattern.unless.some((g) => anyWithin(startsOf[g]!, start - unlessWindow, end + unlessWindow)))
+            continue;
+          // A negation inside the match speaks of one of its parts ("hit his head, no vomiting"): it
+          // reaches that part as it would a concept of its own, unless it is itself part of the match.
+          const slotNegation = seen.length > 1 ? context.negationInside(seen as Occurrence[], start) : undefined;
+          const around = context.around(start, end);
+          if (slotNegation && !around.found.negated) around.found.negated = slotNegation;
+          const hit = this.#weigh(pattern.concept, around, acuity, phraseOf(start, end), phraseOf);
+          if (hit.dismissedBecause === undefined) {
+            isLive[pattern.concept] = 1;
+            live.push(hit);
+          } else if (dismissedCount[pattern.concept]! < MAX_DISMISSED_PER_CONCEPT) {
+            dismissedCount[pattern.concept]!++;
+            dismissed.push(hit);
+          }
+        }
+      }
+    }
+    let level: ConceptLevel | null = null;
+    for (const hit of live) if (level === null || LEVEL_RANK[hit.level!] > LEVEL_RANK[level]) level = hit.level!;
+    // Two different red flags at once (jaw pain and feeling faint, a crash and numb legs) are what a
+    // nurse sends to 911 even when neither alone would be.
+    const urgentConcepts = new Set(live.filter((h) => h.level === 'urgent').map((h) => h.concept));
+    if (level === 'urgent' && urgentConcepts.size >= 2) {
+      level = 'emergency';
+      for (const hit of live) {
+        if (hit.level !== 'urgent') continue;
+        hit.level = 'emergency';
+        hit.notes.push('with another red flag in the same message: emergency');
+      }
+    }
+    const raisedByAcuity = live.some((h) => h.notes.some((n) => n.startsWith('acuity')));
+    return { level, live, dismissed, ...(raisedByAcuity && acuity ? { acuity } : {}) };
+
+    function anyWithin(starts: readonly number[], from: number, to: number): boolean {
+      let lo = 0;
+      let hi = starts.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid]! < from) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < starts.length && starts[lo]! < to;
+    }
+  }
+
+  #weigh(
+    index: number,
+    around: ReturnType<MessageContext['around']>,
+    acuity: string | undefined,
+    phrase: string,
+    phraseOf: (start: number, end: number) => string,
+  ): ConceptHit {
+    const { category, definition } = this.#concepts[index]!;
+    const base = { category, concept: definition.name, label: definition.label, phrase };
+    const found = around.found;
+    const notes: string[] = [];
+    // Time and hypothesis lower a concept; who it happens to does not (a parent about a child, now).
+    const current = found.current;
+    for (const { kind, why } of DISMISSING) {
+      const trigger = found[kind];
+      if (!trigger) continue;
+      if ((kind === 'historical' || kind === 'resolved') && current) continue;
+      return { ...base, notes, dismissedBecause: why(phraseOf(trigger.start, trigger.end)) };
+    }
+    if (found.experiencer) {
+      const who = phraseOf(found.experiencer.start, found.experiencer.end);
+      notes.push(`about someone else ("${who}"), happening now: counted`);
+    }
+    if (found.historical && current) notes.push('past history mentioned, but it is happening again now');
+    let level: ConceptLevel = definition.alone;
+    if (acuity && level !== 'emergency') {
+      level = 'emergency';
+      notes.push(`acuity ("${acuity}") raises ${definition.alone} to emergency`);
+    } else if (found.mild && level === 'emergency' && !definition.absolute && !acuity) {
+      level = 'urgent';
+      notes.push('described as mild: urgent, not an emergency');
+    }
+    return { ...base, level, notes };
+  }
+}
+
+/** The first acuity signal of the message that is not itself denied ("not severe", "no sudden"). */
+function liveAcuity(context: MessageContext): TriggerHit | undefined {
+  return context.triggers.find((t) => t.kind === 'acuity' && !context.isNegatedTrigger(t));
+}
