@@ -155,4 +155,39 @@ describe('LLM layer', () => {
     mode = { kind: 'ok', intent: 'clinical_question', urgency: 'urgent' };
     expect((await triage.classify(UNSURE_TEXT)).urgency).toBe('urgent');
   });
+
+  test('clinical text the local layers call non-urgent gets a second opinion that may raise it to an emergency', async () => {
+    const text = 'my stomach has been hurting since this morning and I feel strange';
+    const local = triage.classifyLocal(text);
+    expect(local).toMatchObject({ intent: 'clinical_question' });
+    expect(local.urgency).not.toBe('emergency');
+    mode = { kind: 'ok', intent: 'emergency', urgency: 'emergency' };
+    const result = await triage.classify(text);
+    expect(requests).toHaveLength(1);
+    expect(result).toMatchObject({
+      intent: 'emergency',
+      urgency: 'emergency',
+      queue: 'nurse-triage',
+      engine: 'llm',
+    });
+    expect(result.reasons[0]).toMatch(/LLM raised urgency from \w+ to emergency/);
+  });
+
+  test('the LLM never lowers clinical text: a red flag without acuity stays urgent with the nurses', async () => {
+    const text = 'I get short of breath walking to the mailbox';
+    const local = triage.classifyLocal(text);
+    expect(local).toMatchObject({ intent: 'clinical_question', urgency: 'urgent', engine: 'red-flag' });
+    mode = { kind: 'ok', intent: 'general', urgency: 'routine' };
+    const result = await triage.classify(text);
+    expect(requests).toHaveLength(1);
+    expect(result).toMatchObject({ intent: 'clinical_question', urgency: 'urgent', queue: 'nurse-triage' });
+    expect(result.reasons.at(-1)).toMatch(/did not raise urgency/);
+  });
+
+  test('the LLM may raise clinical text to urgent without changing its intent', async () => {
+    const text = 'is it normal to feel dizzy on the new medicine';
+    mode = { kind: 'ok', intent: 'clinical_question', urgency: 'urgent' };
+    const result = await triage.classify(text);
+    expect(result).toMatchObject({ intent: 'clinical_question', urgency: 'urgent', engine: 'llm' });
+  });
 });

@@ -54,6 +54,7 @@ const environmentSchema = z.object({
     .default('America/New_York')
     .refine(isKnownTimeZone, 'must be an IANA time zone such as America/New_York'),
   CLINIC_HELP_TEXT: optionalString,
+  CLINIC_CRISIS_LINE: optionalString,
   /** When staff answer, in CLINIC_TIME_ZONE: web chat shows an after-hours notice outside them. */
   CLINIC_OFFICE_HOURS: z
     .string()

@@ -56,6 +56,8 @@ export const organizations = pgTable('organizations', {
   name: text('name').notNull(),
   timeZone: text('time_zone').notNull(),
   helpText: text('help_text'),
+  /** Named by the emergency safety reply for someone at risk of self-harm (988 in the US). */
+  crisisLine: text('crisis_line').notNull().default('988'),
   createdAt: createdAt(),
 });
 

@@ -4,7 +4,7 @@ import { organizations } from '../db/schema';
 import type { OrganizationRow } from './organization';
 
 /** The clinic settings an admin may change while the hub runs (PATCH /api/v1/settings). */
-export type ClinicSettingsPatch = Partial<Pick<OrganizationRow, 'timeZone' | 'helpText'>>;
+export type ClinicSettingsPatch = Partial<Pick<OrganizationRow, 'timeZone' | 'helpText' | 'crisisLine'>>;
 
 /**
  * The clinic's settings as the running hub uses them. Every part of the hub holds (or reads through
@@ -53,5 +53,6 @@ export class ClinicSettings {
   #apply(row: OrganizationRow): void {
     this.#org.timeZone = row.timeZone;
     this.#org.helpText = row.helpText;
+    this.#org.crisisLine = row.crisisLine;
   }
 }

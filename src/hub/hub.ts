@@ -124,6 +124,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     name: config.CLINIC_NAME,
     timeZone: config.CLINIC_TIME_ZONE,
     helpText: config.CLINIC_HELP_TEXT,
+    crisisLine: config.CLINIC_CRISIS_LINE,
   });
   await ensureDefaultQueues(db, org.id);
   const admin = await bootstrapAdmin(db, org.id, {
@@ -220,7 +221,15 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
                 channel: (claimed ? channel : 'sms') as TemplateChannel,
               }).text;
             },
-            clinic: { name: org.name },
+            // Read through to `org`: a settings change (crisis line) applies to the next reply.
+            clinic: {
+              get name() {
+                return org.name;
+              },
+              get crisisLine() {
+                return org.crisisLine;
+              },
+            },
             logger,
             replyChannelOf: (channel) => channels.replyChannelFor(channel),
             presetTriage: (message, context) => {

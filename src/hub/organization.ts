@@ -11,7 +11,7 @@ export type OrganizationRow = typeof organizations.$inferSelect;
  */
 export async function ensureOrganization(
   db: Database,
-  defaults: { name: string; timeZone: string; helpText?: string },
+  defaults: { name: string; timeZone: string; helpText?: string; crisisLine?: string },
 ): Promise<OrganizationRow> {
   const [existing] = await db.select().from(organizations).orderBy(asc(organizations.createdAt)).limit(1);
   if (existing) return existing;
@@ -22,6 +22,7 @@ export async function ensureOrganization(
       name: defaults.name,
       timeZone: defaults.timeZone,
       helpText: defaults.helpText ?? null,
+      ...(defaults.crisisLine ? { crisisLine: defaults.crisisLine } : {}),
     })
     .returning();
   if (!created) throw new Error('organization insert returned nothing');

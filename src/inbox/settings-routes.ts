@@ -10,6 +10,7 @@ import { requireRole } from '../staff/require-role';
 
 /** Two SMS segments: the HELP reply is sent by SMS, and carriers expect it short. */
 export const HELP_TEXT_MAX = 320;
+const CRISIS_LINE_MAX = 24;
 
 const updateBody = z
   .object({
@@ -28,6 +29,14 @@ const updateBody = z
       .transform((text) => (text === '' ? null : text))
       .nullable()
       .optional(),
+    // What a patient at risk dials or texts: a number or a short code ("988", "+1 800 273 8255").
+    crisisLine: z
+      .string()
+      .trim()
+      .min(2)
+      .max(CRISIS_LINE_MAX, `must be at most ${CRISIS_LINE_MAX} characters`)
+      .regex(/^[0-9+() .-]+$/, 'must be a phone number or short code, such as 988')
+      .optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'give at least one field to change');
@@ -37,11 +46,12 @@ const presentSettings = (org: Readonly<OrganizationRow>) => ({
   timeZone: org.timeZone,
   helpText: org.helpText,
   helpTextMax: HELP_TEXT_MAX,
+  crisisLine: org.crisisLine,
   // What a patient texting HELP gets now: the clinic's text, or the built-in reply.
   helpReply: carrierKeywordReply('help', org),
 });
 
-/** `GET/PATCH /settings`: the clinic's time zone and HELP reply, for admins; changes apply at once. */
+/** `GET/PATCH /settings`: the clinic's time zone, HELP reply and crisis line, for admins; changes apply at once. */
 export function settingsRouter(db: Database, settings: ClinicSettings): Router {
   const router = Router();
 
@@ -69,6 +79,7 @@ export function settingsRouter(db: Database, settings: ClinicSettings): Router {
           fields: Object.keys(body),
           ...(body.timeZone !== undefined ? { timeZone: { from: previousZone, to: stored.timeZone } } : {}),
           ...(body.helpText !== undefined ? { helpTextLength: stored.helpText?.length ?? 0 } : {}),
+          ...(body.crisisLine !== undefined ? { crisisLine: stored.crisisLine } : {}),
         },
       });
       return stored;

@@ -70,7 +70,8 @@ export interface TriageJobDeps {
     language: string | undefined,
     variables: Record<string, unknown>,
   ): string;
-  clinic: { name: string };
+  /** `crisisLine` is named by the emergency safety reply (988 in the US unless the clinic sets another). */
+  clinic: { name: string; crisisLine: string };
   logger: Logger;
   /** The channel automatic replies to a message from `channel` go on, when not that one (voice -> sms). */
   replyChannelOf?(channel: string): string | undefined;
@@ -174,6 +175,7 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageItem): Prom
         await reply(
           deps.render('emergency-safety-reply', replyChannel, replyLanguage, {
             clinicName: deps.clinic.name,
+            crisisLine: deps.clinic.crisisLine,
           }),
           'emergency_safety_reply',
         );
@@ -210,7 +212,15 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageItem): Prom
           .where(eq(appointments.id, previous.appointmentId));
         actions.push('appointment marked reschedule_requested');
       }
-      if (result.intent === 'opt_out' && result.confidence >= OPT_OUT_MIN_CONFIDENCE && !flagged) {
+      // A free-text opt-out is honoured only from a message that says nothing clinical or about risk:
+      // "stop texting me, everyone would be better off without me" must never silence the clinic.
+      const optOut = result.intent === 'opt_out' && result.confidence >= OPT_OUT_MIN_CONFIDENCE && !flagged;
+      if (optOut && result.clinicalContent) {
+        actions.push(
+          'free-text opt-out not recorded: the message has clinical or risk content; staff to confirm',
+        );
+      }
+      if (optOut && !result.clinicalContent) {
         if (!(await isOptedOut(tx, message.contactId, message.channel, 'care'))) {
           await recordConsent(tx, {
             orgId: message.orgId,

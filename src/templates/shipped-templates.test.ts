@@ -149,13 +149,21 @@ test.each<[string, string]>([
 });
 
 test.each(catalog.get('emergency-safety-reply')!.channels)(
-  'emergency-safety-reply on %s sends to 911',
+  'emergency-safety-reply on %s sends to 911 and names the clinic crisis line',
   (channel) => {
     const { text } = catalog.render('emergency-safety-reply', {
       channel,
-      variables: { clinicName: 'Clinic' },
+      variables: { clinicName: 'Clinic', crisisLine: '1-800-555-0199' },
     });
     expect(text).toMatch(/call 911/);
     expect(text).toMatch(/nearest emergency department/);
+    expect(text).toContain('1-800-555-0199');
+    const { text: spanish } = catalog.render('emergency-safety-reply', {
+      channel,
+      locale: 'es',
+      variables: { clinicName: 'Clinic', crisisLine: '988' },
+    });
+    expect(spanish).toMatch(/llame .*al 911/);
+    expect(spanish).toContain('988');
   },
 );

@@ -33,8 +33,10 @@ const MODIFIERS_FILE = 'modifiers.yaml';
 export function loadConceptCatalog(intentsDir: string): ConceptCatalog {
   const conceptsDir = path.join(intentsDir, 'concepts');
   const modifiersPath = path.join(intentsDir, 'context', MODIFIERS_FILE);
-  if (!existsSync(conceptsDir)) throw new IntentCatalogError(`missing red-flag concepts folder ${conceptsDir}`);
-  if (!existsSync(modifiersPath)) throw new IntentCatalogError(`missing context modifiers file ${modifiersPath}`);
+  if (!existsSync(conceptsDir))
+    throw new IntentCatalogError(`missing red-flag concepts folder ${conceptsDir}`);
+  if (!existsSync(modifiersPath))
+    throw new IntentCatalogError(`missing context modifiers file ${modifiersPath}`);
   const hash = createHash('sha256');
   const read = <T>(file: string, label: string, schema: z.ZodType<T>): T => {
     const raw = readFileSync(file, 'utf8');
@@ -70,7 +72,8 @@ export function loadConceptCatalog(intentsDir: string): ConceptCatalog {
     const label = `concepts/${file}`;
     const category = read(path.join(conceptsDir, file), label, conceptFileSchema);
     const previous = categoryFiles.get(category.category);
-    if (previous) throw new IntentCatalogError(`${label}: category "${category.category}" is already in ${previous}`);
+    if (previous)
+      throw new IntentCatalogError(`${label}: category "${category.category}" is already in ${previous}`);
     categoryFiles.set(category.category, label);
     for (const concept of category.concepts) {
       const other = conceptFiles.get(concept.name);

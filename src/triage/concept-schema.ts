@@ -59,6 +59,7 @@ export const MODIFIER_KINDS = [
   'hypothetical',
   'resolved',
   'current',
+  'recurrent',
   'experiencer',
   'acuity',
   'mild',

@@ -130,7 +130,9 @@ export class MessageContext {
       if (t.direction === 'before' || gap > t.window) continue;
       // A resolution reaches past "but" ("chest pain earlier but it went away"): it speaks of what came before.
       const reaches =
-        t.kind === 'resolved' ? this.#resolutionReaches(t, end - 1) : this.#sameClause(t, end - 1, t.start);
+        t.kind === 'resolved' || t.kind === 'recurrent'
+          ? this.#resolutionReaches(t, end - 1)
+          : this.#sameClause(t, end - 1, t.start);
       if (reaches) note(t);
     }
     return { found };
@@ -140,7 +142,10 @@ export class MessageContext {
    * A negation inside a multi-part match that reaches one of its later parts ("bumped his head, no
    * vomiting"), not counting a negation that is itself one of the parts ("no puedo respirar").
    */
-  negationInside(parts: readonly { start: number; end: number }[], matchStart: number): TriggerHit | undefined {
+  negationInside(
+    parts: readonly { start: number; end: number }[],
+    matchStart: number,
+  ): TriggerHit | undefined {
     const insidePart = (t: TriggerHit) => parts.some((p) => t.start < p.end && p.start < t.end);
     for (const part of parts) {
       if (part.start === matchStart) continue;
@@ -151,7 +156,12 @@ export class MessageContext {
         const gap = part.start - t.end;
         if (gap > 30 || t.start < matchStart) break;
         if (gap > t.window) continue;
-        if (t.kind === 'negated' && t.direction !== 'after' && !insidePart(t) && this.#sameClause(t, t.start, part.start))
+        if (
+          t.kind === 'negated' &&
+          t.direction !== 'after' &&
+          !insidePart(t) &&
+          this.#sameClause(t, t.start, part.start)
+        )
           return t;
       }
     }

@@ -41,33 +41,19 @@ const urgencyRuleSchema = z.strictObject({
   patterns: z.array(regexSource).min(1),
 });
 
-const redFlagCategorySchema = z.strictObject({
-  category: nonEmpty,
-  label: nonEmpty,
-  en: z.array(regexSource).min(1),
-  es: z.array(regexSource).min(1),
+export const intentFileSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z_]*$/, 'lower_snake_case name'),
+  description: nonEmpty,
+  queue: z.enum(QUEUE_NAMES),
+  urgency: z.enum(URGENCIES).default('routine'),
+  examples: z.array(nonEmpty).min(1),
+  keywords: z.array(regexSource).default([]),
+  /** Whole-message keywords (carrier keywords such as STOP): the message must be exactly one of these. */
+  wholeMessageKeywords: z.array(nonEmpty).default([]),
+  /** Short replies that mean this intent only right after the named outbound template. */
+  contextReplies: z.record(nonEmpty, z.array(nonEmpty)).default({}),
+  urgencyRules: z.array(urgencyRuleSchema).default([]),
 });
 
-export const intentFileSchema = z
-  .strictObject({
-    name: z.string().regex(/^[a-z][a-z_]*$/, 'lower_snake_case name'),
-    description: nonEmpty,
-    queue: z.enum(QUEUE_NAMES),
-    urgency: z.enum(URGENCIES).default('routine'),
-    examples: z.array(nonEmpty).min(1),
-    keywords: z.array(regexSource).default([]),
-    /** Whole-message keywords (carrier keywords such as STOP): the message must be exactly one of these. */
-    wholeMessageKeywords: z.array(nonEmpty).default([]),
-    /** Short replies that mean this intent only right after the named outbound template. */
-    contextReplies: z.record(nonEmpty, z.array(nonEmpty)).default({}),
-    urgencyRules: z.array(urgencyRuleSchema).default([]),
-    redFlags: z.array(redFlagCategorySchema).default([]),
-  })
-  .refine((intent) => intent.redFlags.length === 0 || intent.urgency === 'emergency', {
-    message: 'only an intent with urgency "emergency" may carry redFlags',
-    path: ['redFlags'],
-  });
-
 export type IntentFile = z.infer<typeof intentFileSchema>;
-export type RedFlagCategory = z.infer<typeof redFlagCategorySchema>;
 export type UrgencyRule = z.infer<typeof urgencyRuleSchema>;

@@ -99,7 +99,8 @@ export class Lexicon {
       const left = token.slice(0, k);
       const right = token.slice(k);
       if (!(this.#conceptSet.has(left) || this.#conceptSet.has(right))) continue;
-      if (this.#isOwnWord(left) && this.#isOwnWord(right) && !this.#dictionary().has(token)) return [left, right];
+      if (this.#isOwnWord(left) && this.#isOwnWord(right) && !this.#dictionary().has(token))
+        return [left, right];
     }
     return null;
   }

@@ -2,7 +2,15 @@ import type { ConceptCatalog } from './concept-catalog';
 import type { ConceptDefinition, ConceptLevel, ModifierKind, TermGroup } from './concept-schema';
 import { ContextModifiers, type MessageContext, type TriggerHit } from './context-modifiers';
 import { Lexicon } from './lexicon';
-import { isYear, type KeyedToken, MANY_KEY, NUMBER_KEY, PhraseIndex, phraseWords, YEAR_KEY } from './phrase-index';
+import {
+  isYear,
+  type KeyedToken,
+  MANY_KEY,
+  NUMBER_KEY,
+  PhraseIndex,
+  phraseWords,
+  YEAR_KEY,
+} from './phrase-index';
 import type { NormalizedText } from './text-normalizer';
 import { type LexiconLanguage, WordKeys } from './word-keys';
 
@@ -84,7 +92,9 @@ export class RedFlagEngine {
     const { modifiers } = catalog;
     this.#fillers = new Set([...modifiers.fillers.en, ...modifiers.fillers.es].flatMap(phraseWords));
     this.#numbers = new Set([...modifiers.numbers.en, ...modifiers.numbers.es].flatMap(phraseWords));
-    this.#manyWords = new Set([...modifiers.manyNumbers.en, ...modifiers.manyNumbers.es].flatMap(phraseWords));
+    this.#manyWords = new Set(
+      [...modifiers.manyNumbers.en, ...modifiers.manyNumbers.es].flatMap(phraseWords),
+    );
     const isFiller = (word: string) => this.#fillers.has(word);
     this.#index = new PhraseIndex<number>(this.#keys, isFiller);
     this.#modifiers = new ContextModifiers(modifiers, this.#keys, isFiller);
@@ -226,7 +236,8 @@ export class RedFlagEngine {
             continue;
           // A negation inside the match speaks of one of its parts ("hit his head, no vomiting"): it
           // reaches that part as it would a concept of its own, unless it is itself part of the match.
-          const slotNegation = seen.length > 1 ? context.negationInside(seen as Occurrence[], start) : undefined;
+          const slotNegation =
+            seen.length > 1 ? context.negationInside(seen as Occurrence[], start) : undefined;
           const around = context.around(start, end);
           if (slotNegation && !around.found.negated) around.found.negated = slotNegation;
           const hit = this.#weigh(pattern.concept, around, acuity, phraseOf(start, end), phraseOf);
@@ -241,7 +252,8 @@ export class RedFlagEngine {
       }
     }
     let level: ConceptLevel | null = null;
-    for (const hit of live) if (level === null || LEVEL_RANK[hit.level!] > LEVEL_RANK[level]) level = hit.level!;
+    for (const hit of live)
+      if (level === null || LEVEL_RANK[hit.level!] > LEVEL_RANK[level]) level = hit.level!;
     // Two different red flags at once (jaw pain and feeling faint, a crash and numb legs) are what a
     // nurse sends to 911 even when neither alone would be.
     const urgentConcepts = new Set(live.filter((h) => h.level === 'urgent').map((h) => h.concept));
@@ -284,14 +296,19 @@ export class RedFlagEngine {
     for (const { kind, why } of DISMISSING) {
       const trigger = found[kind];
       if (!trigger) continue;
-      if ((kind === 'historical' || kind === 'resolved') && current) continue;
+      // "Had a stroke years ago, now my face droops": a past event recurring now. A resolution is
+      // undone only by what is said after it ("it stopped but it is back"), not by "an hour ago".
+      if (kind === 'historical' && (current || found.recurrent)) continue;
+      if (kind === 'resolved' && found.recurrent && found.recurrent.start > trigger.start) continue;
       return { ...base, notes, dismissedBecause: why(phraseOf(trigger.start, trigger.end)) };
     }
     if (found.experiencer) {
       const who = phraseOf(found.experiencer.start, found.experiencer.end);
       notes.push(`about someone else ("${who}"), happening now: counted`);
     }
-    if (found.historical && current) notes.push('past history mentioned, but it is happening again now');
+    if (found.historical && (current || found.recurrent))
+      notes.push('past history mentioned, but it is happening again now');
+    if (found.resolved) notes.push('it had stopped, but it is back');
     let level: ConceptLevel = definition.alone;
     if (acuity && level !== 'emergency') {
       level = 'emergency';

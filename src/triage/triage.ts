@@ -164,7 +164,11 @@ export function createTriage(options: TriageOptions = {}): Triage {
 
     if (flags.level !== null) {
       // A red flag without an acuity signal: a nurse reads it within the hour (or the day), never routine.
-      const urgency = urgencyRules.raise(CLINICAL, higher(flags.level, intentOf(CLINICAL).urgency), classifiedText);
+      const urgency = urgencyRules.raise(
+        CLINICAL,
+        higher(flags.level, intentOf(CLINICAL).urgency),
+        classifiedText,
+      );
       return result(CLINICAL, 'red-flag', 0.9, flagReasons, language, true, urgency.urgency);
     }
 
@@ -195,7 +199,12 @@ export function createTriage(options: TriageOptions = {}): Triage {
       }
     }
     const keyword = keywords.get(intentName);
-    if (keyword === undefined && !clinicalWords && probability < OFF_TOPIC_BELOW && intentName !== FALLBACK_INTENT) {
+    if (
+      keyword === undefined &&
+      !clinicalWords &&
+      probability < OFF_TOPIC_BELOW &&
+      intentName !== FALLBACK_INTENT
+    ) {
       // Nothing the clinic handles was recognized: the front desk reads it, and says it was a guess.
       return result(
         FALLBACK_INTENT,
@@ -264,12 +273,26 @@ export function createTriage(options: TriageOptions = {}): Triage {
   const raiseOnly = (local: TriageResult, verdict: LlmVerdict): TriageResult => {
     const urgency = verdict.intent === EMERGENCY ? 'emergency' : verdict.urgency;
     if (rank(urgency) <= rank(local.urgency)) {
-      return { ...local, reasons: [...local.reasons, `LLM second opinion (${verdict.intent}, ${verdict.urgency}) did not raise urgency`] };
+      return {
+        ...local,
+        reasons: [
+          ...local.reasons,
+          `LLM second opinion (${verdict.intent}, ${verdict.urgency}) did not raise urgency`,
+        ],
+      };
     }
     const reason = `LLM raised urgency from ${local.urgency} to ${urgency} (${verdict.intent})`;
     if (urgency === 'emergency') {
       return {
-        ...result(EMERGENCY, 'llm', LLM_CONFIDENCE, [reason, ...local.reasons], local.language, true, 'emergency'),
+        ...result(
+          EMERGENCY,
+          'llm',
+          LLM_CONFIDENCE,
+          [reason, ...local.reasons],
+          local.language,
+          true,
+          'emergency',
+        ),
       };
     }
     return { ...local, urgency, engine: 'llm', reasons: [reason, ...local.reasons] };

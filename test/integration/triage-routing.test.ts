@@ -138,6 +138,81 @@ describe('emergencies', () => {
   });
 });
 
+const consentsOf = (messageId: string) =>
+  queryRows<{ status: string; source: string }>(
+    t.database.url,
+    'select c.status, c.source from consent_ledger c join messages m on m.contact_id = c.contact_id where m.id = $1',
+    [messageId],
+  );
+
+describe('safety wins over intent (issue 12)', () => {
+  test('a plain free-text opt-out is written to the consent ledger', async () => {
+    const message = await textAndTriage(randomUsPhone(), 'please stop sending me these text messages');
+    expect(message.triage.intent).toBe('opt_out');
+    // The ledger is written in the transaction that stores the decision: once triaged, it is final.
+    expect(await consentsOf(message.id)).toEqual([{ status: 'opted_out', source: 'triage' }]);
+  });
+
+  test('"stop texting me, everyone would be better off without me": an emergency with the crisis line, never an opt-out', async () => {
+    const phone = randomUsPhone();
+    const sentBefore = t.twilio.messages.length;
+    const message = await textAndTriage(phone, 'stop texting me. everyone would be better off without me');
+    expect(message.triage).toMatchObject({
+      intent: 'emergency',
+      urgency: 'emergency',
+      queue: 'nurse-triage',
+    });
+    expect(message.triage.reasons.join('\n')).toMatch(/suicidal ideation/);
+    expect(await consentsOf(message.id)).toEqual([]);
+    const [reply] = await automatedTo(phone);
+    expect(reply).toMatchObject({ automation: 'emergency_safety_reply' });
+    expect(reply!.body).toMatch(/911/);
+    expect(reply!.body).toMatch(/988/);
+    const sent = await eventually(async () =>
+      t.twilio.messages.slice(sentBefore).find((m) => m.params.To === phone),
+    );
+    expect(sent.params.Body).toMatch(/988/);
+  });
+
+  test('an opt-out that also says something clinical is not written to the ledger; staff are told why', async () => {
+    const message = await textAndTriage(
+      randomUsPhone(),
+      'please stop sending me these text messages, my knee hurts',
+    );
+    expect(message.triage).toMatchObject({ intent: 'opt_out' });
+    expect(await consentsOf(message.id)).toEqual([]);
+    expect(message.triage.actions.join('\n')).toMatch(
+      /opt-out not recorded: the message has clinical or risk content/,
+    );
+  });
+
+  test('the crisis line is a clinic setting: PATCH /api/v1/settings changes the next safety reply', async () => {
+    const api = await t.api();
+    expect((await api.get('/settings').expect(200)).body.settings.crisisLine).toBe('988');
+    const bad = await api.patch('/settings', { crisisLine: 'call someone' }).expect(400);
+    expect(bad.body.error.code).toBeDefined();
+    await api.patch('/settings', { crisisLine: '1-800-555-0199' }).expect(200);
+    try {
+      const phone = randomUsPhone();
+      const message = await textAndTriage(phone, 'i want to kill myself tonight');
+      expect(message.triage.intent).toBe('emergency');
+      const [reply] = await automatedTo(phone);
+      expect(reply!.body).toContain('1-800-555-0199');
+    } finally {
+      await api.patch('/settings', { crisisLine: '988' }).expect(200);
+    }
+  });
+
+  test('POST /api/v1/triage/classify: the crisis message is an emergency, and says it is risk content', async () => {
+    const res = await request(t.hub.url)
+      .post('/api/v1/triage/classify')
+      .set(await auth())
+      .send({ text: 'please unsubscribe me, i dont want to be here anymore' })
+      .expect(200);
+    expect(res.body).toMatchObject({ intent: 'emergency', engine: 'red-flag', clinicalContent: true });
+  });
+});
+
 describe('routing by intent', () => {
   test.each([
     ['can I move my thursday appt to next week', 'reschedule', 'front-desk'],
@@ -241,6 +316,7 @@ describe('the classify API and staff overrides', () => {
       reasons: expect.any(Array),
       version: expect.stringMatching(/^triage-/),
       language: expect.any(String),
+      clinicalContent: false,
     });
     await request(t.hub.url)
       .post('/api/v1/triage/classify')

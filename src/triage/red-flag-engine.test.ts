@@ -1,0 +1,244 @@
+import { createTriage } from './index';
+
+const triage = createTriage({});
+const classify = (text: string) => triage.classifyLocal(text);
+
+describe('red-flag concepts: inflections, word order, intensifiers, run-together words, Spanish', () => {
+  test.each([
+    // [text, the concept label the reasons must name]
+    ['the pain is radiating down my left arm and my chest is tight', 'chest pain or pressure'],
+    ['pain radiates to my jaw, chest feels heavy', 'chest pain or pressure'],
+    ['chestpain since an hour', 'chest pain or pressure'],
+    ['my chest really really hurts', 'chest pain or pressure'],
+    ['chst pain', 'chest pain or pressure'],
+    ['I think im having a heart attack', 'heart attack'],
+    ['I can hardly breathe', 'cannot breathe'],
+    ['she can barely breathe', 'cannot breathe'],
+    ['cantbreathe', 'cannot breathe'],
+    ['I cannot catch my breath', 'cannot breathe'],
+    ['cant breath', 'cannot breathe'],
+    ['HELP my son is not breathing', 'not breathing or turning blue'],
+    ['his lips are turning blue', 'not breathing or turning blue'],
+    ['she cant move the left side of her body', 'weakness or numbness on one side'],
+    ['numbness on the left side', 'weakness or numbness on one side'],
+    ['my dads face is drooping and his speech is slurred', 'face drooping'],
+    ['my mom is slurring her words', 'slurred or garbled speech'],
+    ['a mi papa se le cayo la cara de un lado', 'face drooping'],
+    ['bleeding heavily and it wont stop', 'heavy or non-stop bleeding'],
+    ['the cut cannot stop bleeding', 'heavy or non-stop bleeding'],
+    ['soaked through 2 pads in an hour', 'soaking a pad an hour or more'],
+    ['estoy sangrando mucho', 'heavy or non-stop bleeding'],
+    ['wanna kill myself', 'suicidal statement'],
+    ['kms', 'suicidal statement'],
+    ['i dont want to live anymore', 'passive suicidal ideation'],
+    ['everyone would be better off without me', 'passive suicidal ideation'],
+    ['me quiero morir', 'wish to die'],
+    ['my throat is closing up', 'throat closing or tightening'],
+    ['lips swelling after I ate peanuts', 'swelling of the tongue, lips or face after an allergen'],
+    ['my toddler swallowed a button battery', 'swallowed a button battery'],
+    ['my 2 year old swallowed some magnets', 'swallowed magnets'],
+    ['my son drank bleach', 'swallowed a cleaning product or poison'],
+    ['he took a whole bottle of tylenol', 'took too much of a medicine or drug'],
+    ['me tome todo el frasco de pastillas', 'took too much of a medicine or drug'],
+    ['my toddler swallowed pills', 'a child got into medicines'],
+    ['I am pregnant and bleeding', 'bleeding or severe pain in pregnancy'],
+    ['my water broke at 31 weeks', 'waters broke or leaking fluid'],
+    ['she passed out and is unresponsive', 'unresponsive, unconscious or collapsed'],
+    ['my husband wont wake up', 'unresponsive, unconscious or collapsed'],
+    ['having a seizure', 'seizure'],
+    ['mi hijo esta convulsionando', 'seizure'],
+    ['my 3 week old has a fever of 100.6', 'fever in a baby under 3 months'],
+    ['mi bebe de 5 semanas tiene fiebre', 'fever in a baby under 3 months'],
+    ['boiling water spilled on my sons arm', 'scald with boiling or hot liquid'],
+    ['my friend got stabbed', 'stab or gunshot wound'],
+    ['fever and a stiff neck', 'stiff neck or purple rash with fever or headache'],
+    ['no puedo respirar', 'cannot breathe'],
+    ['tengo dolor de pecho', 'chest pain or pressure'],
+    ['me duele mucho el pecho', 'chest pain or pressure'],
+    ['se me esta cerrando la garganta', 'throat closing or tightening'],
+    ['no tengo fiebre pero tengo dolor de pecho', 'chest pain or pressure'],
+    ['no fever but crushing chest pain', 'chest pain or pressure'],
+  ])('%s -> emergency (%s)', (text, label) => {
+    const result = classify(text);
+    expect(result).toMatchObject({
+      intent: 'emergency',
+      urgency: 'emergency',
+      queue: 'nurse-triage',
+      engine: 'red-flag',
+      clinicalContent: true,
+    });
+    expect(result.reasons.some((r) => r.startsWith(`red flag: ${label} (`))).toBe(true);
+  });
+});
+
+describe('ConText modifiers', () => {
+  test.each([
+    // [text, the reason fragment that must explain why it is not an emergency]
+    ['no chest pain anymore', 'negated ("no")'],
+    ['denies chest pain', 'negated ("denies")'],
+    ['I am not suicidal', 'negated ("not")'],
+    ['no tengo dolor de pecho', 'negated ("no tengo")'],
+    ['no shortness of breath', 'negated ("no")'],
+    ['my dad had a stroke twelve years ago', 'past history'],
+    ['had a heart attack in 2015, do i still need aspirin', 'past history'],
+    ['I used to cut myself in high school', 'past history'],
+    ['history of seizures, need my refill', 'past history'],
+    ['can an infection cause a heart attack?', 'a question or hypothesis'],
+    ['what are the signs of a stroke', 'a question or hypothesis'],
+    ['if my baby stops breathing what do I do', 'a question or hypothesis'],
+    ['I had chest pain but it went away', 'over now'],
+    ['the heavy bleeding stopped an hour ago, should I still come in', 'over now'],
+    ['tenia dolor de pecho pero ya se me quito', 'over now'],
+  ])('%s -> not an emergency, because %s', (text, why) => {
+    const result = classify(text);
+    expect(result.intent).not.toBe('emergency');
+    expect(result.urgency).not.toBe('emergency');
+    expect(result.clinicalContent).toBe(true);
+    expect(result.reasons.some((r) => r.startsWith('not counted:') && r.includes(why))).toBe(true);
+  });
+
+  test.each([
+    ['my husband has crushing chest pain', 'my husband'],
+    ['my toddler is not breathing', 'my toddler'],
+    ['mi esposa no puede respirar', 'mi esposa'],
+  ])('someone else, now, is still an emergency: %s', (text, who) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join('\n')).toContain(`about someone else ("${who}")`);
+  });
+
+  test('history does not hide a new event: "had a stroke years ago and now my face is drooping"', () => {
+    expect(classify('had a stroke years ago and now my face is drooping').intent).toBe('emergency');
+  });
+
+  test('a negation inside a match reaches its part: "bumped his head, no vomiting, acting normal now"', () => {
+    const result = classify('my toddler bumped his head, no vomiting, acting totally normal now');
+    expect(result.intent).not.toBe('emergency');
+  });
+
+  test('a clause break stops a negation: "no fever and crushing chest pain"', () => {
+    expect(classify('no fever and crushing chest pain').intent).toBe('emergency');
+  });
+});
+
+describe('acuity', () => {
+  test.each([
+    // [without an acuity signal: urgent, never routine], [the same with one: emergency]
+    ['I am short of breath', 'I am short of breath and it is getting worse'],
+    ['I lost vision in one eye', 'I suddenly lost vision in one eye'],
+    ['my testicle hurts', 'sudden pain in my testicle'],
+    ['my belly hurts so bad', 'worst belly pain of my life'],
+    ['car accident yesterday', 'car accident and he wont wake up'],
+  ])('%s -> urgent; with acuity -> emergency', (plain, acute) => {
+    const withoutAcuity = classify(plain);
+    expect(withoutAcuity).toMatchObject({ intent: 'clinical_question', queue: 'nurse-triage' });
+    expect(['urgent', 'soon']).toContain(withoutAcuity.urgency);
+    const withAcuity = classify(acute);
+    expect(withAcuity).toMatchObject({ intent: 'emergency', urgency: 'emergency' });
+  });
+
+  test('an acuity word that is itself denied does not raise: "short of breath, not getting worse"', () => {
+    expect(classify('a little short of breath, not getting worse').intent).not.toBe('emergency');
+  });
+
+  test('mild lowers an emergency-by-itself concept to urgent, never an absolute one', () => {
+    expect(classify('slight chest pain when I cough')).toMatchObject({
+      intent: 'clinical_question',
+      urgency: 'urgent',
+    });
+    expect(classify('a little bit suicidal').intent).toBe('emergency');
+  });
+
+  test('two red flags together are an emergency: jaw pain and feeling faint', () => {
+    expect(classify('pain in my jaw and down my arm and i feel like im gonna pass out').intent).toBe(
+      'emergency',
+    );
+  });
+});
+
+describe('typo repair never invents a symptom', () => {
+  test.each([
+    'I went on strike at work today',
+    'the hart family is coming over',
+    'cooking dinner for the kids',
+    'my stoke on trent trip is next week',
+    'the breast cancer walk is on sunday',
+  ])('%s -> no red flag', (text) => {
+    const result = classify(text);
+    expect(result.intent).not.toBe('emergency');
+    expect(result.reasons.some((r) => r.startsWith('red flag'))).toBe(false);
+  });
+
+  test.each([
+    ['siezure', 'seizure'],
+    ['unconcious', 'unresponsive, unconscious or collapsed'],
+    ['suicidle thoughts and a plan', 'suicidal statement'],
+  ])('a misspelling that is no word (%s) is read as the concept word', (typo, label) => {
+    const result = classify(`my son is ${typo}`);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.some((r) => r.startsWith(`red flag: ${label}`))).toBe(true);
+  });
+});
+
+describe('non-clinical uses of scary words', () => {
+  test.each([
+    'this bill is killing me, can i do a payment plan',
+    'dying to know when my appointment is',
+    'este calor me esta matando jaja',
+    'my phone is going to die, call me later',
+    'how long after the flu shot can I take tylenol',
+    'I need a refill of my seizure medication',
+    'can you send the ambulance bill to my insurance',
+    'I cut myself shaving',
+    'is heat stroke dangerous for dogs',
+  ])('%s -> not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
+
+describe('safety wins over intent', () => {
+  test.each([
+    'please stop texting me, everyone would be better off without me',
+    'cancel my appointment, i wont need it where im going',
+    'STOP. i want to kill myself',
+    'unsubscribe. no quiero vivir',
+  ])('%s -> emergency, not opt_out or cancel', (text) => {
+    expect(classify(text)).toMatchObject({ intent: 'emergency', clinicalContent: true });
+  });
+
+  test('an opt-out with a clinical word is not free of clinical content', () => {
+    const result = classify('stop texting me, my knee still hurts');
+    expect(result.clinicalContent).toBe(true);
+  });
+
+  test('a plain opt-out carries no clinical content', () => {
+    expect(classify('please stop texting me')).toMatchObject({ intent: 'opt_out', clinicalContent: false });
+  });
+});
+
+describe('the classifier alone never makes an emergency', () => {
+  test.each([
+    'I want to come in right now and I am ready',
+    'i am really want to know and right now please',
+    'can you call me right now',
+  ])('%s -> not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
+
+describe('bounded work', () => {
+  test('a red flag deep inside a long message is still found', () => {
+    const text = `${'my appointment is next week and I have some questions. '.repeat(100)}now I cant breathe`;
+    expect(text.length).toBeGreaterThan(5000);
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test('a message made of one red flag repeated to the size cap classifies', () => {
+    expect(classify('chest pain '.repeat(2000)).intent).toBe('emergency');
+  });
+
+  test('reminder context never hides a red flag', () => {
+    const result = triage.classifyLocal('2 chest pain', { lastOutboundTemplate: 'appointment-reminder' });
+    expect(result.intent).toBe('emergency');
+  });
+});
