@@ -10,6 +10,7 @@ import {
   modifierFileSchema,
   sharedTermsFileSchema,
   type TermGroup,
+  termGroupSchema,
 } from './concept-schema';
 import { IntentCatalogError } from './intent-catalog';
 
@@ -18,12 +19,15 @@ export interface ConceptCatalog {
   /** Shared term groups merged with each file's own (a file's own group wins). */
   sharedTerms: Record<string, TermGroup>;
   modifiers: ModifierFile;
+  /** Words that make a message clinical (body parts, symptoms, medicines): never off-topic. */
+  clinicalTerms: TermGroup;
   /** Hash of every file read, folded into the triage version. */
   digest: string;
 }
 
 const SHARED_TERMS_FILE = 'shared-terms.yaml';
 const MODIFIERS_FILE = 'modifiers.yaml';
+const CLINICAL_TERMS_FILE = 'clinical-terms.yaml';
 
 /**
  * Reads `<intentsDir>/concepts/*.yaml` (one red-flag category per file, plus shared-terms.yaml) and
@@ -91,5 +95,9 @@ export function loadConceptCatalog(intentsDir: string): ConceptCatalog {
   }
   if (categories.length === 0) throw new IntentCatalogError(`${conceptsDir}: no red-flag category files`);
   const modifiers = read(modifiersPath, `context/${MODIFIERS_FILE}`, modifierFileSchema);
-  return { categories, sharedTerms, modifiers, digest: hash.digest('hex') };
+  const clinicalTermsPath = path.join(intentsDir, 'context', CLINICAL_TERMS_FILE);
+  if (!existsSync(clinicalTermsPath))
+    throw new IntentCatalogError(`missing clinical terms file ${clinicalTermsPath}`);
+  const clinicalTerms = read(clinicalTermsPath, `context/${CLINICAL_TERMS_FILE}`, termGroupSchema);
+  return { categories, sharedTerms, modifiers, clinicalTerms, digest: hash.digest('hex') };
 }

@@ -16,7 +16,7 @@ const term = z.preprocess(
 );
 
 /** A synonym group: words or short phrases, in English and/or Spanish. */
-const termGroupSchema = z
+export const termGroupSchema = z
   .strictObject({ en: z.array(term).default([]), es: z.array(term).default([]) })
   .refine((g) => g.en.length + g.es.length > 0, { message: 'a term group needs at least one word' });
 
@@ -63,6 +63,8 @@ export const MODIFIER_KINDS = [
   'experiencer',
   'acuity',
   'mild',
+  'chronic',
+  'figurative',
   'pseudo',
 ] as const;
 export type ModifierKind = (typeof MODIFIER_KINDS)[number];

@@ -19,6 +19,10 @@ export interface TrainingOptions {
   learningRate?: number;
   l2?: number;
   seed?: number;
+  /** Weighs each class by the inverse of its share of the examples. */
+  balance?: boolean;
+  /** Words left out of the word and character features (their bigrams stay). */
+  stopWords?: ReadonlySet<string>;
 }
 
 /**
@@ -30,6 +34,7 @@ export class LocalClassifier {
   private constructor(
     private readonly labels: string[],
     private readonly weights: Map<string, Float64Array>,
+    private readonly stopWords: ReadonlySet<string>,
   ) {}
 
   static train(samples: readonly LabeledSample[], options: TrainingOptions = {}): LocalClassifier {
@@ -39,10 +44,14 @@ export class LocalClassifier {
     const labels = [...new Set(samples.map((s) => s.label))].sort();
     const k = labels.length;
     const weights = new Map<string, Float64Array>();
+    const stop = options.stopWords ?? new Set<string>();
     const encoded = samples.map((s) => ({
-      features: extractFeatures(s.tokens, s.keywordIntents),
+      features: extractFeatures(s.tokens, s.keywordIntents, stop),
       label: labels.indexOf(s.label),
     }));
+    const counts = labels.map((l) => samples.filter((s) => s.label === l).length);
+    const mean = samples.length / k;
+    const weightOf = (label: number) => (options.balance ? mean / counts[label]! : 1);
     for (const sample of encoded) {
       for (const f of sample.features) if (!weights.has(f)) weights.set(f, new Float64Array(k));
     }
@@ -58,16 +67,16 @@ export class LocalClassifier {
         const rows = features.map((f) => weights.get(f)!);
         softmaxScores(rows, x, scores);
         for (let c = 0; c < k; c++) {
-          const gradient = scores[c]! - (c === label ? 1 : 0);
+          const gradient = (scores[c]! - (c === label ? 1 : 0)) * weightOf(label);
           for (const row of rows) row[c] = row[c]! * (1 - rate * l2) - rate * gradient * x;
         }
       }
     }
-    return new LocalClassifier(labels, weights);
+    return new LocalClassifier(labels, weights, stop);
   }
 
   predict(tokens: readonly string[], keywordIntents: Iterable<string>): LocalPrediction {
-    const features = extractFeatures(tokens, keywordIntents);
+    const features = extractFeatures(tokens, keywordIntents, this.stopWords);
     const rows: Float64Array[] = [];
     const rowFeatures: string[] = [];
     let words = 0;
@@ -104,10 +113,15 @@ export class LocalClassifier {
 }
 
 /** Feature names are prefixed by kind so a word and a character n-gram never collide. */
-export function extractFeatures(tokens: readonly string[], keywordIntents: Iterable<string>): string[] {
+export function extractFeatures(
+  tokens: readonly string[],
+  keywordIntents: Iterable<string>,
+  stopWords: ReadonlySet<string> = new Set(),
+): string[] {
   const features = new Set<string>(['bias']);
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
+    if (stopWords.has(token)) continue;
     features.add(`w:${token}`);
     const next = tokens[i + 1];
     if (next !== undefined) features.add(`b:${token} ${next}`);

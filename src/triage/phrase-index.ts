@@ -30,7 +30,19 @@ interface TrieNode<P> {
 }
 
 /** The words of a phrase as written in the YAML, normalized as a message is, `#` kept. */
-export function phraseWords(phrase: string): string[] {
+// Phrases repeat across groups and files, and normalizing one is a dozen regex passes: once each.
+const phraseWordsCache = new Map<string, readonly string[]>();
+
+export function phraseWords(phrase: string): readonly string[] {
+  let words = phraseWordsCache.get(phrase);
+  if (!words) {
+    words = normalizePhrase(phrase);
+    phraseWordsCache.set(phrase, words);
+  }
+  return words;
+}
+
+function normalizePhrase(phrase: string): string[] {
   let text = phrase;
   for (const [key, placeholder] of PLACEHOLDERS) text = text.replaceAll(key, ` ${placeholder} `);
   return normalizeText(text).tokens.map((w) => PLACEHOLDERS.find(([, p]) => p === w)?.[0] ?? w);

@@ -27,6 +27,8 @@ export interface ConceptHit {
   notes: string[];
   /** Why it does not count (negated, past history, a question about the condition, resolved). */
   dismissedBecause?: string;
+  /** Where it is among the message's words, [start, end). */
+  span: [number, number];
 }
 
 export interface RedFlagAssessment {
@@ -36,6 +38,8 @@ export interface RedFlagAssessment {
   dismissed: ConceptHit[];
   /** The acuity signal that raised a concept to an emergency, when one did. */
   acuity?: string;
+  /** The first clinical word (intents/context/clinical-terms.yaml), when the message has one. */
+  clinicalTerm?: string;
 }
 
 interface CompiledConcept {
@@ -63,6 +67,7 @@ const LEVEL_RANK: Record<ConceptLevel, number> = { soon: 0, urgent: 1, emergency
 
 const DISMISSING: { kind: ModifierKind; why: (phrase: string) => string }[] = [
   { kind: 'negated', why: (p) => `negated ("${p}")` },
+  { kind: 'figurative', why: (p) => `a figure of speech ("${p}")` },
   { kind: 'hypothetical', why: (p) => `a question or hypothesis about the condition ("${p}")` },
   { kind: 'historical', why: (p) => `past history, not happening now ("${p}")` },
   { kind: 'resolved', why: (p) => `over now ("${p}")` },
@@ -81,11 +86,16 @@ export class RedFlagEngine {
   readonly #usesOf: { pattern: number; slot: number }[][] = [];
   readonly #groupCount: number;
   readonly #index: PhraseIndex<number>;
+  readonly #clinicalTerms: PhraseIndex<true>;
   readonly #modifiers: ContextModifiers;
   readonly #lexicon: Lexicon;
   readonly #fillers: Set<string>;
   readonly #numbers: Set<string>;
   readonly #manyWords: Set<string>;
+  // Words the concepts list in one language only: such a word gets only that language's stem, so the
+  // English "inhaler" never meets the Spanish "inhalo" (both stem to "inhal" in Spanish).
+  readonly #englishOnly = new Set<string>();
+  readonly #spanishOnly = new Set<string>();
 
   /** @param knownWords words the hub reads that no dictionary has ("dont", "kms"); never spell-corrected */
   constructor(catalog: ConceptCatalog, knownWords: Iterable<string> = []) {
@@ -98,8 +108,13 @@ export class RedFlagEngine {
     const isFiller = (word: string) => this.#fillers.has(word);
     this.#index = new PhraseIndex<number>(this.#keys, isFiller);
     this.#modifiers = new ContextModifiers(modifiers, this.#keys, isFiller);
+    this.#clinicalTerms = new PhraseIndex<true>(this.#keys, isFiller);
+    for (const language of ['en', 'es'] as LexiconLanguage[]) {
+      for (const phrase of catalog.clinicalTerms[language]) this.#clinicalTerms.add(phrase, language, true);
+    }
 
     const conceptWords = new Set<string>();
+    const wordsByLanguage: Record<LexiconLanguage, Set<string>> = { en: new Set(), es: new Set() };
     const groupIds = new Map<string, number>();
     const groupOf = (scope: string, name: string, group: TermGroup): number => {
       const id = `${scope}/${name}`;
@@ -111,7 +126,11 @@ export class RedFlagEngine {
         for (const language of ['en', 'es'] as LexiconLanguage[]) {
           for (const phrase of group[language]) {
             this.#index.add(phrase, language, n);
-            for (const w of phraseWords(phrase)) if (!w.startsWith('#')) conceptWords.add(w);
+            for (const w of phraseWords(phrase)) {
+              if (w.startsWith('#')) continue;
+              conceptWords.add(w);
+              wordsByLanguage[language].add(w);
+            }
           }
         }
       }
@@ -144,7 +163,10 @@ export class RedFlagEngine {
       }
     }
     this.#groupCount = groupIds.size;
+    for (const w of wordsByLanguage.en) if (!wordsByLanguage.es.has(w)) this.#englishOnly.add(w);
+    for (const w of wordsByLanguage.es) if (!wordsByLanguage.en.has(w)) this.#spanishOnly.add(w);
     const modifierWords = modifiers.triggers.flatMap((t) => [...t.en, ...t.es].flatMap(phraseWords));
+    const clinicalWords = [...catalog.clinicalTerms.en, ...catalog.clinicalTerms.es].flatMap(phraseWords);
     const boundaryWords = [
       modifiers.terminations,
       modifiers.conjunctions,
@@ -154,7 +176,12 @@ export class RedFlagEngine {
     ]
       .flatMap((g) => [...g.en, ...g.es])
       .flatMap(phraseWords);
-    this.#lexicon = new Lexicon(conceptWords, [...knownWords, ...modifierWords, ...boundaryWords]);
+    this.#lexicon = new Lexicon(conceptWords, [
+      ...knownWords,
+      ...modifierWords,
+      ...boundaryWords,
+      ...clinicalWords,
+    ]);
   }
 
   /** True for an ordinary English or Spanish word (or one the hub's data uses). */
@@ -180,7 +207,9 @@ export class RedFlagEngine {
       }
     });
     const tokens: KeyedToken[] = words.map((w) => {
-      const keys = [this.#keys.key(w, 'en'), this.#keys.key(w, 'es')];
+      const keys: string[] = [];
+      if (!this.#spanishOnly.has(w)) keys.push(this.#keys.key(w, 'en'));
+      if (!this.#englishOnly.has(w)) keys.push(this.#keys.key(w, 'es'));
       const digits = /^\d+$/.test(w);
       if (digits || this.#numbers.has(w) || this.#manyWords.has(w)) keys.push(NUMBER_KEY);
       if ((digits && w.length <= 4 && Number(w) >= 10) || this.#manyWords.has(w)) keys.push(MANY_KEY);
@@ -191,7 +220,13 @@ export class RedFlagEngine {
     // Every term-group occurrence, bucketed by where it ends (for matching) and listed by group (for `unless`).
     const endingAt: Occurrence[][] = Array.from({ length: tokens.length + 1 }, () => []);
     const startsOf: number[][] = Array.from({ length: this.#groupCount }, () => []);
+    let clinicalTerm: string | undefined;
     for (let i = 0; i < tokens.length; i++) {
+      if (clinicalTerm === undefined) {
+        this.#clinicalTerms.scanAt(tokens, i, (_, end) => {
+          clinicalTerm ??= original.slice(source[i], source[end - 1]! + 1).join(' ');
+        });
+      }
       this.#index.scanAt(tokens, i, (group, end) => {
         endingAt[end]!.push({ group, start: i, end });
         const starts = startsOf[group]!;
@@ -240,7 +275,10 @@ export class RedFlagEngine {
             seen.length > 1 ? context.negationInside(seen as Occurrence[], start) : undefined;
           const around = context.around(start, end);
           if (slotNegation && !around.found.negated) around.found.negated = slotNegation;
-          const hit = this.#weigh(pattern.concept, around, acuity, phraseOf(start, end), phraseOf);
+          const hit = this.#weigh(pattern.concept, around, acuity, phraseOf(start, end), phraseOf, [
+            start,
+            end,
+          ]);
           if (hit.dismissedBecause === undefined) {
             isLive[pattern.concept] = 1;
             live.push(hit);
@@ -256,8 +294,9 @@ export class RedFlagEngine {
       if (level === null || LEVEL_RANK[hit.level!] > LEVEL_RANK[level]) level = hit.level!;
     // Two different red flags at once (jaw pain and feeling faint, a crash and numb legs) are what a
     // nurse sends to 911 even when neither alone would be.
-    const urgentConcepts = new Set(live.filter((h) => h.level === 'urgent').map((h) => h.concept));
-    if (level === 'urgent' && urgentConcepts.size >= 2) {
+    const urgent = live.filter((h) => h.level === 'urgent');
+    const separate = urgent.some((a) => urgent.some((b) => a.span[1] <= b.span[0]));
+    if (level === 'urgent' && separate) {
       level = 'emergency';
       for (const hit of live) {
         if (hit.level !== 'urgent') continue;
@@ -266,7 +305,13 @@ export class RedFlagEngine {
       }
     }
     const raisedByAcuity = live.some((h) => h.notes.some((n) => n.startsWith('acuity')));
-    return { level, live, dismissed, ...(raisedByAcuity && acuity ? { acuity } : {}) };
+    return {
+      level,
+      live,
+      dismissed,
+      ...(raisedByAcuity && acuity ? { acuity } : {}),
+      ...(clinicalTerm !== undefined ? { clinicalTerm } : {}),
+    };
 
     function anyWithin(starts: readonly number[], from: number, to: number): boolean {
       let lo = 0;
@@ -286,9 +331,10 @@ export class RedFlagEngine {
     acuity: string | undefined,
     phrase: string,
     phraseOf: (start: number, end: number) => string,
+    span: [number, number],
   ): ConceptHit {
     const { category, definition } = this.#concepts[index]!;
-    const base = { category, concept: definition.name, label: definition.label, phrase };
+    const base = { category, concept: definition.name, label: definition.label, phrase, span };
     const found = around.found;
     const notes: string[] = [];
     // Time and hypothesis lower a concept; who it happens to does not (a parent about a child, now).
@@ -298,6 +344,8 @@ export class RedFlagEngine {
       if (!trigger) continue;
       // "Had a stroke years ago, now my face droops": a past event recurring now. A resolution is
       // undone only by what is said after it ("it stopped but it is back"), not by "an hour ago".
+      // A figure of speech never dismisses an absolute concept: "i want to die lol" is still read as meant.
+      if (kind === 'figurative' && definition.absolute) continue;
       if (kind === 'historical' && (current || found.recurrent)) continue;
       if (kind === 'resolved' && found.recurrent && found.recurrent.start > trigger.start) continue;
       return { ...base, notes, dismissedBecause: why(phraseOf(trigger.start, trigger.end)) };
@@ -310,12 +358,21 @@ export class RedFlagEngine {
       notes.push('past history mentioned, but it is happening again now');
     if (found.resolved) notes.push('it had stopped, but it is back');
     let level: ConceptLevel = definition.alone;
-    if (acuity && level !== 'emergency') {
+    // Weeks of slowly worsening breathlessness are not an acute event: a chronic course keeps an
+    // acuity word from raising the concept, and lowers one that is an emergency only when acute.
+    const chronic = found.chronic;
+    if (acuity && level !== 'emergency' && !chronic) {
       level = 'emergency';
       notes.push(`acuity ("${acuity}") raises ${definition.alone} to emergency`);
-    } else if (found.mild && level === 'emergency' && !definition.absolute && !acuity) {
+    } else if ((found.mild || chronic) && level === 'emergency' && !definition.absolute && !acuity) {
       level = 'urgent';
-      notes.push('described as mild: urgent, not an emergency');
+      notes.push(
+        chronic
+          ? 'going on for weeks or longer: urgent, not an emergency'
+          : 'described as mild: urgent, not an emergency',
+      );
+    } else if (chronic && acuity && level !== 'emergency') {
+      notes.push(`"${acuity}" over weeks or longer is not an acute event: not raised`);
     }
     return { ...base, level, notes };
   }

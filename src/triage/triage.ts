@@ -5,7 +5,7 @@ import { defaultIntentsDir, type IntentDefinition, loadIntentCatalog } from './i
 import type { QueueName, Urgency } from './intent-schema';
 import { detectLanguage, type Language } from './language-detector';
 import { LlmClassificationError, type LlmClassifierFactory, type LlmVerdict } from './llm-port';
-import { LocalClassifier } from './local-classifier';
+import { LocalClassifier, type TrainingOptions } from './local-classifier';
 import { KeywordRules, rank, UrgencyRules } from './pattern-rules';
 import { type RedFlagAssessment, RedFlagEngine } from './red-flag-engine';
 import { normalizeText } from './text-normalizer';
@@ -45,6 +45,8 @@ export interface TriageOptions {
   intentsDir?: string;
   /** Builds the optional LLM layer from the intent list (see providers/openai). */
   llm?: LlmClassifierFactory;
+  /** Training options of the local classifier (scripts/triage-classifier-ablation.ts compares them). */
+  classifier?: TrainingOptions;
 }
 
 const EMERGENCY = 'emergency';
@@ -95,6 +97,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
         };
       }),
     ),
+    options.classifier,
   );
   const llm = options.llm ? options.llm(intents) : undefined;
 
@@ -159,7 +162,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
 
     const classifiedText = tokens.join(' ');
     const keywords = keywordRules.match(classifiedText);
-    const clinicalWords = hasRedFlagWords || keywords.has(CLINICAL);
+    const clinicalWords = hasRedFlagWords || keywords.has(CLINICAL) || flags.clinicalTerm !== undefined;
     const prediction = classifier.predict(tokens, keywords.keys());
 
     if (flags.level !== null) {
@@ -189,6 +192,19 @@ export function createTriage(options: TriageOptions = {}): Triage {
     let intentName = prediction.intent;
     let probability = prediction.probability;
     const reasons: string[] = [];
+    // A health word and nothing the front desk handles: a nurse reads it ("can I give my baby honey").
+    if (
+      clinicalWords &&
+      (intentName === FALLBACK_INTENT || intentName === 'help') &&
+      !keywords.has(intentName)
+    ) {
+      const word = flags.clinicalTerm ?? keywords.get(CLINICAL) ?? (live[0] ?? dismissed[0])?.phrase;
+      reasons.push(
+        `clinical words ("${word}") and no front-desk request: a nurse reads it (classifier: ${intentName} p=${probability.toFixed(2)})`,
+      );
+      intentName = CLINICAL;
+      probability = Math.max(0.5, 1 - probability);
+    }
     // "Yes I'll be there, also I need a refill": an acknowledgment plus a request; the request is what
     // someone has to act on, so it decides the queue.
     if (ACKNOWLEDGMENTS.has(intentName)) {
@@ -197,6 +213,16 @@ export function createTriage(options: TriageOptions = {}): Triage {
         reasons.push(`message also asks for ${request}; a request outranks the ${intentName} part`);
         intentName = request;
       }
+    }
+    // A weak guess with another intent's keyword in the message: the keyword is the better read
+    // ("and what about the other invoice from March?").
+    const keyworded = [...keywords.keys()].find((name) => name !== FALLBACK_INTENT && name !== EMERGENCY);
+    if (!keywords.has(intentName) && probability < OFF_TOPIC_BELOW && keyworded !== undefined) {
+      reasons.push(
+        `weak guess ${intentName} p=${probability.toFixed(2)}; the message has a keyword of ${keyworded}`,
+      );
+      intentName = keyworded;
+      probability = OFF_TOPIC_BELOW;
     }
     const keyword = keywords.get(intentName);
     if (
@@ -241,7 +267,8 @@ export function createTriage(options: TriageOptions = {}): Triage {
   const classify = async (text: string, context?: TriageContext): Promise<TriageResult> => {
     const local = classifyLocal(text, context);
     if (!llm || local.intent === EMERGENCY) return local;
-    const clinical = local.queue === 'nurse-triage' || local.clinicalContent;
+    // What the local layers route to the nurses; a refill that names a medicine is not a clinical call.
+    const clinical = local.queue === 'nurse-triage';
     const unsure =
       local.confidence < LLM_THRESHOLD &&
       (local.engine === 'local' || local.engine === 'keyword' || local.engine === 'fallback') &&

@@ -12,18 +12,19 @@ const CACHE_LIMIT = 100_000;
  * "radiated" share the key `e:radiat`; "respira", "respirar" and "respiro" share `s:respir`.
  */
 export class WordKeys {
-  readonly #stemmers: Record<LexiconLanguage, Stemmer> = {
+  // Stems are a pure function of the word: one cache for the process, shared by every engine.
+  static readonly #stemmers: Record<LexiconLanguage, Stemmer> = {
     en: newStemmer('english'),
     es: newStemmer('spanish'),
   };
-  readonly #cache: Record<LexiconLanguage, Map<string, string>> = { en: new Map(), es: new Map() };
+  static readonly #cache: Record<LexiconLanguage, Map<string, string>> = { en: new Map(), es: new Map() };
 
   key(word: string, language: LexiconLanguage): string {
-    const cache = this.#cache[language];
+    const cache = WordKeys.#cache[language];
     let key = cache.get(word);
     if (key === undefined) {
       // Digits are numbers, not words: "20" stays "20" in both languages.
-      key = `${language === 'en' ? 'e' : 's'}:${/^\d+$/.test(word) ? word : this.#stemmers[language].stem(word)}`;
+      key = `${language === 'en' ? 'e' : 's'}:${/^\d+$/.test(word) ? word : WordKeys.#stemmers[language].stem(word)}`;
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(word, key);
     }

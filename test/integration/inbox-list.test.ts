@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 test('each summary carries contact, snippet, channels, assignee, unread and snooze, next to the old fields', async () => {
-  const long = `${'Please call me back about my results. '.repeat(6)}end`;
+  const long = `${'Please call me back about the form I sent. '.repeat(6)}end`;
   const { conversationId } = await triaged(long);
   await admin.post(`/conversations/${conversationId}/claim`, {}).expect(200);
   const res = await admin.get('/conversations').expect(200);

@@ -343,7 +343,7 @@ test('notes: 201, listed with their author, announced without the text, never se
 test('a supervisor’s socket follows queues added after start; a reconnecting agent gets the transfer replayed', async () => {
   await admin.post('/queues', { id: 'urgent-care', name: 'Urgent care' }).expect(201);
   const supervisor = await openSocket(staff.sue!.token);
-  const { conversationId } = await triaged('can someone look at a rash on my arm today');
+  const { conversationId } = await triaged('can someone call me about my paperwork today');
   const [last] = await queryRows<{ id: string }>(t.database.url, 'select max(id) as id from hub_events');
   await admin.post(`/conversations/${conversationId}/transfer`, { queue: 'urgent-care' }).expect(200);
   await admin.post(`/conversations/${conversationId}/priority`, { priority: 2 }).expect(200);
