@@ -112,8 +112,17 @@ export async function listInbox(db: Queryable, query: ConversationListQuery) {
         channel: messages.channel,
         body: messages.body,
         status: messages.status,
+        authorKind: messages.authorKind,
         createdAt: messages.createdAt,
       },
+      // The patient's own newest words: the row previews these, so a hub reply never hides them.
+      // One probe of messages_conversation_idx per row.
+      patientMessage: sql<{
+        body: string;
+        createdAt: string;
+      } | null>`(select json_build_object('body', m.body, 'createdAt', m.created_at)
+        from ${messages} m where m.conversation_id = ${conversations.id} and m.direction = 'inbound'
+        order by m.created_at desc limit 1)`,
       assignee: { id: staffUsers.id, name: staffUsers.name },
       snoozedUntil: snoozedUntil(),
       channels: sql<
@@ -163,6 +172,16 @@ export async function listInbox(db: Queryable, query: ConversationListQuery) {
         contact: row.contact,
         lastMessage: lastMessage?.id ? lastMessage : null,
         snippet: lastMessage?.id ? snippetOf(lastMessage.body) : null,
+        patientSnippet: row.patientMessage ? snippetOf(row.patientMessage.body) : null,
+        lastPatientMessageAt: row.patientMessage?.createdAt ?? null,
+        // Set when the newest message is ours, so the row can mark the answer as the hub's or staff's.
+        lastReply:
+          lastMessage?.id && lastMessage.direction === 'outbound'
+            ? {
+                by: lastMessage.authorKind === 'staff' ? 'staff' : 'hub',
+                snippet: snippetOf(lastMessage.body),
+              }
+            : null,
         lastMessageChannel: lastMessage?.id ? lastMessage.channel : null,
         channels: row.channels ?? [],
         assignee: row.assignee?.id ? row.assignee : null,

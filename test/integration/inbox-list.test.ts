@@ -77,6 +77,31 @@ test('each summary carries contact, snippet, channels, assignee, unread and snoo
   expect(long.startsWith(row.snippet.slice(0, 139))).toBe(true);
 });
 
+test("an emergency's row previews the patient's words, and marks the hub's safety reply as the hub's", async () => {
+  // The safety reply is an outbound row written by triage: wait until it is the conversation's newest.
+  const row = await eventually(async () => {
+    const res = await admin.get('/conversations?urgency=emergency').expect(200);
+    const found = res.body.conversations.find((c: { id: string }) => c.id === emergency.conversationId);
+    return found?.lastMessage?.direction === 'outbound' ? found : null;
+  });
+  expect(row.lastMessage.body).not.toContain('crushing chest pain');
+  expect(row.patientSnippet).toBe('crushing chest pain and my left arm is numb');
+  expect(row.lastPatientMessageAt).toEqual(expect.any(String));
+  expect(row.lastReply).toEqual({ by: 'hub', snippet: row.snippet });
+});
+
+test("a staff answer is marked as staff's, under the patient's words", async () => {
+  const { conversationId } = await triaged('Can I move my physio session to Friday afternoon?');
+  await admin
+    .post(`/conversations/${conversationId}/messages`, { body: 'Friday 3 pm works', sensitivity: 'public' })
+    .expect(202);
+  const res = await admin.get('/conversations?status=all&q=physio').expect(200);
+  const row = res.body.conversations.find((c: { id: string }) => c.id === conversationId);
+  expect(row.patientSnippet).toBe('Can I move my physio session to Friday afternoon?');
+  expect(row.lastReply).toEqual({ by: 'staff', snippet: 'Friday 3 pm works' });
+  expect(row.lastMessage.direction).toBe('outbound');
+});
+
 test('q searches message text by word prefix, the contact name, phone digits and email', async () => {
   expect(await listIds({ q: 'insul' })).toEqual([insulin.conversationId]);
   expect(await listIds({ q: 'INSULIN pens' })).toEqual([insulin.conversationId]);

@@ -96,7 +96,7 @@ export function ConversationList({ items, selectedId, onSelect, hasMore, loading
                   </span>
                   <span className="row-time">{shortTime(c.lastActivityAt, now)}</span>
                 </span>
-                <span className="snippet">{c.snippet}</span>
+                <RowPreview summary={c} />
                 <span className="row-bottom">
                   {c.urgency !== 'routine' && (
                     <span className={`badge urgency-${c.urgency}`}>{c.urgency}</span>
@@ -120,5 +120,33 @@ export function ConversationList({ items, selectedId, onSelect, hasMore, loading
         })}
       </ul>
     </div>
+  );
+}
+
+/**
+ * What the patient said, first: an emergency must read as the patient's words, not as the hub's
+ * safety reply that followed them. An answer after her words is marked as the hub's or staff's.
+ */
+function RowPreview({ summary }: { summary: ConversationSummary }) {
+  const { patientSnippet, lastReply, snippet } = summary;
+  if (patientSnippet === null) {
+    return (
+      <span className="snippet">
+        {lastReply && <span className="reply-mark">{lastReply.by === 'hub' ? 'Hub:' : 'Staff:'} </span>}
+        {lastReply?.snippet ?? snippet}
+      </span>
+    );
+  }
+  return (
+    <span className="snippet">
+      <span className="patient-words" data-testid="patient-preview">
+        {patientSnippet}
+      </span>
+      {lastReply && (
+        <span className="reply-mark" title={lastReply.snippet}>
+          {lastReply.by === 'hub' ? ' · Hub replied' : ' · Staff replied'}
+        </span>
+      )}
+    </span>
   );
 }

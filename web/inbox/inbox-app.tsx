@@ -1,6 +1,16 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api, logout, type Session } from '../shared/api';
 import { AdminView } from './admin';
+import { AlertSettings } from './alert-settings';
+import {
+  type AlertKind,
+  type AlertPreferences,
+  loadAlertPreferences,
+  playAlertSound,
+  saveAlertPreferences,
+  showAlertNotification,
+  tabTitle,
+} from './alerts';
 import { Composer } from './composer';
 import { ConversationList } from './conversation-list';
 import { InboxLive } from './live';
@@ -101,6 +111,13 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const [staff, setStaff] = useState<StaffOption[] | null>(null);
   const [typingAt, setTypingAt] = useState<Record<string, number>>({});
   const [notice, setNotice] = useState<string | null>(null);
+  const [alertPrefs, setAlertPrefs] = useState<AlertPreferences>(() =>
+    loadAlertPreferences(session.staff.id),
+  );
+  const alertPrefsRef = useRef(alertPrefs);
+  alertPrefsRef.current = alertPrefs;
+  const queuesRef = useRef(queues);
+  queuesRef.current = queues;
   const replyRef = useRef<HTMLTextAreaElement>(null);
   const listGeneration = useRef(0);
   const loadedCount = useRef(0);
@@ -267,6 +284,19 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
         return;
       }
       if (event.type === 'triage.escalated') setNotice('An urgent message was escalated');
+      const alertKind: AlertKind | null =
+        event.type === 'triage.escalated' && event.urgency === 'emergency'
+          ? 'emergency'
+          : event.type === 'message.created' && event.direction === 'inbound'
+            ? 'message'
+            : null;
+      if (alertKind) {
+        const prefs = alertPrefsRef.current[alertKind];
+        const queueName =
+          queuesRef.current.find((q) => q.id === event.queue)?.name ?? event.queue ?? 'a queue';
+        if (prefs.sound) playAlertSound(alertKind);
+        if (prefs.notification) showAlertNotification(alertKind, queueName, event.conversationId ?? null);
+      }
       scheduleList();
       const open = selectedRef.current;
       const refetchAll = event.type === 'resync.required' || event.type === 'reconnected';
@@ -336,6 +366,14 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
 
   const setFilter = (key: keyof Filters, value: string) => setFilters((f) => ({ ...f, [key]: value }));
   const totalUnread = queues.reduce((sum, q) => sum + q.unread, 0);
+  const totalEmergencies = queues.reduce((sum, q) => sum + q.emergencies, 0);
+  useEffect(() => {
+    document.title = tabTitle(
+      'CareLine inbox',
+      { emergencies: totalEmergencies, unread: totalUnread },
+      alertPrefs,
+    );
+  }, [totalEmergencies, totalUnread, alertPrefs]);
 
   return (
     <div className="app">
@@ -364,6 +402,13 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
             {notice}
           </span>
         )}
+        <AlertSettings
+          prefs={alertPrefs}
+          onChange={(prefs) => {
+            setAlertPrefs(prefs);
+            saveAlertPreferences(session.staff.id, prefs);
+          }}
+        />
         <span className="me">
           {session.staff.name} ({session.staff.role})
         </span>
@@ -385,7 +430,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
       ) : tab === 'supervisor' ? (
         <SupervisorView live={live} />
       ) : (
-        <div className="inbox">
+        <div className={`inbox ${selectedId ? 'has-selection' : 'no-selection'}`}>
           <nav className="queues" aria-label="Queues">
             <ul>
               <li>
@@ -511,6 +556,9 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
             )}
             {detail && detail.id === selectedId && (
               <>
+                <button type="button" className="back-to-list" onClick={() => setSelectedId(null)}>
+                  ← Conversations
+                </button>
                 <ThreadActions
                   conversation={detail}
                   queues={queues}

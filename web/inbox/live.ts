@@ -9,6 +9,10 @@ export interface HubEvent {
   status?: string;
   change?: string;
   staffId?: string;
+  /** message.created: inbound (from the patient) or outbound. */
+  direction?: string;
+  /** triage.escalated: urgent or emergency. */
+  urgency?: string;
 }
 
 const EVENT_TYPES = [

@@ -23,6 +23,10 @@ export interface ConversationSummary {
   assignee: { id: string; name: string } | null;
   contact: { id: string; displayName: string | null };
   snippet: string;
+  /** The patient's newest words (null when she has not written yet). */
+  patientSnippet: string | null;
+  /** Set when the newest message is an answer: the hub's automatic one or a staff member's. */
+  lastReply: { by: 'hub' | 'staff'; snippet: string } | null;
   lastMessageChannel: string | null;
   channels: string[];
   unread: boolean;
@@ -125,6 +129,13 @@ export function toQueue(raw: unknown): QueueSummary {
   };
 }
 
+function toLastReply(raw: unknown): ConversationSummary['lastReply'] {
+  const o = obj(raw);
+  const snippet = str(o?.snippet);
+  if (!o || snippet === null) return null;
+  return { by: o.by === 'staff' ? 'staff' : 'hub', snippet };
+}
+
 export function toSummary(raw: unknown): ConversationSummary {
   const o = obj(raw) ?? {};
   const last = obj(o.lastMessage);
@@ -142,6 +153,8 @@ export function toSummary(raw: unknown): ConversationSummary {
     assignee: person(o.assignee, o.assigneeId),
     contact: { id: str(contact.id) ?? '', displayName: str(contact.displayName) },
     snippet: str(o.snippet) ?? str(last?.body) ?? '',
+    patientSnippet: str(o.patientSnippet),
+    lastReply: toLastReply(o.lastReply),
     lastMessageChannel: channel,
     channels: arr(o.channels).filter((c): c is string => typeof c === 'string'),
     unread: typeof o.unread === 'number' ? o.unread > 0 : o.unread === true,
