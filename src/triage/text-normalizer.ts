@@ -79,7 +79,7 @@ export function normalizeText(raw: string): NormalizedText {
   // Markup is pasted or injected, never patient words: drop script/style bodies, then tags.
   s = s
     .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]{0,500}>/g, ' ')
+    .replace(/<[^<>]{0,500}>/g, ' ')
     .replace(/&nbsp;/gi, ' ')
     .replace(/&amp;/gi, '&');
   for (const [pattern, word] of EMOJI_WORDS) s = s.replace(pattern, word);
