@@ -248,6 +248,8 @@ const environmentSchema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   OUTBOX_SWEEP_SECONDS: z.coerce.number().positive().default(30),
+  /** Worker threads that run triage off the event loop; each holds its own trained engine. */
+  TRIAGE_THREADS: z.coerce.number().int().min(1).max(16).default(1),
   /**
    * How long a send claim holds before the sweeper may take it over and reconcile it with the
    * provider. Longer than the slowest provider call (Twilio's client gives up after 15 s), so a slow

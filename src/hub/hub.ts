@@ -55,7 +55,7 @@ import { type AdminBootstrap, bootstrapAdmin } from '../staff/bootstrap-admin';
 import { ensureDefaultQueues } from '../staff/queue-directory';
 import { staffRouter } from '../staff/staff-routes';
 import { loadTemplateCatalog, type TemplateChannel } from '../templates';
-import { createTriage, type LlmClassifierFactory, type Triage } from '../triage';
+import { type LlmClassifierFactory, startTriagePool, type TriagePool } from '../triage';
 import { channelStateStore } from './channel-state-store';
 import { ClinicSettings } from './clinic-settings';
 import { createSecretStore, encryptStoredSecrets } from './hub-settings';
@@ -89,7 +89,8 @@ export interface Hub {
   channels: ChannelRegistry;
   sendQueue: SendQueue;
   triageQueue: TriageQueue;
-  triage: Triage;
+  /** Triage on worker threads (src/triage/triage-thread-pool.ts). */
+  triage: TriagePool;
   /** In-process announcements of stored hub events (e.g. `triage.escalated`), after their commit. */
   events: EventEmitter;
   /** socket.io on `server` (namespace `/inbox`), with the Redis Streams adapter. */
@@ -197,10 +198,13 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   const SETTINGS_CHANGED = 'clinic-settings.changed';
   const clinicSettings = new ClinicSettings(db, org, () => sockets?.io.serverSideEmit(SETTINGS_CHANGED));
 
-  const triage = createTriage({ llm: options.llm });
-  // The catalog version every triage result carries, for results a channel hint decides.
-  const intentsVersion = triage.classifyLocal('').version;
-  logger.info({ intents: triage.intents.length, llm: Boolean(options.llm) }, 'triage ready');
+  // Triage reads patient text on worker threads: a long or hostile message costs a thread, never
+  // the event loop that answers webhooks and sockets.
+  const triage = await startTriagePool({ llm: options.llm, threads: config.TRIAGE_THREADS });
+  logger.info(
+    { intents: triage.intents.length, llm: Boolean(options.llm), threads: config.TRIAGE_THREADS },
+    'triage ready',
+  );
   const triageQueue = initTriageQueue({ ...queueOptions, concurrency: 4 });
   const triageWorker =
     options.runWorkers === false
@@ -234,7 +238,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
             replyChannelOf: (channel) => channels.replyChannelFor(channel),
             presetTriage: (message, context) => {
               const hint = channels.get(message.channel)?.triageHint?.(message.channelMeta);
-              return hint ? triageFromHint(hint, triage.intents, intentsVersion, context) : null;
+              return hint ? triageFromHint(hint, triage.intents, triage.version, context) : null;
             },
           },
           { ...queueOptions, concurrency: 4 },
@@ -450,6 +454,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       await triageSweeper?.stop();
       await secureLinkReminders?.stop();
       if (triageWorker) await closeTriageWorker(triageWorker);
+      await triage.close();
       if (worker) await closeSendWorker(worker);
       await triageQueue.close();
       await sendQueue.close();

@@ -10,7 +10,7 @@ import { HttpError } from '../http/http-error';
 import { URGENCY_RANK } from '../routing/urgency';
 import { findQueue } from '../staff/queue-directory';
 import { requireRole } from '../staff/require-role';
-import { type Triage, URGENCIES } from '../triage';
+import { type TriagePool, TriageThreadError, URGENCIES } from '../triage';
 import { changeConversation, slaForUrgency } from './conversation-workflow';
 import { overrideEvalLines } from './triage-override-export';
 
@@ -38,13 +38,18 @@ const overrideBody = z
   );
 
 /** `POST /triage/classify` (how the classifier is evaluated from outside) and staff overrides. */
-export function triageRouter(db: Database, triage: Triage): Router {
+export function triageRouter(db: Database, triage: Pick<TriagePool, 'classify' | 'intents'>): Router {
   const router = Router();
   const intentNames = new Set(triage.intents.map((i) => i.name));
 
   router.post('/triage/classify', async (req, res) => {
     const { text, context } = classifyBody.parse(req.body);
-    res.json(await triage.classify(text, context));
+    try {
+      res.json(await triage.classify(text, context));
+    } catch (error) {
+      if (!(error instanceof TriageThreadError)) throw error;
+      throw new HttpError(503, 'triage_unavailable', 'Triage could not run this time; try again');
+    }
   });
 
   // The intents staff may pick from when they override triage.

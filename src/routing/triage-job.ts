@@ -13,7 +13,7 @@ import { type HubEvent, storeHubEvent } from '../conversations/hub-events';
 import type { Database, Transaction } from '../db/database';
 import { appointments, contacts, conversations, type IdentityKind, messages } from '../db/schema';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
-import type { TriageContext, TriageResult } from '../triage';
+import { type TriageContext, type TriageResult, TriageThreadError } from '../triage';
 import { higherUrgency, isUrgency, SLA_MINUTES, URGENCY_RANK } from './urgency';
 
 /** One message to triage, and the request that stored it (joins the logs). */
@@ -102,7 +102,12 @@ const OPT_OUT_MIN_CONFIDENCE = 0.85;
  * slow or failing classifier never delays or loses a message. Safe to run twice: a message that
  * already carries a decision is left alone.
  */
-export async function execTriageJob(deps: TriageJobDeps, data: TriageItem): Promise<TriageOutcome> {
+export async function execTriageJob(
+  deps: TriageJobDeps,
+  data: TriageItem,
+  /** False while the job has attempts left: triage that could not run then fails the job for a retry. */
+  lastAttempt = true,
+): Promise<TriageOutcome> {
   const log = deps.logger.child({ messageId: data.messageId, requestId: data.requestId });
   const message = await getMessage(deps.db, data.messageId);
   if (!message) return { kind: 'skipped', reason: 'not_found' };
@@ -125,6 +130,8 @@ export async function execTriageJob(deps: TriageJobDeps, data: TriageItem): Prom
   try {
     result = preset ?? (await deps.classify(message.body, context));
   } catch (err) {
+    // A thread that died or hung says nothing about the message: try again before giving up on it.
+    if (err instanceof TriageThreadError && !lastAttempt) throw err;
     log.error({ err }, 'triage failed; routing to front desk for a person');
     flagged = true;
     result = {

@@ -13,10 +13,11 @@ import {
 export type TriageQueue = JobQueue<TriageJobData>;
 
 /**
- * A classifier that throws is handled inside the job (routed to front desk); retries cover the
- * database. A job that still fails (the database was down for longer than its retries) is removed,
- * not kept: a kept failed job holds its id, and the sweeper's re-add under that id would be ignored
- * for as long as it is kept. The message itself stays undecided in PostgreSQL until a sweep.
+ * Retries cover the database and a triage thread that died or hung; a classifier that still cannot
+ * run on the last attempt routes the message to front desk (inside the job), so none is dropped.
+ * A job that still fails (the database was down for longer than its retries) is removed, not kept:
+ * a kept failed job holds its id, and the sweeper's re-add under that id would be ignored for as
+ * long as it is kept. The message itself stays undecided in PostgreSQL until a sweep.
  */
 const JOB_OPTIONS = {
   attempts: 5,
@@ -37,7 +38,8 @@ export function initTriageWorker(deps: TriageJobDeps, options: JobQueueOptions):
     QUEUE_NAMES.inboundTriage,
     async (job: Job<TriageJobData>) => {
       // In order, one after another: a retry after a failure skips the messages already decided.
-      for (const item of triageItems(job.data)) await execTriageJob(deps, item);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      for (const item of triageItems(job.data)) await execTriageJob(deps, item, lastAttempt);
     },
     options,
     deps.logger,

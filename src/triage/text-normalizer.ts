@@ -1,3 +1,5 @@
+import { MAX_TRIAGE_CHARS } from './triage-input-cap';
+
 /** Clean, comparable form of an inbound SMS: what the rules and the classifier actually read. */
 export interface NormalizedText {
   /** Lower-case, accent-free words joined by single spaces (no punctuation). */
@@ -9,9 +11,8 @@ export interface NormalizedText {
   alphanumericCount: number;
 }
 
-// Upper bound on what any layer reads. Red flags are scanned over all of it; beyond this a message is
-// not an SMS any more and the tail is not worth the latency.
-export const MAX_SCAN_CHARS = 20_000;
+// Upper bound on what any layer reads (see triage-input-cap.ts); red flags are scanned over all of it.
+export const MAX_SCAN_CHARS = MAX_TRIAGE_CHARS;
 
 // Emoji that carry a reply's meaning; all other symbols are dropped.
 const EMOJI_WORDS: [RegExp, string][] = [
