@@ -1,0 +1,112 @@
+// Usage: npm run bench:stall [-- ROUNDS]
+// How long one message holds the hub's event loop during triage (security issue 11, item 1). For each
+// input at a channel's size limit (and the inputs hardest for the current engine) it measures, in
+// the same run:
+//   - in-loop: classifying it synchronously on this thread, as the hub did before triage moved to
+//     worker threads (with today's linear engine and the 20,000-character cap; the old engine's
+//     figures are in BENCHMARKS.md);
+//   - pool: the longest stall of this thread's event loop (perf_hooks.monitorEventLoopDelay, 1 ms
+//     resolution) while the same input is classified by startTriagePool, and how long the answer took;
+//   - idle: the longest stall over an idle wait of the same length: the machine's own noise.
+// Runs the compiled code (dist/), as `npm start` does, so the worker threads load compiled JavaScript.
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createTriage, MAX_TRIAGE_CHARS, startTriagePool } from '../src/triage';
+
+const machineLine = () =>
+  `Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+const rounds = Math.min(Math.max(Number(process.argv[2] ?? 5) || 5, 1), 50);
+const TARGET_MS = 20;
+
+const repeat = (phrase: string, chars: number) =>
+  phrase.repeat(Math.ceil(chars / phrase.length)).slice(0, chars);
+// Distinct near-misses of red-flag words: each one runs the spelling correction against the lexicon.
+const misspellings = (chars: number) => {
+  const words: string[] = [];
+  for (let i = 0, length = 0; length < chars; i++) {
+    const word = `chst${i.toString(26).replace(/\d/g, (d) => String.fromCharCode(97 + Number(d)))}`;
+    words.push(word);
+    length += word.length + 1;
+  }
+  return words.join(' ').slice(0, chars);
+};
+
+const inputs: { name: string; text: string }[] = [
+  { name: 'SMS body, 1,600 chars of "chest pain"', text: repeat('chest pain ', 1_600) },
+  { name: 'web chat, 2,000 chars of "chest pain"', text: repeat('chest pain ', 2_000) },
+  { name: 'voicemail transcript, 20,000 chars', text: repeat('chest pain ', 20_000) },
+  { name: 'Bot Framework, 28,000 chars', text: repeat('chest pain ', 28_000) },
+  { name: 'classify API / email, 100,000 chars', text: repeat('chest pain ', 100_000) },
+  {
+    name: '"no chest pain and it stopped", 100,000 chars',
+    text: repeat('no chest pain and it stopped ', 100_000),
+  },
+  { name: '20,000 chars of distinct misspellings', text: misspellings(20_000) },
+  { name: '20,000 chars of "<"', text: '<'.repeat(20_000) },
+];
+
+async function stallDuring(work: () => Promise<unknown>): Promise<number> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  await work();
+  delay.disable();
+  return delay.max / 1e6;
+}
+
+const max = (values: number[]) => Math.max(...values);
+const fmt = (ms: number) => (ms < 10 ? ms.toFixed(1) : ms.toFixed(0));
+
+async function main(): Promise<void> {
+  const inLoop = createTriage({});
+  const pool = await startTriagePool({});
+  try {
+    // Warm-up: JIT, the spelling-correction caches and the thread's first messages.
+    for (const { text } of inputs) {
+      inLoop.classifyLocal(text.slice(0, MAX_TRIAGE_CHARS));
+      await pool.classify(text);
+    }
+    console.log(`${machineLine()}; ${rounds} rounds per input, worst round shown\n`);
+    console.log(
+      '| input | in-loop (ms of loop) | pool: loop stall (ms) | pool: answer (ms) | idle stall (ms) |',
+    );
+    console.log('| --- | --- | --- | --- | --- |');
+    let worstStall = 0;
+    for (const { name, text } of inputs) {
+      const sync: number[] = [];
+      const stalls: number[] = [];
+      const answers: number[] = [];
+      const idle: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        let started = performance.now();
+        inLoop.classifyLocal(text.slice(0, MAX_TRIAGE_CHARS));
+        sync.push(performance.now() - started);
+        let answered = 0;
+        stalls.push(
+          await stallDuring(async () => {
+            started = performance.now();
+            await pool.classify(text);
+            answered = performance.now() - started;
+          }),
+        );
+        answers.push(answered);
+        idle.push(
+          await stallDuring(() => new Promise((resolve) => setTimeout(resolve, Math.max(answered, 5)))),
+        );
+      }
+      worstStall = Math.max(worstStall, max(stalls));
+      console.log(
+        `| ${name} | ${fmt(max(sync))} | **${fmt(max(stalls))}** | ${fmt(max(answers))} | ${fmt(max(idle))} |`,
+      );
+    }
+    console.log(
+      `\nWorst loop stall with the pool: ${fmt(worstStall)} ms (target < ${TARGET_MS} ms): ${worstStall < TARGET_MS ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
