@@ -22,6 +22,7 @@ import { ChannelRegistry } from '../../src/outbound/channel-registry';
 import { execSendJob } from '../../src/outbound/send-job';
 import { isOptedOut, recordConsent } from '../../src/policy/consent-ledger';
 import { execTriageJob } from '../../src/routing/triage-job';
+import { TriageThreadError } from '../../src/triage';
 
 // The embedded engine `npm start` uses without DATABASE_URL: the same migrations and queries must work.
 let handle: DatabaseHandle;
@@ -376,6 +377,33 @@ describe('the triage job, without Redis', () => {
       .from(conversations)
       .where(eq(conversations.id, receipt.conversationId));
     expect(conversation!.queue).toBe('front-desk');
+  });
+
+  test('triage that could not run (its thread died) fails the job while attempts remain, then goes to a person', async () => {
+    const receipt = await handle.db.transaction((tx) =>
+      recordInboundMessage(tx, orgId, inbound(`SM${'6'.repeat(32)}`, '+14155550778'), 'r7'),
+    );
+    const deps = {
+      db: handle.db,
+      classify: async () => {
+        throw new TriageThreadError('TRIAGE_THREAD_EXITED', 'the triage thread stopped');
+      },
+      enqueueSends: async () => undefined,
+      identityKindOf: () => 'phone' as const,
+      describeOutbound: () => ({}),
+      render: () => 'unused: the classifier fails before any reply',
+      clinic: { name: 'Test Clinic', timeZone: 'America/Chicago' },
+      logger: pino({ level: 'silent' }),
+    };
+    await expect(execTriageJob(deps, { messageId: receipt.messageId }, false)).rejects.toMatchObject({
+      code: 'TRIAGE_THREAD_EXITED',
+    });
+    const [untouched] = await handle.db.select().from(messages).where(eq(messages.id, receipt.messageId));
+    expect(untouched!.triage).toBeNull();
+    expect(await execTriageJob(deps, { messageId: receipt.messageId }, true)).toMatchObject({
+      kind: 'routed',
+      result: { intent: 'general', queue: 'front-desk', flagged: true },
+    });
   });
 });
 
