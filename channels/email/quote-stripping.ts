@@ -53,9 +53,12 @@ export function stripQuotedText(text: string): string {
  * Where quoted history starts in an HTML reply: a `<blockquote>` (Apple Mail, Thunderbird, Gmail's
  * inner quote), Gmail's and Yahoo's quote containers, Outlook's reply header (`divRplyFwdMsg`,
  * `appendonsend`), or Outlook's "-----Original Message-----" written into the HTML.
+ * Linear in the length of the HTML, whatever a sender puts in it: a tag is read only up to the next
+ * `<` or `>` (so "<a <a <a ..." is not re-read from every `<` to the end of the message), and a run
+ * of dashes only from its first dash.
  */
 const HTML_QUOTE_START =
-  /<blockquote\b[^>]*>|<[a-z][a-z0-9]*\b[^>]*\bclass\s*=\s*["'][^"']*\b(gmail_quote|yahoo_quoted)\b[^>]*>|<[a-z][a-z0-9]*\b[^>]*\bid\s*=\s*["']?(divRplyFwdMsg|appendonsend)\b[^>]*>|-{3,}\s*(Original Message|Mensaje original)\s*-{3,}/i;
+  /<blockquote\b[^<>]*>|<[a-z][a-z0-9]*\b[^<>]*\bclass\s*=\s*["'][^"'<>]*\b(gmail_quote|yahoo_quoted)\b[^<>]*>|<[a-z][a-z0-9]*\b[^<>]*\bid\s*=\s*["']?(divRplyFwdMsg|appendonsend)\b[^<>]*>|(?<!-)-{3,}\s*(Original Message|Mensaje original)\s*-{3,}/i;
 
 /**
  * The newly written part of an HTML-only reply, still HTML: everything from the first quoted-history

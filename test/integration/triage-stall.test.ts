@@ -230,6 +230,33 @@ test(`an email of ${EMAIL_CHARS.toLocaleString('en-US')} characters over SMTP an
   }
 });
 
+test('an HTML-only email full of unclosed tags over the webhook does not stall the hub', async () => {
+  // The quote finder once re-read the rest of the message from every "<": 60 KB of "<a " took 11 s.
+  const result = await compare(async (text) => {
+    const from = `patient.${randomUUID().slice(0, 8)}@example.org`;
+    const html = `<p>${text}</p>${text.length > 100 ? '<a '.repeat(10_000) : ''}`;
+    const raw = [
+      `From: ${from}`,
+      `To: frontdesk@${DOMAIN}`,
+      'Subject: Help',
+      `Message-ID: <${randomUUID()}@example.org>`,
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from(html).toString('base64').replace(/.{76}/g, '$&\r\n'),
+    ].join('\r\n');
+    await request(t.hub.url)
+      .post('/webhooks/email/inbound')
+      .set('Content-Type', 'message/rfc822')
+      .set('X-CareLine-Email-Secret', SECRET)
+      .send(raw)
+      .expect((res) => expect(res.status).toBeLessThan(300));
+    return triaged("channel = 'email' and from_address = $1", [from]);
+  }, `${SHORT_EMERGENCY}, it started an hour ago and it is getting worse`);
+  expect(result.decided.intent).toBe('emergency');
+  expectNoStall(result);
+});
+
 test(`POST /api/v1/triage/classify at its ${CLASSIFY_LIMIT.toLocaleString('en-US')}-character limit does not stall the hub`, async () => {
   const api = await t.api();
   const result = await compare(async (text) => {
