@@ -80,9 +80,6 @@ class TriageThread {
       eval: entry.eval,
       workerData: settings.data,
       resourceLimits: { maxOldGenerationSizeMb: settings.maxHeapMb },
-      // The thread's output is the hub's: nothing of it is patient text.
-      stdout: false,
-      stderr: false,
     });
     this.ready = new Promise((resolve, reject) => {
       this.worker.on('message', (message: FromTriageThread) => {
