@@ -68,6 +68,8 @@ beforeAll(async () => {
       EMAIL_INBOUND_DOMAINS: DOMAIN,
       EMAIL_REPLY_DOMAIN: DOMAIN,
       CLINIC_OFFICE_HOURS: 'mon-sun 00:00-24:00',
+      // Anonymous activities, as the issue sent them (the Emulator mode; the connector is on loopback).
+      BOTFRAMEWORK_EMULATOR: 'true',
     },
   });
   // The first emergency compiles templates and warms the paths; no measurement includes that.
