@@ -392,7 +392,7 @@ describe('the triage job, without Redis', () => {
       identityKindOf: () => 'phone' as const,
       describeOutbound: () => ({}),
       render: () => 'unused: the classifier fails before any reply',
-      clinic: { name: 'Test Clinic', timeZone: 'America/Chicago' },
+      clinic: { name: 'Test Clinic', crisisLine: '988' },
       logger: pino({ level: 'silent' }),
     };
     await expect(execTriageJob(deps, { messageId: receipt.messageId }, false)).rejects.toMatchObject({
