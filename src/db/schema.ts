@@ -319,9 +319,11 @@ export const hubEvents = pgTable(
     index('hub_events_created_idx').on(t.orgId, t.createdAt),
   ],
 );
+export * from './canned-response-schema';
 export * from './channel-state-schema';
 export * from './contact-matching-schema';
 export * from './idempotency-schema';
 export * from './inbox-schema';
+export * from './label-schema';
 export * from './secure-link-schema';
 export * from './webchat-schema';

@@ -18,8 +18,10 @@ import { idempotentWrites, purgeExpiredIdempotencyKeys } from '../http/idempoten
 import { createLogger } from '../http/logger';
 import { webPagesRouter } from '../http/web-pages';
 import { appointmentRouter } from '../inbox/appointment-routes';
+import { cannedResponseRouter } from '../inbox/canned-response-routes';
 import { contactRouter } from '../inbox/contact-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
+import { labelRouter } from '../inbox/label-routes';
 import { messageRetryRouter } from '../inbox/message-retry-routes';
 import { outboundRouter } from '../inbox/outbound-routes';
 import { queueRouter } from '../inbox/queue-routes';
@@ -339,11 +341,15 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       '/appointments',
       '/appointments/:id/reminders',
       '/messages/:id/retry',
+      '/labels',
+      '/canned-responses',
     ],
     idempotentWrites(db, logger),
   );
   api.use(conversationRouter(db, outbound));
   api.use(workflowRouter(db));
+  api.use(labelRouter(db));
+  api.use(cannedResponseRouter(db));
   api.use(queueRouter(db));
   // Live sockets keep the rooms they joined with: a change of access closes them.
   api.use(staffRouter(db, { accessChanged: (staffId) => sockets?.inbox.disconnectStaff(staffId) }));

@@ -1,7 +1,15 @@
 import { and, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { conversationState } from '../conversations/conversation-store';
 import type { Queryable } from '../db/database';
-import { contactIdentities, contacts, conversations, messages, staffUsers } from '../db/schema';
+import {
+  contactIdentities,
+  contacts,
+  conversationLabels,
+  conversations,
+  labels,
+  messages,
+  staffUsers,
+} from '../db/schema';
 import type { ConversationCursor } from './conversation-cursor';
 import { isOpenNow, isSnoozed, isUnreadFor, snoozedUntil } from './conversation-flags';
 import { searchTerms } from './search-terms';
@@ -23,6 +31,8 @@ export interface ConversationListQuery {
   urgency?: string;
   channel?: string;
   q?: string;
+  /** Only conversations carrying this label. */
+  label?: string;
   sort: 'activity' | 'priority';
   after?: ConversationCursor;
 }
@@ -129,6 +139,10 @@ export async function listInbox(db: Queryable, query: ConversationListQuery) {
         string[]
       >`array(select distinct m.channel from ${messages} m where m.conversation_id = ${conversations.id} order by 1)`,
       unread: isUnreadFor(query.staffId),
+      labels: sql<
+        { id: string; name: string; color: string }[]
+      >`coalesce((select json_agg(json_build_object('id', l.id, 'name', l.name, 'color', l.color) order by lower(l.name))
+        from ${conversationLabels} cl join ${labels} l on l.id = cl.label_id where cl.conversation_id = ${conversations.id}), '[]'::json)`,
       activityKey: sql<string>`${conversations.lastActivityAt}::text`,
       slaKey: sql<string | null>`${conversations.slaDueAt}::text`,
     })
@@ -148,6 +162,9 @@ export async function listInbox(db: Queryable, query: ConversationListQuery) {
           ? sql`exists (select 1 from ${messages} m where m.conversation_id = ${conversations.id} and m.channel = ${query.channel})`
           : undefined,
         query.q ? searchCondition(query.orgId, query.q) : undefined,
+        query.label
+          ? sql`exists (select 1 from ${conversationLabels} cl where cl.conversation_id = ${conversations.id} and cl.label_id = ${query.label})`
+          : undefined,
         query.after ? afterCursor(query.after) : undefined,
       ),
     )
@@ -186,6 +203,7 @@ export async function listInbox(db: Queryable, query: ConversationListQuery) {
         channels: row.channels ?? [],
         assignee: row.assignee?.id ? row.assignee : null,
         unread: Boolean(row.unread),
+        labels: row.labels ?? [],
         snoozedUntil: row.snoozedUntil ?? null,
       },
     };

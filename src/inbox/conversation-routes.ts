@@ -36,6 +36,7 @@ const listQuery = z.object({
     .regex(/^[a-z]{2,20}$/, 'must be a channel name such as sms')
     .optional(),
   q: z.string().trim().min(1).max(200).optional(),
+  label: z.uuid('must be a label id').optional(),
 });
 
 const uuidParam = z.object({ id: z.uuid('must be a conversation id') });
@@ -154,6 +155,7 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
         urgency: query.urgency,
         channel: query.channel,
         q: query.q,
+        label: query.label,
         sort: query.sort,
       }),
     );

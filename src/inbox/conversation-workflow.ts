@@ -25,7 +25,9 @@ export type WorkflowChange =
   | 'snoozed'
   | 'priority'
   | 'note'
-  | 'triage_override';
+  | 'triage_override'
+  | 'labeled'
+  | 'unlabeled';
 
 export interface WorkflowActor {
   staff: AuthenticatedStaff;

@@ -1,13 +1,10 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { awaitingStaffReply } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
 import { conversationReads, conversations, messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { assertQueueAccess, canSeeQueue, seesAllQueues } from '../staff/queue-access';
-import { findQueue } from '../staff/queue-directory';
-import { findStaffById } from '../staff/staff-directory';
+import { assertQueueAccess } from '../staff/queue-access';
 import { URGENCIES } from '../triage';
 import { addNote, type NoteView } from './conversation-notes';
 import {
@@ -16,6 +13,7 @@ import {
   type WorkflowActor,
   type WorkflowStep,
 } from './conversation-workflow';
+import { assignStep, notResolved, resolveStep, transferStep } from './workflow-steps';
 
 const uuidParam = z.object({ id: z.uuid('must be a conversation id') });
 const assignBody = z.object({ staffId: z.uuid('must be a staff id').nullable() });
@@ -38,12 +36,6 @@ const actorOf = (req: Request): WorkflowActor => ({
   ip: req.ip ?? null,
   requestId: req.id,
 });
-
-const notResolved = (current: { status: string }) => {
-  if (current.status === 'resolved') {
-    throw new HttpError(409, 'conversation_resolved', 'This conversation is resolved; reopen it first');
-  }
-};
 
 function isUniqueViolation(error: unknown): boolean {
   const seen = new Set<unknown>();
@@ -81,77 +73,16 @@ export function workflowRouter(db: Database): Router {
 
   router.post('/conversations/:id/assign', async (req, res) => {
     const { staffId } = assignBody.parse(req.body);
-    const me = req.staff!;
-    res.json(
-      await run(req, 'assigned', async (tx, current) => {
-        notResolved(current);
-        if (current.assigneeId === staffId) return 'unchanged';
-        if (!seesAllQueues(me)) {
-          // An agent may take unheld work or let go of her own; handing work to others is a supervisor's.
-          const takes = staffId === me.id && current.assigneeId === null;
-          const releases = staffId === null && current.assigneeId === me.id;
-          if (staffId === me.id && current.assigneeId !== null) {
-            throw new HttpError(409, 'already_claimed', 'Another staff member holds this conversation', {
-              assigneeId: current.assigneeId,
-            });
-          }
-          if (!takes && !releases) {
-            throw new HttpError(403, 'forbidden_role', 'Agents may only assign conversations to themselves');
-          }
-        }
-        if (staffId) {
-          const target = await findStaffById(tx, me.orgId, staffId);
-          if (!target || target.disabledAt)
-            throw new HttpError(422, 'unknown_staff', 'No such active staff member');
-          if (!canSeeQueue(target, current.queue)) {
-            throw new HttpError(422, 'assignee_cannot_see_queue', 'That staff member is not in this queue');
-          }
-        }
-        return { set: { assigneeId: staffId } };
-      }),
-    );
+    res.json(await run(req, 'assigned', assignStep(req.staff!, staffId)));
   });
 
   router.post('/conversations/:id/transfer', async (req, res) => {
     const body = transferBody.parse(req.body);
-    const me = req.staff!;
-    res.json(
-      await run(req, 'transferred', async (tx, current) => {
-        const target = await findQueue(tx, me.orgId, body.queue);
-        if (!target) throw new HttpError(422, 'unknown_queue', `No queue named ${body.queue}`);
-        if (target.id === current.queue) {
-          throw new HttpError(409, 'same_queue', 'The conversation is already in that queue');
-        }
-        const note = body.note
-          ? await addNote(tx, { orgId: me.orgId, conversationId: current.id, author: me, body: body.note })
-          : null;
-        return {
-          set: {
-            queue: target.id,
-            // The new queue picks it up afresh; the old holder may not even see it any more.
-            assigneeId: null,
-            // A conversation waiting on the clinic keeps its clock, or gets the new queue's; an
-            // answered one has no clock to run.
-            slaDueAt:
-              current.slaDueAt ??
-              ((await awaitingStaffReply(tx, current.id))
-                ? new Date(Date.now() + target.slaMinutes * 60_000)
-                : null),
-          },
-          detail: note ? { noteId: note.id } : {},
-        };
-      }),
-    );
+    res.json(await run(req, 'transferred', transferStep(req.staff!, body)));
   });
 
   router.post('/conversations/:id/resolve', async (req, res) => {
-    res.json(
-      await run(req, 'resolved', async (_tx, current) =>
-        current.status === 'resolved'
-          ? 'unchanged'
-          : { set: { status: 'resolved', resolvedAt: new Date() }, snoozeUntil: null },
-      ),
-    );
+    res.json(await run(req, 'resolved', resolveStep));
   });
 
   router.post('/conversations/:id/reopen', async (req, res) => {

@@ -1,11 +1,27 @@
 import { type FormEvent, type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api, newIdempotencyKey } from '../shared/api';
 import { describeDecision } from './format';
-import { type ConversationDetail, type PolicyDecision, type TemplateInfo, toDecision } from './model';
+import {
+  type CannedResponse,
+  type ConversationDetail,
+  type PolicyDecision,
+  type TemplateInfo,
+  toDecision,
+} from './model';
+
+/** `/` then the start of a shortcut, alone in the box: the composer offers the matching canned responses. */
+export function cannedMatches(body: string, canned: CannedResponse[]): CannedResponse[] | null {
+  const command = /^\/([a-z0-9-]*)$/i.exec(body);
+  if (!command) return null;
+  const prefix = command[1]!.toLowerCase();
+  return canned.filter((c) => c.shortcut.startsWith(prefix)).slice(0, 8);
+}
 
 interface Props {
   conversation: ConversationDetail;
   templates: TemplateInfo[];
+  /** The clinic's canned responses, offered when the reply starts with `/`. */
+  cannedResponses: CannedResponse[];
   replyRef: RefObject<HTMLTextAreaElement | null>;
   onTyping: () => void;
   onSent: () => void;
@@ -22,7 +38,7 @@ function lastInboundChannel(conversation: ConversationDetail): string | undefine
 }
 
 /** Reply box: free text or a template, with the policy decision previewed as one types. */
-export function Composer({ conversation, templates, replyRef, onTyping, onSent }: Props) {
+export function Composer({ conversation, templates, cannedResponses, replyRef, onTyping, onSent }: Props) {
   const [body, setBody] = useState('');
   const [sensitivity, setSensitivity] = useState<Sensitivity>('phi');
   const [templateId, setTemplateId] = useState('');
@@ -129,6 +145,12 @@ export function Composer({ conversation, templates, replyRef, onTyping, onSent }
     }
   };
 
+  const matches = template ? null : cannedMatches(body, cannedResponses);
+  const insertCanned = (canned: CannedResponse) => {
+    setBody(canned.body);
+    replyRef.current?.focus();
+  };
+
   const typed = (value: string) => {
     setBody(value);
     if (Date.now() - lastTyping.current > 2000) {
@@ -200,8 +222,24 @@ export function Composer({ conversation, templates, replyRef, onTyping, onSent }
           onChange={(e) => typed(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void submit();
+            else if ((e.key === 'Enter' || e.key === 'Tab') && matches?.[0]) {
+              e.preventDefault();
+              insertCanned(matches[0]);
+            }
           }}
         />
+      )}
+      {matches && (
+        <ul className="canned-matches" aria-label="Canned responses">
+          {matches.length === 0 && <li className="muted">No canned response starts with that.</li>}
+          {matches.map((c) => (
+            <li key={c.id}>
+              <button type="button" onClick={() => insertCanned(c)}>
+                <strong>/{c.shortcut}</strong> {c.body}
+              </button>
+            </li>
+          ))}
+        </ul>
       )}
       <div className="composer-footer">
         <output aria-label="Policy preview" aria-live="polite" className="policy-preview">

@@ -13,10 +13,23 @@ interface Props {
   loading: boolean;
   onLoadMore: () => void;
   now: number;
+  /** The rows ticked for a bulk action. */
+  checked: ReadonlySet<string>;
+  onCheck: (id: string, on: boolean) => void;
 }
 
 /** The conversation list: only the rows in view are in the DOM; nearing the end loads the next page. */
-export function ConversationList({ items, selectedId, onSelect, hasMore, loading, onLoadMore, now }: Props) {
+export function ConversationList({
+  items,
+  selectedId,
+  onSelect,
+  hasMore,
+  loading,
+  onLoadMore,
+  now,
+  checked,
+  onCheck,
+}: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: items.length + (hasMore ? 1 : 0),
@@ -70,6 +83,7 @@ export function ConversationList({ items, selectedId, onSelect, hasMore, loading
             <li
               key={c.id}
               data-conversation-id={c.id}
+              className="conversation-item"
               style={{
                 position: 'absolute',
                 top: 0,
@@ -78,6 +92,13 @@ export function ConversationList({ items, selectedId, onSelect, hasMore, loading
                 transform: `translateY(${row.start}px)`,
               }}
             >
+              <input
+                type="checkbox"
+                className="row-check"
+                aria-label={`Select ${name}`}
+                checked={checked.has(c.id)}
+                onChange={(e) => onCheck(c.id, e.target.checked)}
+              />
               <button
                 type="button"
                 className={`conversation-row urgency-${c.urgency}${c.id === selectedId ? ' selected' : ''}`}
@@ -102,6 +123,11 @@ export function ConversationList({ items, selectedId, onSelect, hasMore, loading
                     <span className={`badge urgency-${c.urgency}`}>{c.urgency}</span>
                   )}
                   <span className="queue-tag">{c.queue}</span>
+                  {c.labels.map((l) => (
+                    <span key={l.id} className={`label-chip label-${l.color}`}>
+                      {l.name}
+                    </span>
+                  ))}
                   {c.status !== 'open' && <span className="status-tag">{c.status}</span>}
                   {c.assignee ? (
                     <span className="assignee">→ {c.assignee.name}</span>

@@ -11,18 +11,24 @@ import {
   showAlertNotification,
   tabTitle,
 } from './alerts';
+import { BulkActions, LabelManager } from './bulk-actions';
+import { CannedResponseManager } from './canned-responses';
 import { Composer } from './composer';
 import { ConversationList } from './conversation-list';
 import { InboxLive } from './live';
 import {
+  type CannedResponse,
   type ConversationDetail,
   type ConversationSummary,
   type IntentOption,
+  type LabelInfo,
   type QueueSummary,
   type StaffOption,
   type TemplateInfo,
+  toCannedResponse,
   toDetail,
   toIntent,
+  toLabel,
   toQueue,
   toStaffOption,
   toSummary,
@@ -37,6 +43,7 @@ interface Filters {
   urgency: string;
   channel: string;
   q: string;
+  label: string;
   sort: 'priority' | 'activity';
 }
 
@@ -61,7 +68,7 @@ function orderQueues(queues: QueueSummary[]): QueueSummary[] {
 function listPath(queue: string, filters: Filters, limit: number, cursor?: string): string {
   const params = new URLSearchParams();
   if (queue) params.set('queue', queue);
-  for (const key of ['status', 'assignee', 'urgency', 'channel', 'q'] as const) {
+  for (const key of ['status', 'assignee', 'urgency', 'channel', 'q', 'label'] as const) {
     const value = filters[key].trim();
     if (value) params.set(key, value);
   }
@@ -96,6 +103,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     urgency: '',
     channel: '',
     q: '',
+    label: '',
     sort: 'priority',
   });
   const [search, setSearch] = useState('');
@@ -109,6 +117,9 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const [templates, setTemplates] = useState<TemplateInfo[]>([]);
   const [intents, setIntents] = useState<IntentOption[]>([]);
   const [staff, setStaff] = useState<StaffOption[] | null>(null);
+  const [labels, setLabels] = useState<LabelInfo[]>([]);
+  const [canned, setCanned] = useState<CannedResponse[]>([]);
+  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
   const [typingAt, setTypingAt] = useState<Record<string, number>>({});
   const [notice, setNotice] = useState<string | null>(null);
   const [alertPrefs, setAlertPrefs] = useState<AlertPreferences>(() =>
@@ -142,6 +153,24 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
       }
     }
   }, [session.staff.queues]);
+
+  const loadCanned = useCallback(async () => {
+    try {
+      const answer = await api<{ cannedResponses?: unknown[] }>('GET', '/canned-responses');
+      setCanned((answer.cannedResponses ?? []).map(toCannedResponse));
+    } catch {
+      setCanned([]);
+    }
+  }, []);
+
+  const loadLabels = useCallback(async () => {
+    try {
+      const answer = await api<{ labels?: unknown[] }>('GET', '/labels');
+      setLabels((answer.labels ?? []).map(toLabel));
+    } catch {
+      setLabels([]);
+    }
+  }, []);
 
   /**
    * The top of the list again: as many rows as are loaded, up to REFRESH_WINDOW. Deeper in a long list
@@ -229,11 +258,13 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
       (answer) => setTemplates((answer.templates ?? []).map(toTemplate)),
       () => setTemplates([]),
     );
+    void loadLabels();
+    void loadCanned();
     api<{ intents?: unknown[] }>('GET', '/triage/intents').then(
       (answer) => setIntents((answer.intents ?? []).map(toIntent)),
       () => setIntents([]),
     );
-  }, [loadQueues, isSupervisor]);
+  }, [loadQueues, isSupervisor, loadLabels, loadCanned]);
 
   /** Marks the open conversation read (up to its newest message): its unread dot and counts drop. */
   const markRead = useCallback(
@@ -522,6 +553,18 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                 <option value="securelink">Secure link</option>
               </select>
               <select
+                aria-label="Label"
+                value={filters.label}
+                onChange={(e) => setFilter('label', e.target.value)}
+              >
+                <option value="">Any label</option>
+                {labels.map((l) => (
+                  <option key={l.id} value={l.id}>
+                    {l.name}
+                  </option>
+                ))}
+              </select>
+              <select
                 aria-label="Sort"
                 value={filters.sort}
                 onChange={(e) => setFilter('sort', e.target.value)}
@@ -530,6 +573,28 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                 <option value="activity">Newest first</option>
               </select>
             </div>
+            {isSupervisor && <CannedResponseManager canned={canned} onChanged={() => void loadCanned()} />}
+            {isSupervisor && (
+              <LabelManager
+                labels={labels}
+                onChanged={() => {
+                  void loadLabels();
+                  void reloadListRef.current();
+                }}
+              />
+            )}
+            <BulkActions
+              selected={items.filter((c) => checked.has(c.id)).map((c) => c.id)}
+              labels={labels}
+              queues={queues}
+              meId={session.staff.id}
+              onClear={() => setChecked(new Set())}
+              onDone={() => {
+                void reloadListRef.current();
+                void loadQueues();
+                if (selectedRef.current) void loadDetail(selectedRef.current);
+              }}
+            />
             {listError && (
               <p role="alert" className="error">
                 {listError}
@@ -543,6 +608,15 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
               loading={loadingList}
               onLoadMore={() => void loadMore()}
               now={now}
+              checked={checked}
+              onCheck={(id, on) =>
+                setChecked((now) => {
+                  const next = new Set(now);
+                  if (on) next.add(id);
+                  else next.delete(id);
+                  return next;
+                })
+              }
             />
           </section>
           <main className="thread-pane" aria-label="Conversation">
@@ -587,6 +661,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                 <Composer
                   conversation={detail}
                   templates={templates}
+                  cannedResponses={canned}
                   replyRef={replyRef}
                   onTyping={() => live.typing(detail.id)}
                   onSent={() => void loadDetail(detail.id)}

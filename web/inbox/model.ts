@@ -30,6 +30,19 @@ export interface ConversationSummary {
   lastMessageChannel: string | null;
   channels: string[];
   unread: boolean;
+  labels: LabelInfo[];
+}
+
+/** A clinic's conversation label. */
+export interface LabelInfo {
+  id: string;
+  name: string;
+  color: string;
+}
+
+export function toLabel(raw: unknown): LabelInfo {
+  const o = obj(raw) ?? {};
+  return { id: str(o.id) ?? '', name: str(o.name) ?? '', color: str(o.color) ?? 'gray' };
 }
 
 export interface Triage {
@@ -158,6 +171,7 @@ export function toSummary(raw: unknown): ConversationSummary {
     lastMessageChannel: channel,
     channels: arr(o.channels).filter((c): c is string => typeof c === 'string'),
     unread: typeof o.unread === 'number' ? o.unread > 0 : o.unread === true,
+    labels: arr(o.labels).map(toLabel),
   };
 }
 
@@ -350,4 +364,16 @@ export function toStaffOption(raw: unknown): StaffOption {
     queues: arr(o.queues).filter((q): q is string => typeof q === 'string'),
     disabled: o.disabled === true,
   };
+}
+
+/** A clinic's canned response: `/shortcut` in the composer inserts its body. */
+export interface CannedResponse {
+  id: string;
+  shortcut: string;
+  body: string;
+}
+
+export function toCannedResponse(raw: unknown): CannedResponse {
+  const o = obj(raw) ?? {};
+  return { id: str(o.id) ?? '', shortcut: str(o.shortcut) ?? '', body: str(o.body) ?? '' };
 }
