@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { queryRows } from '../support/test-database';
-import { eventually, PUBLIC_URL, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
 type Payload = Record<string, unknown>;
 interface ChatClient {
@@ -568,7 +568,9 @@ describe('verification by arriving through a secure link', () => {
       .concat(opened.headers['set-cookie'] ?? [])
       .find((c) => c.startsWith('sl_session='))!
       .split(';')[0]!;
-    return { contactId, phone, path, cookie, smsCount: () => t.twilio.messages.length };
+    // The chat form's own hidden field, as a browser would post it back.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(opened.text)![1]!;
+    return { contactId, phone, path, cookie, csrf, smsCount: () => t.twilio.messages.length };
   }
 
   type OpenedLink = Awaited<ReturnType<typeof openedSecureLink>>;
@@ -578,9 +580,8 @@ describe('verification by arriving through a secure link', () => {
     const res = await request(t.hub.url)
       .post(`${link.path}/chat`)
       .set('Cookie', link.cookie)
-      .set('Origin', PUBLIC_URL)
       .type('form')
-      .send({})
+      .send({ csrf: link.csrf })
       .expect(303);
     const handoff = /^\/chat#handoff=([A-Za-z0-9_-]{43})$/.exec(res.headers.location ?? '')?.[1];
     if (!handoff) throw new Error(`unexpected redirect: ${res.headers.location}`);
@@ -699,8 +700,15 @@ describe('verification by arriving through a secure link', () => {
       .set('Cookie', link.cookie)
       .set('Origin', 'https://evil.example')
       .type('form')
-      .send({});
+      .send({ csrf: link.csrf });
     expect(elsewhere.status).toBe(403);
+    // The cookie alone (a post that did not come from the page) is not enough either.
+    const noToken = await request(t.hub.url)
+      .post(`${link.path}/chat`)
+      .set('Cookie', link.cookie)
+      .type('form')
+      .send({ csrf: 'x'.repeat(43) });
+    expect(noToken.status).toBe(403);
     expect(await handoffs()).toBe(0);
 
     const handoff = await chatHandoff(link);
