@@ -299,7 +299,10 @@ export class SendError extends Error {
 export interface ReconcileRequest {
   messageId: string;
   to: string;
+  /** The text as stored. A secure-link notice is stored with its token masked: use isSameText. */
   body: string;
+  /** True when a text the provider holds is this message's as it was sent. */
+  isSameText(sent: string): boolean;
   /** The send cannot have reached the provider before this time (when the outbox row was written). */
   notBefore: Date;
 }
