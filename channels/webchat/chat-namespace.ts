@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import {
+  type ClientAddressResolver,
   type IdentityRef,
   type InboundSink,
   isWithinOfficeHours,
@@ -47,6 +48,8 @@ export interface ChatNamespaceOptions {
   sessionSecret: string;
   clinic: { name: string; timeZone: string; officeHours: OfficeHours };
   limits: { messagesPerMinute: number; ipMessagesPerMinute: number };
+  /** The visitor's address behind trusted proxies (TRUST_PROXY): what the per-IP limits count. */
+  clientAddress: ClientAddressResolver;
   logger: Logger;
   now?: () => Date;
 }
@@ -140,7 +143,8 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
 
   namespace.use(async (socket, next) => {
     const handshake = handshakeSchema.safeParse(socket.handshake.auth ?? {});
-    const ip = socket.handshake.address;
+    // Behind a proxy every TCP peer is the proxy: the limits key on the address it forwards.
+    const ip = options.clientAddress(socket.handshake.address, socket.handshake.headers);
     if (!handshake.success) {
       log.warn({ ip }, 'chat handshake refused: malformed');
       return next(new Error('invalid_request'));

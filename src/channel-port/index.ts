@@ -7,10 +7,12 @@ import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
 import type { HubConfig } from '../config/config';
 import type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
+import type { ClientAddressResolver } from '../http/client-address';
 
 export type { HubConfig } from '../config/config';
 export { normalizeEmail, normalizePhone } from '../conversations/addresses';
 export type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
+export type { ClientAddressResolver } from '../http/client-address';
 export { describeZodError } from '../http/error-handler';
 export { HttpError } from '../http/http-error';
 export { isWithinOfficeHours, type OfficeHours } from '../policy/office-hours';
@@ -405,6 +407,11 @@ export interface ChannelContext {
   ensureSecret(name: string): Promise<string>;
   /** A durable key/value store of this channel's own (kept in the hub's database). */
   stateFor(channel: string): ChannelStateStore;
+  /**
+   * The client's address behind the proxies TRUST_PROXY trusts, for connections express never sees
+   * (socket.io handshakes): the same answer as `req.ip` for the same peer and headers.
+   */
+  clientAddress: ClientAddressResolver;
 }
 
 /** Durable state an adapter keeps between requests, e.g. a conversation reference for proactive replies. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustProxy } from '../http/client-address';
 import { OfficeHoursError, parseOfficeHours } from '../policy/office-hours';
 
 const optionalString = z
@@ -43,6 +44,26 @@ const environmentSchema = z.object({
       .refine((v) => decodeSettingsKey(v) !== null, 'must be 32 bytes, base64 or 64 hex digits')
       .optional(),
   ),
+  /**
+   * The proxies whose X-Forwarded-For names the client, as express's `trust proxy`: `true`, `false`,
+   * a hop count, or addresses/subnets/`loopback`/`linklocal`/`uniquelocal`, comma-separated. Rate
+   * limits, lockouts and the audit log key on the address it resolves. Default: loopback only.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((value, ctx) => {
+      try {
+        return parseTrustProxy(value);
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error;
+        ctx.addIssue({
+          code: 'custom',
+          message: `${error.message}: use true, false, a number of hops, or addresses and subnets such as 10.0.0.0/8,loopback`,
+        });
+        return z.NEVER;
+      }
+    }),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')

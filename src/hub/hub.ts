@@ -13,6 +13,7 @@ import { announceHubEventsAfterCommit } from '../conversations/hub-events';
 import { possibleDuplicateRouter } from '../conversations/possible-duplicate-routes';
 import { type DatabaseHandle, openDatabase } from '../db/database';
 import { createApp } from '../http/app';
+import { clientAddressResolver, compileTrust } from '../http/client-address';
 import { healthRouter } from '../http/health-routes';
 import { idempotentWrites, purgeExpiredIdempotencyKeys } from '../http/idempotent-writes';
 import { createLogger } from '../http/logger';
@@ -131,6 +132,10 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     password: config.ADMIN_PASSWORD,
   });
 
+  // One trust function for express's req.ip and for socket handshakes: the same visitor is the
+  // same address to every rate limit, lockout and audit entry.
+  const trustProxy = compileTrust(config.TRUST_PROXY);
+  const clientAddress = clientAddressResolver(trustProxy);
   const channels = new ChannelRegistry(
     await Promise.all(
       options.channelFactories.map((factory) =>
@@ -139,6 +144,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           logger: logger.child({ channel: 'setup' }),
           ensureSecret: (name) => secrets.ensure(name),
           stateFor: (channel) => channelStateStore(db, channel),
+          clientAddress,
         }),
       ),
     ),
@@ -349,6 +355,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
 
   const app = createApp({
     logger,
+    trustProxy,
     routers: [
       healthRouter([
         {
