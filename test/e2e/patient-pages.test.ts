@@ -1,6 +1,7 @@
+import http from 'node:http';
 import net from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, watchPageErrors } from '../support/browser';
+import { ensureWebPagesBuilt, launchChromium, screenshot, watchPageErrors } from '../support/browser';
 import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
 // The patient's side in a real browser: the secure link, its reply and its chat handoff, and the
@@ -21,15 +22,43 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A clinic's website (or anyone's) that embeds the chat in a frame, at http://localhost:<port>. */
+let clinicSite: http.Server;
+let otherSite: http.Server;
+const siteUrl = (server: http.Server) => `http://localhost:${(server.address() as net.AddressInfo).port}`;
+
+async function embeddingSite(): Promise<http.Server> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!doctype html><title>Site</title><iframe title="chat" src="${t.hub.url}/chat"></iframe>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
 beforeAll(async () => {
+  ensureWebPagesBuilt();
   const port = await freePort();
-  t = await startTestHub({ env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` } });
+  const clinicSitePort = await freePort();
+  t = await startTestHub({
+    env: {
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      WEBCHAT_FRAME_ANCESTORS: `http://localhost:${clinicSitePort}`,
+    },
+  });
+  clinicSite = await embeddingSite();
+  await new Promise<void>((resolve) => clinicSite.close(() => resolve()));
+  await new Promise<void>((resolve) => clinicSite.listen(clinicSitePort, '127.0.0.1', resolve));
+  otherSite = await embeddingSite();
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
   await t?.stop();
+  clinicSite?.close();
+  otherSite?.close();
 });
 
 /** A contact with a date of birth who was sent lab results: the secure link as the SMS carried it. */
@@ -172,5 +201,30 @@ test('web chat: an anonymous visitor writes and the message is stored', async ()
     return (list.body.conversations as { snippet: string | null }[]).some((c) => c.snippet === text);
   });
   expect(errors).toEqual([]);
+  await context.close();
+});
+
+test('the hub’s bare address, where the first-start banner used to point, opens the inbox sign-in', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const response = await page.goto(`${t.hub.url}/`);
+  expect(new URL(page.url()).pathname).toBe('/inbox');
+  expect(response?.status()).toBe(200);
+  await page.getByRole('button', { name: 'Sign in' }).waitFor(VISIBLE);
+  await context.close();
+});
+
+test('the chat can be framed by the site WEBCHAT_FRAME_ANCESTORS names, and by no other', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(siteUrl(clinicSite));
+  await page.frameLocator('iframe').getByLabel('Your message').waitFor(VISIBLE);
+
+  await page.goto(siteUrl(otherSite));
+  const frame = await eventually(async () => page.frames().find((f) => f !== page.mainFrame()));
+  await frame.waitForLoadState('load');
+  // Loaded, and what loaded is the browser's refusal, not the chat.
+  expect(await frame.locator('#body').count()).toBe(0);
+  expect(frame.url()).not.toBe(`${t.hub.url}/chat`);
   await context.close();
 });
