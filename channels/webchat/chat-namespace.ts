@@ -199,9 +199,17 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
       else socket.emit('refused', { ...refusal, event: known ? event : null });
     });
 
+    // A verified visitor who comes back or writes is still there: the idle expiry starts again.
+    const keepAlive = () => {
+      void sessions
+        ?.keepVerifiedAlive(identity)
+        .catch((err) => slog.warn({ err }, 'could not extend the verified session'));
+    };
+
     async function greet() {
       try {
         const verified = (await sessions?.isVerified(identity)) ?? false;
+        if (verified) keepAlive();
         socket.emit('session', { token: session.token, verified });
         const open = isWithinOfficeHours(now(), options.clinic.timeZone, options.clinic.officeHours);
         socket.emit('welcome', {
@@ -262,6 +270,7 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
           meta(),
         );
         answer({ ok: true, messageId: receipt.messageId, duplicate: receipt.duplicate });
+        keepAlive();
         if (!receipt.duplicate) {
           // The visitor's other tabs show it too.
           socket.to(sessionRoom(session.id)).emit('message', {

@@ -218,8 +218,10 @@ export interface SessionSink {
   ): Promise<SessionMessage[]>;
   /** True when `messageId` is an outbound message on `channel` to this identity (before a receipt is applied). */
   isOutboundTo(channel: string, identity: IdentityRef, messageId: string): Promise<boolean>;
-  /** True when the identity's holder proved to be the contact it belongs to. */
+  /** True when the identity's holder proved to be the contact it belongs to, recently enough. */
   isVerified(identity: IdentityRef): Promise<boolean>;
+  /** The visitor of a verified session is active: its idle expiry starts again. */
+  keepVerifiedAlive(identity: IdentityRef): Promise<void>;
   /** Sends a one-time code to the contact matching the claim, if exactly one does. Throws VerificationInputError. */
   requestVerification(identity: IdentityRef, claim: VerificationClaim, meta: RequestMeta): Promise<void>;
   /** True when `code` is the live code for this identity: it is then linked to that contact and verified. */

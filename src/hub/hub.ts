@@ -173,6 +173,10 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     if (warning) logger.warn({ policy }, warning);
   }
 
+  const verifiedSessionLifetime = {
+    idleMinutes: config.WEBCHAT_VERIFIED_IDLE_MINUTES,
+    maxHours: config.WEBCHAT_VERIFIED_MAX_HOURS,
+  };
   const templates = loadTemplateCatalog();
   logger.info({ templates: templates.list().length }, 'templates loaded');
   const outbound: OutboundServiceDeps = {
@@ -192,6 +196,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       defaultLocale: 'en',
     },
     publicUrl: config.publicUrl,
+    verifiedSessionLifetime,
     channelOverrides: config.CHANNEL_MAX_SENSITIVITY,
   };
   const enqueueSends = (rows: MessageRow[]) => enqueueAfterCommit(outbound, rows);
@@ -279,6 +284,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         db,
         orgId: org.id,
         secret: await secrets.ensure('identity-verification-codes'),
+        lifetime: verifiedSessionLifetime,
         defaultRegion: config.DEFAULT_REGION,
         logger,
         // Through the normal pipeline (policy, template, outbox). Urgent: a code is not deferred.

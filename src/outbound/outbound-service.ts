@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { writeAudit } from '../audit/audit-log';
-import { verifiedIdentityIds } from '../conversations/contact-verification';
+import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../conversations/contact-verification';
 import {
   appendOutboundMessage,
   findOrOpenConversation,
@@ -65,6 +65,8 @@ export interface OutboundServiceDeps extends OutboundDeps {
   templates: TemplateCatalog;
   clinic: { name: string; timeZone: string; defaultLocale: string };
   publicUrl: string;
+  /** A verified web chat session may carry PHI only until its verification lapses. */
+  verifiedSessionLifetime: VerifiedSessionLifetime;
   /** The clinic's per-channel sensitivity ceilings (CHANNEL_MAX_SENSITIVITY). */
   channelOverrides?: Partial<Record<string, Sensitivity>>;
 }
@@ -136,7 +138,7 @@ export async function planOutbound(
     .from(contactIdentities)
     .where(eq(contactIdentities.contactId, contact.id));
   const ledger = await listConsents(db, contact.id);
-  const verified = await verifiedIdentityIds(db, contact.id);
+  const verified = await verifiedIdentityIds(db, contact.id, deps.verifiedSessionLifetime);
   // The newest unencrypted-PHI entry per channel decides (the ledger comes newest first).
   const phiAcceptance = new Map<string, boolean>();
   for (const row of ledger) {

@@ -646,6 +646,54 @@ describe('verification by arriving through a secure link', () => {
     expect(used?.used_at).not.toBeNull();
   });
 
+  test('a verified session lapses after the idle time or the absolute limit; activity keeps it going', async () => {
+    const link = await openedSecureLink();
+    const v = await visitor();
+    expect(await redeem(v.socket, await chatHandoff(link))).toEqual({ ok: true });
+    const ack = await say(v.socket, 'Thanks, one more question');
+    const conversationId = await conversationOf(ack.messageId as string);
+    const verification = () =>
+      queryRows<{ verified_at: Date; last_active_at: Date }>(
+        t.database.url,
+        `select verified_at, last_active_at from identity_verifications
+         where identity_id = (select id from contact_identities where address = $1)`,
+        [v.sessionId],
+      ).then((rows) => rows[0]!);
+    const age = (column: 'verified_at' | 'last_active_at', interval: string) =>
+      queryRows(
+        t.database.url,
+        `update identity_verifications set ${column} = now() - interval '${interval}'
+         where identity_id = (select id from contact_identities where address = $1)`,
+        [v.sessionId],
+      );
+    const verifiedOnReconnect = async () => (await visitor(t.hub.url, { session: v.token })).session.verified;
+
+    // 20 idle minutes of the 30: still verified; coming back (and writing) starts the 30 again.
+    await age('last_active_at', '20 minutes');
+    expect(await verifiedOnReconnect()).toBe(true);
+    await age('last_active_at', '20 minutes');
+    await say(v.socket, 'Still here');
+    await eventually(async () => Date.now() - (await verification()).last_active_at.getTime() < 60_000);
+    expect(await verifiedOnReconnect()).toBe(true);
+
+    // 31 idle minutes: lapsed. PHI no longer goes to the chat, but behind a secure link.
+    await age('last_active_at', '31 minutes');
+    expect(await verifiedOnReconnect()).toBe(false);
+    const phi = await staffReply(conversationId, 'Your LDL is 190 mg/dL', 'phi');
+    expect(phi.status).toBe(202);
+    expect(phi.body.message.securedVia).toBe('securelink');
+    // Activity after the lapse does not revive it.
+    await say(v.socket, 'Hello?');
+    expect(await verifiedOnReconnect()).toBe(false);
+
+    // Verified again, busy all the while, but 12 hours after verifying: lapsed all the same.
+    expect(await redeem(v.socket, await chatHandoff(link))).toEqual({ ok: true });
+    expect(await verifiedOnReconnect()).toBe(true);
+    await age('verified_at', '12 hours 1 minute');
+    await say(v.socket, 'Busy all day');
+    expect(await verifiedOnReconnect()).toBe(false);
+  });
+
   test('a reused, expired, forged or malformed handoff is refused alike and verifies nothing', async () => {
     const link = await openedSecureLink();
     const first = await chatHandoff(link);
