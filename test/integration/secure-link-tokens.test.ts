@@ -7,6 +7,9 @@ import { eventually, PUBLIC_URL, randomUsPhone, startTestHub, type TestHub } fro
 // "Stored only as a hash": a secure link's token goes to the patient and nowhere else. The notice
 // is kept with the token masked; the send makes the token and puts it only in the provider call.
 
+// Retries wait out BullMQ's backoff (2 s and up): generous on a loaded machine.
+jest.setTimeout(90_000);
+
 let t: TestHub;
 beforeAll(async () => {
   t = await startTestHub();

@@ -8,6 +8,9 @@ import { startTestHub, type TestHub } from '../support/test-hub';
 // The test's requests all come from 127.0.0.1, as they would from a reverse proxy on the same
 // machine; X-Forwarded-For says which visitor each one stands for.
 
+// Each login hashes a password (argon2id): twenty of them are slow on a loaded two-core machine.
+jest.setTimeout(120_000);
+
 const IP_LIMIT = 3;
 const sockets: Socket[] = [];
 
