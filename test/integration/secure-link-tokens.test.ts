@@ -198,6 +198,36 @@ test('a notice whose link was locked before it could go is failed, not sent with
   expect(t.twilio.messages.filter((m) => m.params.To === contact.phone)).toEqual([]);
 });
 
+test('a notice that failed for good, sent again by staff, carries a working link', async () => {
+  const contact = await contactWithDob();
+  t.twilio.enqueueReplies({
+    kind: 'error',
+    status: 400,
+    code: 21610,
+    message: 'Attempt to send to unsubscribed recipient',
+    to: contact.phone,
+  });
+  const { messageId } = await sendLabResults(contact.id);
+  await eventually(async () => {
+    const [row] = await queryRows<{ status: string }>(
+      t.database.url,
+      'select status from messages where id = $1',
+      [messageId],
+    );
+    return row?.status === 'failed';
+  });
+  const api = await t.api();
+  const retried = await api.post(`/messages/${messageId}/retry`, {}).expect(202);
+  expect(retried.body.message.body).toBe(
+    `You have a new secure message from Riverside Clinic: ${MASKED_LINK}`,
+  );
+  const sms = await eventually(async () => t.twilio.messages.find((m) => m.params.To === contact.phone));
+  const token = tokenOf(sms.params.Body);
+  expect(token).toBeDefined();
+  expect((await open(token!).expect(200)).text).toContain('LDL 99');
+  expect(await rowsHolding(token!)).toEqual([]);
+});
+
 test('the unread reminder carries its own working link, also kept only as a hash', async () => {
   const contact = await contactWithDob();
   await sendLabResults(contact.id);
