@@ -12,12 +12,32 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBuild, ensureDeps } from './lib/deps.mjs';
 import { loadDotEnv } from './lib/dotenv.mjs';
-import { makeLog, SetupError, signalExitCode } from './lib/proc.mjs';
+import {
+  makeLog,
+  processesToOutlive,
+  SetupError,
+  signalChildren,
+  signalExitCode,
+  whenAnyExits,
+} from './lib/proc.mjs';
 import { ensureRedisFromEnv } from './lib/redis.mjs';
 import { ensureWebBuild } from './lib/web-build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = makeLog('start');
+let hub = null;
+
+// Under `npm start`, a SIGTERM (or SIGKILL) to npm's process never reaches us: npm does not pass it
+// on, its `sh -c` dies, and we would run on as an orphan. Their end counts as our SIGTERM.
+whenAnyExits(processesToOutlive(), () => {
+  log('npm start was stopped: stopping the hub');
+  if (hub) {
+    hub.kill('SIGTERM');
+  } else {
+    signalChildren('SIGTERM');
+    process.exit(signalExitCode('SIGTERM'));
+  }
+});
 
 async function prepare() {
   await ensureDeps(root, log);
@@ -43,6 +63,7 @@ function runHub() {
     stdio: 'inherit',
     detached: true,
   });
+  hub = child;
   const lastForwarded = {};
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => {

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   if (hub.admin.kind === 'generated') {
     // Printed once, to the terminal only (not the structured log), on the first start.
     process.stdout.write(
-      `\nCreated the first admin. Log in at ${config.publicUrl} with\n  email:    ${hub.admin.email}\n  password: ${hub.admin.password}\nThis password is not shown again.\n\n`,
+      `\nCreated the first admin. Log in at ${config.publicUrl}/inbox with\n  email:    ${hub.admin.email}\n  password: ${hub.admin.password}\nThis password is not shown again.\n\n`,
     );
   }
   let stopping = false;

@@ -14,6 +14,7 @@ test('without SMTP_URL the channel is a sandbox: sends are recorded as delivered
     stateFor: () => {
       throw new Error('the email channel keeps no state');
     },
+    clientAddress: (peer) => peer,
   });
   expect(adapter).toMatchObject({
     channel: 'email',
@@ -42,6 +43,7 @@ function context(env: Record<string, string>, secrets: string[] = []): ChannelCo
     stateFor: () => {
       throw new Error('the email channel keeps no state');
     },
+    clientAddress: (peer) => peer,
   };
 }
 

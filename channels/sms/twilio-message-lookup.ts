@@ -36,7 +36,7 @@ export async function findSentMessage(
     throw toSendError(error);
   }
   const sends: SendResult[] = records
-    .filter((record) => record.body === request.body && record.dateCreated.getTime() >= since.getTime())
+    .filter((record) => request.isSameText(record.body) && record.dateCreated.getTime() >= since.getTime())
     .filter((record) => record.direction.startsWith('outbound'))
     .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
     .map((record) => ({

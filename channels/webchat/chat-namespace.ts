@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import {
+  type ClientAddressResolver,
   type IdentityRef,
   type InboundSink,
   isWithinOfficeHours,
@@ -47,6 +48,8 @@ export interface ChatNamespaceOptions {
   sessionSecret: string;
   clinic: { name: string; timeZone: string; officeHours: OfficeHours };
   limits: { messagesPerMinute: number; ipMessagesPerMinute: number };
+  /** The visitor's address behind trusted proxies (TRUST_PROXY): what the per-IP limits count. */
+  clientAddress: ClientAddressResolver;
   logger: Logger;
   now?: () => Date;
 }
@@ -140,7 +143,8 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
 
   namespace.use(async (socket, next) => {
     const handshake = handshakeSchema.safeParse(socket.handshake.auth ?? {});
-    const ip = socket.handshake.address;
+    // Behind a proxy every TCP peer is the proxy: the limits key on the address it forwards.
+    const ip = options.clientAddress(socket.handshake.address, socket.handshake.headers);
     if (!handshake.success) {
       log.warn({ ip }, 'chat handshake refused: malformed');
       return next(new Error('invalid_request'));
@@ -195,9 +199,17 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
       else socket.emit('refused', { ...refusal, event: known ? event : null });
     });
 
+    // A verified visitor who comes back or writes is still there: the idle expiry starts again.
+    const keepAlive = () => {
+      void sessions
+        ?.keepVerifiedAlive(identity)
+        .catch((err) => slog.warn({ err }, 'could not extend the verified session'));
+    };
+
     async function greet() {
       try {
         const verified = (await sessions?.isVerified(identity)) ?? false;
+        if (verified) keepAlive();
         socket.emit('session', { token: session.token, verified });
         const open = isWithinOfficeHours(now(), options.clinic.timeZone, options.clinic.officeHours);
         socket.emit('welcome', {
@@ -258,6 +270,7 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
           meta(),
         );
         answer({ ok: true, messageId: receipt.messageId, duplicate: receipt.duplicate });
+        keepAlive();
         if (!receipt.duplicate) {
           // The visitor's other tabs show it too.
           socket.to(sessionRoom(session.id)).emit('message', {

@@ -57,6 +57,10 @@ export function chatRouter(options: ChatRoutesOptions): Router {
     `frame-ancestors ${options.frameAncestors}`,
   ].join('; ');
 
+  // X-Frame-Options for browsers without CSP frame-ancestors: it can say "nobody" and "this site",
+  // not a list, so with a list it is left out and CSP (which wins where both exist) decides alone.
+  const frameOptions = frameOptionsFor(options.frameAncestors);
+
   const send = (res: Response, type: string, body: Buffer, cache: string) => {
     res.set({
       'Content-Type': type,
@@ -70,6 +74,7 @@ export function chatRouter(options: ChatRoutesOptions): Router {
   const router = Router();
   router.get('/chat', (_req, res) => {
     res.set('Content-Security-Policy', pageCsp);
+    if (frameOptions) res.set('X-Frame-Options', frameOptions);
     send(res, 'text/html; charset=utf-8', files.page, 'no-store');
   });
   router.get('/chat/chat.js', (_req, res) =>
@@ -85,4 +90,12 @@ export function chatRouter(options: ChatRoutesOptions): Router {
     send(res, 'text/javascript; charset=utf-8', files.widget, 'public, max-age=300');
   });
   return router;
+}
+
+/** The X-Frame-Options that says the same as a frame-ancestors list, when one can. */
+export function frameOptionsFor(frameAncestors: string): 'DENY' | 'SAMEORIGIN' | null {
+  const sources = frameAncestors.trim().toLowerCase().split(/\s+/);
+  if (sources.length === 1 && sources[0] === "'none'") return 'DENY';
+  if (sources.length === 1 && sources[0] === "'self'") return 'SAMEORIGIN';
+  return null;
 }

@@ -67,6 +67,7 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
           messagesPerMinute: config.WEBCHAT_MESSAGES_PER_MINUTE,
           ipMessagesPerMinute: config.WEBCHAT_IP_MESSAGES_PER_MINUTE,
         },
+        clientAddress: context.clientAddress,
         logger,
       });
     },

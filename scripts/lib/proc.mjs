@@ -89,3 +89,64 @@ export function redact(url) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The parent pid of `pid` from /proc (Linux), or null when it is gone or /proc is not there. */
+function parentOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: read after the last ')'.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+function commandLineOf(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The processes whose end must end us: our parent, and, under `npm start`, npm itself. npm 10+
+ * neither passes a SIGTERM it gets on to the script (its `sh -c` dies and we are orphaned), nor
+ * can it pass a SIGKILL on, so watching for them to go is the only way every signal that reaches
+ * npm's process stops the hub. The user's shell is not watched: `nohup npm start &` must outlive it.
+ */
+export function processesToOutlive() {
+  const pids = [process.ppid];
+  if (process.env.npm_lifecycle_event) {
+    for (let pid = process.ppid, hops = 0; pid > 1 && hops < 4; pid = parentOf(pid) ?? 0, hops += 1) {
+      // npm renames its process to `npm start`; run as `node …/npm-cli.js start` before it does.
+      if (commandLineOf(pid).some((arg) => /(^|\/)npm(-cli\.js)?( |$)/.test(arg))) {
+        if (pid !== process.ppid) pids.push(pid);
+        break;
+      }
+    }
+  }
+  return pids;
+}
+
+/** Calls `onGone` once, when any of `pids` has exited (checked every `intervalMs`). */
+export function whenAnyExits(pids, onGone, intervalMs = 500) {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    // Our own parent: reparenting is the sure sign (its pid could be reused by then).
+    const gone = process.ppid !== parent || pids.some((pid) => pid !== parent && !isAlive(pid));
+    if (!gone) return;
+    clearInterval(timer);
+    onGone();
+  }, intervalMs);
+  timer.unref();
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}

@@ -7,10 +7,12 @@ import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
 import type { HubConfig } from '../config/config';
 import type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
+import type { ClientAddressResolver } from '../http/client-address';
 
 export type { HubConfig } from '../config/config';
 export { normalizeEmail, normalizePhone } from '../conversations/addresses';
 export type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
+export type { ClientAddressResolver } from '../http/client-address';
 export { describeZodError } from '../http/error-handler';
 export { HttpError } from '../http/http-error';
 export { isWithinOfficeHours, type OfficeHours } from '../policy/office-hours';
@@ -216,8 +218,10 @@ export interface SessionSink {
   ): Promise<SessionMessage[]>;
   /** True when `messageId` is an outbound message on `channel` to this identity (before a receipt is applied). */
   isOutboundTo(channel: string, identity: IdentityRef, messageId: string): Promise<boolean>;
-  /** True when the identity's holder proved to be the contact it belongs to. */
+  /** True when the identity's holder proved to be the contact it belongs to, recently enough. */
   isVerified(identity: IdentityRef): Promise<boolean>;
+  /** The visitor of a verified session is active: its idle expiry starts again. */
+  keepVerifiedAlive(identity: IdentityRef): Promise<void>;
   /** Sends a one-time code to the contact matching the claim, if exactly one does. Throws VerificationInputError. */
   requestVerification(identity: IdentityRef, claim: VerificationClaim, meta: RequestMeta): Promise<void>;
   /** True when `code` is the live code for this identity: it is then linked to that contact and verified. */
@@ -299,7 +303,10 @@ export class SendError extends Error {
 export interface ReconcileRequest {
   messageId: string;
   to: string;
+  /** The text as stored. A secure-link notice is stored with its token masked: use isSameText. */
   body: string;
+  /** True when a text the provider holds is this message's as it was sent. */
+  isSameText(sent: string): boolean;
   /** The send cannot have reached the provider before this time (when the outbox row was written). */
   notBefore: Date;
 }
@@ -402,6 +409,11 @@ export interface ChannelContext {
   ensureSecret(name: string): Promise<string>;
   /** A durable key/value store of this channel's own (kept in the hub's database). */
   stateFor(channel: string): ChannelStateStore;
+  /**
+   * The client's address behind the proxies TRUST_PROXY trusts, for connections express never sees
+   * (socket.io handshakes): the same answer as `req.ip` for the same peer and headers.
+   */
+  clientAddress: ClientAddressResolver;
 }
 
 /** Durable state an adapter keeps between requests, e.g. a conversation reference for proactive replies. */

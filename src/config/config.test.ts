@@ -66,4 +66,20 @@ describe('parseConfig', () => {
         .BOTFRAMEWORK_SERVICE_URLS,
     ).toEqual(['http://127.0.0.1:4010', 'https://connector.example']);
   });
+
+  test.each([
+    [undefined, ['loopback']],
+    ['true', true],
+    ['false', false],
+    ['2', 2],
+    ['10.0.0.0/8, loopback', ['10.0.0.0/8', 'loopback']],
+    ['fd00::/8,uniquelocal', ['fd00::/8', 'uniquelocal']],
+  ])('TRUST_PROXY=%p is express trust proxy %p', (value, expected) => {
+    expect(parseConfig(value === undefined ? {} : { TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+  });
+
+  test.each(['proxy.example', '10.0.0.0/99', 'loopback,*'])('TRUST_PROXY=%p stops the start', (value) => {
+    expect(() => parseConfig({ TRUST_PROXY: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+  });
 });

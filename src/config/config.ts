@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustProxy } from '../http/client-address';
 import { OfficeHoursError, parseOfficeHours } from '../policy/office-hours';
 
 const optionalString = z
@@ -43,6 +44,26 @@ const environmentSchema = z.object({
       .refine((v) => decodeSettingsKey(v) !== null, 'must be 32 bytes, base64 or 64 hex digits')
       .optional(),
   ),
+  /**
+   * The proxies whose X-Forwarded-For names the client, as express's `trust proxy`: `true`, `false`,
+   * a hop count, or addresses/subnets/`loopback`/`linklocal`/`uniquelocal`, comma-separated. Rate
+   * limits, lockouts and the audit log key on the address it resolves. Default: loopback only.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((value, ctx) => {
+      try {
+        return parseTrustProxy(value);
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error;
+        ctx.addIssue({
+          code: 'custom',
+          message: `${error.message}: use true, false, a number of hops, or addresses and subnets such as 10.0.0.0/8,loopback`,
+        });
+        return z.NEVER;
+      }
+    }),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -71,10 +92,17 @@ const environmentSchema = z.object({
   /** Web chat messages a session (and, separately, an IP address) may send per minute. */
   WEBCHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(20),
   WEBCHAT_IP_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
-  /** Sites allowed to frame the /chat page (the widget's iframe): a CSP frame-ancestors list. */
+  /** A verified web chat session lapses after this long without activity, and this long after it was verified. */
+  WEBCHAT_VERIFIED_IDLE_MINUTES: z.coerce.number().positive().default(30),
+  WEBCHAT_VERIFIED_MAX_HOURS: z.coerce.number().positive().default(12),
+  /**
+   * Sites allowed to frame the /chat page (the widget's iframe): a CSP frame-ancestors list such as
+   * `https://clinic.example`. None by default: a page that any site may frame can be dressed up to
+   * trick a patient into typing health details (clickjacking), so a clinic names its own sites.
+   */
   WEBCHAT_FRAME_ANCESTORS: z
     .string()
-    .default('*')
+    .default("'none'")
     .refine(
       (v) => /^[A-Za-z0-9*:/.\- ']+$/.test(v),
       'must be a CSP source list such as https://clinic.example',

@@ -30,9 +30,28 @@ export const CODE_TTL_SECONDS = 10 * 60;
 export const MAX_CODE_ATTEMPTS = 5;
 const REDACTED_BODY = '[one-time code, removed after it expired]';
 
+/**
+ * How long a verified session stays verified: it lapses after `idleMinutes` without a sign of life
+ * (a connection, a message) and `maxHours` after it was verified whatever the activity, so a
+ * shared or stolen browser does not keep a patient's PHI open for good. Then the visitor verifies again.
+ */
+export interface VerifiedSessionLifetime {
+  idleMinutes: number;
+  maxHours: number;
+}
+
+/** The SQL condition of a verification that has not lapsed. */
+function stillVerified(lifetime: VerifiedSessionLifetime) {
+  return and(
+    gt(identityVerifications.verifiedAt, sql`now() - make_interval(secs => ${lifetime.maxHours * 3600})`),
+    gt(identityVerifications.lastActiveAt, sql`now() - make_interval(secs => ${lifetime.idleMinutes * 60})`),
+  );
+}
+
 export interface ContactVerificationDeps {
   db: Database;
   orgId: string;
+  lifetime: VerifiedSessionLifetime;
   /** Keys the code hashes (a stored hub secret): a database leak does not reveal live codes. */
   secret: string;
   defaultRegion: string;
@@ -52,6 +71,8 @@ export interface ContactVerification {
   /** Verifies by a handoff from a secure link (src/securelinks/chat-handoff.ts), once. */
   verifyByHandoff(identity: IdentityRef, handoff: string, meta: RequestMeta): Promise<boolean>;
   isVerified(identity: IdentityRef): Promise<boolean>;
+  /** The verified session is in use: its idle expiry starts again (the absolute one does not move). */
+  keepAlive(identity: IdentityRef): Promise<void>;
 }
 
 const subjectOf = (identity: IdentityRef) => `${identity.kind}:${identity.address}`;
@@ -247,15 +268,40 @@ export function createContactVerification(deps: ContactVerificationDeps): Contac
       });
     },
 
-    isVerified: (identity) => isIdentityVerified(db, orgId, identity),
+    isVerified: (identity) => isIdentityVerified(db, orgId, identity, deps.lifetime),
+
+    async keepAlive(identity) {
+      await db
+        .update(identityVerifications)
+        .set({ lastActiveAt: sql`now()` })
+        .where(
+          and(
+            stillVerified(deps.lifetime),
+            inArray(
+              identityVerifications.identityId,
+              db
+                .select({ id: contactIdentities.id })
+                .from(contactIdentities)
+                .where(
+                  and(
+                    eq(contactIdentities.orgId, orgId),
+                    eq(contactIdentities.kind, identity.kind),
+                    eq(contactIdentities.address, identity.address),
+                  ),
+                ),
+            ),
+          ),
+        );
+    },
   };
 }
 
-/** True when the identity is verified as the contact it belongs to now. */
+/** True when the identity is verified as the contact it belongs to now, and that has not lapsed. */
 export async function isIdentityVerified(
   db: Queryable,
   orgId: string,
   identity: IdentityRef,
+  lifetime: VerifiedSessionLifetime,
 ): Promise<boolean> {
   const [row] = await db
     .select({ identityId: identityVerifications.identityId })
@@ -272,6 +318,7 @@ export async function isIdentityVerified(
         eq(contactIdentities.orgId, orgId),
         eq(contactIdentities.kind, identity.kind),
         eq(contactIdentities.address, identity.address),
+        stillVerified(lifetime),
       ),
     )
     .limit(1);
@@ -279,12 +326,22 @@ export async function isIdentityVerified(
 }
 
 /** Ids of the contact's identities verified as this contact (the policy lets a verified session carry PHI). */
-export async function verifiedIdentityIds(db: Queryable, contactId: string): Promise<Set<string>> {
+export async function verifiedIdentityIds(
+  db: Queryable,
+  contactId: string,
+  lifetime: VerifiedSessionLifetime,
+): Promise<Set<string>> {
   const rows = await db
     .select({ identityId: identityVerifications.identityId })
     .from(identityVerifications)
     .innerJoin(contactIdentities, eq(contactIdentities.id, identityVerifications.identityId))
-    .where(and(eq(identityVerifications.contactId, contactId), eq(contactIdentities.contactId, contactId)));
+    .where(
+      and(
+        eq(identityVerifications.contactId, contactId),
+        eq(contactIdentities.contactId, contactId),
+        stillVerified(lifetime),
+      ),
+    );
   return new Set(rows.map((r) => r.identityId));
 }
 
@@ -351,7 +408,7 @@ async function linkIdentityToContact(
     .values({ identityId, orgId, contactId, method })
     .onConflictDoUpdate({
       target: identityVerifications.identityId,
-      set: { contactId, method, verifiedAt: sql`now()` },
+      set: { contactId, method, verifiedAt: sql`now()`, lastActiveAt: sql`now()` },
     });
   const movedMessages = previousContactId
     ? await absorbAnonymousContact(tx, orgId, previousContactId, contactId)

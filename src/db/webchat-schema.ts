@@ -44,4 +44,6 @@ export const identityVerifications = pgTable('identity_verifications', {
   /** How it was proved, e.g. `code:sms`. */
   method: text('method').notNull(),
   verifiedAt: timestamp('verified_at', { withTimezone: true }).notNull().defaultNow(),
+  /** The session's last sign of life; with verifiedAt, when the verification lapses (VerifiedSessionLifetime). */
+  lastActiveAt: timestamp('last_active_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -1,5 +1,6 @@
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
+import type { TrustFunction } from './client-address';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { requestLogging } from './request-logging';
 
@@ -7,7 +8,8 @@ export interface AppParts {
   logger: Logger;
   /** Routers mounted in order before the 404 and error handlers. */
   routers: Router[];
-  trustProxy?: boolean | number | string;
+  /** Which proxies may name the client (TRUST_PROXY, compiled): `req.ip` follows it. Default: loopback. */
+  trustProxy?: TrustFunction;
 }
 
 /** The express app: request ids, access logs without bodies or query strings, JSON errors. */

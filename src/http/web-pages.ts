@@ -51,6 +51,8 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
  */
 export function webPagesRouter(webDir: string = defaultWebDir()): Router {
   const router = Router();
+  // The address people type first. Relative, so a proxy's path prefix is kept.
+  router.get('/', (_req, res) => res.redirect(302, 'inbox'));
   // Source maps would hand anyone the pages' whole source, comments included. The build keeps
   // them on disk for whoever runs the machine (vite `sourcemap: 'hidden'`); they are never served.
   router.use('/web', (req, _res, next) => {

@@ -13,6 +13,7 @@ import { announceHubEventsAfterCommit } from '../conversations/hub-events';
 import { possibleDuplicateRouter } from '../conversations/possible-duplicate-routes';
 import { type DatabaseHandle, openDatabase } from '../db/database';
 import { createApp } from '../http/app';
+import { clientAddressResolver, compileTrust } from '../http/client-address';
 import { healthRouter } from '../http/health-routes';
 import { idempotentWrites, purgeExpiredIdempotencyKeys } from '../http/idempotent-writes';
 import { createLogger } from '../http/logger';
@@ -135,6 +136,10 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     password: config.ADMIN_PASSWORD,
   });
 
+  // One trust function for express's req.ip and for socket handshakes: the same visitor is the
+  // same address to every rate limit, lockout and audit entry.
+  const trustProxy = compileTrust(config.TRUST_PROXY);
+  const clientAddress = clientAddressResolver(trustProxy);
   const channels = new ChannelRegistry(
     await Promise.all(
       options.channelFactories.map((factory) =>
@@ -143,6 +148,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           logger: logger.child({ channel: 'setup' }),
           ensureSecret: (name) => secrets.ensure(name),
           stateFor: (channel) => channelStateStore(db, channel),
+          clientAddress,
         }),
       ),
     ),
@@ -171,6 +177,10 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     if (warning) logger.warn({ policy }, warning);
   }
 
+  const verifiedSessionLifetime = {
+    idleMinutes: config.WEBCHAT_VERIFIED_IDLE_MINUTES,
+    maxHours: config.WEBCHAT_VERIFIED_MAX_HOURS,
+  };
   const templates = loadTemplateCatalog();
   logger.info({ templates: templates.list().length }, 'templates loaded');
   const outbound: OutboundServiceDeps = {
@@ -190,6 +200,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       defaultLocale: 'en',
     },
     publicUrl: config.publicUrl,
+    verifiedSessionLifetime,
     channelOverrides: config.CHANNEL_MAX_SENSITIVITY,
   };
   const enqueueSends = (rows: MessageRow[]) => enqueueAfterCommit(outbound, rows);
@@ -288,6 +299,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         db,
         orgId: org.id,
         secret: await secrets.ensure('identity-verification-codes'),
+        lifetime: verifiedSessionLifetime,
         defaultRegion: config.DEFAULT_REGION,
         logger,
         // Through the normal pipeline (policy, template, outbox). Urgent: a code is not deferred.
@@ -368,6 +380,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
 
   const app = createApp({
     logger,
+    trustProxy,
     routers: [
       healthRouter([
         {

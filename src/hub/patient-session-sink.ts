@@ -21,6 +21,7 @@ export function createPatientSessionSink(deps: PatientSessionSinkDeps): SessionS
     isOutboundTo: (channel, identity, messageId) =>
       isSessionOutbound(db, orgId, channel, identity.address, messageId),
     isVerified: (identity) => deps.verification.isVerified(identity),
+    keepVerifiedAlive: (identity) => deps.verification.keepAlive(identity),
     requestVerification: (identity, claim, meta) => deps.verification.request(identity, claim, meta),
     confirmVerification: (identity, code, meta) => deps.verification.confirm(identity, code, meta),
     verifyByHandoff: (identity, handoff, meta) => deps.verification.verifyByHandoff(identity, handoff, meta),

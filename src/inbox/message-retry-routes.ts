@@ -91,6 +91,10 @@ export function messageRetryRouter(db: Database, outbound: OutboundServiceDeps):
           requestedChannel: failed.channel,
           notes: ['sent again by staff after a failed send'],
           content: { body: failed.body, sensitivity, purpose },
+          // A notice's link is stored masked: the new send makes the link a live token again.
+          ...(typeof failed.channelMeta.secureLinkId === 'string'
+            ? { secureLinkId: failed.channelMeta.secureLinkId }
+            : {}),
           staffId: staff.id,
           requestId: req.id,
           ip: req.ip,

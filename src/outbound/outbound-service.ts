@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { writeAudit } from '../audit/audit-log';
-import { verifiedIdentityIds } from '../conversations/contact-verification';
+import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../conversations/contact-verification';
 import {
   appendOutboundMessage,
   findOrOpenConversation,
@@ -20,6 +20,7 @@ import {
   type Purpose,
   type Sensitivity,
 } from '../policy/policy-engine';
+import { maskedLinkUrl } from '../securelinks/secure-link-delivery';
 import { issueSecureLink, SecureLinkRefused } from '../securelinks/secure-link-store';
 import {
   type RenderedTemplate,
@@ -51,6 +52,11 @@ export interface OutboundRequest {
   automation?: string;
   /** The inbound message this automatic send answers: kept on the message, and threaded to where the channel threads. */
   answersMessageId?: string;
+  /**
+   * The secure link whose masked address (maskedLinkUrl) the content carries, e.g. a reminder's:
+   * the send gives it a live token (secure-link-delivery.ts).
+   */
+  secureLinkId?: string;
   requestId: string;
   ip?: string;
 }
@@ -59,6 +65,8 @@ export interface OutboundServiceDeps extends OutboundDeps {
   templates: TemplateCatalog;
   clinic: { name: string; timeZone: string; defaultLocale: string };
   publicUrl: string;
+  /** A verified web chat session may carry PHI only until its verification lapses. */
+  verifiedSessionLifetime: VerifiedSessionLifetime;
   /** The clinic's per-channel sensitivity ceilings (CHANNEL_MAX_SENSITIVITY). */
   channelOverrides?: Partial<Record<string, Sensitivity>>;
 }
@@ -130,7 +138,7 @@ export async function planOutbound(
     .from(contactIdentities)
     .where(eq(contactIdentities.contactId, contact.id));
   const ledger = await listConsents(db, contact.id);
-  const verified = await verifiedIdentityIds(db, contact.id);
+  const verified = await verifiedIdentityIds(db, contact.id, deps.verifiedSessionLifetime);
   // The newest unencrypted-PHI entry per channel decides (the ledger comes newest first).
   const phiAcceptance = new Map<string, boolean>();
   for (const row of ledger) {
@@ -255,6 +263,7 @@ export async function planOutbound(
     const answeredSlaDueAt =
       request.initiator === 'staff_reply' && request.staffId ? await stopSlaClock(tx, conversationId) : null;
     let secureMessage: MessageRow | undefined;
+    let secureLinkId = request.secureLinkId;
     let body: string;
     // The template as rendered for the channel it goes on: its email subject and HTML travel with it.
     let rendered: RenderedTemplate | null;
@@ -280,11 +289,14 @@ export async function planOutbound(
         messageIds: [secureMessage.id],
         publicUrl: deps.publicUrl,
       });
+      // The notice is kept with the token masked: the live token is made at send time, only for
+      // the provider call (secure-link-delivery.ts). The token issueSecureLink returned is dropped.
+      secureLinkId = link.id;
       rendered = deps.templates.render(SECURE_NOTICE_TEMPLATE, {
         channel: channel as TemplateChannel,
         locale,
         fallbackLocale: deps.clinic.defaultLocale,
-        variables: { clinicName: deps.clinic.name, link: link.url },
+        variables: { clinicName: deps.clinic.name, link: maskedLinkUrl(deps.publicUrl) },
       });
       body = rendered.text;
     } else {
@@ -300,6 +312,7 @@ export async function planOutbound(
         ...adapter.describeOutbound?.(body),
         ...renderedParts(rendered),
         ...(request.answersMessageId ? { answers: request.answersMessageId } : {}),
+        ...(secureLinkId ? { secureLinkId } : {}),
       },
       automation: request.automation ?? null,
       answeredSlaDueAt,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { maskedLinkUrl } from '../securelinks/secure-link-delivery';
 import { issueSecureLink } from '../securelinks/secure-link-store';
 import { findLinksNeedingReminder, markReminderSent } from '../securelinks/unread-reminder';
 import { type OutboundServiceDeps, planOutbound } from './outbound-service';
@@ -6,7 +7,8 @@ import { type OutboundServiceDeps, planOutbound } from './outbound-service';
 /**
  * One reminder for a secure message left unread for a day, sent under policy like any automated
  * message (consent, quiet hours). The first link's token is not stored, so the reminder carries a
- * fresh link to the same messages; that link is marked reminded at once so reminders never chain.
+ * fresh link to the same messages (its token made at send time, like every notice's); that link is
+ * marked reminded at once so reminders never chain.
  * A reminder the policy refuses is not retried: the patient opted out, and that is the answer.
  */
 export async function remindUnreadSecureMessages(
@@ -38,8 +40,10 @@ export async function remindUnreadSecureMessages(
           initiator: 'automated',
           content: {
             template: 'secure-message-notice',
-            variables: { clinicName: deps.clinic.name, link: fresh.url },
+            variables: { clinicName: deps.clinic.name, link: maskedLinkUrl(deps.publicUrl) },
           },
+          // Its token is made when the reminder is handed to the provider, as for the first notice.
+          secureLinkId: fresh.id,
           requestId: `secure-link-reminder:${link.id}`,
         },
         { dryRun: false },

@@ -12,6 +12,7 @@ import { storeMessageEvents } from '../conversations/hub-events';
 import type { Database } from '../db/database';
 import { messages } from '../db/schema';
 import { channelLabel } from '../policy/policy-engine';
+import { isSameNotice, renewLinkTokenForSend, revealLinkToken } from '../securelinks/secure-link-delivery';
 import type { ChannelRegistry } from './channel-registry';
 
 /** Data of an `outbound-send` job. The job id is the message id, so a message has at most one job. */
@@ -105,15 +106,32 @@ export async function execSendJob(
 
   try {
     const meta = claimed.channelMeta;
+    // A secure-link notice is stored with its token masked; the live token is made now, after the
+    // claim and any reconciliation (so one attempt makes one, and an adopted send keeps its own),
+    // and exists only in this call's memory and the provider's.
+    let reveal = (text: string) => text;
+    if (typeof meta.secureLinkId === 'string') {
+      const token = await renewLinkTokenForSend(deps.db, meta.secureLinkId);
+      if (!token) {
+        await markFailed(
+          deps.db,
+          claimed.id,
+          'secure_link_unavailable',
+          'The secure link this notice carries was locked or expired before it could be sent',
+        );
+        return { kind: 'failed', code: 'secure_link_unavailable' };
+      }
+      reveal = (text) => revealLinkToken(text, token);
+    }
     const answering = adapter.threadsReplies ? await findAnsweredMessage(deps.db, claimed) : null;
     const result = await adapter.send({
       messageId: claimed.id,
       to,
-      body: claimed.body,
+      body: reveal(claimed.body),
       media: claimed.media,
       requestId: data.requestId,
-      ...(typeof meta.subject === 'string' ? { subject: meta.subject } : {}),
-      ...(typeof meta.html === 'string' ? { html: meta.html } : {}),
+      ...(typeof meta.subject === 'string' ? { subject: reveal(meta.subject) } : {}),
+      ...(typeof meta.html === 'string' ? { html: reveal(meta.html) } : {}),
       ...(answering ? { answering } : {}),
     });
     await recordAccepted(deps.db, claimed, result, log);
@@ -239,6 +257,8 @@ async function reconcileInterrupted(
       messageId: claimed.id,
       to,
       body: claimed.body,
+      // The copy the provider holds of a secure-link notice has the token where ours has its mask.
+      isSameText: (sent) => isSameNotice(claimed.body, sent),
       notBefore: claimed.createdAt,
     });
   } catch (error) {

@@ -16,6 +16,7 @@ describe('secure link pages', () => {
       messages: [{ id: 'm1', body: 'Line one\n<img src=x onerror=alert(1)>', createdAt: new Date() }],
       replyAction: '/s/abc/reply',
       submissionId: '6f1f7a64-3f7e-4f59-9a55-3a1d2a8c0b11',
+      csrfToken: 'form-token',
     });
     expect(html).toContain('Line one\n&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<img');
@@ -24,9 +25,11 @@ describe('secure link pages', () => {
   });
 
   test('the date-of-birth page asks for the date only', () => {
-    const html = dateOfBirthPage(clinic);
+    const html = dateOfBirthPage(clinic, '/s/abc');
     expect(html.match(/<input /g)).toHaveLength(1);
     expect(html).toContain('name="dob"');
+    // Also when it answers a refused post to /s/abc/reply: the date goes to the link, not there.
+    expect(html).toContain('<form method="post" action="/s/abc">');
   });
 
   test('the locked page gives the clinic phone number; the unavailable page does not say why', () => {

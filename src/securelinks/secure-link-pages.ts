@@ -94,15 +94,19 @@ const DOB_NOTICES: Record<DobNotice, string> = {
   session_expired: 'For your privacy, please confirm your date of birth again.',
 };
 
-/** Asks for the date of birth only: nothing about the patient or the content. */
-export function dateOfBirthPage(clinic: ClinicInfo, notice?: DobNotice): string {
+/**
+ * Asks for the date of birth only: nothing about the patient or the content. `action` is the link's
+ * own path: the page is also the answer to a refused reply or chat post, whose URL is not where a
+ * date of birth goes.
+ */
+export function dateOfBirthPage(clinic: ClinicInfo, action: string, notice?: DobNotice): string {
   return layout(
     clinic,
     'Secure message',
     `<h1>You have a secure message from ${escapeHtml(clinic.name)}</h1>
 <p>To protect your privacy, please confirm your date of birth.</p>
 ${notice ? `<p class="notice" role="alert">${escapeHtml(DOB_NOTICES[notice])}</p>` : ''}
-<form method="post">
+<form method="post" action="${escapeHtml(action)}">
 <label for="dob">Date of birth (YYYY-MM-DD)</label>
 <input id="dob" name="dob" type="date" required autocomplete="bday" placeholder="YYYY-MM-DD" pattern="\\d{4}-\\d{2}-\\d{2}">
 <button type="submit">Continue</button>
@@ -118,6 +122,8 @@ export interface ContentPageOptions {
   chatAction?: string;
   /** A fresh id for this form, so that resubmitting it stores the reply once. */
   submissionId: string;
+  /** The session's form token (secure-link-session.ts), posted back by both forms. */
+  csrfToken: string;
   notice?: 'sent' | 'reply_invalid';
 }
 
@@ -137,6 +143,7 @@ export function contentPage(clinic: ClinicInfo, options: ContentPageOptions): st
 ${items || '<p>There is no message to show.</p>'}
 ${notice}
 <form method="post" action="${escapeHtml(options.replyAction)}">
+<input type="hidden" name="csrf" value="${escapeHtml(options.csrfToken)}">
 <input type="hidden" name="submission" value="${escapeHtml(options.submissionId)}">
 <label for="body">Reply to the clinic</label>
 <textarea id="body" name="body" rows="5" maxlength="2000" required></textarea>
@@ -145,6 +152,7 @@ ${notice}
 ${
   options.chatAction
     ? `<form method="post" action="${escapeHtml(options.chatAction)}">
+<input type="hidden" name="csrf" value="${escapeHtml(options.csrfToken)}">
 <p>Prefer to write back and forth? Continue in a chat with the clinic: you will not need to confirm who you are again.</p>
 <button type="submit">Chat with the clinic</button>
 </form>`

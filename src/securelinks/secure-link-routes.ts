@@ -22,10 +22,12 @@ import {
 } from './secure-link-pages';
 import { appendSecureLinkReply } from './secure-link-replies';
 import {
+  csrfTokenFor,
   parseCookies,
   SESSION_COOKIE,
   SESSION_MINUTES,
   signSession,
+  verifyCsrfToken,
   verifySession,
 } from './secure-link-session';
 import {
@@ -61,7 +63,12 @@ export const MAX_REPLY_CHARS = 2000;
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
   'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
+  // The page's URL holds the token, a key to PHI: it must never reach another site as a Referer.
+  // `same-origin` keeps it from every other site, as `no-referrer` did, while letting our own form
+  // posts carry their Origin: under `no-referrer` browsers send `Origin: null` on a form post, and
+  // a patient's reply was refused as cross-site. A same-origin Referer only goes to this hub,
+  // which logs neither Referers nor tokens.
+  'Referrer-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
 };
@@ -121,9 +128,25 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
     return null;
   }
 
-  const hasSession = (req: Request, link: SecureLinkRow) => {
+  /** The request's session cookie value when it is a live session of this link, else null. */
+  const sessionOf = (req: Request, link: SecureLinkRow): string | null => {
     const value = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-    return value !== undefined && verifySession(deps.cookieSecret, value, link.id, Date.now());
+    return value !== undefined && verifySession(deps.cookieSecret, value, link.id, Date.now()) ? value : null;
+  };
+
+  /**
+   * May this form post act for the link's session? Three locks, any of which stops a cross-site
+   * post on its own: the session cookie is SameSite=Strict (a post from another site arrives
+   * without it); the form must carry the session's token (csrf), which only our own pages of that
+   * session hold; and an Origin naming another site is refused. `Origin: null` is not refused: a
+   * browser sends it for privacy reasons (a strict Referrer-Policy, some extensions) on perfectly
+   * good posts, and it carries no claim to be anyone; the token decides then.
+   */
+  const mayPost = (req: Request, session: string | null): session is string => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== 'null' && origin !== base.origin) return false;
+    const fields = (req.body ?? {}) as Record<string, unknown>;
+    return session !== null && verifyCsrfToken(deps.cookieSecret, session, fields.csrf);
   };
 
   const linkPath = (token: string) => `${pathPrefix}/s/${token}`;
@@ -132,6 +155,7 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
     res: Response,
     link: SecureLinkRow,
     token: string,
+    session: string,
     status: number,
     notice?: 'sent' | 'reply_invalid',
   ) {
@@ -144,6 +168,7 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
         replyAction: `${linkPath(token)}/reply`,
         chatAction: deps.chatPage ? `${linkPath(token)}/chat` : undefined,
         submissionId: randomUUID(),
+        csrfToken: csrfTokenFor(deps.cookieSecret, session),
         notice,
       }),
     );
@@ -153,11 +178,11 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
     const { token } = req.params;
     const link = await openLinkOr(req, res, token);
     if (!link) return;
-    const session = hasSession(req, link);
+    const session = sessionOf(req, link);
     await markSecureLinkOpened(db, link.id);
     await audit(db, req, link, 'securelink.opened', { outcome: session ? 'session' : 'asked_dob' });
-    if (session) await showContent(res, link, token, 200);
-    else page(res, 200, dateOfBirthPage(clinic));
+    if (session) await showContent(res, link, token, session, 200);
+    else page(res, 200, dateOfBirthPage(clinic, linkPath(token)));
   });
 
   router.post('/s/:token', form, async (req, res) => {
@@ -166,7 +191,7 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
     if (!link) return;
     const dob = parseDateOfBirth((req.body as Record<string, unknown> | undefined)?.dob);
     // A typo in the shape is not a guess: it does not count against the attempts.
-    if (!dob) return page(res, 400, dateOfBirthPage(clinic, 'format'));
+    if (!dob) return page(res, 400, dateOfBirthPage(clinic, linkPath(token), 'format'));
 
     if (!datesOfBirthMatch(dob, await contactDateOfBirth(db, link.contactId))) {
       const attempt = await recordFailedAttempt(db, link.id);
@@ -180,7 +205,7 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
         );
         return page(res, 423, lockedPage(clinic));
       }
-      return page(res, 403, dateOfBirthPage(clinic, 'mismatch'));
+      return page(res, 403, dateOfBirthPage(clinic, linkPath(token), 'mismatch'));
     }
 
     const verified = await db.transaction(async (tx) => {
@@ -195,29 +220,29 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
     }
 
     const expiresAt = Date.now() + SESSION_MINUTES * 60_000;
-    res.cookie(SESSION_COOKIE, signSession(deps.cookieSecret, link.id, expiresAt), {
+    const session = signSession(deps.cookieSecret, link.id, expiresAt);
+    res.cookie(SESSION_COOKIE, session, {
       maxAge: SESSION_MINUTES * 60_000,
       path: linkPath(token),
       httpOnly: true,
       sameSite: 'strict',
       secure: secureCookie,
     });
-    await showContent(res, link, token, 200);
+    await showContent(res, link, token, session, 200);
   });
 
   router.post('/s/:token/reply', form, async (req, res) => {
     const { token } = req.params;
     const link = await openLinkOr(req, res, token);
     if (!link) return;
-    // SameSite=Strict keeps the cookie off cross-site posts; the Origin check is a second lock.
-    const origin = req.headers.origin;
-    if ((origin !== undefined && origin !== base.origin) || !hasSession(req, link)) {
-      return page(res, 403, dateOfBirthPage(clinic, 'session_expired'));
+    const session = sessionOf(req, link);
+    if (!mayPost(req, session)) {
+      return page(res, 403, dateOfBirthPage(clinic, linkPath(token), 'session_expired'));
     }
     const fields = (req.body ?? {}) as Record<string, unknown>;
     const body = typeof fields.body === 'string' ? fields.body.trim() : '';
     if (body.length === 0 || body.length > MAX_REPLY_CHARS) {
-      return showContent(res, link, token, 400, 'reply_invalid');
+      return showContent(res, link, token, session, 400, 'reply_invalid');
     }
     const submission = submissionId.safeParse(fields.submission);
     const receipt = await db.transaction(async (tx) => {
@@ -245,7 +270,7 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
         );
       }
     }
-    await showContent(res, link, token, 200, 'sent');
+    await showContent(res, link, token, session, 200, 'sent');
   });
 
   // "Chat with the clinic": only with the session the date of birth opened, and from our own page.
@@ -256,9 +281,8 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
     if (!deps.chatPage) return page(res, 404, unavailablePage(clinic));
     const link = await openLinkOr(req, res, token);
     if (!link) return;
-    const origin = req.headers.origin;
-    if ((origin !== undefined && origin !== base.origin) || !hasSession(req, link)) {
-      return page(res, 403, dateOfBirthPage(clinic, 'session_expired'));
+    if (!mayPost(req, sessionOf(req, link))) {
+      return page(res, 403, dateOfBirthPage(clinic, linkPath(token), 'session_expired'));
     }
     const handoff = await issueChatHandoff(db, link);
     await audit(db, req, link, 'securelink.chat_handoff');

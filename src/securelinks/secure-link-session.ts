@@ -23,6 +23,23 @@ export function verifySession(secret: string, value: string, linkId: string, now
   return id === linkId && Number(expires) > nowMs;
 }
 
+/**
+ * The form token of a verified session: an HMAC of the session cookie's value under the same secret,
+ * so it needs no storage and dies with the session. The cookie is HttpOnly and the token is only ever
+ * written into the pages of that session, so another site can neither read nor guess it.
+ */
+export function csrfTokenFor(secret: string, sessionValue: string): string {
+  return mac(secret, `csrf:${sessionValue}`);
+}
+
+/** True when `given` is the form token of the session whose cookie value is `sessionValue`. */
+export function verifyCsrfToken(secret: string, sessionValue: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const expected = Buffer.from(csrfTokenFor(secret, sessionValue));
+  const actual = Buffer.from(given);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
 function mac(secret: string, payload: string): string {
   return createHmac('sha256', secret).update(payload, 'utf8').digest('base64url');
 }

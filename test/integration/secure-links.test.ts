@@ -134,7 +134,7 @@ describe('secure links', () => {
       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
     );
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['referrer-policy']).toBe('same-origin');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.text).toContain('name="dob"');
     expect(res.text.match(/<input /g)).toHaveLength(1);
@@ -316,13 +316,15 @@ describe('secure links', () => {
     const verified = await answer(link.token, DOB).expect(200);
     const cookie = sessionCookie(verified).pair;
     const submission = /name="submission" value="([^"]+)"/.exec(verified.text)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(verified.text)![1]!;
+    // Origin: null is what a browser may send for privacy's sake; the page's token decides.
     const reply = () =>
       request(t.hub.url)
         .post(`/s/${link.token}/reply`)
         .set('Cookie', cookie)
-        .set('Origin', PUBLIC_URL)
+        .set('Origin', 'null')
         .type('form')
-        .send({ body: 'Thanks. Can I book for <Tuesday>?\nMorning if possible.', submission });
+        .send({ body: 'Thanks. Can I book for <Tuesday>?\nMorning if possible.', submission, csrf });
     const res = await reply().expect(200);
     expect(res.text).toContain('Your reply was sent');
     await reply().expect(200);
@@ -372,25 +374,46 @@ describe('secure links', () => {
   test('a reply without the session cookie, or from another origin, is refused and stores nothing', async () => {
     const p = await patient(DOB, [LAB_RESULT]);
     const link = await linkFor(p);
-    const cookie = sessionCookie(await answer(link.token, DOB).expect(200)).pair;
+    const opened = await answer(link.token, DOB).expect(200);
+    const cookie = sessionCookie(opened).pair;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(opened.text)![1]!;
     const noCookie = await request(t.hub.url)
       .post(`/s/${link.token}/reply`)
       .type('form')
-      .send({ body: 'no session' })
+      .send({ body: 'no session', csrf })
       .expect(403);
     expect(noCookie.text).not.toContain('HbA1c');
+    // The refusal asks for the date of birth again, and that form goes to the link, not to /reply.
+    expect(noCookie.text).toContain(`action="/s/${link.token}"`);
     await request(t.hub.url)
       .post(`/s/${link.token}/reply`)
       .set('Cookie', cookie)
       .set('Origin', 'https://evil.example')
       .type('form')
-      .send({ body: 'cross-site' })
+      .send({ body: 'cross-site', csrf })
+      .expect(403);
+    // The cookie without the page's token: a post the page did not make.
+    for (const token of [undefined, '', csrf.slice(1), `${csrf.slice(0, -1)}A`]) {
+      await request(t.hub.url)
+        .post(`/s/${link.token}/reply`)
+        .set('Cookie', cookie)
+        .type('form')
+        .send({ body: 'forged', ...(token === undefined ? {} : { csrf: token }) })
+        .expect(403);
+    }
+    // Another link's session token does not open this one.
+    const other = await answer((await linkFor(await patient(DOB, ['other']))).token, DOB).expect(200);
+    await request(t.hub.url)
+      .post(`/s/${link.token}/reply`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ body: 'borrowed', csrf: /name="csrf" value="([^"]+)"/.exec(other.text)![1]! })
       .expect(403);
     const tooLong = await request(t.hub.url)
       .post(`/s/${link.token}/reply`)
       .set('Cookie', cookie)
       .type('form')
-      .send({ body: 'x'.repeat(2001) })
+      .send({ body: 'x'.repeat(2001), csrf })
       .expect(400);
     expect(tooLong.text).toContain('2000');
     const inbound = await queryRows(

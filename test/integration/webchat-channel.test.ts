@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { queryRows } from '../support/test-database';
-import { eventually, PUBLIC_URL, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
 type Payload = Record<string, unknown>;
 interface ChatClient {
@@ -568,7 +568,9 @@ describe('verification by arriving through a secure link', () => {
       .concat(opened.headers['set-cookie'] ?? [])
       .find((c) => c.startsWith('sl_session='))!
       .split(';')[0]!;
-    return { contactId, phone, path, cookie, smsCount: () => t.twilio.messages.length };
+    // The chat form's own hidden field, as a browser would post it back.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(opened.text)![1]!;
+    return { contactId, phone, path, cookie, csrf, smsCount: () => t.twilio.messages.length };
   }
 
   type OpenedLink = Awaited<ReturnType<typeof openedSecureLink>>;
@@ -578,9 +580,8 @@ describe('verification by arriving through a secure link', () => {
     const res = await request(t.hub.url)
       .post(`${link.path}/chat`)
       .set('Cookie', link.cookie)
-      .set('Origin', PUBLIC_URL)
       .type('form')
-      .send({})
+      .send({ csrf: link.csrf })
       .expect(303);
     const handoff = /^\/chat#handoff=([A-Za-z0-9_-]{43})$/.exec(res.headers.location ?? '')?.[1];
     if (!handoff) throw new Error(`unexpected redirect: ${res.headers.location}`);
@@ -645,6 +646,54 @@ describe('verification by arriving through a secure link', () => {
     expect(used?.used_at).not.toBeNull();
   });
 
+  test('a verified session lapses after the idle time or the absolute limit; activity keeps it going', async () => {
+    const link = await openedSecureLink();
+    const v = await visitor();
+    expect(await redeem(v.socket, await chatHandoff(link))).toEqual({ ok: true });
+    const ack = await say(v.socket, 'Thanks, one more question');
+    const conversationId = await conversationOf(ack.messageId as string);
+    const verification = () =>
+      queryRows<{ verified_at: Date; last_active_at: Date }>(
+        t.database.url,
+        `select verified_at, last_active_at from identity_verifications
+         where identity_id = (select id from contact_identities where address = $1)`,
+        [v.sessionId],
+      ).then((rows) => rows[0]!);
+    const age = (column: 'verified_at' | 'last_active_at', interval: string) =>
+      queryRows(
+        t.database.url,
+        `update identity_verifications set ${column} = now() - interval '${interval}'
+         where identity_id = (select id from contact_identities where address = $1)`,
+        [v.sessionId],
+      );
+    const verifiedOnReconnect = async () => (await visitor(t.hub.url, { session: v.token })).session.verified;
+
+    // 20 idle minutes of the 30: still verified; coming back (and writing) starts the 30 again.
+    await age('last_active_at', '20 minutes');
+    expect(await verifiedOnReconnect()).toBe(true);
+    await age('last_active_at', '20 minutes');
+    await say(v.socket, 'Still here');
+    await eventually(async () => Date.now() - (await verification()).last_active_at.getTime() < 60_000);
+    expect(await verifiedOnReconnect()).toBe(true);
+
+    // 31 idle minutes: lapsed. PHI no longer goes to the chat, but behind a secure link.
+    await age('last_active_at', '31 minutes');
+    expect(await verifiedOnReconnect()).toBe(false);
+    const phi = await staffReply(conversationId, 'Your LDL is 190 mg/dL', 'phi');
+    expect(phi.status).toBe(202);
+    expect(phi.body.message.securedVia).toBe('securelink');
+    // Activity after the lapse does not revive it.
+    await say(v.socket, 'Hello?');
+    expect(await verifiedOnReconnect()).toBe(false);
+
+    // Verified again, busy all the while, but 12 hours after verifying: lapsed all the same.
+    expect(await redeem(v.socket, await chatHandoff(link))).toEqual({ ok: true });
+    expect(await verifiedOnReconnect()).toBe(true);
+    await age('verified_at', '12 hours 1 minute');
+    await say(v.socket, 'Busy all day');
+    expect(await verifiedOnReconnect()).toBe(false);
+  });
+
   test('a reused, expired, forged or malformed handoff is refused alike and verifies nothing', async () => {
     const link = await openedSecureLink();
     const first = await chatHandoff(link);
@@ -699,8 +748,15 @@ describe('verification by arriving through a secure link', () => {
       .set('Cookie', link.cookie)
       .set('Origin', 'https://evil.example')
       .type('form')
-      .send({});
+      .send({ csrf: link.csrf });
     expect(elsewhere.status).toBe(403);
+    // The cookie alone (a post that did not come from the page) is not enough either.
+    const noToken = await request(t.hub.url)
+      .post(`${link.path}/chat`)
+      .set('Cookie', link.cookie)
+      .type('form')
+      .send({ csrf: 'x'.repeat(43) });
+    expect(noToken.status).toBe(403);
     expect(await handoffs()).toBe(0);
 
     const handoff = await chatHandoff(link);

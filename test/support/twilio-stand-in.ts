@@ -45,6 +45,8 @@ export class TwilioStandIn {
   requestCount = 0;
   /** Every accepted send is answered after this many milliseconds (a provider's own latency). */
   acceptDelayMs = 0;
+  /** Messages.json requests answered with an error (enqueueReplies), as they arrived. */
+  readonly refusedMessages: RecordedTwilioMessage[] = [];
   private readonly replies: StandInReply[] = [];
   private server?: http.Server;
   url = '';
@@ -137,6 +139,13 @@ export class TwilioStandIn {
       this.requestCount += 1;
       const reply = this.nextReply(params.To);
       if (reply.kind === 'error') {
+        this.refusedMessages.push({
+          sid: '',
+          accountSid: match[1]!,
+          authorized,
+          params,
+          createdAt: new Date(),
+        });
         res.writeHead(reply.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code: reply.code, message: reply.message, status: reply.status }));
         return;

@@ -268,6 +268,8 @@
     handoff = null;
     socket.timeout(10_000).emit('verify.handoff', { handoff: token }, (err, answer) => {
       if (!err && answer.ok) {
+        // Shown, not tucked away: the patient came here from the secure message and should see it worked.
+        $('verify').open = true;
         verifyMessage.textContent = 'You are verified through your secure message.';
         showVerified(true);
         return;
