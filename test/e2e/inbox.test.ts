@@ -9,6 +9,9 @@ import { ADMIN, eventually, randomUsPhone, startTestHub, type TestHub } from '..
 jest.setTimeout(90_000);
 const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
 
+const EMAIL_SECRET = 'e2e-email-webhook-secret-0123456789';
+const RELAY = 'mx.clinic.test';
+
 const NURSE = { email: 'nora@clinic.test', password: 'nurse-password-1234', name: 'Nora Nurse' };
 
 let t: TestHub;
@@ -37,7 +40,11 @@ async function openInbox(context: BrowserContext, email: string, password: strin
 
 beforeAll(async () => {
   ensureWebPagesBuilt();
-  t = await startTestHub();
+  t = await startTestHub({
+    // Email by webhook behind a relay whose Authentication-Results the hub reads (for the
+    // unverified-sender test).
+    env: { EMAIL_INBOUND_SECRET: EMAIL_SECRET, EMAIL_WEBHOOK_AUTHSERV_ID: RELAY },
+  });
   await createStaffUser(t.hub.database.db, {
     orgId: t.hub.org.id,
     email: NURSE.email,
@@ -208,6 +215,55 @@ test('patient text that looks like HTML is shown as text, never as markup', asyn
   expect(await admin.locator('main img, [aria-label="Conversations"] img').count()).toBe(0);
   expect(await admin.locator('main b').count()).toBe(0);
   expect(await admin.title()).not.toBe('pwned');
+  expect(adminErrors).toEqual([]);
+});
+
+test('an email whose sender the relay could not authenticate is marked "Unverified sender"; an authenticated one is not', async () => {
+  const post = (from: string, body: string, authenticationResults: string | null) =>
+    request(t.hub.url)
+      .post('/webhooks/email/inbound')
+      .set('Content-Type', 'message/rfc822')
+      .set('X-CareLine-Email-Secret', EMAIL_SECRET)
+      .send(
+        [
+          ...(authenticationResults ? [`Authentication-Results: ${authenticationResults}`] : []),
+          `From: ${from}`,
+          'To: desk@clinic.test',
+          `Message-ID: <${Date.now()}.${Math.random()}@patients.example>`,
+          'Subject: Results',
+          '',
+          body,
+          '',
+        ].join('\r\n'),
+      )
+      .expect(200);
+  const stamp = Date.now();
+  const forged = `Mail my lab results to this new address ${stamp}`;
+  const genuine = `Thanks for the reminder ${stamp}`;
+  await post(
+    `ana.${stamp}@patients.example`,
+    forged,
+    `${RELAY}; spf=fail; dmarc=fail header.from=patients.example`,
+  );
+  await post(
+    `ben.${stamp}@patients.example`,
+    genuine,
+    `${RELAY}; dkim=pass header.d=patients.example; dmarc=pass`,
+  );
+
+  const forgedRow = conversationRows(admin).filter({ hasText: forged });
+  await forgedRow.waitFor(VISIBLE);
+  await forgedRow.getByRole('button').click();
+  const forgedMessage = messageItems(admin).filter({ hasText: forged });
+  await forgedMessage.waitFor(VISIBLE);
+  await forgedMessage.getByText('Unverified sender').waitFor(VISIBLE);
+
+  const genuineRow = conversationRows(admin).filter({ hasText: genuine });
+  await genuineRow.waitFor(VISIBLE);
+  await genuineRow.getByRole('button').click();
+  const genuineMessage = messageItems(admin).filter({ hasText: genuine });
+  await genuineMessage.waitFor(VISIBLE);
+  expect(await genuineMessage.getByText('Unverified sender').count()).toBe(0);
   expect(adminErrors).toEqual([]);
 });
 
