@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { contactLabel, type LabelledIdentity } from '../conversations/contact-label';
 import { conversationState } from '../conversations/conversation-store';
 import type { Queryable } from '../db/database';
 import {
@@ -133,6 +134,11 @@ export async function listInbox(db: Queryable, query: ConversationListQuery) {
       } | null>`(select json_build_object('body', m.body, 'createdAt', m.created_at)
         from ${messages} m where m.conversation_id = ${conversations.id} and m.direction = 'inbound'
         order by m.created_at desc limit 1)`,
+      // Addresses for the row's fallback label when the name is unknown; one index probe per row.
+      identities: sql<
+        LabelledIdentity[] | null
+      >`(select json_agg(json_build_object('kind', i.kind, 'address', i.address) order by i.created_at)
+        from ${contactIdentities} i where i.contact_id = ${contacts.id})`,
       assignee: { id: staffUsers.id, name: staffUsers.name },
       snoozedUntil: snoozedUntil(),
       channels: sql<
@@ -187,6 +193,7 @@ export async function listInbox(db: Queryable, query: ConversationListQuery) {
       summary: {
         ...conversationState(conversation),
         contact: row.contact,
+        ...contactLabel(row.contact.displayName, row.identities ?? []),
         lastMessage: lastMessage?.id ? lastMessage : null,
         snippet: lastMessage?.id ? snippetOf(lastMessage.body) : null,
         patientSnippet: row.patientMessage ? snippetOf(row.patientMessage.body) : null,

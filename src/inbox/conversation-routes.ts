@@ -2,6 +2,7 @@ import { inArray } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
+import { contactLabel, visibleAddress } from '../conversations/contact-label';
 import {
   type ConversationDetail,
   getConversationDetail,
@@ -116,12 +117,13 @@ async function presentDetail(db: Database, detail: ConversationDetail) {
     ...state,
     createdAt: conversation.createdAt,
     resolvedAt: conversation.resolvedAt,
+    ...contactLabel(contact.displayName, contact.identities),
     contact: {
       id: contact.id,
       displayName: contact.displayName,
       language: contact.language,
       timeZone: contact.timeZone,
-      identities: contact.identities,
+      identities: contact.identities.map((i) => ({ ...i, display: visibleAddress(i) })),
       consents: latestConsents(consents),
     },
     messages: detail.messages.map((m) => ({

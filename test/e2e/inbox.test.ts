@@ -86,6 +86,9 @@ test('an inbound SMS appears live; claim, reply with policy preview, delivery st
   await adminRow.waitFor(VISIBLE);
   const conversationId = await adminRow.getAttribute('data-conversation-id');
   expect(conversationId).toBeTruthy();
+  // A new patient has no name yet: the row names her by her phone, grouped as people write it.
+  const grouped = `+1 ${phone.slice(2, 5)} ${phone.slice(5, 8)} ${phone.slice(8)}`;
+  expect(await adminRow.locator('.contact-name').textContent()).toBe(grouped);
   const nurseRow: Locator = nurse.locator(`li[data-conversation-id="${conversationId}"]`);
   await nurseRow.waitFor(VISIBLE);
 
@@ -94,7 +97,7 @@ test('an inbound SMS appears live; claim, reply with policy preview, delivery st
   await inbound.waitFor(VISIBLE);
   // Triage runs after the webhook is answered; its decision shows beside the message when it lands.
   await inbound.getByRole('complementary', { name: 'Triage decision' }).waitFor(VISIBLE);
-  await admin.getByRole('complementary', { name: 'Patient' }).getByText(phone).waitFor(VISIBLE);
+  await admin.getByRole('complementary', { name: 'Patient' }).getByText(`phone: ${grouped}`).waitFor(VISIBLE);
 
   // The colleague has the same conversation open.
   await nurseRow.getByRole('button').click();

@@ -151,7 +151,7 @@ describe('Bot Framework inbound in the Emulator mode (BOTFRAMEWORK_EMULATOR=true
     const api = await t.api();
     const detail = await api.get(`/conversations/${row!.conversation_id}`).expect(200);
     expect(detail.body.conversation.contact.identities).toEqual([
-      { kind: 'botframework', address, undeliverable: false },
+      { kind: 'botframework', address, display: 'Bot Framework chat', undeliverable: false },
     ]);
   });
 

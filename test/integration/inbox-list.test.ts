@@ -254,3 +254,25 @@ test('GET /stats/queues: today per queue for supervisors; agents get 403', async
     .expect(403);
   expect(denied.body.error.code).toBe('forbidden_role');
 });
+
+test('a row and a thread name an unknown SMS patient by her formatted phone, a named one by name with the phone beside it', async () => {
+  const grouped = (phone: string) => `+1 ${phone.slice(2, 5)} ${phone.slice(5, 8)} ${phone.slice(8)}`;
+  const res = await admin.get('/conversations?status=all').expect(200);
+  const rows = new Map(res.body.conversations.map((c: { id: string }) => [c.id, c]));
+  expect(rows.get(insulin.conversationId)).toMatchObject({
+    displayName: grouped(insulin.phone),
+    displayAddress: grouped(insulin.phone),
+  });
+  expect(rows.get(billing.conversationId)).toMatchObject({
+    displayName: 'Rosa Martínez',
+    displayAddress: grouped(billing.phone),
+  });
+  const detail = (await admin.get(`/conversations/${insulin.conversationId}`).expect(200)).body.conversation;
+  expect(detail).toMatchObject({
+    displayName: grouped(insulin.phone),
+    displayAddress: grouped(insulin.phone),
+  });
+  expect(detail.contact.identities).toContainEqual(
+    expect.objectContaining({ kind: 'phone', address: insulin.phone, display: grouped(insulin.phone) }),
+  );
+});

@@ -36,7 +36,12 @@ describe('inbound SMS webhook', () => {
       .set('Authorization', `Bearer ${token}`)
       .expect(200);
     expect(detail.body.conversation.contact.identities).toEqual([
-      { kind: 'phone', address: from, undeliverable: false },
+      {
+        kind: 'phone',
+        address: from,
+        display: `+1 ${from.slice(2, 5)} ${from.slice(5, 8)} ${from.slice(8)}`,
+        undeliverable: false,
+      },
     ]);
     expect(detail.body.conversation.messages).toHaveLength(1);
     expect(detail.body.conversation.messages[0]).toMatchObject({

@@ -76,7 +76,7 @@ export function ConversationList({
             );
           }
           const sla = c.status === 'resolved' ? null : slaCountdown(c.slaDueAt, now);
-          const name = c.contact.displayName ?? 'Unknown patient';
+          const name = c.displayName;
           const channels =
             c.channels.length > 0 ? c.channels : c.lastMessageChannel ? [c.lastMessageChannel] : [];
           return (
@@ -108,6 +108,9 @@ export function ConversationList({
                 <span className="row-top">
                   {c.unread && <span className="unread-dot" role="img" aria-label="unread" />}
                   <span className="contact-name">{name}</span>
+                  {c.displayAddress && c.displayAddress !== name && (
+                    <span className="contact-address muted">{c.displayAddress}</span>
+                  )}
                   <span className="channels">
                     {channels.map((ch) => (
                       <span key={ch} className="channel-icon" role="img" aria-label={channelLabel(ch)}>

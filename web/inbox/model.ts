@@ -22,6 +22,9 @@ export interface ConversationSummary {
   snoozedUntil: string | null;
   assignee: { id: string; name: string } | null;
   contact: { id: string; displayName: string | null };
+  /** Name, else formatted phone or email, else "Web chat visitor"; never a chat session id. */
+  displayName: string;
+  displayAddress: string | null;
   snippet: string;
   /** The patient's newest words (null when she has not written yet). */
   patientSnippet: string | null;
@@ -107,9 +110,11 @@ export interface ConversationDetail {
     displayName: string | null;
     language: string | null;
     timeZone: string | null;
-    identities: { kind: string; address: string; undeliverable?: boolean }[];
+    identities: { kind: string; address: string; display: string; undeliverable?: boolean }[];
     consents: Consent[];
   };
+  displayName: string;
+  displayAddress: string | null;
   messages: Message[];
   notes: Note[];
 }
@@ -165,6 +170,8 @@ export function toSummary(raw: unknown): ConversationSummary {
     snoozedUntil: str(o.snoozedUntil),
     assignee: person(o.assignee, o.assigneeId),
     contact: { id: str(contact.id) ?? '', displayName: str(contact.displayName) },
+    displayName: str(o.displayName) ?? str(contact.displayName) ?? 'Unknown patient',
+    displayAddress: str(o.displayAddress),
     snippet: str(o.snippet) ?? str(last?.body) ?? '',
     patientSnippet: str(o.patientSnippet),
     lastReply: toLastReply(o.lastReply),
@@ -266,11 +273,14 @@ export function toDetail(answer: unknown): ConversationDetail {
         return {
           kind: str(io.kind) ?? '',
           address: str(io.address) ?? '',
+          display: str(io.display) ?? '',
           undeliverable: io.undeliverable === true,
         };
       }),
       consents: arr(contact.consents ?? outer.consents).map(toConsent),
     },
+    displayName: str(o.displayName) ?? str(contact.displayName) ?? 'Unknown patient',
+    displayAddress: str(o.displayAddress),
     messages: arr(o.messages ?? outer.messages).map(toMessage),
     notes: arr(o.notes ?? outer.notes).map((n) => {
       const no = obj(n) ?? {};

@@ -302,7 +302,7 @@ export function ContactPanel({
   const { contact } = conversation;
   return (
     <aside className="side-panel" aria-label="Patient">
-      <h2>{contact.displayName ?? 'Unknown patient'}</h2>
+      <h2>{conversation.displayName}</h2>
       <dl>
         <dt>Language</dt>
         <dd>{contact.language ?? 'unknown'}</dd>
@@ -317,7 +317,7 @@ export function ContactPanel({
           <ul className="plain">
             {contact.identities.map((i) => (
               <li key={`${i.kind}:${i.address}`}>
-                {i.kind}: {i.address}
+                {i.kind}: {i.display || i.address}
                 {i.undeliverable && <span className="error"> (undeliverable)</span>}
               </li>
             ))}
@@ -501,7 +501,10 @@ export function Thread({
   return (
     <>
       <header className="thread-header">
-        <h2>{conversation.contact.displayName ?? 'Unknown patient'}</h2>
+        <h2>{conversation.displayName}</h2>
+        {conversation.displayAddress && conversation.displayAddress !== conversation.displayName && (
+          <span className="contact-address muted">{conversation.displayAddress}</span>
+        )}
         <span className={`badge urgency-${conversation.urgency}`}>{conversation.urgency}</span>
         <span className="queue-tag">{conversation.queue}</span>
         <span className="status-tag">{conversation.status}</span>
