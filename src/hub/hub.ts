@@ -16,6 +16,7 @@ import { createApp } from '../http/app';
 import { healthRouter } from '../http/health-routes';
 import { idempotentWrites, purgeExpiredIdempotencyKeys } from '../http/idempotent-writes';
 import { createLogger } from '../http/logger';
+import { noStore } from '../http/no-store';
 import { webPagesRouter } from '../http/web-pages';
 import { appointmentRouter } from '../inbox/appointment-routes';
 import { contactRouter } from '../inbox/contact-routes';
@@ -295,6 +296,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   for (const adapter of channels.all()) await adapter.start?.(inbound);
 
   const api = Router();
+  api.use(noStore);
   api.use(express.json({ limit: '256kb' }));
   const csrfSecret = await ensureSecret(db, 'staff-csrf');
   api.use(
@@ -304,6 +306,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       sessionHours: config.STAFF_SESSION_HOURS,
       csrfSecret,
       secureCookie: config.publicUrl.startsWith('https:'),
+      // A logged-out session's live sockets stop receiving events, in every hub process.
+      sessionEnded: (token) => sockets?.inbox.disconnectSession(token),
     }),
   );
   api.use(requireStaff(db, csrfSecret));
@@ -392,6 +396,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     onStaffTyping: createStaffTypingRelay({ db, channels, logger }),
     redisUrl: config.REDIS_URL,
     keyPrefix: queueOptions.prefix,
+    publicOrigin: new URL(config.publicUrl).origin,
   });
   sockets = inboxSockets;
   // A settings change in another hub process: re-read it here (and once a minute, should a notice be lost).

@@ -5,6 +5,7 @@ import { awaitingStaffReply } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
 import { conversationReads, conversations, messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
+import { conversationIdFor } from '../staff/contact-access';
 import { assertQueueAccess, canSeeQueue, seesAllQueues } from '../staff/queue-access';
 import { findQueue } from '../staff/queue-directory';
 import { findStaffById } from '../staff/staff-directory';
@@ -161,7 +162,7 @@ export function workflowRouter(db: Database): Router {
           if (current.status !== 'resolved') return 'unchanged';
           // One active conversation per contact: a patient who wrote again since has a newer one.
           const [active] = await tx
-            .select({ id: conversations.id })
+            .select({ id: conversations.id, queue: conversations.queue })
             .from(conversations)
             .where(
               and(
@@ -171,7 +172,7 @@ export function workflowRouter(db: Database): Router {
               ),
             )
             .limit(1);
-          if (active) throw activeElsewhere(active.id);
+          if (active) throw activeElsewhere(conversationIdFor(req.staff!, active));
           return { set: { status: 'open', resolvedAt: null } };
         }),
       );
