@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { Router } from 'express';
+import express, { type Express, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
 import type { ChannelFactory } from '../channel-port';
@@ -81,6 +81,8 @@ export interface Hub {
   config: HubConfig;
   logger: Logger;
   server: http.Server;
+  /** The express app `server` answers with: its router stack lists every route (route-level tests). */
+  app: Express;
   /** http://host:port the server listens on. */
   url: string;
   database: DatabaseHandle;
@@ -452,6 +454,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     config,
     logger,
     server,
+    app,
     url,
     database,
     org,
