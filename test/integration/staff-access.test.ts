@@ -327,6 +327,11 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
     request: () => ({ path: '/triage/intents' }),
     agent: { status: 200, check: () => {} },
   },
+  // Staff corrections in the eval format: the clinic's, for an admin.
+  'GET /api/v1/triage/overrides.jsonl': {
+    request: () => ({ path: '/triage/overrides.jsonl' }),
+    agent: forbidden('forbidden_role'),
+  },
   'POST /api/v1/messages/:id/triage-override': {
     request: () => ({ path: `/messages/${patient.messageId}/triage-override`, body: { queue: 'billing' } }),
     agent: forbidden('forbidden_queue'),
