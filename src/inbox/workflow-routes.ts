@@ -5,8 +5,8 @@ import { awaitingStaffReply } from '../conversations/conversation-store';
 import type { Database } from '../db/database';
 import { conversationReads, conversations, messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { conversationIdFor } from '../staff/contact-access';
-import { assertQueueAccess, canSeeQueue, seesAllQueues } from '../staff/queue-access';
+import { assertConversationAccess, conversationIdFor } from '../staff/contact-access';
+import { canSeeQueue, seesAllQueues } from '../staff/queue-access';
 import { findQueue } from '../staff/queue-directory';
 import { findStaffById } from '../staff/staff-directory';
 import { URGENCIES } from '../triage';
@@ -229,7 +229,7 @@ export function workflowRouter(db: Database): Router {
       .from(conversations)
       .where(and(eq(conversations.id, id), eq(conversations.orgId, me.orgId)));
     if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
-    assertQueueAccess(me, conversation.queue);
+    assertConversationAccess(me, conversation.queue);
     // Up to the newest stored message, not "now": one committed a moment later stays unread.
     const readAt = sql`coalesce((select max(${messages.createdAt}) from ${messages} where ${messages.conversationId} = ${id}), now())`;
     const [marker] = await db
