@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
 import type { Database } from '../db/database';
 import { HttpError } from '../http/http-error';
-import { assertQueueAccess } from '../staff/queue-access';
+import { assertConversationAccess } from '../staff/contact-access';
 import { loadAttachment } from './inbound-attachments';
 
 const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
@@ -23,7 +23,7 @@ export function attachmentRouter(db: Database): Router {
     if (!attachment?.messageId || attachment.queue === null) {
       throw new HttpError(404, 'attachment_not_found', 'No such attachment');
     }
-    assertQueueAccess(staff, attachment.queue);
+    assertConversationAccess(staff, attachment.queue);
     await writeAudit(db, {
       orgId: staff.orgId,
       actorKind: 'staff',

@@ -1,10 +1,14 @@
-import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
 import type { Database } from '../db/database';
-import { contacts } from '../db/schema';
 import { HttpError } from '../http/http-error';
+import {
+  assertContactAccess,
+  assertIdentityChange,
+  reachableContacts,
+  type StaffMember,
+} from '../staff/contact-access';
 import { dismissPossibleDuplicate, listPossibleDuplicates } from './possible-duplicates';
 
 /**
@@ -15,28 +19,31 @@ import { dismissPossibleDuplicate, listPossibleDuplicates } from './possible-dup
 export function possibleDuplicateRouter(db: Database): Router {
   const router = Router();
 
-  const loadContact = async (orgId: string, raw: unknown) => {
+  const loadContact = async (staff: StaffMember, raw: unknown) => {
     const id = z.uuid().safeParse(raw);
-    const [row] = id.success
-      ? await db
-          .select({ id: contacts.id })
-          .from(contacts)
-          .where(and(eq(contacts.id, id.data), eq(contacts.orgId, orgId)))
-      : [];
-    if (!row) throw new HttpError(404, 'contact_not_found', 'No such contact');
-    return row;
+    if (!id.success) throw new HttpError(404, 'contact_not_found', 'No such contact');
+    await assertContactAccess(db, staff, id.data);
+    return { id: id.data };
   };
 
   router.get('/contacts/:id/duplicates', async (req, res) => {
     const staff = req.staff!;
-    const contact = await loadContact(staff.orgId, req.params.id);
+    const contact = await loadContact(staff, req.params.id);
     const suggestions = await listPossibleDuplicates(db, staff.orgId, contact.id);
-    res.json({ duplicates: suggestions });
+    // The other side of a pair is another patient: named only to someone who may read her.
+    const reachable = await reachableContacts(
+      db,
+      staff,
+      suggestions.map((s) => s.contact.id),
+    );
+    res.json({ duplicates: suggestions.filter((s) => reachable.has(s.contact.id)) });
   });
 
+  /** Saying two records are two people is an identity decision, like merging them. */
   router.post('/contacts/:id/duplicates/:suggestionId/dismiss', async (req, res) => {
     const staff = req.staff!;
-    const contact = await loadContact(staff.orgId, req.params.id);
+    const contact = await loadContact(staff, req.params.id);
+    assertIdentityChange(staff, 'whether two contacts are one person');
     const suggestionId = z.uuid().safeParse(req.params.suggestionId);
     const dismissed = suggestionId.success
       ? await db.transaction(async (tx) => {

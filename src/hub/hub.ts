@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { Router } from 'express';
+import express, { type Express, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
 import type { ChannelFactory } from '../channel-port';
@@ -17,6 +17,7 @@ import { clientAddressResolver, compileTrust } from '../http/client-address';
 import { healthRouter } from '../http/health-routes';
 import { idempotentWrites, purgeExpiredIdempotencyKeys } from '../http/idempotent-writes';
 import { createLogger } from '../http/logger';
+import { noStore } from '../http/no-store';
 import { webPagesRouter } from '../http/web-pages';
 import { appointmentRouter } from '../inbox/appointment-routes';
 import { cannedResponseRouter } from '../inbox/canned-response-routes';
@@ -84,6 +85,8 @@ export interface Hub {
   config: HubConfig;
   logger: Logger;
   server: http.Server;
+  /** The express app `server` answers with: its router stack lists every route (route-level tests). */
+  app: Express;
   /** http://host:port the server listens on. */
   url: string;
   database: DatabaseHandle;
@@ -331,6 +334,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   for (const adapter of channels.all()) await adapter.start?.(inbound);
 
   const api = Router();
+  api.use(noStore);
   api.use(express.json({ limit: '256kb' }));
   const csrfSecret = await secrets.ensure('staff-csrf');
   api.use(
@@ -340,6 +344,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       sessionHours: config.STAFF_SESSION_HOURS,
       csrfSecret,
       secureCookie: config.publicUrl.startsWith('https:'),
+      // A logged-out session's live sockets stop receiving events, in every hub process.
+      sessionEnded: (token) => sockets?.inbox.disconnectSession(token),
     }),
   );
   api.use(requireStaff(db, csrfSecret));
@@ -433,6 +439,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     onStaffTyping: createStaffTypingRelay({ db, channels, logger }),
     redisUrl: config.REDIS_URL,
     keyPrefix: queueOptions.prefix,
+    publicOrigin: new URL(config.publicUrl).origin,
   });
   sockets = inboxSockets;
   // A settings change in another hub process: re-read it here (and once a minute, should a notice be lost).
@@ -489,6 +496,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     config,
     logger,
     server,
+    app,
     url,
     database,
     org,

@@ -2,9 +2,10 @@ import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/database';
-import { appointments, contacts } from '../db/schema';
+import { appointments } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
+import { assertContactAccess, type StaffMember } from '../staff/contact-access';
 import { presentMessage } from './conversation-routes';
 import { presentDecision } from './outbound-routes';
 
@@ -39,23 +40,21 @@ export function appointmentRouter(
 ): Router {
   const router = Router();
 
-  const load = async (orgId: string, id: string) => {
+  /** An appointment is the patient's: reached through her contact. */
+  const load = async (staff: StaffMember, id: string) => {
     const [row] = await db
       .select()
       .from(appointments)
-      .where(and(eq(appointments.id, id), eq(appointments.orgId, orgId)));
+      .where(and(eq(appointments.id, id), eq(appointments.orgId, staff.orgId)));
     if (!row) throw new HttpError(404, 'appointment_not_found', 'No such appointment');
+    await assertContactAccess(db, staff, row.contactId);
     return row;
   };
 
   router.post('/appointments', async (req, res) => {
     const body = newAppointment.parse(req.body);
     const staff = req.staff!;
-    const [contact] = await db
-      .select({ id: contacts.id })
-      .from(contacts)
-      .where(and(eq(contacts.id, body.contactId), eq(contacts.orgId, staff.orgId)));
-    if (!contact) throw new HttpError(422, 'contact_not_found', 'No such contact');
+    await assertContactAccess(db, staff, body.contactId, { status: 422 });
     const [row] = await db
       .insert(appointments)
       .values({
@@ -69,7 +68,7 @@ export function appointmentRouter(
   });
 
   router.get('/appointments/:id', async (req, res) => {
-    const row = await load(req.staff!.orgId, z.uuid().parse(req.params.id));
+    const row = await load(req.staff!, z.uuid().parse(req.params.id));
     res.json({ appointment: present(row) });
   });
 
@@ -81,7 +80,7 @@ export function appointmentRouter(
    */
   router.post('/appointments/:id/reminders', async (req, res) => {
     const staff = req.staff!;
-    const appointment = await load(staff.orgId, z.uuid().parse(req.params.id));
+    const appointment = await load(staff, z.uuid().parse(req.params.id));
     const { channel } = reminderBody.parse(req.body ?? {});
     try {
       const { decision, outcome } = await planOutbound(

@@ -8,6 +8,12 @@ import type { Database, Transaction } from '../db/database';
 import { contactIdentities, contacts, type IdentityKind } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { listConsents, recordConsent } from '../policy/consent-ledger';
+import {
+  assertContactAccess,
+  assertIdentityChange,
+  identityTaken,
+  type StaffMember,
+} from '../staff/contact-access';
 
 const isTimeZone = (zone: string) => {
   try {
@@ -86,21 +92,18 @@ async function presentContact(db: Database | Transaction, contact: ContactRow) {
  */
 async function setIdentity(
   tx: Transaction,
-  orgId: string,
+  staff: StaffMember,
   contactId: string,
   kind: IdentityKind,
   address: string | null,
 ) {
+  const { orgId } = staff;
   await tx
     .delete(contactIdentities)
     .where(and(eq(contactIdentities.contactId, contactId), eq(contactIdentities.kind, kind)));
   if (!address) return;
   const owner = await findIdentity(tx, orgId, kind, address);
-  if (owner && owner.contactId !== contactId) {
-    throw new HttpError(409, 'identity_taken', `That ${kind} belongs to another contact`, {
-      contactId: owner.contactId,
-    });
-  }
+  if (owner && owner.contactId !== contactId) throw await identityTaken(tx, staff, kind, owner.contactId);
   await tx.insert(contactIdentities).values({ orgId, contactId, kind, address });
 }
 
@@ -125,11 +128,12 @@ function normalizedAddresses(body: z.infer<typeof contactFields>, region: string
 export function contactRouter(db: Database, defaultRegion: string): Router {
   const router = Router();
 
-  const load = async (orgId: string, id: string) => {
+  const load = async (staff: StaffMember, id: string) => {
+    await assertContactAccess(db, staff, id);
     const [row] = await db
       .select()
       .from(contacts)
-      .where(and(eq(contacts.id, id), eq(contacts.orgId, orgId)));
+      .where(and(eq(contacts.id, id), eq(contacts.orgId, staff.orgId)));
     if (!row) throw new HttpError(404, 'contact_not_found', 'No such contact');
     return row;
   };
@@ -138,6 +142,14 @@ export function contactRouter(db: Database, defaultRegion: string): Router {
     const staff = req.staff!;
     const body = contactFields.parse(req.body);
     const { phone, email } = normalizedAddresses(body, defaultRegion);
+    if (id) {
+      await assertContactAccess(db, staff, id);
+      // A new contact is a new person; changing an existing one's addresses or birth date is not.
+      const identityFields = (['phone', 'email', 'dateOfBirth'] as const).filter(
+        (f) => body[f] !== undefined,
+      );
+      if (identityFields.length > 0) assertIdentityChange(staff, `a contact's ${identityFields.join(', ')}`);
+    }
     return db.transaction(async (tx) => {
       const values = {
         ...(body.name !== undefined ? { displayName: body.name } : {}),
@@ -157,8 +169,8 @@ export function contactRouter(db: Database, defaultRegion: string): Router {
             .values({ orgId: staff.orgId, ...values })
             .returning();
       if (!row) throw new HttpError(404, 'contact_not_found', 'No such contact');
-      if (phone !== undefined) await setIdentity(tx, staff.orgId, row.id, 'phone', phone);
-      if (email !== undefined) await setIdentity(tx, staff.orgId, row.id, 'email', email);
+      if (phone !== undefined) await setIdentity(tx, staff, row.id, 'phone', phone);
+      if (email !== undefined) await setIdentity(tx, staff, row.id, 'email', email);
       await writeAudit(tx, {
         orgId: staff.orgId,
         actorKind: 'staff',
@@ -184,12 +196,12 @@ export function contactRouter(db: Database, defaultRegion: string): Router {
   });
 
   router.get('/contacts/:id', async (req, res) => {
-    const contact = await load(req.staff!.orgId, z.uuid().parse(req.params.id));
+    const contact = await load(req.staff!, z.uuid().parse(req.params.id));
     res.json({ contact: await presentContact(db, contact) });
   });
 
   router.get('/contacts/:id/consents', async (req, res) => {
-    const contact = await load(req.staff!.orgId, z.uuid().parse(req.params.id));
+    const contact = await load(req.staff!, z.uuid().parse(req.params.id));
     const rows = await listConsents(db, contact.id);
     res.json({
       consents: rows.map((r) => ({
@@ -207,8 +219,12 @@ export function contactRouter(db: Database, defaultRegion: string): Router {
   /** A consent a staff member records for the patient (e.g. marketing opt-in given at the desk). */
   router.post('/contacts/:id/consents', async (req, res) => {
     const staff = req.staff!;
-    const contact = await load(staff.orgId, z.uuid().parse(req.params.id));
+    const contact = await load(staff, z.uuid().parse(req.params.id));
     const body = consentBody.parse(req.body);
+    // Withdrawing it only narrows what may be sent, so whoever serves the patient may record that.
+    if (body.purpose === 'unencrypted_phi' && body.status === 'opted_in') {
+      assertIdentityChange(staff, 'consent to unencrypted PHI');
+    }
     if (body.purpose === 'unencrypted_phi' && body.status === 'opted_in' && !body.warningText) {
       throw new HttpError(
         422,

@@ -14,7 +14,8 @@ import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
 import { describeSendFailure, isFailedSend } from '../outbound/send-failures';
 import { listConsents } from '../policy/consent-ledger';
-import { assertQueueAccess, seesAllQueues } from '../staff/queue-access';
+import { assertConversationAccess } from '../staff/contact-access';
+import { seesAllQueues } from '../staff/queue-access';
 import { URGENCIES } from '../triage';
 import { decodeCursor, encodeCursor } from './conversation-cursor';
 import { LIST_STATUSES, listInbox } from './conversation-list';
@@ -173,7 +174,7 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
     const staff = req.staff!;
     const detail = await getConversationDetail(db, staff.orgId, id);
     if (!detail) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
-    assertQueueAccess(staff, detail.conversation.queue);
+    assertConversationAccess(staff, detail.conversation.queue);
     await writeAudit(db, {
       orgId: staff.orgId,
       actorKind: 'staff',

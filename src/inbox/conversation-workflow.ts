@@ -10,7 +10,7 @@ import type { Database, Transaction } from '../db/database';
 import { conversationSnoozes, conversations, staffUsers } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { SLA_MINUTES } from '../routing/urgency';
-import { assertQueueAccess } from '../staff/queue-access';
+import { assertConversationAccess } from '../staff/contact-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
 import type { Urgency } from '../triage';
 import { snoozedUntil } from './conversation-flags';
@@ -97,7 +97,7 @@ export async function changeConversation(
       .where(and(eq(conversations.id, conversationId), eq(conversations.orgId, staff.orgId)))
       .for('update');
     if (!current) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
-    assertQueueAccess(staff, current.queue);
+    assertConversationAccess(staff, current.queue);
     const patch = await step(tx, current);
     if (patch === 'unchanged') return loadStateView(tx, current);
     const [updated] = await tx

@@ -9,7 +9,7 @@ import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
 import { FAILED_SEND_STATUSES, isFailedSend } from '../outbound/send-failures';
 import type { Initiator, Purpose } from '../policy/policy-engine';
-import { assertQueueAccess } from '../staff/queue-access';
+import { assertConversationAccess } from '../staff/contact-access';
 import { presentMessage } from './conversation-routes';
 import { presentDecision } from './outbound-routes';
 
@@ -43,7 +43,7 @@ export function messageRetryRouter(db: Database, outbound: OutboundServiceDeps):
       .innerJoin(conversations, eq(conversations.id, messages.conversationId))
       .where(and(eq(messages.id, id), eq(messages.orgId, staff.orgId)));
     if (!found) throw new HttpError(404, 'message_not_found', 'No such message');
-    assertQueueAccess(staff, found.queue);
+    assertConversationAccess(staff, found.queue);
     const failed = found.message;
     if (!isFailedSend(failed)) {
       throw new HttpError(409, 'message_not_failed', 'Only a send that failed can be retried');

@@ -1,10 +1,8 @@
-import { and, eq } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { normalizeEmail, normalizePhone } from '../conversations/addresses';
 import { findIdentity, resolveContactByIdentity } from '../conversations/contact-directory';
 import type { Database } from '../db/database';
-import { contacts } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import {
   asHttpError,
@@ -13,6 +11,7 @@ import {
   planOutbound,
 } from '../outbound/outbound-service';
 import type { PolicyDecision } from '../policy/policy-engine';
+import { assertContactAccess } from '../staff/contact-access';
 import { presentMessage } from './conversation-routes';
 import { planStaffReply } from './staff-reply';
 
@@ -84,14 +83,11 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
   const router = Router();
 
   const resolveContact = async (req: Request, to: z.infer<typeof outboundBody>['to'], create: boolean) => {
-    const orgId = req.staff!.orgId;
+    const staff = req.staff!;
+    const orgId = staff.orgId;
     if ('contactId' in to) {
-      const [row] = await db
-        .select({ id: contacts.id })
-        .from(contacts)
-        .where(and(eq(contacts.id, to.contactId), eq(contacts.orgId, orgId)));
-      if (!row) throw new HttpError(422, 'contact_not_found', 'No such contact');
-      return row.id;
+      await assertContactAccess(db, staff, to.contactId, { status: 422 });
+      return to.contactId;
     }
     const [kind, address] =
       'phone' in to
@@ -102,10 +98,11 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
         fields: [`to.${kind}`],
       });
     }
-    if (!create) {
-      // A check must not create anything.
-      return (await findIdentity(db, orgId, kind, address))?.contactId ?? null;
-    }
+    // Writing to a patient on file needs what writing to her by id needs; a new address is a new person.
+    const known = await findIdentity(db, orgId, kind, address);
+    if (known) await assertContactAccess(db, staff, known.contactId);
+    // A check must not create anything.
+    if (known || !create) return known?.contactId ?? null;
     return db.transaction((tx) => resolveContactByIdentity(tx, orgId, kind, address));
   };
 

@@ -7,6 +7,7 @@ import type { Database } from '../db/database';
 import { contactIdentities, conversations, messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import type { ChannelRegistry } from '../outbound/channel-registry';
+import { visibleConversations } from '../staff/contact-access';
 
 const sandboxMessage = z.object({
   from: z.string().trim().min(3).max(320),
@@ -83,7 +84,12 @@ export function sandboxRouter(
       .from(contactIdentities)
       .innerJoin(conversations, eq(conversations.contactId, contactIdentities.contactId))
       .where(
-        and(eq(contactIdentities.orgId, req.staff!.orgId), eq(contactIdentities.kind, adapter.identityKind)),
+        and(
+          eq(contactIdentities.orgId, req.staff!.orgId),
+          eq(contactIdentities.kind, adapter.identityKind),
+          // A patient's address is listed only to staff who see one of her conversations.
+          visibleConversations(req.staff!),
+        ),
       )
       .groupBy(contactIdentities.address)
       .orderBy(desc(lastActivity))
@@ -115,7 +121,14 @@ export function sandboxRouter(
     const conversationIds = deps.db
       .select({ id: conversations.id })
       .from(conversations)
-      .where(and(eq(conversations.orgId, orgId), eq(conversations.contactId, identity.contactId)));
+      .where(
+        and(
+          eq(conversations.orgId, orgId),
+          eq(conversations.contactId, identity.contactId),
+          // The thread shows what she could read in the inbox, and no more.
+          visibleConversations(req.staff!),
+        ),
+      );
     const rows = await deps.db
       .select({
         id: messages.id,

@@ -4,7 +4,7 @@ import { conversations } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { type OutboundContent, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
 import { channelLabel } from '../policy/policy-engine';
-import { assertQueueAccess } from '../staff/queue-access';
+import { assertConversationAccess } from '../staff/contact-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
 
 /**
@@ -51,7 +51,7 @@ export async function planStaffReply(
     .from(conversations)
     .where(and(eq(conversations.id, input.conversationId), eq(conversations.orgId, staff.orgId)));
   if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
-  assertQueueAccess(staff, conversation.queue);
+  assertConversationAccess(staff, conversation.queue);
   const { channel, notes } = await staffReplyChannel(deps, conversation.id);
   return planOutbound(
     deps,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database';
 import { conversationReads, conversations, messages } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { assertQueueAccess } from '../staff/queue-access';
+import { assertConversationAccess, conversationIdFor } from '../staff/contact-access';
 import { URGENCIES } from '../triage';
 import { addNote, type NoteView } from './conversation-notes';
 import {
@@ -92,7 +92,7 @@ export function workflowRouter(db: Database): Router {
           if (current.status !== 'resolved') return 'unchanged';
           // One active conversation per contact: a patient who wrote again since has a newer one.
           const [active] = await tx
-            .select({ id: conversations.id })
+            .select({ id: conversations.id, queue: conversations.queue })
             .from(conversations)
             .where(
               and(
@@ -102,7 +102,7 @@ export function workflowRouter(db: Database): Router {
               ),
             )
             .limit(1);
-          if (active) throw activeElsewhere(active.id);
+          if (active) throw activeElsewhere(conversationIdFor(req.staff!, active));
           return { set: { status: 'open', resolvedAt: null } };
         }),
       );
@@ -159,7 +159,7 @@ export function workflowRouter(db: Database): Router {
       .from(conversations)
       .where(and(eq(conversations.id, id), eq(conversations.orgId, me.orgId)));
     if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
-    assertQueueAccess(me, conversation.queue);
+    assertConversationAccess(me, conversation.queue);
     // Up to the newest stored message, not "now": one committed a moment later stays unread.
     const readAt = sql`coalesce((select max(${messages.createdAt}) from ${messages} where ${messages.conversationId} = ${id}), now())`;
     const [marker] = await db

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { writeAudit } from '../audit/audit-log';
 import type { Database } from '../db/database';
 import { HttpError } from '../http/http-error';
-import { LOCKOUT_MINUTES, loginLocked } from './login-throttle';
+import { claimLoginAttempt, LOCKOUT_MINUTES } from './login-throttle';
 import { verifyPassword } from './passwords';
 import {
   CSRF_HEADER,
@@ -38,6 +38,8 @@ export interface StaffAuthOptions {
   csrfSecret: string;
   /** Secure cookies when the hub is served over https (PUBLIC_URL). */
   secureCookie: boolean;
+  /** A session was logged out: e.g. close the live sockets opened with it. */
+  sessionEnded?(token: string): void;
 }
 
 const loginBody = z.object({
@@ -111,7 +113,13 @@ export function authRouter(options: StaffAuthOptions): Router {
   router.post('/login', async (req, res) => {
     const { email, password } = loginBody.parse(req.body);
     const staff = await findStaffByEmail(db, email);
-    const lock = await loginLocked(db, staff?.id ?? null, req.ip ?? null);
+    // Counted before the password is checked: logins sent at once cannot all slip under the limit.
+    const lock = await claimLoginAttempt(db, {
+      email,
+      staffId: staff?.id ?? null,
+      ip: req.ip ?? null,
+      requestId: req.id,
+    });
     if (lock) {
       await writeAudit(db, {
         actorKind: 'staff',
@@ -124,8 +132,8 @@ export function authRouter(options: StaffAuthOptions): Router {
         detail: { lock },
       });
       res.set('Retry-After', String(LOCKOUT_MINUTES * 60));
-      // An account lockout gives the same answer whether or not the email exists: it must not
-      // confirm an account. An address lockout is about the caller, whatever email it tries.
+      // An email's lockout comes, and reads, the same whether or not a staff member has that email:
+      // it must not confirm an account. An address lockout is about the caller, whatever email it tries.
       if (lock === 'address') {
         throw new HttpError(
           429,
@@ -188,6 +196,7 @@ export function authRouter(options: StaffAuthOptions): Router {
 
   router.post('/logout', requireStaff(db, csrfSecret), async (req, res) => {
     await revokeSession(db, req.staffSession!.token);
+    options.sessionEnded?.(req.staffSession!.token);
     await writeAudit(db, {
       orgId: req.staff!.orgId,
       actorKind: 'staff',

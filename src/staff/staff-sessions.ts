@@ -8,6 +8,9 @@ export type AuthenticatedStaff = Pick<StaffRow, 'id' | 'orgId' | 'email' | 'name
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** What names one session without being its token (the stored hash): e.g. the socket room of a session. */
+export const sessionKey = hashToken;
+
 /** Opens a session and returns its bearer token (256 random bits); only the hash is stored. */
 export async function openSession(
   db: Queryable,

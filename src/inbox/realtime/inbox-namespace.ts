@@ -9,10 +9,19 @@ import { conversations } from '../../db/schema';
 import { canSeeQueue, seesAllQueues, visibleQueues } from '../../staff/queue-access';
 import { listQueues } from '../../staff/queue-directory';
 import { readCookie, SESSION_COOKIE } from '../../staff/session-cookie';
-import { type AuthenticatedStaff, authenticateToken } from '../../staff/staff-sessions';
+import { type AuthenticatedStaff, authenticateSession, sessionKey } from '../../staff/staff-sessions';
 import { DeliveryGate } from './delivery-gate';
 import { latestEventId, loadEventsAfter, loadRecentEventsBefore } from './event-replay';
-import { conversationRoom, orgRoom, queueRoom, queuesFor, roomsForEvent, staffRoom } from './inbox-rooms';
+import {
+  conversationRoom,
+  orgRoom,
+  queueRoom,
+  queuesFor,
+  roomsForEvent,
+  sessionRoom,
+  staffRoom,
+} from './inbox-rooms';
+import { cookieOriginAllowed } from './socket-origin';
 
 export interface InboxNamespaceDeps {
   db: Database;
@@ -29,6 +38,8 @@ export interface InboxNamespaceDeps {
   replayLookBackSeconds: number;
   /** A staff member typed in a conversation they follow: e.g. shown to the patient in a web chat. */
   onStaffTyping?(staff: AuthenticatedStaff, conversationId: string): void;
+  /** The hub's own origin (PUBLIC_URL's): where a page may open a socket with the session cookie. */
+  publicOrigin: string;
 }
 
 export interface InboxNamespace {
@@ -39,6 +50,8 @@ export interface InboxNamespace {
    * afresh (or refused, when the account was disabled).
    */
   disconnectStaff(staffId: string): void;
+  /** Closes every live socket opened with this session token, in every hub process: it was logged out. */
+  disconnectSession(token: string): void;
   /** Stops relaying hub events (the sockets are closed with the server). */
   detach(): void;
 }
@@ -67,6 +80,7 @@ const conversationSchema = z.object({ conversationId: z.uuid() });
 
 interface SocketState {
   staff: AuthenticatedStaff;
+  session: { key: string; expiresAt: Date };
   queues: string[];
   lastEventId: number | undefined;
   gate: DeliveryGate<StoredHubEvent>;
@@ -101,11 +115,17 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
 
   namespace.use(async (socket, next) => {
     const handshake = handshakeSchema.safeParse(socket.handshake.auth);
-    const token = handshake.success
-      ? (handshake.data.token ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE))
-      : null;
-    const staff = token ? await authenticateToken(deps.db, token).catch(() => null) : null;
-    if (!handshake.success || !staff) return next(new Error('unauthorized'));
+    if (!handshake.success) return next(new Error('unauthorized'));
+    const cookie = handshake.data.token ? null : readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
+    // A browser sends the cookie to the hub from whatever page opens the socket: only the hub's own
+    // pages may use it. A token in `auth` was read by script that had it, so any origin may send one.
+    if (cookie && !cookieOriginAllowed(socket.handshake.headers, deps.publicOrigin)) {
+      return next(new Error('origin_not_allowed'));
+    }
+    const token = handshake.data.token ?? cookie;
+    const session = token ? await authenticateSession(deps.db, token).catch(() => null) : null;
+    if (!token || !session) return next(new Error('unauthorized'));
+    const { staff } = session;
     const lastEventId = handshake.data.lastEventId;
     // Supervisors and admins follow every queue of the clinic, also ones added since start.
     const queues = seesAllQueues(staff)
@@ -116,6 +136,7 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
       : queuesFor(staff);
     const data: SocketState = {
       staff,
+      session: { key: sessionKey(token), expiresAt: session.expiresAt },
       queues,
       lastEventId,
       gate: new DeliveryGate((event) => socket.emit(event.type, clientPayload(event)), {
@@ -127,9 +148,17 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
   });
 
   namespace.on('connection', (socket) => {
-    const { staff, queues, lastEventId } = state(socket);
+    const { staff, session, queues, lastEventId } = state(socket);
     // Rooms first, then the replay: a live event committed meanwhile is buffered, not lost.
-    socket.join([orgRoom(staff.orgId), staffRoom(staff.id), ...queues.map(queueRoom)]);
+    socket.join([
+      orgRoom(staff.orgId),
+      staffRoom(staff.id),
+      sessionRoom(session.key),
+      ...queues.map(queueRoom),
+    ]);
+    // A socket lives no longer than the session it was opened with.
+    const expiry = closeAt(session.expiresAt, () => socket.disconnect(true));
+    socket.on('disconnect', () => expiry.cancel());
     if (lastEventId !== undefined) void replay(socket, lastEventId).then(() => announceReady(socket));
     else void announceReady(socket);
 
@@ -266,6 +295,9 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
     disconnectStaff(staffId) {
       namespace.in(staffRoom(staffId)).disconnectSockets(true);
     },
+    disconnectSession(token) {
+      namespace.in(sessionRoom(sessionKey(token))).disconnectSockets(true);
+    },
     detach() {
       for (const type of HUB_EVENT_TYPES) deps.events.off(type, onAnnounced);
       // Committed events still waiting for the next turn go to the other processes now.
@@ -274,4 +306,20 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
       namespace.off(RELAY_BATCH_EVENT, deliverRelayed);
     },
   };
+}
+
+/** The longest delay a Node timer takes; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Runs `close` at `at` (sessions may outlast a single timer: it re-arms until then). */
+function closeAt(at: Date, close: () => void): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const left = at.getTime() - Date.now();
+    if (left <= 0) return close();
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
 }

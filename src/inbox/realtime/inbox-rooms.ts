@@ -6,6 +6,8 @@ export const queueRoom = (queue: string) => `queue:${queue}`;
 export const conversationRoom = (conversationId: string) => `conversation:${conversationId}`;
 /** Every socket of one staff member, in any hub process: closed when her access changes. */
 export const staffRoom = (staffId: string) => `staff:${staffId}`;
+/** Every socket opened with one session (by its sessionKey), in any hub process: closed at logout. */
+export const sessionRoom = (sessionKey: string) => `session:${sessionKey}`;
 
 /** The queues whose events a staff member receives: the queues she may see (src/staff/queue-access.ts). */
 export function queuesFor(staff: { role: StaffRole; queues: string[] }): string[] {
