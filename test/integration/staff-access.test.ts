@@ -26,6 +26,7 @@ let billing: StaffApi;
 let nurse: StaffApi;
 let supervisor: StaffApi;
 let billingToken: string;
+let labelId: string;
 
 /** The nurse-triage patient, and what the clinic holds about her. */
 const patient = {
@@ -94,6 +95,8 @@ beforeAll(async () => {
     },
   });
   admin = await t.api();
+  // A label and a canned response of the clinic, for the routes that act on one.
+  labelId = (await admin.post('/labels', { name: 'Follow-up', color: 'blue' }).expect(201)).body.label.id;
   billingToken = await staffMember('billing.agent@clinic.test', 'agent', ['billing']);
   billing = staffApiAs(t.hub.url, billingToken);
   nurse = staffApiAs(t.hub.url, await staffMember('nurse.agent@clinic.test', 'agent', ['nurse-triage']));
@@ -281,6 +284,49 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
     request: conversationPath('/read'),
     agent: forbidden('forbidden_queue'),
   },
+  'GET /api/v1/labels': {
+    request: () => ({ path: '/labels' }),
+    agent: { status: 200, check: (b) => expect((b.labels as unknown[]).length).toBeGreaterThan(0) },
+  },
+  'POST /api/v1/labels': {
+    request: () => ({ path: '/labels', body: { name: 'Agent label' } }),
+    agent: forbidden('forbidden_role'),
+  },
+  'DELETE /api/v1/labels/:labelId': {
+    request: () => ({ path: `/labels/${labelId}` }),
+    agent: forbidden('forbidden_role'),
+  },
+  'POST /api/v1/conversations/:id/labels': {
+    request: () => ({ path: `/conversations/${patient.conversationId}/labels`, body: { labelId } }),
+    agent: forbidden('forbidden_queue'),
+  },
+  'DELETE /api/v1/conversations/:id/labels/:labelId': {
+    request: () => ({ path: `/conversations/${patient.conversationId}/labels/${labelId}` }),
+    agent: forbidden('forbidden_queue'),
+  },
+  'POST /api/v1/conversations/bulk': {
+    request: () => ({
+      path: '/conversations/bulk',
+      body: { conversationIds: [patient.conversationId], action: 'resolve' },
+    }),
+    agent: forbidden('forbidden_queue'),
+  },
+  'GET /api/v1/canned-responses': {
+    request: () => ({ path: '/canned-responses' }),
+    agent: { status: 200, check: () => {} },
+  },
+  'POST /api/v1/canned-responses': {
+    request: () => ({ path: '/canned-responses', body: { shortcut: 'agent', body: 'Hello' } }),
+    agent: forbidden('forbidden_role'),
+  },
+  'PATCH /api/v1/canned-responses/:id': {
+    request: () => ({ path: `/canned-responses/${labelId}`, body: { body: 'Changed' } }),
+    agent: forbidden('forbidden_role'),
+  },
+  'DELETE /api/v1/canned-responses/:id': {
+    request: () => ({ path: `/canned-responses/${labelId}` }),
+    agent: forbidden('forbidden_role'),
+  },
   'GET /api/v1/queues': {
     request: () => ({ path: '/queues' }),
     agent: { status: 200, check: omits(() => 'nurse-triage') },
@@ -451,9 +497,11 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
 const send = (api: StaffApi, method: string, route: { path: string; body?: object }) =>
   method === 'GET'
     ? api.get(route.path)
-    : method === 'PATCH'
-      ? api.patch(route.path, route.body ?? {})
-      : api.post(route.path, route.body ?? {});
+    : method === 'DELETE'
+      ? api.delete(route.path)
+      : method === 'PATCH'
+        ? api.patch(route.path, route.body ?? {})
+        : api.post(route.path, route.body ?? {});
 
 test('every route mounted under /api/v1 is in the access table, and nothing else is', () => {
   const mounted = mountedRoutes(t.hub.app)
@@ -469,6 +517,7 @@ test.each(Object.entries(STAFF_ROUTES))('%s: 401 without a session', async (key,
     get: (path) => request(t.hub.url).get(`/api/v1${path}`),
     post: (path, body) => request(t.hub.url).post(`/api/v1${path}`).send(body),
     patch: (path, body) => request(t.hub.url).patch(`/api/v1${path}`).send(body),
+    delete: (path) => request(t.hub.url).delete(`/api/v1${path}`),
   };
   const res = await send(anonymous, method!, route.request());
   if (route.anonymous === 'public') expect(res.status).not.toBe(401);

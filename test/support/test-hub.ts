@@ -57,6 +57,7 @@ export interface StaffApi {
   get(path: string): request.Test;
   post(path: string, body: object): request.Test;
   patch(path: string, body: object): request.Test;
+  delete(path: string): request.Test;
 }
 
 export interface TestHubOptions {
@@ -139,6 +140,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
         get: (path) => request(hub.url).get(`/api/v1${path}`).set(auth),
         post: (path, body) => request(hub.url).post(`/api/v1${path}`).set(auth).send(body),
         patch: (path, body) => request(hub.url).patch(`/api/v1${path}`).set(auth).send(body),
+        delete: (path) => request(hub.url).delete(`/api/v1${path}`).set(auth),
       };
     },
     postInboundSms(fields) {
@@ -195,5 +197,6 @@ export function staffApiAs(url: string, token: string): StaffApi {
     get: (path) => request(url).get(`/api/v1${path}`).set(auth),
     post: (path, body) => request(url).post(`/api/v1${path}`).set(auth).send(body),
     patch: (path, body) => request(url).patch(`/api/v1${path}`).set(auth).send(body),
+    delete: (path) => request(url).delete(`/api/v1${path}`).set(auth),
   };
 }
