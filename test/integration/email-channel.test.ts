@@ -145,7 +145,7 @@ describe('inbound email over SMTP', () => {
     const api = await t.api();
     const detail = await api.get(`/conversations/${row!.conversation_id}`).expect(200);
     expect(detail.body.conversation.contact.identities).toEqual([
-      { kind: 'email', address: from, undeliverable: false },
+      { kind: 'email', address: from, display: from, undeliverable: false },
     ]);
   });
 

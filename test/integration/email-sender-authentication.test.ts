@@ -148,7 +148,12 @@ describe('sender authentication over SMTP', () => {
     const api = await t.api();
     const held = await api.get(`/conversations/${row!.conversation_id}`).expect(200);
     expect(held.body.conversation.contact.identities).toEqual([
-      { kind: 'unverified-email', address: `${local}@${PATIENTS}`, undeliverable: false },
+      {
+        kind: 'unverified-email',
+        address: `${local}@${PATIENTS}`,
+        display: `${local}@${PATIENTS}`,
+        undeliverable: false,
+      },
     ]);
     const message = held.body.conversation.messages.find((m: { id: string }) => m.id === row!.id);
     expect(message.senderUnverified).toBe(true);
