@@ -131,7 +131,7 @@ export async function applyStatusUpdate(tx: Queryable, update: StatusUpdate): Pr
     .where(
       and(eq(messages.channel, update.channel), eq(messages.providerMessageId, update.providerMessageId)),
     )
-    .for('update')
+    .for('no key update')
     .limit(1);
   const message = known ?? (update.messageId ? await adoptNamedMessage(tx, update) : undefined);
   const applied = message ? isForwardTransition(message.status, update.status) : false;
@@ -192,7 +192,7 @@ export async function recordProviderAcceptance(
     .select({ status: messages.status, providerMessageId: messages.providerMessageId })
     .from(messages)
     .where(eq(messages.id, messageId))
-    .for('update');
+    .for('no key update');
   if (!current) return { recorded: false };
   if (current.providerMessageId && current.providerMessageId !== accepted.providerMessageId) {
     return { recorded: false };
@@ -436,7 +436,7 @@ export async function stopSlaClock(tx: Queryable, conversationId: string): Promi
     .select({ slaDueAt: conversations.slaDueAt })
     .from(conversations)
     .where(and(eq(conversations.id, conversationId), isNotNull(conversations.slaDueAt)))
-    .for('update');
+    .for('no key update');
   if (!running?.slaDueAt) return null;
   await tx
     .update(conversations)

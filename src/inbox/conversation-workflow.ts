@@ -95,7 +95,7 @@ export async function changeConversation(
       .select()
       .from(conversations)
       .where(and(eq(conversations.id, conversationId), eq(conversations.orgId, staff.orgId)))
-      .for('update');
+      .for('no key update');
     if (!current) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
     assertConversationAccess(staff, current.queue);
     const patch = await step(tx, current);

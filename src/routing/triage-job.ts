@@ -155,7 +155,7 @@ export async function execTriageJob(
         .select({ id: messages.id })
         .from(messages)
         .where(and(eq(messages.id, message.id), isNull(messages.triage)))
-        .for('update');
+        .for('no key update');
       if (!undecided) tx.rollback();
       const actions: string[] = [];
       const replies: MessageRow[] = [];
@@ -371,7 +371,9 @@ async function routeConversation(tx: Transaction, message: MessageRow, result: T
     .select()
     .from(conversations)
     .where(eq(conversations.id, conversationId))
-    .for('update');
+    // NO KEY UPDATE, not UPDATE: a message being written into this conversation holds the foreign
+    // key's KEY SHARE lock, which FOR UPDATE waits on (a deadlock with that writer's own update).
+    .for('no key update');
   if (!current) return;
   const currentUrgency = isUrgency(current.urgency) ? current.urgency : 'routine';
   const urgency = higherUrgency(currentUrgency, result.urgency);
