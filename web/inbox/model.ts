@@ -272,19 +272,15 @@ export function toDecision({ decision: d }: Api.PolicyCheckResponse): PolicyDeci
   };
 }
 
-/** A 422 from the policy, as a decision; null for any other error. */
+/**
+ * A 422 the policy answered (its details carry the reasons), as a decision; null for any other
+ * error, such as a template's missing variable, which is shown as its message.
+ */
 export function refusalOf(status: number, body: unknown): PolicyDecision | null {
   const error = (body as Partial<Api.ApiErrorBody> | null)?.error;
-  if (status !== 422 || !error) return null;
-  const details = error.details as Partial<Api.PolicyRefusalDetails> | undefined;
-  return {
-    allowed: false,
-    channel: null,
-    securedVia: null,
-    scheduledFor: null,
-    code: error.code,
-    reasons: details?.reasons ?? [error.message],
-  };
+  const reasons = (error?.details as Partial<Api.PolicyRefusalDetails> | undefined)?.reasons;
+  if (status !== 422 || !error || !Array.isArray(reasons)) return null;
+  return { allowed: false, channel: null, securedVia: null, scheduledFor: null, code: error.code, reasons };
 }
 
 export interface TemplateInfo {
