@@ -1,5 +1,6 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { PolicyCheckResponse, PolicyDecisionView, Sendable } from '../../contracts/inbox-api';
 import { normalizeEmail, normalizePhone } from '../conversations/addresses';
 import { findIdentity, resolveContactByIdentity } from '../conversations/contact-directory';
 import type { Database } from '../db/database';
@@ -63,7 +64,7 @@ export function toContent(parsed: z.infer<typeof contentSchema>): OutboundConten
     : { body: parsed.body, sensitivity: parsed.sensitivity, purpose: parsed.purpose };
 }
 
-export function presentDecision(decision: PolicyDecision) {
+export function presentDecision(decision: PolicyDecision): Sendable<PolicyDecisionView> {
   return {
     allowed: decision.allowed,
     channel: decision.channel ?? null,
@@ -122,7 +123,7 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
           },
           { dryRun: true },
         );
-        res.json({ decision: presentDecision(decision) });
+        res.json({ decision: presentDecision(decision) } satisfies Sendable<PolicyCheckResponse>);
       } catch (error) {
         throw asHttpError(error);
       }
@@ -132,8 +133,16 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
     const contactId = await resolveContact(req, body.to, !dryRun);
     if (!contactId) {
       res.json({
-        decision: { allowed: false, code: 'contact_not_found', reasons: ['no contact has that address yet'] },
-      });
+        decision: {
+          allowed: false,
+          channel: null,
+          securedVia: null,
+          scheduledFor: null,
+          code: 'contact_not_found',
+          reasons: ['no contact has that address yet'],
+          considered: [],
+        },
+      } satisfies Sendable<PolicyCheckResponse>);
       return;
     }
     try {
@@ -153,7 +162,7 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
         { dryRun },
       );
       if (dryRun || !outcome) {
-        res.json({ decision: presentDecision(decision) });
+        res.json({ decision: presentDecision(decision) } satisfies Sendable<PolicyCheckResponse>);
         return;
       }
       res.status(202).json({
