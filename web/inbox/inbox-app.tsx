@@ -158,8 +158,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
 
   const loadCanned = useCallback(async () => {
     try {
-      const answer = await api<{ cannedResponses?: unknown[] }>('GET', '/canned-responses');
-      setCanned((answer.cannedResponses ?? []).map(toCannedResponse));
+      const answer = await api<Api.CannedResponseListResponse>('GET', '/canned-responses');
+      setCanned(answer.cannedResponses.map(toCannedResponse));
     } catch {
       setCanned([]);
     }
@@ -167,8 +167,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
 
   const loadLabels = useCallback(async () => {
     try {
-      const answer = await api<{ labels?: unknown[] }>('GET', '/labels');
-      setLabels((answer.labels ?? []).map(toLabel));
+      const answer = await api<Api.LabelListResponse>('GET', '/labels');
+      setLabels(answer.labels.map(toLabel));
     } catch {
       setLabels([]);
     }
@@ -248,19 +248,19 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     void loadQueues();
     // Supervisors and admins hand work to named colleagues; agents only take or release their own.
     if (isSupervisor) {
-      api<{ staff?: unknown[] }>('GET', '/staff').then(
-        (answer) => setStaff((answer.staff ?? []).map(toStaffOption)),
+      api<Api.StaffListResponse>('GET', '/staff').then(
+        (answer) => setStaff(answer.staff.map(toStaffOption)),
         () => setStaff([]),
       );
     }
-    api<{ templates?: unknown[] }>('GET', '/templates').then(
-      (answer) => setTemplates((answer.templates ?? []).map(toTemplate)),
+    api<Api.TemplateListResponse>('GET', '/templates').then(
+      (answer) => setTemplates(answer.templates.map(toTemplate)),
       () => setTemplates([]),
     );
     void loadLabels();
     void loadCanned();
-    api<{ intents?: unknown[] }>('GET', '/triage/intents').then(
-      (answer) => setIntents((answer.intents ?? []).map(toIntent)),
+    api<Api.IntentListResponse>('GET', '/triage/intents').then(
+      (answer) => setIntents(answer.intents.map(toIntent)),
       () => setIntents([]),
     );
   }, [loadQueues, isSupervisor, loadLabels, loadCanned]);
