@@ -34,6 +34,7 @@ import {
   toSummary,
   toTemplate,
 } from './model';
+import { ShortcutsHelp } from './shortcuts-help';
 import { SupervisorView } from './supervisor';
 import { ContactPanel, Thread, ThreadActions } from './thread';
 
@@ -122,6 +123,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
   const [typingAt, setTypingAt] = useState<Record<string, number>>({});
   const [notice, setNotice] = useState<string | null>(null);
+  const [helpOpen, setHelpOpen] = useState(false);
   const [alertPrefs, setAlertPrefs] = useState<AlertPreferences>(() =>
     loadAlertPreferences(session.staff.id),
   );
@@ -360,11 +362,23 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     [loadDetail, loadQueues],
   );
 
-  // Keyboard: j/k next/previous, c claim, r reply, e resolve.
+  // Keyboard (listed in shortcuts-help.tsx, shown by ?): j/k next/previous, c claim, r reply,
+  // e resolve; Esc in the reply box goes back to the open conversation's row, where they work again.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey || event.metaKey || event.altKey || isTypingTarget(event.target) || tab !== 'inbox')
+      if (event.key === 'Escape' && event.target === replyRef.current && replyRef.current) {
+        const row = document.querySelector<HTMLElement>('.conversation-row[aria-current="true"]');
+        if (row && row.offsetParent !== null) row.focus();
+        else document.querySelector<HTMLElement>('.thread-pane')?.focus();
         return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey || isTypingTarget(event.target)) return;
+      if (event.key === '?') {
+        event.preventDefault();
+        setHelpOpen(true);
+        return;
+      }
+      if (tab !== 'inbox') return;
       const index = items.findIndex((c) => c.id === selectedRef.current);
       if (event.key === 'j' || event.key === 'k') {
         const next = event.key === 'j' ? Math.min(items.length - 1, index + 1) : Math.max(0, index - 1);
@@ -440,6 +454,10 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
             saveAlertPreferences(session.staff.id, prefs);
           }}
         />
+        <button type="button" onClick={() => setHelpOpen(true)} aria-keyshortcuts="?">
+          Shortcuts (?)
+        </button>
+        <ShortcutsHelp open={helpOpen} onClose={() => setHelpOpen(false)} />
         <span className="me">
           {session.staff.name} ({session.staff.role})
         </span>
@@ -619,9 +637,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
               }
             />
           </section>
-          <main className="thread-pane" aria-label="Conversation">
+          <main className="thread-pane" aria-label="Conversation" tabIndex={-1}>
             {!selectedId && (
-              <p className="empty">Pick a conversation (j/k to move, c claim, r reply, e resolve).</p>
+              <p className="empty">
+                Pick a conversation (j/k to move, c claim, r reply, e resolve; ? lists them all).
+              </p>
             )}
             {detailError && (
               <p role="alert" className="error">
