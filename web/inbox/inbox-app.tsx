@@ -34,6 +34,7 @@ import {
   toSummary,
   toTemplate,
 } from './model';
+import { rememberQueueNames } from './names';
 import { ShortcutsHelp } from './shortcuts-help';
 import { SupervisorView } from './supervisor';
 import { ContactPanel, Thread, ThreadActions } from './thread';
@@ -124,6 +125,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const [typingAt, setTypingAt] = useState<Record<string, number>>({});
   const [notice, setNotice] = useState<string | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
+  // On a phone the composer is a screen of its own (styles.css); on a desktop this changes nothing.
+  const [composing, setComposing] = useState(false);
   const [alertPrefs, setAlertPrefs] = useState<AlertPreferences>(() =>
     loadAlertPreferences(session.staff.id),
   );
@@ -288,6 +291,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   }, [reloadList]);
 
   useEffect(() => {
+    setComposing(false);
     live.focus(selectedId);
     setDetail(null);
     setDetailError(null);
@@ -367,6 +371,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Escape' && event.target === replyRef.current && replyRef.current) {
+        setComposing(false);
         const row = document.querySelector<HTMLElement>('.conversation-row[aria-current="true"]');
         if (row && row.offsetParent !== null) row.focus();
         else document.querySelector<HTMLElement>('.thread-pane')?.focus();
@@ -390,6 +395,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
         void act('resolve');
       } else if (event.key === 'r') {
         event.preventDefault();
+        setComposing(true);
         replyRef.current?.focus();
       } else {
         return;
@@ -399,6 +405,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [items, act, tab]);
+
+  // The composer's screen (on a phone) shows only after this render: focus the reply box then.
+  useEffect(() => {
+    if (composing) replyRef.current?.focus();
+  }, [composing]);
 
   // The typing indicator shows for 5 s after the last typing event from a colleague.
   const [typingTick, setTypingTick] = useState(0);
@@ -410,6 +421,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const typing = typingTick >= 0 && !!selectedId && Date.now() - (typingAt[selectedId] ?? 0) < 5000;
 
   const setFilter = (key: keyof Filters, value: string) => setFilters((f) => ({ ...f, [key]: value }));
+  // Every view names queues as the server does (names.ts), not by their ids.
+  useEffect(() => rememberQueueNames(queues), [queues]);
   const totalUnread = queues.reduce((sum, q) => sum + q.unread, 0);
   const totalEmergencies = queues.reduce((sum, q) => sum + q.emergencies, 0);
   useEffect(() => {
@@ -479,7 +492,9 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
       ) : tab === 'supervisor' ? (
         <SupervisorView live={live} />
       ) : (
-        <div className={`inbox ${selectedId ? 'has-selection' : 'no-selection'}`}>
+        <div
+          className={`inbox ${selectedId ? 'has-selection' : 'no-selection'}${composing ? ' composing' : ''}`}
+        >
           <nav className="queues" aria-label="Queues">
             <ul>
               <li>
@@ -678,13 +693,22 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                     void loadQueues();
                   }}
                 />
+                <button type="button" className="open-composer" onClick={() => setComposing(true)}>
+                  Write a reply
+                </button>
+                <button type="button" className="back-to-thread" onClick={() => setComposing(false)}>
+                  ← Conversation
+                </button>
                 <Composer
                   conversation={detail}
                   templates={templates}
                   cannedResponses={canned}
                   replyRef={replyRef}
                   onTyping={() => live.typing(detail.id)}
-                  onSent={() => void loadDetail(detail.id)}
+                  onSent={() => {
+                    setComposing(false);
+                    void loadDetail(detail.id);
+                  }}
                 />
               </>
             )}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../shared/api';
+import { formatWhen } from './format';
 import type { InboxLive } from './live';
 
 interface QueueStats {
@@ -128,7 +129,7 @@ export function SupervisorView({ live }: { live: InboxLive }) {
           </tbody>
         </table>
       )}
-      {updatedAt && <p className="muted">Updated {updatedAt.toLocaleTimeString()}</p>}
+      {updatedAt && <p className="muted">Updated {formatWhen(updatedAt.toISOString())}</p>}
     </section>
   );
 }

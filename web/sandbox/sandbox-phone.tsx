@@ -1,4 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { formatWhen } from '../inbox/format';
 import { InboxLive } from '../inbox/live';
 import { ApiError, api } from '../shared/api';
 
@@ -262,8 +263,7 @@ export function SandboxPhone() {
               <li key={m.id} className={m.direction === 'inbound' ? 'mine' : 'theirs'}>
                 <p>{m.body}</p>
                 <span className="muted">
-                  {new Date(m.createdAt).toLocaleTimeString()} ·{' '}
-                  {m.direction === 'inbound' ? 'sent' : m.status}
+                  {formatWhen(m.createdAt)} · {m.direction === 'inbound' ? 'sent' : m.status}
                 </span>
               </li>
             ))}
