@@ -74,7 +74,12 @@ const LAYOUTS = [
 type Findings = Record<string, unknown>;
 
 /** Checks the page as it stands, with a screenshot to look at when a rule fails. */
-async function checkPage(page: Page, label: string, findings: Findings): Promise<void> {
+async function checkPage(
+  page: Page,
+  label: string,
+  findings: Findings,
+  scheme: 'light' | 'dark',
+): Promise<void> {
   await screenshot(page, `a11y-${label}.png`);
   const violations = await seriousAccessibilityViolations(page);
   if (violations.length > 0) findings[label] = violations;
@@ -82,6 +87,15 @@ async function checkPage(page: Page, label: string, findings: Findings): Promise
     'document.documentElement.scrollWidth - window.innerWidth',
   )) as number;
   if (overflow > 0) findings[`${label}: scrolls sideways by ${overflow} px`] = overflow;
+  // Each page follows the system's colour scheme: dark pages on a dark system, light ones otherwise.
+  const background = (await page.evaluate('getComputedStyle(document.body).backgroundColor')) as string;
+  const rootBackground = (await page.evaluate(
+    'getComputedStyle(document.documentElement).backgroundColor',
+  )) as string;
+  const shown = background === 'rgba(0, 0, 0, 0)' ? rootBackground : background;
+  const [r = 0, g = 0, b = 0] = (shown.match(/\d+/g) ?? []).map(Number);
+  const dark = r + g + b < 3 * 80;
+  if (dark !== (scheme === 'dark')) findings[`${label}: background ${shown} in ${scheme} mode`] = shown;
 }
 
 describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
@@ -101,7 +115,7 @@ describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
     const findings: Findings = {};
     await page.goto(`${t.hub.url}/inbox`);
     await page.getByLabel('Email').waitFor(VISIBLE);
-    await checkPage(page, `login-${tag}`, findings);
+    await checkPage(page, `login-${tag}`, findings, colorScheme);
 
     await signIn(page, ADMIN.email, ADMIN.password);
     await page
@@ -113,14 +127,14 @@ describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
       .getByRole('listitem')
       .filter({ hasText: question });
     await row.waitFor(VISIBLE);
-    await checkPage(page, `inbox-${tag}`, findings);
+    await checkPage(page, `inbox-${tag}`, findings, colorScheme);
 
     await row.getByRole('button').first().click();
     await page
       .getByRole('list', { name: 'Messages' })
       .getByRole('complementary', { name: 'Triage decision' })
       .waitFor(VISIBLE);
-    await checkPage(page, `thread-${tag}`, findings);
+    await checkPage(page, `thread-${tag}`, findings, colorScheme);
 
     const views = page.getByRole('navigation', { name: 'Views' });
     await views.getByRole('button', { name: 'Supervisor' }).click();
@@ -128,11 +142,11 @@ describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
       .getByRole('heading', { name: /Supervisor|Queues/ })
       .first()
       .waitFor(VISIBLE);
-    await checkPage(page, `supervisor-${tag}`, findings);
+    await checkPage(page, `supervisor-${tag}`, findings, colorScheme);
 
     await views.getByRole('button', { name: 'Admin' }).click();
     await page.getByRole('region', { name: 'Clinic settings' }).getByLabel('Time zone').waitFor(VISIBLE);
-    await checkPage(page, `admin-${tag}`, findings);
+    await checkPage(page, `admin-${tag}`, findings, colorScheme);
 
     // The sandbox phone runs only where SMS is sandboxed: a second hub, without Twilio credentials.
     const sandboxed = await startTestHub({
@@ -149,7 +163,7 @@ describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
         .getByRole('list', { name: 'Phone messages' })
         .getByText('Do you have parking?')
         .waitFor(VISIBLE);
-      await checkPage(page, `sandbox-${tag}`, findings);
+      await checkPage(page, `sandbox-${tag}`, findings, colorScheme);
     } finally {
       await sandboxed.stop();
     }
@@ -160,17 +174,17 @@ describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
     const findings: Findings = {};
     await page.goto(secureLink);
     await page.getByLabel('Date of birth (YYYY-MM-DD)').waitFor(VISIBLE);
-    await checkPage(page, `secure-link-${tag}`, findings);
+    await checkPage(page, `secure-link-${tag}`, findings, colorScheme);
     await page.getByLabel('Date of birth (YYYY-MM-DD)').fill(DOB);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText('LDL 98 mg/dL').waitFor(VISIBLE);
-    await checkPage(page, `secure-message-${tag}`, findings);
+    await checkPage(page, `secure-message-${tag}`, findings, colorScheme);
 
     await page.goto(`${t.hub.url}/chat`);
     await page.getByLabel('Your message').fill('Is there parking near the clinic?');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.getByRole('list').getByText('Is there parking near the clinic?').waitFor(VISIBLE);
-    await checkPage(page, `chat-${tag}`, findings);
+    await checkPage(page, `chat-${tag}`, findings, colorScheme);
     expect(findings).toEqual({});
   });
 });
