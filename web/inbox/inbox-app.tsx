@@ -470,7 +470,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
         <button type="button" onClick={() => setHelpOpen(true)} aria-keyshortcuts="?">
           Shortcuts (?)
         </button>
-        <ShortcutsHelp open={helpOpen} onClose={() => setHelpOpen(false)} />
+        {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
         <span className="me">
           {session.staff.name} ({session.staff.role})
         </span>

@@ -15,16 +15,15 @@ export const SHORTCUTS: readonly { keys: string; does: string }[] = [
 
 /**
  * The `?` overlay: a modal <dialog>, so the browser traps focus inside it, closes it on Esc and
- * hands focus back to where it was.
+ * hands focus back to where it was. Mounted only while open, so its text is not in the page
+ * otherwise (a closed dialog would still answer to "Shortcut" for a label lookup).
  */
-export function ShortcutsHelp({ open, onClose }: { open: boolean; onClose: () => void }) {
+export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const element = dialog.current;
-    if (!element) return;
-    if (open && !element.open) element.showModal();
-    else if (!open && element.open) element.close();
-  }, [open]);
+    if (element && !element.open) element.showModal();
+  }, []);
 
   return (
     <dialog ref={dialog} className="shortcuts-help" aria-labelledby="shortcuts-title" onClose={onClose}>
