@@ -129,12 +129,33 @@ describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
     await row.waitFor(VISIBLE);
     await checkPage(page, `inbox-${tag}`, findings, colorScheme);
 
+    // The list's panels open, a row ticked for a bulk action, the alert settings and the shortcuts.
+    await page.locator('summary', { hasText: 'Manage canned responses' }).click();
+    await page.locator('summary', { hasText: 'Manage labels' }).click();
+    await row.getByRole('checkbox').check();
+    await page.locator('summary', { hasText: 'Alerts' }).click();
+    await checkPage(page, `inbox-panels-${tag}`, findings, colorScheme);
+    await page.locator('summary', { hasText: 'Alerts' }).click();
+    await row.getByRole('checkbox').uncheck();
+    await page.getByRole('button', { name: 'Shortcuts (?)' }).click();
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor(VISIBLE);
+    await checkPage(page, `shortcuts-${tag}`, findings, colorScheme);
+    await page.keyboard.press('Escape');
+
     await row.getByRole('button').first().click();
     await page
       .getByRole('list', { name: 'Messages' })
       .getByRole('complementary', { name: 'Triage decision' })
       .waitFor(VISIBLE);
     await checkPage(page, `thread-${tag}`, findings, colorScheme);
+
+    // The triage override form, and the composer (its own screen on a phone) with a template's fields.
+    await page.getByRole('button', { name: 'Override triage' }).first().click();
+    await page.getByRole('form', { name: 'Override triage' }).waitFor(VISIBLE);
+    const writeReply = page.getByRole('button', { name: 'Write a reply' });
+    if (await writeReply.isVisible()) await writeReply.click();
+    await page.getByLabel('Template').selectOption({ index: 1 });
+    await checkPage(page, `thread-forms-${tag}`, findings, colorScheme);
 
     const views = page.getByRole('navigation', { name: 'Views' });
     await views.getByRole('button', { name: 'Supervisor' }).click();
