@@ -467,7 +467,12 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
             saveAlertPreferences(session.staff.id, prefs);
           }}
         />
-        <button type="button" onClick={() => setHelpOpen(true)} aria-keyshortcuts="?">
+        <button
+          type="button"
+          className="shortcuts-button"
+          onClick={() => setHelpOpen(true)}
+          aria-keyshortcuts="?"
+        >
           Shortcuts (?)
         </button>
         {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
