@@ -32,7 +32,7 @@ const sidewaysOverflow = async () =>
 test('list, thread and composer are separate screens on a phone, in dark mode, with human names', async () => {
   const errors = watchPageErrors(page);
   const phone = randomUsPhone();
-  const question = `I have had a fever since Tuesday, should I come in? ${Date.now()}`;
+  const question = `Can I move my appointment to Friday afternoon? ${Date.now()}`;
   await t.postInboundSms({ From: phone, Body: question }).expect(200);
 
   await page.goto(`${t.hub.url}/inbox`);
@@ -74,8 +74,10 @@ test('list, thread and composer are separate screens on a phone, in dark mode, w
   // Today's message shows its time; the same formatter writes a date for other days (format.ts).
   const time = messages.locator('time').first();
   expect(await time.getAttribute('title')).toMatch(/\d{4}/);
-  // Routine urgency is said once (the toolbar's select), not again as a badge in the header.
-  expect(await page.locator('.thread-header .badge.urgency-routine').count()).toBe(0);
+  // A routine conversation's urgency is said once (the toolbar's select), not again as badges in the
+  // header and the triage note.
+  expect(await page.getByRole('combobox', { name: 'Set urgency' }).inputValue()).toBe('routine');
+  expect(await page.locator('.badge.urgency-routine').count()).toBe(0);
   expect(await sidewaysOverflow()).toBe(0);
   await screenshot(page, 'phone-dark-thread.png');
 

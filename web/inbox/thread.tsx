@@ -117,7 +117,10 @@ function TriageNote({
   return (
     <aside className="triage" aria-label="Triage decision">
       <strong>{triage.intent ? intentName(triage.intent) : 'Unclassified'}</strong>
-      {triage.urgency && <span className={`badge urgency-${triage.urgency}`}>{triage.urgency}</span>}
+      {/* As in the rows and the header, only an urgency above routine is a badge. */}
+      {triage.urgency && triage.urgency !== 'routine' && (
+        <span className={`badge urgency-${triage.urgency}`}>{triage.urgency}</span>
+      )}
       {triage.queue && <span className="queue-tag">→ {queueName(triage.queue)}</span>}
       {triage.overridden ? (
         <span className="muted">overridden by staff</span>
