@@ -70,8 +70,26 @@ async function tabTo(matches: (f: Focused) => boolean, what: string): Promise<Fo
 test('a conversation worked from sign-in to resolved with the keyboard only, focus always visible', async () => {
   const errors = watchPageErrors(page);
   const phone = randomUsPhone();
-  const question = `Is the flu clinic open on Saturday? ${Date.now()}`;
+  const token = String(Date.now());
+  const question = `Is the flu clinic open on Saturday? ${token}`;
   await t.postInboundSms({ From: phone, Body: question }).expect(200);
+  // A second patient, for j and k.
+  const other = `Do you have evening appointments? ${token}`;
+  await t.postInboundSms({ From: randomUsPhone(), Body: other }).expect(200);
+  // Both triaged before the list is read, so its order (most urgent first) holds while j/k are pressed.
+  const api = await t.api();
+  await eventually(async () => {
+    // Found by the words both messages share: a reply may have become a row's snippet since.
+    const list = await api.get(`/conversations?sort=activity&q=${token}`).expect(200);
+    const ours = list.body.conversations as { id: string }[];
+    if (ours.length !== 2) return undefined;
+    for (const c of ours) {
+      const detail = await api.get(`/conversations/${c.id}`).expect(200);
+      if (!(detail.body.conversation.messages as { triage: unknown }[]).some((m) => m.triage))
+        return undefined;
+    }
+    return true;
+  });
 
   await page.goto(`${t.hub.url}/inbox`);
   await page.getByLabel('Email').waitFor(VISIBLE);
@@ -98,6 +116,20 @@ test('a conversation worked from sign-in to resolved with the keyboard only, foc
   );
   await page.keyboard.press('Enter');
   await page.getByRole('list', { name: 'Messages' }).getByText(question).waitFor(VISIBLE);
+
+  // j and k move to the next and previous conversation in the list's order.
+  const messages = page.getByRole('list', { name: 'Messages' });
+  const rowTexts = await page
+    .getByRole('list', { name: 'Conversations' })
+    .getByRole('listitem')
+    .allTextContents();
+  const otherIsNext =
+    rowTexts.findIndex((text) => text.includes(other)) >
+    rowTexts.findIndex((text) => text.includes(question));
+  await page.keyboard.press(otherIsNext ? 'j' : 'k');
+  await messages.getByText(other).waitFor(VISIBLE);
+  await page.keyboard.press(otherIsNext ? 'k' : 'j');
+  await messages.getByText(question).waitFor(VISIBLE);
 
   // c claims it.
   await page.keyboard.press('c');
@@ -146,11 +178,15 @@ test('a conversation worked from sign-in to resolved with the keyboard only, foc
 
   // e resolves it.
   await page.keyboard.press('e');
-  const api = await t.api();
   await eventually(async () => {
     const detail = await api.get(`/conversations/${conversationId}`).expect(200);
     return detail.body.conversation.status === 'resolved' ? true : undefined;
   });
   await screenshot(page, 'inbox-keyboard-resolved.png');
+
+  // The other views are reached the same way: Tab to the Supervisor tab, Enter.
+  await tabTo((f) => f.tag === 'button' && f.name === 'Supervisor', 'the Supervisor tab');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Queues today' }).waitFor(VISIBLE);
   expect(errors).toEqual([]);
 });
