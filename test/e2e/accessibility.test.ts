@@ -6,7 +6,7 @@ import { ADMIN, eventually, randomUsPhone, startTestHub, type TestHub } from '..
 
 // WCAG 2.1 AA on every page, checked by axe-core in Debian's chromium: the staff pages (login, inbox
 // with a conversation open, supervisor, admin, sandbox) and the patient pages (/s/:token before and
-// after the date of birth, /chat), on a desktop in light mode and on a phone in dark mode.
+// after the date of birth, /chat), on a desktop in light and dark mode and on a phone in dark mode.
 jest.setTimeout(180_000);
 const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
 const DOB = '1971-05-14';
@@ -65,6 +65,7 @@ afterAll(async () => {
 const LAYOUTS = [
   { name: 'desktop, light', viewport: { width: 1440, height: 900 }, colorScheme: 'light' as const },
   { name: 'phone, dark', viewport: { width: 390, height: 844 }, colorScheme: 'dark' as const },
+  { name: 'desktop, dark', viewport: { width: 1440, height: 900 }, colorScheme: 'dark' as const },
 ];
 
 /**
