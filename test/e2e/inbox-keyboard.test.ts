@@ -128,6 +128,8 @@ test('a conversation worked from sign-in to resolved with the keyboard only, foc
     rowTexts.findIndex((text) => text.includes(question));
   await page.keyboard.press(otherIsNext ? 'j' : 'k');
   await messages.getByText(other).waitFor(VISIBLE);
+  // The focus went along to the other row.
+  await eventually(async () => ((await focused())?.name.includes(other) ? true : undefined));
   await page.keyboard.press(otherIsNext ? 'k' : 'j');
   await messages.getByText(question).waitFor(VISIBLE);
 

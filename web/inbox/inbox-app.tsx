@@ -388,7 +388,17 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
       if (event.key === 'j' || event.key === 'k') {
         const next = event.key === 'j' ? Math.min(items.length - 1, index + 1) : Math.max(0, index - 1);
         const target = items[next];
-        if (target) setSelectedId(target.id);
+        if (target) {
+          setSelectedId(target.id);
+          // A keyboard user on a row moves with the selection, so Enter, Tab and Esc start from there.
+          if ((event.target as HTMLElement | null)?.classList?.contains('conversation-row')) {
+            requestAnimationFrame(() =>
+              document
+                .querySelector<HTMLElement>(`li[data-conversation-id="${target.id}"] .conversation-row`)
+                ?.focus(),
+            );
+          }
+        }
       } else if (event.key === 'c') {
         void act('claim');
       } else if (event.key === 'e') {
