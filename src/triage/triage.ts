@@ -225,10 +225,13 @@ export function createTriage(options: TriageOptions = {}): Triage {
       probability = OFF_TOPIC_BELOW;
     }
     const keyword = keywords.get(intentName);
+    // A nurse's question names something about the body, a symptom, a medicine or care; without any
+    // such word a "clinical" guess rests on function words ("my", "how do i", "se me") and is off-topic.
+    const clinicalWithoutClinicalWords = intentName === CLINICAL && !clinicalWords;
     if (
       keyword === undefined &&
       !clinicalWords &&
-      probability < OFF_TOPIC_BELOW &&
+      (probability < OFF_TOPIC_BELOW || clinicalWithoutClinicalWords) &&
       intentName !== FALLBACK_INTENT
     ) {
       // Nothing the clinic handles was recognized: the front desk reads it, and says it was a guess.
