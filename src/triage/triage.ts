@@ -75,6 +75,7 @@ const SERVICE_WORDS = wordBounded(
     'stop|stopped|start|unstop|resume|subscri\\w*|unsubscri\\w*|opt|opted|list|robot|bot|automated|human|person|scam',
     'mensaje\\w*|recordatorio\\w*|numero|textos?|avisos?|notificacion\\w*|enlace|lista|baja|alta|alto|suscrib\\w*',
     'contest\\w*|escrib\\w*|mand\\w*|envi\\w*|automatico|persona|lee|leen|lea|este medio|correo',
+    'help|ayuda|info|informacion|what is this|que es esto',
   ],
   'u',
 );
