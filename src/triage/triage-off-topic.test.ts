@@ -83,3 +83,30 @@ describe('text-line intents in free text', () => {
     }
   });
 });
+
+describe('health words outrank a weak front-desk guess', () => {
+  test.each([
+    // The classifier alone guesses reschedule (p < 0.5) on "can we ... at her visit".
+    ['my daughter wants birth control pills, can we talk about that at her visit'],
+    ['should i still come in if i have a cold'],
+    // Loneliness with a denial of self-harm is for a nurse, never the front desk.
+    ['me siento muy sola ultimamente pero no me haria dano'],
+  ])('%s', (text) => {
+    expect(triage.classifyLocal(text)).toMatchObject({
+      intent: 'clinical_question',
+      queue: 'nurse-triage',
+      clinicalContent: true,
+    });
+  });
+
+  test('an inhaler or quitting smoking is not drug use; smoking something before a collapse still is', () => {
+    for (const text of ['necesito otro inhalador para mi hija', 'how do i quit smoking']) {
+      const result = triage.classifyLocal(text);
+      expect(result.reasons.join(' ')).not.toMatch(/drug use/);
+      expect(result.urgency).not.toBe('urgent');
+    }
+    expect(triage.classifyLocal('my husband smoked something and now he wont wake up').intent).toBe(
+      'emergency',
+    );
+  });
+});

@@ -209,9 +209,12 @@ export function createTriage(options: TriageOptions = {}): Triage {
     let probability = prediction.probability;
     const reasons: string[] = [];
     // A health word and nothing the front desk handles: a nurse reads it ("can I give my baby honey").
+    // So does a health word with a weak guess at a front-desk intent none of whose keywords is there
+    // ("can I travel at 28 weeks pregnant" guessed as reschedule on "can i ... to").
     if (
       clinicalWords &&
-      (intentName === FALLBACK_INTENT || intentName === 'help') &&
+      intentName !== CLINICAL &&
+      (intentName === FALLBACK_INTENT || intentName === 'help' || probability < OFF_TOPIC_BELOW) &&
       !keywords.has(intentName)
     ) {
       const word = flags.clinicalTerm ?? keywords.get(CLINICAL) ?? (live[0] ?? dismissed[0])?.phrase;
