@@ -72,7 +72,8 @@ export class LocalClassifier {
   static train(samples: readonly LabeledSample[], options: TrainingOptions = {}): LocalClassifier {
     const epochs = options.epochs ?? 40;
     const baseRate = options.learningRate ?? 0.8;
-    const l2 = options.l2 ?? 1e-5;
+    // 1e-4 over 1e-5: +0.009 macro-F1 on the development set, +0.002 on the former held-out (npm run ablation:triage).
+    const l2 = options.l2 ?? 1e-4;
     const labels = [...new Set(samples.map((s) => s.label))].sort();
     const k = labels.length;
     const weights = new Map<string, Float64Array>();
