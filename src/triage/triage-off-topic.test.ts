@@ -74,6 +74,21 @@ describe('text-line intents in free text', () => {
     }
   });
 
+  test('leaving a wait list or the schedule is never a confident opt-out (those are written to the consent ledger)', () => {
+    for (const text of [
+      'please remove me from the waitlist',
+      'take me off the wait list',
+      'take me off the schedule for friday',
+    ]) {
+      const result = triage.classifyLocal(text);
+      expect(result.intent === 'opt_out' && result.confidence >= 0.85).toBe(false);
+    }
+    expect(triage.classifyLocal('take me off your list')).toMatchObject({
+      intent: 'opt_out',
+      engine: 'keyword',
+    });
+  });
+
   test('risk in a message that also asks to stop the texts wins over the opt-out', () => {
     for (const text of [
       'stop texting me, everyone would be better off without me',
