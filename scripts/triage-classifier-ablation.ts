@@ -21,11 +21,11 @@ const STOP_WORDS = new Set(
 );
 
 const variants: [string, TrainingOptions][] = [
-  ['all words (shipped)', {}],
+  ['all words, L2 1e-4 (shipped)', {}],
   ['stop words removed', { stopWords: STOP_WORDS }],
   ['class-balanced', { balance: true }],
   ['stop words removed + balanced', { stopWords: STOP_WORDS, balance: true }],
-  ['L2 1e-4', { l2: 1e-4 }],
+  ['L2 1e-5 (the default until 2026-12-06)', { l2: 1e-5 }],
   ['L2 1e-3', { l2: 1e-3 }],
 ];
 

@@ -227,7 +227,15 @@ export async function execTriageJob(
           'free-text opt-out not recorded: the message has clinical or risk content; staff to confirm',
         );
       }
-      if (optOut && !result.clinicalContent) {
+      // The classifier alone is sure of "stop texting me at night" or "stop texting my husband" too:
+      // silence is written only when the message says it in an opt-out phrase (intents/opt-out.yaml).
+      const saidInAPhrase = result.engine === 'keyword';
+      if (optOut && !result.clinicalContent && !saidInAPhrase) {
+        actions.push(
+          'free-text opt-out not recorded: no opt-out phrase, only the classifier; staff to confirm',
+        );
+      }
+      if (optOut && !result.clinicalContent && saidInAPhrase) {
         if (!(await isOptedOut(tx, message.contactId, message.channel, 'care'))) {
           await recordConsent(tx, {
             orgId: message.orgId,

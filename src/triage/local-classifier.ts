@@ -30,17 +30,50 @@ export interface TrainingOptions {
  * keyword hits. Trained in-process from the intent examples at start (a few hundred ms), deterministic
  * for a given catalog, no network.
  */
+// Tokens whose features are kept ready; cleared when full so that junk cannot grow it without bound.
+const TOKEN_CACHE_LIMIT = 50_000;
+
+/** A token's word and character n-gram features, looked up once: their weight rows, or -1 if unseen. */
+interface TokenFeatures {
+  word: number;
+  grams: Int32Array;
+  /** Names of the features training never saw; they count toward the length normalization only. */
+  unseen: string[];
+}
+
+/**
+ * Multinomial logistic regression over word unigrams, word bigrams, character 3-4-grams and the intents'
+ * keyword hits. Trained in-process from the intent examples at start (a few hundred ms), deterministic
+ * for a given catalog, no network.
+ */
 export class LocalClassifier {
+  // Features are numbered once after training; a message's features are found per token through a
+  // cache, and de-duplicated by stamping each row with the number of the current prediction.
+  readonly #ids = new Map<string, number>();
+  readonly #rows: Float64Array[] = [];
+  readonly #names: string[] = [];
+  readonly #tokenCache = new Map<string, TokenFeatures>();
+  readonly #stamps: Uint32Array;
+  #epoch = 0;
+
   private constructor(
     private readonly labels: string[],
-    private readonly weights: Map<string, Float64Array>,
+    weights: Map<string, Float64Array>,
     private readonly stopWords: ReadonlySet<string>,
-  ) {}
+  ) {
+    for (const [name, row] of weights) {
+      this.#ids.set(name, this.#rows.length);
+      this.#rows.push(row);
+      this.#names.push(name);
+    }
+    this.#stamps = new Uint32Array(this.#rows.length);
+  }
 
   static train(samples: readonly LabeledSample[], options: TrainingOptions = {}): LocalClassifier {
     const epochs = options.epochs ?? 40;
     const baseRate = options.learningRate ?? 0.8;
-    const l2 = options.l2 ?? 1e-5;
+    // 1e-4 over 1e-5: +0.009 macro-F1 on the development set, +0.002 on the former held-out (npm run ablation:triage).
+    const l2 = options.l2 ?? 1e-4;
     const labels = [...new Set(samples.map((s) => s.label))].sort();
     const k = labels.length;
     const weights = new Map<string, Float64Array>();
@@ -75,24 +108,61 @@ export class LocalClassifier {
     return new LocalClassifier(labels, weights, stop);
   }
 
+  /** The same features as extractFeatures, in the same order, without building their names again. */
   predict(tokens: readonly string[], keywordIntents: Iterable<string>): LocalPrediction {
-    const features = extractFeatures(tokens, keywordIntents, this.stopWords);
+    const epoch = this.#nextEpoch();
+    const stamps = this.#stamps;
     const rows: Float64Array[] = [];
-    const rowFeatures: string[] = [];
+    const rowIds: number[] = [];
+    let unseen: Set<string> | undefined;
     let words = 0;
     let knownWords = 0;
-    for (const f of features) {
-      const row = this.weights.get(f);
-      const isWord = f.startsWith('w:');
-      if (isWord) words++;
-      if (!row) continue;
-      if (isWord) knownWords++;
-      rows.push(row);
-      rowFeatures.push(f);
+    const take = (id: number): boolean => {
+      if (stamps[id] === epoch) return false;
+      stamps[id] = epoch;
+      rows.push(this.#rows[id]!);
+      rowIds.push(id);
+      return true;
+    };
+    const miss = (name: string): boolean => {
+      unseen ??= new Set();
+      const before = unseen.size;
+      unseen.add(name);
+      return unseen.size > before;
+    };
+    const bias = this.#ids.get('bias');
+    if (bias !== undefined) take(bias);
+    else miss('bias');
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!;
+      if (this.stopWords.has(token)) continue;
+      const features = this.#tokenFeatures(token);
+      if (features.word >= 0) {
+        if (take(features.word)) {
+          words++;
+          knownWords++;
+        }
+      } else if (miss(`w:${token}`)) words++;
+      const next = tokens[i + 1];
+      if (next !== undefined) {
+        const name = `b:${token} ${next}`;
+        const id = this.#ids.get(name);
+        if (id !== undefined) take(id);
+        else miss(name);
+      }
+      for (const id of features.grams) if (id >= 0) take(id);
+      for (const name of features.unseen) miss(name);
     }
+    for (const intent of keywordIntents) {
+      const name = `k:${intent}`;
+      const id = this.#ids.get(name);
+      if (id !== undefined) take(id);
+      else miss(name);
+    }
+    const featureCount = rows.length + (unseen?.size ?? 0);
     const k = this.labels.length;
     const scores = new Float64Array(k);
-    softmaxScores(rows, 1 / Math.sqrt(Math.max(features.length, 1)), scores);
+    softmaxScores(rows, 1 / Math.sqrt(Math.max(featureCount, 1)), scores);
     let best = 0;
     let second = -1;
     for (let c = 1; c < k; c++) {
@@ -107,8 +177,39 @@ export class LocalClassifier {
       probability: scores[best]!,
       runnerUp: second >= 0 ? { intent: this.labels[second]!, probability: scores[second]! } : undefined,
       knownWordRatio: words === 0 ? 0 : knownWords / words,
-      evidence: topEvidence(rows, rowFeatures, best, second),
+      evidence: topEvidence(
+        rows,
+        rowIds.map((id) => this.#names[id]!),
+        best,
+        second,
+      ),
     };
+  }
+
+  #nextEpoch(): number {
+    this.#epoch++;
+    if (this.#epoch === 0xffffffff) {
+      this.#stamps.fill(0);
+      this.#epoch = 1;
+    }
+    return this.#epoch;
+  }
+
+  #tokenFeatures(token: string): TokenFeatures {
+    let features = this.#tokenCache.get(token);
+    if (features) return features;
+    const unseen: string[] = [];
+    const word = this.#ids.get(`w:${token}`) ?? -1;
+    const ids: number[] = [];
+    for (const name of characterGrams(token)) {
+      const id = this.#ids.get(name);
+      if (id === undefined) unseen.push(name);
+      else ids.push(id);
+    }
+    features = { word, grams: Int32Array.from(ids), unseen };
+    if (this.#tokenCache.size >= TOKEN_CACHE_LIMIT) this.#tokenCache.clear();
+    this.#tokenCache.set(token, features);
+    return features;
   }
 }
 
@@ -125,14 +226,20 @@ export function extractFeatures(
     features.add(`w:${token}`);
     const next = tokens[i + 1];
     if (next !== undefined) features.add(`b:${token} ${next}`);
-    // Character n-grams carry typos and inflections ("reschedual", "cancelar"/"cancelo") to known words.
-    const padded = `<${token}>`;
-    for (let n = 3; n <= 4; n++) {
-      for (let j = 0; j + n <= padded.length; j++) features.add(`c:${padded.slice(j, j + n)}`);
-    }
+    for (const gram of characterGrams(token)) features.add(gram);
   }
   for (const intent of keywordIntents) features.add(`k:${intent}`);
   return [...features];
+}
+
+/** Character 3- and 4-grams of a token: they carry typos and inflections ("reschedual", "cancelo") to known words. */
+function characterGrams(token: string): string[] {
+  const grams: string[] = [];
+  const padded = `<${token}>`;
+  for (let n = 3; n <= 4; n++) {
+    for (let j = 0; j + n <= padded.length; j++) grams.push(`c:${padded.slice(j, j + n)}`);
+  }
+  return grams;
 }
 
 function softmaxScores(rows: readonly Float64Array[], x: number, out: Float64Array): void {

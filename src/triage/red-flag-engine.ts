@@ -61,6 +61,7 @@ interface Occurrence {
   end: number;
 }
 
+const NONE: readonly number[] = [];
 // Dismissed hits kept per concept for the reasons; live ones need only the first.
 const MAX_DISMISSED_PER_CONCEPT = 2;
 const LEVEL_RANK: Record<ConceptLevel, number> = { soon: 0, urgent: 1, emergency: 2 };
@@ -84,7 +85,6 @@ export class RedFlagEngine {
   readonly #concepts: CompiledConcept[] = [];
   readonly #patterns: Pattern[] = [];
   readonly #usesOf: { pattern: number; slot: number }[][] = [];
-  readonly #groupCount: number;
   readonly #index: PhraseIndex<number>;
   readonly #clinicalTerms: PhraseIndex<true>;
   readonly #modifiers: ContextModifiers;
@@ -162,7 +162,6 @@ export class RedFlagEngine {
         }
       }
     }
-    this.#groupCount = groupIds.size;
     for (const w of wordsByLanguage.en) if (!wordsByLanguage.es.has(w)) this.#englishOnly.add(w);
     for (const w of wordsByLanguage.es) if (!wordsByLanguage.en.has(w)) this.#spanishOnly.add(w);
     const modifierWords = modifiers.triggers.flatMap((t) => [...t.en, ...t.es].flatMap(phraseWords));
@@ -218,8 +217,9 @@ export class RedFlagEngine {
     });
 
     // Every term-group occurrence, bucketed by where it ends (for matching) and listed by group (for `unless`).
-    const endingAt: Occurrence[][] = Array.from({ length: tokens.length + 1 }, () => []);
-    const startsOf: number[][] = Array.from({ length: this.#groupCount }, () => []);
+    // Allocated on first use: most messages touch few of the groups and patterns, and this runs per message.
+    const endingAt: (Occurrence[] | undefined)[] = new Array(tokens.length + 1);
+    const startsOf = new Map<number, number[]>();
     let clinicalTerm: string | undefined;
     for (let i = 0; i < tokens.length; i++) {
       if (clinicalTerm === undefined) {
@@ -228,8 +228,17 @@ export class RedFlagEngine {
         });
       }
       this.#index.scanAt(tokens, i, (group, end) => {
-        endingAt[end]!.push({ group, start: i, end });
-        const starts = startsOf[group]!;
+        let ending = endingAt[end];
+        if (!ending) {
+          ending = [];
+          endingAt[end] = ending;
+        }
+        ending.push({ group, start: i, end });
+        let starts = startsOf.get(group);
+        if (!starts) {
+          starts = [];
+          startsOf.set(group, starts);
+        }
         if (starts[starts.length - 1] !== i) starts.push(i);
       });
     }
@@ -245,13 +254,19 @@ export class RedFlagEngine {
     const isLive = new Uint8Array(this.#concepts.length);
     const dismissedCount = new Uint8Array(this.#concepts.length);
     // lastSeen[pattern][slot]: the latest occurrence of that slot's group, so a match is checked in O(slots).
-    const lastSeen: (Occurrence | undefined)[][] = this.#patterns.map((p) => new Array(p.groups.length));
+    const lastSeen = new Map<number, (Occurrence | undefined)[]>();
     for (let end = 1; end <= tokens.length; end++) {
-      for (const occurrence of endingAt[end]!) {
+      const ending = endingAt[end];
+      if (!ending) continue;
+      for (const occurrence of ending) {
         for (const { pattern: p, slot } of this.#usesOf[occurrence.group]!) {
           const pattern = this.#patterns[p]!;
           if (isLive[pattern.concept]) continue;
-          const seen = lastSeen[p]!;
+          let seen = lastSeen.get(p);
+          if (!seen) {
+            seen = new Array(pattern.groups.length);
+            lastSeen.set(p, seen);
+          }
           const previous = seen[slot];
           if (!previous || previous.start <= occurrence.start) seen[slot] = occurrence;
           let start = occurrence.start;
@@ -267,7 +282,11 @@ export class RedFlagEngine {
           }
           if (!complete || end - start - covered > pattern.window) continue;
           const { unlessWindow } = pattern;
-          if (pattern.unless.some((g) => anyWithin(startsOf[g]!, start - unlessWindow, end + unlessWindow)))
+          if (
+            pattern.unless.some((g) =>
+              anyWithin(startsOf.get(g) ?? NONE, start - unlessWindow, end + unlessWindow),
+            )
+          )
             continue;
           // A negation inside the match speaks of one of its parts ("hit his head, no vomiting"): it
           // reaches that part as it would a concept of its own, unless it is itself part of the match.

@@ -6,7 +6,7 @@ import type { QueueName, Urgency } from './intent-schema';
 import { detectLanguage, type Language } from './language-detector';
 import { LlmClassificationError, type LlmClassifierFactory, type LlmVerdict } from './llm-port';
 import { LocalClassifier, type TrainingOptions } from './local-classifier';
-import { KeywordRules, rank, UrgencyRules } from './pattern-rules';
+import { KeywordRules, rank, UrgencyRules, wordBounded } from './pattern-rules';
 import { type RedFlagAssessment, RedFlagEngine } from './red-flag-engine';
 import { normalizeText } from './text-normalizer';
 
@@ -63,6 +63,22 @@ const LLM_THRESHOLD = 0.6;
 const OFF_TOPIC_BELOW = 0.5;
 const OFF_TOPIC_CONFIDENCE = 0.2;
 const LLM_CONFIDENCE = 0.8;
+// Intents about the messaging service itself: a patient asking about the text line or consent names
+// the line, its messages or the act of texting. A guess at one of them in a message with none of these
+// words rests on "is this", "quien", "por que" and is someone else's chat ("is this still carlos's
+// number" has "number": it stays a question about the line).
+const SERVICE_INTENTS = new Set(['help', 'opt_in', 'opt_out']);
+const SERVICE_WORDS = wordBounded(
+  [
+    'text\\w*|txts?|messag\\w*|msgs?|sms|reminders?|notifications?|alerts?|numbers?|line|chat|link|emails?',
+    'reply|replied|replying|respond\\w*|answer\\w*|send|sending|sent|contact\\w*|read|reads|reading',
+    'stop|stopped|start|unstop|resume|subscri\\w*|unsubscri\\w*|opt|opted|list|robot|bot|automated|human|person|scam',
+    'mensaje\\w*|recordatorio\\w*|numero|textos?|avisos?|notificacion\\w*|enlace|lista|baja|alta|alto|suscrib\\w*',
+    'contest\\w*|escrib\\w*|mand\\w*|envi\\w*|automatico|persona|lee|leen|lea|este medio|correo',
+    'help|ayuda|info|informacion|what is this|que es esto',
+  ],
+  'u',
+);
 // Intents that only acknowledge; when a message also carries a request, the request is routed.
 const ACKNOWLEDGMENTS = new Set(['confirm', 'general']);
 
@@ -193,9 +209,12 @@ export function createTriage(options: TriageOptions = {}): Triage {
     let probability = prediction.probability;
     const reasons: string[] = [];
     // A health word and nothing the front desk handles: a nurse reads it ("can I give my baby honey").
+    // So does a health word with a weak guess at a front-desk intent none of whose keywords is there
+    // ("can I travel at 28 weeks pregnant" guessed as reschedule on "can i ... to").
     if (
       clinicalWords &&
-      (intentName === FALLBACK_INTENT || intentName === 'help') &&
+      intentName !== CLINICAL &&
+      (intentName === FALLBACK_INTENT || intentName === 'help' || probability < OFF_TOPIC_BELOW) &&
       !keywords.has(intentName)
     ) {
       const word = flags.clinicalTerm ?? keywords.get(CLINICAL) ?? (live[0] ?? dismissed[0])?.phrase;
@@ -225,10 +244,17 @@ export function createTriage(options: TriageOptions = {}): Triage {
       probability = OFF_TOPIC_BELOW;
     }
     const keyword = keywords.get(intentName);
+    // A nurse's question names something about the body, a symptom, a medicine or care; without any
+    // such word a "clinical" guess rests on function words ("my", "how do i", "se me") and is off-topic.
+    const clinicalWithoutClinicalWords = intentName === CLINICAL && !clinicalWords;
+    // Questions about the text line and consent requests name it ("text", "stop", "reminders"): a
+    // guess at them with none of their keywords and no strong evidence is someone else's chat.
+    const serviceGuess =
+      SERVICE_INTENTS.has(intentName) && keyword === undefined && !SERVICE_WORDS.test(classifiedText);
     if (
       keyword === undefined &&
       !clinicalWords &&
-      probability < OFF_TOPIC_BELOW &&
+      (probability < OFF_TOPIC_BELOW || clinicalWithoutClinicalWords || serviceGuess) &&
       intentName !== FALLBACK_INTENT
     ) {
       // Nothing the clinic handles was recognized: the front desk reads it, and says it was a guess.

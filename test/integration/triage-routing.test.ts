@@ -23,6 +23,7 @@ type Triaged = {
     urgency: string;
     queue: string;
     engine: string;
+    confidence: number;
     reasons: string[];
     actions: string[];
   };
@@ -184,6 +185,15 @@ describe('safety wins over intent (issue 12)', () => {
     expect(message.triage.actions.join('\n')).toMatch(
       /opt-out not recorded: the message has clinical or risk content/,
     );
+  });
+
+  test('an opt-out only the classifier saw (no opt-out phrase) is not written; staff are told why', async () => {
+    // Quiet hours, not silence: the classifier alone calls it opt_out with high confidence.
+    const message = await textAndTriage(randomUsPhone(), 'stop texting me at night');
+    expect(message.triage).toMatchObject({ intent: 'opt_out', engine: 'local' });
+    expect(message.triage.confidence).toBeGreaterThanOrEqual(0.85);
+    expect(await consentsOf(message.id)).toEqual([]);
+    expect(message.triage.actions.join('\n')).toMatch(/opt-out not recorded: no opt-out phrase/);
   });
 
   test('the crisis line is a clinic setting: PATCH /api/v1/settings changes the next safety reply', async () => {
