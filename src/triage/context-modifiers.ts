@@ -121,7 +121,11 @@ export class MessageContext {
     let k = lastStartingBefore(this.#byStart, start);
     for (; k >= 0; k--) {
       const t = this.#byStart[k]!;
-      if (t.end > start) continue;
+      if (t.end > start) {
+        // A trigger that holds the concept speaks of it ("after his stroke", "despues del derrame").
+        if (t.end >= end) note(t);
+        continue;
+      }
       const gap = start - t.end;
       if (gap > 30) break;
       if (t.direction === 'after' || gap > t.window) continue;

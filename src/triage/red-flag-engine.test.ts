@@ -293,3 +293,24 @@ describe('modifiers on the weak categories', () => {
     expect(result.reasons.join(' ')).toContain(label);
   });
 });
+
+describe('self-harm warning signs and containing modifiers', () => {
+  test.each([
+    'there are forty pills lined up on my desk in front of me',
+    'my sister keeps saying she feels like a burden and gave her dog away',
+    'he is hitting his head on the floor on purpose',
+    'mi hijo se esta cortando con un vidrio',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text)).toMatchObject({ intent: 'emergency', urgency: 'emergency' });
+  });
+
+  test.each([
+    // a history trigger that holds the concept speaks of it; a vaccine is not a gunshot
+    'after her stroke my mom walks with a cane, can she get a handicap form',
+    'desde el derrame mi papa usa baston',
+    'i got a shot in the arm at the pharmacy and it is sore',
+    'i burned my hand on the pan, not on purpose obviously',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
