@@ -71,6 +71,11 @@ export class ContextModifiers {
         } else if (end === longest) entries.push(entry);
       });
       const end = longest > i ? longest : i + 1;
+      // A pseudo-trigger as long as a real one is what the words mean ("cried for a minute" is not the
+      // acuity "for # minutes", whose `#` also reads "a"): it silences the others of the same length.
+      if (entries.some((e) => 'trigger' in e && e.trigger.kind === 'pseudo')) {
+        entries = entries.filter((e) => !('trigger' in e) || e.trigger.kind === 'pseudo');
+      }
       let boundary = false;
       for (const entry of entries) {
         if ('boundary' in entry) {
@@ -116,7 +121,11 @@ export class MessageContext {
     let k = lastStartingBefore(this.#byStart, start);
     for (; k >= 0; k--) {
       const t = this.#byStart[k]!;
-      if (t.end > start) continue;
+      if (t.end > start) {
+        // A trigger that holds the concept speaks of it ("after his stroke", "despues del derrame").
+        if (t.end >= end) note(t);
+        continue;
+      }
       const gap = start - t.end;
       if (gap > 30) break;
       if (t.direction === 'after' || gap > t.window) continue;

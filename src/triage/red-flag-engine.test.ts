@@ -242,3 +242,75 @@ describe('bounded work', () => {
     expect(result.intent).toBe('emergency');
   });
 });
+
+describe('crisis messages that read like goodbyes or opt-outs are emergencies, never opt-outs', () => {
+  test.each([
+    'please quit texting me, i will not need any of this after tonight',
+    'take me off your list. i wont be around for the next visit anyway',
+    'thank you all for trying. this is my last message',
+    'she texted goodbye to all of us and now she is not answering',
+    'mejor ya no me escriban, despues de hoy no los voy a necesitar',
+    'my brother has been stockpiling his pills',
+    'he is sitting in the garage with the car running',
+    'she says she doesnt want to wake up anymore',
+  ])('%s', (text) => {
+    expect(classify(text)).toMatchObject({ intent: 'emergency', urgency: 'emergency' });
+  });
+
+  test.each([
+    'we are moving out of state so we wont need any more appointments, thanks for everything',
+    'cancel everything for march, i will be on vacation, thank you',
+    'ya no necesito citas, me cambie de clinica, gracias por todo',
+  ])('a departure with its reason is not a crisis: %s', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
+
+describe('modifiers on the weak categories', () => {
+  test.each([
+    // a negation reaches across "or"; a brief moment is not a duration in minutes; a question about a threshold
+    'no chest pain or trouble breathing, only a stuffy nose',
+    'my daughter bumped her head on the door and cried for a minute',
+    'what temperature is a fever in a newborn',
+    'my fathers stroke left him with a weak hand, can he get therapy',
+    'my lip is still numb from the dentist',
+    'how long does a seizure usually last',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each([
+    ['he has been seizing for 6 minutes', 'seizure'],
+    ['it is like a curtain over my left eye', 'loss of vision in one eye, just now or overnight'],
+    ['my 5 week old keeps throwing up every feed', 'a young baby who keeps vomiting'],
+    ['my 9 month old has no tears and a dry mouth after throwing up all day', 'dehydration in a baby'],
+    ['mi abuelo se agarra el pecho y esta sudando', 'clutching the chest, pale or sweaty'],
+    ['grandpa fell and hit his head, he is on warfarin', 'head injury on a blood thinner'],
+    ['i swallowed all of my seroquel', 'took too much of a medicine or drug'],
+  ])('%s -> %s', (text, label) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain(label);
+  });
+});
+
+describe('self-harm warning signs and containing modifiers', () => {
+  test.each([
+    'there are forty pills lined up on my desk in front of me',
+    'my sister keeps saying she feels like a burden and gave her dog away',
+    'he is hitting his head on the floor on purpose',
+    'mi hijo se esta cortando con un vidrio',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text)).toMatchObject({ intent: 'emergency', urgency: 'emergency' });
+  });
+
+  test.each([
+    // a history trigger that holds the concept speaks of it; a vaccine is not a gunshot
+    'after her stroke my mom walks with a cane, can she get a handicap form',
+    'desde el derrame mi papa usa baston',
+    'i got a shot in the arm at the pharmacy and it is sore',
+    'i burned my hand on the pan, not on purpose obviously',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});

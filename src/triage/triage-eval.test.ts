@@ -17,6 +17,8 @@ const dev = readEvalFile(path.join(fixtures, 'triage-dev.jsonl'));
 // The first held-out file: its misses were read while the engine was tuned, so it is development data now.
 const devB = readEvalFile(path.join(fixtures, 'triage-dev-b.jsonl'));
 const heldOut = readEvalFile(path.join(fixtures, 'triage-heldout.jsonl'));
+// Hard emergencies of the weakest categories and hard non-emergencies, written to tune on.
+const devC = readEvalFile(path.join(fixtures, 'triage-dev-c.jsonl'));
 const intents = loadIntentCatalog().intents;
 
 const count = (cases: readonly EvalCase[], kind: string): number =>
@@ -30,6 +32,7 @@ describe.each([
     { total: 1000, emergency: 150, clinical: 300, offtopic: 300 },
   ],
   ['held-out set', heldOut, { total: 1000, emergency: 150, clinical: 300, offtopic: 300 }],
+  ['third development set', devC, { total: 700, emergency: 300, clinical: 250, offtopic: 50 }],
 ])('%s', (_name, cases, minimum) => {
   test('has the agreed size and mix', () => {
     expect(cases.length).toBeGreaterThanOrEqual(minimum.total);
@@ -75,10 +78,13 @@ const sharedLines = (cases: readonly EvalCase[], other: readonly EvalCase[]): nu
 test('the held-out set shares no line with either development set', () => {
   expect(sharedLines(heldOut, dev)).toEqual([]);
   expect(sharedLines(heldOut, devB)).toEqual([]);
+  expect(sharedLines(devC, heldOut)).toEqual([]);
 });
 
 test('the two development sets share no line', () => {
   expect(sharedLines(devB, dev)).toEqual([]);
+  expect(sharedLines(devC, dev)).toEqual([]);
+  expect(sharedLines(devC, devB)).toEqual([]);
 });
 
 test('the held-out set is about a quarter Spanish and covers every emergency category of the dev sets', () => {
