@@ -200,6 +200,17 @@ export interface PolicyDecisionView {
 /** `POST /policy/check` answers `{ decision }`. */
 export interface PolicyCheckResponse {
   decision: PolicyDecisionView;
+  /** For a staff reply (a check with a `conversationId`): what it will do, in plain words. */
+  guidance?: ReplyGuidance;
+}
+
+/** A one-click way out the composer offers: the content or the contact changed so a reply can go. */
+export type ReplyRemedy = 'add_date_of_birth' | 'mark_not_sensitive' | 'send_as_secure_link';
+
+/** What a staff reply will do, for a person: one sentence, and the ways out the composer offers. */
+export interface ReplyGuidance {
+  summary: string;
+  remedies: ReplyRemedy[];
 }
 
 /** `POST /conversations/:id/messages` (202): the reply as stored, and where and when it goes. */
@@ -216,4 +227,6 @@ export interface ApiErrorBody {
 /** `details` of a 422 from a send or a policy check the policy refused (`error.code` is its code). */
 export interface PolicyRefusalDetails {
   reasons: string[];
+  /** A refused staff reply: what stopped it, in plain words, and the ways out. */
+  guidance?: ReplyGuidance;
 }

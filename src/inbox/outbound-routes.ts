@@ -112,7 +112,7 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
       // Decided exactly as POST /conversations/:id/messages would send it.
       const body = replyCheckBody.parse(req.body);
       try {
-        const { decision } = await planStaffReply(
+        const { decision, guidance } = await planStaffReply(
           deps,
           {
             staff: req.staff!,
@@ -123,7 +123,10 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
           },
           { dryRun: true },
         );
-        res.json({ decision: presentDecision(decision) } satisfies Sendable<PolicyCheckResponse>);
+        res.json({
+          decision: presentDecision(decision),
+          guidance,
+        } satisfies Sendable<PolicyCheckResponse>);
       } catch (error) {
         throw asHttpError(error);
       }

@@ -1,11 +1,20 @@
 import { and, eq } from 'drizzle-orm';
+import type { PolicyRefusalDetails, ReplyGuidance } from '../../contracts/inbox-api';
 import { lastInboundChannel } from '../conversations/conversation-store';
-import { conversations } from '../db/schema';
+import type { Database } from '../db/database';
+import { contacts, conversations } from '../db/schema';
 import { HttpError } from '../http/http-error';
-import { type OutboundContent, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
+import {
+  type OutboundContent,
+  type OutboundServiceDeps,
+  PolicyRefused,
+  planOutbound,
+} from '../outbound/outbound-service';
 import { channelLabel } from '../policy/policy-engine';
-import { assertConversationAccess } from '../staff/contact-access';
+import { assertConversationAccess, mayChangeIdentity } from '../staff/contact-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
+import { changeConversation, type WorkflowActor } from './conversation-workflow';
+import { replyGuidance } from './reply-guidance';
 
 /**
  * The channel a staff reply in this conversation goes on: the one the patient last wrote on, or,
@@ -32,7 +41,9 @@ async function staffReplyChannel(
 /**
  * A staff reply in a conversation, planned under policy: pinned to the reply channel
  * (staffReplyChannel), never deferred. The one path for `POST /conversations/:id/messages` and for
- * the composer's preview (`POST /policy/check` with a `conversationId`), so both decide alike.
+ * the composer's preview (`POST /policy/check` with a `conversationId`), so both decide alike, and
+ * both say what happens in plain words (`guidance`). A refused send is a 422 whose message is that
+ * sentence and whose details carry the reasons and the ways out.
  */
 export async function planStaffReply(
   deps: OutboundServiceDeps,
@@ -47,26 +58,62 @@ export async function planStaffReply(
 ) {
   const { staff } = input;
   const [conversation] = await deps.db
-    .select({ id: conversations.id, contactId: conversations.contactId, queue: conversations.queue })
+    .select({
+      id: conversations.id,
+      contactId: conversations.contactId,
+      queue: conversations.queue,
+      dateOfBirth: contacts.dateOfBirth,
+    })
     .from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
     .where(and(eq(conversations.id, input.conversationId), eq(conversations.orgId, staff.orgId)));
   if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
   assertConversationAccess(staff, conversation.queue);
   const { channel, notes } = await staffReplyChannel(deps, conversation.id);
-  return planOutbound(
-    deps,
-    {
-      orgId: staff.orgId,
-      contactId: conversation.contactId,
-      conversationId: conversation.id,
-      initiator: 'staff_reply',
-      requestedChannel: channel,
-      notes,
-      content: input.content,
-      staffId: staff.id,
-      requestId: input.requestId,
-      ip: input.ip,
-    },
-    options,
+  const guide = (decision: Parameters<typeof replyGuidance>[0]['decision']): ReplyGuidance =>
+    replyGuidance({
+      decision,
+      replyChannel: channel,
+      freeTextSensitivity: 'body' in input.content ? input.content.sensitivity : null,
+      hasDateOfBirth: conversation.dateOfBirth !== null,
+      mayAddDateOfBirth: mayChangeIdentity(staff),
+    });
+  try {
+    const planned = await planOutbound(
+      deps,
+      {
+        orgId: staff.orgId,
+        contactId: conversation.contactId,
+        conversationId: conversation.id,
+        initiator: 'staff_reply',
+        requestedChannel: channel,
+        notes,
+        content: input.content,
+        staffId: staff.id,
+        requestId: input.requestId,
+        ip: input.ip,
+      },
+      options,
+    );
+    return { ...planned, guidance: guide(planned.decision) };
+  } catch (error) {
+    if (!(error instanceof PolicyRefused)) throw error;
+    const guidance = guide(error.decision);
+    throw new HttpError(422, error.code, guidance.summary, {
+      reasons: error.decision.reasons,
+      guidance,
+    } satisfies PolicyRefusalDetails);
+  }
+}
+
+/**
+ * A reply makes its sender the one holding the conversation, unless someone already does (or it
+ * is resolved): the next colleague sees it is being handled, and nobody's claim is taken away.
+ */
+export async function takeOnReply(db: Database, actor: WorkflowActor, conversationId: string) {
+  return changeConversation(db, actor, conversationId, 'claimed', async (_tx, current) =>
+    current.assigneeId !== null || current.status === 'resolved'
+      ? 'unchanged'
+      : { set: { assigneeId: actor.staff.id }, detail: { via: 'reply' } },
   );
 }

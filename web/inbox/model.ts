@@ -259,9 +259,11 @@ export interface PolicyDecision {
   scheduledFor: string | null;
   code: string | null;
   reasons: string[];
+  /** A staff reply's decision in plain words, with the composer's ways out; null elsewhere. */
+  guidance: Api.ReplyGuidance | null;
 }
 
-export function toDecision({ decision: d }: Api.PolicyCheckResponse): PolicyDecision {
+export function toDecision({ decision: d, guidance }: Api.PolicyCheckResponse): PolicyDecision {
   return {
     allowed: d.allowed,
     channel: d.channel,
@@ -269,6 +271,7 @@ export function toDecision({ decision: d }: Api.PolicyCheckResponse): PolicyDeci
     scheduledFor: d.scheduledFor,
     code: d.code,
     reasons: d.reasons,
+    guidance: guidance ?? null,
   };
 }
 
@@ -278,9 +281,18 @@ export function toDecision({ decision: d }: Api.PolicyCheckResponse): PolicyDeci
  */
 export function refusalOf(status: number, body: unknown): PolicyDecision | null {
   const error = (body as Partial<Api.ApiErrorBody> | null)?.error;
-  const reasons = (error?.details as Partial<Api.PolicyRefusalDetails> | undefined)?.reasons;
+  const details = error?.details as Partial<Api.PolicyRefusalDetails> | undefined;
+  const reasons = details?.reasons;
   if (status !== 422 || !error || !Array.isArray(reasons)) return null;
-  return { allowed: false, channel: null, securedVia: null, scheduledFor: null, code: error.code, reasons };
+  return {
+    allowed: false,
+    channel: null,
+    securedVia: null,
+    scheduledFor: null,
+    code: error.code,
+    reasons,
+    guidance: details?.guidance ?? null,
+  };
 }
 
 export interface TemplateInfo {
