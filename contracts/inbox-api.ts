@@ -230,3 +230,42 @@ export interface PolicyRefusalDetails {
   /** A refused staff reply: what stopped it, in plain words, and the ways out. */
   guidance?: ReplyGuidance;
 }
+
+/** One of a contact's conversations, as the patient panel lists them (`GET /contacts/:id/conversations`). */
+export interface ContactConversationView {
+  id: string;
+  status: string;
+  queue: string;
+  urgency: string;
+  createdAt: Timestamp;
+  lastActivityAt: Timestamp;
+  resolvedAt: Timestamp | null;
+  /** The start (140 characters) of the patient's last message in it, as plain text. */
+  lastPatientMessage: string | null;
+}
+
+export interface ContactConversationsResponse {
+  conversations: ContactConversationView[];
+}
+
+/** `GET`/`PATCH /contacts/:id` answer `{ contact }`. */
+export interface ContactView {
+  id: string;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  /** YYYY-MM-DD; what a patient confirms to open a secure link. */
+  dateOfBirth: string | null;
+  language: string | null;
+  timeZone: string | null;
+  channelPreferences: string[];
+  /** The clinic's own facts about the patient, label to value. */
+  attributes: Record<string, string>;
+  identities: { kind: string; address: string; undeliverable: boolean }[];
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface ContactResponse {
+  contact: ContactView;
+}

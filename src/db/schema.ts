@@ -69,6 +69,8 @@ export const contacts = pgTable('contacts', {
   language: text('language'),
   timeZone: text('time_zone'),
   channelPreferences: jsonb('channel_preferences').$type<string[]>(),
+  /** The clinic's own facts about the patient ("MRN", "Preferred pharmacy"): label to value, as staff wrote them. */
+  attributes: jsonb('attributes').$type<Record<string, string>>(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -669,7 +669,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
             )}
           </main>
           {detail && detail.id === selectedId && (
-            <ContactPanel conversation={detail} onChanged={() => void loadDetail(detail.id)} />
+            <ContactPanel
+              conversation={detail}
+              onChanged={() => void loadDetail(detail.id)}
+              onOpenConversation={setSelectedId}
+            />
           )}
         </div>
       )}

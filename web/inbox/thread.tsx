@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, newIdempotencyKey } from '../shared/api';
 import { channelIcon, channelLabel, clockTime, slaCountdown } from './format';
 import type { ConversationDetail, IntentOption, Message, QueueSummary, StaffOption, Triage } from './model';
+import { PatientDetails } from './patient-details';
 
 /** What the override form may pick from, and what to do once an override is saved. */
 export interface TriageOverrideOptions {
@@ -295,23 +296,24 @@ function Notes({ conversation, onChanged }: { conversation: ConversationDetail; 
 export function ContactPanel({
   conversation,
   onChanged,
+  onOpenConversation,
 }: {
   conversation: ConversationDetail;
   onChanged: () => void;
+  /** Opens another of the patient's conversations (the panel lists them). */
+  onOpenConversation?: (id: string) => void;
 }) {
   const { contact } = conversation;
   return (
     <aside className="side-panel" aria-label="Patient">
       <h2>{conversation.displayName}</h2>
+      <PatientDetails
+        contactId={contact.id}
+        conversationId={conversation.id}
+        onChanged={onChanged}
+        onOpenConversation={onOpenConversation}
+      />
       <dl>
-        <dt>Language</dt>
-        <dd>{contact.language ?? 'unknown'}</dd>
-        {contact.timeZone && (
-          <>
-            <dt>Time zone</dt>
-            <dd>{contact.timeZone}</dd>
-          </>
-        )}
         <dt>Addresses</dt>
         <dd>
           <ul className="plain">
