@@ -249,6 +249,9 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
               get crisisLine() {
                 return org.crisisLine;
               },
+              get acknowledgement() {
+                return org.acknowledgement;
+              },
             },
             logger,
             replyChannelOf: (channel) => channels.replyChannelFor(channel),
