@@ -202,6 +202,8 @@ export interface PolicyCheckResponse {
   decision: PolicyDecisionView;
   /** For a staff reply (a check with a `conversationId`): what it will do, in plain words. */
   guidance?: ReplyGuidance;
+  /** For a template staff reply: the text the patient will read, and where (`securelink`: behind the link). */
+  rendered?: { channel: string; text: string };
 }
 
 /** A one-click way out the composer offers: the content or the contact changed so a reply can go. */
@@ -268,4 +270,30 @@ export interface ContactView {
 
 export interface ContactResponse {
   contact: ContactView;
+}
+
+/** `GET /templates` answers `{ templates }`: what the composer's template picker offers. */
+export interface TemplateListResponse {
+  templates: TemplateView[];
+}
+
+export interface TemplateView {
+  id: string;
+  title: string;
+  /** Sent by the hub itself (a safety reply, a STOP confirmation): not offered to staff. */
+  system: boolean;
+  purpose: string;
+  sensitivity: string;
+  channels: string[];
+  locales: string[];
+  variables: {
+    name: string;
+    /** The name in words ("Appointment time"). */
+    label: string;
+    type: string;
+    required: boolean;
+    description: string | null;
+    /** The clinic's own value, filled in for staff (its name, its crisis line); null otherwise. */
+    value: string | null;
+  }[];
 }

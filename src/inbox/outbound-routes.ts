@@ -112,7 +112,7 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
       // Decided exactly as POST /conversations/:id/messages would send it.
       const body = replyCheckBody.parse(req.body);
       try {
-        const { decision, guidance } = await planStaffReply(
+        const { decision, guidance, rendered } = await planStaffReply(
           deps,
           {
             staff: req.staff!,
@@ -126,6 +126,7 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
         res.json({
           decision: presentDecision(decision),
           guidance,
+          ...(rendered ? { rendered } : {}),
         } satisfies Sendable<PolicyCheckResponse>);
       } catch (error) {
         throw asHttpError(error);

@@ -10,9 +10,10 @@ import {
   PolicyRefused,
   planOutbound,
 } from '../outbound/outbound-service';
-import { channelLabel } from '../policy/policy-engine';
+import { channelLabel, type PolicyDecision } from '../policy/policy-engine';
 import { assertConversationAccess, mayChangeIdentity } from '../staff/contact-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
+import type { TemplateChannel } from '../templates';
 import { changeConversation, type WorkflowActor } from './conversation-workflow';
 import { replyGuidance } from './reply-guidance';
 
@@ -63,6 +64,8 @@ export async function planStaffReply(
       contactId: conversations.contactId,
       queue: conversations.queue,
       dateOfBirth: contacts.dateOfBirth,
+      language: contacts.language,
+      timeZone: contacts.timeZone,
     })
     .from(conversations)
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
@@ -95,7 +98,16 @@ export async function planStaffReply(
       },
       options,
     );
-    return { ...planned, guidance: guide(planned.decision) };
+    // What the patient will read, for a template: rendered as the send would render it.
+    const content = input.content;
+    const rendered =
+      'template' in content
+        ? renderedFor(deps, content, planned.decision, channel, {
+            locale: content.locale ?? conversation.language ?? deps.clinic.defaultLocale,
+            timeZone: conversation.timeZone ?? deps.clinic.timeZone,
+          })
+        : undefined;
+    return { ...planned, guidance: guide(planned.decision), rendered };
   } catch (error) {
     if (!(error instanceof PolicyRefused)) throw error;
     const guidance = guide(error.decision);
@@ -116,4 +128,36 @@ export async function takeOnReply(db: Database, actor: WorkflowActor, conversati
       ? 'unchanged'
       : { set: { assigneeId: actor.staff.id }, detail: { via: 'reply' } },
   );
+}
+
+/**
+ * A template reply as the patient will read it: on the channel the policy chose, or behind the
+ * secure link when it goes as one (the page's wording when the template has one); on the
+ * conversation's channel when refused, so staff still see what they would have sent.
+ */
+function renderedFor(
+  deps: OutboundServiceDeps,
+  content: Extract<OutboundContent, { template: string }>,
+  decision: PolicyDecision,
+  replyChannel: string | undefined,
+  where: { locale: string; timeZone: string },
+): { channel: string; text: string } | undefined {
+  const template = deps.templates.get(content.template);
+  if (!template) return undefined;
+  const claims = (channel: string | undefined): channel is TemplateChannel =>
+    channel !== undefined && template.channels.includes(channel as TemplateChannel);
+  const wanted = decision.securedVia === 'securelink' ? 'securelink' : (decision.channel ?? replyChannel);
+  const channel = claims(wanted)
+    ? wanted
+    : claims(decision.channel)
+      ? decision.channel
+      : template.channels[0]!;
+  const { text } = deps.templates.render(template.id, {
+    channel,
+    locale: where.locale,
+    fallbackLocale: deps.clinic.defaultLocale,
+    variables: content.variables,
+    timeZone: where.timeZone,
+  });
+  return { channel, text };
 }

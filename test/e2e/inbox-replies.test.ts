@@ -81,3 +81,26 @@ test('marking the reply not sensitive is one click, and it goes as written', asy
   const sent = await eventually(async () => t.twilio.messages.find((m) => m.params.To === phone));
   expect(sent.params.Body).toBe(reply);
 });
+
+test('the template picker: no system templates, variables in words, the clinic’s name filled in, the text shown before sending', async () => {
+  const phone = await openNewPatient(`When is my appointment? ${Date.now()}`);
+  const picker = page.getByLabel('Template');
+  const offered = await picker.locator('option').allTextContents();
+  expect(offered).toContain('Appointment reminder');
+  expect(offered).not.toContain('Emergency safety reply');
+  expect(offered).not.toContain('Secure message notice');
+  await picker.selectOption({ label: 'Appointment reminder' });
+
+  const variables = page.getByRole('group', { name: 'Variables' });
+  expect(await variables.getByLabel('Clinic name').inputValue()).toBe(t.hub.org.name);
+  await variables.getByLabel('Appointment time').fill('2031-05-06T09:30');
+  await variables.getByLabel('Location').fill('Main Street site');
+  const rendered = page.getByRole('figure', { name: 'What the patient will read' });
+  await rendered.filter({ hasText: 'Main Street site' }).waitFor(VISIBLE);
+  await rendered.filter({ hasText: 'by SMS' }).waitFor(VISIBLE);
+  const shown = await rendered.locator('p').textContent();
+  console.log(`template preview screenshot: ${await screenshot(page, 'template-preview.png')}`);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const sent = await eventually(async () => t.twilio.messages.find((m) => m.params.To === phone));
+  expect(sent.params.Body).toBe(shown);
+});

@@ -194,3 +194,63 @@ describe('STOP closes the conversation by itself', () => {
     expect(stop.triage.reasons.join(' ')).toMatch(/left open although the patient opted out of SMS/);
   });
 });
+
+describe('the template picker', () => {
+  test('hides the hub’s own templates, names variables in words and fills the clinic’s values', async () => {
+    const res = await frontDeskAgent.get('/templates').expect(200);
+    const byId = new Map(res.body.templates.map((x: { id: string }) => [x.id, x]));
+    expect(byId.get('emergency-safety-reply')).toMatchObject({ system: true });
+    expect(byId.get('secure-message-notice')).toMatchObject({ system: true });
+    expect(byId.get('message-acknowledgement')).toMatchObject({ system: true });
+    const reminder = byId.get('appointment-reminder') as {
+      system: boolean;
+      variables: { name: string; label: string; value: string | null }[];
+    };
+    expect(reminder.system).toBe(false);
+    expect(reminder.variables).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'clinicName', label: 'Clinic name', value: t.hub.org.name }),
+        expect.objectContaining({ name: 'appointmentTime', label: 'Appointment time', value: null }),
+      ]),
+    );
+  });
+
+  test('the preview shows the text the patient will read: by SMS, or behind the secure link', async () => {
+    const patient = await newPatientWrites();
+    const reminder = {
+      conversationId: patient.conversationId,
+      template: 'appointment-reminder',
+      variables: {
+        clinicName: t.hub.org.name,
+        appointmentTime: '2031-05-06T09:30:00Z',
+        location: 'Main Street site',
+      },
+    };
+    const plain = await frontDeskAgent.post('/policy/check', reminder).expect(200);
+    expect(plain.body.rendered.channel).toBe('sms');
+    expect(plain.body.rendered.text).toContain('Main Street site');
+    const sent = await frontDeskAgent
+      .post(`/conversations/${patient.conversationId}/messages`, {
+        template: reminder.template,
+        variables: reminder.variables,
+      })
+      .expect(202);
+    expect(sent.body.message.body).toBe(plain.body.rendered.text);
+
+    await (await t.api()).patch(`/contacts/${patient.contactId}`, { dateOfBirth: '1950-02-03' }).expect(200);
+    const lab = await frontDeskAgent
+      .post('/policy/check', {
+        conversationId: patient.conversationId,
+        template: 'lab-results-available',
+        variables: {
+          clinicName: 'Riverside Clinic',
+          testName: 'Lipid panel',
+          resultSummary: 'LDL 190 mg/dL',
+        },
+      })
+      .expect(200);
+    expect(lab.body.decision.securedVia).toBe('securelink');
+    expect(lab.body.rendered.channel).toBe('securelink');
+    expect(lab.body.rendered.text).toContain('LDL 190 mg/dL');
+  });
+});

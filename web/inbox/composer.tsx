@@ -2,7 +2,7 @@ import { type FormEvent, type RefObject, useEffect, useMemo, useRef, useState } 
 import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, newIdempotencyKey } from '../shared/api';
 import { DateOfBirthForm } from './date-of-birth-form';
-import { describeDecision } from './format';
+import { channelLabel, describeDecision } from './format';
 import {
   type CannedResponse,
   type ConversationDetail,
@@ -46,7 +46,12 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
   const [sensitivity, setSensitivity] = useState<Sensitivity>('phi');
   const [templateId, setTemplateId] = useState('');
   const [variables, setVariables] = useState<Record<string, string>>({});
-  const [preview, setPreview] = useState<{ decision?: PolicyDecision; error?: string } | null>(null);
+  const [preview, setPreview] = useState<{
+    decision?: PolicyDecision;
+    error?: string;
+    /** A template's text as the patient will read it, and where. */
+    rendered?: { channel: string; text: string };
+  } | null>(null);
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
   // Bumped when the contact changed under the preview (a date of birth added): decide again.
@@ -109,7 +114,7 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
         },
         abort.signal,
       ).then(
-        (answer) => setPreview({ decision: toDecision(answer) }),
+        (answer) => setPreview({ decision: toDecision(answer), rendered: answer.rendered }),
         (err: unknown) => {
           if (abort.signal.aborted) return;
           const decision = err instanceof ApiError ? refusalOf(err.status, err.body) : null;
@@ -155,6 +160,15 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
     }
   };
 
+  // A template starts with the values the clinic already knows (its name, its crisis line) filled in.
+  const pickTemplate = (id: string) => {
+    setTemplateId(id);
+    const picked = templates.find((t) => t.id === id);
+    setVariables(
+      Object.fromEntries((picked?.variables ?? []).flatMap((v) => (v.value ? [[v.name, v.value]] : []))),
+    );
+  };
+
   const matches = template ? null : cannedMatches(body, cannedResponses);
   const remedies = preview?.decision?.guidance?.remedies ?? [];
   const insertCanned = (canned: CannedResponse) => {
@@ -175,13 +189,16 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
       <div className="composer-options">
         <label>
           Template
-          <select value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
+          <select value={templateId} onChange={(e) => pickTemplate(e.target.value)}>
             <option value="">Free text</option>
-            {templates.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.title}
-              </option>
-            ))}
+            {/* The hub's own messages (safety reply, STOP confirmation) are not for staff to send. */}
+            {templates
+              .filter((t) => !t.system)
+              .map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.title}
+                </option>
+              ))}
           </select>
         </label>
         {!template && (
@@ -201,8 +218,8 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
           <legend>Variables</legend>
           {template.variables.length === 0 && <span className="muted">none</span>}
           {template.variables.map((v) => (
-            <label key={v.name}>
-              {v.name}
+            <label key={v.name} title={v.description ?? undefined}>
+              {v.label}
               {v.required ? ' *' : ''}
               <input
                 type={
@@ -286,8 +303,26 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
             )
           )}
           {preview?.error && <span className="blocked">{preview.error}</span>}
-          {!preview && missing.length > 0 && <span className="blocked">fill in {missing.join(', ')}</span>}
+          {!preview && missing.length > 0 && (
+            <span className="blocked">
+              fill in{' '}
+              {missing
+                .map((name) => template?.variables.find((v) => v.name === name)?.label ?? name)
+                .join(', ')}
+            </span>
+          )}
         </output>
+        {preview?.rendered && (
+          <figure className="rendered-preview" aria-label="What the patient will read">
+            <figcaption className="muted">
+              {preview.rendered.channel === 'securelink'
+                ? 'The patient will read, behind the secure link:'
+                : `The patient will read, by ${channelLabel(preview.rendered.channel)}:`}
+            </figcaption>
+            {/* Rendered from the clinic's template and staff input: shown as text, never HTML. */}
+            <p className="rendered-text">{preview.rendered.text}</p>
+          </figure>
+        )}
         {remedies.length > 0 && (
           <span className="reply-remedies">
             {remedies.includes('add_date_of_birth') && !addingBirthDate && (

@@ -253,8 +253,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
         () => setStaff([]),
       );
     }
-    api<{ templates?: unknown[] }>('GET', '/templates').then(
-      (answer) => setTemplates((answer.templates ?? []).map(toTemplate)),
+    api<Api.TemplateListResponse>('GET', '/templates').then(
+      (answer) => setTemplates(answer.templates.map(toTemplate)),
       () => setTemplates([]),
     );
     void loadLabels();

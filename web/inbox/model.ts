@@ -298,41 +298,23 @@ export function refusalOf(status: number, body: unknown): PolicyDecision | null 
 export interface TemplateInfo {
   id: string;
   title: string;
+  /** Sent by the hub itself: the picker hides it. */
+  system: boolean;
   sensitivity: string;
   purpose: string;
   channels: string[];
-  variables: { name: string; type: string; required: boolean; description: string | null }[];
+  variables: Api.TemplateView['variables'];
 }
 
-export function toTemplate(raw: unknown): TemplateInfo {
-  const o = obj(raw) ?? {};
-  const vars = o.variables;
-  const variables = Array.isArray(vars)
-    ? vars.map((v) => {
-        const vo = obj(v) ?? {};
-        return {
-          name: str(vo.name) ?? '',
-          type: str(vo.type) ?? 'string',
-          required: vo.required !== false,
-          description: str(vo.description),
-        };
-      })
-    : Object.entries(obj(vars) ?? {}).map(([name, v]) => {
-        const vo = obj(v) ?? {};
-        return {
-          name,
-          type: str(vo.type) ?? 'string',
-          required: vo.required !== false,
-          description: str(vo.description),
-        };
-      });
+export function toTemplate(t: Api.TemplateView): TemplateInfo {
   return {
-    id: String(o.id),
-    title: str(o.title) ?? String(o.id),
-    sensitivity: str(o.sensitivity) ?? 'phi',
-    purpose: str(o.purpose) ?? 'care',
-    channels: arr(o.channels).filter((c): c is string => typeof c === 'string'),
-    variables,
+    id: t.id,
+    title: t.title,
+    system: t.system,
+    sensitivity: t.sensitivity,
+    purpose: t.purpose,
+    channels: t.channels,
+    variables: t.variables,
   };
 }
 
