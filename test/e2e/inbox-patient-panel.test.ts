@@ -75,6 +75,7 @@ test('edit the patient in the panel; the thread takes the name; an earlier conve
   await details.getByText('1948-11-02').waitFor(VISIBLE);
   await details.getByText('America/Chicago').waitFor(VISIBLE);
   await panel.getByRole('heading', { name: 'Rosa Alvarez' }).waitFor(VISIBLE);
+  await row.filter({ hasText: 'Rosa Alvarez' }).waitFor(VISIBLE);
   console.log(`patient panel screenshot: ${await screenshot(page, 'patient-panel.png')}`);
 
   const [stored] = await queryRows<{ display_name: string; attributes: Record<string, string> }>(

@@ -671,7 +671,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
           {detail && detail.id === selectedId && (
             <ContactPanel
               conversation={detail}
-              onChanged={() => void loadDetail(detail.id)}
+              onChanged={() => {
+                void loadDetail(detail.id);
+                // A new name or address shows in the row too.
+                void reloadList();
+              }}
               onOpenConversation={setSelectedId}
             />
           )}
