@@ -201,6 +201,19 @@ export interface PolicyDecisionView {
 /** `POST /policy/check` answers `{ decision }`. */
 export interface PolicyCheckResponse {
   decision: PolicyDecisionView;
+  /** For a staff reply (a check with a `conversationId`): what it will do, in plain words. */
+  guidance?: ReplyGuidance;
+  /** For a template staff reply: the text the patient will read, and where (`securelink`: behind the link). */
+  rendered?: { channel: string; text: string };
+}
+
+/** A one-click way out the composer offers: the content or the contact changed so a reply can go. */
+export type ReplyRemedy = 'add_date_of_birth' | 'mark_not_sensitive' | 'send_as_secure_link';
+
+/** What a staff reply will do, for a person: one sentence, and the ways out the composer offers. */
+export interface ReplyGuidance {
+  summary: string;
+  remedies: ReplyRemedy[];
 }
 
 /** `POST /conversations/:id/messages` (202): the reply as stored, and where and when it goes. */
@@ -217,6 +230,73 @@ export interface ApiErrorBody {
 /** `details` of a 422 from a send or a policy check the policy refused (`error.code` is its code). */
 export interface PolicyRefusalDetails {
   reasons: string[];
+  /** A refused staff reply: what stopped it, in plain words, and the ways out. */
+  guidance?: ReplyGuidance;
+}
+
+/** One of a contact's conversations, as the patient panel lists them (`GET /contacts/:id/conversations`). */
+export interface ContactConversationView {
+  id: string;
+  status: string;
+  queue: string;
+  urgency: string;
+  createdAt: Timestamp;
+  lastActivityAt: Timestamp;
+  resolvedAt: Timestamp | null;
+  /** The start (140 characters) of the patient's last message in it, as plain text. */
+  lastPatientMessage: string | null;
+}
+
+export interface ContactConversationsResponse {
+  conversations: ContactConversationView[];
+}
+
+/** `GET`/`PATCH /contacts/:id` answer `{ contact }`. */
+export interface ContactView {
+  id: string;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  /** YYYY-MM-DD; what a patient confirms to open a secure link. */
+  dateOfBirth: string | null;
+  language: string | null;
+  timeZone: string | null;
+  channelPreferences: string[];
+  /** The clinic's own facts about the patient, label to value. */
+  attributes: Record<string, string>;
+  identities: { kind: string; address: string; undeliverable: boolean }[];
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface ContactResponse {
+  contact: ContactView;
+}
+
+/** `GET /templates` answers `{ templates }`: what the composer's template picker offers. */
+export interface TemplateListResponse {
+  templates: TemplateView[];
+}
+
+export interface TemplateView {
+  id: string;
+  title: string;
+  /** Sent by the hub itself (a safety reply, a STOP confirmation): not offered to staff. */
+  system: boolean;
+  purpose: string;
+  sensitivity: string;
+  channels: string[];
+  locales: string[];
+  variables: {
+    name: string;
+    /** The name in words ("Appointment time"). */
+    label: string;
+    type: string;
+    required: boolean;
+    description: string | null;
+    /** The clinic's own value, filled in for staff (its name, its crisis line); null otherwise. */
+    value: string | null;
+  }[];
 }
 
 /** `GET /labels`. */
@@ -251,22 +331,6 @@ export interface StaffView {
 
 export interface StaffListResponse {
   staff: StaffView[];
-}
-
-/** A template as the inbox's picker needs it (no bodies: they render on send). */
-export interface TemplateView {
-  id: string;
-  title: string;
-  purpose: string;
-  sensitivity: string;
-  channels: string[];
-  locales: string[];
-  variables: { name: string; type: string; required: boolean; description: string | null }[];
-}
-
-/** `GET /templates`. */
-export interface TemplateListResponse {
-  templates: TemplateView[];
 }
 
 /** An intent staff may pick when they override triage. */

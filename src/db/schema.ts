@@ -51,6 +51,14 @@ export interface MediaItem {
 }
 
 /** A clinic. Every row below belongs to one. */
+/** As stored; see src/routing/acknowledgement.ts for the defaults and what each part does. */
+export interface AcknowledgementSettings {
+  enabled?: boolean;
+  windowMinutes?: number;
+  /** The clinic's own wording per language code; a language without one gets the shipped template. */
+  texts?: Record<string, string>;
+}
+
 export const organizations = pgTable('organizations', {
   id: id(),
   name: text('name').notNull(),
@@ -58,6 +66,8 @@ export const organizations = pgTable('organizations', {
   helpText: text('help_text'),
   /** Named by the emergency safety reply for someone at risk of self-harm (988 in the US). */
   crisisLine: text('crisis_line').notNull().default('988'),
+  /** The automatic "we got your message" reply (src/routing/acknowledgement.ts); null: its defaults. */
+  acknowledgement: jsonb('acknowledgement').$type<AcknowledgementSettings>(),
   createdAt: createdAt(),
 });
 
@@ -69,6 +79,8 @@ export const contacts = pgTable('contacts', {
   language: text('language'),
   timeZone: text('time_zone'),
   channelPreferences: jsonb('channel_preferences').$type<string[]>(),
+  /** The clinic's own facts about the patient ("MRN", "Preferred pharmacy"): label to value, as staff wrote them. */
+  attributes: jsonb('attributes').$type<Record<string, string>>(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

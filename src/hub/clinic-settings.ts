@@ -4,7 +4,9 @@ import { organizations } from '../db/schema';
 import type { OrganizationRow } from './organization';
 
 /** The clinic settings an admin may change while the hub runs (PATCH /api/v1/settings). */
-export type ClinicSettingsPatch = Partial<Pick<OrganizationRow, 'timeZone' | 'helpText' | 'crisisLine'>>;
+export type ClinicSettingsPatch = Partial<
+  Pick<OrganizationRow, 'timeZone' | 'helpText' | 'crisisLine' | 'acknowledgement'>
+>;
 
 /**
  * The clinic's settings as the running hub uses them. Every part of the hub holds (or reads through
@@ -54,5 +56,6 @@ export class ClinicSettings {
     this.#org.timeZone = row.timeZone;
     this.#org.helpText = row.helpText;
     this.#org.crisisLine = row.crisisLine;
+    this.#org.acknowledgement = row.acknowledgement;
   }
 }

@@ -249,6 +249,9 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
               get crisisLine() {
                 return org.crisisLine;
               },
+              get acknowledgement() {
+                return org.acknowledgement;
+              },
             },
             logger,
             replyChannelOf: (channel) => channels.replyChannelFor(channel),
@@ -371,7 +374,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   api.use(queueRouter(db));
   // Live sockets keep the rooms they joined with: a change of access closes them.
   api.use(staffRouter(db, { accessChanged: (staffId) => sockets?.inbox.disconnectStaff(staffId) }));
-  api.use(templateRouter(templates));
+  api.use(templateRouter(templates, org));
   api.use(settingsRouter(db, clinicSettings));
   api.use(statsRouter(db, org));
   api.use(triageRouter(db, triage));

@@ -31,6 +31,7 @@ import type { SendQueue } from '../outbound/send-worker';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
 import { type CarrierKeyword, parseCarrierKeyword } from '../routing/carrier-keywords';
+import { resolveAfterOptOut } from '../routing/opt-out-resolution';
 import { findContactLanguage, findOutboundMessage } from './channel-lookups';
 import type { OrganizationRow } from './organization';
 
@@ -238,7 +239,7 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
   };
 }
 
-/** STOP/START/HELP: ledger entry, one confirmation, and the decision recorded on the message. */
+/** STOP/START/HELP: ledger entry, one confirmation, the decision recorded on the message; STOP resolves. */
 async function handleCarrierKeyword(
   tx: Transaction,
   deps: InboundServiceDeps,
@@ -269,13 +270,26 @@ async function handleCarrierKeyword(
       detail: { channel: message.channel, messageId: receipt.messageId },
     });
   }
+  // A STOP closes the conversation it was sent in (unless it is urgent); the note says why.
+  const resolution =
+    keyword === 'opt_out'
+      ? await resolveAfterOptOut(tx, {
+          orgId: deps.org.id,
+          conversationId: receipt.conversationId,
+          messageId: receipt.messageId,
+          channel: message.channel,
+        })
+      : null;
   await tx
     .update(messages)
     .set({
       triage: {
         intent: keyword,
         engine: 'carrier-keyword',
-        reasons: [`single-word carrier keyword (${keyword.replace('_', '-')})`],
+        reasons: [
+          `single-word carrier keyword (${keyword.replace('_', '-')})`,
+          ...(resolution ? [resolution] : []),
+        ],
       },
     })
     .where(eq(messages.id, receipt.messageId));

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ContactConversationsResponse, ContactResponse, Sendable } from '../../contracts/inbox-api';
 import { writeAudit } from '../audit/audit-log';
 import { normalizeEmail, normalizePhone } from '../conversations/addresses';
 import { findIdentity } from '../conversations/contact-directory';
@@ -14,6 +15,7 @@ import {
   identityTaken,
   type StaffMember,
 } from '../staff/contact-access';
+import { listContactConversations } from './contact-conversations';
 
 const isTimeZone = (zone: string) => {
   try {
@@ -27,6 +29,21 @@ const isTimeZone = (zone: string) => {
 const dateOfBirth = z.iso
   .date('must be a date as YYYY-MM-DD')
   .refine((d) => d <= new Date().toISOString().slice(0, 10), 'must not be in the future');
+
+/**
+ * Custom attributes: up to 30 labels a clinic chose ("MRN", "Preferred pharmacy"), each with a short
+ * text value. The whole set is replaced on each write, so a removed label is gone.
+ */
+const attributes = z
+  .record(
+    z
+      .string()
+      .trim()
+      .min(1, 'attribute labels must not be empty')
+      .max(60, 'attribute labels are at most 60 characters'),
+    z.string().trim().max(500, 'attribute values are at most 500 characters'),
+  )
+  .refine((set) => Object.keys(set).length <= 30, 'at most 30 attributes');
 
 const contactFields = z.object({
   name: z.string().trim().min(1).max(200).nullable().optional(),
@@ -48,6 +65,7 @@ const contactFields = z.object({
     .max(6)
     .nullable()
     .optional(),
+  attributes: attributes.nullable().optional(),
 });
 
 const consentBody = z.object({
@@ -61,7 +79,10 @@ const consentBody = z.object({
 
 type ContactRow = typeof contacts.$inferSelect;
 
-async function presentContact(db: Database | Transaction, contact: ContactRow) {
+async function presentContact(
+  db: Database | Transaction,
+  contact: ContactRow,
+): Promise<Sendable<ContactResponse['contact']>> {
   const identities = await db
     .select()
     .from(contactIdentities)
@@ -76,6 +97,7 @@ async function presentContact(db: Database | Transaction, contact: ContactRow) {
     language: contact.language,
     timeZone: contact.timeZone,
     channelPreferences: contact.channelPreferences ?? [],
+    attributes: contact.attributes ?? {},
     identities: identities.map((i) => ({
       kind: i.kind,
       address: i.address,
@@ -157,6 +179,7 @@ export function contactRouter(db: Database, defaultRegion: string): Router {
         ...(body.language !== undefined ? { language: body.language } : {}),
         ...(body.timeZone !== undefined ? { timeZone: body.timeZone } : {}),
         ...(body.channelPreferences !== undefined ? { channelPreferences: body.channelPreferences } : {}),
+        ...(body.attributes !== undefined ? { attributes: body.attributes } : {}),
       };
       const [row] = id
         ? await tx
@@ -198,6 +221,14 @@ export function contactRouter(db: Database, defaultRegion: string): Router {
   router.get('/contacts/:id', async (req, res) => {
     const contact = await load(req.staff!, z.uuid().parse(req.params.id));
     res.json({ contact: await presentContact(db, contact) });
+  });
+
+  /** The patient panel's past conversations: in her queues only (see listContactConversations). */
+  router.get('/contacts/:id/conversations', async (req, res) => {
+    const contact = await load(req.staff!, z.uuid().parse(req.params.id));
+    res.json({
+      conversations: await listContactConversations(db, req.staff!, contact.id),
+    } satisfies Sendable<ContactConversationsResponse>);
   });
 
   router.get('/contacts/:id/consents', async (req, res) => {

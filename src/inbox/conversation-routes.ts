@@ -30,7 +30,7 @@ import { LIST_STATUSES, listInbox } from './conversation-list';
 import { listNotes } from './conversation-notes';
 import { loadStateView } from './conversation-workflow';
 import { contentSchema, presentDecision, toContent } from './outbound-routes';
-import { planStaffReply } from './staff-reply';
+import { planStaffReply, takeOnReply } from './staff-reply';
 import { withoutJit } from './without-jit';
 
 const listQuery = z.object({
@@ -205,7 +205,8 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
   /**
    * A staff reply on the channel the patient last wrote on (by SMS after a phone call), under policy:
    * `{ body, sensitivity? }` (free text counts as PHI unless marked `limited` or `public`) or
-   * `{ template, variables }`. See planStaffReply.
+   * `{ template, variables }`. See planStaffReply. A reply sent makes its sender the conversation's
+   * holder unless someone holds it (takeOnReply).
    */
   router.post('/conversations/:id/messages', async (req, res) => {
     const { id } = uuidParam.parse(req.params);
@@ -216,6 +217,7 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
         { staff: req.staff!, conversationId: id, content, requestId: req.id, ip: req.ip },
         { dryRun: false },
       );
+      await takeOnReply(db, { staff: req.staff!, ip: req.ip ?? null, requestId: req.id }, id);
       res.status(202).json({
         message: {
           ...presentMessage(outcome!.message),

@@ -129,7 +129,7 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
       // Decided exactly as POST /conversations/:id/messages would send it.
       const body = replyCheckBody.parse(req.body);
       try {
-        const { decision } = await planStaffReply(
+        const { decision, guidance, rendered } = await planStaffReply(
           deps,
           {
             staff: req.staff!,
@@ -140,7 +140,11 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
           },
           { dryRun: true },
         );
-        res.json({ decision: presentDecision(decision) } satisfies Sendable<PolicyCheckResponse>);
+        res.json({
+          decision: presentDecision(decision),
+          guidance,
+          ...(rendered ? { rendered } : {}),
+        } satisfies Sendable<PolicyCheckResponse>);
       } catch (error) {
         throw asHttpError(error);
       }

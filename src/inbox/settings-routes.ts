@@ -5,12 +5,43 @@ import { writeAudit } from '../audit/audit-log';
 import type { Database } from '../db/database';
 import type { ClinicSettings } from '../hub/clinic-settings';
 import type { OrganizationRow } from '../hub/organization';
+import {
+  ACKNOWLEDGEMENT_TEXT_MAX,
+  ACKNOWLEDGEMENT_WINDOW_MINUTES,
+  acknowledgementSettings,
+} from '../routing/acknowledgement';
 import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
 import { requireRole } from '../staff/require-role';
 
 /** Two SMS segments: the HELP reply is sent by SMS, and carriers expect it short. */
 export const HELP_TEXT_MAX = 320;
 const CRISIS_LINE_MAX = 24;
+
+/**
+ * The "we got your message" reply: on or off, once per conversation in `windowMinutes`, and the
+ * clinic's own wording per language (an empty text goes back to the shipped one). Merged into what
+ * is stored: a field left out keeps its value.
+ */
+const acknowledgementBody = z
+  .object({
+    enabled: z.boolean().optional(),
+    windowMinutes: z
+      .number()
+      .int()
+      .min(ACKNOWLEDGEMENT_WINDOW_MINUTES.min)
+      .max(ACKNOWLEDGEMENT_WINDOW_MINUTES.max)
+      .optional(),
+    texts: z
+      .record(
+        z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as en or es'),
+        z
+          .string()
+          .trim()
+          .max(ACKNOWLEDGEMENT_TEXT_MAX, `must be at most ${ACKNOWLEDGEMENT_TEXT_MAX} characters`),
+      )
+      .optional(),
+  })
+  .strict();
 
 const updateBody = z
   .object({
@@ -37,6 +68,7 @@ const updateBody = z
       .max(CRISIS_LINE_MAX, `must be at most ${CRISIS_LINE_MAX} characters`)
       .regex(/^[0-9+() .-]+$/, 'must be a phone number or short code, such as 988')
       .optional(),
+    acknowledgement: acknowledgementBody.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'give at least one field to change');
@@ -47,6 +79,7 @@ const presentSettings = (org: Readonly<OrganizationRow>) => ({
   helpText: org.helpText,
   helpTextMax: HELP_TEXT_MAX,
   crisisLine: org.crisisLine,
+  acknowledgement: { ...acknowledgementSettings(org.acknowledgement), textMax: ACKNOWLEDGEMENT_TEXT_MAX },
   // What a patient texting HELP gets now: the clinic's text, or the built-in reply.
   helpReply: carrierKeywordReply('help', org),
 });
@@ -63,8 +96,12 @@ export function settingsRouter(db: Database, settings: ClinicSettings): Router {
     const body = updateBody.parse(req.body);
     const admin = req.staff!;
     const previousZone = settings.current.timeZone;
+    const { acknowledgement: ackChange, ...rest } = body;
     const row = await db.transaction(async (tx) => {
-      const stored = await settings.store(tx, body);
+      const stored = await settings.store(tx, {
+        ...rest,
+        ...(ackChange ? { acknowledgement: mergedAcknowledgement(settings.current, ackChange) } : {}),
+      });
       await writeAudit(tx, {
         orgId: admin.orgId,
         actorKind: 'staff',
@@ -80,6 +117,7 @@ export function settingsRouter(db: Database, settings: ClinicSettings): Router {
           ...(body.timeZone !== undefined ? { timeZone: { from: previousZone, to: stored.timeZone } } : {}),
           ...(body.helpText !== undefined ? { helpTextLength: stored.helpText?.length ?? 0 } : {}),
           ...(body.crisisLine !== undefined ? { crisisLine: stored.crisisLine } : {}),
+          ...(ackChange?.enabled !== undefined ? { acknowledgementEnabled: ackChange.enabled } : {}),
         },
       });
       return stored;
@@ -89,4 +127,22 @@ export function settingsRouter(db: Database, settings: ClinicSettings): Router {
   });
 
   return router;
+}
+
+/** The stored acknowledgement settings with a change applied; an empty text removes that language's. */
+function mergedAcknowledgement(
+  org: Readonly<OrganizationRow>,
+  change: z.infer<typeof acknowledgementBody>,
+): NonNullable<OrganizationRow['acknowledgement']> {
+  const now = acknowledgementSettings(org.acknowledgement);
+  const texts = { ...now.texts };
+  for (const [language, text] of Object.entries(change.texts ?? {})) {
+    if (text) texts[language] = text;
+    else delete texts[language];
+  }
+  return {
+    enabled: change.enabled ?? now.enabled,
+    windowMinutes: change.windowMinutes ?? now.windowMinutes,
+    texts,
+  };
 }

@@ -82,7 +82,7 @@ export interface OutboundOutcome {
 
 /** A send the policy refused, with its code and the reasons (422, nothing written but the audit row). */
 export class PolicyRefused extends HttpError {
-  constructor(decision: PolicyDecision) {
+  constructor(readonly decision: PolicyDecision) {
     super(
       422,
       decision.code ?? 'no_channel_allowed',

@@ -11,9 +11,24 @@ import {
 } from '../conversations/conversation-store';
 import { type HubEvent, storeHubEvent } from '../conversations/hub-events';
 import type { Database, Transaction } from '../db/database';
-import { appointments, contacts, conversations, type IdentityKind, messages } from '../db/schema';
+import {
+  type AcknowledgementSettings,
+  appointments,
+  contacts,
+  conversations,
+  type IdentityKind,
+  messages,
+} from '../db/schema';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { type TriageContext, type TriageResult, TriageThreadError } from '../triage';
+import {
+  ACKNOWLEDGEMENT,
+  ACKNOWLEDGEMENT_TEMPLATE,
+  acknowledgementDue,
+  acknowledgementSettings,
+  clinicWording,
+  replyHours,
+} from './acknowledgement';
 import { higherUrgency, isUrgency, SLA_MINUTES, URGENCY_RANK } from './urgency';
 
 /** One message to triage, and the request that stored it (joins the logs). */
@@ -70,8 +85,11 @@ export interface TriageJobDeps {
     language: string | undefined,
     variables: Record<string, unknown>,
   ): string;
-  /** `crisisLine` is named by the emergency safety reply (988 in the US unless the clinic sets another). */
-  clinic: { name: string; crisisLine: string };
+  /**
+   * `crisisLine` is named by the emergency safety reply (988 in the US unless the clinic sets
+   * another); `acknowledgement` is the clinic's "we got your message" setting (null: defaults, off).
+   */
+  clinic: { name: string; crisisLine: string; acknowledgement?: AcknowledgementSettings | null };
   logger: Logger;
   /** The channel automatic replies to a message from `channel` go on, when not that one (voice -> sms). */
   replyChannelOf?(channel: string): string | undefined;
@@ -259,6 +277,28 @@ export async function execTriageJob(
           });
           actions.push(`opted out of ${message.channel} (free-text request)`);
         }
+      }
+
+      // Every routine to urgent message is answered, once per conversation in the clinic's window.
+      const acknowledgement = acknowledgementSettings(deps.clinic.acknowledgement);
+      const acknowledge = await acknowledgementDue(tx, {
+        settings: acknowledgement,
+        result,
+        alreadyAnswered: replies.length > 0,
+        conversationId: message.conversationId,
+        contactId: message.contactId,
+        replyChannel,
+        now: new Date(),
+      });
+      if (acknowledge) {
+        await reply(
+          clinicWording(acknowledgement, replyLanguage) ??
+            deps.render(ACKNOWLEDGEMENT_TEMPLATE, replyChannel, replyLanguage, {
+              clinicName: deps.clinic.name,
+              replyHours: replyHours(result.urgency),
+            }),
+          ACKNOWLEDGEMENT,
+        );
       }
 
       const decided: StoredTriage = {

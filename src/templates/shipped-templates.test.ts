@@ -12,6 +12,7 @@ const SHIPPED_IDS = [
   'emergency-safety-reply',
   'help-response',
   'lab-results-available',
+  'message-acknowledgement',
   'missed-call-text-back',
   'opt-in-confirmation',
   'opt-out-confirmation',

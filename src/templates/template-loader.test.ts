@@ -77,6 +77,7 @@ describe('loadTemplateCatalog with a valid folder', () => {
     expect(catalog.get('visit-note')).toEqual({
       id: 'visit-note',
       title: 'Visit note',
+      system: false,
       purpose: 'care',
       sensitivity: 'phi',
       variables: {

@@ -115,6 +115,7 @@ export function loadTemplateFolder(folder: string): LoadedTemplate {
   const definition: TemplateDefinition = {
     id: template.id,
     title: template.title,
+    system: template.system,
     purpose: template.purpose,
     sensitivity: template.sensitivity,
     variables: template.variables,

@@ -22,6 +22,8 @@ const variableName = z
 export const templateFileSchema = z.strictObject({
   id: z.string().regex(TEMPLATE_ID_PATTERN, 'id must be kebab-case'),
   title: z.string().trim().min(1),
+  /** Sent by the hub itself (a safety reply, a STOP confirmation): the inbox's template picker hides it. */
+  system: z.boolean().default(false),
   purpose: z.enum(PURPOSES),
   sensitivity: z.enum(SENSITIVITIES),
   variables: z.record(variableName, variableSchema).default({}),

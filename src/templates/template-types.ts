@@ -18,6 +18,8 @@ export interface VariableDefinition {
 export interface TemplateDefinition {
   id: string;
   title: string;
+  /** Sent by the hub itself, never picked by staff (template.yaml `system: true`). */
+  system: boolean;
   purpose: Purpose;
   sensitivity: Sensitivity;
   variables: Record<string, VariableDefinition>;

@@ -396,12 +396,13 @@ test('a template: pick it, fill its variables, see the policy preview, and send 
   const variables = admin.getByRole('group', { name: 'Variables' });
   const preview = admin.getByRole('status', { name: 'Policy preview' });
   const send = admin.getByRole('button', { name: 'Send' });
-  await variables.getByLabel('clinicName').fill('Riverside Clinic');
-  await variables.getByLabel('appointmentTime').fill('2031-05-06T09:30');
+  // Variables are named in words.
+  await variables.getByLabel('Clinic name').fill('Riverside Clinic');
+  await variables.getByLabel('Appointment time').fill('2031-05-06T09:30');
   // A required variable is still empty: the preview says so and Send stays off.
-  await preview.filter({ hasText: /location/ }).waitFor(VISIBLE);
+  await preview.filter({ hasText: /location/i }).waitFor(VISIBLE);
   expect(await send.isDisabled()).toBe(true);
-  await variables.getByLabel('location').fill('Main Street site');
+  await variables.getByLabel('Location').fill('Main Street site');
   await preview.filter({ hasText: 'will go by SMS' }).waitFor(VISIBLE);
   await send.click();
 

@@ -196,7 +196,14 @@ test('GET /templates lists the catalog with variables for the picker', async () 
   });
   expect(reminder.variables.length).toBeGreaterThan(0);
   for (const variable of reminder.variables) {
-    expect(Object.keys(variable).sort()).toEqual(['description', 'name', 'required', 'type']);
+    expect(Object.keys(variable).sort()).toEqual([
+      'description',
+      'label',
+      'name',
+      'required',
+      'type',
+      'value',
+    ]);
     expect(['string', 'date', 'datetime', 'number', 'url']).toContain(variable.type);
     expect(typeof variable.required).toBe('boolean');
   }

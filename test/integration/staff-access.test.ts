@@ -402,6 +402,10 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
     agent: forbidden('forbidden_contact'),
   },
   'GET /api/v1/contacts/:id': { request: contactPath(), agent: forbidden('forbidden_contact') },
+  'GET /api/v1/contacts/:id/conversations': {
+    request: contactPath('/conversations'),
+    agent: forbidden('forbidden_contact'),
+  },
   'GET /api/v1/contacts/:id/consents': {
     request: contactPath('/consents'),
     agent: forbidden('forbidden_contact'),

@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import type * as Api from '../../contracts/inbox-api';
 import { api } from '../shared/api';
+import { AcknowledgementSettingsSection } from './acknowledgement-settings';
 
 /** The admin screen: clinic settings, staff accounts and queues, over the same staff API. */
 
@@ -426,6 +427,7 @@ export function AdminView({ meId, onQueuesChanged }: { meId: string; onQueuesCha
   return (
     <main className="admin" aria-label="Administration">
       <SettingsSection />
+      <AcknowledgementSettingsSection />
       <StaffSection queues={queues} meId={meId} />
       <QueueSection
         queues={queues}

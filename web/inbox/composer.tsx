@@ -1,7 +1,8 @@
 import { type FormEvent, type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, newIdempotencyKey } from '../shared/api';
-import { describeDecision } from './format';
+import { DateOfBirthForm } from './date-of-birth-form';
+import { channelLabel, describeDecision } from './format';
 import {
   type CannedResponse,
   type ConversationDetail,
@@ -45,9 +46,17 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
   const [sensitivity, setSensitivity] = useState<Sensitivity>('phi');
   const [templateId, setTemplateId] = useState('');
   const [variables, setVariables] = useState<Record<string, string>>({});
-  const [preview, setPreview] = useState<{ decision?: PolicyDecision; error?: string } | null>(null);
+  const [preview, setPreview] = useState<{
+    decision?: PolicyDecision;
+    error?: string;
+    /** A template's text as the patient will read it, and where. */
+    rendered?: { channel: string; text: string };
+  } | null>(null);
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
+  // Bumped when the contact changed under the preview (a date of birth added): decide again.
+  const [recheck, setRecheck] = useState(0);
+  const [addingBirthDate, setAddingBirthDate] = useState(false);
   const lastTyping = useRef(0);
   // The Idempotency-Key of the message being sent, and what it was made for.
   const sendKey = useRef<{ content: object; conversationId: string; key: string } | null>(null);
@@ -66,6 +75,8 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
     setVariables({});
     setPreview(null);
     setSendError(null);
+    setSensitivity('phi');
+    setAddingBirthDate(false);
   }, [conversation.id]);
 
   const content = useMemo(() => {
@@ -84,6 +95,7 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
   }, [template, variables, body, sensitivity]);
 
   // Debounced dry run of the policy for what is in the box right now.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: recheck asks for the same check again
   useEffect(() => {
     if (!content) {
       setPreview(null);
@@ -102,7 +114,7 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
         },
         abort.signal,
       ).then(
-        (answer) => setPreview({ decision: toDecision(answer) }),
+        (answer) => setPreview({ decision: toDecision(answer), rendered: answer.rendered }),
         (err: unknown) => {
           if (abort.signal.aborted) return;
           const decision = err instanceof ApiError ? refusalOf(err.status, err.body) : null;
@@ -116,7 +128,7 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
       clearTimeout(timer);
       abort.abort();
     };
-  }, [content, conversation.contact.id, conversation.id, channel]);
+  }, [content, conversation.contact.id, conversation.id, channel, recheck]);
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -139,13 +151,26 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
       setPreview(null);
       onSent();
     } catch (err) {
+      // A refusal shows in the preview with its ways out; its message is already the plain sentence.
+      const refused = err instanceof ApiError ? refusalOf(err.status, err.body) : null;
+      if (refused) setPreview({ decision: refused });
       setSendError(err instanceof Error ? err.message : 'send failed');
     } finally {
       setSending(false);
     }
   };
 
+  // A template starts with the values the clinic already knows (its name, its crisis line) filled in.
+  const pickTemplate = (id: string) => {
+    setTemplateId(id);
+    const picked = templates.find((t) => t.id === id);
+    setVariables(
+      Object.fromEntries((picked?.variables ?? []).flatMap((v) => (v.value ? [[v.name, v.value]] : []))),
+    );
+  };
+
   const matches = template ? null : cannedMatches(body, cannedResponses);
+  const remedies = preview?.decision?.guidance?.remedies ?? [];
   const insertCanned = (canned: CannedResponse) => {
     setBody(canned.body);
     replyRef.current?.focus();
@@ -164,21 +189,24 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
       <div className="composer-options">
         <label>
           Template
-          <select value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
+          <select value={templateId} onChange={(e) => pickTemplate(e.target.value)}>
             <option value="">Free text</option>
-            {templates.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.title}
-              </option>
-            ))}
+            {/* The hub's own messages (safety reply, STOP confirmation) are not for staff to send. */}
+            {templates
+              .filter((t) => !t.system)
+              .map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.title}
+                </option>
+              ))}
           </select>
         </label>
         {!template && (
           <label>
             Sensitivity
             <select value={sensitivity} onChange={(e) => setSensitivity(e.target.value as Sensitivity)}>
-              <option value="phi">PHI (health information)</option>
-              <option value="limited">Limited</option>
+              <option value="phi">Health information (PHI)</option>
+              <option value="limited">Limited: no health details</option>
               <option value="public">Public</option>
             </select>
           </label>
@@ -190,8 +218,8 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
           <legend>Variables</legend>
           {template.variables.length === 0 && <span className="muted">none</span>}
           {template.variables.map((v) => (
-            <label key={v.name}>
-              {v.name}
+            <label key={v.name} title={v.description ?? undefined}>
+              {v.label}
               {v.required ? ' *' : ''}
               <input
                 type={
@@ -243,22 +271,88 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
       )}
       <div className="composer-footer">
         <output aria-label="Policy preview" aria-live="polite" className="policy-preview">
-          {preview?.decision && (
+          {preview?.decision?.guidance ? (
             <>
               <span className={preview.decision.allowed ? 'ok' : 'blocked'}>
-                {describeDecision(preview.decision)}
+                {preview.decision.guidance.summary}
               </span>
               {preview.decision.reasons.length > 0 && (
-                <span className="reasons" title={preview.decision.reasons.join('\n')}>
-                  {' '}
-                  ({preview.decision.reasons.slice(0, 2).join('; ')})
-                </span>
+                <details className="reasons">
+                  <summary>Why</summary>
+                  <ul>
+                    {preview.decision.reasons.map((r) => (
+                      <li key={r}>{r}</li>
+                    ))}
+                  </ul>
+                </details>
               )}
             </>
+          ) : (
+            preview?.decision && (
+              <>
+                <span className={preview.decision.allowed ? 'ok' : 'blocked'}>
+                  {describeDecision(preview.decision)}
+                </span>
+                {preview.decision.reasons.length > 0 && (
+                  <span className="reasons" title={preview.decision.reasons.join('\n')}>
+                    {' '}
+                    ({preview.decision.reasons.slice(0, 2).join('; ')})
+                  </span>
+                )}
+              </>
+            )
           )}
           {preview?.error && <span className="blocked">{preview.error}</span>}
-          {!preview && missing.length > 0 && <span className="blocked">fill in {missing.join(', ')}</span>}
+          {!preview && missing.length > 0 && (
+            <span className="blocked">
+              fill in{' '}
+              {missing
+                .map((name) => template?.variables.find((v) => v.name === name)?.label ?? name)
+                .join(', ')}
+            </span>
+          )}
         </output>
+        {preview?.rendered && (
+          <figure className="rendered-preview" aria-label="What the patient will read">
+            <figcaption className="muted">
+              {preview.rendered.channel === 'securelink'
+                ? 'The patient will read, behind the secure link:'
+                : `The patient will read, by ${channelLabel(preview.rendered.channel)}:`}
+            </figcaption>
+            {/* Rendered from the clinic's template and staff input: shown as text, never HTML. */}
+            <p className="rendered-text">{preview.rendered.text}</p>
+          </figure>
+        )}
+        {remedies.length > 0 && (
+          <span className="reply-remedies">
+            {remedies.includes('add_date_of_birth') && !addingBirthDate && (
+              <button type="button" onClick={() => setAddingBirthDate(true)}>
+                Add date of birth
+              </button>
+            )}
+            {remedies.includes('mark_not_sensitive') && (
+              <button type="button" onClick={() => setSensitivity('limited')}>
+                Mark as not sensitive
+              </button>
+            )}
+            {remedies.includes('send_as_secure_link') && (
+              <button type="button" onClick={() => setSensitivity('phi')}>
+                Use a secure link instead
+              </button>
+            )}
+          </span>
+        )}
+        {addingBirthDate && (
+          <DateOfBirthForm
+            contactId={conversation.contact.id}
+            onSaved={() => {
+              setAddingBirthDate(false);
+              setSendError(null);
+              setRecheck((n) => n + 1);
+            }}
+            onCancel={() => setAddingBirthDate(false)}
+          />
+        )}
         {sendError && (
           <span role="alert" className="error">
             {sendError}
@@ -268,7 +362,7 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
           type="submit"
           disabled={!content || sending || missing.length > 0 || preview?.decision?.allowed === false}
         >
-          {sending ? 'Sending…' : 'Send'}
+          {sending ? 'Sending…' : preview?.decision?.securedVia ? 'Send as secure link' : 'Send'}
         </button>
       </div>
     </form>

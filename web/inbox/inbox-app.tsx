@@ -728,7 +728,15 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
             )}
           </main>
           {detail && detail.id === selectedId && (
-            <ContactPanel conversation={detail} onChanged={() => void loadDetail(detail.id)} />
+            <ContactPanel
+              conversation={detail}
+              onChanged={() => {
+                void loadDetail(detail.id);
+                // A new name or address shows in the row too.
+                void reloadList();
+              }}
+              onOpenConversation={setSelectedId}
+            />
           )}
         </div>
       )}

@@ -248,9 +248,11 @@ export interface PolicyDecision {
   scheduledFor: string | null;
   code: string | null;
   reasons: string[];
+  /** A staff reply's decision in plain words, with the composer's ways out; null elsewhere. */
+  guidance: Api.ReplyGuidance | null;
 }
 
-export function toDecision({ decision: d }: Api.PolicyCheckResponse): PolicyDecision {
+export function toDecision({ decision: d, guidance }: Api.PolicyCheckResponse): PolicyDecision {
   return {
     allowed: d.allowed,
     channel: d.channel,
@@ -258,6 +260,7 @@ export function toDecision({ decision: d }: Api.PolicyCheckResponse): PolicyDeci
     scheduledFor: d.scheduledFor,
     code: d.code,
     reasons: d.reasons,
+    guidance: guidance ?? null,
   };
 }
 
@@ -267,24 +270,36 @@ export function toDecision({ decision: d }: Api.PolicyCheckResponse): PolicyDeci
  */
 export function refusalOf(status: number, body: unknown): PolicyDecision | null {
   const error = (body as Partial<Api.ApiErrorBody> | null)?.error;
-  const reasons = (error?.details as Partial<Api.PolicyRefusalDetails> | undefined)?.reasons;
+  const details = error?.details as Partial<Api.PolicyRefusalDetails> | undefined;
+  const reasons = details?.reasons;
   if (status !== 422 || !error || !Array.isArray(reasons)) return null;
-  return { allowed: false, channel: null, securedVia: null, scheduledFor: null, code: error.code, reasons };
+  return {
+    allowed: false,
+    channel: null,
+    securedVia: null,
+    scheduledFor: null,
+    code: error.code,
+    reasons,
+    guidance: details?.guidance ?? null,
+  };
 }
 
 export interface TemplateInfo {
   id: string;
   title: string;
+  /** Sent by the hub itself: the picker hides it. */
+  system: boolean;
   sensitivity: string;
   purpose: string;
   channels: string[];
-  variables: { name: string; type: string; required: boolean; description: string | null }[];
+  variables: Api.TemplateView['variables'];
 }
 
 export function toTemplate(t: Api.TemplateView): TemplateInfo {
   return {
     id: t.id,
     title: t.title,
+    system: t.system,
     sensitivity: t.sensitivity,
     purpose: t.purpose,
     channels: t.channels,

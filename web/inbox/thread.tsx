@@ -3,6 +3,7 @@ import { api, newIdempotencyKey } from '../shared/api';
 import { channelIcon, channelLabel, clockTime, fullDateTime, slaCountdown } from './format';
 import type { ConversationDetail, IntentOption, Message, QueueSummary, StaffOption, Triage } from './model';
 import { humanize, intentName, useQueueName } from './names';
+import { PatientDetails } from './patient-details';
 
 /** What the override form may pick from, and what to do once an override is saved. */
 export interface TriageOverrideOptions {
@@ -306,23 +307,24 @@ function Notes({ conversation, onChanged }: { conversation: ConversationDetail; 
 export function ContactPanel({
   conversation,
   onChanged,
+  onOpenConversation,
 }: {
   conversation: ConversationDetail;
   onChanged: () => void;
+  /** Opens another of the patient's conversations (the panel lists them). */
+  onOpenConversation?: (id: string) => void;
 }) {
   const { contact } = conversation;
   return (
     <aside className="side-panel" aria-label="Patient">
       <h2>{conversation.displayName}</h2>
+      <PatientDetails
+        contactId={contact.id}
+        conversationId={conversation.id}
+        onChanged={onChanged}
+        onOpenConversation={onOpenConversation}
+      />
       <dl>
-        <dt>Language</dt>
-        <dd>{contact.language ?? 'unknown'}</dd>
-        {contact.timeZone && (
-          <>
-            <dt>Time zone</dt>
-            <dd>{contact.timeZone}</dd>
-          </>
-        )}
         <dt>Addresses</dt>
         <dd>
           <ul className="plain">
