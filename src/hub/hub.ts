@@ -8,7 +8,6 @@ import type { ChannelFactory } from '../channel-port';
 import type { HubConfig } from '../config/config';
 import { attachmentRouter } from '../conversations/attachment-routes';
 import { createContactVerification, VERIFICATION_CODE_TEMPLATE } from '../conversations/contact-verification';
-import type { MessageRow } from '../conversations/conversation-store';
 import { announceHubEventsAfterCommit } from '../conversations/hub-events';
 import { possibleDuplicateRouter } from '../conversations/possible-duplicate-routes';
 import { type DatabaseHandle, openDatabase } from '../db/database';
@@ -38,7 +37,6 @@ import { workflowRouter } from '../inbox/workflow-routes';
 import { ChannelRegistry } from '../outbound/channel-registry';
 import { textBackMissedCall } from '../outbound/missed-call-text-back';
 import { type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
-import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import { sweepOutbox } from '../outbound/outbox-sweeper';
 import { answerRefusedAttachments } from '../outbound/refused-attachment-reply';
 import { remindUnreadSecureMessages } from '../outbound/secure-link-reminders';
@@ -58,7 +56,7 @@ import { authRouter, requireStaff } from '../staff/auth-routes';
 import { type AdminBootstrap, bootstrapAdmin } from '../staff/bootstrap-admin';
 import { ensureDefaultQueues } from '../staff/queue-directory';
 import { staffRouter } from '../staff/staff-routes';
-import { loadTemplateCatalog, type TemplateChannel } from '../templates';
+import { loadTemplateCatalog } from '../templates';
 import { type LlmClassifierFactory, startTriagePool, type TriagePool } from '../triage';
 import { channelStateStore } from './channel-state-store';
 import { ClinicSettings } from './clinic-settings';
@@ -206,7 +204,6 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     verifiedSessionLifetime,
     channelOverrides: config.CHANNEL_MAX_SENSITIVITY,
   };
-  const enqueueSends = (rows: MessageRow[]) => enqueueAfterCommit(outbound, rows);
   // The socket server, once it exists (below): live events, typing, and notices between processes.
   let sockets: InboxSocketServer | undefined;
   // Admins change the time zone and HELP reply at run time; other hub processes are told by a
@@ -229,18 +226,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           {
             db,
             classify: (text, context) => triage.classify(text, context),
-            enqueueSends,
-            identityKindOf: (channel) => channels.get(channel)?.identityKind,
-            describeOutbound: (channel, body) => channels.get(channel)?.describeOutbound?.(body) ?? {},
-            render: (templateId, channel, language, variables) => {
-              const request = { locale: language, fallbackLocale: 'en', variables, timeZone: org.timeZone };
-              // A channel the template has no body for (a new adapter) gets the plain SMS wording.
-              const claimed = templates.get(templateId)?.channels.includes(channel as TemplateChannel);
-              return templates.render(templateId, {
-                ...request,
-                channel: (claimed ? channel : 'sms') as TemplateChannel,
-              }).text;
-            },
+            outbound,
             // Read through to `org`: a settings change (crisis line) applies to the next reply.
             clinic: {
               get name() {
@@ -284,6 +270,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     channels,
     sendQueue,
     logger,
+    outbound,
     // Triage runs after the webhook is answered; a lost job is found again by the triage sweeper.
     onStored: (receipt, _message, meta) =>
       triageQueue.add([{ messageId: receipt.messageId, requestId: meta.requestId }]),

@@ -12,12 +12,7 @@ import type {
   StatusUpdate,
   UndeliverableReport,
 } from '../channel-port';
-import { findDeliverableAddress } from '../conversations/contact-directory';
-import {
-  appendOutboundMessage,
-  applyStatusUpdate,
-  type MessageRow,
-} from '../conversations/conversation-store';
+import { applyStatusUpdate, type MessageRow } from '../conversations/conversation-store';
 import { prepareInbound } from '../conversations/inbound-preparation';
 import { storeInboundBatch } from '../conversations/inbound-store';
 import { withSafeMedia } from '../conversations/media-urls';
@@ -26,6 +21,12 @@ import type { Database, Transaction } from '../db/database';
 import { contactIdentities, messages } from '../db/schema';
 import { storableDeep } from '../db/storable-text';
 import type { ChannelRegistry } from '../outbound/channel-registry';
+import {
+  type OutboundServiceDeps,
+  outboxRows,
+  PolicyRefused,
+  planOutboundInTransaction,
+} from '../outbound/outbound-service';
 import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import type { SendQueue } from '../outbound/send-worker';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
@@ -40,6 +41,8 @@ export interface InboundServiceDeps {
   channels: ChannelRegistry;
   sendQueue: SendQueue;
   logger: Logger;
+  /** The send pipeline: keyword confirmations are planned under policy like every other send. */
+  outbound: OutboundServiceDeps;
   /** Called after the commit for each newly stored message that needs triage. */
   onStored?: (receipt: InboundReceipt, message: InboundMessage, meta: RequestMeta) => Promise<void>;
   /** A call stored as missed (no choice, no voicemail): may text the caller back (src/outbound/missed-call-text-back). */
@@ -91,8 +94,8 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
         }
         const optedOut = await isOptedOut(tx, receipt.contactId, message.channel, 'care');
         const keyword = parseCarrierKeyword(message.body, { optedOut });
-        const reply = keyword ? await handleCarrierKeyword(tx, deps, receipt, message, keyword, meta) : null;
-        results.push({ receipt, replies: reply ? [reply] : [], keyword });
+        const replies = keyword ? await handleCarrierKeyword(tx, deps, receipt, message, keyword, meta) : [];
+        results.push({ receipt, replies, keyword });
       }
       return results;
     });
@@ -238,7 +241,10 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
   };
 }
 
-/** STOP/START/HELP: ledger entry, one confirmation, and the decision recorded on the message. */
+/**
+ * STOP/START/HELP: ledger entry, one confirmation planned under policy (which lets a STOP's
+ * confirmation through the opt-out it confirms, once), and the decision recorded on the message.
+ */
 async function handleCarrierKeyword(
   tx: Transaction,
   deps: InboundServiceDeps,
@@ -246,7 +252,7 @@ async function handleCarrierKeyword(
   message: InboundMessage,
   keyword: CarrierKeyword,
   meta: RequestMeta,
-): Promise<MessageRow | null> {
+): Promise<MessageRow[]> {
   if (keyword !== 'help') {
     const status = keyword === 'opt_out' ? 'opted_out' : 'opted_in';
     await recordConsent(tx, {
@@ -280,22 +286,26 @@ async function handleCarrierKeyword(
     })
     .where(eq(messages.id, receipt.messageId));
 
-  const adapter = deps.channels.get(message.channel);
-  const toAddress = adapter
-    ? await findDeliverableAddress(tx, receipt.contactId, adapter.identityKind)
-    : null;
-  if (!adapter || !toAddress) return null;
-  const body = carrierKeywordReply(keyword, deps.org);
-  return appendOutboundMessage(tx, {
-    orgId: deps.org.id,
-    conversationId: receipt.conversationId,
-    contactId: receipt.contactId,
-    channel: message.channel,
-    toAddress,
-    body,
-    authorKind: 'system',
-    automation: `${keyword}_confirmation`,
-    channelMeta: adapter.describeOutbound?.(body) ?? {},
-    requestId: meta.requestId,
-  });
+  try {
+    const planned = await planOutboundInTransaction(tx, deps.outbound, {
+      orgId: deps.org.id,
+      contactId: receipt.contactId,
+      conversationId: receipt.conversationId,
+      initiator: 'carrier_keyword_reply',
+      requestedChannel: message.channel,
+      answers: { channel: message.channel, messageId: receipt.messageId, carrierKeyword: keyword },
+      content: {
+        body: carrierKeywordReply(keyword, deps.org),
+        sensitivity: 'public',
+        purpose: 'administrative',
+      },
+      automation: `${keyword}_confirmation`,
+      requestId: meta.requestId,
+    });
+    return outboxRows(planned);
+  } catch (error) {
+    // Refused (no deliverable address): the refusal is audited; the keyword itself stands.
+    if (error instanceof PolicyRefused) return [];
+    throw error;
+  }
 }

@@ -78,7 +78,7 @@ export async function answerRefusedAttachments(
           },
         },
         automation: REFUSED_ATTACHMENT_AUTOMATION,
-        answersMessageId: receipt.messageId,
+        answers: { messageId: receipt.messageId, channel: message.channel },
         requestId: meta.requestId,
       },
       { dryRun: false },

@@ -2,16 +2,18 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { writeAudit } from '../audit/audit-log';
-import { findDeliverableAddress } from '../conversations/contact-directory';
-import {
-  appendOutboundMessage,
-  getMessage,
-  type MessageRow,
-  staffRepliedSince,
-} from '../conversations/conversation-store';
+import { getMessage, type MessageRow, staffRepliedSince } from '../conversations/conversation-store';
 import { type HubEvent, storeHubEvent } from '../conversations/hub-events';
 import type { Database, Transaction } from '../db/database';
-import { appointments, contacts, conversations, type IdentityKind, messages } from '../db/schema';
+import { appointments, contacts, conversations, messages } from '../db/schema';
+import {
+  type OutboundRequest,
+  type OutboundServiceDeps,
+  outboxRows,
+  PolicyRefused,
+  planOutboundInTransaction,
+} from '../outbound/outbound-service';
+import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { type TriageContext, type TriageResult, TriageThreadError } from '../triage';
 import { higherUrgency, isUrgency, SLA_MINUTES, URGENCY_RANK } from './urgency';
@@ -57,19 +59,8 @@ export function packTriageJobs(jobs: TriageJobData[]): TriageJobData {
 export interface TriageJobDeps {
   db: Database;
   classify(text: string, context: TriageContext): Promise<TriageResult>;
-  /** Enqueues outbox rows once the transaction that wrote them has committed. */
-  enqueueSends(rows: MessageRow[]): Promise<void>;
-  /** Which identity kind each channel delivers to, for automatic replies. */
-  identityKindOf(channel: string): IdentityKind | undefined;
-  /** Channel facts recorded on an outbound message (e.g. SMS segments). */
-  describeOutbound(channel: string, body: string): Record<string, unknown>;
-  /** Renders a template from `templates/` for a channel, in the patient's language (clinic default otherwise). */
-  render(
-    templateId: string,
-    channel: string,
-    language: string | undefined,
-    variables: Record<string, unknown>,
-  ): string;
+  /** The send pipeline: automatic replies are planned under policy like every other send. */
+  outbound: OutboundServiceDeps;
   /** `crisisLine` is named by the emergency safety reply (988 in the US unless the clinic sets another). */
   clinic: { name: string; crisisLine: string };
   logger: Logger;
@@ -168,24 +159,42 @@ export async function execTriageJob(
       }
       // A reply with no words to read ("2", a key pressed in a call) is answered in the language on file.
       const replyLanguage = result.language !== 'unknown' ? result.language : context.language;
-      const reply = async (body: string, automation: string, appointmentId?: string) => {
-        const row = await autoReply(tx, deps, message, replyChannel, body, automation, appointmentId);
-        if (typeof row !== 'string') {
-          replies.push(row);
+      // Automatic replies go through the one gate (planOutbound) in this transaction: written with
+      // the decision they belong to, or not at all.
+      const reply = async (
+        automation: string,
+        send: Pick<OutboundRequest, 'initiator' | 'urgent' | 'content' | 'appointmentId'>,
+      ) => {
+        try {
+          const planned = await planOutboundInTransaction(tx, deps.outbound, {
+            ...send,
+            orgId: message.orgId,
+            contactId: message.contactId,
+            conversationId: message.conversationId,
+            requestedChannel: replyChannel,
+            answers: { channel: message.channel, messageId: message.id },
+            automation,
+            requestId: message.requestId ?? data.requestId ?? `triage:${message.id}`,
+          });
+          replies.push(...outboxRows(planned));
           actions.push(`sent ${automation}`);
-        } else actions.push(`could not send ${automation}: ${row}`);
+        } catch (error) {
+          if (!(error instanceof PolicyRefused)) throw error;
+          actions.push(`could not send ${automation}: ${error.code}`);
+        }
       };
 
       if (result.intent === 'emergency') {
-        // A safety reply answers the patient's own message, so it goes even when a marketing or care
-        // opt-out is on file: telling someone in danger to call 911 is not a solicitation.
-        await reply(
-          deps.render('emergency-safety-reply', replyChannel, replyLanguage, {
-            clinicName: deps.clinic.name,
-            crisisLine: deps.clinic.crisisLine,
-          }),
-          'emergency_safety_reply',
-        );
+        // The policy sets aside an opt-out on the channel the patient wrote on for this reply only
+        // (policy-engine.ts, optOutSetAside), and quiet hours never hold it.
+        await reply('emergency_safety_reply', {
+          initiator: 'emergency_safety',
+          content: {
+            template: 'emergency-safety-reply',
+            locale: replyLanguage,
+            variables: { clinicName: deps.clinic.name, crisisLine: deps.clinic.crisisLine },
+          },
+        });
       }
       if (
         (result.intent === 'confirm' || result.intent === 'cancel') &&
@@ -195,21 +204,21 @@ export async function execTriageJob(
         const when = await settleAppointment(tx, previous.appointmentId, result.intent);
         if (when) {
           actions.push(`appointment ${result.intent === 'confirm' ? 'confirmed' : 'cancelled'}`);
-          const text = deps.render(
-            result.intent === 'confirm' ? 'appointment-confirmed' : 'appointment-cancelled',
-            replyChannel,
-            replyLanguage,
-            {
-              clinicName: deps.clinic.name,
-              appointmentTime: when.appointmentTime.toISOString(),
-              location: when.location,
+          // Urgent: it answers what the patient just wrote, so quiet hours do not hold it.
+          await reply(`appointment_${result.intent === 'confirm' ? 'confirmed' : 'cancelled'}`, {
+            initiator: 'automated',
+            urgent: true,
+            appointmentId: previous.appointmentId,
+            content: {
+              template: result.intent === 'confirm' ? 'appointment-confirmed' : 'appointment-cancelled',
+              locale: replyLanguage,
+              variables: {
+                clinicName: deps.clinic.name,
+                appointmentTime: when.appointmentTime.toISOString(),
+                location: when.location,
+              },
             },
-          );
-          await reply(
-            text,
-            `appointment_${result.intent === 'confirm' ? 'confirmed' : 'cancelled'}`,
-            previous.appointmentId,
-          );
+          });
         }
       }
       if (result.intent === 'reschedule' && previous?.appointmentId) {
@@ -299,7 +308,7 @@ export async function execTriageJob(
     });
 
   if (!stored) return { kind: 'skipped', reason: 'already_triaged' };
-  await deps.enqueueSends(replies);
+  if (replies.length > 0) await enqueueAfterCommit(deps.outbound, replies);
   log.info(
     { intent: stored.intent, urgency: stored.urgency, queue: stored.queue, engine: stored.engine },
     'message triaged',
@@ -427,39 +436,4 @@ async function settleAppointment(
     )
     .returning({ appointmentTime: appointments.startsAt, location: appointments.location });
   return row ?? null;
-}
-
-/** The reply row, or why none was written. */
-async function autoReply(
-  tx: Transaction,
-  deps: TriageJobDeps,
-  message: MessageRow,
-  channel: string,
-  body: string,
-  automation: string,
-  appointmentId?: string,
-): Promise<MessageRow | string> {
-  // On another channel than the patient's own message, that channel's opt-out stands: the patient
-  // did not write there (a STOP on SMS is honoured for a reply to a voicemail, even a safety reply;
-  // the nurses still get the escalation).
-  if (channel !== message.channel && (await isOptedOut(tx, message.contactId, channel, 'care'))) {
-    return `opted out of ${channel}`;
-  }
-  const kind = deps.identityKindOf(channel);
-  const toAddress = kind ? await findDeliverableAddress(tx, message.contactId, kind) : null;
-  if (!toAddress) return `no deliverable address on ${channel}`;
-  const row = await appendOutboundMessage(tx, {
-    orgId: message.orgId,
-    conversationId: message.conversationId,
-    contactId: message.contactId,
-    channel,
-    toAddress,
-    body,
-    authorKind: 'system',
-    automation,
-    channelMeta: deps.describeOutbound(channel, body),
-    requestId: message.requestId,
-  });
-  if (appointmentId) await tx.update(messages).set({ appointmentId }).where(eq(messages.id, row.id));
-  return row;
 }

@@ -19,6 +19,7 @@ import { type DatabaseHandle, openDatabase } from '../../src/db/database';
 import { conversations, messages } from '../../src/db/schema';
 import { ensureOrganization } from '../../src/hub/organization';
 import { ChannelRegistry } from '../../src/outbound/channel-registry';
+import type { OutboundServiceDeps } from '../../src/outbound/outbound-service';
 import { execSendJob } from '../../src/outbound/send-job';
 import { isOptedOut, recordConsent } from '../../src/policy/consent-ledger';
 import { execTriageJob } from '../../src/routing/triage-job';
@@ -356,10 +357,8 @@ describe('the triage job, without Redis', () => {
       classify: async () => {
         throw new Error('model crashed');
       },
-      enqueueSends: async () => undefined,
-      identityKindOf: () => 'phone' as const,
-      describeOutbound: () => ({}),
-      render: () => 'unused: the classifier fails before any reply',
+      // Unused: the classifier fails before any reply is planned.
+      outbound: {} as OutboundServiceDeps,
       clinic: { name: 'Test Clinic', crisisLine: '988' },
       logger: pino({ level: 'silent' }),
     };
@@ -388,10 +387,8 @@ describe('the triage job, without Redis', () => {
       classify: async () => {
         throw new TriageThreadError('TRIAGE_THREAD_EXITED', 'the triage thread stopped');
       },
-      enqueueSends: async () => undefined,
-      identityKindOf: () => 'phone' as const,
-      describeOutbound: () => ({}),
-      render: () => 'unused: the classifier fails before any reply',
+      // Unused: the classifier fails before any reply is planned.
+      outbound: {} as OutboundServiceDeps,
       clinic: { name: 'Test Clinic', crisisLine: '988' },
       logger: pino({ level: 'silent' }),
     };
