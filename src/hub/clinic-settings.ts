@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import type { Queryable } from '../db/database';
 import { organizations } from '../db/schema';
 import type { OrganizationRow } from './organization';
+import { startPeriodic } from './periodic-task';
 
 /** The clinic settings an admin may change while the hub runs (PATCH /api/v1/settings). */
 export type ClinicSettingsPatch = Partial<Pick<OrganizationRow, 'timeZone' | 'helpText' | 'crisisLine'>>;
@@ -55,4 +57,40 @@ export class ClinicSettings {
     this.#org.helpText = row.helpText;
     this.#org.crisisLine = row.crisisLine;
   }
+}
+
+/** The notice other hub processes get (through socket.io's adapter) when an admin changes a setting. */
+const SETTINGS_CHANGED = 'clinic-settings.changed';
+
+/** Where the notice travels: socket.io's server-side events between hub processes. */
+interface ProcessNotices {
+  serverSideEmit(event: string): unknown;
+  on(event: string, listener: () => void): unknown;
+}
+
+/**
+ * Clinic settings shared by every hub process: admins change the time zone, HELP reply and crisis
+ * line at run time; the others are told by a notice and re-read them, and once a minute anyway,
+ * should a notice be lost.
+ */
+export function startClinicSettings(db: Queryable, org: OrganizationRow, logger: Logger) {
+  let notices: ProcessNotices | undefined;
+  const settings = new ClinicSettings(db, org, () => notices?.serverSideEmit(SETTINGS_CHANGED));
+  const refresh = startPeriodic(logger, 'clinic settings refresh', 60, async () => {
+    await settings.reload();
+    return 0;
+  });
+  return {
+    settings,
+    periodic: [refresh],
+    workers: [],
+    queues: [],
+    /** Starts sending and hearing notices, once the socket server exists. */
+    listen(through: ProcessNotices): void {
+      notices = through;
+      through.on(SETTINGS_CHANGED, () => {
+        settings.reload().catch((err) => logger.warn({ err }, 'clinic settings reload failed'));
+      });
+    },
+  };
 }

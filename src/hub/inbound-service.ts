@@ -6,7 +6,6 @@ import type {
   InboundMessage,
   InboundReceipt,
   InboundSink,
-  MissedCallOutcome,
   RequestMeta,
   StatusReceipt,
   StatusUpdate,
@@ -21,6 +20,7 @@ import type { Database, Transaction } from '../db/database';
 import { contactIdentities, messages } from '../db/schema';
 import { storableDeep } from '../db/storable-text';
 import type { ChannelRegistry } from '../outbound/channel-registry';
+import { textBackMissedCall } from '../outbound/missed-call-text-back';
 import {
   type OutboundServiceDeps,
   outboxRows,
@@ -28,10 +28,11 @@ import {
   planOutboundInTransaction,
 } from '../outbound/outbound-service';
 import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
-import type { SendQueue } from '../outbound/send-worker';
+import { answerRefusedAttachments } from '../outbound/refused-attachment-reply';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { carrierKeywordReply } from '../routing/carrier-keyword-replies';
 import { type CarrierKeyword, parseCarrierKeyword } from '../routing/carrier-keywords';
+import type { TriageQueue } from '../routing/triage-worker';
 import { findContactLanguage, findOutboundMessage } from './channel-lookups';
 import type { OrganizationRow } from './organization';
 
@@ -39,23 +40,14 @@ export interface InboundServiceDeps {
   db: Database;
   org: OrganizationRow;
   channels: ChannelRegistry;
-  sendQueue: SendQueue;
   logger: Logger;
-  /** The send pipeline: keyword confirmations are planned under policy like every other send. */
-  outbound: OutboundServiceDeps;
-  /** Called after the commit for each newly stored message that needs triage. */
-  onStored?: (receipt: InboundReceipt, message: InboundMessage, meta: RequestMeta) => Promise<void>;
-  /** A call stored as missed (no choice, no voicemail): may text the caller back (src/outbound/missed-call-text-back). */
-  onMissedCall?: (report: { messageId: string }, meta: RequestMeta) => Promise<MissedCallOutcome>;
   /**
-   * A message stored with attachments the channel refused (too large): tells the sender, under
-   * policy (src/outbound/refused-attachment-reply). Called for duplicates too; it answers once.
+   * The send pipeline: keyword confirmations, the answer to refused attachments and the missed-call
+   * text-back are planned under policy like every other send.
    */
-  onRefusedAttachments?: (
-    message: InboundMessage,
-    receipt: InboundReceipt,
-    meta: RequestMeta,
-  ) => Promise<unknown>;
+  outbound: OutboundServiceDeps;
+  /** Where each newly stored message that needs triage is enqueued, after the commit. */
+  triageQueue: Pick<TriageQueue, 'add'>;
 }
 
 interface StoredInbound {
@@ -136,24 +128,27 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       const { receipt, replies, keyword } = await batcher.submit({ message, meta });
       await prepared.afterStore(receipt);
       const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
-      if (message.refusedAttachments?.length && deps.onRefusedAttachments) {
-        // Awaited, so the answer is in the outbox before the provider is acknowledged; a failure is
-        // logged, not answered with an error: the message itself is stored.
-        await deps
-          .onRefusedAttachments(message, receipt, meta)
-          .catch((err) => log.error({ err }, 'answer to refused attachments failed'));
+      if (message.refusedAttachments?.length) {
+        // Tells the sender their attachments were too large (src/outbound/refused-attachment-reply),
+        // for duplicates too: it answers once. Awaited, so the answer is in the outbox before the
+        // provider is acknowledged; a failure is logged, not answered with an error: the message
+        // itself is stored.
+        await answerRefusedAttachments(deps.outbound, deps.org, message, receipt, meta).catch((err) =>
+          log.error({ err }, 'answer to refused attachments failed'),
+        );
       }
       if (receipt.duplicate) {
         log.info({ channel: message.channel }, 'duplicate inbound webhook; already stored');
         return receipt;
       }
       log.info({ channel: message.channel, keyword }, 'inbound message stored');
-      await enqueueAfterCommit(deps, replies);
-      if (!keyword && deps.onStored) {
-        // Not awaited: the provider's acknowledgement must not wait on Redis. The message is
-        // committed, and a lost enqueue is found again by the triage sweeper.
-        void deps
-          .onStored(receipt, message, meta)
+      if (replies.length > 0) await enqueueAfterCommit(deps.outbound, replies);
+      if (!keyword) {
+        // Triage runs after the webhook is answered. Not awaited: the provider's acknowledgement
+        // must not wait on Redis. The message is committed, and a lost enqueue is found again by
+        // the triage sweeper.
+        void deps.triageQueue
+          .add([{ messageId: receipt.messageId, requestId: meta.requestId }])
           .catch((err) => log.warn({ err }, 'post-store hook failed'));
       }
       return receipt;
@@ -163,7 +158,8 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
 
     outboundMessage: (channel, messageId) => findOutboundMessage(deps.db, deps.org.id, channel, messageId),
 
-    ...(deps.onMissedCall ? { missedCall: deps.onMissedCall } : {}),
+    /** A call stored as missed (no choice, no voicemail): texts the caller back under policy. */
+    missedCall: (report, meta) => textBackMissedCall(deps.outbound, deps.org, report, meta),
 
     /**
      * A hard bounce: the address is marked undeliverable (policy then falls back to another channel)
