@@ -16,9 +16,10 @@ export type { ClientAddressResolver } from '../http/client-address';
 export { describeZodError } from '../http/error-handler';
 export { HttpError } from '../http/http-error';
 export { isWithinOfficeHours, type OfficeHours } from '../policy/office-hours';
-
 /** How sensitive content is, lowest first. A channel declares the highest it may carry. */
-export type Sensitivity = 'public' | 'limited' | 'phi';
+export type { Sensitivity };
+
+import type { Sensitivity } from '../policy/channel-capabilities';
 
 export interface InboundMessage {
   channel: string;

@@ -6,7 +6,7 @@ import { appointments } from '../db/schema';
 import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
 import { assertContactAccess, type StaffMember } from '../staff/contact-access';
-import { presentMessage } from './conversation-routes';
+import { presentMessage } from './message-presenter';
 import { presentDecision } from './outbound-routes';
 
 const newAppointment = z.object({

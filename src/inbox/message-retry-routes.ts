@@ -10,7 +10,7 @@ import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound
 import { FAILED_SEND_STATUSES, isFailedSend } from '../outbound/send-failures';
 import type { Initiator, Purpose } from '../policy/policy-engine';
 import { assertConversationAccess } from '../staff/contact-access';
-import { presentMessage } from './conversation-routes';
+import { presentMessage } from './message-presenter';
 import { presentDecision } from './outbound-routes';
 
 const idParam = z.object({ id: z.uuid('must be a message id') });

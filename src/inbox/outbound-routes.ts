@@ -12,7 +12,7 @@ import {
 } from '../outbound/outbound-service';
 import type { PolicyDecision } from '../policy/policy-engine';
 import { assertContactAccess } from '../staff/contact-access';
-import { presentMessage } from './conversation-routes';
+import { presentMessage } from './message-presenter';
 import { planStaffReply } from './staff-reply';
 
 const sensitivity = z.enum(['public', 'limited', 'phi']);
