@@ -1,4 +1,5 @@
-import type { CarrierKeyword } from './carrier-keywords';
+/** The carrier keywords the hub answers (parsed from a message in carrier-keywords.ts). */
+export type CarrierKeyword = 'opt_out' | 'opt_in' | 'help';
 
 /**
  * The one reply each carrier keyword gets. Carriers expect the clinic's name, how to undo the

@@ -2,7 +2,9 @@
  * Carrier-standard SMS keywords (CTIA practice, as US carriers and Twilio apply them). Only a
  * message that is the keyword alone counts: "I need to cancel my appointment" is a normal message.
  */
-export type CarrierKeyword = 'opt_out' | 'opt_in' | 'help';
+import type { CarrierKeyword } from './carrier-keyword-replies';
+
+export type { CarrierKeyword };
 
 const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
 const OPT_IN = new Set(['START', 'UNSTOP']);
