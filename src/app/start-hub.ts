@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
 import type { ChannelFactory } from '../channel-port';
 import type { HubConfig } from '../config/config';
-import { createContactVerification } from '../conversations/contact-verification';
 import { announceHubEventsAfterCommit } from '../conversations/hub-events';
 import { type DatabaseHandle, openDatabase } from '../db/database';
 import { createApp } from '../http/app';
@@ -18,10 +17,9 @@ import { webPagesRouter } from '../http/web-pages';
 import { channelStateStore } from '../hub/channel-state-store';
 import { startClinicSettings } from '../hub/clinic-settings';
 import { createSecretStore, encryptStoredSecrets } from '../hub/hub-settings';
-import { createInboundService } from '../hub/inbound-service';
+import { startIntake } from '../hub/intake-feature';
 import type { FeatureRuntime } from '../hub/lifecycle';
 import { ensureOrganization, type OrganizationRow } from '../hub/organization';
-import { createPatientSessionSink } from '../hub/patient-session-sink';
 import { startPeriodic } from '../hub/periodic-task';
 import { loadSettingsKey, settingsCipher } from '../hub/settings-encryption';
 import { createStaffTypingRelay } from '../hub/staff-typing-relay';
@@ -31,7 +29,6 @@ import { ChannelRegistry } from '../outbound/channel-registry';
 import { startOutbound } from '../outbound/outbound-feature';
 import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import type { SendQueue } from '../outbound/send-worker';
-import { verificationCodeSender } from '../outbound/verification-code';
 import { producerConnection, waitUntilReady } from '../queues/redis-connections';
 import { checkEvictionPolicy } from '../queues/redis-eviction-policy';
 import { startTriage } from '../routing/triage-feature';
@@ -170,29 +167,17 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
 
   // The socket server exists once the http server does (below); routes reach it through this.
   let sockets: InboxSocketServer | undefined;
-  const inbound = createInboundService({ db, org, channels, logger, outbound, triageQueue: triage.queue });
-  // Live patient sessions (web chat): history, delivery receipts and verification by one-time code.
-  const sessionSink = {
-    ...inbound,
-    sessions: createPatientSessionSink({
-      db,
-      orgId: org.id,
-      verification: createContactVerification({
-        db,
-        orgId: org.id,
-        secret: await secrets.ensure('identity-verification-codes'),
-        lifetime: outbound.verifiedSessionLifetime,
-        defaultRegion: config.DEFAULT_REGION,
-        logger,
-        sendCode: verificationCodeSender(outbound, org),
-      }),
-      notifyStaffTyping: (conversationId) =>
-        sockets?.io
-          .of('/inbox')
-          .to(conversationRoom(conversationId))
-          .emit('typing', { conversationId, patient: true }),
-    }),
-  };
+  const { inbound, live } = await startIntake({
+    ...featureContext,
+    outbound,
+    triageQueue: triage.queue,
+    secrets,
+    notifyStaffTyping: (conversationId) =>
+      sockets?.io
+        .of('/inbox')
+        .to(conversationRoom(conversationId))
+        .emit('typing', { conversationId, patient: true }),
+  });
   // Channel listeners other than HTTP (the email adapter's SMTP server); stopped by adapter.close().
   for (const adapter of channels.all()) await adapter.start?.(inbound);
 
@@ -275,7 +260,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   });
   sockets = inboxSockets;
   clinic.listen(inboxSockets.io);
-  for (const adapter of channels.all()) adapter.attachRealtime?.(inboxSockets.io, sessionSink);
+  for (const adapter of channels.all()) adapter.attachRealtime?.(inboxSockets.io, live);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
