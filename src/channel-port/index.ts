@@ -8,6 +8,7 @@ import type { Server as SocketServer } from 'socket.io';
 import type { HubConfig } from '../config/config';
 import type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
 import type { ClientAddressResolver } from '../http/client-address';
+import type { Sensitivity } from '../policy/channel-capabilities';
 
 export type { HubConfig } from '../config/config';
 export { normalizeEmail, normalizePhone } from '../conversations/addresses';
@@ -18,8 +19,6 @@ export { HttpError } from '../http/http-error';
 export { isWithinOfficeHours, type OfficeHours } from '../policy/office-hours';
 /** How sensitive content is, lowest first. A channel declares the highest it may carry. */
 export type { Sensitivity };
-
-import type { Sensitivity } from '../policy/channel-capabilities';
 
 export interface InboundMessage {
   channel: string;
@@ -331,7 +330,17 @@ export interface ChannelAdapter {
   readonly channel: string;
   /** The kind of contact identity this channel delivers to. */
   readonly identityKind: IdentityKind;
+  /**
+   * The most sensitive content this channel may carry by default. The policy reads it (a clinic's
+   * override replaces it; a patient's accepted risk raises it for that patient); content above it
+   * goes behind a secure link announced on this channel, or on another channel.
+   */
   readonly maxSensitivity: Sensitivity;
+  /**
+   * False when a link cannot be followed from this channel (a phone call): the policy never sends a
+   * secure-link notice on it. Absent: it can.
+   */
+  readonly carriesSecureLinkNotice?: boolean;
   /** True when nothing leaves the machine: sends are recorded only. */
   readonly sandbox: boolean;
   /** True for channels where STOP/START/HELP are carrier keywords the hub must honour (SMS). */

@@ -192,8 +192,6 @@ const environmentSchema = z.object({
     .int()
     .positive()
     .default(5 * 1024 * 1024),
-  SLACK_BOT_TOKEN: optionalString,
-  SLACK_SIGNING_SECRET: optionalString,
   MICROSOFT_APP_ID: optionalString,
   MICROSOFT_APP_PASSWORD: optionalString,
   /** The bot's Azure app registration: `MultiTenant` (default) or `SingleTenant` (needs the tenant id). */

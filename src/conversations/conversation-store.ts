@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
-import type { InboundMessage, InboundReceipt, StatusReceipt, StatusUpdate } from '../channel-port';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import type { StatusReceipt, StatusUpdate } from '../channel-port';
 import type { Queryable } from '../db/database';
 import { newId } from '../db/ids';
 import {
@@ -11,7 +11,7 @@ import {
   messages,
 } from '../db/schema';
 import { storeMessageEvents } from './hub-events';
-import { recordInboundBatch, resolveConversations } from './inbound-batch-store';
+import { resolveConversations } from './inbound-batch-store';
 import { isForwardTransition } from './message-status';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -27,20 +27,6 @@ export async function findOrOpenConversation(
   const conversationId = (await resolveConversations(tx, orgId, [contactId])).get(contactId);
   if (!conversationId) throw new Error('conversation resolution returned nothing');
   return conversationId;
-}
-
-/**
- * Appends one inbound message to the sender's active conversation. Idempotent on the provider's id:
- * a replayed or concurrent duplicate finds the stored copy and writes nothing.
- */
-export async function recordInboundMessage(
-  tx: Queryable,
-  orgId: string,
-  message: InboundMessage,
-  requestId: string,
-): Promise<InboundReceipt> {
-  const [receipt] = await recordInboundBatch(tx, orgId, [{ message, requestId }]);
-  return receipt!;
 }
 
 export interface NewOutboundMessage {
@@ -288,73 +274,6 @@ export function conversationState(c: ConversationRow) {
     slaDueAt: c.slaDueAt,
     lastActivityAt: c.lastActivityAt,
   };
-}
-
-export interface ConversationSummary extends ReturnType<typeof conversationState> {
-  contact: { id: string; displayName: string | null };
-  lastMessage: Pick<MessageRow, 'id' | 'direction' | 'channel' | 'body' | 'status' | 'createdAt'> | null;
-}
-
-/** Conversations by newest activity first; `before` is the cursor (lastActivityAt|id) of the last row seen. */
-export async function listConversations(
-  db: Queryable,
-  orgId: string,
-  options: {
-    limit: number;
-    before?: { lastActivityAt: Date; id: string };
-    queue?: string;
-    /** Only conversations in these queues (the caller's access). */
-    queues?: string[];
-    /** `activity`: newest first (pages by cursor). `priority`: most urgent first, earliest SLA first. */
-    sort?: 'activity' | 'priority';
-  },
-): Promise<ConversationSummary[]> {
-  const cursor = options.before;
-  const order =
-    options.sort === 'priority'
-      ? [
-          desc(conversations.priority),
-          sql`${conversations.slaDueAt} asc nulls last`,
-          desc(conversations.lastActivityAt),
-          desc(conversations.id),
-        ]
-      : [desc(conversations.lastActivityAt), desc(conversations.id)];
-  const rows = await db
-    .select({
-      conversation: conversations,
-      contact: { id: contacts.id, displayName: contacts.displayName },
-      lastMessage: {
-        id: messages.id,
-        direction: messages.direction,
-        channel: messages.channel,
-        body: messages.body,
-        status: messages.status,
-        createdAt: messages.createdAt,
-      },
-    })
-    .from(conversations)
-    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-    .leftJoin(messages, eq(messages.id, conversations.lastMessageId))
-    .where(
-      and(
-        eq(conversations.orgId, orgId),
-        options.queue ? eq(conversations.queue, options.queue) : undefined,
-        options.queues ? inArray(conversations.queue, options.queues) : undefined,
-        cursor
-          ? or(
-              lt(conversations.lastActivityAt, cursor.lastActivityAt),
-              and(eq(conversations.lastActivityAt, cursor.lastActivityAt), lt(conversations.id, cursor.id)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(...order)
-    .limit(options.limit);
-  return rows.map(({ conversation, contact, lastMessage }) => ({
-    ...conversationState(conversation),
-    contact,
-    lastMessage: lastMessage?.id ? lastMessage : null,
-  }));
 }
 
 export interface ConversationDetail {

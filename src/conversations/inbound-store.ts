@@ -1,9 +1,13 @@
 import { sql } from 'drizzle-orm';
-import type { InboundReceipt } from '../channel-port';
+import type { InboundMessage, InboundReceipt } from '../channel-port';
 import type { Queryable } from '../db/database';
 import { newId } from '../db/ids';
 import { rememberStoredEvents, type StoredHubEvent } from './hub-events';
-import type { InboundItem } from './inbound-batch-store';
+
+export interface InboundItem {
+  message: InboundMessage;
+  requestId: string;
+}
 
 interface StoredRow {
   ord: number;

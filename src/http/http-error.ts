@@ -1,3 +1,5 @@
+import type { ApiErrorBody } from '../../contracts/inbox-api';
+
 /** An error with an HTTP status and a stable machine-readable code; the error handler renders it as JSON. */
 export class HttpError extends Error {
   constructor(
@@ -11,9 +13,8 @@ export class HttpError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
-}
+/** The JSON body of every error answer; the staff pages read it as the same type. */
+export type ErrorBody = ApiErrorBody;
 
 export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
   return { error: details ? { code, message, details } : { code, message } };

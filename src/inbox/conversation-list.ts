@@ -202,7 +202,7 @@ export async function listInbox(db: Queryable, query: ConversationListQuery) {
         lastReply:
           lastMessage?.id && lastMessage.direction === 'outbound'
             ? {
-                by: lastMessage.authorKind === 'staff' ? 'staff' : 'hub',
+                by: lastMessage.authorKind === 'staff' ? ('staff' as const) : ('hub' as const),
                 snippet: snippetOf(lastMessage.body),
               }
             : null,

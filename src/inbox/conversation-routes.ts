@@ -1,6 +1,14 @@
 import { inArray } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import type {
+  ConversationDetailResponse,
+  ConversationDetail as ConversationDetailView,
+  ConversationListResponse,
+  MessageView,
+  Sendable,
+  StaffReplyResponse,
+} from '../../contracts/inbox-api';
 import { writeAudit } from '../audit/audit-log';
 import { contactLabel, visibleAddress } from '../conversations/contact-label';
 import {
@@ -74,7 +82,10 @@ async function staffNames(db: Database, detail: ConversationDetail): Promise<Map
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-async function presentDetail(db: Database, detail: ConversationDetail) {
+async function presentDetail(
+  db: Database,
+  detail: ConversationDetail,
+): Promise<Sendable<ConversationDetailView>> {
   const { conversation, contact } = detail;
   const [state, consents, notes, names] = await Promise.all([
     loadStateView(db, conversation),
@@ -134,7 +145,7 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
     res.json({
       conversations: rows.map((r) => r.summary),
       nextCursor: rows.length === query.limit && last ? encodeCursor(last.cursor) : null,
-    });
+    } satisfies Sendable<ConversationListResponse>);
   });
 
   router.get('/conversations/:id', async (req, res) => {
@@ -154,7 +165,9 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
       requestId: req.id,
       detail: { messageCount: detail.messages.length },
     });
-    res.json({ conversation: await presentDetail(db, detail) });
+    res.json({
+      conversation: await presentDetail(db, detail),
+    } satisfies Sendable<ConversationDetailResponse>);
   });
 
   /**
@@ -178,7 +191,7 @@ export function conversationRouter(db: Database, outbound: OutboundServiceDeps):
           scheduledFor: decision.scheduledFor ?? null,
         },
         decision: presentDecision(decision),
-      });
+      } satisfies Sendable<StaffReplyResponse>);
     } catch (error) {
       throw asHttpError(error);
     }

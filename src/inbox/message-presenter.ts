@@ -1,8 +1,9 @@
+import type { MessageView, Sendable } from '../../contracts/inbox-api';
 import type { MessageRow } from '../conversations/conversation-store';
 import { describeSendFailure, isFailedSend } from '../outbound/send-failures';
 
 /** A message as the staff API shows it (every route that returns one uses this). */
-export function presentMessage(m: MessageRow) {
+export function presentMessage(m: MessageRow): Sendable<MessageView> {
   return {
     id: m.id,
     conversationId: m.conversationId,

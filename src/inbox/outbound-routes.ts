@@ -1,9 +1,11 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { PolicyCheckResponse, PolicyDecisionView, Sendable } from '../../contracts/inbox-api';
 import { normalizeEmail, normalizePhone } from '../conversations/addresses';
 import { findIdentity, resolveContactByIdentity } from '../conversations/contact-directory';
 import type { Database } from '../db/database';
 import { HttpError } from '../http/http-error';
+import type { ChannelRegistry } from '../outbound/channel-registry';
 import {
   asHttpError,
   type OutboundContent,
@@ -42,7 +44,11 @@ const recipient = z.union([
 const outboundBody = z.intersection(
   z.object({
     to: recipient,
-    channel: z.enum(['sms', 'email', 'voice', 'webchat', 'botframework']).optional(),
+    // Checked against the channels the hub runs (deliveryChannel), so a new channel needs no edit here.
+    channel: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be a channel name such as sms')
+      .optional(),
     urgent: z.boolean().optional(),
   }),
   contentSchema,
@@ -63,7 +69,7 @@ export function toContent(parsed: z.infer<typeof contentSchema>): OutboundConten
     : { body: parsed.body, sensitivity: parsed.sensitivity, purpose: parsed.purpose };
 }
 
-export function presentDecision(decision: PolicyDecision) {
+export function presentDecision(decision: PolicyDecision): Sendable<PolicyDecisionView> {
   return {
     allowed: decision.allowed,
     channel: decision.channel ?? null,
@@ -73,6 +79,18 @@ export function presentDecision(decision: PolicyDecision) {
     reasons: decision.reasons,
     considered: decision.considered,
   };
+}
+
+/** 400 unless the hub runs `channel` and delivers on it (a secure link is announced, never asked for). */
+function assertDeliveryChannel(channels: ChannelRegistry, channel: string): void {
+  const adapter = channels.get(channel);
+  if (adapter && !adapter.readInPlace) return;
+  throw new HttpError(
+    400,
+    'validation_failed',
+    `Invalid request: channel: no channel named ${channel} delivers messages here`,
+    { fields: ['channel'] },
+  );
 }
 
 /**
@@ -122,18 +140,27 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
           },
           { dryRun: true },
         );
-        res.json({ decision: presentDecision(decision) });
+        res.json({ decision: presentDecision(decision) } satisfies Sendable<PolicyCheckResponse>);
       } catch (error) {
         throw asHttpError(error);
       }
       return;
     }
     const body = outboundBody.parse(req.body);
+    if (body.channel !== undefined) assertDeliveryChannel(deps.channels, body.channel);
     const contactId = await resolveContact(req, body.to, !dryRun);
     if (!contactId) {
       res.json({
-        decision: { allowed: false, code: 'contact_not_found', reasons: ['no contact has that address yet'] },
-      });
+        decision: {
+          allowed: false,
+          channel: null,
+          securedVia: null,
+          scheduledFor: null,
+          code: 'contact_not_found',
+          reasons: ['no contact has that address yet'],
+          considered: [],
+        },
+      } satisfies Sendable<PolicyCheckResponse>);
       return;
     }
     try {
@@ -153,7 +180,7 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
         { dryRun },
       );
       if (dryRun || !outcome) {
-        res.json({ decision: presentDecision(decision) });
+        res.json({ decision: presentDecision(decision) } satisfies Sendable<PolicyCheckResponse>);
         return;
       }
       res.status(202).json({

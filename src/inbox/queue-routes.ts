@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { QueueListResponse, Sendable } from '../../contracts/inbox-api';
 import { writeAudit } from '../audit/audit-log';
 import type { Database, Queryable } from '../db/database';
 import { conversations, messages, queues } from '../db/schema';
@@ -123,7 +124,7 @@ export function queueRouter(db: Database): Router {
           failedSends: failed.get(q.id) ?? 0,
         };
       }),
-    });
+    } satisfies Sendable<QueueListResponse>);
   });
 
   router.post('/queues', requireRole('admin'), async (req, res) => {

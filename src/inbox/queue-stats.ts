@@ -1,14 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import type { QueueStatsRow } from '../../contracts/inbox-api';
 import type { Queryable } from '../db/database';
 
-export interface QueueStats {
-  volumeToday: number;
-  openNow: number;
-  medianFirstResponseSeconds: number | null;
-  slaBreaches: number;
-  emergenciesToday: number;
-}
+/** One queue's figures, as `GET /stats/queues` sends them beside the queue's id and name. */
+export type QueueStats = Omit<QueueStatsRow, 'queue' | 'name'>;
 
 /** Midnight today in the clinic's time zone, as an instant. */
 export function startOfClinicDay(timeZone: string, now: Date = new Date()): Date {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { DateTime } from 'luxon';
+import type { QueueStatsResponse, Sendable } from '../../contracts/inbox-api';
 import type { Database } from '../db/database';
 import { listQueues } from '../staff/queue-directory';
 import { requireRole } from '../staff/require-role';
@@ -22,7 +23,7 @@ export function statsRouter(db: Database, clinic: { timeZone: string }): Router 
       // A conversation can sit in a queue that was never added to the table (an old triage route).
       ...[...stats.keys()].filter((id) => !known.has(id)).map((id) => ({ queue: id, name: id })),
     ];
-    res.json({
+    const body = {
       date: DateTime.fromJSDate(since).setZone(clinic.timeZone).toISODate(),
       timeZone: clinic.timeZone,
       since: since.toISOString(),
@@ -36,7 +37,8 @@ export function statsRouter(db: Database, clinic: { timeZone: string }): Router 
           emergenciesToday: 0,
         }),
       })),
-    });
+    } satisfies Sendable<QueueStatsResponse>;
+    res.json(body);
   });
   return router;
 }

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import type { PolicyRefusalDetails } from '../../contracts/inbox-api';
 import { writeAudit } from '../audit/audit-log';
 import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../conversations/contact-verification';
 import {
@@ -91,9 +92,7 @@ export class PolicyRefused extends HttpError {
       422,
       decision.code ?? 'no_channel_allowed',
       decision.reasons.at(-1) ?? 'The policy does not allow this send',
-      {
-        reasons: decision.reasons,
-      },
+      { reasons: decision.reasons } satisfies PolicyRefusalDetails,
     );
   }
 }
@@ -201,11 +200,13 @@ async function decideAndWrite(
         undeliverable: identity?.undeliverableAt != null,
         maxSensitivity: effectiveMaxSensitivity({
           channel: adapter.channel,
+          declared: adapter.maxSensitivity,
           clinicOverrides: deps.channelOverrides,
           patientAcceptedUnencryptedPhi: phiAcceptance.get(adapter.channel) === true,
           // A web chat session may carry PHI once its visitor proved to be this contact.
           verifiedSession: identity !== undefined && verified.has(identity.id),
         }),
+        carriesSecureLinkNotice: adapter.carriesSecureLinkNotice !== false,
         ...(adapter.channel === 'webchat'
           ? { verifiedSession: identity !== undefined && verified.has(identity.id) }
           : {}),

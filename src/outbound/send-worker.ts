@@ -1,6 +1,6 @@
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import { createJobQueue, createJobWorker, type JobQueue, type JobQueueOptions } from '../queues/job-queue';
-import { QUEUE_NAMES } from '../queues/queue-names';
+import { JOB_QUEUE_NAMES } from '../queues/queue-names';
 import { execSendJob, type SendJobData, type SendJobDeps } from './send-job';
 
 export type SendQueueOptions = JobQueueOptions;
@@ -16,12 +16,12 @@ const JOB_OPTIONS = {
 
 /** Enqueues sends; a message that already has a job is left alone (job id = message id). */
 export function initSendQueue(options: SendQueueOptions): SendQueue {
-  return createJobQueue<SendJobData>(QUEUE_NAMES.outboundSend, 'send', JOB_OPTIONS, options);
+  return createJobQueue<SendJobData>(JOB_QUEUE_NAMES.outboundSend, 'send', JOB_OPTIONS, options);
 }
 
 export function initSendWorker(deps: SendJobDeps, options: SendQueueOptions): Worker<SendJobData> {
   return createJobWorker<SendJobData>(
-    QUEUE_NAMES.outboundSend,
+    JOB_QUEUE_NAMES.outboundSend,
     async (job: Job<SendJobData>) => {
       const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const outcome = await execSendJob(deps, job.data, { isFinal });

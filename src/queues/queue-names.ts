@@ -1,5 +1,8 @@
-/** Queue names are part of the deployed state in Redis: never rename one once released. */
-export const QUEUE_NAMES = {
+/**
+ * The BullMQ job queues (not the staff queues a conversation is routed to: those are triage's QUEUE_NAMES).
+ * Their names are part of the deployed state in Redis: never rename one once released.
+ */
+export const JOB_QUEUE_NAMES = {
   outboundSend: 'outbound-send',
   inboundTriage: 'inbound-triage',
 } as const;

@@ -1,6 +1,6 @@
 import type { Job, Worker } from 'bullmq';
 import { createJobQueue, createJobWorker, type JobQueue, type JobQueueOptions } from '../queues/job-queue';
-import { QUEUE_NAMES } from '../queues/queue-names';
+import { JOB_QUEUE_NAMES } from '../queues/queue-names';
 import {
   execTriageJob,
   packTriageJobs,
@@ -27,7 +27,7 @@ const JOB_OPTIONS = {
 } as const;
 
 export function initTriageQueue(options: JobQueueOptions): TriageQueue {
-  return createJobQueue<TriageJobData>(QUEUE_NAMES.inboundTriage, 'triage', JOB_OPTIONS, options, {
+  return createJobQueue<TriageJobData>(JOB_QUEUE_NAMES.inboundTriage, 'triage', JOB_OPTIONS, options, {
     pack: packTriageJobs,
     jobId: triageJobId,
   });
@@ -35,7 +35,7 @@ export function initTriageQueue(options: JobQueueOptions): TriageQueue {
 
 export function initTriageWorker(deps: TriageJobDeps, options: JobQueueOptions): Worker<TriageJobData> {
   return createJobWorker<TriageJobData>(
-    QUEUE_NAMES.inboundTriage,
+    JOB_QUEUE_NAMES.inboundTriage,
     async (job: Job<TriageJobData>) => {
       // In order, one after another: a retry after a failure skips the messages already decided.
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

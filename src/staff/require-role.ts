@@ -11,9 +11,3 @@ export function requireRole(...roles: StaffRole[]): RequestHandler {
     next();
   };
 }
-
-export function assertRole(staff: { role: StaffRole }, ...roles: StaffRole[]): void {
-  if (!roles.includes(staff.role)) {
-    throw new HttpError(403, 'forbidden_role', `This needs the role ${roles.join(' or ')}`);
-  }
-}

@@ -12,30 +12,41 @@ interface DevLine {
   category?: string;
 }
 
-const lines: DevLine[] = readFileSync(path.resolve(__dirname, '../../test/fixtures/triage-dev.jsonl'), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as DevLine);
+// The former held-out file (test/fixtures/triage-dev-b.jsonl) joined the development data once its misses
+// had been read while tuning; a newer held-out file measures generalization. Both are held to the same gate.
+const devFiles = ['triage-dev.jsonl', 'triage-dev-b.jsonl'];
+
+function readDevLines(file: string): DevLine[] {
+  return readFileSync(path.resolve(__dirname, '../../test/fixtures', file), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as DevLine);
+}
+
 const triage = createTriage({});
 
-test('the development set has emergencies of every kind and non-emergencies', () => {
-  expect(lines.filter((l) => l.kind === 'emergency').length).toBeGreaterThanOrEqual(100);
-  expect(lines.filter((l) => l.kind === 'clinical').length).toBeGreaterThanOrEqual(100);
-  expect(lines.filter((l) => l.kind === 'offtopic').length).toBeGreaterThanOrEqual(50);
-});
+describe.each(devFiles)('development set %s', (file) => {
+  const lines = readDevLines(file);
 
-test('every emergency of the development set is caught', () => {
-  const missed = lines
-    .filter((l) => l.kind === 'emergency')
-    .filter((l) => triage.classifyLocal(l.text).intent !== 'emergency')
-    .map((l) => `${l.category}: ${l.text}`);
-  expect(missed).toEqual([]);
-});
+  test('has emergencies of every kind and non-emergencies', () => {
+    expect(lines.filter((l) => l.kind === 'emergency').length).toBeGreaterThanOrEqual(100);
+    expect(lines.filter((l) => l.kind === 'clinical').length).toBeGreaterThanOrEqual(100);
+    expect(lines.filter((l) => l.kind === 'offtopic').length).toBeGreaterThanOrEqual(50);
+  });
 
-test('no clinical, admin or off-topic message of the development set is called an emergency', () => {
-  const falseAlarms = lines
-    .filter((l) => l.kind !== 'emergency')
-    .filter((l) => triage.classifyLocal(l.text).intent === 'emergency')
-    .map((l) => `${l.kind}: ${l.text}`);
-  expect(falseAlarms).toEqual([]);
+  test('every emergency is caught', () => {
+    const missed = lines
+      .filter((l) => l.kind === 'emergency')
+      .filter((l) => triage.classifyLocal(l.text).intent !== 'emergency')
+      .map((l) => `${l.category}: ${l.text}`);
+    expect(missed).toEqual([]);
+  });
+
+  test('no clinical, admin or off-topic message is called an emergency', () => {
+    const falseAlarms = lines
+      .filter((l) => l.kind !== 'emergency')
+      .filter((l) => triage.classifyLocal(l.text).intent === 'emergency')
+      .map((l) => `${l.kind}: ${l.text}`);
+    expect(falseAlarms).toEqual([]);
+  });
 });

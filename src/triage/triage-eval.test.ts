@@ -14,6 +14,8 @@ import {
 // that the evaluator runs end to end on the real engine.
 const fixtures = path.resolve(__dirname, '../../test/fixtures');
 const dev = readEvalFile(path.join(fixtures, 'triage-dev.jsonl'));
+// The first held-out file: its misses were read while the engine was tuned, so it is development data now.
+const devB = readEvalFile(path.join(fixtures, 'triage-dev-b.jsonl'));
 const heldOut = readEvalFile(path.join(fixtures, 'triage-heldout.jsonl'));
 const intents = loadIntentCatalog().intents;
 
@@ -22,6 +24,11 @@ const count = (cases: readonly EvalCase[], kind: string): number =>
 
 describe.each([
   ['development set', dev, { total: 400, emergency: 100, clinical: 120, offtopic: 80 }],
+  [
+    'second development set (the former held-out set)',
+    devB,
+    { total: 1000, emergency: 150, clinical: 300, offtopic: 300 },
+  ],
   ['held-out set', heldOut, { total: 1000, emergency: 150, clinical: 300, offtopic: 300 }],
 ])('%s', (_name, cases, minimum) => {
   test('has the agreed size and mix', () => {
@@ -60,17 +67,27 @@ describe.each([
   });
 });
 
-test('the held-out set shares no line with the development set', () => {
-  const devTexts = new Set(dev.map((c) => normalizeForOverlap(c.text)));
-  expect(heldOut.filter((c) => devTexts.has(normalizeForOverlap(c.text))).map((c) => c.line)).toEqual([]);
+const sharedLines = (cases: readonly EvalCase[], other: readonly EvalCase[]): number[] => {
+  const otherTexts = new Set(other.map((c) => normalizeForOverlap(c.text)));
+  return cases.filter((c) => otherTexts.has(normalizeForOverlap(c.text))).map((c) => c.line);
+};
+
+test('the held-out set shares no line with either development set', () => {
+  expect(sharedLines(heldOut, dev)).toEqual([]);
+  expect(sharedLines(heldOut, devB)).toEqual([]);
 });
 
-test('the held-out set is about a quarter Spanish and covers every emergency category of the dev set', () => {
+test('the two development sets share no line', () => {
+  expect(sharedLines(devB, dev)).toEqual([]);
+});
+
+test('the held-out set is about a quarter Spanish and covers every emergency category of the dev sets', () => {
   const spanish = heldOut.filter((c) => c.lang === 'es').length / heldOut.length;
   expect(spanish).toBeGreaterThanOrEqual(0.2);
   expect(spanish).toBeLessThanOrEqual(0.35);
   const heldOutCategories = new Set(heldOut.map((c) => c.category));
-  expect([...new Set(dev.map((c) => c.category))].filter((c) => !heldOutCategories.has(c))).toEqual([]);
+  const devCategories = new Set([...dev, ...devB].map((c) => c.category));
+  expect([...devCategories].filter((c) => !heldOutCategories.has(c))).toEqual([]);
 });
 
 // Sanity, not targets: the report accounts for every line of the development set when the real engine runs.

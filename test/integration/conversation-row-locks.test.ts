@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { recordInboundMessage, stopSlaClock } from '../../src/conversations/conversation-store';
+import { stopSlaClock } from '../../src/conversations/conversation-store';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database';
 import { ensureOrganization } from '../../src/hub/organization';
+import { storeInbound } from '../support/store-inbound';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 // Every message written into a conversation takes a KEY SHARE lock on the conversation's row (the
@@ -25,7 +26,7 @@ afterAll(async () => {
 
 test('stopping the SLA clock is not blocked by a message being written into the same conversation', async () => {
   const inbound = await handle.db.transaction((tx) =>
-    recordInboundMessage(
+    storeInbound(
       tx,
       orgId,
       {

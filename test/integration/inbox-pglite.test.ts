@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { recordInboundMessage } from '../../src/conversations/conversation-store';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database';
 import { ensureOrganization } from '../../src/hub/organization';
 import { listInbox } from '../../src/inbox/conversation-list';
@@ -10,6 +9,7 @@ import { queueStats, startOfClinicDay } from '../../src/inbox/queue-stats';
 import { withoutJit } from '../../src/inbox/without-jit';
 import { ensureDefaultQueues, listQueues } from '../../src/staff/queue-directory';
 import { createStaffUser } from '../../src/staff/staff-directory';
+import { storeInbound } from '../support/store-inbound';
 
 // The embedded engine runs the same inbox queries: full-text search, flags, snooze, stats.
 let handle: DatabaseHandle;
@@ -59,20 +59,10 @@ test('queues are seeded and search, flags and snooze work on PGlite', async () =
     'billing',
   ]);
   const a = await handle.db.transaction((tx) =>
-    recordInboundMessage(
-      tx,
-      orgId,
-      inbound(`SM${'a'.repeat(32)}`, '+14155550101', 'need my inhaler refilled'),
-      'r1',
-    ),
+    storeInbound(tx, orgId, inbound(`SM${'a'.repeat(32)}`, '+14155550101', 'need my inhaler refilled'), 'r1'),
   );
   await handle.db.transaction((tx) =>
-    recordInboundMessage(
-      tx,
-      orgId,
-      inbound(`SM${'b'.repeat(32)}`, '+14155550102', 'question about a bill'),
-      'r2',
-    ),
+    storeInbound(tx, orgId, inbound(`SM${'b'.repeat(32)}`, '+14155550102', 'question about a bill'), 'r2'),
   );
   const found = await list({ q: 'inhal' });
   expect(found.map((r) => r.summary.id)).toEqual([a.conversationId]);

@@ -10,11 +10,7 @@ import {
   type ReconcileResult,
   SendError,
 } from '../../src/channel-port';
-import {
-  appendOutboundMessage,
-  applyStatusUpdate,
-  recordInboundMessage,
-} from '../../src/conversations/conversation-store';
+import { appendOutboundMessage, applyStatusUpdate } from '../../src/conversations/conversation-store';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database';
 import { conversations, messages } from '../../src/db/schema';
 import { ensureOrganization } from '../../src/hub/organization';
@@ -24,6 +20,7 @@ import { execSendJob } from '../../src/outbound/send-job';
 import { isOptedOut, recordConsent } from '../../src/policy/consent-ledger';
 import { execTriageJob } from '../../src/routing/triage-job';
 import { TriageThreadError } from '../../src/triage';
+import { storeInbound } from '../support/store-inbound';
 
 // The embedded engine `npm start` uses without DATABASE_URL: the same migrations and queries must work.
 let handle: DatabaseHandle;
@@ -87,15 +84,15 @@ test('migrations ran on PGlite and the engine says so', () => {
 
 test('inbound storage is idempotent on the provider id', async () => {
   const first = await handle.db.transaction((tx) =>
-    recordInboundMessage(tx, orgId, inbound(`SM${'1'.repeat(32)}`), 'r1'),
+    storeInbound(tx, orgId, inbound(`SM${'1'.repeat(32)}`), 'r1'),
   );
   const again = await handle.db.transaction((tx) =>
-    recordInboundMessage(tx, orgId, inbound(`SM${'1'.repeat(32)}`), 'r2'),
+    storeInbound(tx, orgId, inbound(`SM${'1'.repeat(32)}`), 'r2'),
   );
   expect(first.duplicate).toBe(false);
   expect(again).toEqual({ ...first, duplicate: true });
   const second = await handle.db.transaction((tx) =>
-    recordInboundMessage(tx, orgId, inbound(`SM${'2'.repeat(32)}`), 'r3'),
+    storeInbound(tx, orgId, inbound(`SM${'2'.repeat(32)}`), 'r3'),
   );
   expect(second.conversationId).toBe(first.conversationId);
   expect(second.contactId).toBe(first.contactId);
@@ -103,7 +100,7 @@ test('inbound storage is idempotent on the provider id', async () => {
 
 test('consent ledger: newest entry wins, and rows cannot be changed', async () => {
   const receipt = await handle.db.transaction((tx) =>
-    recordInboundMessage(tx, orgId, inbound(`SM${'3'.repeat(32)}`, '+14155550999'), 'r4'),
+    storeInbound(tx, orgId, inbound(`SM${'3'.repeat(32)}`, '+14155550999'), 'r4'),
   );
   expect(await isOptedOut(handle.db, receipt.contactId, 'sms', 'care')).toBe(false);
   await recordConsent(handle.db, {
@@ -146,7 +143,7 @@ describe('the send job, without Redis', () => {
       leaseSeconds: 60,
     };
     conversation = await handle.db.transaction((tx) =>
-      recordInboundMessage(tx, orgId, inbound(`SM${'4'.repeat(32)}`), 'r5'),
+      storeInbound(tx, orgId, inbound(`SM${'4'.repeat(32)}`), 'r5'),
     );
   });
 
@@ -350,7 +347,7 @@ describe('the send job, without Redis', () => {
 describe('the triage job, without Redis', () => {
   test('a classifier that throws still routes the message to front desk, flagged, and runs once', async () => {
     const receipt = await handle.db.transaction((tx) =>
-      recordInboundMessage(tx, orgId, inbound(`SM${'5'.repeat(32)}`, '+14155550777'), 'r6'),
+      storeInbound(tx, orgId, inbound(`SM${'5'.repeat(32)}`, '+14155550777'), 'r6'),
     );
     const deps = {
       db: handle.db,
@@ -380,7 +377,7 @@ describe('the triage job, without Redis', () => {
 
   test('triage that could not run (its thread died) fails the job while attempts remain, then goes to a person', async () => {
     const receipt = await handle.db.transaction((tx) =>
-      recordInboundMessage(tx, orgId, inbound(`SM${'6'.repeat(32)}`, '+14155550778'), 'r7'),
+      storeInbound(tx, orgId, inbound(`SM${'6'.repeat(32)}`, '+14155550778'), 'r7'),
     );
     const deps = {
       db: handle.db,

@@ -1,16 +1,13 @@
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import type { ChannelAdapter, OutboundEnvelope } from '../../src/channel-port';
-import {
-  appendOutboundMessage,
-  applyStatusUpdate,
-  recordInboundMessage,
-} from '../../src/conversations/conversation-store';
+import { appendOutboundMessage, applyStatusUpdate } from '../../src/conversations/conversation-store';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database';
 import { messages } from '../../src/db/schema';
 import { ensureOrganization } from '../../src/hub/organization';
 import { ChannelRegistry } from '../../src/outbound/channel-registry';
 import { execSendJob } from '../../src/outbound/send-job';
+import { storeInbound } from '../support/store-inbound';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 // A provider may post a status callback before its answer to the send has been written: Twilio often
@@ -69,7 +66,7 @@ test('a delivered callback whose transaction is still open while the send record
   };
 
   const inbound = await handle.db.transaction((tx) =>
-    recordInboundMessage(
+    storeInbound(
       tx,
       orgId,
       {

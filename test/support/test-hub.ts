@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { channelFactories } from '../../channels';
@@ -78,18 +81,58 @@ export interface TestHubOptions {
 
 /** A hub on a real PostgreSQL database of its own and real Redis, with Twilio replaced by a local stand-in. */
 export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
+  const database = options.database ?? (await createTestDatabase());
+  const started = await startHubOn(
+    {
+      env: { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '10' },
+      release: options.database ? async () => {} : () => database.drop(),
+    },
+    options,
+  );
+  return { ...started, database };
+}
+
+/** A test hub on the embedded store (PGlite), as plain `npm start` runs: no DATABASE_URL. */
+export interface EmbeddedTestHub extends Omit<TestHub, 'database'> {
+  /** The DATA_DIR the hub keeps its PGlite database (and settings key) in; removed by stop(). */
+  dataDir: string;
+}
+
+/**
+ * A hub on embedded PGlite in a temporary DATA_DIR, real Redis, Twilio replaced by a local stand-in:
+ * the configuration `npm start` runs with when no DATABASE_URL is set.
+ */
+export async function startEmbeddedTestHub(
+  options: Omit<TestHubOptions, 'database'> = {},
+): Promise<EmbeddedTestHub> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'careline-embedded-hub-'));
+  const started = await startHubOn(
+    {
+      env: { DATA_DIR: dataDir },
+      release: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    },
+    options,
+  );
+  return { ...started, dataDir };
+}
+
+/** The store a test hub runs on: its environment, and what stop() (or a failed start) releases. */
+interface HubStore {
+  env: Record<string, string>;
+  release(): Promise<void>;
+}
+
+async function startHubOn(store: HubStore, options: TestHubOptions): Promise<Omit<TestHub, 'database'>> {
   const twilio = options.twilio ?? new TwilioStandIn(accountSid(), randomBytes(16).toString('hex'));
   const { accountSid: sid, authToken } = twilio;
   if (!options.twilio) await twilio.start();
-  const database = options.database ?? (await createTestDatabase());
   const queuePrefix = options.queuePrefix ?? `careline-test-${randomBytes(4).toString('hex')}`;
   const config = parseConfig({
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
     PUBLIC_URL,
-    DATABASE_URL: database.url,
-    DATABASE_POOL_SIZE: '10',
+    ...store.env,
     REDIS_URL: testRedisUrl(options.redisDb),
     LOG_LEVEL: 'silent',
     ADMIN_EMAIL: ADMIN.email,
@@ -111,7 +154,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   }).catch(async (error: unknown) => {
     // A start that is meant to fail (a test of a refused configuration) leaves nothing running.
     if (!options.twilio) await twilio.stop();
-    if (!options.database) await database.drop();
+    await store.release();
     throw error;
   });
   let token: string | undefined;
@@ -130,7 +173,6 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   return {
     hub,
     twilio,
-    database,
     authToken,
     queuePrefix,
     staffToken,
@@ -164,7 +206,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     async stop() {
       await hub.close();
       if (!options.twilio) await twilio.stop();
-      if (!options.database) await database.drop();
+      await store.release();
     },
   };
 }

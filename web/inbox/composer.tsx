@@ -1,10 +1,12 @@
 import { type FormEvent, type RefObject, useEffect, useMemo, useRef, useState } from 'react';
+import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, newIdempotencyKey } from '../shared/api';
 import { describeDecision } from './format';
 import {
   type CannedResponse,
   type ConversationDetail,
   type PolicyDecision,
+  refusalOf,
   type TemplateInfo,
   toDecision,
 } from './model';
@@ -89,7 +91,7 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
     }
     const abort = new AbortController();
     const timer = setTimeout(() => {
-      api<unknown>(
+      api<Api.PolicyCheckResponse>(
         'POST',
         '/policy/check',
         {
@@ -103,11 +105,9 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
         (answer) => setPreview({ decision: toDecision(answer) }),
         (err: unknown) => {
           if (abort.signal.aborted) return;
-          const decision = err instanceof ApiError ? toDecision(err.body) : null;
+          const decision = err instanceof ApiError ? refusalOf(err.status, err.body) : null;
           setPreview(
-            decision && (decision.code || decision.reasons.length > 0)
-              ? { decision }
-              : { error: err instanceof Error ? err.message : 'policy check failed' },
+            decision ? { decision } : { error: err instanceof Error ? err.message : 'policy check failed' },
           );
         },
       );

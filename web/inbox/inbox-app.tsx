@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, logout, type Session } from '../shared/api';
 import { AdminView } from './admin';
 import { AlertSettings } from './alert-settings';
@@ -23,6 +24,7 @@ import {
   type IntentOption,
   type LabelInfo,
   type QueueSummary,
+  queueWithoutCounts,
   type StaffOption,
   type TemplateInfo,
   toCannedResponse,
@@ -144,20 +146,20 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
 
   const loadQueues = useCallback(async () => {
     try {
-      const answer = await api<{ queues?: unknown[] }>('GET', '/queues');
-      setQueues(orderQueues((answer.queues ?? []).map(toQueue)));
+      const answer = await api<Api.QueueListResponse>('GET', '/queues');
+      setQueues(orderQueues(answer.queues.map(toQueue)));
     } catch (err) {
       // Without the queue summary, list the staff member's own queues without counts.
       if (err instanceof ApiError && err.status === 404) {
-        setQueues(orderQueues(session.staff.queues.map((id) => toQueue({ id }))));
+        setQueues(orderQueues(session.staff.queues.map(queueWithoutCounts)));
       }
     }
   }, [session.staff.queues]);
 
   const loadCanned = useCallback(async () => {
     try {
-      const answer = await api<{ cannedResponses?: unknown[] }>('GET', '/canned-responses');
-      setCanned((answer.cannedResponses ?? []).map(toCannedResponse));
+      const answer = await api<Api.CannedResponseListResponse>('GET', '/canned-responses');
+      setCanned(answer.cannedResponses.map(toCannedResponse));
     } catch {
       setCanned([]);
     }
@@ -165,8 +167,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
 
   const loadLabels = useCallback(async () => {
     try {
-      const answer = await api<{ labels?: unknown[] }>('GET', '/labels');
-      setLabels((answer.labels ?? []).map(toLabel));
+      const answer = await api<Api.LabelListResponse>('GET', '/labels');
+      setLabels(answer.labels.map(toLabel));
     } catch {
       setLabels([]);
     }
@@ -183,13 +185,10 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     try {
       const loaded = loadedCount.current;
       const limit = Math.min(REFRESH_WINDOW, Math.max(PAGE, loaded));
-      const answer = await api<{ conversations?: unknown[]; nextCursor?: string | null }>(
-        'GET',
-        listPath(queue, filters, limit),
-      );
+      const answer = await api<Api.ConversationListResponse>('GET', listPath(queue, filters, limit));
       if (generation !== listGeneration.current) return;
-      const fresh = (answer.conversations ?? []).map(toSummary);
-      const after = answer.nextCursor ?? null;
+      const fresh = answer.conversations.map(toSummary);
+      const after = answer.nextCursor;
       if (loaded > REFRESH_WINDOW && after !== null) {
         const seen = new Set(fresh.map((c) => c.id));
         setItems((now) => [...fresh, ...now.slice(REFRESH_WINDOW).filter((c) => !seen.has(c.id))]);
@@ -211,17 +210,17 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     const generation = listGeneration.current;
     setLoadingList(true);
     try {
-      const answer = await api<{ conversations?: unknown[]; nextCursor?: string | null }>(
+      const answer = await api<Api.ConversationListResponse>(
         'GET',
         listPath(queue, filters, PAGE, nextCursor),
       );
       if (generation !== listGeneration.current) return;
-      const more = (answer.conversations ?? []).map(toSummary);
+      const more = answer.conversations.map(toSummary);
       setItems((now) => {
         const seen = new Set(now.map((c) => c.id));
         return [...now, ...more.filter((c) => !seen.has(c.id))];
       });
-      setNextCursor(answer.nextCursor ?? null);
+      setNextCursor(answer.nextCursor);
     } catch (err) {
       setListError(err instanceof Error ? err.message : 'failed');
     } finally {
@@ -233,7 +232,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   selectedRef.current = selectedId;
   const loadDetail = useCallback(async (id: string) => {
     try {
-      const answer = await api<unknown>('GET', `/conversations/${id}`);
+      const answer = await api<Api.ConversationDetailResponse>('GET', `/conversations/${id}`);
       // A slow answer for a conversation no longer open is dropped.
       if (id !== selectedRef.current) return;
       setDetail(toDetail(answer));
@@ -249,19 +248,19 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     void loadQueues();
     // Supervisors and admins hand work to named colleagues; agents only take or release their own.
     if (isSupervisor) {
-      api<{ staff?: unknown[] }>('GET', '/staff').then(
-        (answer) => setStaff((answer.staff ?? []).map(toStaffOption)),
+      api<Api.StaffListResponse>('GET', '/staff').then(
+        (answer) => setStaff(answer.staff.map(toStaffOption)),
         () => setStaff([]),
       );
     }
-    api<{ templates?: unknown[] }>('GET', '/templates').then(
-      (answer) => setTemplates((answer.templates ?? []).map(toTemplate)),
+    api<Api.TemplateListResponse>('GET', '/templates').then(
+      (answer) => setTemplates(answer.templates.map(toTemplate)),
       () => setTemplates([]),
     );
     void loadLabels();
     void loadCanned();
-    api<{ intents?: unknown[] }>('GET', '/triage/intents').then(
-      (answer) => setIntents((answer.intents ?? []).map(toIntent)),
+    api<Api.IntentListResponse>('GET', '/triage/intents').then(
+      (answer) => setIntents(answer.intents.map(toIntent)),
       () => setIntents([]),
     );
   }, [loadQueues, isSupervisor, loadLabels, loadCanned]);

@@ -1,4 +1,9 @@
-/** What the inbox shows, read defensively from the API's answers (fields may be absent or null). */
+import type * as Api from '../../contracts/inbox-api';
+
+/**
+ * What the inbox shows, mapped from the API's answers. The answers' types come from
+ * contracts/inbox-api.ts, which the server's presenters are checked against: no field is guessed.
+ */
 
 export interface QueueSummary {
   id: string;
@@ -43,9 +48,8 @@ export interface LabelInfo {
   color: string;
 }
 
-export function toLabel(raw: unknown): LabelInfo {
-  const o = obj(raw) ?? {};
-  return { id: str(o.id) ?? '', name: str(o.name) ?? '', color: str(o.color) ?? 'gray' };
+export function toLabel(l: Api.LabelView): LabelInfo {
+  return { id: l.id, name: l.name, color: l.color };
 }
 
 export interface Triage {
@@ -119,71 +123,55 @@ export interface ConversationDetail {
   notes: Note[];
 }
 
-type Json = Record<string, unknown>;
-
+/** A field of a stored record (a message's policy) that holds text, else null. */
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown, fallback = 0): number => (typeof v === 'number' ? v : fallback);
-const obj = (v: unknown): Json | null =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-function person(v: unknown, idFallback?: unknown): { id: string; name: string } | null {
-  const o = obj(v);
-  if (o && typeof o.id === 'string') return { id: o.id, name: str(o.name) ?? str(o.email) ?? 'staff' };
-  return typeof idFallback === 'string' ? { id: idFallback, name: 'staff' } : null;
-}
-
-export function toQueue(raw: unknown): QueueSummary {
-  const o = obj(raw) ?? {};
-  const id = str(o.id) ?? 'unknown';
+export function toQueue(q: Api.QueueSummary): QueueSummary {
   return {
-    id,
-    name: str(o.name) ?? id,
-    open: num(o.open),
-    unread: num(o.unread),
-    emergencies: num(o.emergencies),
-    slaBreached: num(o.slaBreached),
-    failedSends: num(o.failedSends),
+    id: q.id,
+    name: q.name,
+    open: q.open,
+    unread: q.unread,
+    emergencies: q.emergencies,
+    slaBreached: q.slaBreached,
+    failedSends: q.failedSends,
   };
 }
 
-function toLastReply(raw: unknown): ConversationSummary['lastReply'] {
-  const o = obj(raw);
-  const snippet = str(o?.snippet);
-  if (!o || snippet === null) return null;
-  return { by: o.by === 'staff' ? 'staff' : 'hub', snippet };
+/** A queue listed without its figures (when the queue summary cannot be loaded). */
+export function queueWithoutCounts(id: string): QueueSummary {
+  return { id, name: id, open: 0, unread: 0, emergencies: 0, slaBreached: 0, failedSends: 0 };
 }
 
-export function toSummary(raw: unknown): ConversationSummary {
-  const o = obj(raw) ?? {};
-  const last = obj(o.lastMessage);
-  const contact = obj(o.contact) ?? {};
-  const channel = str(o.lastMessageChannel) ?? str(last?.channel);
+export function toSummary(c: Api.ConversationSummary): ConversationSummary {
   return {
-    id: String(o.id),
-    queue: str(o.queue) ?? '',
-    status: str(o.status) ?? 'open',
-    urgency: str(o.urgency) ?? 'routine',
-    priority: num(o.priority),
-    slaDueAt: str(o.slaDueAt),
-    lastActivityAt: str(o.lastActivityAt) ?? new Date(0).toISOString(),
-    snoozedUntil: str(o.snoozedUntil),
-    assignee: person(o.assignee, o.assigneeId),
-    contact: { id: str(contact.id) ?? '', displayName: str(contact.displayName) },
-    displayName: str(o.displayName) ?? str(contact.displayName) ?? 'Unknown patient',
-    displayAddress: str(o.displayAddress),
-    snippet: str(o.snippet) ?? str(last?.body) ?? '',
-    patientSnippet: str(o.patientSnippet),
-    lastReply: toLastReply(o.lastReply),
-    lastMessageChannel: channel,
-    channels: arr(o.channels).filter((c): c is string => typeof c === 'string'),
-    unread: typeof o.unread === 'number' ? o.unread > 0 : o.unread === true,
-    labels: arr(o.labels).map(toLabel),
+    id: c.id,
+    queue: c.queue,
+    status: c.status,
+    urgency: c.urgency,
+    priority: c.priority,
+    slaDueAt: c.slaDueAt,
+    lastActivityAt: c.lastActivityAt,
+    snoozedUntil: c.snoozedUntil,
+    assignee: c.assignee,
+    contact: c.contact,
+    displayName: c.displayName,
+    displayAddress: c.displayAddress,
+    snippet: c.snippet ?? '',
+    patientSnippet: c.patientSnippet,
+    lastReply: c.lastReply,
+    lastMessageChannel: c.lastMessageChannel,
+    channels: c.channels,
+    unread: c.unread,
+    labels: c.labels,
   };
 }
 
 /** Triage's decision with a staff override laid over it (its intent, queue and urgency win). */
-function withOverride(machine: Json | null, override: Json | null): Triage | null {
+function withOverride(
+  machine: Record<string, unknown> | null,
+  override: Record<string, unknown> | null,
+): Triage | null {
   if (!override) return machine as Triage | null;
   const fields = Object.fromEntries(
     (['intent', 'queue', 'urgency'] as const).flatMap((k) =>
@@ -200,97 +188,56 @@ export interface IntentOption {
   urgency: string;
 }
 
-export function toIntent(raw: unknown): IntentOption {
-  const o = obj(raw) ?? {};
+export function toIntent(i: Api.IntentView): IntentOption {
+  return { name: i.name, description: i.description, queue: i.queue, urgency: i.urgency };
+}
+
+function toMessage(m: Api.ConversationDetail['messages'][number]): Message {
   return {
-    name: str(o.name) ?? '',
-    description: str(o.description) ?? '',
-    queue: str(o.queue) ?? '',
-    urgency: str(o.urgency) ?? 'routine',
+    id: m.id,
+    direction: m.direction,
+    channel: m.channel,
+    body: m.body,
+    status: m.status,
+    triage: withOverride(m.triage, m.triageOverride),
+    policy: m.policy,
+    templateId: m.templateId,
+    authorKind: m.authorKind,
+    authorName: m.author?.name ?? null,
+    createdAt: m.createdAt,
+    errorCode: m.errorCode,
+    errorMessage: m.errorMessage,
+    // Stored with the send by the policy: when a deferred send goes, and whether a secure link carries it.
+    scheduledFor: str(m.policy?.scheduledFor),
+    securedVia: str(m.policy?.securedVia),
+    failure: m.failure,
+    senderUnverified: m.senderUnverified,
   };
 }
 
-function toMessage(raw: unknown): Message {
-  const o = obj(raw) ?? {};
-  const author = obj(o.author);
+/** `GET /conversations/:id`. */
+export function toDetail({ conversation: c }: Api.ConversationDetailResponse): ConversationDetail {
   return {
-    id: String(o.id),
-    direction: o.direction === 'outbound' ? 'outbound' : 'inbound',
-    channel: str(o.channel) ?? 'sms',
-    body: str(o.body) ?? '',
-    status: str(o.status) ?? '',
-    triage: withOverride(obj(o.triage), obj(o.triageOverride)),
-    policy: obj(o.policy),
-    templateId: str(o.templateId),
-    authorKind: str(o.authorKind) ?? 'patient',
-    authorName: str(author?.name) ?? str(o.authorName),
-    createdAt: str(o.createdAt) ?? new Date(0).toISOString(),
-    errorCode: str(o.errorCode),
-    errorMessage: str(o.errorMessage),
-    scheduledFor: str(o.scheduledFor) ?? str(obj(o.policy)?.scheduledFor),
-    securedVia: str(o.securedVia) ?? str(obj(o.policy)?.securedVia),
-    failure: toFailure(obj(o.failure)),
-    senderUnverified: o.senderUnverified === true,
-  };
-}
-
-function toFailure(o: Record<string, unknown> | null): Message['failure'] {
-  if (!o) return null;
-  return { reason: str(o.reason) ?? 'The message could not be sent', retriedAs: str(o.retriedAs) };
-}
-
-function toConsent(raw: unknown): Consent {
-  const o = obj(raw) ?? {};
-  return {
-    channel: str(o.channel) ?? '',
-    purpose: str(o.purpose) ?? '',
-    status: str(o.status) ?? '',
-    recordedAt: str(o.recordedAt),
-  };
-}
-
-/** `GET /conversations/:id` answers `{conversation}`; the messages and notes may sit inside or beside it. */
-export function toDetail(answer: unknown): ConversationDetail {
-  const outer = obj(answer) ?? {};
-  const o = obj(outer.conversation) ?? outer;
-  const contact = obj(o.contact) ?? {};
-  return {
-    id: String(o.id),
-    queue: str(o.queue) ?? '',
-    status: str(o.status) ?? 'open',
-    urgency: str(o.urgency) ?? 'routine',
-    priority: num(o.priority),
-    slaDueAt: str(o.slaDueAt),
-    snoozedUntil: str(o.snoozedUntil),
-    assignee: person(o.assignee, o.assigneeId),
+    id: c.id,
+    queue: c.queue,
+    status: c.status,
+    urgency: c.urgency,
+    priority: c.priority,
+    slaDueAt: c.slaDueAt,
+    snoozedUntil: c.snoozedUntil,
+    assignee: c.assignee,
     contact: {
-      id: str(contact.id) ?? '',
-      displayName: str(contact.displayName),
-      language: str(contact.language),
-      timeZone: str(contact.timeZone),
-      identities: arr(contact.identities).map((i) => {
-        const io = obj(i) ?? {};
-        return {
-          kind: str(io.kind) ?? '',
-          address: str(io.address) ?? '',
-          display: str(io.display) ?? '',
-          undeliverable: io.undeliverable === true,
-        };
-      }),
-      consents: arr(contact.consents ?? outer.consents).map(toConsent),
+      id: c.contact.id,
+      displayName: c.contact.displayName,
+      language: c.contact.language,
+      timeZone: c.contact.timeZone,
+      identities: c.contact.identities,
+      consents: c.contact.consents,
     },
-    displayName: str(o.displayName) ?? str(contact.displayName) ?? 'Unknown patient',
-    displayAddress: str(o.displayAddress),
-    messages: arr(o.messages ?? outer.messages).map(toMessage),
-    notes: arr(o.notes ?? outer.notes).map((n) => {
-      const no = obj(n) ?? {};
-      return {
-        id: String(no.id),
-        body: str(no.body) ?? '',
-        author: person(no.author, no.authorStaffId),
-        createdAt: str(no.createdAt) ?? new Date(0).toISOString(),
-      };
-    }),
+    displayName: c.displayName,
+    displayAddress: c.displayAddress,
+    messages: c.messages.map(toMessage),
+    notes: c.notes,
   };
 }
 
@@ -303,16 +250,26 @@ export interface PolicyDecision {
   reasons: string[];
 }
 
-export function toDecision(raw: unknown): PolicyDecision {
-  const o = obj(obj(raw)?.decision) ?? obj(raw) ?? {};
+export function toDecision({ decision: d }: Api.PolicyCheckResponse): PolicyDecision {
   return {
-    allowed: o.allowed === true,
-    channel: str(o.channel),
-    securedVia: str(o.securedVia),
-    scheduledFor: str(o.scheduledFor),
-    code: str(o.code),
-    reasons: arr(o.reasons).filter((r): r is string => typeof r === 'string'),
+    allowed: d.allowed,
+    channel: d.channel,
+    securedVia: d.securedVia,
+    scheduledFor: d.scheduledFor,
+    code: d.code,
+    reasons: d.reasons,
   };
+}
+
+/**
+ * A 422 the policy answered (its details carry the reasons), as a decision; null for any other
+ * error, such as a template's missing variable, which is shown as its message.
+ */
+export function refusalOf(status: number, body: unknown): PolicyDecision | null {
+  const error = (body as Partial<Api.ApiErrorBody> | null)?.error;
+  const reasons = (error?.details as Partial<Api.PolicyRefusalDetails> | undefined)?.reasons;
+  if (status !== 422 || !error || !Array.isArray(reasons)) return null;
+  return { allowed: false, channel: null, securedVia: null, scheduledFor: null, code: error.code, reasons };
 }
 
 export interface TemplateInfo {
@@ -324,35 +281,14 @@ export interface TemplateInfo {
   variables: { name: string; type: string; required: boolean; description: string | null }[];
 }
 
-export function toTemplate(raw: unknown): TemplateInfo {
-  const o = obj(raw) ?? {};
-  const vars = o.variables;
-  const variables = Array.isArray(vars)
-    ? vars.map((v) => {
-        const vo = obj(v) ?? {};
-        return {
-          name: str(vo.name) ?? '',
-          type: str(vo.type) ?? 'string',
-          required: vo.required !== false,
-          description: str(vo.description),
-        };
-      })
-    : Object.entries(obj(vars) ?? {}).map(([name, v]) => {
-        const vo = obj(v) ?? {};
-        return {
-          name,
-          type: str(vo.type) ?? 'string',
-          required: vo.required !== false,
-          description: str(vo.description),
-        };
-      });
+export function toTemplate(t: Api.TemplateView): TemplateInfo {
   return {
-    id: String(o.id),
-    title: str(o.title) ?? String(o.id),
-    sensitivity: str(o.sensitivity) ?? 'phi',
-    purpose: str(o.purpose) ?? 'care',
-    channels: arr(o.channels).filter((c): c is string => typeof c === 'string'),
-    variables,
+    id: t.id,
+    title: t.title,
+    sensitivity: t.sensitivity,
+    purpose: t.purpose,
+    channels: t.channels,
+    variables: t.variables,
   };
 }
 
@@ -365,15 +301,8 @@ export interface StaffOption {
   disabled: boolean;
 }
 
-export function toStaffOption(raw: unknown): StaffOption {
-  const o = obj(raw) ?? {};
-  return {
-    id: String(o.id),
-    name: str(o.name) ?? str(o.email) ?? 'staff',
-    role: str(o.role) ?? 'agent',
-    queues: arr(o.queues).filter((q): q is string => typeof q === 'string'),
-    disabled: o.disabled === true,
-  };
+export function toStaffOption(s: Api.StaffView): StaffOption {
+  return { id: s.id, name: s.name, role: s.role, queues: s.queues, disabled: s.disabled };
 }
 
 /** A clinic's canned response: `/shortcut` in the composer inserts its body. */
@@ -383,7 +312,6 @@ export interface CannedResponse {
   body: string;
 }
 
-export function toCannedResponse(raw: unknown): CannedResponse {
-  const o = obj(raw) ?? {};
-  return { id: str(o.id) ?? '', shortcut: str(o.shortcut) ?? '', body: str(o.body) ?? '' };
+export function toCannedResponse(c: Api.CannedResponseView): CannedResponse {
+  return { id: c.id, shortcut: c.shortcut, body: c.body };
 }

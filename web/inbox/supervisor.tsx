@@ -1,67 +1,25 @@
 import { useCallback, useEffect, useState } from 'react';
+import type { QueueStatsResponse, QueueStatsRow } from '../../contracts/inbox-api';
 import { api } from '../shared/api';
 import type { InboxLive } from './live';
 
-interface QueueStats {
-  queue: string;
-  name: string;
-  volume: number | null;
-  open: number | null;
-  medianFirstResponse: string;
-  slaBreaches: number | null;
-  emergenciesToday: number | null;
-}
-
-type Json = Record<string, unknown>;
-
-const firstNumber = (o: Json, keys: string[]): number | null => {
-  for (const key of keys) if (typeof o[key] === 'number') return o[key] as number;
-  return null;
-};
-
-function duration(o: Json): string {
-  const seconds =
-    firstNumber(o, ['medianFirstResponseSeconds', 'medianFirstResponseSec']) ??
-    (firstNumber(o, ['medianFirstResponseMs']) ?? Number.NaN) / 1000;
-  const minutes = firstNumber(o, ['medianFirstResponseMinutes']);
-  const s = Number.isFinite(seconds) ? seconds : minutes !== null ? minutes * 60 : null;
-  if (s === null) return '—';
-  if (s < 60) return `${Math.round(s)}s`;
-  if (s < 3600) return `${Math.round(s / 60)}m`;
-  return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
-}
-
-function toStats(raw: unknown): QueueStats {
-  const o = (raw && typeof raw === 'object' ? raw : {}) as Json;
-  const id = String(o.queue ?? o.id ?? '?');
-  return {
-    queue: id,
-    name: typeof o.name === 'string' ? o.name : id,
-    volume: firstNumber(o, [
-      'volume',
-      'volumeToday',
-      'received',
-      'inboundToday',
-      'messagesToday',
-      'conversations',
-    ]),
-    open: firstNumber(o, ['openNow', 'open']),
-    medianFirstResponse: duration(o),
-    slaBreaches: firstNumber(o, ['slaBreaches', 'slaBreached', 'breaches']),
-    emergenciesToday: firstNumber(o, ['emergenciesToday', 'emergencies']),
-  };
+function duration(seconds: number | null): string {
+  if (seconds === null) return '—';
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  return `${Math.floor(seconds / 3600)}h ${Math.round((seconds % 3600) / 60)}m`;
 }
 
 /** Per-queue figures for supervisors, refreshed whenever an inbox event arrives (at most every 2 s). */
 export function SupervisorView({ live }: { live: InboxLive }) {
-  const [stats, setStats] = useState<QueueStats[] | null>(null);
+  const [stats, setStats] = useState<QueueStatsRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
 
   const load = useCallback(async () => {
     try {
-      const answer = await api<{ queues?: unknown[]; stats?: unknown[] }>('GET', '/stats/queues');
-      setStats((answer.queues ?? answer.stats ?? []).map(toStats));
+      const answer = await api<QueueStatsResponse>('GET', '/stats/queues');
+      setStats(answer.queues);
       setUpdatedAt(new Date());
       setError(null);
     } catch (err) {
@@ -87,7 +45,6 @@ export function SupervisorView({ live }: { live: InboxLive }) {
     };
   }, [live, load]);
 
-  const show = (n: number | null) => (n === null ? '—' : String(n));
   return (
     <section className="supervisor" aria-label="Supervisor view">
       <h2>Queues today</h2>
@@ -112,15 +69,15 @@ export function SupervisorView({ live }: { live: InboxLive }) {
             {stats.map((s) => (
               <tr key={s.queue}>
                 <th scope="row">{s.name}</th>
-                <td>{show(s.volume)}</td>
-                <td>{show(s.open)}</td>
-                <td>{s.medianFirstResponse}</td>
-                <td className={s.slaBreaches ? 'error' : undefined}>{show(s.slaBreaches)}</td>
+                <td>{s.volumeToday}</td>
+                <td>{s.openNow}</td>
+                <td>{duration(s.medianFirstResponseSeconds)}</td>
+                <td className={s.slaBreaches ? 'error' : undefined}>{s.slaBreaches}</td>
                 <td>
                   {s.emergenciesToday ? (
                     <span className="badge red">{s.emergenciesToday}</span>
                   ) : (
-                    show(s.emergenciesToday)
+                    s.emergenciesToday
                   )}
                 </td>
               </tr>

@@ -1,0 +1,283 @@
+// The JSON the hub's staff API answers with, as the staff pages read it. The server's presenters
+// are checked against these types (`satisfies Sendable<...>`) and web/ imports them, so a field
+// renamed on one side fails the type check of the other instead of showing "—" in the page.
+// Types only: no imports, no code, so both the hub (Node, CommonJS) and the pages (Vite) compile it.
+
+/** What the server may hand to res.json for a wire type `T`: a Date is sent as its ISO string. */
+export type Sendable<T> = T extends string
+  ? T | Date
+  : T extends readonly (infer U)[]
+    ? readonly Sendable<U>[]
+    : T extends object
+      ? { [K in keyof T]: Sendable<T[K]> }
+      : T;
+
+/** An instant as JSON carries it: ISO 8601 in UTC. */
+export type Timestamp = string;
+
+/** One row of `GET /stats/queues`: today's figures of one staff queue. */
+export interface QueueStatsRow {
+  queue: string;
+  name: string;
+  /** Patient messages since midnight, clinic time. */
+  volumeToday: number;
+  /** Conversations not resolved (snoozed ones included). */
+  openNow: number;
+  /** Median time from a patient's first message today to the first staff reply; null when none. */
+  medianFirstResponseSeconds: number | null;
+  slaBreaches: number;
+  emergenciesToday: number;
+}
+
+/** `GET /stats/queues` (supervisors and admins). */
+export interface QueueStatsResponse {
+  /** The clinic's calendar date the figures are for (YYYY-MM-DD). */
+  date: string | null;
+  timeZone: string;
+  since: Timestamp;
+  queues: QueueStatsRow[];
+}
+
+/** `GET /queues`: the queues the caller may see, with today's counts for the caller. */
+export interface QueueSummary {
+  id: string;
+  name: string;
+  sortOrder: number;
+  /** The answer time given to a conversation that arrives without one of its own. */
+  slaMinutes: number;
+  open: number;
+  unread: number;
+  emergencies: number;
+  slaBreached: number;
+  /** Sends that failed for good and nobody sent again, in the queue's conversations. */
+  failedSends: number;
+}
+
+export interface QueueListResponse {
+  queues: QueueSummary[];
+}
+
+/** A conversation's routing and workflow state, as every conversation answer starts. */
+export interface ConversationState {
+  id: string;
+  status: string;
+  queue: string;
+  priority: number;
+  urgency: string;
+  assigneeId: string | null;
+  slaDueAt: Timestamp | null;
+  lastActivityAt: Timestamp;
+}
+
+export interface StaffRef {
+  id: string;
+  name: string;
+}
+
+/** A clinic's conversation label. */
+export interface LabelView {
+  id: string;
+  name: string;
+  color: string;
+}
+
+/** One row of `GET /conversations`. */
+export interface ConversationSummary extends ConversationState {
+  contact: { id: string; displayName: string | null };
+  /** Name, else formatted phone or email, else "Web chat visitor"; never a chat session id. */
+  displayName: string;
+  displayAddress: string | null;
+  lastMessage: {
+    id: string;
+    direction: string;
+    channel: string;
+    body: string;
+    status: string;
+    createdAt: Timestamp;
+  } | null;
+  snippet: string | null;
+  /** The patient's newest words (null when she has not written yet). */
+  patientSnippet: string | null;
+  lastPatientMessageAt: Timestamp | null;
+  /** Set when the newest message is an answer: the hub's automatic one or a staff member's. */
+  lastReply: { by: 'hub' | 'staff'; snippet: string } | null;
+  lastMessageChannel: string | null;
+  channels: string[];
+  assignee: StaffRef | null;
+  unread: boolean;
+  labels: LabelView[];
+  snoozedUntil: Timestamp | null;
+}
+
+/** `GET /conversations`: a page, newest (or most urgent) first; `nextCursor` null on the last page. */
+export interface ConversationListResponse {
+  conversations: ConversationSummary[];
+  nextCursor: string | null;
+}
+
+/** A message as the staff API answers it. `triage`, `policy` and the like are the stored records. */
+export interface MessageView {
+  id: string;
+  conversationId: string;
+  direction: 'inbound' | 'outbound';
+  channel: string;
+  body: string;
+  media: unknown[];
+  status: string;
+  errorCode: string | null;
+  errorMessage: string | null;
+  providerMessageId: string | null;
+  templateId: string | null;
+  authorKind: 'patient' | 'staff' | 'system';
+  authorStaffId: string | null;
+  automation: string | null;
+  channelMeta: Record<string, unknown>;
+  /** The channel could not prove the sender owns the address it wrote from (a possibly forged email). */
+  senderUnverified: boolean;
+  /** Triage's decision as stored (intent, urgency, queue, confidence, reasons, ...). */
+  triage: Record<string, unknown> | null;
+  /** A staff correction of `triage`, kept beside it: its intent, queue and urgency win. */
+  triageOverride: Record<string, unknown> | null;
+  /** The policy's decision as stored with the send (channel, securedVia, scheduledFor, reasons, ...). */
+  policy: Record<string, unknown> | null;
+  createdAt: Timestamp;
+  sentAt: Timestamp | null;
+  deliveredAt: Timestamp | null;
+  /** A send that failed for good: why, in words, and the message that sent it again (if any). */
+  failure: { reason: string; retriedAs: string | null } | null;
+}
+
+export interface ConsentView {
+  channel: string;
+  purpose: string;
+  status: string;
+  source: string | null;
+  recordedAt: Timestamp;
+}
+
+export interface NoteView {
+  id: string;
+  body: string;
+  author: StaffRef | null;
+  createdAt: Timestamp;
+}
+
+/** `GET /conversations/:id` answers `{ conversation }`. */
+export interface ConversationDetail extends ConversationState {
+  snoozedUntil: Timestamp | null;
+  assignee: StaffRef | null;
+  createdAt: Timestamp;
+  resolvedAt: Timestamp | null;
+  displayName: string;
+  displayAddress: string | null;
+  contact: {
+    id: string;
+    displayName: string | null;
+    language: string | null;
+    timeZone: string | null;
+    identities: { kind: string; address: string; display: string; undeliverable: boolean }[];
+    consents: ConsentView[];
+  };
+  messages: (MessageView & { author: StaffRef | null })[];
+  notes: NoteView[];
+}
+
+export interface ConversationDetailResponse {
+  conversation: ConversationDetail;
+}
+
+/** What the policy decided about a send (also the body of a 422 refusal, beside `error`). */
+export interface PolicyDecisionView {
+  allowed: boolean;
+  channel: string | null;
+  securedVia: string | null;
+  scheduledFor: Timestamp | null;
+  code: string | null;
+  reasons: string[];
+  /** Each channel the policy weighed, and what it found. */
+  considered: { channel: string; verdict: string }[];
+}
+
+/** `POST /policy/check` answers `{ decision }`. */
+export interface PolicyCheckResponse {
+  decision: PolicyDecisionView;
+}
+
+/** `POST /conversations/:id/messages` (202): the reply as stored, and where and when it goes. */
+export interface StaffReplyResponse {
+  message: MessageView & { securedVia: string | null; scheduledFor: Timestamp | null };
+  decision: PolicyDecisionView;
+}
+
+/** Every 4xx and 5xx answer of the API. */
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/** `details` of a 422 from a send or a policy check the policy refused (`error.code` is its code). */
+export interface PolicyRefusalDetails {
+  reasons: string[];
+}
+
+/** `GET /labels`. */
+export interface LabelListResponse {
+  labels: LabelView[];
+}
+
+/** A clinic's canned response: `/shortcut` in the composer inserts its body. */
+export interface CannedResponseView {
+  id: string;
+  shortcut: string;
+  body: string;
+  updatedAt: Timestamp;
+}
+
+/** `GET /canned-responses`. */
+export interface CannedResponseListResponse {
+  cannedResponses: CannedResponseView[];
+}
+
+/** A staff account as `GET /staff` lists it (supervisors and admins). */
+export interface StaffView {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'supervisor' | 'agent';
+  queues: string[];
+  disabled: boolean;
+  disabledAt: Timestamp | null;
+  createdAt: Timestamp;
+}
+
+export interface StaffListResponse {
+  staff: StaffView[];
+}
+
+/** A template as the inbox's picker needs it (no bodies: they render on send). */
+export interface TemplateView {
+  id: string;
+  title: string;
+  purpose: string;
+  sensitivity: string;
+  channels: string[];
+  locales: string[];
+  variables: { name: string; type: string; required: boolean; description: string | null }[];
+}
+
+/** `GET /templates`. */
+export interface TemplateListResponse {
+  templates: TemplateView[];
+}
+
+/** An intent staff may pick when they override triage. */
+export interface IntentView {
+  name: string;
+  description: string;
+  queue: string;
+  urgency: string;
+}
+
+/** `GET /triage/intents`. */
+export interface IntentListResponse {
+  intents: IntentView[];
+}
