@@ -1,4 +1,4 @@
-import type { Closable, FeatureRuntime, Stoppable } from '../hub/lifecycle';
+import type { Closable, FeatureRuntime, Stoppable } from '../platform/runtime/lifecycle';
 
 /**
  * Stops what the features run, in phases across all of them: every periodic task, then every

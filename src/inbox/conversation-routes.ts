@@ -9,18 +9,19 @@ import type {
   Sendable,
   StaffReplyResponse,
 } from '../../contracts/inbox-api';
-import { writeAudit } from '../audit/audit-log';
-import { contactLabel, visibleAddress } from '../conversations/contact-label';
+import { contactLabel, visibleAddress } from '../contacts/contact-label';
 import {
   type ConversationDetail,
   getConversationDetail,
   type MessageRow,
 } from '../conversations/conversation-store';
-import type { Database } from '../db/database';
-import { staffUsers } from '../db/schema';
-import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
 import { describeSendFailure, isFailedSend } from '../outbound/send-failures';
+import { planStaffReply } from '../outbound/staff-reply';
+import { writeAudit } from '../platform/audit/audit-log';
+import type { Database } from '../platform/db/database';
+import { staffUsers } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { listConsents } from '../policy/consent-ledger';
 import { assertConversationAccess } from '../staff/contact-access';
 import { seesAllQueues } from '../staff/queue-access';
@@ -31,7 +32,6 @@ import { listNotes } from './conversation-notes';
 import { loadStateView } from './conversation-workflow';
 import { presentMessage } from './message-presenter';
 import { contentSchema, presentDecision, toContent } from './outbound-routes';
-import { planStaffReply } from './staff-reply';
 import { withoutJit } from './without-jit';
 
 const listQuery = z.object({

@@ -1,18 +1,18 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { writeAudit } from '../audit/audit-log';
 import {
   awaitingStaffReply,
   type ConversationRow,
   conversationState,
 } from '../conversations/conversation-store';
 import { storeHubEvent } from '../conversations/hub-events';
-import type { Database, Transaction } from '../db/database';
-import { conversationSnoozes, conversations, staffUsers } from '../db/schema';
-import { HttpError } from '../http/http-error';
-import { SLA_MINUTES } from '../routing/urgency';
+import { writeAudit } from '../platform/audit/audit-log';
+import type { Database, Transaction } from '../platform/db/database';
+import { conversationSnoozes, conversations, staffUsers } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { assertConversationAccess } from '../staff/contact-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
 import type { Urgency } from '../triage';
+import { SLA_MINUTES } from '../triage/urgency';
 import { snoozedUntil } from './conversation-flags';
 
 /** The `change` of a `conversation.updated` event written by staff work on a conversation. */

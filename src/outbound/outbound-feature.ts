@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { HubConfig } from '../config/config';
-import type { Database } from '../db/database';
-import type { FeatureRuntime } from '../hub/lifecycle';
-import type { OrganizationRow } from '../hub/organization';
-import { startPeriodic } from '../hub/periodic-task';
-import type { JobQueueOptions } from '../queues/job-queue';
+import type { ChannelRegistry } from '../channel-port/channel-registry';
+import type { OrganizationRow } from '../clinic/organization';
+import type { HubConfig } from '../platform/config/config';
+import type { Database } from '../platform/db/database';
+import type { JobQueueOptions } from '../platform/queues/job-queue';
+import type { FeatureRuntime } from '../platform/runtime/lifecycle';
+import { startPeriodic } from '../platform/runtime/periodic-task';
 import type { TemplateCatalog } from '../templates';
-import type { ChannelRegistry } from './channel-registry';
 import type { OutboundServiceDeps } from './outbound-service';
 import { sweepOutbox } from './outbox-sweeper';
 import { remindUnreadSecureMessages } from './secure-link-reminders';
@@ -40,7 +40,7 @@ export function startOutbound(context: {
     sendQueue,
     logger,
     templates: context.templates,
-    // Read through to `org`, which a settings change updates in place (src/hub/clinic-settings.ts).
+    // Read through to `org`, which a settings change updates in place (src/clinic/clinic-settings.ts).
     clinic: {
       get name() {
         return org.name;

@@ -1,16 +1,16 @@
 import { eq } from 'drizzle-orm';
 import type { PolicyRefusalDetails } from '../../contracts/inbox-api';
-import { writeAudit } from '../audit/audit-log';
-import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../conversations/contact-verification';
+import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../contacts/contact-verification';
 import {
   appendOutboundMessage,
   findOrOpenConversation,
   type MessageRow,
   stopSlaClock,
 } from '../conversations/conversation-store';
-import type { Queryable, Transaction } from '../db/database';
-import { contactIdentities, contacts } from '../db/schema';
-import { HttpError } from '../http/http-error';
+import { writeAudit } from '../platform/audit/audit-log';
+import type { Queryable, Transaction } from '../platform/db/database';
+import { contactIdentities, contacts } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { effectiveMaxSensitivity } from '../policy/channel-capabilities';
 import { listConsents } from '../policy/consent-ledger';
 import {

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { InboundMessage, InboundReceipt, RequestMeta } from '../channel-port';
-import { messages } from '../db/schema';
+import { messages } from '../platform/db/schema';
 import { type OutboundServiceDeps, PolicyRefused, planOutbound } from './outbound-service';
 
 export const REFUSED_ATTACHMENT_TEMPLATE = 'attachment-refused';

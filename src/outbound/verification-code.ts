@@ -1,4 +1,4 @@
-import { VERIFICATION_CODE_TEMPLATE } from '../conversations/contact-verification';
+import { VERIFICATION_CODE_TEMPLATE } from '../contacts/contact-verification';
 import { type OutboundServiceDeps, planOutbound } from './outbound-service';
 
 /**

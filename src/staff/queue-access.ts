@@ -1,5 +1,5 @@
-import type { StaffRole } from '../db/schema';
-import { HttpError } from '../http/http-error';
+import type { StaffRole } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { TRIAGE_QUEUE_NAMES } from './queue-names';
 
 type QueueMember = { role: StaffRole; queues: string[] };

@@ -1,0 +1,72 @@
+import { and, eq } from 'drizzle-orm';
+import { lastInboundChannel } from '../conversations/conversation-store';
+import { conversations } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
+import { channelLabel } from '../policy/policy-engine';
+import { assertConversationAccess } from '../staff/contact-access';
+import type { AuthenticatedStaff } from '../staff/staff-sessions';
+import { type OutboundContent, type OutboundServiceDeps, planOutbound } from './outbound-service';
+
+/**
+ * The channel a staff reply in this conversation goes on: the one the patient last wrote on, or,
+ * when that channel cannot take a typed reply and names another for replies (voice: the caller
+ * hung up; its `automaticRepliesVia` is SMS), that one. Undefined when the patient never wrote.
+ */
+async function staffReplyChannel(
+  deps: Pick<OutboundServiceDeps, 'db' | 'channels'>,
+  conversationId: string,
+): Promise<{ channel: string | undefined; notes: string[] }> {
+  const last = (await lastInboundChannel(deps.db, conversationId)) ?? undefined;
+  const via = last ? deps.channels.replyChannelFor(last) : undefined;
+  if (last && via) {
+    return {
+      channel: via,
+      notes: [
+        `the patient last reached us by ${channelLabel(last)}, which cannot carry a typed reply: it goes by ${channelLabel(via)}`,
+      ],
+    };
+  }
+  return { channel: last, notes: [] };
+}
+
+/**
+ * A staff reply in a conversation, planned under policy: pinned to the reply channel
+ * (staffReplyChannel), never deferred. The one path for `POST /conversations/:id/messages` and for
+ * the composer's preview (`POST /policy/check` with a `conversationId`), so both decide alike.
+ */
+export async function planStaffReply(
+  deps: OutboundServiceDeps,
+  input: {
+    staff: AuthenticatedStaff;
+    conversationId: string;
+    content: OutboundContent;
+    requestId: string;
+    ip?: string;
+  },
+  options: { dryRun: boolean },
+) {
+  const { staff } = input;
+  const [conversation] = await deps.db
+    .select({ id: conversations.id, contactId: conversations.contactId, queue: conversations.queue })
+    .from(conversations)
+    .where(and(eq(conversations.id, input.conversationId), eq(conversations.orgId, staff.orgId)));
+  if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
+  assertConversationAccess(staff, conversation.queue);
+  const { channel, notes } = await staffReplyChannel(deps, conversation.id);
+  return planOutbound(
+    deps,
+    {
+      orgId: staff.orgId,
+      contactId: conversation.contactId,
+      conversationId: conversation.id,
+      initiator: 'staff_reply',
+      requestedChannel: channel,
+      notes,
+      content: input.content,
+      staffId: staff.id,
+      requestId: input.requestId,
+      ip: input.ip,
+    },
+    options,
+  );
+}
