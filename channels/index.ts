@@ -1,7 +1,7 @@
 import type { ChannelFactory } from '../src/channel-port';
+import { createSecureLinkChannel } from '../src/securelinks/secure-link-channel';
 import { createBotframeworkChannel } from './botframework';
 import { createEmailChannel } from './email';
-import { createSecureLinkChannel } from './securelink';
 import { createSmsChannel } from './sms';
 import { createVoiceChannel } from './voice';
 import { createWebchatChannel } from './webchat';

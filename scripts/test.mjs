@@ -4,7 +4,8 @@
 //      and create a throwaway database for this run
 //   3. make sure Redis answers (REDIS_URL, else a local one, started or installed when needed)
 //   4. make sure Chromium is there for the browser tests (Debian's package, installed when root)
-//   5. type check (hub and web pages), lint + format check, build the staff pages when stale, jest
+//   5. type check (hub and web pages), lint + format check, import rules, build the staff pages
+//      when stale, jest
 //      (extra args: `npm test -- <jest args>`)
 //   6. drop the throwaway database(s), also after a failure or Ctrl-C
 // Only Node built-ins until step 1 is done; then the `pg` package from node_modules.
@@ -24,6 +25,11 @@ const steps = [
   { title: 'type check', cmd: ['tsc', '-p', 'tsconfig.json', '--noEmit'] },
   { title: 'type check (web pages)', cmd: ['tsc', '-p', 'web/tsconfig.json', '--noEmit'] },
   { title: 'lint + format', cmd: ['biome', 'check', '.'] },
+  // No import cycle between files or folders, no vendor SDK or adapter in src/ (.dependency-cruiser.cjs).
+  {
+    title: 'import rules',
+    cmd: ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+  },
   // The browser tests load the built pages from dist/web.
   { title: 'build the staff pages', run: () => ensureWebBuild(root, log) },
   {

@@ -1,8 +1,8 @@
 import { channelFactories } from '../channels';
 import { openAiTriageClassifier } from '../providers/openai/openai-triage-classifier';
-import { ConfigError, parseConfig } from './config/config';
-import { createLogger } from './http/logger';
-import { startHub } from './hub/hub';
+import { startHub } from './app/start-hub';
+import { ConfigError, parseConfig } from './platform/config/config';
+import { createLogger } from './platform/http/logger';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import pino from 'pino';
 import type { ChannelContext } from '../../src/channel-port';
-import { parseConfig } from '../../src/config/config';
+import { parseConfig } from '../../src/platform/config/config';
 import { createEmailChannel } from '.';
 import { EMAIL_SECRET_HEADER, EMAIL_WEBHOOK_PATH } from './email-webhooks';
 

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../../src/config/config';
+import { ConfigError, parseConfig } from '../../src/platform/config/config';
 
 describe('email configuration', () => {
   test('defaults', () => {

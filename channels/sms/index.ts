@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
+import { openTwilioAccount } from '../../providers/twilio/twilio-account';
+import { toSendError } from '../../providers/twilio/twilio-requests';
 import {
   type ChannelAdapter,
   type ChannelContext,
@@ -9,8 +11,6 @@ import {
   type ReconcileResult,
   type SendResult,
 } from '../../src/channel-port';
-import { openTwilioAccount } from '../twilio/twilio-account';
-import { toSendError } from '../twilio/twilio-requests';
 import { countSegments } from './sms-segments';
 import { findSentMessage } from './twilio-message-lookup';
 import { mapTwilioStatus } from './twilio-status';

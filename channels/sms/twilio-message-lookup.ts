@@ -1,6 +1,6 @@
+import type { TwilioClient } from '../../providers/twilio/twilio-client';
+import { toSendError } from '../../providers/twilio/twilio-requests';
 import type { ReconcileRequest, ReconcileResult, SendResult } from '../../src/channel-port';
-import type { TwilioClient } from '../twilio/twilio-client';
-import { toSendError } from '../twilio/twilio-requests';
 import { mapTwilioStatus } from './twilio-status';
 
 /** Our clock and Twilio's may differ a little: a message created slightly "before" the row is still ours. */

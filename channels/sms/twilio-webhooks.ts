@@ -1,8 +1,12 @@
 import express, { type Response, Router } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
+import {
+  parseTwilioRequest,
+  requestMeta,
+  verifyTwilioSignature,
+} from '../../providers/twilio/twilio-requests';
 import { HttpError, type InboundSink, type MediaItem } from '../../src/channel-port';
-import { parseTwilioRequest, requestMeta, verifyTwilioSignature } from '../twilio/twilio-requests';
 import { mapTwilioStatus, TWILIO_MESSAGE_STATUSES } from './twilio-status';
 
 const sid = (prefix: string) =>

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { openTwilioAccount } from '../../providers/twilio/twilio-account';
+import { toSendError } from '../../providers/twilio/twilio-requests';
 import {
   type ChannelAdapter,
   type ChannelContext,
@@ -6,8 +8,6 @@ import {
   type OutboundEnvelope,
   type SendResult,
 } from '../../src/channel-port';
-import { openTwilioAccount } from '../twilio/twilio-account';
-import { toSendError } from '../twilio/twilio-requests';
 // One Twilio REST client construction for the account (SMS and voice share it and its TWILIO_API_URL rebasing).
 import { mapCallStatus } from './call-status';
 import { voiceTriageHint } from './voice-triage-hints';

@@ -1,8 +1,12 @@
 import express, { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import {
+  parseTwilioRequest,
+  requestMeta,
+  verifyTwilioSignature,
+} from '../../providers/twilio/twilio-requests';
 import { type ChannelStateStore, HttpError, type InboundSink } from '../../src/channel-port';
-import { parseTwilioRequest, requestMeta, verifyTwilioSignature } from '../twilio/twilio-requests';
 import { FINAL_CALL_STATUSES, mapCallStatus, TWILIO_CALL_STATUSES } from './call-status';
 import {
   MENU_OPTION_DIGIT,

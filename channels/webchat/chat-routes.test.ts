@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { parseConfig } from '../../src/config/config';
+import { parseConfig } from '../../src/platform/config/config';
 import { chatRouter, frameOptionsFor } from './chat-routes';
 
 describe('who may frame /chat', () => {

@@ -5,20 +5,20 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
-import type { HubConfig } from '../config/config';
-import type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
-import type { ClientAddressResolver } from '../http/client-address';
+import type { HubConfig } from '../platform/config/config';
+import type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/schema';
+import type { ClientAddressResolver } from '../platform/http/client-address';
+import type { Sensitivity } from '../policy/channel-capabilities';
 
-export type { HubConfig } from '../config/config';
-export { normalizeEmail, normalizePhone } from '../conversations/addresses';
-export type { IdentityKind, MediaItem, MessageStatus } from '../db/schema';
-export type { ClientAddressResolver } from '../http/client-address';
-export { describeZodError } from '../http/error-handler';
-export { HttpError } from '../http/http-error';
-export { isWithinOfficeHours, type OfficeHours } from '../policy/office-hours';
-
+export { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
+export type { HubConfig } from '../platform/config/config';
+export { isWithinOfficeHours, type OfficeHours } from '../platform/config/office-hours';
+export type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/schema';
+export type { ClientAddressResolver } from '../platform/http/client-address';
+export { describeZodError } from '../platform/http/error-handler';
+export { HttpError } from '../platform/http/http-error';
 /** How sensitive content is, lowest first. A channel declares the highest it may carry. */
-export type Sensitivity = 'public' | 'limited' | 'phi';
+export type { Sensitivity };
 
 export interface InboundMessage {
   channel: string;
@@ -49,7 +49,7 @@ export interface InboundMessage {
    * True when the channel could not prove that the sender owns `from.address` (email: no DMARC pass
    * and no SPF or DKIM pass aligned with the From domain). The core then never files the message
    * under a contact holding that address, nor threads it to one: it is stored flagged, under a
-   * holding contact for unverified senders (src/conversations/unverified-senders.ts). Email only.
+   * holding contact for unverified senders (src/intake/unverified-senders.ts). Email only.
    */
   senderUnverified?: boolean;
   /** Files to keep with the message: the core stores them and lists them in `media` (staff-only URLs). */

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { writeAudit } from '../audit/audit-log';
-import type { Database } from '../db/database';
-import { HttpError } from '../http/http-error';
+import { writeAudit } from '../platform/audit/audit-log';
+import type { Database } from '../platform/db/database';
+import { HttpError } from '../platform/http/http-error';
 import { assertConversationAccess } from '../staff/contact-access';
 import { loadAttachment } from './inbound-attachments';
 

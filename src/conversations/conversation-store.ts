@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { StatusReceipt, StatusUpdate } from '../channel-port';
-import type { Queryable } from '../db/database';
-import { newId } from '../db/ids';
+import type { Queryable } from '../platform/db/database';
+import { newId } from '../platform/db/ids';
 import {
   contactIdentities,
   contacts,
@@ -9,7 +9,7 @@ import {
   type MessageStatus,
   messageStatusEvents,
   messages,
-} from '../db/schema';
+} from '../platform/db/schema';
 import { storeMessageEvents } from './hub-events';
 import { resolveConversations } from './inbound-batch-store';
 import { isForwardTransition } from './message-status';

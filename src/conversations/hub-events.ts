@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { sql } from 'drizzle-orm';
-import type { Database, Queryable } from '../db/database';
-import { conversations, hubEvents, messages } from '../db/schema';
+import type { Database, Queryable } from '../platform/db/database';
+import { conversations, hubEvents, messages } from '../platform/db/schema';
 
 /** Every type stored in `hub_events` and announced on the hub's EventEmitter. */
 export const HUB_EVENT_TYPES = [

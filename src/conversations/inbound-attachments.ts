@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { InboundAttachment, MediaItem } from '../channel-port';
-import type { Queryable } from '../db/database';
-import { conversations, inboundAttachments, messages } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { conversations, inboundAttachments, messages } from '../platform/db/schema';
 
 /** Where staff download an attachment (the staff API, behind a staff token). */
 export const attachmentPath = (id: string) => `/api/v1/attachments/${id}`;

@@ -1,8 +1,8 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { InboundMessage } from '../channel-port';
-import type { Queryable } from '../db/database';
-import { newId } from '../db/ids';
-import { contactIdentities, contacts, conversations, type IdentityKind } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { newId } from '../platform/db/ids';
+import { contactIdentities, contacts, conversations, type IdentityKind } from '../platform/db/schema';
 
 // Contacts and conversations for inbound senders, resolved in sets: the contact directory uses them
 // to find or create a contact by address, and findOrOpenConversation to open a conversation. The

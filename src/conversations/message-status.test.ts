@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../db/schema';
+import type { MessageStatus } from '../platform/db/schema';
 import { isForwardTransition } from './message-status';
 
 describe('isForwardTransition', () => {

@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../db/schema';
+import type { MessageStatus } from '../platform/db/schema';
 
 /**
  * Outbound lifecycle order. A status only ever moves to a higher rank, so a late `sent` callback

@@ -2,10 +2,10 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { CannedResponseListResponse, CannedResponseView, Sendable } from '../../contracts/inbox-api';
-import { writeAudit } from '../audit/audit-log';
-import { cannedResponses } from '../db/canned-response-schema';
-import type { Database } from '../db/database';
-import { HttpError } from '../http/http-error';
+import { writeAudit } from '../platform/audit/audit-log';
+import { cannedResponses } from '../platform/db/canned-response-schema';
+import type { Database } from '../platform/db/database';
+import { HttpError } from '../platform/http/http-error';
 import { requireRole } from '../staff/require-role';
 
 const cannedBody = z.object({

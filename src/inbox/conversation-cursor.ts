@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpError } from '../http/http-error';
+import { HttpError } from '../platform/http/http-error';
 
 /**
  * Opaque keyset cursors for the inbox list. Timestamps travel as PostgreSQL's own text (microseconds

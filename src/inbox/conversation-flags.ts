@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { conversationReads, conversationSnoozes, conversations, messages } from '../db/schema';
+import { conversationReads, conversationSnoozes, conversations, messages } from '../platform/db/schema';
 
 /**
  * Per-conversation conditions shared by the inbox list, the detail and the queue counts, as SQL over

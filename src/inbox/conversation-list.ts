@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import { contactLabel, type LabelledIdentity } from '../conversations/contact-label';
+import { contactLabel, type LabelledIdentity } from '../contacts/contact-label';
 import { conversationState } from '../conversations/conversation-store';
-import type { Queryable } from '../db/database';
+import type { Queryable } from '../platform/db/database';
 import {
   contactIdentities,
   contacts,
@@ -10,7 +10,7 @@ import {
   labels,
   messages,
   staffUsers,
-} from '../db/schema';
+} from '../platform/db/schema';
 import type { ConversationCursor } from './conversation-cursor';
 import { isOpenNow, isSnoozed, isUnreadFor, snoozedUntil } from './conversation-flags';
 import { searchTerms } from './search-terms';

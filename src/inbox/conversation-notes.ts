@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { newId } from '../db/ids';
-import { conversationNotes, staffUsers } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { newId } from '../platform/db/ids';
+import { conversationNotes, staffUsers } from '../platform/db/schema';
 
 export interface NoteView {
   id: string;

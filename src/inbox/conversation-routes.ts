@@ -9,18 +9,19 @@ import type {
   Sendable,
   StaffReplyResponse,
 } from '../../contracts/inbox-api';
-import { writeAudit } from '../audit/audit-log';
-import { contactLabel, visibleAddress } from '../conversations/contact-label';
+import { contactLabel, visibleAddress } from '../contacts/contact-label';
 import {
   type ConversationDetail,
   getConversationDetail,
   type MessageRow,
 } from '../conversations/conversation-store';
-import type { Database } from '../db/database';
-import { staffUsers } from '../db/schema';
-import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
 import { describeSendFailure, isFailedSend } from '../outbound/send-failures';
+import { planStaffReply } from '../outbound/staff-reply';
+import { writeAudit } from '../platform/audit/audit-log';
+import type { Database } from '../platform/db/database';
+import { staffUsers } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { listConsents } from '../policy/consent-ledger';
 import { assertConversationAccess } from '../staff/contact-access';
 import { seesAllQueues } from '../staff/queue-access';
@@ -28,9 +29,9 @@ import { URGENCIES } from '../triage';
 import { decodeCursor, encodeCursor } from './conversation-cursor';
 import { LIST_STATUSES, listInbox } from './conversation-list';
 import { listNotes } from './conversation-notes';
-import { loadStateView } from './conversation-workflow';
+import { loadStateView, takeOnReply } from './conversation-workflow';
+import { presentMessage } from './message-presenter';
 import { contentSchema, presentDecision, toContent } from './outbound-routes';
-import { planStaffReply, takeOnReply } from './staff-reply';
 import { withoutJit } from './without-jit';
 
 const listQuery = z.object({
@@ -50,39 +51,6 @@ const listQuery = z.object({
 });
 
 const uuidParam = z.object({ id: z.uuid('must be a conversation id') });
-
-export function presentMessage(m: MessageRow): Sendable<MessageView> {
-  return {
-    id: m.id,
-    conversationId: m.conversationId,
-    direction: m.direction,
-    channel: m.channel,
-    body: m.body,
-    media: m.media,
-    status: m.status,
-    errorCode: m.errorCode,
-    errorMessage: m.errorMessage,
-    providerMessageId: m.providerMessageId,
-    templateId: m.templateId,
-    authorKind: m.authorKind,
-    authorStaffId: m.authorStaffId,
-    automation: m.automation,
-    channelMeta: m.channelMeta,
-    // The channel could not prove who sent it: the inbox says so beside the message.
-    senderUnverified: m.channelMeta.senderUnverified === true,
-    triage: m.triage,
-    // A staff correction of `triage`, kept beside it: the machine's decision is never rewritten.
-    triageOverride: m.triageOverride,
-    policy: m.policy,
-    createdAt: m.createdAt,
-    sentAt: m.sentAt,
-    deliveredAt: m.deliveredAt,
-    // A send that will not go by itself: why, in words, and the message that sent it again, if any.
-    failure: isFailedSend(m)
-      ? { reason: describeSendFailure(m.channel, m.errorCode, m.errorMessage), retriedAs: m.retriedAs }
-      : null,
-  };
-}
 
 /** The newest ledger entry per channel and purpose: what governs sending today. */
 function latestConsents(rows: Awaited<ReturnType<typeof listConsents>>) {

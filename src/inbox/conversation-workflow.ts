@@ -1,18 +1,18 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { writeAudit } from '../audit/audit-log';
 import {
   awaitingStaffReply,
   type ConversationRow,
   conversationState,
 } from '../conversations/conversation-store';
 import { storeHubEvent } from '../conversations/hub-events';
-import type { Database, Transaction } from '../db/database';
-import { conversationSnoozes, conversations, staffUsers } from '../db/schema';
-import { HttpError } from '../http/http-error';
-import { SLA_MINUTES } from '../routing/urgency';
+import { writeAudit } from '../platform/audit/audit-log';
+import type { Database, Transaction } from '../platform/db/database';
+import { conversationSnoozes, conversations, staffUsers } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { assertConversationAccess } from '../staff/contact-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
 import type { Urgency } from '../triage';
+import { SLA_MINUTES } from '../triage/urgency';
 import { snoozedUntil } from './conversation-flags';
 
 /** The `change` of a `conversation.updated` event written by staff work on a conversation. */
@@ -168,4 +168,16 @@ export async function slaForUrgency(
   if (current.slaDueAt === null && !(await awaitingStaffReply(tx, current.id))) return {};
   const due = new Date(Date.now() + SLA_MINUTES[urgency] * 60_000);
   return !current.slaDueAt || due < current.slaDueAt ? { slaDueAt: due } : {};
+}
+
+/**
+ * A reply makes its sender the one holding the conversation, unless someone already does (or it
+ * is resolved): the next colleague sees it is being handled, and nobody's claim is taken away.
+ */
+export async function takeOnReply(db: Database, actor: WorkflowActor, conversationId: string) {
+  return changeConversation(db, actor, conversationId, 'claimed', async (_tx, current) =>
+    current.assigneeId !== null || current.status === 'resolved'
+      ? 'unchanged'
+      : { set: { assigneeId: actor.staff.id }, detail: { via: 'reply' } },
+  );
 }

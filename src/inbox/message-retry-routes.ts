@@ -1,16 +1,16 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { writeAudit } from '../audit/audit-log';
 import { storeMessageEvents } from '../conversations/hub-events';
-import type { Database } from '../db/database';
-import { conversations, messages } from '../db/schema';
-import { HttpError } from '../http/http-error';
 import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
 import { FAILED_SEND_STATUSES, isFailedSend } from '../outbound/send-failures';
+import { writeAudit } from '../platform/audit/audit-log';
+import type { Database } from '../platform/db/database';
+import { conversations, messages } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import type { Initiator, Purpose } from '../policy/policy-engine';
 import { assertConversationAccess } from '../staff/contact-access';
-import { presentMessage } from './conversation-routes';
+import { presentMessage } from './message-presenter';
 import { presentDecision } from './outbound-routes';
 
 const idParam = z.object({ id: z.uuid('must be a message id') });

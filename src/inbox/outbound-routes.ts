@@ -1,21 +1,21 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { PolicyCheckResponse, PolicyDecisionView, Sendable } from '../../contracts/inbox-api';
-import { normalizeEmail, normalizePhone } from '../conversations/addresses';
-import { findIdentity, resolveContactByIdentity } from '../conversations/contact-directory';
-import type { Database } from '../db/database';
-import { HttpError } from '../http/http-error';
-import type { ChannelRegistry } from '../outbound/channel-registry';
+import type { ChannelRegistry } from '../channel-port/channel-registry';
+import { findIdentity, resolveContactByIdentity } from '../contacts/contact-directory';
 import {
   asHttpError,
   type OutboundContent,
   type OutboundServiceDeps,
   planOutbound,
 } from '../outbound/outbound-service';
+import { planStaffReply } from '../outbound/staff-reply';
+import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
+import type { Database } from '../platform/db/database';
+import { HttpError } from '../platform/http/http-error';
 import type { PolicyDecision } from '../policy/policy-engine';
 import { assertContactAccess } from '../staff/contact-access';
-import { presentMessage } from './conversation-routes';
-import { planStaffReply } from './staff-reply';
+import { presentMessage } from './message-presenter';
 
 const sensitivity = z.enum(['public', 'limited', 'phi']);
 const purpose = z.enum(['care', 'administrative', 'marketing']);

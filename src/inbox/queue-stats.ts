@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { QueueStatsRow } from '../../contracts/inbox-api';
-import type { Queryable } from '../db/database';
+import type { Queryable } from '../platform/db/database';
 
 /** One queue's figures, as `GET /stats/queues` sends them beside the queue's id and name. */
 export type QueueStats = Omit<QueueStatsRow, 'queue' | 'name'>;

@@ -1,12 +1,12 @@
 import { and, asc, desc, eq, inArray, max, or } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { normalizeEmail, normalizePhone } from '../conversations/addresses';
-import { findIdentity } from '../conversations/contact-directory';
-import type { Database } from '../db/database';
-import { contactIdentities, conversations, messages } from '../db/schema';
-import { HttpError } from '../http/http-error';
-import type { ChannelRegistry } from '../outbound/channel-registry';
+import type { ChannelRegistry } from '../channel-port/channel-registry';
+import { findIdentity } from '../contacts/contact-directory';
+import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
+import type { Database } from '../platform/db/database';
+import { contactIdentities, conversations, messages } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { visibleConversations } from '../staff/contact-access';
 
 const sandboxMessage = z.object({

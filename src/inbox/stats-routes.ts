@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { DateTime } from 'luxon';
 import type { QueueStatsResponse, Sendable } from '../../contracts/inbox-api';
-import type { Database } from '../db/database';
+import type { Database } from '../platform/db/database';
 import { listQueues } from '../staff/queue-directory';
 import { requireRole } from '../staff/require-role';
 import { queueStats, startOfClinicDay } from './queue-stats';

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNotNull } from 'drizzle-orm';
-import type { Database } from '../db/database';
-import { messages } from '../db/schema';
+import type { Database } from '../platform/db/database';
+import { messages } from '../platform/db/schema';
 import { URGENCIES, type Urgency } from '../triage';
 
 /** One staff correction as a line of the triage eval format (see src/triage/triage-evaluation.ts). */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Database, Transaction } from '../db/database';
+import type { Database, Transaction } from '../platform/db/database';
 
 /**
  * Runs read queries with PostgreSQL's JIT compiler off. The inbox counts and lists are short

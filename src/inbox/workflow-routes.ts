@@ -1,9 +1,9 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import type { Database } from '../db/database';
-import { conversationReads, conversations, messages } from '../db/schema';
-import { HttpError } from '../http/http-error';
+import type { Database } from '../platform/db/database';
+import { conversationReads, conversations, messages } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { assertConversationAccess, conversationIdFor } from '../staff/contact-access';
 import { URGENCIES } from '../triage';
 import { addNote, type NoteView } from './conversation-notes';

@@ -1,6 +1,6 @@
 import { awaitingStaffReply } from '../conversations/conversation-store';
-import { conversationLabels } from '../db/label-schema';
-import { HttpError } from '../http/http-error';
+import { conversationLabels } from '../platform/db/label-schema';
+import { HttpError } from '../platform/http/http-error';
 import { canSeeQueue, seesAllQueues } from '../staff/queue-access';
 import { findQueue } from '../staff/queue-directory';
 import { findStaffById } from '../staff/staff-directory';

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { MissedCallOutcome, RequestMeta } from '../channel-port';
-import { messages } from '../db/schema';
+import { messages } from '../platform/db/schema';
 import { type OutboundServiceDeps, PolicyRefused, planOutbound } from './outbound-service';
 
 export const MISSED_CALL_TEMPLATE = 'missed-call-text-back';

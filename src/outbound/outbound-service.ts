@@ -1,16 +1,16 @@
 import { eq } from 'drizzle-orm';
 import type { PolicyRefusalDetails } from '../../contracts/inbox-api';
-import { writeAudit } from '../audit/audit-log';
-import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../conversations/contact-verification';
+import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../contacts/contact-verification';
 import {
   appendOutboundMessage,
   findOrOpenConversation,
   type MessageRow,
   stopSlaClock,
 } from '../conversations/conversation-store';
-import type { Database, Transaction } from '../db/database';
-import { contactIdentities, contacts } from '../db/schema';
-import { HttpError } from '../http/http-error';
+import { writeAudit } from '../platform/audit/audit-log';
+import type { Queryable, Transaction } from '../platform/db/database';
+import { contactIdentities, contacts } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { effectiveMaxSensitivity } from '../policy/channel-capabilities';
 import { listConsents } from '../policy/consent-ledger';
 import {
@@ -18,6 +18,7 @@ import {
   decidePolicy,
   type Initiator,
   type PolicyDecision,
+  type PolicyInput,
   type Purpose,
   type Sensitivity,
 } from '../policy/policy-engine';
@@ -25,6 +26,7 @@ import { maskedLinkUrl } from '../securelinks/secure-link-delivery';
 import { issueSecureLink, SecureLinkRefused } from '../securelinks/secure-link-store';
 import {
   type RenderedTemplate,
+  TEMPLATE_CHANNELS,
   type TemplateCatalog,
   type TemplateChannel,
   TemplateError,
@@ -51,8 +53,11 @@ export interface OutboundRequest {
   appointmentId?: string;
   /** Why the hub sends it when no person did (e.g. `attachment_refused`), kept on the message. */
   automation?: string;
-  /** The inbound message this automatic send answers: kept on the message, and threaded to where the channel threads. */
-  answersMessageId?: string;
+  /**
+   * The patient's message this automatic send answers: kept on the message, threaded where the
+   * channel threads, and read by the policy (an opt-out is set aside only where the patient wrote).
+   */
+  answers?: PolicyInput['answers'];
   /**
    * The secure link whose masked address (maskedLinkUrl) the content carries, e.g. a reminder's:
    * the send gives it a live token (secure-link-delivery.ts).
@@ -95,16 +100,50 @@ export class PolicyRefused extends HttpError {
 const SECURE_NOTICE_TEMPLATE = 'secure-message-notice';
 
 /**
- * Every outbound send goes through here: the policy decides whether, where and when; templates
- * render per channel and locale; PHI above the channel's limit is stored behind a secure link and
- * only a public notice goes out. Returns the decision without writing anything when `dryRun`.
+ * Every outbound send goes through here: staff replies, clinic-initiated sends, reminders and every
+ * automatic reply (safety replies, carrier keyword confirmations, acknowledgements). The policy
+ * decides whether, where and when; templates render per channel and locale; PHI above the channel's
+ * limit is stored behind a secure link and only a public notice goes out. Returns the decision
+ * without writing anything but its audit row when `dryRun`.
  */
 export async function planOutbound(
   deps: OutboundServiceDeps,
   request: OutboundRequest,
   options: { dryRun: boolean },
 ): Promise<{ decision: PolicyDecision; outcome?: OutboundOutcome }> {
-  const { db } = deps;
+  const planned = await decideAndWrite(deps, request, options);
+  if (planned.outcome) await enqueueAfterCommit(deps, outboxRows(planned.outcome));
+  return planned;
+}
+
+/**
+ * planOutbound inside the caller's transaction, for a reply written with the change it answers (a
+ * triage decision, a consent entry): the same decision, rows and audit, committed or rolled back
+ * with the caller's work. The caller enqueues `outboxRows(outcome)` once it has committed. A refusal
+ * throws PolicyRefused after its audit row is written in `tx`.
+ */
+export async function planOutboundInTransaction(
+  tx: Transaction,
+  deps: OutboundServiceDeps,
+  request: OutboundRequest,
+): Promise<OutboundOutcome> {
+  const { outcome } = await decideAndWrite(deps, request, { dryRun: false }, tx);
+  return outcome!;
+}
+
+/** The rows of an outcome the outbox sends: the message, and the content behind its link. */
+export function outboxRows(outcome: OutboundOutcome): MessageRow[] {
+  return [outcome.message, ...(outcome.secureMessage ? [outcome.secureMessage] : [])];
+}
+
+async function decideAndWrite(
+  deps: OutboundServiceDeps,
+  request: OutboundRequest,
+  options: { dryRun: boolean },
+  /** The caller's transaction: read and write in it. Otherwise the send gets a transaction of its own. */
+  within?: Transaction,
+): Promise<{ decision: PolicyDecision; outcome?: OutboundOutcome }> {
+  const db: Queryable = within ?? deps.db;
   const [contact] = await db.select().from(contacts).where(eq(contacts.id, request.contactId));
   if (!contact || contact.orgId !== request.orgId)
     throw new HttpError(422, 'contact_not_found', 'No such contact');
@@ -120,10 +159,10 @@ export async function planOutbound(
     ('locale' in request.content && request.content.locale) || contact.language || deps.clinic.defaultLocale;
 
   // Render before deciding: a missing variable is the caller's error whatever the policy says.
-  const renderFor = (channel: TemplateChannel) => {
+  const renderFor = (channel: string) => {
     if (!template || !('template' in request.content)) return null;
     return deps.templates.render(template.id, {
-      channel,
+      channel: templateBodyFor(template.channels, channel)!,
       locale,
       fallbackLocale: deps.clinic.defaultLocale,
       variables: request.content.variables,
@@ -149,7 +188,7 @@ export async function planOutbound(
     .all()
     .filter((adapter) => !adapter.readInPlace)
     .filter((adapter) => !adapter.onlyWhenRequested || adapter.channel === request.requestedChannel)
-    .filter((adapter) => !template || template.channels.includes(adapter.channel as TemplateChannel))
+    .filter((adapter) => !template || templateBodyFor(template.channels, adapter.channel) !== null)
     .map((adapter) => {
       // The identity a send would use (a deliverable one first), so the ceiling is that address's.
       const identity =
@@ -180,6 +219,7 @@ export async function planOutbound(
       purpose: r.purpose as ConsentRecord['purpose'],
       status: r.status,
       recordedAt: r.recordedAt,
+      evidenceMessageId: r.evidenceMessageId,
     }));
 
   const decision = decidePolicy({
@@ -189,13 +229,14 @@ export async function planOutbound(
     initiator: request.initiator,
     urgent: request.urgent,
     requestedChannel: request.requestedChannel,
+    ...(request.answers ? { answers: request.answers } : {}),
     // A link is opened by confirming the date of birth: without one on file nobody could open it.
     secureLinkAvailable: contact.dateOfBirth !== null && deps.channels.get('securelink') !== undefined,
     clinicTimeZone: deps.clinic.timeZone,
     now: new Date(),
   });
   if (request.notes?.length) decision.reasons.unshift(...request.notes);
-  const auditDecision = (tx: Database | Transaction, messageId?: string) =>
+  const auditDecision = (tx: Queryable, messageId?: string) =>
     writeAudit(tx, {
       orgId: request.orgId,
       actorKind: request.staffId ? 'staff' : 'system',
@@ -245,7 +286,7 @@ export async function planOutbound(
     reasons: decision.reasons,
   };
 
-  const outcome = await db.transaction(async (tx) => {
+  const write = async (tx: Transaction): Promise<OutboundOutcome> => {
     const conversationId =
       request.conversationId ?? (await findOrOpenConversation(tx, request.orgId, contact.id));
     const common = {
@@ -271,10 +312,7 @@ export async function planOutbound(
     if (decision.securedVia === 'securelink') {
       // A template without a page body shows its wording for the channel it would have gone on.
       const secured =
-        (template?.channels.includes('securelink')
-          ? renderFor('securelink')
-          : renderFor(channel as TemplateChannel)
-        )?.text ??
+        (template?.channels.includes('securelink') ? renderFor('securelink') : renderFor(channel))?.text ??
         freeText ??
         '';
       secureMessage = await appendOutboundMessage(tx, {
@@ -294,14 +332,14 @@ export async function planOutbound(
       // the provider call (secure-link-delivery.ts). The token issueSecureLink returned is dropped.
       secureLinkId = link.id;
       rendered = deps.templates.render(SECURE_NOTICE_TEMPLATE, {
-        channel: channel as TemplateChannel,
+        channel: templateBodyFor(TEMPLATE_CHANNELS, channel)!,
         locale,
         fallbackLocale: deps.clinic.defaultLocale,
         variables: { clinicName: deps.clinic.name, link: maskedLinkUrl(deps.publicUrl) },
       });
       body = rendered.text;
     } else {
-      rendered = renderFor(channel as TemplateChannel);
+      rendered = renderFor(channel);
       body = rendered?.text ?? freeText ?? '';
     }
     const message = await appendOutboundMessage(tx, {
@@ -312,7 +350,7 @@ export async function planOutbound(
       channelMeta: {
         ...adapter.describeOutbound?.(body),
         ...renderedParts(rendered),
-        ...(request.answersMessageId ? { answers: request.answersMessageId } : {}),
+        ...(request.answers ? { answers: request.answers.messageId } : {}),
         ...(secureLinkId ? { secureLinkId } : {}),
       },
       automation: request.automation ?? null,
@@ -320,12 +358,21 @@ export async function planOutbound(
     });
     await auditDecision(tx, message.id);
     return { decision, message, secureMessage };
-  });
-  await enqueueAfterCommit(deps, [
-    outcome.message,
-    ...(outcome.secureMessage ? [outcome.secureMessage] : []),
-  ]);
+  };
+  // Inside the caller's transaction when given one; otherwise a transaction of its own.
+  const outcome = within ? await write(within) : await deps.db.transaction(write);
   return { decision, outcome };
+}
+
+/**
+ * The body of a template a channel gets: its own; for a channel templates have no word for (an
+ * adapter newer than the template format, e.g. Bot Framework), the SMS wording, which is plain
+ * text; null when the template leaves out a channel it could have had (it does not go there).
+ */
+export function templateBodyFor(bodies: readonly TemplateChannel[], channel: string): TemplateChannel | null {
+  if (bodies.includes(channel as TemplateChannel)) return channel as TemplateChannel;
+  const known = (TEMPLATE_CHANNELS as readonly string[]).includes(channel);
+  return !known && bodies.includes('sms') ? 'sms' : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { ChannelRegistry } from '../channel-port/channel-registry';
 import type { MessageRow } from '../conversations/conversation-store';
-import type { Database } from '../db/database';
-import type { ChannelRegistry } from './channel-registry';
+import type { Database } from '../platform/db/database';
 import type { SendQueue } from './send-worker';
 
 export interface OutboundDeps {

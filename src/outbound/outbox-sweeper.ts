@@ -1,6 +1,6 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Database } from '../db/database';
-import { messages } from '../db/schema';
+import type { Database } from '../platform/db/database';
+import { messages } from '../platform/db/schema';
 import type { SendQueue } from './send-worker';
 
 /**

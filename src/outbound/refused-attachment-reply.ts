@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { InboundMessage, InboundReceipt, RequestMeta } from '../channel-port';
-import { messages } from '../db/schema';
+import { messages } from '../platform/db/schema';
 import { type OutboundServiceDeps, PolicyRefused, planOutbound } from './outbound-service';
 
 export const REFUSED_ATTACHMENT_TEMPLATE = 'attachment-refused';
@@ -78,7 +78,7 @@ export async function answerRefusedAttachments(
           },
         },
         automation: REFUSED_ATTACHMENT_AUTOMATION,
-        answersMessageId: receipt.messageId,
+        answers: { messageId: receipt.messageId, channel: message.channel },
         requestId: meta.requestId,
       },
       { dryRun: false },

@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../db/schema';
+import type { MessageStatus } from '../platform/db/schema';
 import { channelLabel } from '../policy/policy-engine';
 
 /** Statuses of a send that will not go by itself: failed at the hub, or reported failed by the carrier. */

@@ -7,13 +7,13 @@ import {
   SendError,
   type SendResult,
 } from '../channel-port';
+import type { ChannelRegistry } from '../channel-port/channel-registry';
 import { getMessage, type MessageRow, recordProviderAcceptance } from '../conversations/conversation-store';
 import { storeMessageEvents } from '../conversations/hub-events';
-import type { Database } from '../db/database';
-import { messages } from '../db/schema';
+import type { Database } from '../platform/db/database';
+import { messages } from '../platform/db/schema';
 import { channelLabel } from '../policy/policy-engine';
 import { isSameNotice, renewLinkTokenForSend, revealLinkToken } from '../securelinks/secure-link-delivery';
-import type { ChannelRegistry } from './channel-registry';
 
 /** Data of an `outbound-send` job. The job id is the message id, so a message has at most one job. */
 export interface SendJobData {

@@ -1,6 +1,11 @@
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
-import { createJobQueue, createJobWorker, type JobQueue, type JobQueueOptions } from '../queues/job-queue';
-import { JOB_QUEUE_NAMES } from '../queues/queue-names';
+import {
+  createJobQueue,
+  createJobWorker,
+  type JobQueue,
+  type JobQueueOptions,
+} from '../platform/queues/job-queue';
+import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
 import { execSendJob, type SendJobData, type SendJobDeps } from './send-job';
 
 export type SendQueueOptions = JobQueueOptions;

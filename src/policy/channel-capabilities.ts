@@ -1,7 +1,8 @@
-import type { Sensitivity } from '../channel-port';
-
-// One vocabulary with the channel port: an adapter declares its maxSensitivity in these same words.
-export type { Sensitivity } from '../channel-port';
+/**
+ * How sensitive content is, lowest first. One vocabulary with the channel port, which re-exports
+ * it: an adapter declares its maxSensitivity in these same words.
+ */
+export type Sensitivity = 'public' | 'limited' | 'phi';
 
 /** Order of sensitivity, lowest first: content may go on a channel whose rank is at least its own. */
 export const sensitivityRank: Readonly<Record<Sensitivity, number>> = { public: 0, limited: 1, phi: 2 };

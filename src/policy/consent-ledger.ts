@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { type ConsentStatus, consentLedger } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { type ConsentStatus, consentLedger } from '../platform/db/schema';
 
 /**
  * `all` covers every purpose: a carrier STOP is an opt-out from everything on that channel.

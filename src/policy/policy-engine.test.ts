@@ -584,6 +584,78 @@ describe('decidePolicy: quiet hours', () => {
   });
 });
 
+describe('decidePolicy: answers to the patient (carrier keywords, replies on another channel)', () => {
+  const optOutBy = (messageId: string, iso?: string) => ({
+    ...consent('sms', 'all', 'opted_out', iso),
+    evidenceMessageId: messageId,
+  });
+  const keywordReply = (overrides: Partial<PolicyInput> = {}): PolicyInput => ({
+    ...input({ initiator: 'carrier_keyword_reply', requestedChannel: 'sms', purpose: 'administrative' }),
+    answers: { channel: 'sms', messageId: 'stop-1', carrierKeyword: 'opt_out' },
+    ...overrides,
+  });
+
+  test('a STOP confirmation goes through the opt-out that very STOP recorded', () => {
+    const decision = decidePolicy(keywordReply({ consents: [optOutBy('stop-1')] }));
+    expectDecision(decision, {
+      allowed: true,
+      channel: 'sms',
+      reasons: ['it confirms the opt-out the patient just sent, once'],
+    });
+  });
+
+  test('it is not let through by an opt-out another message recorded: once, not again', () => {
+    const decision = decidePolicy(keywordReply({ consents: [optOutBy('stop-0')] }));
+    expectDecision(decision, { allowed: false, code: 'consent_opted_out' });
+  });
+
+  test('HELP is answered on the keyword channel even to an opted-out number', () => {
+    const decision = decidePolicy(
+      keywordReply({
+        consents: [optOutBy('stop-0')],
+        answers: { channel: 'sms', messageId: 'help-1', carrierKeyword: 'help' },
+      }),
+    );
+    expectDecision(decision, {
+      allowed: true,
+      channel: 'sms',
+      reasons: ['carriers require an answer to HELP'],
+    });
+  });
+
+  test('a keyword reply stays on the keyword channel, is never deferred, and never becomes marketing', () => {
+    const noSms = decidePolicy(
+      keywordReply({
+        contact: {
+          timeZone: 'America/Chicago',
+          channels: [channel('sms', { hasAddress: false }), channel('email')],
+        },
+      }),
+    );
+    expectDecision(noSms, { allowed: false, code: 'no_address' });
+    expect(noSms.considered).toContainEqual({
+      channel: 'email',
+      verdict: "not tried: a carrier keyword reply stays on the keyword's channel",
+    });
+    expectDecision(decidePolicy(keywordReply({ now: lateChicago, consents: [optOutBy('stop-1')] })), {
+      allowed: true,
+      channel: 'sms',
+      reasons: ['carrier keyword replies are never deferred'],
+    });
+    const marketing = keywordReply({ consents: [optOutBy('stop-1')] });
+    marketing.content = { sensitivity: 'public', purpose: 'marketing' };
+    expectDecision(decidePolicy(marketing), { allowed: false, code: 'consent_opted_out' });
+  });
+
+  test('an emergency reply sets aside an opt-out only on the channel the patient wrote on (voicemail -> SMS)', () => {
+    const decision = decidePolicy({
+      ...input({ initiator: 'emergency_safety', requestedChannel: 'sms', consents: [optOutBy('stop-0')] }),
+      answers: { channel: 'voice', messageId: 'voicemail-1' },
+    });
+    expectDecision(decision, { allowed: true, channel: 'email', reasons: ['blocked: opted out of SMS'] });
+  });
+});
+
 describe('decidePolicy: emergency safety', () => {
   test.each<[string, Scenario, Expected]>([
     [

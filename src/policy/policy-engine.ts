@@ -32,13 +32,19 @@ import { defaultSendingWindow, nextAllowedTime, resolveTimeZone } from './quiet-
 export type { Sensitivity } from './channel-capabilities';
 
 export type Purpose = 'care' | 'administrative' | 'marketing';
-export type Initiator = 'staff_reply' | 'automated' | 'emergency_safety';
+/**
+ * Who or what starts a send. `emergency_safety` is triage's safety reply to a red flag;
+ * `carrier_keyword_reply` is the answer carriers require to STOP/START/HELP.
+ */
+export type Initiator = 'staff_reply' | 'automated' | 'emergency_safety' | 'carrier_keyword_reply';
 
 export interface ConsentRecord {
   channel: string;
   purpose: 'all' | Purpose;
   status: 'opted_in' | 'opted_out';
   recordedAt: Date;
+  /** The patient's message that recorded it (a STOP), when one did. */
+  evidenceMessageId?: string | null;
 }
 
 export interface ContactChannel {
@@ -66,6 +72,11 @@ export interface PolicyInput {
   urgent?: boolean;
   /** The sender asked for this channel (a staff reply: the conversation's channel). */
   requestedChannel?: string;
+  /**
+   * The patient's message this send answers (an automatic reply). An opt-out may be set aside only
+   * on the channel that message came on: the patient wrote there. Without it, the requested channel.
+   */
+  answers?: { channel: string; messageId: string; carrierKeyword?: 'opt_out' | 'opt_in' | 'help' };
   /** The hub can issue a secure link. */
   secureLinkAvailable: boolean;
   clinicTimeZone: string;
@@ -149,6 +160,29 @@ function candidateChannels(input: PolicyInput): string[] {
   return candidates;
 }
 
+/**
+ * Why an opt-out on `channel` does not stop this send, or null when it does. Only two sends answer
+ * the patient's own message on the channel they wrote on, never marketing:
+ * - an emergency safety reply: telling someone in danger to call 911 is not a solicitation;
+ * - the carrier keyword reply: a STOP's confirmation is the last message the patient is owed, so it
+ *   goes once, for the opt-out that very message recorded; HELP is answered even to an opted-out
+ *   number, as carriers require. Any other opt-out stands.
+ */
+function optOutSetAside(input: PolicyInput, channel: string, consent: ConsentRecord): string | null {
+  if (input.content.purpose === 'marketing') return null;
+  const answeredChannel = input.answers?.channel ?? input.requestedChannel;
+  if (channel !== answeredChannel) return null;
+  if (input.initiator === 'emergency_safety') {
+    return "an emergency safety reply answers the patient's own message";
+  }
+  if (input.initiator !== 'carrier_keyword_reply' || !input.answers) return null;
+  if (input.answers.carrierKeyword === 'help') return 'carriers require an answer to HELP';
+  if (consent.evidenceMessageId && consent.evidenceMessageId === input.answers.messageId) {
+    return 'it confirms the opt-out the patient just sent, once';
+  }
+  return null;
+}
+
 function evaluateChannel(
   input: PolicyInput,
   channel: string,
@@ -171,9 +205,8 @@ function evaluateChannel(
   const { purpose, sensitivity } = input.content;
   const consent = governingConsent(input.consents, channel, purpose);
   if (consent?.status === 'opted_out') {
-    const emergencyOverride =
-      input.initiator === 'emergency_safety' && channel === input.requestedChannel && purpose !== 'marketing';
-    if (!emergencyOverride) {
+    const setAside = optOutSetAside(input, channel, consent);
+    if (!setAside) {
       return {
         ok: false,
         block: 'opted_out',
@@ -181,9 +214,7 @@ function evaluateChannel(
         reason: `blocked: opted out of ${name}`,
       };
     }
-    reasons.push(
-      `sent on ${name} despite an opt-out there: an emergency safety reply answers the patient's own message`,
-    );
+    reasons.push(`sent on ${name} despite an opt-out there: ${setAside}`);
   } else if (purpose === 'marketing') {
     if (consent?.status !== 'opted_in') {
       return {
@@ -238,6 +269,13 @@ const refusalSummaries: Readonly<Record<PolicyRefusal, string>> = {
   no_channel_allowed: 'refused: no usable channel may carry this content',
 };
 
+/** Sends quiet hours never hold, and why (an automated send is held unless marked urgent). */
+const neverDeferred: Readonly<Partial<Record<Initiator, string>>> = {
+  staff_reply: 'staff replies are never deferred',
+  emergency_safety: 'emergency safety messages are never deferred',
+  carrier_keyword_reply: 'carrier keyword replies are never deferred',
+};
+
 /** Quiet hours: automated, non-urgent messages wait for the sending window; nothing else does. */
 function applyQuietHours(input: PolicyInput): { scheduledFor?: Date; reasons: string[] } {
   const resolved = resolveTimeZone(input.contact.timeZone, input.clinicTimeZone);
@@ -257,12 +295,7 @@ function applyQuietHours(input: PolicyInput): { scheduledFor?: Date; reasons: st
     );
     return { scheduledFor: opensAt, reasons };
   }
-  const why =
-    input.initiator === 'staff_reply'
-      ? 'staff replies are never deferred'
-      : input.initiator === 'emergency_safety'
-        ? 'emergency safety messages are never deferred'
-        : 'marked urgent';
+  const why = neverDeferred[input.initiator] ?? 'marked urgent';
   reasons.push(`sent now although outside the sending window (${window}): ${why}`);
   return { reasons };
 }
@@ -273,14 +306,21 @@ export function decidePolicy(input: PolicyInput): PolicyDecision {
   for (const c of input.contact.channels) if (!byChannel.has(c.channel)) byChannel.set(c.channel, c);
 
   const candidates = candidateChannels(input);
-  const pinned = input.initiator === 'staff_reply' && input.requestedChannel !== undefined;
+  // A staff reply stays in the thread; a carrier keyword reply answers on the keyword's channel only.
+  const pinned =
+    (input.initiator === 'staff_reply' || input.initiator === 'carrier_keyword_reply') &&
+    input.requestedChannel !== undefined;
   const considered: PolicyDecision['considered'] = [];
   const reasons: string[] = [];
   const failures: Extract<Outcome, { ok: false }>[] = [];
 
   for (const [index, channel] of candidates.entries()) {
     if (pinned && index > 0) {
-      considered.push({ channel, verdict: 'not tried: a staff reply stays on the conversation channel' });
+      const verdict =
+        input.initiator === 'staff_reply'
+          ? 'not tried: a staff reply stays on the conversation channel'
+          : "not tried: a carrier keyword reply stays on the keyword's channel";
+      considered.push({ channel, verdict });
       continue;
     }
     const outcome = evaluateChannel(input, channel, byChannel.get(channel));
@@ -309,7 +349,11 @@ export function decidePolicy(input: PolicyInput): PolicyDecision {
   }
 
   const code = refusalCode(failures);
-  if (pinned && input.requestedChannel) {
+  if (pinned && input.requestedChannel && input.initiator === 'carrier_keyword_reply') {
+    reasons.push(
+      `refused: a carrier keyword reply goes only on ${channelLabel(input.requestedChannel)}, where the keyword came`,
+    );
+  } else if (pinned && input.requestedChannel) {
     reasons.push(
       `refused: a staff reply stays on ${channelLabel(input.requestedChannel)}, the conversation's channel, and is not moved to another`,
     );

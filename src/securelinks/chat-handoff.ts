@@ -1,6 +1,6 @@
 import { and, eq, exists, gt, isNull, lt, sql } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { secureLinkChatHandoffs, secureLinks } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { secureLinkChatHandoffs, secureLinks } from '../platform/db/schema';
 import type { SecureLinkRow } from './secure-link-store';
 import { generateLinkToken, hashLinkToken, isWellFormedToken } from './secure-link-token';
 

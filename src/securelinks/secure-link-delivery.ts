@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { secureLinks } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { secureLinks } from '../platform/db/schema';
 import { generateLinkToken, hashLinkToken } from './secure-link-token';
 
 /**

@@ -1,8 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { findOrOpenConversation } from '../conversations/conversation-store';
-import type { Queryable } from '../db/database';
-import { newId } from '../db/ids';
-import { conversations, messages } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { newId } from '../platform/db/ids';
+import { conversations, messages } from '../platform/db/schema';
 import { replyConversationId, type SecureLinkRow } from './secure-link-store';
 
 export const SECURELINK_CHANNEL = 'securelink';

@@ -8,8 +8,8 @@ import express, {
 } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { type AuditEntry, writeAudit } from '../audit/audit-log';
-import type { Database, Queryable } from '../db/database';
+import { type AuditEntry, writeAudit } from '../platform/audit/audit-log';
+import type { Database, Queryable } from '../platform/db/database';
 import { issueChatHandoff } from './chat-handoff';
 import { datesOfBirthMatch, parseDateOfBirth } from './date-of-birth';
 import {
@@ -312,7 +312,7 @@ function auditEntry(
   };
 }
 
-/** Security headers on every link response. (The access log redacts the token: src/http/request-logging.ts.) */
+/** Security headers on every link response. (The access log redacts the token: src/platform/http/request-logging.ts.) */
 const hardenLinkResponses: RequestHandler = (_req, res, next) => {
   res.set(SECURITY_HEADERS);
   next();

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { newId } from '../db/ids';
-import { contacts, conversations, messages, secureLinks } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { newId } from '../platform/db/ids';
+import { contacts, conversations, messages, secureLinks } from '../platform/db/schema';
 import { generateLinkToken, hashLinkToken } from './secure-link-token';
 
 export type SecureLinkRow = typeof secureLinks.$inferSelect;

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { secureLinks } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { secureLinks } from '../platform/db/schema';
 import type { SecureLinkRow } from './secure-link-store';
 
 /** How long a link stays unread before the patient is reminded once. */

@@ -1,8 +1,8 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
-import { writeAudit } from '../audit/audit-log';
-import type { Database } from '../db/database';
-import { HttpError } from '../http/http-error';
+import { writeAudit } from '../platform/audit/audit-log';
+import type { Database } from '../platform/db/database';
+import { HttpError } from '../platform/http/http-error';
 import { claimLoginAttempt, LOCKOUT_MINUTES } from './login-throttle';
 import { verifyPassword } from './passwords';
 import {

@@ -1,7 +1,7 @@
 import { and, eq, exists, inArray, type SQL, sql } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { contacts, conversations, type StaffRole } from '../db/schema';
-import { HttpError } from '../http/http-error';
+import type { Queryable } from '../platform/db/database';
+import { contacts, conversations, type StaffRole } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 import { assertQueueAccess, canSeeQueue, seesAllQueues } from './queue-access';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, count, eq, gt, sql } from 'drizzle-orm';
-import type { Database, Transaction } from '../db/database';
-import { auditLog } from '../db/schema';
+import type { Database, Transaction } from '../platform/db/database';
+import { auditLog } from '../platform/db/schema';
 
 /** Passwords tried for one email, since its last good login, within the window, before it locks. */
 export const MAX_FAILED_LOGINS = 5;

@@ -1,6 +1,6 @@
-import type { StaffRole } from '../db/schema';
-import { HttpError } from '../http/http-error';
-import { QUEUE_NAMES } from '../triage';
+import type { StaffRole } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
+import { TRIAGE_QUEUE_NAMES } from './queue-names';
 
 type QueueMember = { role: StaffRole; queues: string[] };
 
@@ -13,8 +13,11 @@ export const seesAllQueues = (staff: { role: StaffRole }) =>
  * callers that know the clinic's queue table pass `allQueues`); an agent sees only the queues she is
  * a member of (none when she has none: access is granted, never assumed).
  */
-export function visibleQueues(staff: QueueMember, allQueues: readonly string[] = QUEUE_NAMES): string[] {
-  if (seesAllQueues(staff)) return [...new Set([...QUEUE_NAMES, ...allQueues])];
+export function visibleQueues(
+  staff: QueueMember,
+  allQueues: readonly string[] = TRIAGE_QUEUE_NAMES,
+): string[] {
+  if (seesAllQueues(staff)) return [...new Set([...TRIAGE_QUEUE_NAMES, ...allQueues])];
   return [...new Set(staff.queues)];
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { queues } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { queues } from '../platform/db/schema';
 
 export type QueueRow = typeof queues.$inferSelect;
 

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { StaffRole } from '../db/schema';
-import { HttpError } from '../http/http-error';
+import type { StaffRole } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
 
 /** 403 `forbidden_role` unless the staff member (set by requireStaff) has one of `roles`. */
 export function requireRole(...roles: StaffRole[]): RequestHandler {

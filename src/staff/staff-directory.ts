@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, ne } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { newId } from '../db/ids';
-import { type StaffRole, staffUsers } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { newId } from '../platform/db/ids';
+import { type StaffRole, staffUsers } from '../platform/db/schema';
 import { hashPassword } from './passwords';
 
 export type StaffRow = typeof staffUsers.$inferSelect;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Queryable } from '../db/database';
-import { staffSessions, staffUsers } from '../db/schema';
+import type { Queryable } from '../platform/db/database';
+import { staffSessions, staffUsers } from '../platform/db/schema';
 import type { StaffRow } from './staff-directory';
 
 export type AuthenticatedStaff = Pick<StaffRow, 'id' | 'orgId' | 'email' | 'name' | 'role' | 'queues'>;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { TRIAGE_QUEUE_NAMES } from '../staff/queue-names';
 
 export const URGENCIES = ['routine', 'soon', 'urgent', 'emergency'] as const;
-export const QUEUE_NAMES = ['front-desk', 'nurse-triage', 'billing', 'refills'] as const;
+export const QUEUE_NAMES = TRIAGE_QUEUE_NAMES;
 
 export type Urgency = (typeof URGENCIES)[number];
 export type QueueName = (typeof QUEUE_NAMES)[number];

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
+import { ensureOrganization } from '../../src/clinic/organization';
 import { stopSlaClock } from '../../src/conversations/conversation-store';
-import { type DatabaseHandle, openDatabase } from '../../src/db/database';
-import { ensureOrganization } from '../../src/hub/organization';
+import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database';
 import { storeInbound } from '../support/store-inbound';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-// `npm run db:generate` diffs src/db/schema.ts against the newest snapshot in drizzle/meta. When a
+// `npm run db:generate` diffs src/platform/db/schema.ts against the newest snapshot in drizzle/meta. When a
 // migration is hand-written without its snapshot, the next generate repeats old changes in a new
 // migration. drizzle-kit's own generate runs here on a copy of drizzle/, so the repository is never
 // written: on the unchanged schema it must find nothing to do.
@@ -34,7 +34,7 @@ test('drizzle-kit generate on the unchanged schema produces no migration', async
       '--dialect',
       'postgresql',
       '--schema',
-      './src/db/schema.ts',
+      './src/platform/db/schema.ts',
       '--out',
       path.relative(ROOT, out),
     ],

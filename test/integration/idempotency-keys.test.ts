@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { purgeExpiredIdempotencyKeys } from '../../src/http/idempotent-writes';
+import { purgeExpiredIdempotencyKeys } from '../../src/platform/http/idempotent-writes';
 import { queryRows } from '../support/test-database';
 import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 

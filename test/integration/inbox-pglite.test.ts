@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type DatabaseHandle, openDatabase } from '../../src/db/database';
-import { ensureOrganization } from '../../src/hub/organization';
+import { ensureOrganization } from '../../src/clinic/organization';
 import { listInbox } from '../../src/inbox/conversation-list';
 import { changeConversation } from '../../src/inbox/conversation-workflow';
 import { queueStats, startOfClinicDay } from '../../src/inbox/queue-stats';
 import { withoutJit } from '../../src/inbox/without-jit';
+import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database';
 import { ensureDefaultQueues, listQueues } from '../../src/staff/queue-directory';
 import { createStaffUser } from '../../src/staff/staff-directory';
 import { storeInbound } from '../support/store-inbound';

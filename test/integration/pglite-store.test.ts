@@ -10,15 +10,16 @@ import {
   type ReconcileResult,
   SendError,
 } from '../../src/channel-port';
+import { ChannelRegistry } from '../../src/channel-port/channel-registry';
+import { ensureOrganization } from '../../src/clinic/organization';
 import { appendOutboundMessage, applyStatusUpdate } from '../../src/conversations/conversation-store';
-import { type DatabaseHandle, openDatabase } from '../../src/db/database';
-import { conversations, messages } from '../../src/db/schema';
-import { ensureOrganization } from '../../src/hub/organization';
-import { ChannelRegistry } from '../../src/outbound/channel-registry';
+import type { OutboundServiceDeps } from '../../src/outbound/outbound-service';
 import { execSendJob } from '../../src/outbound/send-job';
+import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database';
+import { conversations, messages } from '../../src/platform/db/schema';
 import { isOptedOut, recordConsent } from '../../src/policy/consent-ledger';
-import { execTriageJob } from '../../src/routing/triage-job';
 import { TriageThreadError } from '../../src/triage';
+import { execTriageJob } from '../../src/triage/triage-job';
 import { storeInbound } from '../support/store-inbound';
 
 // The embedded engine `npm start` uses without DATABASE_URL: the same migrations and queries must work.
@@ -353,10 +354,8 @@ describe('the triage job, without Redis', () => {
       classify: async () => {
         throw new Error('model crashed');
       },
-      enqueueSends: async () => undefined,
-      identityKindOf: () => 'phone' as const,
-      describeOutbound: () => ({}),
-      render: () => 'unused: the classifier fails before any reply',
+      // Unused: the classifier fails before any reply is planned.
+      outbound: {} as OutboundServiceDeps,
       clinic: { name: 'Test Clinic', crisisLine: '988' },
       logger: pino({ level: 'silent' }),
     };
@@ -385,10 +384,8 @@ describe('the triage job, without Redis', () => {
       classify: async () => {
         throw new TriageThreadError('TRIAGE_THREAD_EXITED', 'the triage thread stopped');
       },
-      enqueueSends: async () => undefined,
-      identityKindOf: () => 'phone' as const,
-      describeOutbound: () => ({}),
-      render: () => 'unused: the classifier fails before any reply',
+      // Unused: the classifier fails before any reply is planned.
+      outbound: {} as OutboundServiceDeps,
       clinic: { name: 'Test Clinic', crisisLine: '988' },
       logger: pino({ level: 'silent' }),
     };

@@ -154,9 +154,11 @@ describe('consent, quiet hours and bad input', () => {
       [contact.id],
     );
     expect(after).toHaveLength(before.length);
+    // The reminder's check and refused send; the STOP's own confirmation was decided (and audited) before.
     const audits = await queryRows(
       t.database.url,
-      "select action from audit_log where subject_id = $1 and action like 'policy.%'",
+      `select action from audit_log where subject_id = $1 and action like 'policy.%'
+        and detail->>'template' = 'refill-ready' order by id`,
       [contact.id],
     );
     expect(audits.map((a) => a.action)).toEqual(['policy.check', 'policy.decision']);

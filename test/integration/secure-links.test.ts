@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
-import { newId } from '../../src/db/ids';
-import { contactIdentities, contacts, conversations, messages } from '../../src/db/schema';
-import { createApp } from '../../src/http/app';
+import { newId } from '../../src/platform/db/ids';
+import { contactIdentities, contacts, conversations, messages } from '../../src/platform/db/schema';
+import { createApp } from '../../src/platform/http/app';
 import { secureLinkRouter } from '../../src/securelinks/secure-link-routes';
 import { issueSecureLink, SecureLinkRefused } from '../../src/securelinks/secure-link-store';
 import { findLinksNeedingReminder, markReminderSent } from '../../src/securelinks/unread-reminder';

@@ -242,6 +242,38 @@ describe('carrier keywords', () => {
     expect(t.twilio.messages.length).toBe(sentBefore);
   });
 
+  test('the STOP confirmation is planned under policy: its decision is stored and audited, and only that STOP lets one through', async () => {
+    const phone = randomUsPhone();
+    await conversationFrom(phone);
+    await t.postInboundSms({ From: phone, Body: 'STOP' }).expect(200);
+    const decided = () =>
+      queryRows<{ id: string; automation: string; policy: Record<string, unknown> | null }>(
+        t.database.url,
+        "select id, automation, policy from messages where direction = 'outbound' and to_address = $1 order by created_at",
+        [phone],
+      );
+    const [confirmation] = await decided();
+    expect(confirmation).toMatchObject({
+      automation: 'opt_out_confirmation',
+      policy: { allowed: true, channel: 'sms', initiator: 'carrier_keyword_reply' },
+    });
+    expect((confirmation!.policy!.reasons as string[]).join(' ')).toMatch(
+      /despite an opt-out there: it confirms the opt-out the patient just sent, once/,
+    );
+    const audits = await queryRows<{ detail: Record<string, unknown> }>(
+      t.database.url,
+      "select detail from audit_log where action = 'policy.decision' and detail->>'messageId' = $1",
+      [confirmation!.id],
+    );
+    expect(audits).toEqual([
+      { detail: expect.objectContaining({ allowed: true, initiator: 'carrier_keyword_reply' }) },
+    ]);
+    // HELP from the opted-out number is answered (carriers require it), and changes no consent.
+    await t.postInboundSms({ From: phone, Body: 'HELP' }).expect(200);
+    expect((await decided()).map((m) => m.automation)).toEqual(['opt_out_confirmation', 'help_confirmation']);
+    expect((await ledger(phone)).map((r) => r.status)).toEqual(['opted_out']);
+  });
+
   test('START after STOP opts back in; replies go out again', async () => {
     const phone = randomUsPhone();
     const conversationId = await conversationFrom(phone);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { suggestPossibleDuplicate } from '../../src/conversations/possible-duplicates';
+import { suggestPossibleDuplicate } from '../../src/contacts/possible-duplicates';
 import { createStaffUser } from '../../src/staff/staff-directory';
 import { mountedRoutes } from '../support/express-routes';
 import { queryRows } from '../support/test-database';

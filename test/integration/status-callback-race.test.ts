@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import type { ChannelAdapter, OutboundEnvelope } from '../../src/channel-port';
+import { ChannelRegistry } from '../../src/channel-port/channel-registry';
+import { ensureOrganization } from '../../src/clinic/organization';
 import { appendOutboundMessage, applyStatusUpdate } from '../../src/conversations/conversation-store';
-import { type DatabaseHandle, openDatabase } from '../../src/db/database';
-import { messages } from '../../src/db/schema';
-import { ensureOrganization } from '../../src/hub/organization';
-import { ChannelRegistry } from '../../src/outbound/channel-registry';
 import { execSendJob } from '../../src/outbound/send-job';
+import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database';
+import { messages } from '../../src/platform/db/schema';
 import { storeInbound } from '../support/store-inbound';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 

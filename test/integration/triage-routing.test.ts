@@ -139,6 +139,35 @@ describe('emergencies', () => {
   });
 });
 
+describe('the safety reply goes through the one gate (planOutbound and the policy)', () => {
+  test('after a STOP, a safety reply still goes on SMS, with the policy decision stored and audited like a staff reply', async () => {
+    const phone = randomUsPhone();
+    await t.postInboundSms({ From: phone, Body: 'STOP' }).expect(200);
+    const message = await textAndTriage(phone, 'crushing chest pain and my left arm is numb');
+    expect(message.triage.actions).toContain('sent emergency_safety_reply');
+    const [reply] = await queryRows<{ id: string; channel: string; policy: Record<string, unknown> | null }>(
+      t.database.url,
+      "select id, channel, policy from messages where conversation_id = $1 and automation = 'emergency_safety_reply'",
+      [message.conversation_id],
+    );
+    expect(reply).toMatchObject({
+      channel: 'sms',
+      policy: { allowed: true, channel: 'sms', initiator: 'emergency_safety', sensitivity: 'public' },
+    });
+    expect((reply!.policy!.reasons as string[]).join(' ')).toMatch(
+      /despite an opt-out there: an emergency safety reply answers the patient's own message/,
+    );
+    const audits = await queryRows<{ detail: Record<string, unknown> }>(
+      t.database.url,
+      "select detail from audit_log where action = 'policy.decision' and detail->>'messageId' = $1",
+      [reply!.id],
+    );
+    expect(audits).toEqual([
+      { detail: expect.objectContaining({ allowed: true, initiator: 'emergency_safety', channel: 'sms' }) },
+    ]);
+  });
+});
+
 const consentsOf = (messageId: string) =>
   queryRows<{ status: string; source: string }>(
     t.database.url,

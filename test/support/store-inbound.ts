@@ -1,6 +1,6 @@
 import type { InboundMessage, InboundReceipt } from '../../src/channel-port';
-import { storeInboundBatch } from '../../src/conversations/inbound-store';
-import type { Queryable } from '../../src/db/database';
+import { storeInboundBatch } from '../../src/intake/inbound-store';
+import type { Queryable } from '../../src/platform/db/database';
 
 /** One inbound message stored the way a webhook stores it: through the SQL function production calls. */
 export async function storeInbound(

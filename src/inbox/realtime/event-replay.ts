@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { HubEventType, StoredHubEvent } from '../../conversations/hub-events';
-import type { Queryable } from '../../db/database';
-import { hubEvents } from '../../db/schema';
+import type { Queryable } from '../../platform/db/database';
+import { hubEvents } from '../../platform/db/schema';
 
 type Row = typeof hubEvents.$inferSelect;
 

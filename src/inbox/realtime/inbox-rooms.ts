@@ -1,4 +1,4 @@
-import type { StaffRole } from '../../db/schema';
+import type { StaffRole } from '../../platform/db/schema';
 import { visibleQueues } from '../../staff/queue-access';
 
 export const orgRoom = (orgId: string) => `org:${orgId}`;

@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { InboundSink } from '../channel-port';
+import type { ChannelRegistry } from '../channel-port/channel-registry';
+import type { OrganizationRow } from '../clinic/organization';
+import { createContactVerification } from '../contacts/contact-verification';
+import type { OutboundServiceDeps } from '../outbound/outbound-service';
+import { verificationCodeSender } from '../outbound/verification-code';
+import type { HubConfig } from '../platform/config/config';
+import type { Database } from '../platform/db/database';
+import type { TriageQueue } from '../triage/triage-worker';
+import { createInboundService } from './inbound-service';
+import { createPatientSessionSink } from './patient-session-sink';
+
+/**
+ * What the channels are given to hand the hub what arrives: `inbound` for webhooks and listeners,
+ * and `live`, the same with patient sessions (web chat history, receipts, verification by one-time
+ * code) for channels that keep a socket open.
+ */
+export async function startIntake(context: {
+  db: Database;
+  org: OrganizationRow;
+  channels: ChannelRegistry;
+  logger: Logger;
+  config: HubConfig;
+  outbound: OutboundServiceDeps;
+  triageQueue: Pick<TriageQueue, 'add'>;
+  secrets: { ensure(name: string): Promise<string> };
+  /** Tells staff looking at the conversation that the patient is typing. */
+  notifyStaffTyping(conversationId: string): void;
+}): Promise<{ inbound: InboundSink; live: InboundSink }> {
+  const { db, org, logger, outbound } = context;
+  const inbound = createInboundService({
+    db,
+    org,
+    channels: context.channels,
+    logger,
+    outbound,
+    triageQueue: context.triageQueue,
+  });
+  const verification = createContactVerification({
+    db,
+    orgId: org.id,
+    secret: await context.secrets.ensure('identity-verification-codes'),
+    lifetime: outbound.verifiedSessionLifetime,
+    defaultRegion: context.config.DEFAULT_REGION,
+    logger,
+    sendCode: verificationCodeSender(outbound, org),
+  });
+  const sessions = createPatientSessionSink({
+    db,
+    orgId: org.id,
+    verification,
+    notifyStaffTyping: context.notifyStaffTyping,
+  });
+  return { inbound, live: { ...inbound, sessions } };
+}

@@ -1,0 +1,150 @@
+import { and, eq } from 'drizzle-orm';
+import type { PolicyRefusalDetails, ReplyGuidance } from '../../contracts/inbox-api';
+import { lastInboundChannel } from '../conversations/conversation-store';
+import { replyGuidance } from './reply-guidance';
+import type { Database } from '../platform/db/database';
+import { contacts, conversations } from '../platform/db/schema';
+import { HttpError } from '../platform/http/http-error';
+import { channelLabel, type PolicyDecision } from '../policy/policy-engine';
+import { assertConversationAccess, mayChangeIdentity } from '../staff/contact-access';
+import type { AuthenticatedStaff } from '../staff/staff-sessions';
+import type { TemplateChannel } from '../templates';
+import {
+  type OutboundContent,
+  type OutboundServiceDeps,
+  PolicyRefused,
+  planOutbound,
+} from './outbound-service';
+
+/**
+ * The channel a staff reply in this conversation goes on: the one the patient last wrote on, or,
+ * when that channel cannot take a typed reply and names another for replies (voice: the caller
+ * hung up; its `automaticRepliesVia` is SMS), that one. Undefined when the patient never wrote.
+ */
+async function staffReplyChannel(
+  deps: Pick<OutboundServiceDeps, 'db' | 'channels'>,
+  conversationId: string,
+): Promise<{ channel: string | undefined; notes: string[] }> {
+  const last = (await lastInboundChannel(deps.db, conversationId)) ?? undefined;
+  const via = last ? deps.channels.replyChannelFor(last) : undefined;
+  if (last && via) {
+    return {
+      channel: via,
+      notes: [
+        `the patient last reached us by ${channelLabel(last)}, which cannot carry a typed reply: it goes by ${channelLabel(via)}`,
+      ],
+    };
+  }
+  return { channel: last, notes: [] };
+}
+
+/**
+ * A staff reply in a conversation, planned under policy: pinned to the reply channel
+ * (staffReplyChannel), never deferred. The one path for `POST /conversations/:id/messages` and for
+ * the composer's preview (`POST /policy/check` with a `conversationId`), so both decide alike, and
+ * both say what happens in plain words (`guidance`). A refused send is a 422 whose message is that
+ * sentence and whose details carry the reasons and the ways out.
+ */
+export async function planStaffReply(
+  deps: OutboundServiceDeps,
+  input: {
+    staff: AuthenticatedStaff;
+    conversationId: string;
+    content: OutboundContent;
+    requestId: string;
+    ip?: string;
+  },
+  options: { dryRun: boolean },
+) {
+  const { staff } = input;
+  const [conversation] = await deps.db
+    .select({
+      id: conversations.id,
+      contactId: conversations.contactId,
+      queue: conversations.queue,
+      dateOfBirth: contacts.dateOfBirth,
+      language: contacts.language,
+      timeZone: contacts.timeZone,
+    })
+    .from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .where(and(eq(conversations.id, input.conversationId), eq(conversations.orgId, staff.orgId)));
+  if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
+  assertConversationAccess(staff, conversation.queue);
+  const { channel, notes } = await staffReplyChannel(deps, conversation.id);
+  const guide = (decision: Parameters<typeof replyGuidance>[0]['decision']): ReplyGuidance =>
+    replyGuidance({
+      decision,
+      replyChannel: channel,
+      freeTextSensitivity: 'body' in input.content ? input.content.sensitivity : null,
+      hasDateOfBirth: conversation.dateOfBirth !== null,
+      mayAddDateOfBirth: mayChangeIdentity(staff),
+    });
+  try {
+    const planned = await planOutbound(
+      deps,
+      {
+        orgId: staff.orgId,
+        contactId: conversation.contactId,
+        conversationId: conversation.id,
+        initiator: 'staff_reply',
+        requestedChannel: channel,
+        notes,
+        content: input.content,
+        staffId: staff.id,
+        requestId: input.requestId,
+        ip: input.ip,
+      },
+      options,
+    );
+    // What the patient will read, for a template: rendered as the send would render it.
+    const content = input.content;
+    const rendered =
+      'template' in content
+        ? renderedFor(deps, content, planned.decision, channel, {
+            locale: content.locale ?? conversation.language ?? deps.clinic.defaultLocale,
+            timeZone: conversation.timeZone ?? deps.clinic.timeZone,
+          })
+        : undefined;
+    return { ...planned, guidance: guide(planned.decision), rendered };
+  } catch (error) {
+    if (!(error instanceof PolicyRefused)) throw error;
+    const guidance = guide(error.decision);
+    throw new HttpError(422, error.code, guidance.summary, {
+      reasons: error.decision.reasons,
+      guidance,
+    } satisfies PolicyRefusalDetails);
+  }
+}
+
+/**
+ * A template reply as the patient will read it: on the channel the policy chose, or behind the
+ * secure link when it goes as one (the page's wording when the template has one); on the
+ * conversation's channel when refused, so staff still see what they would have sent.
+ */
+function renderedFor(
+  deps: OutboundServiceDeps,
+  content: Extract<OutboundContent, { template: string }>,
+  decision: PolicyDecision,
+  replyChannel: string | undefined,
+  where: { locale: string; timeZone: string },
+): { channel: string; text: string } | undefined {
+  const template = deps.templates.get(content.template);
+  if (!template) return undefined;
+  const claims = (channel: string | undefined): channel is TemplateChannel =>
+    channel !== undefined && template.channels.includes(channel as TemplateChannel);
+  const wanted = decision.securedVia === 'securelink' ? 'securelink' : (decision.channel ?? replyChannel);
+  const channel = claims(wanted)
+    ? wanted
+    : claims(decision.channel)
+      ? decision.channel
+      : template.channels[0]!;
+  const { text } = deps.templates.render(template.id, {
+    channel,
+    locale: where.locale,
+    fallbackLocale: deps.clinic.defaultLocale,
+    variables: content.variables,
+    timeZone: where.timeZone,
+  });
+  return { channel, text };
+}

@@ -1,0 +1,333 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const id = () => uuid('id').primaryKey().defaultRandom();
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const orgId = () =>
+  uuid('org_id')
+    .notNull()
+    .references(() => organizations.id);
+const contactId = () =>
+  uuid('contact_id')
+    .notNull()
+    .references(() => contacts.id);
+
+export type MessageDirection = 'inbound' | 'outbound';
+export type MessageStatus =
+  | 'received'
+  | 'pending'
+  | 'sending'
+  | 'queued'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'failed'
+  | 'read';
+export type ConversationStatus = 'open' | 'pending' | 'resolved';
+/**
+ * `unverified-email`: an address an email claimed as its sender without proof (see
+ * src/intake/unverified-senders.ts). Kept apart from `email` so that such a message never
+ * lands with the contact who really holds the address; no channel ever sends to it.
+ */
+export type IdentityKind = 'phone' | 'email' | 'webchat' | 'botframework' | 'unverified-email';
+export type ConsentStatus = 'opted_in' | 'opted_out';
+export type StaffRole = 'admin' | 'supervisor' | 'agent';
+
+export interface MediaItem {
+  url: string;
+  contentType: string;
+}
+
+/** A clinic. Every row below belongs to one. */
+/** As stored; see src/routing/acknowledgement.ts for the defaults and what each part does. */
+export interface AcknowledgementSettings {
+  enabled?: boolean;
+  windowMinutes?: number;
+  /** The clinic's own wording per language code; a language without one gets the shipped template. */
+  texts?: Record<string, string>;
+}
+
+export const organizations = pgTable('organizations', {
+  id: id(),
+  name: text('name').notNull(),
+  timeZone: text('time_zone').notNull(),
+  helpText: text('help_text'),
+  /** Named by the emergency safety reply for someone at risk of self-harm (988 in the US). */
+  crisisLine: text('crisis_line').notNull().default('988'),
+  /** The automatic "we got your message" reply (src/routing/acknowledgement.ts); null: its defaults. */
+  acknowledgement: jsonb('acknowledgement').$type<AcknowledgementSettings>(),
+  createdAt: createdAt(),
+});
+
+export const contacts = pgTable('contacts', {
+  id: id(),
+  orgId: orgId(),
+  displayName: text('display_name'),
+  dateOfBirth: date('date_of_birth'),
+  language: text('language'),
+  timeZone: text('time_zone'),
+  channelPreferences: jsonb('channel_preferences').$type<string[]>(),
+  /** The clinic's own facts about the patient ("MRN", "Preferred pharmacy"): label to value, as staff wrote them. */
+  attributes: jsonb('attributes').$type<Record<string, string>>(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** How a contact is reached: a normalized address per kind (E.164 phone, lower-cased email...). */
+export const contactIdentities = pgTable(
+  'contact_identities',
+  {
+    id: id(),
+    orgId: orgId(),
+    contactId: contactId(),
+    kind: text('kind').$type<IdentityKind>().notNull(),
+    address: text('address').notNull(),
+    undeliverableAt: timestamp('undeliverable_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('contact_identities_address_key').on(t.orgId, t.kind, t.address),
+    index('contact_identities_contact_idx').on(t.contactId),
+  ],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: id(),
+    orgId: orgId(),
+    contactId: contactId(),
+    status: text('status').$type<ConversationStatus>().notNull().default('open'),
+    queue: text('queue').notNull().default('front-desk'),
+    assigneeId: uuid('assignee_id').references(() => staffUsers.id),
+    priority: integer('priority').notNull().default(0),
+    urgency: text('urgency').notNull().default('routine'),
+    slaDueAt: timestamp('sla_due_at', { withTimezone: true }),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
+    lastMessageId: uuid('last_message_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (t) => [
+    // One active conversation per contact: concurrent inbound messages cannot open two.
+    uniqueIndex('conversations_one_active_per_contact').on(t.contactId).where(sql`${t.status} <> 'resolved'`),
+    index('conversations_activity_idx').on(t.orgId, t.lastActivityAt),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: id(),
+    orgId: orgId(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id),
+    contactId: contactId(),
+    direction: text('direction').$type<MessageDirection>().notNull(),
+    channel: text('channel').notNull(),
+    body: text('body').notNull().default(''),
+    media: jsonb('media').$type<MediaItem[]>().notNull().default([]),
+    fromAddress: text('from_address'),
+    toAddress: text('to_address'),
+    providerMessageId: text('provider_message_id'),
+    status: text('status').$type<MessageStatus>().notNull(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    templateId: text('template_id'),
+    authorKind: text('author_kind').$type<'patient' | 'staff' | 'system'>().notNull(),
+    authorStaffId: uuid('author_staff_id').references(() => staffUsers.id),
+    /** Why the hub sent it when no person did, e.g. `opt_out_confirmation`. */
+    automation: text('automation'),
+    channelMeta: jsonb('channel_meta').$type<Record<string, unknown>>().notNull().default({}),
+    triage: jsonb('triage').$type<Record<string, unknown>>(),
+    policy: jsonb('policy').$type<Record<string, unknown>>(),
+    /** The appointment a reminder (or an answer to one) is about. */
+    appointmentId: uuid('appointment_id'),
+    /** A staff correction of the triage decision, kept next to the machine's (the pair is training signal). */
+    triageOverride: jsonb('triage_override').$type<Record<string, unknown>>(),
+    /** Claims of this outbox row (pending -> sending), the first included. */
+    sendAttempts: integer('send_attempts').notNull().default(0),
+    /** When the current (or last) send claim was taken. */
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    /**
+     * A `sending` claim lapses at this time: a worker that never recorded an outcome (it died, its job
+     * was lost with Redis, the provider's answer never came) leaves the row to be reconciled.
+     */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** A failed send: when staff asked to send it again (taken, so it is sent again once). */
+    retriedAt: timestamp('retried_at', { withTimezone: true }),
+    /** A failed send: the new message that sent it again. Set, it no longer counts as a failed send. */
+    retriedAs: uuid('retried_as'),
+    requestId: text('request_id'),
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
+    /**
+     * On a staff reply that stopped an SLA clock: the conversation's due time it answered (a reply
+     * after it answered late). Null on every other message.
+     */
+    answeredSlaDueAt: timestamp('answered_sla_due_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    // Idempotency on the provider's id: a replayed webhook cannot store a second copy.
+    uniqueIndex('messages_provider_id_key').on(t.channel, t.providerMessageId),
+    index('messages_conversation_idx').on(t.conversationId, t.createdAt),
+    // The sweeper looks for outbox rows whose job may have been lost.
+    index('messages_outbox_idx').on(t.status, t.updatedAt).where(sql`${t.status} in ('pending', 'sending')`),
+    // ... and for claims whose lease lapsed.
+    index('messages_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
+    // Failed sends nobody has sent again, counted per queue for staff.
+    index('messages_failed_sends_idx')
+      .on(t.conversationId)
+      .where(
+        sql`${t.direction} = 'outbound' and ${t.status} in ('failed', 'undelivered') and ${t.retriedAs} is null`,
+      ),
+    index('messages_sla_answered_idx').on(t.orgId, t.createdAt).where(sql`${t.answeredSlaDueAt} is not null`),
+  ],
+);
+
+export const messageStatusEvents = pgTable(
+  'message_status_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    messageId: uuid('message_id').references(() => messages.id),
+    channel: text('channel').notNull(),
+    providerMessageId: text('provider_message_id').notNull(),
+    status: text('status').$type<MessageStatus>().notNull(),
+    providerStatus: text('provider_status').notNull(),
+    errorCode: text('error_code'),
+    /** True when the event moved the message forward; false when it arrived late and was kept only. */
+    applied: integer('applied').notNull().default(0),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('message_status_events_message_idx').on(t.messageId),
+    index('message_status_events_orphan_idx')
+      .on(t.channel, t.providerMessageId)
+      .where(sql`${t.messageId} is null`),
+  ],
+);
+
+/** Append-only (a trigger refuses UPDATE and DELETE): the newest row per channel and purpose wins. */
+export const consentLedger = pgTable(
+  'consent_ledger',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orgId: orgId(),
+    contactId: contactId(),
+    channel: text('channel').notNull(),
+    purpose: text('purpose').notNull(),
+    status: text('status').$type<ConsentStatus>().notNull(),
+    source: text('source').notNull(),
+    evidenceMessageId: uuid('evidence_message_id').references(() => messages.id),
+    note: text('note'),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('consent_ledger_contact_idx').on(t.contactId, t.channel, t.recordedAt)],
+);
+
+export const staffUsers = pgTable('staff_users', {
+  id: id(),
+  orgId: orgId(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role').$type<StaffRole>().notNull(),
+  passwordHash: text('password_hash').notNull(),
+  queues: jsonb('queues').$type<string[]>().notNull().default([]),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export const staffSessions = pgTable('staff_sessions', {
+  id: id(),
+  staffId: uuid('staff_id')
+    .notNull()
+    .references(() => staffUsers.id),
+  /** SHA-256 of the bearer token: a database leak does not leak live sessions. */
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
+/** Append-only (a trigger refuses UPDATE and DELETE): who saw or changed what. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orgId: uuid('org_id').references(() => organizations.id),
+    actorKind: text('actor_kind').$type<'staff' | 'patient' | 'system' | 'provider'>().notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id'),
+    ip: text('ip'),
+    requestId: text('request_id'),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.at)],
+);
+
+/** Small key/value settings the hub generates itself (e.g. the sandbox webhook signing token). */
+export const hubSettings = pgTable('hub_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: createdAt(),
+});
+
+export type AppointmentStatus = 'scheduled' | 'confirmed' | 'cancelled' | 'reschedule_requested';
+
+export const appointments = pgTable(
+  'appointments',
+  {
+    id: id(),
+    orgId: orgId(),
+    contactId: contactId(),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    location: text('location').notNull(),
+    status: text('status').$type<AppointmentStatus>().notNull().default('scheduled'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('appointments_contact_idx').on(t.contactId, t.startsAt)],
+);
+
+/**
+ * Events staff need to see (e.g. `triage.escalated`), stored in order so a client that reconnects
+ * can resume from the last id it saw instead of losing what happened while it was away.
+ */
+export const hubEvents = pgTable(
+  'hub_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orgId: orgId(),
+    type: text('type').notNull(),
+    conversationId: uuid('conversation_id'),
+    messageId: uuid('message_id'),
+    queue: text('queue'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('hub_events_type_idx').on(t.orgId, t.type, t.id),
+    // Replay's look-back (src/inbox/realtime/event-replay.ts).
+    index('hub_events_created_idx').on(t.orgId, t.createdAt),
+  ],
+);
