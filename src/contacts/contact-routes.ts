@@ -2,7 +2,6 @@ import { and, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ContactConversationsResponse, ContactResponse, Sendable } from '../../contracts/inbox-api';
-import { listContactConversations } from './contact-conversations';
 import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 import { writeAudit } from '../platform/audit/audit-log';
 import type { Database, Transaction } from '../platform/db/database';
@@ -15,6 +14,7 @@ import {
   identityTaken,
   type StaffMember,
 } from '../staff/contact-access';
+import { listContactConversations } from './contact-conversations';
 import { findIdentity } from './contact-directory';
 
 const isTimeZone = (zone: string) => {

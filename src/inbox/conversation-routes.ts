@@ -5,18 +5,12 @@ import type {
   ConversationDetailResponse,
   ConversationDetail as ConversationDetailView,
   ConversationListResponse,
-  MessageView,
   Sendable,
   StaffReplyResponse,
 } from '../../contracts/inbox-api';
 import { contactLabel, visibleAddress } from '../contacts/contact-label';
-import {
-  type ConversationDetail,
-  getConversationDetail,
-  type MessageRow,
-} from '../conversations/conversation-store';
+import { type ConversationDetail, getConversationDetail } from '../conversations/conversation-store';
 import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
-import { describeSendFailure, isFailedSend } from '../outbound/send-failures';
 import { planStaffReply } from '../outbound/staff-reply';
 import { writeAudit } from '../platform/audit/audit-log';
 import type { Database } from '../platform/db/database';

@@ -1,8 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { PolicyRefusalDetails, ReplyGuidance } from '../../contracts/inbox-api';
 import { lastInboundChannel } from '../conversations/conversation-store';
-import { replyGuidance } from './reply-guidance';
-import type { Database } from '../platform/db/database';
 import { contacts, conversations } from '../platform/db/schema';
 import { HttpError } from '../platform/http/http-error';
 import { channelLabel, type PolicyDecision } from '../policy/policy-engine';
@@ -15,6 +13,7 @@ import {
   PolicyRefused,
   planOutbound,
 } from './outbound-service';
+import { replyGuidance } from './reply-guidance';
 
 /**
  * The channel a staff reply in this conversation goes on: the one the patient last wrote on, or,

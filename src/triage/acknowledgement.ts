@@ -6,7 +6,7 @@ import {
   acknowledgementSettings,
 } from '../clinic/acknowledgement-settings';
 import type { Transaction } from '../platform/db/database';
-import { type AcknowledgementSettings, conversations, messages } from '../platform/db/schema';
+import { conversations, messages } from '../platform/db/schema';
 import { isOptedOut } from '../policy/consent-ledger';
 import type { TriageResult } from './index';
 
