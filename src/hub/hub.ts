@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
+import { startCampaigns } from '../campaigns';
 import type { ChannelFactory } from '../channel-port';
 import type { HubConfig } from '../config/config';
 import { attachmentRouter } from '../conversations/attachment-routes';
@@ -381,6 +382,13 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   api.use(outboundRouter(db, outbound, config.DEFAULT_REGION));
   api.use(messageRetryRouter(db, outbound));
   api.use(appointmentRouter(db, outbound, org));
+  const campaigns = startCampaigns({
+    config,
+    outbound,
+    queueOptions,
+    runWorkers: options.runWorkers !== false,
+  });
+  api.use(campaigns.router);
   let url = '';
   api.use(sandboxRouter(channels, () => url, { db, defaultRegion: config.DEFAULT_REGION }));
 
@@ -479,6 +487,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       await sweeper?.stop();
       await triageSweeper?.stop();
       await secureLinkReminders?.stop();
+      await campaigns.close();
       if (triageWorker) await closeTriageWorker(triageWorker);
       await triage.close();
       if (worker) await closeSendWorker(worker);

@@ -94,6 +94,17 @@ export class PolicyRefused extends HttpError {
 
 const SECURE_NOTICE_TEMPLATE = 'secure-message-notice';
 
+export interface PlanOptions {
+  dryRun: boolean;
+  /** A dry run leaves a `policy.check` audit row unless this is false (a campaign preview's thousands). */
+  audit?: boolean;
+  /**
+   * Runs in the transaction that writes the outbox row, before it commits: a caller's own record of
+   * the send (a campaign recipient) commits or rolls back with it. Throwing here writes nothing.
+   */
+  inTransaction?: (tx: Transaction, message: MessageRow) => Promise<void>;
+}
+
 /**
  * Every outbound send goes through here: the policy decides whether, where and when; templates
  * render per channel and locale; PHI above the channel's limit is stored behind a secure link and
@@ -102,7 +113,7 @@ const SECURE_NOTICE_TEMPLATE = 'secure-message-notice';
 export async function planOutbound(
   deps: OutboundServiceDeps,
   request: OutboundRequest,
-  options: { dryRun: boolean },
+  options: PlanOptions,
 ): Promise<{ decision: PolicyDecision; outcome?: OutboundOutcome }> {
   const { db } = deps;
   const [contact] = await db.select().from(contacts).where(eq(contacts.id, request.contactId));
@@ -220,7 +231,7 @@ export async function planOutbound(
     );
   }
   if (!decision.allowed || options.dryRun) {
-    await auditDecision(db);
+    if (!options.dryRun || options.audit !== false) await auditDecision(db);
     if (!decision.allowed && !options.dryRun) throw new PolicyRefused(decision);
     return { decision };
   }
@@ -317,6 +328,7 @@ export async function planOutbound(
       answeredSlaDueAt,
     });
     await auditDecision(tx, message.id);
+    await options.inTransaction?.(tx, message);
     return { decision, message, secureMessage };
   });
   await enqueueAfterCommit(deps, [
