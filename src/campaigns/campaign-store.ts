@@ -120,7 +120,7 @@ export interface CampaignStats {
 export async function campaignStats(db: Queryable, campaignId: string): Promise<CampaignStats> {
   const result = await db.execute(sql`
     select count(*) as recipients,
-      count(*) filter (where m.status in ('sent', 'delivered', 'read')) as sent,
+      count(*) filter (where m.status in ('queued', 'sent', 'delivered', 'read')) as sent,
       count(*) filter (where m.status in ('delivered', 'read')) as delivered,
       count(*) filter (where m.status in ('failed', 'undelivered')) as failed,
       count(*) filter (where m.status = 'pending' and m.scheduled_for > now()) as deferred,

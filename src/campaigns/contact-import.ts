@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { type CsvError, parse } from 'csv-parse';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Transaction } from '../db/database';
 import { contactIdentities, contacts, type IdentityKind } from '../db/schema';
@@ -77,8 +77,13 @@ export interface ImportCounts {
  */
 export async function checkUpload(upload: SpooledCsv): Promise<void> {
   let sawRecord = false;
+  let unclosedQuote = false;
+  const skipped = (_line: number, code: string) => {
+    // A quote opened and never closed swallows the rest of the file: that file is refused whole.
+    if (code === 'CSV_QUOTE_NOT_CLOSED') unclosedQuote = true;
+  };
   try {
-    for await (const { record } of readRecords(upload, () => undefined)) {
+    for await (const { record } of readRecords(upload, skipped)) {
       if (!sawRecord) {
         sawRecord = true;
         const columns = Object.keys(record);
@@ -95,6 +100,11 @@ export async function checkUpload(upload: SpooledCsv): Promise<void> {
     if (error instanceof HttpError) throw error;
     const code = (error as CsvError).code ?? 'CSV_INVALID';
     throw new HttpError(400, 'import_malformed_csv', `The file is not readable as CSV (${code})`, { code });
+  }
+  if (unclosedQuote) {
+    throw new HttpError(400, 'import_malformed_csv', 'A quote opened in the file is never closed', {
+      code: 'CSV_QUOTE_NOT_CLOSED',
+    });
   }
   if (!sawRecord) throw new HttpError(400, 'import_empty', 'The file has a header but no rows');
 }
@@ -147,7 +157,7 @@ export async function runContactImport(
           if (dryRun) tx.rollback();
         })
         .catch((error: unknown) => {
-          if ((error as Error).name !== 'TransactionRollbackError') throw error;
+          if (!(error instanceof TransactionRollbackError)) throw error;
         });
     }
     if (errors.length > 0) await db.insert(contactImportErrors).values(errors.splice(0));
