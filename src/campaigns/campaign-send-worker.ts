@@ -22,8 +22,7 @@ const PAUSED_RECHECK_MS = 5000;
 
 /**
  * Campaign sends have a queue of their own, so thousands of them never wait in front of a reply to
- * a patient on the outbound queue; its worker runs one send at a time per process and every send
- * takes its sender's slot in the throttle first.
+ * a patient on the outbound queue; every send takes its sender's slot in the throttle first.
  */
 export function initCampaignSendQueue(options: JobQueueOptions): SendQueue {
   return createJobQueue<SendJobData>(JOB_QUEUE_NAMES.campaignSend, 'send', JOB_OPTIONS, options);
@@ -91,8 +90,9 @@ export function initCampaignSendWorker(
       if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.code);
       return outcome;
     },
-    // One at a time: the throttle spaces sends anyway, and a campaign never takes a pool of connections.
-    { ...options, concurrency: 1 },
+    // Several sends at once, as the outbound worker: the throttle alone decides the pace, so a slow
+    // provider answer does not slow a campaign below its rate.
+    options,
     deps.logger,
   );
 }
