@@ -38,6 +38,9 @@ export interface CampaignPlannerDeps {
 /** Another run (or process) decided this recipient first: nothing is written. */
 class AlreadyDecided extends Error {}
 
+/** The campaign was paused, cancelled or started again meanwhile: nothing is written. */
+class RunStopped extends Error {}
+
 /** The variables of one recipient: the campaign's, then the contact's name and imported attributes. */
 export function recipientVariables(
   campaign: Pick<CampaignRow, 'variables'>,
@@ -93,8 +96,16 @@ export async function planRecipient(
     displayName: string | null;
     attributes: Record<string, string>;
   },
-): Promise<'planned' | 'skipped' | 'already_decided'> {
+): Promise<'planned' | 'skipped' | 'already_decided' | 'run_stopped'> {
   const markPlanned = async (tx: Transaction, messageId: string) => {
+    // Under a share lock on the campaign, which a pause or cancel takes for update: nothing is
+    // planned after either commits, even by a batch already under way.
+    const [current] = await tx
+      .select({ status: campaigns.status, run: campaigns.run })
+      .from(campaigns)
+      .where(eq(campaigns.id, campaign.id))
+      .for('share');
+    if (current?.status !== 'running' || current.run !== campaign.run) throw new RunStopped();
     const updated = await tx
       .update(campaignRecipients)
       .set({ status: 'planned', messageId, decidedAt: sql`now()` })
@@ -110,6 +121,7 @@ export async function planRecipient(
     return 'planned';
   } catch (error) {
     if (error instanceof AlreadyDecided) return 'already_decided';
+    if (error instanceof RunStopped) return 'run_stopped';
     const reason = skipReasonOf(error);
     if (!reason) throw error;
     await deps.outbound.db
@@ -172,7 +184,9 @@ export async function execCampaignPlanJob(
       await completeIfDone(db, campaign.id);
       return 'planned_all';
     }
-    for (const recipient of batch) await planRecipient(deps, campaign, recipient);
+    for (const recipient of batch) {
+      if ((await planRecipient(deps, campaign, recipient)) === 'run_stopped') return 'stopped';
+    }
   }
 }
 

@@ -71,9 +71,17 @@ export async function execCampaignSendJob(
       where id = ${job.data.messageId} and status = 'pending'`);
     return { kind: 'skipped', reason: 'already_handled' } as const;
   }
-  if (context) await deps.throttle.acquire(deps.senderOf(context.channel));
   const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  const outcome = await execSendJob(deps, job.data, { isFinal });
+  const outcome = await execSendJob(
+    {
+      ...deps,
+      // Campaign messages take their sender's slot right before the provider call: the claim's
+      // database work before it would otherwise blur the pace the carrier sees.
+      beforeProviderCall: context ? () => deps.throttle.acquire(deps.senderOf(context.channel)) : undefined,
+    },
+    job.data,
+    { isFinal },
+  );
   if (context?.campaignId) await completeIfDone(deps.db, context.campaignId);
   return outcome;
 }
@@ -90,9 +98,12 @@ export function initCampaignSendWorker(
       if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.code);
       return outcome;
     },
-    // Several sends at once, as the outbound worker: the throttle alone decides the pace, so a slow
-    // provider answer does not slow a campaign below its rate.
-    options,
+    // A few sends at once, so the provider's latency does not slow a campaign below its rate, but no
+    // more than about one second of them: a send waiting for its slot holds its claim's lease.
+    {
+      ...options,
+      concurrency: Math.max(1, Math.min(options.concurrency, Math.ceil(deps.throttle.ratePerSecond))),
+    },
     deps.logger,
   );
 }

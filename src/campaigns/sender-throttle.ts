@@ -17,7 +17,7 @@ export class SenderThrottle {
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
-    ratePerSecond: number,
+    readonly ratePerSecond: number,
   ) {
     this.gapMs = Math.ceil((1000 / ratePerSecond) * (1 + SenderThrottle.JITTER_MARGIN)) + 10;
   }

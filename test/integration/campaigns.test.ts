@@ -1,5 +1,7 @@
+import { Queue } from 'bullmq';
 import request from 'supertest';
 import { execCampaignPlanJob } from '../../src/campaigns/campaign-planner';
+import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
 import { createStaffUser } from '../../src/staff/staff-directory';
 import { queryRows } from '../support/test-database';
 import {
@@ -10,6 +12,7 @@ import {
   staffApiAs,
   startTestHub,
   type TestHub,
+  testRedisUrl,
 } from '../support/test-hub';
 
 jest.setTimeout(90_000);
@@ -259,16 +262,21 @@ describe('campaigns', () => {
       'select run from campaigns where id = $1',
       [id],
     );
-    await Promise.all([
-      execCampaignPlanJob(
-        { outbound: { ...t.hub.outbound }, sendRate: RATE, pollMs: 20 },
-        { campaignId: id, run: row!.run },
-      ).catch(() => undefined),
-      execCampaignPlanJob(
-        { outbound: { ...t.hub.outbound }, sendRate: RATE, pollMs: 20 },
-        { campaignId: id, run: row!.run },
-      ).catch(() => undefined),
-    ]);
+    // They enqueue on the campaign send queue, as the hub's own planner does.
+    const sendQueue = initCampaignSendQueue({
+      redisUrl: testRedisUrl(),
+      prefix: t.queuePrefix,
+      concurrency: 1,
+    });
+    const planner = { outbound: { ...t.hub.outbound, sendQueue }, sendRate: RATE, pollMs: 20 };
+    try {
+      await Promise.all([
+        execCampaignPlanJob(planner, { campaignId: id, run: row!.run }),
+        execCampaignPlanJob(planner, { campaignId: id, run: row!.run }),
+      ]);
+    } finally {
+      await sendQueue.close();
+    }
 
     const status = await eventually(async () => {
       const res = await manager.get(`/campaigns/${id}`).expect(200);
@@ -311,6 +319,102 @@ describe('campaigns', () => {
     expect(lines).toHaveLength(n + 3);
     expect(lines.filter((l) => l.includes(',planned,')).length).toBe(n);
     expect(lines.filter((l) => l.includes('consent_opted_out')).length).toBe(1);
+  });
+
+  test('a recipient without a template variable is skipped, the rest go; a pause holds sends, resume finishes them once', async () => {
+    const tag = `pz${Date.now().toString(36)}`;
+    const n = 9;
+    const phones = Array.from({ length: n }, () => randomUsPhone());
+    // The booking link is per patient (an imported column); the last one has none.
+    const rows = phones.map(
+      (phone, i) =>
+        `${tag}-${i},${phone},${seniorBirth},en,${zone},${tag},${i < n - 1 ? `https://book.clinic.test/${i}` : ''}`,
+    );
+    const imported = await importCsv(
+      ['externalId,phone,dateOfBirth,language,timeZone,tags,link', ...rows].join('\n'),
+    ).expect(202);
+    expect(await finishedImport(imported.body.id)).toMatchObject({ created: n });
+    for (let i = 0; i < n; i++) {
+      const contact = await contactByExternalId(`${tag}-${i}`);
+      await admin
+        .post(`/contacts/${contact!.id}/consents`, {
+          channel: 'sms',
+          purpose: 'marketing',
+          status: 'opted_in',
+        })
+        .expect(201);
+    }
+    const { link: _perPatient, ...variables } = recall(tag).variables;
+    const created = await admin.post('/campaigns', { ...recall(tag), variables }).expect(201);
+    const id = created.body.id as string;
+    const preview = await admin.post(`/campaigns/${id}/preview`, {}).expect(200);
+    expect(preview.body).toMatchObject({
+      recipients: n,
+      byChannel: { sms: n - 1 },
+      skipped: { template_variable_missing: 1 },
+    });
+
+    const queue = new Queue('campaign-send', { connection: { url: testRedisUrl() }, prefix: t.queuePrefix });
+    const plans = new Queue('campaign-plan', { connection: { url: testRedisUrl() }, prefix: t.queuePrefix });
+    try {
+      await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+      const got = () => t.twilio.messages.filter((m) => phones.includes(String(m.params.To)));
+      await eventually(async () => got().length >= 1);
+      expect((await admin.post(`/campaigns/${id}/pause`, {}).expect(200)).body.status).toBe('paused');
+      // Held: the planner's run has ended, and every message still waiting has had its job taken by
+      // the send worker and put back to wait.
+      const [planRow] = await queryRows<{ run: number }>(
+        t.database.url,
+        'select run from campaigns where id = $1',
+        [id],
+      );
+      const waiting = await eventually(async () => {
+        if ((await plans.getJobState(`${id}-${planRow!.run}`)) === 'active') return undefined;
+        const pending = await queryRows<{ id: string; status: string }>(
+          t.database.url,
+          `select m.id, m.status from campaign_recipients r join messages m on m.id = r.message_id
+            where r.campaign_id = $1 and m.status in ('pending', 'sending')`,
+          [id],
+        );
+        if (pending.some((m) => m.status === 'sending')) return undefined;
+        const states = await Promise.all(pending.map((m) => queue.getJobState(m.id)));
+        return states.every((state) => state === 'delayed') ? pending : undefined;
+      }, 20_000);
+      // Everyone is accounted for: sent before the pause, held, or not yet planned (the planner stopped).
+      const [unplanned] = await queryRows<{ pending: string; skipped: string }>(
+        t.database.url,
+        `select count(*) filter (where status = 'pending') as pending,
+                count(*) filter (where status = 'skipped') as skipped
+           from campaign_recipients where campaign_id = $1`,
+        [id],
+      );
+      const held = waiting.length + Number(unplanned!.pending);
+      expect(held).toBeGreaterThan(0);
+      expect(got().length + held + Number(unplanned!.skipped)).toBe(n);
+      expect((await admin.get(`/campaigns/${id}`).expect(200)).body.status).toBe('paused');
+
+      await admin.post(`/campaigns/${id}/resume`, {}).expect(200);
+      const done = await eventually(async () => {
+        const res = await admin.get(`/campaigns/${id}`).expect(200);
+        return res.body.status === 'completed' ? res.body : undefined;
+      }, 30_000);
+      expect(done.stats).toMatchObject({
+        recipients: n,
+        sent: n - 1,
+        skipped: { template_variable_missing: 1 },
+      });
+      const perNumber = new Set(got().map((m) => String(m.params.To)));
+      expect(got()).toHaveLength(n - 1);
+      expect(perNumber.size).toBe(n - 1);
+      expect(perNumber.has(phones[n - 1]!)).toBe(false);
+      // Each got its own link.
+      expect(String(got().find((m) => m.params.To === phones[0])!.params.Body)).toContain(
+        'https://book.clinic.test/0',
+      );
+    } finally {
+      await queue.close();
+      await plans.close();
+    }
   });
 
   test('a draft can be cancelled but not paused; a cancelled one cannot start', async () => {
