@@ -43,7 +43,8 @@ export interface QueueSummary {
   id: string;
   name: string;
   sortOrder: number;
-  slaMinutes: number | null;
+  /** The answer time given to a conversation that arrives without one of its own. */
+  slaMinutes: number;
   open: number;
   unread: number;
   emergencies: number;
@@ -216,4 +217,67 @@ export interface ApiErrorBody {
 /** `details` of a 422 from a send or a policy check the policy refused (`error.code` is its code). */
 export interface PolicyRefusalDetails {
   reasons: string[];
+}
+
+/** `GET /labels`. */
+export interface LabelListResponse {
+  labels: LabelView[];
+}
+
+/** A clinic's canned response: `/shortcut` in the composer inserts its body. */
+export interface CannedResponseView {
+  id: string;
+  shortcut: string;
+  body: string;
+  updatedAt: Timestamp;
+}
+
+/** `GET /canned-responses`. */
+export interface CannedResponseListResponse {
+  cannedResponses: CannedResponseView[];
+}
+
+/** A staff account as `GET /staff` lists it (supervisors and admins). */
+export interface StaffView {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'supervisor' | 'agent';
+  queues: string[];
+  disabled: boolean;
+  disabledAt: Timestamp | null;
+  createdAt: Timestamp;
+}
+
+export interface StaffListResponse {
+  staff: StaffView[];
+}
+
+/** A template as the inbox's picker needs it (no bodies: they render on send). */
+export interface TemplateView {
+  id: string;
+  title: string;
+  purpose: string;
+  sensitivity: string;
+  channels: string[];
+  locales: string[];
+  variables: { name: string; type: string; required: boolean; description: string | null }[];
+}
+
+/** `GET /templates`. */
+export interface TemplateListResponse {
+  templates: TemplateView[];
+}
+
+/** An intent staff may pick when they override triage. */
+export interface IntentView {
+  name: string;
+  description: string;
+  queue: string;
+  urgency: string;
+}
+
+/** `GET /triage/intents`. */
+export interface IntentListResponse {
+  intents: IntentView[];
 }

@@ -33,6 +33,8 @@ export async function createVoiceChannel(context: ChannelContext): Promise<Chann
     // A call is heard by whoever answers, on speaker, or by an answering machine the household
     // shares: no more than an appointment time and place (`limited`); PHI never goes by phone.
     maxSensitivity: 'limited',
+    // A secure link cannot be spoken and followed from a call.
+    carriesSecureLinkNotice: false,
     sandbox,
     // Acknowledgements and safety replies to a call go by text: the caller has hung up by the
     // time triage decides, and calling back to read a sentence is intrusive.

@@ -330,7 +330,17 @@ export interface ChannelAdapter {
   readonly channel: string;
   /** The kind of contact identity this channel delivers to. */
   readonly identityKind: IdentityKind;
+  /**
+   * The most sensitive content this channel may carry by default. The policy reads it (a clinic's
+   * override replaces it; a patient's accepted risk raises it for that patient); content above it
+   * goes behind a secure link announced on this channel, or on another channel.
+   */
   readonly maxSensitivity: Sensitivity;
+  /**
+   * False when a link cannot be followed from this channel (a phone call): the policy never sends a
+   * secure-link notice on it. Absent: it can.
+   */
+  readonly carriesSecureLinkNotice?: boolean;
   /** True when nothing leaves the machine: sends are recorded only. */
   readonly sandbox: boolean;
   /** True for channels where STOP/START/HELP are carrier keywords the hub must honour (SMS). */

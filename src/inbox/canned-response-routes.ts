@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { CannedResponseListResponse, CannedResponseView, Sendable } from '../../contracts/inbox-api';
 import { writeAudit } from '../audit/audit-log';
 import { cannedResponses } from '../db/canned-response-schema';
 import type { Database } from '../db/database';
@@ -17,12 +18,13 @@ const cannedBody = z.object({
 });
 const idParam = z.object({ id: z.uuid('must be a canned response id') });
 
-const present = (row: typeof cannedResponses.$inferSelect) => ({
-  id: row.id,
-  shortcut: row.shortcut,
-  body: row.body,
-  updatedAt: row.updatedAt,
-});
+const present = (row: typeof cannedResponses.$inferSelect) =>
+  ({
+    id: row.id,
+    shortcut: row.shortcut,
+    body: row.body,
+    updatedAt: row.updatedAt,
+  }) satisfies Sendable<CannedResponseView>;
 
 function isUniqueViolation(error: unknown): boolean {
   for (
@@ -65,7 +67,7 @@ export function cannedResponseRouter(db: Database): Router {
       .from(cannedResponses)
       .where(eq(cannedResponses.orgId, req.staff!.orgId))
       .orderBy(asc(cannedResponses.shortcut));
-    res.json({ cannedResponses: rows.map(present) });
+    res.json({ cannedResponses: rows.map(present) } satisfies Sendable<CannedResponseListResponse>);
   });
 
   router.post('/canned-responses', manage, async (req, res) => {

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { LabelListResponse, LabelView, Sendable } from '../../contracts/inbox-api';
 import { writeAudit } from '../audit/audit-log';
 import type { Database, Queryable } from '../db/database';
 import { conversationLabels, labels } from '../db/label-schema';
@@ -48,7 +49,12 @@ const actorOf = (req: Request): WorkflowActor => ({
   requestId: req.id,
 });
 
-const presentLabel = (row: typeof labels.$inferSelect) => ({ id: row.id, name: row.name, color: row.color });
+const presentLabel = (row: typeof labels.$inferSelect) =>
+  ({
+    id: row.id,
+    name: row.name,
+    color: row.color,
+  }) satisfies Sendable<LabelView>;
 
 async function findLabel(db: Queryable, orgId: string, labelId: string) {
   const [row] = await db
@@ -89,7 +95,7 @@ export function labelRouter(db: Database): Router {
       .from(labels)
       .where(eq(labels.orgId, req.staff!.orgId))
       .orderBy(asc(sql`lower(${labels.name})`));
-    res.json({ labels: rows.map(presentLabel) });
+    res.json({ labels: rows.map(presentLabel) } satisfies Sendable<LabelListResponse>);
   });
 
   router.post('/labels', requireRole('admin', 'supervisor'), async (req, res) => {

@@ -5,6 +5,7 @@ import { normalizeEmail, normalizePhone } from '../conversations/addresses';
 import { findIdentity, resolveContactByIdentity } from '../conversations/contact-directory';
 import type { Database } from '../db/database';
 import { HttpError } from '../http/http-error';
+import type { ChannelRegistry } from '../outbound/channel-registry';
 import {
   asHttpError,
   type OutboundContent,
@@ -43,7 +44,11 @@ const recipient = z.union([
 const outboundBody = z.intersection(
   z.object({
     to: recipient,
-    channel: z.enum(['sms', 'email', 'voice', 'webchat', 'botframework']).optional(),
+    // Checked against the channels the hub runs (deliveryChannel), so a new channel needs no edit here.
+    channel: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be a channel name such as sms')
+      .optional(),
     urgent: z.boolean().optional(),
   }),
   contentSchema,
@@ -74,6 +79,18 @@ export function presentDecision(decision: PolicyDecision): Sendable<PolicyDecisi
     reasons: decision.reasons,
     considered: decision.considered,
   };
+}
+
+/** 400 unless the hub runs `channel` and delivers on it (a secure link is announced, never asked for). */
+function assertDeliveryChannel(channels: ChannelRegistry, channel: string): void {
+  const adapter = channels.get(channel);
+  if (adapter && !adapter.readInPlace) return;
+  throw new HttpError(
+    400,
+    'validation_failed',
+    `Invalid request: channel: no channel named ${channel} delivers messages here`,
+    { fields: ['channel'] },
+  );
 }
 
 /**
@@ -130,6 +147,7 @@ export function outboundRouter(db: Database, deps: OutboundServiceDeps, defaultR
       return;
     }
     const body = outboundBody.parse(req.body);
+    if (body.channel !== undefined) assertDeliveryChannel(deps.channels, body.channel);
     const contactId = await resolveContact(req, body.to, !dryRun);
     if (!contactId) {
       res.json({

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Sendable, TemplateListResponse } from '../../contracts/inbox-api';
 import type { TemplateCatalog } from '../templates';
 
 /** `GET /templates`: the catalog as the inbox's template picker needs it (no bodies: they render on send). */
@@ -20,7 +21,7 @@ export function templateRouter(templates: TemplateCatalog): Router {
           description: v.description ?? null,
         })),
       })),
-    });
+    } satisfies Sendable<TemplateListResponse>);
   });
   return router;
 }

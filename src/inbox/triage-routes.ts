@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { IntentListResponse, Sendable } from '../../contracts/inbox-api';
 import { writeAudit } from '../audit/audit-log';
 import type { Database } from '../db/database';
 import { messages } from '../db/schema';
@@ -61,7 +62,7 @@ export function triageRouter(db: Database, triage: Pick<TriagePool, 'classify' |
         queue: i.queue,
         urgency: i.urgency,
       })),
-    });
+    } satisfies Sendable<IntentListResponse>);
   });
 
   /**

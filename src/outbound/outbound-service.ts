@@ -172,11 +172,13 @@ export async function planOutbound(
         undeliverable: identity?.undeliverableAt != null,
         maxSensitivity: effectiveMaxSensitivity({
           channel: adapter.channel,
+          declared: adapter.maxSensitivity,
           clinicOverrides: deps.channelOverrides,
           patientAcceptedUnencryptedPhi: phiAcceptance.get(adapter.channel) === true,
           // A web chat session may carry PHI once its visitor proved to be this contact.
           verifiedSession: identity !== undefined && verified.has(identity.id),
         }),
+        carriesSecureLinkNotice: adapter.carriesSecureLinkNotice !== false,
         ...(adapter.channel === 'webchat'
           ? { verifiedSession: identity !== undefined && verified.has(identity.id) }
           : {}),

@@ -1,10 +1,23 @@
 import {
+  type ChannelCapabilityInput,
   canCarry,
-  canCarrySecureLinkNotice,
   effectiveMaxSensitivity,
   type Sensitivity,
   sensitivityRank,
 } from './channel-capabilities';
+
+/**
+ * The ceilings the hub's channel adapters declare (test/integration/channel-capabilities.test.ts
+ * checks them on the running adapters); a channel not listed stands for one that declares `public`.
+ */
+const DECLARED: Readonly<Record<string, Sensitivity>> = {
+  sms: 'limited',
+  email: 'limited',
+  voice: 'limited',
+  securelink: 'phi',
+  webchat: 'limited',
+  botframework: 'limited',
+};
 
 describe('sensitivityRank and canCarry', () => {
   test('ranks public < limited < phi', () => {
@@ -28,7 +41,7 @@ describe('sensitivityRank and canCarry', () => {
 });
 
 describe('effectiveMaxSensitivity', () => {
-  test.each<[string, Parameters<typeof effectiveMaxSensitivity>[0], Sensitivity]>([
+  test.each<[string, Omit<ChannelCapabilityInput, 'declared'>, Sensitivity]>([
     ['sms default', { channel: 'sms' }, 'limited'],
     ['email default', { channel: 'email' }, 'limited'],
     ['voice default', { channel: 'voice' }, 'limited'],
@@ -36,7 +49,7 @@ describe('effectiveMaxSensitivity', () => {
     ['botframework default', { channel: 'botframework' }, 'limited'],
     ['webchat unverified', { channel: 'webchat' }, 'limited'],
     ['webchat verified', { channel: 'webchat', verifiedSession: true }, 'phi'],
-    ['an unclassified channel carries only public content', { channel: 'fax' }, 'public'],
+    ['a channel that declares public carries only public content', { channel: 'fax' }, 'public'],
     ['clinic override lowers sms', { channel: 'sms', clinicOverrides: { sms: 'public' } }, 'public'],
     ['clinic override raises email', { channel: 'email', clinicOverrides: { email: 'phi' } }, 'phi'],
     [
@@ -85,18 +98,8 @@ describe('effectiveMaxSensitivity', () => {
       'limited',
     ],
   ])('%s', (_name, input, expected) => {
-    expect(effectiveMaxSensitivity(input)).toBe(expected);
-  });
-});
-
-describe('canCarrySecureLinkNotice', () => {
-  test.each([
-    ['sms', true],
-    ['email', true],
-    ['webchat', true],
-    ['botframework', true],
-    ['voice', false],
-  ])('%s: %p', (channel, expected) => {
-    expect(canCarrySecureLinkNotice(channel)).toBe(expected);
+    expect(effectiveMaxSensitivity({ declared: DECLARED[input.channel] ?? 'public', ...input })).toBe(
+      expected,
+    );
   });
 });

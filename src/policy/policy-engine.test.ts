@@ -14,12 +14,24 @@ const middayChicago = new Date('2026-06-15T15:00:00Z'); // 10:00 Chicago
 const lateChicago = new Date('2026-06-16T04:30:00Z'); // 23:30 Chicago
 const nextMorningChicago = new Date('2026-06-16T13:00:00Z'); // 08:00 Chicago
 
+/** The ceilings the hub's adapters declare (checked on them in test/integration/channel-capabilities.test.ts). */
+const DECLARED: Readonly<Record<string, Sensitivity>> = {
+  sms: 'limited',
+  email: 'limited',
+  voice: 'limited',
+  securelink: 'phi',
+  webchat: 'limited',
+  botframework: 'limited',
+};
+
 function channel(name: string, overrides: Partial<ContactChannel> = {}): ContactChannel {
   return {
     channel: name,
     hasAddress: true,
     undeliverable: false,
-    maxSensitivity: effectiveMaxSensitivity({ channel: name }),
+    maxSensitivity: effectiveMaxSensitivity({ channel: name, declared: DECLARED[name] ?? 'public' }),
+    // As the voice adapter declares: a link cannot be followed from a call.
+    carriesSecureLinkNotice: name !== 'voice',
     ...overrides,
   };
 }
@@ -93,10 +105,18 @@ function expectDecision(decision: PolicyDecision, expected: Expected) {
 const smsOnly = { channels: [channel('sms')] };
 const unverifiedWebchat = channel('webchat', {
   verifiedSession: false,
-  maxSensitivity: effectiveMaxSensitivity({ channel: 'webchat', verifiedSession: false }),
+  maxSensitivity: effectiveMaxSensitivity({
+    channel: 'webchat',
+    declared: 'limited',
+    verifiedSession: false,
+  }),
 });
 const emailAcceptedPhi = channel('email', {
-  maxSensitivity: effectiveMaxSensitivity({ channel: 'email', patientAcceptedUnencryptedPhi: true }),
+  maxSensitivity: effectiveMaxSensitivity({
+    channel: 'email',
+    declared: 'limited',
+    patientAcceptedUnencryptedPhi: true,
+  }),
 });
 
 describe('decidePolicy: consent', () => {
@@ -292,7 +312,11 @@ describe('decidePolicy: sensitivity and channels', () => {
         contact: {
           channels: [
             channel('webchat', {
-              maxSensitivity: effectiveMaxSensitivity({ channel: 'webchat', verifiedSession: true }),
+              maxSensitivity: effectiveMaxSensitivity({
+                channel: 'webchat',
+                declared: 'limited',
+                verifiedSession: true,
+              }),
             }),
           ],
         },
@@ -351,6 +375,7 @@ describe('decidePolicy: sensitivity and channels', () => {
               verifiedSession: true,
               maxSensitivity: effectiveMaxSensitivity({
                 channel: 'webchat',
+                declared: 'limited',
                 verifiedSession: true,
                 clinicOverrides: { webchat: 'limited' },
               }),

@@ -26,7 +26,7 @@
  *   is a configuration error and throws InvalidTimeZoneError (validate it when config loads).
  */
 import { DateTime } from 'luxon';
-import { canCarry, canCarrySecureLinkNotice, type Sensitivity } from './channel-capabilities';
+import { canCarry, type Sensitivity } from './channel-capabilities';
 import { defaultSendingWindow, nextAllowedTime, resolveTimeZone } from './quiet-hours';
 
 export type { Sensitivity } from './channel-capabilities';
@@ -47,6 +47,8 @@ export interface ContactChannel {
   undeliverable: boolean;
   /** Already effective for this patient (see effectiveMaxSensitivity). */
   maxSensitivity: Sensitivity;
+  /** False when a secure-link notice is useless here (a phone call); as the adapter declares it. */
+  carriesSecureLinkNotice?: boolean;
   /**
    * Web chat: whether the visitor proved to be this contact. The ceiling already reflects it; the
    * flag only lets the reasons tell staff why PHI may not go in the chat.
@@ -207,7 +209,7 @@ function evaluateChannel(
       reason: `skipped ${name}: it may not carry ${what}${unverified} and no secure link is available`,
     };
   }
-  if (!canCarrySecureLinkNotice(channel)) {
+  if (contactChannel.carriesSecureLinkNotice === false) {
     return {
       ok: false,
       block: 'cannot_carry',

@@ -30,6 +30,17 @@ button{font:inherit;margin-top:1rem;padding:.6rem 1.2rem;border:0;border-radius:
 .ok{background:#e7f4ea;color:#1c5e2a}
 .message{white-space:pre-wrap;overflow-wrap:anywhere;border-left:3px solid #1f5fa8;padding:.4rem .8rem;margin:1rem 0}
 .meta{color:#5b6773;font-size:.85rem}
+button:focus-visible,input:focus-visible,textarea:focus-visible{outline:3px solid #f0b400;outline-offset:2px}
+@media (prefers-color-scheme:dark){
+:root{color-scheme:dark}
+body{background:#12161c;color:#e6e9ee}
+main{background:#1b2129;box-shadow:none}
+input,textarea{background:#12161c;color:#e6e9ee}
+.notice{background:#2d1c1c;color:#ffc4c4}
+.ok{background:#1d3a20;color:#b5e3b7}
+.message{border-left-color:#8ab4ff}
+.meta{color:#a3adbb}
+}
 `;
 
 function layout(clinic: ClinicInfo, title: string, content: string): string {

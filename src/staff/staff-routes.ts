@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { Sendable, StaffListResponse, StaffView } from '../../contracts/inbox-api';
 import { writeAudit } from '../audit/audit-log';
 import type { Database } from '../db/database';
 import { staffUsers } from '../db/schema';
@@ -41,16 +42,17 @@ const updateBody = z
   })
   .refine((v) => Object.keys(v).length > 0, 'give at least one field to change');
 
-export const presentStaff = (s: StaffRow) => ({
-  id: s.id,
-  email: s.email,
-  name: s.name,
-  role: s.role,
-  queues: s.queues,
-  disabled: s.disabledAt !== null,
-  disabledAt: s.disabledAt,
-  createdAt: s.createdAt,
-});
+export const presentStaff = (s: StaffRow) =>
+  ({
+    id: s.id,
+    email: s.email,
+    name: s.name,
+    role: s.role,
+    queues: s.queues,
+    disabled: s.disabledAt !== null,
+    disabledAt: s.disabledAt,
+    createdAt: s.createdAt,
+  }) satisfies Sendable<StaffView>;
 
 async function assertKnownQueues(db: Database, orgId: string, queues: string[] | undefined) {
   const unknown = await unknownQueues(db, orgId, [...new Set(queues ?? [])]);
@@ -69,7 +71,9 @@ export function staffRouter(db: Database, hooks: StaffRouterHooks = {}): Router 
   const router = Router();
 
   router.get('/staff', requireRole('admin', 'supervisor'), async (req, res) => {
-    res.json({ staff: (await listStaff(db, req.staff!.orgId)).map(presentStaff) });
+    res.json({
+      staff: (await listStaff(db, req.staff!.orgId)).map(presentStaff),
+    } satisfies Sendable<StaffListResponse>);
   });
 
   router.post('/staff', requireRole('admin'), async (req, res) => {

@@ -117,7 +117,7 @@ test('staff override triage from the thread: the conversation moves queue and ur
   const header = page.locator('.thread-header');
   await header
     .locator('.queue-tag')
-    .filter({ hasText: /^billing$/ })
+    .filter({ hasText: /^Billing$/ })
     .waitFor(VISIBLE);
   await header
     .locator('.badge')

@@ -146,9 +146,10 @@ test('the sandbox page lists web chat last, and picking it offers /chat instead 
   await page.getByLabel('Phone number').waitFor(VISIBLE);
   // The sandboxed channels first (SMS is opened), web chat after them.
   const options = await select.locator('option').allTextContents();
-  expect(options[0]).toBe('sms');
-  expect(options.at(-1)).toBe('webchat');
-  expect(options).toEqual(expect.arrayContaining(['voice', 'botframework']));
+  // Named for people, as everywhere in the pages.
+  expect(options[0]).toBe('SMS');
+  expect(options.at(-1)).toBe('Web chat');
+  expect(options).toEqual(expect.arrayContaining(['Voice call', 'Teams']));
 
   await select.selectOption('webchat');
   const link = page.getByRole('link', { name: 'Open /chat in another tab' });

@@ -1,4 +1,5 @@
 import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
+import type * as Api from '../../contracts/inbox-api';
 import { api } from '../shared/api';
 
 /** The admin screen: clinic settings, staff accounts and queues, over the same staff API. */
@@ -11,21 +12,9 @@ interface Settings {
   helpReply: string;
 }
 
-interface StaffMember {
-  id: string;
-  email: string;
-  name: string;
-  role: 'admin' | 'supervisor' | 'agent';
-  queues: string[];
-  disabled: boolean;
-}
+type StaffMember = Pick<Api.StaffView, 'id' | 'email' | 'name' | 'role' | 'queues' | 'disabled'>;
 
-interface Queue {
-  id: string;
-  name: string;
-  sortOrder: number;
-  slaMinutes: number;
-}
+type Queue = Pick<Api.QueueSummary, 'id' | 'name' | 'sortOrder' | 'slaMinutes'>;
 
 const ROLES = ['agent', 'supervisor', 'admin'] as const;
 
@@ -192,7 +181,7 @@ function StaffSection({ queues, meId }: { queues: Queue[]; meId: string }) {
 
   const load = useCallback(async () => {
     try {
-      setStaff((await api<{ staff: StaffMember[] }>('GET', '/staff')).staff);
+      setStaff((await api<Api.StaffListResponse>('GET', '/staff')).staff);
     } catch (err) {
       setError(message(err, 'could not load the staff'));
     }
@@ -426,7 +415,7 @@ export function AdminView({ meId, onQueuesChanged }: { meId: string; onQueuesCha
   const [queues, setQueues] = useState<Queue[]>([]);
   const loadQueues = useCallback(async () => {
     try {
-      setQueues((await api<{ queues: Queue[] }>('GET', '/queues')).queues);
+      setQueues((await api<Api.QueueListResponse>('GET', '/queues')).queues);
     } catch {
       setQueues([]);
     }

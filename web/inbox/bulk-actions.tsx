@@ -118,19 +118,25 @@ export function LabelManager({ labels, onChanged }: { labels: LabelInfo[]; onCha
           );
         }}
       >
-        <input
-          aria-label="New label name"
-          value={name}
-          maxLength={40}
-          onChange={(e) => setName(e.target.value)}
-        />
-        <select aria-label="New label colour" value={color} onChange={(e) => setColor(e.target.value)}>
-          {LABEL_COLORS.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
+        <label className="field">
+          New label name
+          <input
+            aria-label="New label name"
+            value={name}
+            maxLength={40}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          Colour
+          <select aria-label="New label colour" value={color} onChange={(e) => setColor(e.target.value)}>
+            {LABEL_COLORS.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="submit">Create label</button>
       </form>
       {error && (

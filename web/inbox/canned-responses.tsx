@@ -30,20 +30,27 @@ export function CannedResponseManager({
           );
         }}
       >
-        <input
-          aria-label="Shortcut"
-          placeholder="hours"
-          value={shortcut}
-          maxLength={30}
-          onChange={(e) => setShortcut(e.target.value)}
-        />
-        <textarea
-          aria-label="Canned text"
-          rows={2}
-          value={body}
-          maxLength={1600}
-          onChange={(e) => setBody(e.target.value)}
-        />
+        {/* Visible labels (WCAG 3.3.2); the accessible names stay the words shown. */}
+        <label className="field">
+          Shortcut
+          <input
+            aria-label="Shortcut"
+            placeholder="hours"
+            value={shortcut}
+            maxLength={30}
+            onChange={(e) => setShortcut(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          Canned text
+          <textarea
+            aria-label="Canned text"
+            rows={2}
+            value={body}
+            maxLength={1600}
+            onChange={(e) => setBody(e.target.value)}
+          />
+        </label>
         <button type="submit">Save canned response</button>
       </form>
       {error && (

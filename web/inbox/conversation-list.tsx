@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import { channelIcon, channelLabel, shortTime, slaCountdown } from './format';
 import type { ConversationSummary } from './model';
+import { useQueueName } from './names';
 
 const ROW_HEIGHT = 76;
 
@@ -31,6 +32,7 @@ export function ConversationList({
   onCheck,
 }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
+  const queueName = useQueueName();
   const virtualizer = useVirtualizer({
     count: items.length + (hasMore ? 1 : 0),
     getScrollElement: () => scroller.current,
@@ -125,7 +127,7 @@ export function ConversationList({
                   {c.urgency !== 'routine' && (
                     <span className={`badge urgency-${c.urgency}`}>{c.urgency}</span>
                   )}
-                  <span className="queue-tag">{c.queue}</span>
+                  <span className="queue-tag">{queueName(c.queue)}</span>
                   {c.labels.map((l) => (
                     <span key={l.id} className={`label-chip label-${l.color}`}>
                       {l.name}

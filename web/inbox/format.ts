@@ -13,14 +13,24 @@ const CHANNEL_ICONS: Record<string, string> = {
 export const channelIcon = (channel: string | null | undefined): string =>
   (channel && CHANNEL_ICONS[channel]) || (channel ?? '?');
 
+const CHANNEL_NAMES: Record<string, string> = {
+  sms: 'SMS',
+  email: 'Email',
+  voice: 'Voice call',
+  webchat: 'Web chat',
+  botframework: 'Teams',
+  securelink: 'Secure link',
+};
+
+/** A channel's name for people: "Web chat", "Secure link"; never the API's id. */
 export const channelLabel = (channel: string | null | undefined): string =>
-  channel === 'sms'
-    ? 'SMS'
-    : channel === 'securelink'
-      ? 'secure link'
-      : channel === 'botframework'
-        ? 'Teams'
-        : (channel ?? 'unknown');
+  (channel && CHANNEL_NAMES[channel]) || (channel ?? 'unknown');
+
+/** The same name inside a sentence ("will go by web chat"); SMS and Teams keep their capitals. */
+const channelInSentence = (channel: string | null | undefined): string => {
+  const name = channelLabel(channel);
+  return name === 'SMS' || name === 'Teams' ? name : name.toLowerCase();
+};
 
 /** "in 1h 05m", "12m overdue": the time left before an SLA deadline. */
 export function slaCountdown(dueAt: string | null, now: number): { text: string; breached: boolean } | null {
@@ -37,17 +47,32 @@ export function slaCountdown(dueAt: string | null, now: number): { text: string;
   return ms >= 0 ? { text, breached: false } : { text: `${text} overdue`, breached: true };
 }
 
-export function shortTime(iso: string, now = Date.now()): string {
+const TIME = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const DAY_AND_TIME = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+});
+const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/**
+ * The one way the inbox writes a moment, in the reader's locale: "8:50 PM" today, "Dec 5, 8:50 PM"
+ * on another day this year, "Dec 5, 2025, 8:50 PM" before that. Rows, messages, notes, snoozes,
+ * deferred sends and the supervisor view all use it, so a time never stands without its date.
+ */
+export function formatWhen(iso: string, now = Date.now()): string {
   const date = new Date(iso);
-  const sameDay = new Date(now).toDateString() === date.toDateString();
-  return sameDay
-    ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-    : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
+  const today = new Date(now);
+  if (date.toDateString() === today.toDateString()) return TIME.format(date);
+  return date.getFullYear() === today.getFullYear() ? DAY_AND_TIME.format(date) : FULL.format(date);
 }
 
-export function clockTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
-}
+/** The full date and time, for a tooltip. */
+export const fullDateTime = (iso: string): string => FULL.format(new Date(iso));
+
+export const shortTime = formatWhen;
+export const clockTime = (iso: string): string => formatWhen(iso);
 
 const REFUSALS: Record<string, string> = {
   consent_opted_out: 'blocked: opted out',
@@ -67,10 +92,10 @@ export function describeDecision(decision: PolicyDecision): string {
   const parts: string[] = [];
   if (decision.securedVia === 'securelink') {
     parts.push(
-      `will go as a secure link${decision.channel ? ` announced by ${channelLabel(decision.channel)}` : ''}`,
+      `will go as a secure link${decision.channel ? ` announced by ${channelInSentence(decision.channel)}` : ''}`,
     );
   } else {
-    parts.push(`will go by ${channelLabel(decision.channel)}`);
+    parts.push(`will go by ${channelInSentence(decision.channel)}`);
   }
   if (decision.scheduledFor) parts.push(`deferred to ${clockTime(decision.scheduledFor)}: quiet hours`);
   return parts.join('; ');

@@ -36,6 +36,8 @@ import {
   toSummary,
   toTemplate,
 } from './model';
+import { rememberQueueNames } from './names';
+import { ShortcutsHelp } from './shortcuts-help';
 import { SupervisorView } from './supervisor';
 import { ContactPanel, Thread, ThreadActions } from './thread';
 
@@ -124,6 +126,9 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
   const [typingAt, setTypingAt] = useState<Record<string, number>>({});
   const [notice, setNotice] = useState<string | null>(null);
+  const [helpOpen, setHelpOpen] = useState(false);
+  // On a phone the composer is a screen of its own (styles.css); on a desktop this changes nothing.
+  const [composing, setComposing] = useState(false);
   const [alertPrefs, setAlertPrefs] = useState<AlertPreferences>(() =>
     loadAlertPreferences(session.staff.id),
   );
@@ -158,8 +163,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
 
   const loadCanned = useCallback(async () => {
     try {
-      const answer = await api<{ cannedResponses?: unknown[] }>('GET', '/canned-responses');
-      setCanned((answer.cannedResponses ?? []).map(toCannedResponse));
+      const answer = await api<Api.CannedResponseListResponse>('GET', '/canned-responses');
+      setCanned(answer.cannedResponses.map(toCannedResponse));
     } catch {
       setCanned([]);
     }
@@ -167,8 +172,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
 
   const loadLabels = useCallback(async () => {
     try {
-      const answer = await api<{ labels?: unknown[] }>('GET', '/labels');
-      setLabels((answer.labels ?? []).map(toLabel));
+      const answer = await api<Api.LabelListResponse>('GET', '/labels');
+      setLabels(answer.labels.map(toLabel));
     } catch {
       setLabels([]);
     }
@@ -248,19 +253,19 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     void loadQueues();
     // Supervisors and admins hand work to named colleagues; agents only take or release their own.
     if (isSupervisor) {
-      api<{ staff?: unknown[] }>('GET', '/staff').then(
-        (answer) => setStaff((answer.staff ?? []).map(toStaffOption)),
+      api<Api.StaffListResponse>('GET', '/staff').then(
+        (answer) => setStaff(answer.staff.map(toStaffOption)),
         () => setStaff([]),
       );
     }
-    api<{ templates?: unknown[] }>('GET', '/templates').then(
-      (answer) => setTemplates((answer.templates ?? []).map(toTemplate)),
+    api<Api.TemplateListResponse>('GET', '/templates').then(
+      (answer) => setTemplates(answer.templates.map(toTemplate)),
       () => setTemplates([]),
     );
     void loadLabels();
     void loadCanned();
-    api<{ intents?: unknown[] }>('GET', '/triage/intents').then(
-      (answer) => setIntents((answer.intents ?? []).map(toIntent)),
+    api<Api.IntentListResponse>('GET', '/triage/intents').then(
+      (answer) => setIntents(answer.intents.map(toIntent)),
       () => setIntents([]),
     );
   }, [loadQueues, isSupervisor, loadLabels, loadCanned]);
@@ -285,6 +290,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   }, [reloadList]);
 
   useEffect(() => {
+    setComposing(false);
     live.focus(selectedId);
     setDetail(null);
     setDetailError(null);
@@ -359,22 +365,46 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     [loadDetail, loadQueues],
   );
 
-  // Keyboard: j/k next/previous, c claim, r reply, e resolve.
+  // Keyboard (listed in shortcuts-help.tsx, shown by ?): j/k next/previous, c claim, r reply,
+  // e resolve; Esc in the reply box goes back to the open conversation's row, where they work again.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey || event.metaKey || event.altKey || isTypingTarget(event.target) || tab !== 'inbox')
+      if (event.key === 'Escape' && event.target === replyRef.current && replyRef.current) {
+        setComposing(false);
+        const row = document.querySelector<HTMLElement>('.conversation-row[aria-current="true"]');
+        if (row && row.offsetParent !== null) row.focus();
+        else document.querySelector<HTMLElement>('.thread-pane')?.focus();
         return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey || isTypingTarget(event.target)) return;
+      if (event.key === '?') {
+        event.preventDefault();
+        setHelpOpen(true);
+        return;
+      }
+      if (tab !== 'inbox') return;
       const index = items.findIndex((c) => c.id === selectedRef.current);
       if (event.key === 'j' || event.key === 'k') {
         const next = event.key === 'j' ? Math.min(items.length - 1, index + 1) : Math.max(0, index - 1);
         const target = items[next];
-        if (target) setSelectedId(target.id);
+        if (target) {
+          setSelectedId(target.id);
+          // A keyboard user on a row moves with the selection, so Enter, Tab and Esc start from there.
+          if ((event.target as HTMLElement | null)?.classList?.contains('conversation-row')) {
+            requestAnimationFrame(() =>
+              document
+                .querySelector<HTMLElement>(`li[data-conversation-id="${target.id}"] .conversation-row`)
+                ?.focus(),
+            );
+          }
+        }
       } else if (event.key === 'c') {
         void act('claim');
       } else if (event.key === 'e') {
         void act('resolve');
       } else if (event.key === 'r') {
         event.preventDefault();
+        setComposing(true);
         replyRef.current?.focus();
       } else {
         return;
@@ -384,6 +414,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [items, act, tab]);
+
+  // The composer's screen (on a phone) shows only after this render: focus the reply box then.
+  useEffect(() => {
+    if (composing) replyRef.current?.focus();
+  }, [composing]);
 
   // The typing indicator shows for 5 s after the last typing event from a colleague.
   const [typingTick, setTypingTick] = useState(0);
@@ -395,6 +430,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const typing = typingTick >= 0 && !!selectedId && Date.now() - (typingAt[selectedId] ?? 0) < 5000;
 
   const setFilter = (key: keyof Filters, value: string) => setFilters((f) => ({ ...f, [key]: value }));
+  // Every view names queues as the server does (names.ts), not by their ids.
+  useEffect(() => rememberQueueNames(queues), [queues]);
   const totalUnread = queues.reduce((sum, q) => sum + q.unread, 0);
   const totalEmergencies = queues.reduce((sum, q) => sum + q.emergencies, 0);
   useEffect(() => {
@@ -439,6 +476,15 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
             saveAlertPreferences(session.staff.id, prefs);
           }}
         />
+        <button
+          type="button"
+          className="shortcuts-button"
+          onClick={() => setHelpOpen(true)}
+          aria-keyshortcuts="?"
+        >
+          Shortcuts (?)
+        </button>
+        {helpOpen && <ShortcutsHelp onClose={() => setHelpOpen(false)} />}
         <span className="me">
           {session.staff.name} ({session.staff.role})
         </span>
@@ -460,7 +506,9 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
       ) : tab === 'supervisor' ? (
         <SupervisorView live={live} />
       ) : (
-        <div className={`inbox ${selectedId ? 'has-selection' : 'no-selection'}`}>
+        <div
+          className={`inbox ${selectedId ? 'has-selection' : 'no-selection'}${composing ? ' composing' : ''}`}
+        >
           <nav className="queues" aria-label="Queues">
             <ul>
               <li>
@@ -618,9 +666,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
               }
             />
           </section>
-          <main className="thread-pane" aria-label="Conversation">
+          <main className="thread-pane" aria-label="Conversation" tabIndex={-1}>
             {!selectedId && (
-              <p className="empty">Pick a conversation (j/k to move, c claim, r reply, e resolve).</p>
+              <p className="empty">
+                Pick a conversation (j/k to move, c claim, r reply, e resolve; ? lists them all).
+              </p>
             )}
             {detailError && (
               <p role="alert" className="error">
@@ -657,13 +707,22 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                     void loadQueues();
                   }}
                 />
+                <button type="button" className="open-composer" onClick={() => setComposing(true)}>
+                  Write a reply
+                </button>
+                <button type="button" className="back-to-thread" onClick={() => setComposing(false)}>
+                  ← Conversation
+                </button>
                 <Composer
                   conversation={detail}
                   templates={templates}
                   cannedResponses={canned}
                   replyRef={replyRef}
                   onTyping={() => live.typing(detail.id)}
-                  onSent={() => void loadDetail(detail.id)}
+                  onSent={() => {
+                    setComposing(false);
+                    void loadDetail(detail.id);
+                  }}
                 />
               </>
             )}

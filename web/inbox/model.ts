@@ -48,9 +48,8 @@ export interface LabelInfo {
   color: string;
 }
 
-export function toLabel(raw: unknown): LabelInfo {
-  const o = obj(raw) ?? {};
-  return { id: str(o.id) ?? '', name: str(o.name) ?? '', color: str(o.color) ?? 'gray' };
+export function toLabel(l: Api.LabelView): LabelInfo {
+  return { id: l.id, name: l.name, color: l.color };
 }
 
 export interface Triage {
@@ -124,12 +123,8 @@ export interface ConversationDetail {
   notes: Note[];
 }
 
-type Json = Record<string, unknown>;
-
+/** A field of a stored record (a message's policy) that holds text, else null. */
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const obj = (v: unknown): Json | null =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 export function toQueue(q: Api.QueueSummary): QueueSummary {
   return {
@@ -193,14 +188,8 @@ export interface IntentOption {
   urgency: string;
 }
 
-export function toIntent(raw: unknown): IntentOption {
-  const o = obj(raw) ?? {};
-  return {
-    name: str(o.name) ?? '',
-    description: str(o.description) ?? '',
-    queue: str(o.queue) ?? '',
-    urgency: str(o.urgency) ?? 'routine',
-  };
+export function toIntent(i: Api.IntentView): IntentOption {
+  return { name: i.name, description: i.description, queue: i.queue, urgency: i.urgency };
 }
 
 function toMessage(m: Api.ConversationDetail['messages'][number]): Message {
@@ -292,35 +281,14 @@ export interface TemplateInfo {
   variables: { name: string; type: string; required: boolean; description: string | null }[];
 }
 
-export function toTemplate(raw: unknown): TemplateInfo {
-  const o = obj(raw) ?? {};
-  const vars = o.variables;
-  const variables = Array.isArray(vars)
-    ? vars.map((v) => {
-        const vo = obj(v) ?? {};
-        return {
-          name: str(vo.name) ?? '',
-          type: str(vo.type) ?? 'string',
-          required: vo.required !== false,
-          description: str(vo.description),
-        };
-      })
-    : Object.entries(obj(vars) ?? {}).map(([name, v]) => {
-        const vo = obj(v) ?? {};
-        return {
-          name,
-          type: str(vo.type) ?? 'string',
-          required: vo.required !== false,
-          description: str(vo.description),
-        };
-      });
+export function toTemplate(t: Api.TemplateView): TemplateInfo {
   return {
-    id: String(o.id),
-    title: str(o.title) ?? String(o.id),
-    sensitivity: str(o.sensitivity) ?? 'phi',
-    purpose: str(o.purpose) ?? 'care',
-    channels: arr(o.channels).filter((c): c is string => typeof c === 'string'),
-    variables,
+    id: t.id,
+    title: t.title,
+    sensitivity: t.sensitivity,
+    purpose: t.purpose,
+    channels: t.channels,
+    variables: t.variables,
   };
 }
 
@@ -333,15 +301,8 @@ export interface StaffOption {
   disabled: boolean;
 }
 
-export function toStaffOption(raw: unknown): StaffOption {
-  const o = obj(raw) ?? {};
-  return {
-    id: String(o.id),
-    name: str(o.name) ?? str(o.email) ?? 'staff',
-    role: str(o.role) ?? 'agent',
-    queues: arr(o.queues).filter((q): q is string => typeof q === 'string'),
-    disabled: o.disabled === true,
-  };
+export function toStaffOption(s: Api.StaffView): StaffOption {
+  return { id: s.id, name: s.name, role: s.role, queues: s.queues, disabled: s.disabled };
 }
 
 /** A clinic's canned response: `/shortcut` in the composer inserts its body. */
@@ -351,7 +312,6 @@ export interface CannedResponse {
   body: string;
 }
 
-export function toCannedResponse(raw: unknown): CannedResponse {
-  const o = obj(raw) ?? {};
-  return { id: str(o.id) ?? '', shortcut: str(o.shortcut) ?? '', body: str(o.body) ?? '' };
+export function toCannedResponse(c: Api.CannedResponseView): CannedResponse {
+  return { id: c.id, shortcut: c.shortcut, body: c.body };
 }

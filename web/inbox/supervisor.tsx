@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { QueueStatsResponse, QueueStatsRow } from '../../contracts/inbox-api';
 import { api } from '../shared/api';
+import { formatWhen } from './format';
 import type { InboxLive } from './live';
 
 function duration(seconds: number | null): string {
@@ -85,7 +86,7 @@ export function SupervisorView({ live }: { live: InboxLive }) {
           </tbody>
         </table>
       )}
-      {updatedAt && <p className="muted">Updated {updatedAt.toLocaleTimeString()}</p>}
+      {updatedAt && <p className="muted">Updated {formatWhen(updatedAt.toISOString())}</p>}
     </section>
   );
 }

@@ -1,7 +1,8 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, newIdempotencyKey } from '../shared/api';
-import { channelIcon, channelLabel, clockTime, slaCountdown } from './format';
+import { channelIcon, channelLabel, clockTime, fullDateTime, slaCountdown } from './format';
 import type { ConversationDetail, IntentOption, Message, QueueSummary, StaffOption, Triage } from './model';
+import { humanize, intentName, useQueueName } from './names';
 
 /** What the override form may pick from, and what to do once an override is saved. */
 export interface TriageOverrideOptions {
@@ -53,15 +54,19 @@ function TriageOverrideForm({
   return (
     <form className="triage-override" aria-label="Override triage" onSubmit={save}>
       <select aria-label="Override intent" value={intent} onChange={(e) => setIntent(e.target.value)}>
-        {!options.intents.some((i) => i.name === intent) && <option value={intent}>{intent || '—'}</option>}
+        {!options.intents.some((i) => i.name === intent) && (
+          <option value={intent}>{intentName(intent) || '—'}</option>
+        )}
         {options.intents.map((i) => (
           <option key={i.name} value={i.name} title={i.description}>
-            {i.name}
+            {intentName(i.name)}
           </option>
         ))}
       </select>
       <select aria-label="Override queue" value={queue} onChange={(e) => setQueue(e.target.value)}>
-        {!options.queues.some((q) => q.id === queue) && <option value={queue}>{queue || '—'}</option>}
+        {!options.queues.some((q) => q.id === queue) && (
+          <option value={queue}>{humanize(queue) || '—'}</option>
+        )}
         {options.queues.map((q) => (
           <option key={q.id} value={q.id}>
             {q.name}
@@ -101,6 +106,7 @@ function TriageNote({
   override: TriageOverrideOptions | null;
 }) {
   const [editing, setEditing] = useState(false);
+  const queueName = useQueueName();
   const reasons = Array.isArray(triage.reasons)
     ? triage.reasons
     : Array.isArray(triage.why)
@@ -110,9 +116,12 @@ function TriageNote({
         : [];
   return (
     <aside className="triage" aria-label="Triage decision">
-      <strong>{triage.intent ?? 'unclassified'}</strong>
-      {triage.urgency && <span className={`badge urgency-${triage.urgency}`}>{triage.urgency}</span>}
-      {triage.queue && <span className="queue-tag">→ {triage.queue}</span>}
+      <strong>{triage.intent ? intentName(triage.intent) : 'Unclassified'}</strong>
+      {/* As in the rows and the header, only an urgency above routine is a badge. */}
+      {triage.urgency && triage.urgency !== 'routine' && (
+        <span className={`badge urgency-${triage.urgency}`}>{triage.urgency}</span>
+      )}
+      {triage.queue && <span className="queue-tag">→ {queueName(triage.queue)}</span>}
       {triage.overridden ? (
         <span className="muted">overridden by staff</span>
       ) : (
@@ -216,7 +225,9 @@ function MessageItem({
             </span>
           )}
           {message.templateId && <span className="muted">template {message.templateId}</span>}
-          <time dateTime={message.createdAt}>{clockTime(message.createdAt)}</time>
+          <time dateTime={message.createdAt} title={fullDateTime(message.createdAt)}>
+            {clockTime(message.createdAt)}
+          </time>
         </div>
         {/* Patient-supplied text: always a React text node, never parsed as HTML. */}
         <p className="body">{message.body}</p>
@@ -492,6 +503,7 @@ export function Thread({
   onChanged: () => void;
 }) {
   const end = useRef<HTMLLIElement>(null);
+  const queueName = useQueueName();
   const count = conversation.messages.length;
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when a message is added
   useEffect(() => {
@@ -505,15 +517,18 @@ export function Thread({
         {conversation.displayAddress && conversation.displayAddress !== conversation.displayName && (
           <span className="contact-address muted">{conversation.displayAddress}</span>
         )}
-        <span className={`badge urgency-${conversation.urgency}`}>{conversation.urgency}</span>
-        <span className="queue-tag">{conversation.queue}</span>
+        {/* Routine is the norm: the urgency select in the toolbar says it; a badge would repeat it. */}
+        {conversation.urgency !== 'routine' && (
+          <span className={`badge urgency-${conversation.urgency}`}>{conversation.urgency}</span>
+        )}
+        <span className="queue-tag">{queueName(conversation.queue)}</span>
         <span className="status-tag">{conversation.status}</span>
         <span className="assignee">
           {conversation.assignee ? `Assigned to ${conversation.assignee.name}` : 'Unassigned'}
         </span>
         {sla && <span className={`sla${sla.breached ? ' breached' : ''}`}>SLA {sla.text}</span>}
         {conversation.snoozedUntil && (
-          <span className="muted">snoozed until {new Date(conversation.snoozedUntil).toLocaleString()}</span>
+          <span className="muted">snoozed until {clockTime(conversation.snoozedUntil)}</span>
         )}
       </header>
       <ol className="messages" aria-label="Messages">

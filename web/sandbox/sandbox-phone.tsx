@@ -1,4 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { channelLabel, formatWhen } from '../inbox/format';
 import { InboxLive } from '../inbox/live';
 import { ApiError, api } from '../shared/api';
 
@@ -208,7 +209,7 @@ export function SandboxPhone() {
           >
             {(channels ?? []).map((c) => (
               <option key={c.channel} value={c.channel}>
-                {c.channel}
+                {channelLabel(c.channel)}
               </option>
             ))}
           </select>
@@ -238,7 +239,7 @@ export function SandboxPhone() {
       </form>
       {onPage && (
         <p className="muted">
-          The {current?.channel} channel has no provider to stand in for.{' '}
+          The {channelLabel(current?.channel)} channel has no provider to stand in for.{' '}
           <a href={onPage} target="_blank" rel="noopener">
             Open {onPage} in another tab
           </a>{' '}
@@ -262,8 +263,7 @@ export function SandboxPhone() {
               <li key={m.id} className={m.direction === 'inbound' ? 'mine' : 'theirs'}>
                 <p>{m.body}</p>
                 <span className="muted">
-                  {new Date(m.createdAt).toLocaleTimeString()} ·{' '}
-                  {m.direction === 'inbound' ? 'sent' : m.status}
+                  {formatWhen(m.createdAt)} · {m.direction === 'inbound' ? 'sent' : m.status}
                 </span>
               </li>
             ))}

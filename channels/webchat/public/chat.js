@@ -54,11 +54,21 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   }
 
+  // The staff inbox's one format (web/inbox/format.ts): the time today, with the date otherwise.
   function formatTime(iso) {
     const date = new Date(iso);
-    return Number.isNaN(date.getTime())
-      ? ''
-      : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    if (Number.isNaN(date.getTime())) return '';
+    const now = new Date();
+    if (date.toDateString() === now.toDateString()) {
+      return date.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+    }
+    return date.toLocaleString([], {
+      ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+    });
   }
 
   function describeStatus(direction, status) {

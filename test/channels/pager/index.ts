@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import type { ChannelAdapter, ChannelFactory, OutboundEnvelope } from '../../../src/channel-port';
+
+/**
+ * A channel that exists only in tests: a pager service that delivers short notices to a phone
+ * number. It is a folder and a factory, like those in channels/; the hub learns of it from the list
+ * of factories it is started with and from what the adapter declares, never from a core edit.
+ */
+export function pagerChannel(): { factory: ChannelFactory; sent: OutboundEnvelope[] } {
+  const sent: OutboundEnvelope[] = [];
+  const factory: ChannelFactory = (): ChannelAdapter => ({
+    channel: 'pager',
+    identityKind: 'phone',
+    // The clinic's own pagers: appointment details are fine, clinical details are not.
+    maxSensitivity: 'limited',
+    // A pager cannot open a link.
+    carriesSecureLinkNotice: false,
+    sandbox: true,
+    async send(envelope) {
+      sent.push(envelope);
+      return { providerMessageId: `PG${randomBytes(8).toString('hex')}`, status: 'sent' };
+    },
+  });
+  return { factory, sent };
+}
