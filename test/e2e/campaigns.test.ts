@@ -120,6 +120,11 @@ test('a manager imports a CSV, creates a campaign, previews and starts it, and s
   await campaign.getByText('completed', { exact: true }).waitFor({ state: 'visible', timeout: 30_000 });
   const results = campaign.getByRole('region', { name: 'Results' });
   await results.getByText('Decided 3 of 3').waitFor(VISIBLE);
+  // The list follows the campaign's state too.
+  await page
+    .getByRole('region', { name: 'Campaigns list' })
+    .getByText(/^completed, recall-outreach/)
+    .waitFor(VISIBLE);
   await screenshot(page, 'campaigns-completed-phone.png');
   expect(await results.locator('dt:has-text("Sent") + dd').textContent()).toBe('2');
   const sentTo = t.twilio.messages.map((m) => String(m.params.To)).filter((to) => phones.includes(to));

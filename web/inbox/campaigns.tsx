@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, getSession } from '../shared/api';
 
@@ -131,6 +131,13 @@ function ContactImport() {
   );
 }
 
+/** Some variables are filled per recipient when the campaign leaves them empty (recipientVariables). */
+function variableHint(name: string, required: boolean): string {
+  if (name === 'clinicName') return " (the clinic's name when empty)";
+  if (name === 'name') return " (each patient's name when empty)";
+  return required ? ' (required, or a column of the imported file)' : '';
+}
+
 function CreateCampaign({
   templates,
   onCreated,
@@ -238,7 +245,7 @@ function CreateCampaign({
         {chosen?.variables.map((v) => (
           <label key={v.name}>
             {v.name}
-            {v.required ? ' (required)' : ''}
+            {variableHint(v.name, v.required)}
             <input
               value={variables[v.name] ?? ''}
               onChange={(e) => {
@@ -315,6 +322,17 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
 
   // Figures change while it sends: poll until it stops.
   const underWay = detail ? UNDER_WAY.has(detail.status) : false;
+  // The list shows each campaign's state: refresh it when this one's changes (e.g. it completed).
+  const status = detail?.status;
+  useEffect(() => {
+    if (status) onChanged();
+  }, [status, onChanged]);
+  // A campaign picked or just created: its panel may be below the fold on a phone.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const shown = detail?.id;
+  useEffect(() => {
+    if (shown) heading.current?.focus();
+  }, [shown]);
   useEffect(() => {
     if (!underWay) return;
     const timer = setInterval(() => void load(), POLL_MS);
@@ -344,7 +362,9 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
   const decided = stats.sent + stats.failed + skippedTotal(stats);
   return (
     <section aria-label={`Campaign ${detail.name}`} className="admin-section">
-      <h2>{detail.name}</h2>
+      <h2 ref={heading} tabIndex={-1}>
+        {detail.name}
+      </h2>
       <p>
         Template {detail.template}. Status: <strong data-testid="campaign-status">{detail.status}</strong>
       </p>
@@ -415,6 +435,8 @@ export function CampaignsView() {
     }
   }, []);
 
+  const refreshList = useCallback(() => void loadCampaigns(), [loadCampaigns]);
+
   useEffect(() => {
     void loadCampaigns();
     api<Api.TemplateListResponse>('GET', '/templates').then(
@@ -457,7 +479,7 @@ export function CampaignsView() {
           </ul>
         )}
       </section>
-      {selected && <CampaignDetail id={selected} onChanged={() => void loadCampaigns()} />}
+      {selected && <CampaignDetail id={selected} onChanged={refreshList} />}
     </main>
   );
 }
