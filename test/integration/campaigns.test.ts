@@ -311,6 +311,14 @@ describe('campaigns', () => {
       expect(times[i + RATE]! - times[i]!).toBeGreaterThanOrEqual(1000);
     }
 
+    // A recipient answers STOP: opted out as usual, and counted on the campaign (a reply, an opt-out).
+    await t.postInboundSms({ From: phones[0]!, Body: 'STOP' }).expect(200);
+    const after = await eventually(async () => {
+      const res = await manager.get(`/campaigns/${id}`).expect(200);
+      return res.body.stats.optedOut === 1 ? res.body.stats : undefined;
+    });
+    expect(after).toMatchObject({ replied: 1, optedOut: 1 });
+
     const csv = await request(t.hub.url)
       .get(`/api/v1/campaigns/${id}/recipients.csv`)
       .set(await bearer())
