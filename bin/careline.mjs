@@ -135,12 +135,14 @@ async function importContacts(file, options, command) {
   // rows for the progress bar (a quoted line break makes the estimate high, never the result).
   let sent = 0;
   let lineBreaks = 0;
+  let lastByte = 10;
   const upload = progressBar('upload  {bar} {percentage}% | {value}/{total} bytes');
   if (!conn.json) upload.start(size, 0);
   const counter = new Transform({
     transform(chunk, _encoding, done) {
       sent += chunk.length;
       for (const byte of chunk) if (byte === 10) lineBreaks += 1;
+      if (chunk.length > 0) lastByte = chunk[chunk.length - 1];
       if (!conn.json) upload.update(sent);
       done(null, chunk);
     },
@@ -157,7 +159,8 @@ async function importContacts(file, options, command) {
   }
   if (!options.wait) return print(conn, started, [`import ${started.id} started`]);
 
-  const estimate = Math.max(1, lineBreaks);
+  // Lines, less the header; a last line without a line break still counts.
+  const estimate = Math.max(1, lineBreaks + (lastByte === 10 ? 0 : 1) - 1);
   const rows = progressBar('rows    {bar} {value}/{total} | rejected {rejected}');
   if (!conn.json) rows.start(estimate, 0, { rejected: 0 });
   let status;

@@ -9,6 +9,8 @@ import { ApiError, api, getSession } from '../shared/api';
  */
 
 const POLL_MS = 1500;
+/** How many of the newest campaigns the list shows figures for (one request each). */
+const LISTED_WITH_STATS = 20;
 const UNDER_WAY = new Set<Api.CampaignStatus>(['scheduled', 'running']);
 
 const message = (err: unknown, fallback: string) => (err instanceof Error ? err.message : fallback);
@@ -427,9 +429,20 @@ export function CampaignsView() {
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  const [stats, setStats] = useState<Record<string, Api.CampaignStatsView>>({});
+
   const loadCampaigns = useCallback(async () => {
     try {
-      setCampaigns((await api<Api.CampaignListResponse>('GET', '/campaigns')).campaigns);
+      const { campaigns: rows } = await api<Api.CampaignListResponse>('GET', '/campaigns');
+      setCampaigns(rows);
+      // The list answer has no figures: the newest campaigns' come from their own answers.
+      const details = await Promise.all(
+        rows
+          .slice(0, LISTED_WITH_STATS)
+          .filter((c) => c.status !== 'draft')
+          .map((c) => api<Api.CampaignDetailResponse>('GET', `/campaigns/${c.id}`).catch(() => null)),
+      );
+      setStats(Object.fromEntries(details.flatMap((d) => (d ? [[d.id, d.stats]] : []))));
     } catch (err) {
       setError(message(err, 'Could not load the campaigns'));
     }
@@ -473,6 +486,8 @@ export function CampaignsView() {
                 </button>{' '}
                 <span className="muted">
                   {c.status}, {c.template}, created {new Date(c.createdAt).toLocaleDateString()}
+                  {stats[c.id] &&
+                    `; sent ${stats[c.id]!.sent} of ${stats[c.id]!.recipients}, delivered ${stats[c.id]!.delivered}, skipped ${skippedTotal(stats[c.id]!)}`}
                 </span>
               </li>
             ))}
