@@ -95,7 +95,8 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     return () => live.close();
   }, [live]);
   const now = useNow(15_000);
-  const isSupervisor = session.staff.role !== 'agent';
+  // A manager runs campaigns and otherwise works as an agent (the hub's queue-access rule).
+  const isSupervisor = session.staff.role === 'admin' || session.staff.role === 'supervisor';
 
   const isAdmin = session.staff.role === 'admin';
   const [tab, setTab] = useState<'inbox' | 'supervisor' | 'admin' | 'campaigns'>('inbox');
