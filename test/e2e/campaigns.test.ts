@@ -59,7 +59,11 @@ test('a manager imports a CSV, creates a campaign, previews and starts it, and s
   const { page, errors } = await signedIn('manager@clinic.test', 'a-long-enough-password');
   await views(page).getByRole('button', { name: 'Campaigns' }).click();
   // Beyond campaigns a manager works as an agent: no Supervisor or Admin tab.
-  expect(await views(page).getByRole('button', { name: /Supervisor|Admin/ }).count()).toBe(0);
+  expect(
+    await views(page)
+      .getByRole('button', { name: /Supervisor|Admin/ })
+      .count(),
+  ).toBe(0);
 
   const tag = `ui${Date.now().toString(36)}`;
   const zone = middayTimeZone();
