@@ -163,3 +163,30 @@ test('agents never see the Campaigns tab', async () => {
   const admin = await signedIn(ADMIN.email, ADMIN.password);
   await views(admin.page).getByRole('button', { name: 'Campaigns' }).waitFor(VISIBLE);
 });
+
+test('a campaign scheduled for later waits as scheduled, and cancel stops it', async () => {
+  const { page } = await signedIn(ADMIN.email, ADMIN.password);
+  await views(page).getByRole('button', { name: 'Campaigns' }).click();
+  const form = page.getByRole('region', { name: 'New campaign' });
+  await form.getByLabel('Campaign name').fill('Later');
+  await form.getByLabel('Template').selectOption('recall-outreach');
+  await form.getByLabel(/^link/).fill('https://book.clinic.test/recall');
+  // Two days ahead at 10:00 in the browser's zone (datetime-local is local time).
+  const later = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+  await form.getByLabel(/^Send at/).fill(`${later}T10:00`);
+  await form.getByRole('button', { name: 'Create draft' }).click();
+
+  const campaign = page.getByRole('region', { name: 'Campaign Later' });
+  await campaign.getByText(/Scheduled for/).waitFor(VISIBLE);
+  await campaign.getByRole('button', { name: 'Start' }).click();
+  await campaign.getByText('scheduled', { exact: true }).waitFor(VISIBLE);
+  await campaign.getByRole('button', { name: 'Cancel' }).click();
+  await campaign.getByText('cancelled', { exact: true }).waitFor(VISIBLE);
+  expect(await campaign.getByRole('button', { name: /Start|Pause|Resume|Cancel/ }).count()).toBe(0);
+  const { body } = await api.get('/campaigns').expect(200);
+  const row = (body.campaigns as { name: string; status: string; scheduleAt: string }[]).find(
+    (c) => c.name === 'Later',
+  );
+  expect(row).toMatchObject({ status: 'cancelled' });
+  expect(new Date(row!.scheduleAt).getTime()).toBeGreaterThan(Date.now());
+});

@@ -154,6 +154,7 @@ function CreateCampaign({
   const [ageMin, setAgeMin] = useState('');
   const [ageMax, setAgeMax] = useState('');
   const [channel, setChannel] = useState('');
+  const [scheduleAt, setScheduleAt] = useState('');
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const chosen = templates.find((t) => t.id === template);
@@ -174,8 +175,11 @@ function CreateCampaign({
         audience: { filter },
         ...(Object.keys(filled).length ? { variables: filled } : {}),
         ...(channel ? { channelPreference: channel } : {}),
+        // The browser's local time, sent as an instant.
+        ...(scheduleAt ? { scheduleAt: new Date(scheduleAt).toISOString() } : {}),
       });
       setName('');
+      setScheduleAt('');
       onCreated(created);
     } catch (err) {
       setError(message(err, 'The campaign was not created'));
@@ -209,6 +213,14 @@ function CreateCampaign({
             <option value="email">Email</option>
             <option value="voice">Voice</option>
           </select>
+        </label>
+        <label>
+          Send at (empty: when started)
+          <input
+            type="datetime-local"
+            value={scheduleAt}
+            onChange={(e) => setScheduleAt(e.currentTarget.value)}
+          />
         </label>
         <h3>Audience</h3>
         <label>
@@ -368,7 +380,8 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
         {detail.name}
       </h2>
       <p>
-        Template {detail.template}. Status: <strong data-testid="campaign-status">{detail.status}</strong>
+        Template {detail.template}. Status: <strong>{detail.status}</strong>
+        {detail.scheduleAt && <>. Scheduled for {new Date(detail.scheduleAt).toLocaleString()}</>}
       </p>
       <div className="campaign-actions">
         {detail.status === 'draft' && (
