@@ -322,7 +322,7 @@ export interface StaffView {
   id: string;
   email: string;
   name: string;
-  role: 'admin' | 'supervisor' | 'agent';
+  role: 'admin' | 'supervisor' | 'manager' | 'agent';
   queues: string[];
   disabled: boolean;
   disabledAt: Timestamp | null;
@@ -344,4 +344,75 @@ export interface IntentView {
 /** `GET /triage/intents`. */
 export interface IntentListResponse {
   intents: IntentView[];
+}
+
+/** `POST /contacts/imports` (202) and `GET /contacts/imports/:id` (admins and managers). */
+export interface ContactImportView {
+  id: string;
+  status: 'running' | 'completed' | 'failed';
+  dryRun?: boolean;
+  total?: number;
+  created?: number;
+  updated?: number;
+  rejected?: number;
+  failureCode?: string | null;
+  /** The rejected rows' CSV report (line, column, code, message), under /api/v1. */
+  errorsUrl: string;
+}
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+
+/** An audience as data: every key given narrows it (tags: all of them). */
+export interface AudienceFilterView {
+  tags?: string[];
+  language?: string[];
+  ageMin?: number;
+  ageMax?: number;
+}
+
+/** A campaign as `POST /campaigns`, `GET /campaigns` and the state changes answer it. */
+export interface CampaignView {
+  id: string;
+  name: string;
+  template: string;
+  audience: { filter: AudienceFilterView };
+  variables: Record<string, string | number | boolean>;
+  channelPreference: 'sms' | 'email' | 'voice' | null;
+  scheduleAt: Timestamp | null;
+  status: CampaignStatus;
+  createdAt: Timestamp;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+}
+
+/** `GET /campaigns` (newest first, at most 200). */
+export interface CampaignListResponse {
+  campaigns: CampaignView[];
+}
+
+export interface CampaignStatsView {
+  recipients: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  replied: number;
+  optedOut: number;
+  /** Messages waiting for the end of quiet hours in the recipient's zone. */
+  deferred: number;
+  skipped: Record<string, number>;
+}
+
+/** `GET /campaigns/:id`. */
+export interface CampaignDetailResponse extends CampaignView {
+  stats: CampaignStatsView;
+}
+
+/** `POST /campaigns/:id/preview`: what starting it would do, nothing sent. */
+export interface CampaignPreviewResponse {
+  recipients: number;
+  byChannel: Record<string, number>;
+  securedVia: number;
+  deferred: number;
+  skipped: Record<string, number>;
+  samples: { channel: string; locale: string; subject?: string; text: string }[];
 }

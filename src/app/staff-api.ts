@@ -53,6 +53,8 @@ export interface StaffApiContext {
   templates: TemplateCatalog;
   triage: TriagePool;
   clinicSettings: ClinicSettings;
+  /** Contact imports and campaigns (src/campaigns), for admins and managers. */
+  campaigns: Router;
   csrfSecret: string;
   /** Staff sockets to close when a session ends or a staff member's access changes. */
   sockets: { disconnectSession(token: string): void; disconnectStaff(staffId: string): void };
@@ -97,6 +99,7 @@ export function staffApi(context: StaffApiContext): Router {
     outboundRouter(db, outbound, config.DEFAULT_REGION),
     messageRetryRouter(db, outbound),
     appointmentRouter(db, outbound, context.org),
+    context.campaigns,
     sandboxRouter(context.channels, context.hubUrl, { db, defaultRegion: config.DEFAULT_REGION }),
   ];
   for (const router of routers) api.use(router);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type Express, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
+import { startCampaigns } from '../campaigns';
 import type { ChannelFactory } from '../channel-port';
 import { ChannelRegistry } from '../channel-port/channel-registry';
 import { channelStateStore } from '../channel-port/channel-state-store';
@@ -162,8 +163,17 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     workers: [],
     queues: [],
   } satisfies FeatureRuntime;
-  // Stopped in this order, phase by phase (app/shutdown.ts): triage enqueues sends, so it stops first.
-  const features: FeatureRuntime[] = [clinic, housekeeping, triage, sending];
+  const campaigns = startCampaigns({ config, outbound, queueOptions, runWorkers });
+  // Stopped in this order, phase by phase (app/shutdown.ts): triage and campaigns enqueue sends, so
+  // they stop before the send workers.
+  const features: FeatureRuntime[] = [
+    clinic,
+    housekeeping,
+    triage,
+    // Its sweeper, workers and queues close together, in that order (campaigns/index.ts).
+    { periodic: [], workers: [{ stop: () => campaigns.close() }], queues: [] },
+    sending,
+  ];
 
   // The socket server exists once the http server does (below); routes reach it through this.
   let sockets: InboxSocketServer | undefined;
@@ -228,6 +238,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           templates,
           triage: triage.pool,
           clinicSettings: clinic.settings,
+          campaigns: campaigns.router,
           csrfSecret: await secrets.ensure('staff-csrf'),
           sockets: {
             disconnectSession: (token) => sockets?.inbox.disconnectSession(token),

@@ -179,7 +179,8 @@ export function contactRouter(db: Database, defaultRegion: string): Router {
         ...(body.language !== undefined ? { language: body.language } : {}),
         ...(body.timeZone !== undefined ? { timeZone: body.timeZone } : {}),
         ...(body.channelPreferences !== undefined ? { channelPreferences: body.channelPreferences } : {}),
-        ...(body.attributes !== undefined ? { attributes: body.attributes } : {}),
+        // null clears them: the column is never null (imports and campaigns read it as a set).
+        ...(body.attributes !== undefined ? { attributes: body.attributes ?? {} } : {}),
       };
       const [row] = id
         ? await tx

@@ -99,6 +99,17 @@ export class PolicyRefused extends HttpError {
 
 const SECURE_NOTICE_TEMPLATE = 'secure-message-notice';
 
+export interface PlanOptions {
+  dryRun: boolean;
+  /** A dry run leaves a `policy.check` audit row unless this is false (a campaign preview's thousands). */
+  audit?: boolean;
+  /**
+   * Runs in the transaction that writes the outbox row, before it commits: a caller's own record of
+   * the send (a campaign recipient) commits or rolls back with it. Throwing here writes nothing.
+   */
+  inTransaction?: (tx: Transaction, message: MessageRow) => Promise<void>;
+}
+
 /**
  * Every outbound send goes through here: staff replies, clinic-initiated sends, reminders and every
  * automatic reply (safety replies, carrier keyword confirmations, acknowledgements). The policy
@@ -109,7 +120,7 @@ const SECURE_NOTICE_TEMPLATE = 'secure-message-notice';
 export async function planOutbound(
   deps: OutboundServiceDeps,
   request: OutboundRequest,
-  options: { dryRun: boolean },
+  options: PlanOptions,
 ): Promise<{ decision: PolicyDecision; outcome?: OutboundOutcome }> {
   const planned = await decideAndWrite(deps, request, options);
   if (planned.outcome) await enqueueAfterCommit(deps, outboxRows(planned.outcome));
@@ -139,7 +150,7 @@ export function outboxRows(outcome: OutboundOutcome): MessageRow[] {
 async function decideAndWrite(
   deps: OutboundServiceDeps,
   request: OutboundRequest,
-  options: { dryRun: boolean },
+  options: PlanOptions,
   /** The caller's transaction: read and write in it. Otherwise the send gets a transaction of its own. */
   within?: Transaction,
 ): Promise<{ decision: PolicyDecision; outcome?: OutboundOutcome }> {
@@ -263,7 +274,7 @@ async function decideAndWrite(
     );
   }
   if (!decision.allowed || options.dryRun) {
-    await auditDecision(db);
+    if (!options.dryRun || options.audit !== false) await auditDecision(db);
     if (!decision.allowed && !options.dryRun) throw new PolicyRefused(decision);
     return { decision };
   }
@@ -357,6 +368,7 @@ async function decideAndWrite(
       answeredSlaDueAt,
     });
     await auditDecision(tx, message.id);
+    await options.inTransaction?.(tx, message);
     return { decision, message, secureMessage };
   };
   // Inside the caller's transaction when given one; otherwise a transaction of its own.

@@ -13,22 +13,39 @@ import type { SendQueue } from './send-worker';
  * that already ended (failed after its last attempt, or finished while another claim held the row) is
  * removed first, so it cannot stop the message's new job from being added.
  */
-export async function sweepOutbox(db: Database, queue: SendQueue, graceSeconds: number): Promise<number> {
+export async function sweepOutbox(
+  db: Database,
+  queue: SendQueue,
+  graceSeconds: number,
+  /**
+   * Campaign messages have their own queue and throttle (src/campaigns): the outbound sweeper leaves
+   * them to the campaign one (`campaigns`), which brings back a pending row only while its campaign runs.
+   */
+  kind: 'conversations' | 'campaigns' = 'conversations',
+): Promise<number> {
+  const campaignRow = sql`exists (select 1 from campaign_recipients r where r.message_id = ${messages.id})`;
+  const pendingOfRunningCampaign = sql`exists (select 1 from campaign_recipients r join campaigns c on c.id = r.campaign_id
+    where r.message_id = ${messages.id} and c.status = 'running')`;
+  const scope = kind === 'campaigns' ? campaignRow : sql`not ${campaignRow}`;
   const rows = await db
     .select({ id: messages.id, requestId: messages.requestId })
     .from(messages)
     .where(
-      or(
-        and(
-          eq(messages.status, 'pending'),
-          eq(messages.direction, 'outbound'),
-          lte(messages.updatedAt, sql`now() - make_interval(secs => ${graceSeconds})`),
-          or(isNull(messages.scheduledFor), lte(messages.scheduledFor, sql`now()`)),
-        ),
-        and(
-          eq(messages.status, 'sending'),
-          eq(messages.direction, 'outbound'),
-          or(isNull(messages.leaseUntil), lte(messages.leaseUntil, sql`now()`)),
+      and(
+        scope,
+        or(
+          and(
+            eq(messages.status, 'pending'),
+            eq(messages.direction, 'outbound'),
+            lte(messages.updatedAt, sql`now() - make_interval(secs => ${graceSeconds})`),
+            or(isNull(messages.scheduledFor), lte(messages.scheduledFor, sql`now()`)),
+            kind === 'campaigns' ? pendingOfRunningCampaign : undefined,
+          ),
+          and(
+            eq(messages.status, 'sending'),
+            eq(messages.direction, 'outbound'),
+            or(isNull(messages.leaseUntil), lte(messages.leaseUntil, sql`now()`)),
+          ),
         ),
       ),
     )

@@ -30,6 +30,11 @@ export interface SendJobDeps {
   logger: Logger;
   /** How long a claim holds before another worker may take it over (OUTBOX_LEASE_SECONDS). */
   leaseSeconds: number;
+  /**
+   * Awaited just before the provider is called (after the claim and any reconciliation): a campaign's
+   * sender throttle waits here, so its pace is measured where the carrier sees it.
+   */
+  beforeProviderCall?: (message: MessageRow) => Promise<void>;
 }
 
 /**
@@ -124,6 +129,7 @@ export async function execSendJob(
       reveal = (text) => revealLinkToken(text, token);
     }
     const answering = adapter.threadsReplies ? await findAnsweredMessage(deps.db, claimed) : null;
+    await deps.beforeProviderCall?.(claimed);
     const result = await adapter.send({
       messageId: claimed.id,
       to,

@@ -19,7 +19,7 @@ import {
 } from './staff-directory';
 import { revokeAllSessions } from './staff-sessions';
 
-const role = z.enum(['admin', 'supervisor', 'agent']);
+const role = z.enum(['admin', 'supervisor', 'manager', 'agent']);
 const queueList = z.array(z.string().min(1).max(50)).max(50);
 // The same floor as ADMIN_PASSWORD; argon2 makes long passphrases cheap to accept.
 const password = z.string().min(10, 'must be at least 10 characters').max(1024);

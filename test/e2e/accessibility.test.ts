@@ -5,7 +5,7 @@ import { ensureWebPagesBuilt, launchChromium, screenshot, signIn } from '../supp
 import { ADMIN, eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
 // WCAG 2.1 AA on every page, checked by axe-core in Debian's chromium: the staff pages (login, inbox
-// with a conversation open, supervisor, admin, sandbox) and the patient pages (/s/:token before and
+// with a conversation open, supervisor, admin, campaigns, sandbox) and the patient pages (/s/:token before and
 // after the date of birth, /chat), on a desktop in light and dark mode and on a phone in dark mode.
 jest.setTimeout(180_000);
 const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
@@ -55,6 +55,16 @@ beforeAll(async () => {
   const link = new RegExp(`${t.hub.config.publicUrl}/s/[A-Za-z0-9_-]{43}`).exec(String(sms.params.Body))?.[0];
   if (!link) throw new Error('the SMS carried no secure link');
   secureLink = link;
+
+  // A draft campaign for the Campaigns tab to show, preview and all.
+  await api
+    .post('/campaigns', {
+      name: 'Flu shot recall',
+      template: 'recall-outreach',
+      audience: { filter: { ageMin: 18 } },
+      variables: { link: 'https://book.clinic.test/flu' },
+    })
+    .expect(201);
 });
 
 afterAll(async () => {
@@ -112,7 +122,7 @@ describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
     await context?.close();
   });
 
-  test('the staff pages: login, inbox, an open conversation, supervisor, admin, sandbox', async () => {
+  test('the staff pages: login, inbox, an open conversation, supervisor, admin, campaigns, sandbox', async () => {
     const findings: Findings = {};
     await page.goto(`${t.hub.url}/inbox`);
     await page.getByLabel('Email').waitFor(VISIBLE);
@@ -171,6 +181,27 @@ describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
     await views.getByRole('button', { name: 'Admin' }).click();
     await page.getByRole('region', { name: 'Clinic settings' }).getByLabel('Time zone').waitFor(VISIBLE);
     await checkPage(page, `admin-${tag}`, findings, colorScheme);
+
+    // Campaigns: an import's result with its error report link, a draft campaign and its preview.
+    await views.getByRole('button', { name: 'Campaigns' }).click();
+    const importer = page.getByRole('region', { name: 'Import contacts' });
+    await importer.getByLabel('Contacts CSV').setInputFiles({
+      name: 'patients.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        `externalId,name,phone\nA11Y-1,Bea Patient,${randomUsPhone()}\nA11Y-2,Bad Phone,12\n`,
+      ),
+    });
+    await importer.getByRole('button', { name: 'Import' }).click();
+    await importer.getByRole('link', { name: /error report/ }).waitFor(VISIBLE);
+    await page
+      .getByRole('region', { name: 'Campaigns list' })
+      .getByRole('button', { name: 'Flu shot recall' })
+      .click();
+    const campaign = page.getByRole('region', { name: 'Campaign Flu shot recall' });
+    await campaign.getByRole('button', { name: 'Preview' }).click();
+    await campaign.getByRole('region', { name: 'Preview' }).waitFor(VISIBLE);
+    await checkPage(page, `campaigns-${tag}`, findings, colorScheme);
 
     // The sandbox phone runs only where SMS is sandboxed: a second hub, without Twilio credentials.
     const sandboxed = await startTestHub({

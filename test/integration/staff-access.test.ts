@@ -364,6 +364,52 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
     request: () => ({ path: '/stats/queues' }),
     agent: forbidden('forbidden_role'),
   },
+  // Contact imports and campaigns: admins and managers only (src/campaigns).
+  'POST /api/v1/contacts/imports': {
+    request: () => ({ path: '/contacts/imports', body: {} }),
+    agent: forbidden('forbidden_role'),
+  },
+  'GET /api/v1/contacts/imports/:id': {
+    request: () => ({ path: `/contacts/imports/${randomUUID()}` }),
+    agent: forbidden('forbidden_role'),
+  },
+  'GET /api/v1/contacts/imports/:id/errors.csv': {
+    request: () => ({ path: `/contacts/imports/${randomUUID()}/errors.csv` }),
+    agent: forbidden('forbidden_role'),
+  },
+  'POST /api/v1/campaigns': {
+    request: () => ({ path: '/campaigns', body: {} }),
+    agent: forbidden('forbidden_role'),
+  },
+  'GET /api/v1/campaigns': { request: () => ({ path: '/campaigns' }), agent: forbidden('forbidden_role') },
+  'GET /api/v1/campaigns/:id': {
+    request: () => ({ path: `/campaigns/${randomUUID()}` }),
+    agent: forbidden('forbidden_role'),
+  },
+  'GET /api/v1/campaigns/:id/recipients.csv': {
+    request: () => ({ path: `/campaigns/${randomUUID()}/recipients.csv` }),
+    agent: forbidden('forbidden_role'),
+  },
+  'POST /api/v1/campaigns/:id/preview': {
+    request: () => ({ path: `/campaigns/${randomUUID()}/preview`, body: {} }),
+    agent: forbidden('forbidden_role'),
+  },
+  'POST /api/v1/campaigns/:id/start': {
+    request: () => ({ path: `/campaigns/${randomUUID()}/start`, body: {} }),
+    agent: forbidden('forbidden_role'),
+  },
+  'POST /api/v1/campaigns/:id/pause': {
+    request: () => ({ path: `/campaigns/${randomUUID()}/pause`, body: {} }),
+    agent: forbidden('forbidden_role'),
+  },
+  'POST /api/v1/campaigns/:id/resume': {
+    request: () => ({ path: `/campaigns/${randomUUID()}/resume`, body: {} }),
+    agent: forbidden('forbidden_role'),
+  },
+  'POST /api/v1/campaigns/:id/cancel': {
+    request: () => ({ path: `/campaigns/${randomUUID()}/cancel`, body: {} }),
+    agent: forbidden('forbidden_role'),
+  },
   // Classifies text the caller typed: no patient's data in or out.
   'POST /api/v1/triage/classify': {
     request: () => ({ path: '/triage/classify', body: { text: 'when is my appointment' } }),

@@ -17,7 +17,7 @@ type StaffMember = Pick<Api.StaffView, 'id' | 'email' | 'name' | 'role' | 'queue
 
 type Queue = Pick<Api.QueueSummary, 'id' | 'name' | 'sortOrder' | 'slaMinutes'>;
 
-const ROLES = ['agent', 'supervisor', 'admin'] as const;
+const ROLES = ['agent', 'supervisor', 'manager', 'admin'] as const;
 
 const message = (err: unknown, fallback: string) => (err instanceof Error ? err.message : fallback);
 

@@ -13,6 +13,7 @@ import {
   tabTitle,
 } from './alerts';
 import { BulkActions, LabelManager } from './bulk-actions';
+import { CampaignsView } from './campaigns';
 import { CannedResponseManager } from './canned-responses';
 import { Composer } from './composer';
 import { ConversationList } from './conversation-list';
@@ -94,10 +95,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     return () => live.close();
   }, [live]);
   const now = useNow(15_000);
-  const isSupervisor = session.staff.role !== 'agent';
+  // A manager runs campaigns and otherwise works as an agent (the hub's queue-access rule).
+  const isSupervisor = session.staff.role === 'admin' || session.staff.role === 'supervisor';
 
   const isAdmin = session.staff.role === 'admin';
-  const [tab, setTab] = useState<'inbox' | 'supervisor' | 'admin'>('inbox');
+  const [tab, setTab] = useState<'inbox' | 'supervisor' | 'admin' | 'campaigns'>('inbox');
   const [connected, setConnected] = useState(false);
   const [queues, setQueues] = useState<QueueSummary[]>([]);
   const [queue, setQueue] = useState('');
@@ -455,6 +457,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
               Supervisor
             </button>
           )}
+          {(isAdmin || session.staff.role === 'manager') && (
+            <button type="button" aria-pressed={tab === 'campaigns'} onClick={() => setTab('campaigns')}>
+              Campaigns
+            </button>
+          )}
           {isAdmin && (
             <button type="button" aria-pressed={tab === 'admin'} onClick={() => setTab('admin')}>
               Admin
@@ -501,7 +508,9 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
           Sign out
         </button>
       </header>
-      {tab === 'admin' ? (
+      {tab === 'campaigns' ? (
+        <CampaignsView />
+      ) : tab === 'admin' ? (
         <AdminView meId={session.staff.id} onQueuesChanged={() => void loadQueues()} />
       ) : tab === 'supervisor' ? (
         <SupervisorView live={live} />

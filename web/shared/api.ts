@@ -4,7 +4,7 @@ export interface Staff {
   id: string;
   email: string;
   name: string;
-  role: 'admin' | 'supervisor' | 'agent';
+  role: 'admin' | 'supervisor' | 'manager' | 'agent';
   queues: string[];
 }
 

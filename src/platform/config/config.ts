@@ -289,6 +289,14 @@ const environmentSchema = z.object({
    */
   INBOX_REPLAY_LOOKBACK_SECONDS: z.coerce.number().nonnegative().default(30),
   SEND_CONCURRENCY: z.coerce.number().int().positive().default(10),
+  /** Campaign messages per second per sender (a from-number, an email sender); src/campaigns. */
+  CAMPAIGN_SEND_RATE: z.coerce.number().positive().max(1000).default(1),
+  /** The largest contact import file accepted (bytes); larger is refused with 413. */
+  CONTACT_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
 });
 

@@ -43,7 +43,8 @@ export type ConversationStatus = 'open' | 'pending' | 'resolved';
  */
 export type IdentityKind = 'phone' | 'email' | 'webchat' | 'botframework' | 'unverified-email';
 export type ConsentStatus = 'opted_in' | 'opted_out';
-export type StaffRole = 'admin' | 'supervisor' | 'agent';
+/** `manager`: runs campaigns and contact imports (src/campaigns); otherwise sees what an agent sees. */
+export type StaffRole = 'admin' | 'supervisor' | 'manager' | 'agent';
 
 export interface MediaItem {
   url: string;
@@ -71,19 +72,30 @@ export const organizations = pgTable('organizations', {
   createdAt: createdAt(),
 });
 
-export const contacts = pgTable('contacts', {
-  id: id(),
-  orgId: orgId(),
-  displayName: text('display_name'),
-  dateOfBirth: date('date_of_birth'),
-  language: text('language'),
-  timeZone: text('time_zone'),
-  channelPreferences: jsonb('channel_preferences').$type<string[]>(),
-  /** The clinic's own facts about the patient ("MRN", "Preferred pharmacy"): label to value, as staff wrote them. */
-  attributes: jsonb('attributes').$type<Record<string, string>>(),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: id(),
+    orgId: orgId(),
+    displayName: text('display_name'),
+    dateOfBirth: date('date_of_birth'),
+    language: text('language'),
+    timeZone: text('time_zone'),
+    channelPreferences: jsonb('channel_preferences').$type<string[]>(),
+    /** The practice system's patient id: a contact import matches on it first. */
+    externalId: text('external_id'),
+    /** Free labels ("flu-2025", "diabetic") an audience filters on (all of). */
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
+    /** Imported columns the hub has no field for, kept as text by column name. */
+    attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('contacts_external_id_key').on(t.orgId, t.externalId).where(sql`${t.externalId} is not null`),
+    index('contacts_tags_idx').using('gin', t.tags),
+  ],
+);
 
 /** How a contact is reached: a normalized address per kind (E.164 phone, lower-cased email...). */
 export const contactIdentities = pgTable(

@@ -4,6 +4,7 @@
  * this file, so no schema file imports itself back.
  */
 
+export * from './campaign-schema';
 export * from './canned-response-schema';
 export * from './channel-state-schema';
 export * from './contact-matching-schema';

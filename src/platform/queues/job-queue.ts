@@ -75,7 +75,7 @@ export function createJobQueue<T extends { messageId: string; notBefore?: string
 
 export function createJobWorker<T>(
   name: string,
-  processor: (job: Job<T>) => Promise<unknown>,
+  processor: (job: Job<T>, token?: string) => Promise<unknown>,
   options: JobQueueOptions,
   logger: Logger,
 ): Worker<T> {

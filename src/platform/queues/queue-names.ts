@@ -5,4 +5,8 @@
 export const JOB_QUEUE_NAMES = {
   outboundSend: 'outbound-send',
   inboundTriage: 'inbound-triage',
+  /** Campaign sends, apart from patient conversations' (src/campaigns/campaign-send-worker.ts). */
+  campaignSend: 'campaign-send',
+  /** One job per campaign run, planning its recipients (src/campaigns/campaign-planner.ts). */
+  campaignPlan: 'campaign-plan',
 } as const;

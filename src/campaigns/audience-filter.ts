@@ -1,0 +1,45 @@
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { AudienceFilter } from '../platform/db/campaign-schema';
+import { contacts } from '../platform/db/core-schema';
+
+/** An audience filter as the API takes it: `language` may be one code or several. */
+export const audienceFilterSchema = z
+  .object({
+    tags: z.array(z.string().trim().min(1).max(100)).max(20).optional(),
+    language: z
+      .union([z.string().trim().min(2).max(20), z.array(z.string().trim().min(2).max(20)).max(20)])
+      .transform((v) => (Array.isArray(v) ? v : [v]).map((l) => l.toLowerCase()))
+      .optional(),
+    ageMin: z.number().int().min(0).max(130).optional(),
+    ageMax: z.number().int().min(0).max(130).optional(),
+  })
+  .strict()
+  .refine((f) => f.ageMin === undefined || f.ageMax === undefined || f.ageMin <= f.ageMax, {
+    message: 'ageMin must not be above ageMax',
+  }) satisfies z.ZodType<AudienceFilter, unknown>;
+
+/**
+ * The SQL condition on `contacts` for a filter, evaluated by PostgreSQL (no contact is loaded into
+ * Node to decide). Tags: all of them. Language: the contact's, or its base language ("es" matches
+ * "es-mx"). Age: whole years from the date of birth today; a contact with no date of birth has no
+ * age and is left out by an age filter.
+ */
+export function audienceCondition(orgId: string, filter: AudienceFilter): SQL {
+  const conditions: SQL[] = [eq(contacts.orgId, orgId)];
+  if (filter.tags?.length) conditions.push(sql`${contacts.tags} @> ${JSON.stringify(filter.tags)}::jsonb`);
+  if (filter.language?.length) {
+    conditions.push(
+      sql`(${inArray(contacts.language, filter.language)} or split_part(${contacts.language}, '-', 1) in ${filter.language})`,
+    );
+  }
+  if (filter.ageMin !== undefined) {
+    conditions.push(sql`${contacts.dateOfBirth} <= current_date - make_interval(years => ${filter.ageMin})`);
+  }
+  if (filter.ageMax !== undefined) {
+    conditions.push(
+      sql`${contacts.dateOfBirth} > current_date - make_interval(years => ${filter.ageMax + 1})`,
+    );
+  }
+  return and(...conditions)!;
+}

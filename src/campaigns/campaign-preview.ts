@@ -1,0 +1,108 @@
+import { and, asc, gt } from 'drizzle-orm';
+import { type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
+import { contacts } from '../platform/db/core-schema';
+import type { TemplateChannel } from '../templates';
+import { audienceCondition } from './audience-filter';
+import { campaignSendRequest, skipReasonOf } from './campaign-planner';
+import type { CampaignRow } from './campaign-store';
+
+export interface CampaignPreview {
+  recipients: number;
+  /** Recipients per channel the message would go on (a secure-link notice counts on its channel). */
+  byChannel: Record<string, number>;
+  /** Recipients whose content would wait behind a secure link (only a notice goes on the channel). */
+  securedVia: number;
+  /** Recipients whose message would wait for the end of quiet hours in their time zone. */
+  deferred: number;
+  skipped: Record<string, number>;
+  /** The message as a few recipients would get it, one per channel and locale. */
+  samples: { channel: string; locale: string; subject?: string; text: string }[];
+}
+
+const PAGE = 500;
+const PARALLEL = 8;
+
+/**
+ * What starting the campaign would do, recipient by recipient, decided by planOutbound's dry run:
+ * the same request (campaignSendRequest) and the same policy engine as the send, nothing written.
+ */
+export async function previewCampaign(
+  deps: OutboundServiceDeps,
+  campaign: CampaignRow,
+): Promise<CampaignPreview> {
+  const preview: CampaignPreview = {
+    recipients: 0,
+    byChannel: {},
+    securedVia: 0,
+    deferred: 0,
+    skipped: {},
+    samples: [],
+  };
+  const sampled = new Set<string>();
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.db
+      .select({
+        contactId: contacts.id,
+        displayName: contacts.displayName,
+        attributes: contacts.attributes,
+        language: contacts.language,
+        timeZone: contacts.timeZone,
+      })
+      .from(contacts)
+      .where(
+        and(
+          audienceCondition(campaign.orgId, campaign.audience.filter),
+          after ? gt(contacts.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(contacts.id))
+      .limit(PAGE);
+    if (page.length === 0) break;
+    after = page.at(-1)!.contactId;
+    for (let i = 0; i < page.length; i += PARALLEL) {
+      await Promise.all(
+        page.slice(i, i + PARALLEL).map(async (recipient) => {
+          preview.recipients += 1;
+          const request = campaignSendRequest(campaign, recipient, deps.clinic.name);
+          let decision: Awaited<ReturnType<typeof planOutbound>>['decision'];
+          try {
+            ({ decision } = await planOutbound(deps, request, { dryRun: true, audit: false }));
+          } catch (error) {
+            const reason = skipReasonOf(error);
+            if (!reason) throw error;
+            preview.skipped[reason] = (preview.skipped[reason] ?? 0) + 1;
+            return;
+          }
+          if (!decision.allowed || !decision.channel) {
+            const reason = decision.code ?? 'no_channel_allowed';
+            preview.skipped[reason] = (preview.skipped[reason] ?? 0) + 1;
+            return;
+          }
+          preview.byChannel[decision.channel] = (preview.byChannel[decision.channel] ?? 0) + 1;
+          if (decision.securedVia) preview.securedVia += 1;
+          if (decision.scheduledFor) preview.deferred += 1;
+          const locale = recipient.language ?? deps.clinic.defaultLocale;
+          const key = `${decision.channel}:${locale}`;
+          if (!decision.securedVia && !sampled.has(key) && 'template' in request.content) {
+            sampled.add(key);
+            const rendered = deps.templates.render(campaign.template, {
+              channel: decision.channel as TemplateChannel,
+              locale,
+              fallbackLocale: deps.clinic.defaultLocale,
+              variables: request.content.variables,
+              timeZone: recipient.timeZone ?? deps.clinic.timeZone,
+            });
+            preview.samples.push({
+              channel: decision.channel,
+              locale,
+              ...(rendered.subject ? { subject: rendered.subject } : {}),
+              text: rendered.text,
+            });
+          }
+        }),
+      );
+    }
+  }
+  return preview;
+}

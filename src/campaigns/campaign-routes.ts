@@ -1,0 +1,190 @@
+import { stringify } from 'csv-stringify';
+import { desc, eq, sql } from 'drizzle-orm';
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { OutboundServiceDeps } from '../outbound/outbound-service';
+import { writeAudit } from '../platform/audit/audit-log';
+import { campaigns } from '../platform/db/campaign-schema';
+import { HttpError } from '../platform/http/http-error';
+import { requireRole } from '../staff/require-role';
+import { audienceFilterSchema } from './audience-filter';
+import type { CampaignPlanQueue } from './campaign-planner';
+import { previewCampaign } from './campaign-preview';
+import {
+  type CampaignAction,
+  type CampaignRow,
+  campaignStats,
+  completeIfDone,
+  getCampaign,
+  transitionCampaign,
+} from './campaign-store';
+import { rowsOf } from './sql-rows';
+
+const createBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    template: z.string().trim().min(1).max(100),
+    audience: z.object({ filter: audienceFilterSchema }).strict(),
+    variables: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
+    channelPreference: z.enum(['sms', 'email', 'voice']).optional(),
+    scheduleAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+function presentCampaign(row: CampaignRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    template: row.template,
+    audience: row.audience,
+    variables: row.variables,
+    channelPreference: row.channelPreference,
+    scheduleAt: row.scheduleAt,
+    status: row.status,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}
+
+export interface CampaignRouterDeps {
+  /** The send pipeline, its `sendQueue` the campaign queue. */
+  outbound: OutboundServiceDeps;
+  planQueue: CampaignPlanQueue;
+}
+
+/**
+ * Campaigns for admins and managers (agents get 403): create a draft, preview it (a dry run of every
+ * recipient through planOutbound), start, pause, resume or cancel it, read its figures and export
+ * its recipients' outcomes as CSV.
+ */
+export function campaignRouter(deps: CampaignRouterDeps): Router {
+  const { db } = deps.outbound;
+  const router = Router();
+  router.use('/campaigns', requireRole('admin', 'manager'));
+  const idOf = (req: Request) => z.uuid().parse(req.params.id);
+  const audit = (req: Request, action: string, subjectId: string, detail: Record<string, unknown> = {}) =>
+    writeAudit(db, {
+      orgId: req.staff!.orgId,
+      actorKind: 'staff',
+      actorId: req.staff!.id,
+      action,
+      subjectType: 'campaign',
+      subjectId,
+      ip: req.ip ?? null,
+      requestId: req.id,
+      detail,
+    });
+
+  router.post('/campaigns', async (req, res) => {
+    const body = createBody.parse(req.body);
+    const template = deps.outbound.templates.get(body.template);
+    if (!template) throw new HttpError(422, 'template_not_found', `No template named ${body.template}`);
+    const scheduleAt = body.scheduleAt ? new Date(body.scheduleAt) : null;
+    if (scheduleAt && scheduleAt.getTime() < Date.now()) {
+      throw new HttpError(422, 'schedule_in_past', 'scheduleAt is in the past');
+    }
+    const [row] = await db
+      .insert(campaigns)
+      .values({
+        orgId: req.staff!.orgId,
+        name: body.name,
+        template: body.template,
+        audience: { filter: body.audience.filter },
+        variables: body.variables ?? {},
+        channelPreference: body.channelPreference ?? null,
+        scheduleAt,
+        createdBy: req.staff!.id,
+      })
+      .returning();
+    await audit(req, 'campaign.create', row!.id, { template: body.template });
+    res.status(201).json(presentCampaign(row!));
+  });
+
+  router.get('/campaigns', async (req, res) => {
+    const rows = await db
+      .select()
+      .from(campaigns)
+      .where(eq(campaigns.orgId, req.staff!.orgId))
+      .orderBy(desc(campaigns.createdAt))
+      .limit(200);
+    res.json({ campaigns: rows.map(presentCampaign) });
+  });
+
+  router.get('/campaigns/:id', async (req, res) => {
+    const id = idOf(req);
+    await getCampaign(db, req.staff!.orgId, id);
+    await completeIfDone(db, id);
+    const row = await getCampaign(db, req.staff!.orgId, id);
+    res.json({ ...presentCampaign(row), stats: await campaignStats(db, id) });
+  });
+
+  router.post('/campaigns/:id/preview', async (req, res) => {
+    const row = await getCampaign(db, req.staff!.orgId, idOf(req));
+    res.json(await previewCampaign(deps.outbound, row));
+  });
+
+  const transition = (action: CampaignAction) =>
+    router.post(`/campaigns/:id/${action}`, async (req, res) => {
+      const row = await transitionCampaign(db, req.staff!.orgId, idOf(req), action);
+      await audit(req, `campaign.${action}`, row.id, { status: row.status });
+      if (row.status === 'running' || row.status === 'scheduled') {
+        await deps.planQueue.add(
+          { campaignId: row.id, run: row.run },
+          row.status === 'scheduled' ? row.scheduleAt : null,
+        );
+      }
+      res.json(presentCampaign(row));
+    });
+  for (const action of ['start', 'pause', 'resume', 'cancel'] as const) transition(action);
+
+  router.get('/campaigns/:id/recipients.csv', async (req, res) => {
+    const row = await getCampaign(db, req.staff!.orgId, idOf(req));
+    res.type('text/csv');
+    res.attachment(`campaign-${row.id}-recipients.csv`);
+    const columns = [
+      'contactId',
+      'externalId',
+      'status',
+      'skipReason',
+      'channel',
+      'messageStatus',
+      'errorCode',
+      'sentAt',
+      'deliveredAt',
+    ];
+    const csv = stringify({ header: true, columns });
+    csv.pipe(res);
+    let after = 0;
+    for (;;) {
+      const page = rowsOf<Record<string, string | number | null>>(
+        await db.execute(sql`
+        select r.id, r.contact_id, c.external_id, r.status, r.skip_reason, m.channel, m.status as message_status,
+          m.error_code, m.sent_at, m.delivered_at
+        from campaign_recipients r join contacts c on c.id = r.contact_id
+        left join messages m on m.id = r.message_id
+        where r.campaign_id = ${row.id} and r.id > ${after} order by r.id limit 1000`),
+      );
+      if (page.length === 0) break;
+      after = Number(page.at(-1)!.id);
+      for (const r of page) {
+        const date = (v: unknown) => (v ? new Date(v as string).toISOString() : '');
+        const line = {
+          contactId: r.contact_id,
+          externalId: r.external_id ?? '',
+          status: r.status,
+          skipReason: r.skip_reason ?? '',
+          channel: r.channel ?? '',
+          messageStatus: r.message_status ?? '',
+          errorCode: r.error_code ?? '',
+          sentAt: date(r.sent_at),
+          deliveredAt: date(r.delivered_at),
+        };
+        if (!csv.write(line)) await new Promise((resolve) => csv.once('drain', resolve));
+      }
+    }
+    csv.end();
+  });
+
+  return router;
+}

@@ -1,0 +1,109 @@
+import { DelayedError, type Job, UnrecoverableError, type Worker } from 'bullmq';
+import { sql } from 'drizzle-orm';
+import { execSendJob, type SendJobData, type SendJobDeps } from '../outbound/send-job';
+import type { SendQueue } from '../outbound/send-worker';
+import type { Database } from '../platform/db/database';
+import { createJobQueue, createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
+import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
+import { completeIfDone } from './campaign-store';
+import type { SenderThrottle } from './sender-throttle';
+import { rowsOf } from './sql-rows';
+
+/** As the outbound queue's: a provider blip is ridden out, not turned into a failed recipient. */
+const JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+/** How long a send of a paused campaign waits before it looks at the campaign again. */
+const PAUSED_RECHECK_MS = 5000;
+
+/**
+ * Campaign sends have a queue of their own, so thousands of them never wait in front of a reply to
+ * a patient on the outbound queue; every send takes its sender's slot in the throttle first.
+ */
+export function initCampaignSendQueue(options: JobQueueOptions): SendQueue {
+  return createJobQueue<SendJobData>(JOB_QUEUE_NAMES.campaignSend, 'send', JOB_OPTIONS, options);
+}
+
+interface CampaignSendContext {
+  channel: string;
+  campaignId: string | null;
+  campaignStatus: string | null;
+}
+
+async function sendContext(db: Database, messageId: string): Promise<CampaignSendContext | undefined> {
+  const result = await db.execute(sql`
+    select m.channel, c.id as campaign_id, c.status from messages m
+    left join campaign_recipients r on r.message_id = m.id
+    left join campaigns c on c.id = r.campaign_id
+    where m.id = ${messageId}`);
+  const row = rowsOf<{ channel: string; campaign_id: string | null; status: string | null }>(result)[0];
+  return row && { channel: row.channel, campaignId: row.campaign_id, campaignStatus: row.status };
+}
+
+export interface CampaignSendDeps extends SendJobDeps {
+  throttle: SenderThrottle;
+  /** The sender a channel's messages leave from (its from-number or address), the throttle's key. */
+  senderOf: (channel: string) => string;
+}
+
+/**
+ * One campaign send: a paused campaign's message waits (delayed, rechecked), a cancelled one's is
+ * failed with `campaign_cancelled`; otherwise the sender's throttle slot is taken and the send runs
+ * as any outbox send does (claim, provider, outcome).
+ */
+export async function execCampaignSendJob(
+  deps: CampaignSendDeps,
+  job: Pick<Job<SendJobData>, 'data' | 'attemptsMade' | 'opts' | 'moveToDelayed'>,
+  token: string | undefined,
+) {
+  const context = await sendContext(deps.db, job.data.messageId);
+  if (context?.campaignStatus === 'paused') {
+    await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
+    throw new DelayedError();
+  }
+  if (context?.campaignStatus === 'cancelled') {
+    await deps.db.execute(sql`
+      update messages set status = 'failed', error_code = 'campaign_cancelled', updated_at = now()
+      where id = ${job.data.messageId} and status = 'pending'`);
+    return { kind: 'skipped', reason: 'already_handled' } as const;
+  }
+  const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  const outcome = await execSendJob(
+    {
+      ...deps,
+      // Campaign messages take their sender's slot right before the provider call: the claim's
+      // database work before it would otherwise blur the pace the carrier sees.
+      beforeProviderCall: context ? () => deps.throttle.acquire(deps.senderOf(context.channel)) : undefined,
+    },
+    job.data,
+    { isFinal },
+  );
+  if (context?.campaignId) await completeIfDone(deps.db, context.campaignId);
+  return outcome;
+}
+
+export function initCampaignSendWorker(
+  deps: CampaignSendDeps,
+  options: JobQueueOptions,
+): Worker<SendJobData> {
+  return createJobWorker<SendJobData>(
+    JOB_QUEUE_NAMES.campaignSend,
+    async (job, token) => {
+      const outcome = await execCampaignSendJob(deps, job, token);
+      if (outcome.kind === 'retry') throw new Error(`${outcome.code}: ${outcome.message}`);
+      if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.code);
+      return outcome;
+    },
+    // A few sends at once, so the provider's latency does not slow a campaign below its rate, but no
+    // more than about one second of them: a send waiting for its slot holds its claim's lease.
+    {
+      ...options,
+      concurrency: Math.max(1, Math.min(options.concurrency, Math.ceil(deps.throttle.ratePerSecond))),
+    },
+    deps.logger,
+  );
+}

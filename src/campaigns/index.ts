@@ -1,0 +1,109 @@
+import { Router } from 'express';
+import type { OutboundServiceDeps } from '../outbound/outbound-service';
+import { sweepOutbox } from '../outbound/outbox-sweeper';
+import type { HubConfig } from '../platform/config/config';
+import type { JobQueueOptions } from '../platform/queues/job-queue';
+import { workerConnection } from '../platform/queues/redis-connections';
+import { startPeriodic } from '../platform/runtime/periodic-task';
+import { initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
+import { campaignRouter } from './campaign-routes';
+import { initCampaignSendQueue, initCampaignSendWorker } from './campaign-send-worker';
+import { campaignsToResume } from './campaign-store';
+import { contactImportRouter } from './contact-import-routes';
+import { SenderThrottle } from './sender-throttle';
+
+export interface CampaignFeature {
+  /** Mounted under /api/v1 after staff authentication. */
+  router: Router;
+  close(): Promise<void>;
+}
+
+/**
+ * The campaigns feature as the hub mounts it: contact imports and campaign routes, the campaign
+ * send and plan queues and (unless `runWorkers` is false) their workers, a sweeper for campaign
+ * outbox rows, and the runs a previous process left unfinished.
+ */
+export function startCampaigns(options: {
+  config: HubConfig;
+  outbound: OutboundServiceDeps;
+  queueOptions: JobQueueOptions;
+  runWorkers: boolean;
+}): CampaignFeature {
+  const { config, queueOptions } = options;
+  const sendQueue = initCampaignSendQueue(queueOptions);
+  const planQueue = initCampaignPlanQueue(queueOptions);
+  // Campaign messages go through the same pipeline, onto their own queue.
+  const outbound: OutboundServiceDeps = { ...options.outbound, sendQueue };
+  const { db, logger } = outbound;
+  const closing = new AbortController();
+  const running = new Set<Promise<unknown>>();
+
+  const throttleRedis = workerConnection(config.REDIS_URL);
+  throttleRedis.on('error', (err) => logger.warn({ err }, 'campaign throttle redis error'));
+  const throttle = new SenderThrottle(throttleRedis, queueOptions.prefix, config.CAMPAIGN_SEND_RATE);
+  const plannerDeps = { outbound, sendRate: config.CAMPAIGN_SEND_RATE, signal: closing.signal };
+  const workers = options.runWorkers
+    ? {
+        send: initCampaignSendWorker(
+          {
+            db,
+            channels: outbound.channels,
+            logger,
+            leaseSeconds: config.OUTBOX_LEASE_SECONDS,
+            throttle,
+            senderOf: (channel) =>
+              channel === 'sms' ? `sms:${config.TWILIO_FROM_NUMBER ?? 'default'}` : `channel:${channel}`,
+          },
+          queueOptions,
+        ),
+        plan: initCampaignPlanWorker(plannerDeps, queueOptions),
+        sweeper: startPeriodic(logger, 'campaign outbox sweep', config.OUTBOX_SWEEP_SECONDS, () =>
+          sweepOutbox(db, sendQueue, config.OUTBOX_SWEEP_SECONDS, 'campaigns'),
+        ),
+      }
+    : null;
+  if (workers) {
+    // Runs whose plan job Redis lost (or never got) carry on; a job still there is not added twice.
+    const resumed = campaignsToResume(db)
+      .then((rows) =>
+        Promise.all(
+          rows.map((row) =>
+            planQueue.add(
+              { campaignId: row.id, run: row.run },
+              row.status === 'scheduled' ? row.scheduleAt : null,
+            ),
+          ),
+        ),
+      )
+      .catch((err: unknown) =>
+        logger.warn({ err }, 'resuming campaign runs failed; retried at the next start'),
+      );
+    running.add(resumed);
+  }
+
+  const router = Router();
+  router.use(
+    contactImportRouter({
+      db,
+      logger,
+      defaultRegion: config.DEFAULT_REGION,
+      maxBytes: config.CONTACT_IMPORT_MAX_BYTES,
+      running,
+    }),
+  );
+  router.use(campaignRouter({ outbound, planQueue }));
+
+  return {
+    router,
+    async close() {
+      closing.abort();
+      await Promise.allSettled([...running]);
+      await workers?.sweeper.stop();
+      await workers?.plan.close();
+      await workers?.send.close();
+      await planQueue.close();
+      await sendQueue.close();
+      throttleRedis.disconnect();
+    },
+  };
+}

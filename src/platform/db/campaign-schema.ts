@@ -1,0 +1,119 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { contacts, messages, organizations, staffUsers } from './core-schema';
+
+export type ContactImportStatus = 'running' | 'completed' | 'failed';
+
+/** One CSV upload of contacts, and what it did (or, for a dry run, would do). */
+export const contactImports = pgTable('contact_imports', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  orgId: uuid('org_id')
+    .notNull()
+    .references(() => organizations.id),
+  createdBy: uuid('created_by').references(() => staffUsers.id),
+  status: text('status').$type<ContactImportStatus>().notNull().default('running'),
+  dryRun: boolean('dry_run').notNull().default(false),
+  total: integer('total').notNull().default(0),
+  created: integer('created').notNull().default(0),
+  updated: integer('updated').notNull().default(0),
+  rejected: integer('rejected').notNull().default(0),
+  /** Why the whole file stopped (unreadable CSV): a code, never file content. */
+  failureCode: text('failure_code'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
+/** A rejected row of an import: its line and why, for the downloadable error report. */
+export const contactImportErrors = pgTable(
+  'contact_import_errors',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    importId: uuid('import_id')
+      .notNull()
+      .references(() => contactImports.id),
+    /** The row's line in the file (the header is line 1). */
+    line: integer('line').notNull(),
+    column: text('column'),
+    code: text('code').notNull(),
+    message: text('message').notNull(),
+  },
+  (t) => [index('contact_import_errors_import_idx').on(t.importId, t.line)],
+);
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+
+/** An audience filter, kept as data and evaluated in SQL (audience-filter.ts). */
+export interface AudienceFilter {
+  tags?: string[];
+  language?: string[];
+  ageMin?: number;
+  ageMax?: number;
+}
+
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    template: text('template').notNull(),
+    audience: jsonb('audience').$type<{ filter: AudienceFilter }>().notNull(),
+    /** Variables every recipient shares; contact fields and attributes fill the rest per recipient. */
+    variables: jsonb('variables').$type<Record<string, unknown>>().notNull().default({}),
+    channelPreference: text('channel_preference'),
+    scheduleAt: timestamp('schedule_at', { withTimezone: true }),
+    status: text('status').$type<CampaignStatus>().notNull().default('draft'),
+    /**
+     * Raised by every start and resume: a planner job belongs to one run, and one of an earlier run
+     * that is still finishing stops instead of planning beside the new one.
+     */
+    run: integer('run').notNull().default(0),
+    createdBy: uuid('created_by').references(() => staffUsers.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('campaigns_org_idx').on(t.orgId, t.createdAt)],
+);
+
+export type CampaignRecipientStatus = 'pending' | 'planned' | 'skipped';
+
+/**
+ * Who a campaign reaches, fixed when it starts. One row per (campaign, contact): the message is
+ * written in the same transaction that marks the row planned, so no contact gets it twice.
+ */
+export const campaignRecipients = pgTable(
+  'campaign_recipients',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    status: text('status').$type<CampaignRecipientStatus>().notNull().default('pending'),
+    skipReason: text('skip_reason'),
+    messageId: uuid('message_id').references(() => messages.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('campaign_recipients_contact_key').on(t.campaignId, t.contactId),
+    index('campaign_recipients_pending_idx').on(t.campaignId, t.id).where(sql`${t.status} = 'pending'`),
+    uniqueIndex('campaign_recipients_message_key').on(t.messageId),
+  ],
+);

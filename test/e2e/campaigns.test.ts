@@ -1,0 +1,192 @@
+import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
+import { createStaffUser } from '../../src/staff/staff-directory';
+import { ensureWebPagesBuilt, launchChromium, screenshot, signIn, watchPageErrors } from '../support/browser';
+import { queryRows } from '../support/test-database';
+import {
+  ADMIN,
+  middayTimeZone,
+  randomUsPhone,
+  type StaffApi,
+  startTestHub,
+  type TestHub,
+} from '../support/test-hub';
+
+// The Campaigns tab in a real browser (Debian's chromium), on a phone-sized screen: import a CSV with
+// a bad row, create a campaign, preview it, start it and watch it complete against the Twilio stand-in.
+jest.setTimeout(120_000);
+const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
+
+let t: TestHub;
+let api: StaffApi;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureWebPagesBuilt();
+  t = await startTestHub({ env: { CAMPAIGN_SEND_RATE: '20' } });
+  api = await t.api();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+async function signedIn(email: string, password: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors = watchPageErrors(page);
+  await page.goto(`${t.hub.url}/inbox`);
+  await signIn(page, email, password);
+  await page
+    .getByRole('status', { name: 'Connection' })
+    .filter({ hasText: /^live$/ })
+    .waitFor(VISIBLE);
+  return { page, errors };
+}
+
+const views = (page: Page) => page.getByRole('navigation', { name: 'Views' });
+
+test('a manager imports a CSV, creates a campaign, previews and starts it, and sees it complete', async () => {
+  await createStaffUser(t.hub.database.db, {
+    orgId: t.hub.org.id,
+    email: 'manager@clinic.test',
+    name: 'Mia Manager',
+    role: 'manager',
+    password: 'a-long-enough-password',
+    queues: ['front-desk'],
+  });
+  const { page, errors } = await signedIn('manager@clinic.test', 'a-long-enough-password');
+  await views(page).getByRole('button', { name: 'Campaigns' }).click();
+  // Beyond campaigns a manager works as an agent: no Supervisor or Admin tab.
+  expect(
+    await views(page)
+      .getByRole('button', { name: /Supervisor|Admin/ })
+      .count(),
+  ).toBe(0);
+
+  const tag = `ui${Date.now().toString(36)}`;
+  const zone = middayTimeZone();
+  const phones = [randomUsPhone(), randomUsPhone(), randomUsPhone()];
+  const csv = [
+    'externalId,name,phone,dateOfBirth,language,timeZone,tags',
+    ...phones.map((phone, i) => `${tag}-${i},Patient ${i},${phone},1950-01-02,en,${zone},${tag}`),
+    `${tag}-bad,Bad Phone,12,1950-01-02,en,${zone},${tag}`,
+  ].join('\n');
+  const importer = page.getByRole('region', { name: 'Import contacts' });
+  await importer
+    .getByLabel('Contacts CSV')
+    .setInputFiles({ name: 'patients.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await importer.getByRole('button', { name: 'Import' }).click();
+  const result = importer.getByRole('status', { name: 'Import result' });
+  await result.getByText(/Import completed: 4 rows, created 3, updated 0, rejected 1/).waitFor(VISIBLE);
+  const report = await result.getByRole('link', { name: /error report/ }).getAttribute('href');
+  const reportBody = await request(t.hub.url)
+    .get(report!)
+    .set('Authorization', `Bearer ${await t.staffToken()}`)
+    .expect(200);
+  expect(reportBody.text).toContain('invalid_phone');
+
+  // Two of the three opt in to marketing texts; the third never did, so the policy skips it.
+  const ids = await queryRows<{ id: string }>(
+    t.database.url,
+    'select id from contacts where tags @> $1::jsonb order by external_id',
+    [JSON.stringify([tag])],
+  );
+  for (const { id } of ids.slice(0, 2)) {
+    await api
+      .post(`/contacts/${id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
+      .expect(201);
+  }
+
+  const form = page.getByRole('region', { name: 'New campaign' });
+  await form.getByLabel('Campaign name').fill(`Recall ${tag}`);
+  await form.getByLabel('Template').selectOption('recall-outreach');
+  await form.getByLabel('Tags (all of)').fill(tag);
+  await form.getByLabel('Age from').fill('65');
+  await form.getByLabel(/^link/).fill('https://book.clinic.test/recall');
+  await form.getByRole('button', { name: 'Create draft' }).click();
+
+  const campaign = page.getByRole('region', { name: `Campaign Recall ${tag}` });
+  await campaign.getByText('draft', { exact: true }).waitFor(VISIBLE);
+  await page
+    .getByRole('region', { name: 'Campaigns list' })
+    .getByRole('button', { name: `Recall ${tag}` })
+    .waitFor(VISIBLE);
+
+  await campaign.getByRole('button', { name: 'Preview' }).click();
+  const preview = campaign.getByRole('region', { name: 'Preview' });
+  await preview.getByText(/3 recipients\. By channel: sms 2\./).waitFor(VISIBLE);
+  await preview.getByText('Skipped: marketing requires opt in 1').waitFor(VISIBLE);
+  await preview.getByText(/it's time to schedule your next check-up/).waitFor(VISIBLE);
+  await screenshot(page, 'campaigns-preview-phone.png');
+
+  await campaign.getByRole('button', { name: 'Start' }).click();
+  // The figures are polled until the campaign completes.
+  await campaign.getByText('completed', { exact: true }).waitFor({ state: 'visible', timeout: 30_000 });
+  const results = campaign.getByRole('region', { name: 'Results' });
+  await results.getByText('Decided 3 of 3').waitFor(VISIBLE);
+  // The list follows the campaign's state too.
+  await page
+    .getByRole('region', { name: 'Campaigns list' })
+    .getByText(/^completed, recall-outreach, .*; sent 2 of 3, delivered \d, skipped 1$/)
+    .waitFor(VISIBLE);
+  await screenshot(page, 'campaigns-completed-phone.png');
+  expect(await results.locator('dt:has-text("Sent") + dd').textContent()).toBe('2');
+  const sentTo = t.twilio.messages.map((m) => String(m.params.To)).filter((to) => phones.includes(to));
+  expect(sentTo.sort()).toEqual(phones.slice(0, 2).sort());
+
+  const csvHref = await campaign.getByRole('link', { name: 'Recipients CSV' }).getAttribute('href');
+  const recipients = await request(t.hub.url)
+    .get(csvHref!)
+    .set('Authorization', `Bearer ${await t.staffToken()}`)
+    .expect(200);
+  expect(recipients.text).toContain('marketing_requires_opt_in');
+
+  // Nothing scrolls sideways on the phone.
+  expect(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBe(0);
+  expect(errors).toEqual([]);
+});
+
+test('agents never see the Campaigns tab', async () => {
+  await createStaffUser(t.hub.database.db, {
+    orgId: t.hub.org.id,
+    email: 'agent@clinic.test',
+    name: 'Avery Agent',
+    role: 'agent',
+    password: 'a-long-enough-password',
+    queues: ['front-desk'],
+  });
+  const { page } = await signedIn('agent@clinic.test', 'a-long-enough-password');
+  await views(page).getByRole('button', { name: 'Inbox' }).waitFor(VISIBLE);
+  expect(await views(page).getByRole('button', { name: 'Campaigns' }).count()).toBe(0);
+  const admin = await signedIn(ADMIN.email, ADMIN.password);
+  await views(admin.page).getByRole('button', { name: 'Campaigns' }).waitFor(VISIBLE);
+});
+
+test('a campaign scheduled for later waits as scheduled, and cancel stops it', async () => {
+  const { page } = await signedIn(ADMIN.email, ADMIN.password);
+  await views(page).getByRole('button', { name: 'Campaigns' }).click();
+  const form = page.getByRole('region', { name: 'New campaign' });
+  await form.getByLabel('Campaign name').fill('Later');
+  await form.getByLabel('Template').selectOption('recall-outreach');
+  await form.getByLabel(/^link/).fill('https://book.clinic.test/recall');
+  // Two days ahead at 10:00 in the browser's zone (datetime-local is local time).
+  const later = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+  await form.getByLabel(/^Send at/).fill(`${later}T10:00`);
+  await form.getByRole('button', { name: 'Create draft' }).click();
+
+  const campaign = page.getByRole('region', { name: 'Campaign Later' });
+  await campaign.getByText(/Scheduled for/).waitFor(VISIBLE);
+  await campaign.getByRole('button', { name: 'Start' }).click();
+  await campaign.getByText('scheduled', { exact: true }).waitFor(VISIBLE);
+  await campaign.getByRole('button', { name: 'Cancel' }).click();
+  await campaign.getByText('cancelled', { exact: true }).waitFor(VISIBLE);
+  expect(await campaign.getByRole('button', { name: /Start|Pause|Resume|Cancel/ }).count()).toBe(0);
+  const { body } = await api.get('/campaigns').expect(200);
+  const row = (body.campaigns as { name: string; status: string; scheduleAt: string }[]).find(
+    (c) => c.name === 'Later',
+  );
+  expect(row).toMatchObject({ status: 'cancelled' });
+  expect(new Date(row!.scheduleAt).getTime()).toBeGreaterThan(Date.now());
+});

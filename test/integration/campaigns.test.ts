@@ -1,0 +1,448 @@
+import { Queue } from 'bullmq';
+import request from 'supertest';
+import { execCampaignPlanJob } from '../../src/campaigns/campaign-planner';
+import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
+import { createStaffUser } from '../../src/staff/staff-directory';
+import { queryRows } from '../support/test-database';
+import {
+  eventually,
+  middayTimeZone,
+  randomUsPhone,
+  type StaffApi,
+  staffApiAs,
+  startTestHub,
+  type TestHub,
+  testRedisUrl,
+} from '../support/test-hub';
+
+jest.setTimeout(90_000);
+
+// Four a second: enough sends in the test to cross several one-second windows.
+const RATE = 4;
+const MAX_IMPORT_BYTES = 20_000;
+
+let t: TestHub;
+let admin: StaffApi;
+let manager: StaffApi;
+let agent: StaffApi;
+let agentToken: string;
+
+async function tokenFor(email: string, role: 'agent' | 'manager') {
+  await createStaffUser(t.hub.database.db, {
+    orgId: t.hub.org.id,
+    email,
+    name: email,
+    role,
+    password: 'a-long-enough-password',
+    queues: ['front-desk'],
+  });
+  const res = await request(t.hub.url)
+    .post('/api/v1/auth/login')
+    .send({ email, password: 'a-long-enough-password' })
+    .expect(200);
+  return { api: staffApiAs(t.hub.url, res.body.token as string), token: res.body.token as string };
+}
+
+beforeAll(async () => {
+  t = await startTestHub({
+    env: { CAMPAIGN_SEND_RATE: String(RATE), CONTACT_IMPORT_MAX_BYTES: String(MAX_IMPORT_BYTES) },
+  });
+  admin = await t.api();
+  adminToken = await t.staffToken();
+  manager = (await tokenFor('manager@clinic.test', 'manager')).api;
+  ({ api: agent, token: agentToken } = await tokenFor('agent@clinic.test', 'agent'));
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+const bearer = async () => ({ Authorization: `Bearer ${await t.staffToken()}` });
+
+let adminToken: string;
+function importCsv(body: string | Buffer, contentType = 'text/csv', query = '') {
+  return request(t.hub.url)
+    .post(`/api/v1/contacts/imports${query}`)
+    .set('Authorization', `Bearer ${adminToken}`)
+    .set('Content-Type', contentType)
+    .send(body);
+}
+
+async function finishedImport(id: string) {
+  return eventually(async () => {
+    const res = await admin.get(`/contacts/imports/${id}`).expect(200);
+    return res.body.status !== 'running' ? res.body : undefined;
+  });
+}
+
+const contactByExternalId = async (externalId: string) =>
+  (
+    await queryRows<{ id: string; display_name: string | null; language: string | null; tags: string[] }>(
+      t.database.url,
+      `select id, display_name, language, tags from contacts where external_id = $1`,
+      [externalId],
+    )
+  )[0];
+
+const zone = middayTimeZone();
+const seniorBirth = '1950-03-04';
+const youngBirth = '1990-03-04';
+
+describe('contact imports', () => {
+  test('good rows land, bad rows are rejected with a downloadable report, and a re-import updates only what it gives', async () => {
+    const phones = [randomUsPhone(), randomUsPhone(), randomUsPhone()];
+    const csv = [
+      'externalId,name,phone,dateOfBirth,language,timeZone,tags,insurer',
+      `IMP-1,Ana,${phones[0]},${seniorBirth},en,${zone},flu;senior,Acme`,
+      `IMP-2,Bo,${phones[1]},${youngBirth},es,${zone},flu,`,
+      'IMP-3,Cy,12,1950-01-01,en,,,', // a bad phone: this row only
+      `IMP-4,Di,${phones[2]},1950-13-01,en,,,`, // a bad date
+      `IMP-5,"Broken "quote",${randomUsPhone()},,,,,`, // broken quoting: that record only
+    ].join('\r\n');
+    // A UTF-8 byte order mark, as Excel writes one.
+    const res = await importCsv(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(csv)])).expect(
+      202,
+    );
+    const report = await finishedImport(res.body.id);
+    expect(report).toMatchObject({ status: 'completed', total: 5, created: 2, updated: 0, rejected: 3 });
+
+    const errors = await request(t.hub.url)
+      .get(report.errorsUrl)
+      .set(await bearer())
+      .expect(200);
+    expect(errors.headers['content-type']).toMatch(/text\/csv/);
+    const lines = errors.text.trim().split('\n');
+    expect(lines[0]).toBe('line,column,code,message');
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[2])
+        .sort(),
+    ).toEqual(['invalid_date_of_birth', 'invalid_phone', 'malformed_row'].sort());
+    // The report names rules, never the file's values.
+    expect(errors.text).not.toContain('Cy');
+
+    const ana = await contactByExternalId('IMP-1');
+    expect(ana).toMatchObject({ display_name: 'Ana', language: 'en' });
+    expect([...ana!.tags].sort()).toEqual(['flu', 'senior']);
+    const [attributes] = await queryRows<{ attributes: Record<string, string> }>(
+      t.database.url,
+      'select attributes from contacts where id = $1',
+      [ana!.id],
+    );
+    expect(attributes!.attributes).toEqual({ insurer: 'Acme' });
+
+    // Matched by external id: only the language changes; the name stays.
+    const again = await importCsv('externalId,language\nIMP-1,es\n').expect(202);
+    expect(await finishedImport(again.body.id)).toMatchObject({ created: 0, updated: 1, rejected: 0 });
+    expect(await contactByExternalId('IMP-1')).toMatchObject({ display_name: 'Ana', language: 'es' });
+  });
+
+  test('a row whose external id and phone are two different contacts is rejected, not merged', async () => {
+    const phoneA = randomUsPhone();
+    const phoneB = randomUsPhone();
+    const first = await importCsv(`externalId,phone\nMRG-A,${phoneA}\nMRG-B,${phoneB}\n`).expect(202);
+    expect(await finishedImport(first.body.id)).toMatchObject({ created: 2 });
+    const clash = await importCsv(`externalId,phone\nMRG-A,${phoneB}\n`).expect(202);
+    expect(await finishedImport(clash.body.id)).toMatchObject({ created: 0, updated: 0, rejected: 1 });
+    const owners = await queryRows<{ external_id: string }>(
+      t.database.url,
+      `select c.external_id from contact_identities i join contacts c on c.id = i.contact_id where i.address = $1`,
+      [phoneB],
+    );
+    expect(owners).toEqual([{ external_id: 'MRG-B' }]);
+  });
+
+  test('a Latin-1, semicolon-separated export is read as such', async () => {
+    const csv = `externalId;name;phone\nLAT-1;José Müller;${randomUsPhone()}\n`;
+    const res = await importCsv(Buffer.from(csv, 'latin1')).expect(202);
+    expect(await finishedImport(res.body.id)).toMatchObject({ created: 1, rejected: 0 });
+    expect(await contactByExternalId('LAT-1')).toMatchObject({ display_name: 'José Müller' });
+  });
+
+  test('a dry run reports what would change and changes nothing', async () => {
+    const res = await importCsv(
+      `externalId,phone\nDRY-1,${randomUsPhone()}\nDRY-2,bad\n`,
+      'text/csv',
+      '?dryRun=true',
+    ).expect(202);
+    expect(await finishedImport(res.body.id)).toMatchObject({
+      status: 'completed',
+      dryRun: true,
+      created: 1,
+      rejected: 1,
+    });
+    expect(await contactByExternalId('DRY-1')).toBeUndefined();
+  });
+
+  test('refusals: over the size limit 413, not CSV 415, no identity column 400, unterminated quote 400', async () => {
+    const big = `externalId,name\n${'X-1,somebody\n'.repeat(MAX_IMPORT_BYTES / 10)}`;
+    const tooBig = await importCsv(big).expect(413);
+    expect(tooBig.body.error.code).toBe('import_too_large');
+    await importCsv('{"a":1}', 'application/json').expect(415);
+    expect((await importCsv('name,insurer\nAna,Acme\n').expect(400)).body.error.code).toBe(
+      'import_no_identity_column',
+    );
+    expect((await importCsv('externalId,name\nQ-1,"never closed\n').expect(400)).body.error.code).toBe(
+      'import_malformed_csv',
+    );
+    expect(await contactByExternalId('Q-1')).toBeUndefined();
+  });
+
+  test('agents may not import', async () => {
+    const res = await request(t.hub.url)
+      .post('/api/v1/contacts/imports')
+      .set('Content-Type', 'text/csv')
+      .set('Authorization', `Bearer ${agentToken}`)
+      .send('externalId\nA-1\n');
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('campaigns', () => {
+  /** Imports an audience: `n` seniors tagged `recall` with SMS marketing opt-in, plus the ones to skip. */
+  async function seedAudience(tag: string, n: number) {
+    const phones = Array.from({ length: n + 3 }, () => randomUsPhone());
+    const rows = phones.map((phone, i) => {
+      const birth = i === n + 2 ? youngBirth : seniorBirth;
+      return `${tag}-${i},Patient ${i},${phone},${birth},en,${zone},${tag}`;
+    });
+    const csv = ['externalId,name,phone,dateOfBirth,language,timeZone,tags', ...rows].join('\n');
+    const res = await importCsv(csv).expect(202);
+    expect(await finishedImport(res.body.id)).toMatchObject({ created: n + 3 });
+    const ids: string[] = [];
+    for (let i = 0; i < n + 3; i++) ids.push((await contactByExternalId(`${tag}-${i}`))!.id);
+    const consent = (id: string, status: string) =>
+      admin.post(`/contacts/${id}/consents`, { channel: 'sms', purpose: 'marketing', status }).expect(201);
+    // 0..n-1 opted in; n opted out; n+1 never asked (no opt-in); n+2 too young for the audience.
+    for (let i = 0; i < n; i++) await consent(ids[i]!, 'opted_in');
+    await consent(ids[n]!, 'opted_out');
+    return { phones, ids };
+  }
+
+  const recall = (tag: string) => ({
+    name: `Recall ${tag}`,
+    template: 'recall-outreach',
+    audience: { filter: { tags: [tag], ageMin: 65 } },
+    variables: { clinicName: 'Riverside Clinic', link: 'https://book.clinic.test/recall' },
+  });
+
+  test('agents never see campaigns', async () => {
+    await agent.get('/campaigns').expect(403);
+    await agent.post('/campaigns', recall('none')).expect(403);
+  });
+
+  test('a manager creates, previews and starts a campaign; each recipient gets it once, never faster than the rate', async () => {
+    const tag = `rc${Date.now().toString(36)}`;
+    const n = 9;
+    const { phones, ids } = await seedAudience(tag, n);
+
+    const created = await manager.post('/campaigns', recall(tag)).expect(201);
+    expect(created.body.status).toBe('draft');
+    const id = created.body.id as string;
+
+    const preview = await manager.post(`/campaigns/${id}/preview`, {}).expect(200);
+    // The young contact is outside the audience; the opted-out and never-asked ones are skipped.
+    expect(preview.body).toMatchObject({
+      recipients: n + 2,
+      byChannel: { sms: n },
+      securedVia: 0,
+      deferred: 0,
+      skipped: { consent_opted_out: 1, marketing_requires_opt_in: 1 },
+    });
+    expect(preview.body.samples[0].text).toContain('Riverside Clinic');
+
+    const start = manager.post(`/campaigns/${id}/start`, {});
+    const startAgain = manager.post(`/campaigns/${id}/start`, {});
+    const statuses = (await Promise.all([start, startAgain])).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+
+    // Two more planners of the same run, as if jobs were duplicated or a process restarted midway.
+    const [row] = await queryRows<{ run: number }>(
+      t.database.url,
+      'select run from campaigns where id = $1',
+      [id],
+    );
+    // They enqueue on the campaign send queue, as the hub's own planner does.
+    const sendQueue = initCampaignSendQueue({
+      redisUrl: testRedisUrl(),
+      prefix: t.queuePrefix,
+      concurrency: 1,
+    });
+    const planner = { outbound: { ...t.hub.outbound, sendQueue }, sendRate: RATE, pollMs: 20 };
+    try {
+      await Promise.all([
+        execCampaignPlanJob(planner, { campaignId: id, run: row!.run }),
+        execCampaignPlanJob(planner, { campaignId: id, run: row!.run }),
+      ]);
+    } finally {
+      await sendQueue.close();
+    }
+
+    const status = await eventually(async () => {
+      const res = await manager.get(`/campaigns/${id}`).expect(200);
+      return res.body.status === 'completed' ? res.body : undefined;
+    }, 30_000);
+    expect(status.stats).toMatchObject({
+      recipients: n + 2,
+      sent: n,
+      failed: 0,
+      skipped: { consent_opted_out: 1, marketing_requires_opt_in: 1 },
+    });
+
+    // Exactly once: every opted-in number got one message, the others none.
+    const received = t.twilio.messages.filter((m) => phones.includes(String(m.params.To)));
+    const perNumber = new Map<string, number>();
+    for (const m of received)
+      perNumber.set(String(m.params.To), (perNumber.get(String(m.params.To)) ?? 0) + 1);
+    expect(perNumber.size).toBe(n);
+    expect([...perNumber.values()].every((count) => count === 1)).toBe(true);
+    expect(perNumber.has(phones[n]!)).toBe(false);
+    expect(perNumber.has(phones[n + 1]!)).toBe(false);
+    const rows = await queryRows<{ n: string }>(
+      t.database.url,
+      `select count(*) as n from messages where contact_id = any($1::uuid[]) and direction = 'outbound'`,
+      [ids],
+    );
+    expect(Number(rows[0]!.n)).toBe(n);
+
+    // The carrier's own clock: no window of one second holds more than RATE of them.
+    const times = received.map((m) => m.createdAt.getTime()).sort((a, b) => a - b);
+    for (let i = 0; i + RATE < times.length; i++) {
+      expect(times[i + RATE]! - times[i]!).toBeGreaterThanOrEqual(1000);
+    }
+
+    // A recipient answers STOP: opted out as usual, and counted on the campaign (a reply, an opt-out).
+    await t.postInboundSms({ From: phones[0]!, Body: 'STOP' }).expect(200);
+    const after = await eventually(async () => {
+      const res = await manager.get(`/campaigns/${id}`).expect(200);
+      return res.body.stats.optedOut === 1 ? res.body.stats : undefined;
+    });
+    expect(after).toMatchObject({ replied: 1, optedOut: 1 });
+
+    const csv = await request(t.hub.url)
+      .get(`/api/v1/campaigns/${id}/recipients.csv`)
+      .set(await bearer())
+      .expect(200);
+    const lines = csv.text.trim().split('\n');
+    expect(lines).toHaveLength(n + 3);
+    expect(lines.filter((l) => l.includes(',planned,')).length).toBe(n);
+    expect(lines.filter((l) => l.includes('consent_opted_out')).length).toBe(1);
+  });
+
+  test('a recipient without a template variable is skipped, the rest go; a pause holds sends, resume finishes them once', async () => {
+    const tag = `pz${Date.now().toString(36)}`;
+    const n = 9;
+    const phones = Array.from({ length: n }, () => randomUsPhone());
+    // The booking link is per patient (an imported column); the last one has none.
+    const rows = phones.map(
+      (phone, i) =>
+        `${tag}-${i},${phone},${seniorBirth},en,${zone},${tag},${i < n - 1 ? `https://book.clinic.test/${i}` : ''}`,
+    );
+    const imported = await importCsv(
+      ['externalId,phone,dateOfBirth,language,timeZone,tags,link', ...rows].join('\n'),
+    ).expect(202);
+    expect(await finishedImport(imported.body.id)).toMatchObject({ created: n });
+    for (let i = 0; i < n; i++) {
+      const contact = await contactByExternalId(`${tag}-${i}`);
+      await admin
+        .post(`/contacts/${contact!.id}/consents`, {
+          channel: 'sms',
+          purpose: 'marketing',
+          status: 'opted_in',
+        })
+        .expect(201);
+    }
+    const { link: _perPatient, ...variables } = recall(tag).variables;
+    const created = await admin.post('/campaigns', { ...recall(tag), variables }).expect(201);
+    const id = created.body.id as string;
+    const preview = await admin.post(`/campaigns/${id}/preview`, {}).expect(200);
+    expect(preview.body).toMatchObject({
+      recipients: n,
+      byChannel: { sms: n - 1 },
+      skipped: { template_variable_missing: 1 },
+    });
+
+    const queue = new Queue('campaign-send', { connection: { url: testRedisUrl() }, prefix: t.queuePrefix });
+    const plans = new Queue('campaign-plan', { connection: { url: testRedisUrl() }, prefix: t.queuePrefix });
+    try {
+      await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+      const got = () => t.twilio.messages.filter((m) => phones.includes(String(m.params.To)));
+      await eventually(async () => got().length >= 1);
+      expect((await admin.post(`/campaigns/${id}/pause`, {}).expect(200)).body.status).toBe('paused');
+      // Held: the planner's run has ended, and every message still waiting has had its job taken by
+      // the send worker and put back to wait.
+      const [planRow] = await queryRows<{ run: number }>(
+        t.database.url,
+        'select run from campaigns where id = $1',
+        [id],
+      );
+      const waiting = await eventually(async () => {
+        if ((await plans.getJobState(`${id}-${planRow!.run}`)) === 'active') return undefined;
+        const pending = await queryRows<{ id: string; status: string }>(
+          t.database.url,
+          `select m.id, m.status from campaign_recipients r join messages m on m.id = r.message_id
+            where r.campaign_id = $1 and m.status in ('pending', 'sending')`,
+          [id],
+        );
+        if (pending.some((m) => m.status === 'sending')) return undefined;
+        const states = await Promise.all(pending.map((m) => queue.getJobState(m.id)));
+        return states.every((state) => state === 'delayed') ? pending : undefined;
+      }, 20_000);
+      // Everyone is accounted for: sent before the pause, held, or not yet planned (the planner stopped).
+      const [unplanned] = await queryRows<{ pending: string; skipped: string }>(
+        t.database.url,
+        `select count(*) filter (where status = 'pending') as pending,
+                count(*) filter (where status = 'skipped') as skipped
+           from campaign_recipients where campaign_id = $1`,
+        [id],
+      );
+      const held = waiting.length + Number(unplanned!.pending);
+      expect(held).toBeGreaterThan(0);
+      expect(got().length + held + Number(unplanned!.skipped)).toBe(n);
+      expect((await admin.get(`/campaigns/${id}`).expect(200)).body.status).toBe('paused');
+
+      await admin.post(`/campaigns/${id}/resume`, {}).expect(200);
+      const done = await eventually(async () => {
+        const res = await admin.get(`/campaigns/${id}`).expect(200);
+        return res.body.status === 'completed' ? res.body : undefined;
+      }, 30_000);
+      expect(done.stats).toMatchObject({
+        recipients: n,
+        sent: n - 1,
+        skipped: { template_variable_missing: 1 },
+      });
+      const perNumber = new Set(got().map((m) => String(m.params.To)));
+      expect(got()).toHaveLength(n - 1);
+      expect(perNumber.size).toBe(n - 1);
+      expect(perNumber.has(phones[n - 1]!)).toBe(false);
+      // Each got its own link.
+      expect(String(got().find((m) => m.params.To === phones[0])!.params.Body)).toContain(
+        'https://book.clinic.test/0',
+      );
+    } finally {
+      await queue.close();
+      await plans.close();
+    }
+  });
+
+  test('a draft can be cancelled but not paused; a cancelled one cannot start', async () => {
+    const created = await admin.post('/campaigns', recall('nobody')).expect(201);
+    const id = created.body.id as string;
+    expect((await admin.post(`/campaigns/${id}/pause`, {}).expect(409)).body.error.code).toBe(
+      'campaign_state_conflict',
+    );
+    await admin.post(`/campaigns/${id}/cancel`, {}).expect(200);
+    await admin.post(`/campaigns/${id}/start`, {}).expect(409);
+  });
+
+  test('bad input: unknown template 422, schedule in the past 422, unknown filter key 400', async () => {
+    expect(
+      (await admin.post('/campaigns', { ...recall('x'), template: 'nope' }).expect(422)).body.error.code,
+    ).toBe('template_not_found');
+    expect(
+      (await admin.post('/campaigns', { ...recall('x'), scheduleAt: '2020-01-01T10:00:00Z' }).expect(422))
+        .body.error.code,
+    ).toBe('schedule_in_past');
+    await admin.post('/campaigns', { ...recall('x'), audience: { filter: { shoeSize: 9 } } }).expect(400);
+  });
+});
