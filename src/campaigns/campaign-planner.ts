@@ -232,5 +232,8 @@ export function initCampaignPlanWorker(
     (job: Job<CampaignPlanJobData>) => execCampaignPlanJob(deps, job.data),
     { ...options, concurrency: 2 },
     deps.outbound.logger,
+    // A run lasts as long as its campaign sends. Its lock is renewed while its process lives; when the
+    // process dies, another takes the run over within about 15 s rather than BullMQ's default minute.
+    { lockDuration: 10_000, stalledInterval: 5_000 },
   );
 }

@@ -1,4 +1,4 @@
-import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
+import { type Job, type JobsOptions, Queue, Worker, type WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { MicroBatcher } from '../batching/micro-batcher';
 import { producerConnection, workerConnection } from './redis-connections';
@@ -78,12 +78,15 @@ export function createJobWorker<T>(
   processor: (job: Job<T>, token?: string) => Promise<unknown>,
   options: JobQueueOptions,
   logger: Logger,
+  /** BullMQ's lock and stall settings, for a queue whose jobs run long (a campaign's planner). */
+  locks?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>,
 ): Worker<T> {
   const connection = workerConnection(options.redisUrl);
   const worker = new Worker<T>(name, processor, {
     connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
+    ...locks,
   });
   worker.on('error', (err) => logger.error({ err, queue: name }, 'worker error'));
   // BullMQ leaves a connection it was given open on close; this one is ours to end.
