@@ -140,6 +140,8 @@ export interface MessageView {
   triageOverride: Record<string, unknown> | null;
   /** The policy's decision as stored with the send (channel, securedVia, scheduledFor, reasons, ...). */
   policy: Record<string, unknown> | null;
+  /** A patient's message within the attribution window after a campaign's message: that campaign. */
+  campaignId: string | null;
   createdAt: Timestamp;
   sentAt: Timestamp | null;
   deliveredAt: Timestamp | null;
@@ -178,7 +180,8 @@ export interface ConversationDetail extends ConversationState {
     identities: { kind: string; address: string; display: string; undeliverable: boolean }[];
     consents: ConsentView[];
   };
-  messages: (MessageView & { author: StaffRef | null })[];
+  /** `campaign`: the campaign a patient's message answers (its `campaignId`), with its name. */
+  messages: (MessageView & { author: StaffRef | null; campaign: { id: string; name: string } | null })[];
   notes: NoteView[];
 }
 

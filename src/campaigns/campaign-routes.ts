@@ -152,6 +152,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
       'errorCode',
       'sentAt',
       'deliveredAt',
+      'replied',
     ];
     const csv = stringify({ header: true, columns });
     csv.pipe(res);
@@ -160,7 +161,8 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
       const page = rowsOf<Record<string, string | number | null>>(
         await db.execute(sql`
         select r.id, r.contact_id, c.external_id, r.status, r.skip_reason, m.channel, m.status as message_status,
-          m.error_code, m.sent_at, m.delivered_at
+          m.error_code, m.sent_at, m.delivered_at,
+          exists (select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id) as replied
         from campaign_recipients r join contacts c on c.id = r.contact_id
         left join messages m on m.id = r.message_id
         where r.campaign_id = ${row.id} and r.id > ${after} order by r.id limit 1000`),
@@ -179,6 +181,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
           errorCode: r.error_code ?? '',
           sentAt: date(r.sent_at),
           deliveredAt: date(r.delivered_at),
+          replied: r.replied ? 'yes' : 'no',
         };
         if (!csv.write(line)) await new Promise((resolve) => csv.once('drain', resolve));
       }

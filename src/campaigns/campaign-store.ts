@@ -114,7 +114,8 @@ export interface CampaignStats {
 
 /**
  * Counts from the recipients and their messages, computed in SQL. `replied`: the recipient wrote to
- * the clinic after the campaign's message was created; `optedOut`: an opt-out entered the consent
+ * the clinic within the attribution window after the campaign's message (the reply carries the
+ * campaign's id, reply-attribution.ts); `optedOut`: an opt-out entered the consent
  * ledger after it.
  */
 export async function campaignStats(db: Queryable, campaignId: string): Promise<CampaignStats> {
@@ -124,9 +125,8 @@ export async function campaignStats(db: Queryable, campaignId: string): Promise<
       count(*) filter (where m.status in ('delivered', 'read')) as delivered,
       count(*) filter (where m.status in ('failed', 'undelivered')) as failed,
       count(*) filter (where m.status = 'pending' and m.scheduled_for > now()) as deferred,
-      count(*) filter (where m.id is not null and exists (
-        select 1 from messages i where i.contact_id = r.contact_id and i.direction = 'inbound'
-          and i.created_at > m.created_at)) as replied,
+      count(*) filter (where exists (
+        select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id)) as replied,
       count(*) filter (where m.id is not null and exists (
         select 1 from consent_ledger l where l.contact_id = r.contact_id and l.status = 'opted_out'
           and l.recorded_at > m.created_at)) as opted_out

@@ -14,7 +14,7 @@ import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-serv
 import { planStaffReply } from '../outbound/staff-reply';
 import { writeAudit } from '../platform/audit/audit-log';
 import type { Database } from '../platform/db/database';
-import { staffUsers } from '../platform/db/schema';
+import { campaigns, staffUsers } from '../platform/db/schema';
 import { HttpError } from '../platform/http/http-error';
 import { listConsents } from '../policy/consent-ledger';
 import { assertConversationAccess } from '../staff/contact-access';
@@ -81,11 +81,12 @@ async function presentDetail(
   detail: ConversationDetail,
 ): Promise<Sendable<ConversationDetailView>> {
   const { conversation, contact } = detail;
-  const [state, consents, notes, names] = await Promise.all([
+  const [state, consents, notes, names, campaignNames] = await Promise.all([
     loadStateView(db, conversation),
     listConsents(db, contact.id),
     listNotes(db, conversation.id),
     staffNames(db, detail),
+    answeredCampaignNames(db, detail),
   ]);
   return {
     ...state,
@@ -106,9 +107,24 @@ async function presentDetail(
         m.authorStaffId && names.has(m.authorStaffId)
           ? { id: m.authorStaffId, name: names.get(m.authorStaffId)! }
           : null,
+      campaign:
+        m.campaignId && campaignNames.has(m.campaignId)
+          ? { id: m.campaignId, name: campaignNames.get(m.campaignId)! }
+          : null,
     })),
     notes,
   };
+}
+
+/** The names of the campaigns the conversation's replies answer, by id. */
+async function answeredCampaignNames(db: Database, detail: ConversationDetail): Promise<Map<string, string>> {
+  const ids = [...new Set(detail.messages.flatMap((m) => (m.campaignId ? [m.campaignId] : [])))];
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: campaigns.id, name: campaigns.name })
+    .from(campaigns)
+    .where(inArray(campaigns.id, ids));
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /** The staff conversation API. Mount behind `requireStaff`. */

@@ -26,6 +26,7 @@ export function presentMessage(m: MessageRow): Sendable<MessageView> {
     // A staff correction of `triage`, kept beside it: the machine's decision is never rewritten.
     triageOverride: m.triageOverride,
     policy: m.policy,
+    campaignId: m.campaignId,
     createdAt: m.createdAt,
     sentAt: m.sentAt,
     deliveredAt: m.deliveredAt,

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { attributeCampaignReplies } from '../campaigns/reply-attribution';
 import type {
   InboundMessage,
   InboundReceipt,
@@ -49,6 +50,8 @@ export interface InboundServiceDeps {
   outbound: OutboundServiceDeps;
   /** Where each newly stored message that needs triage is enqueued, after the commit. */
   triageQueue: Pick<TriageQueue, 'add'>;
+  /** A reply this many days after a campaign's message carries its id (0: none). Default 7. */
+  campaignReplyWindowDays?: number;
 }
 
 interface StoredInbound {
@@ -70,14 +73,24 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
     items: { message: InboundMessage; meta: RequestMeta }[],
   ): Promise<StoredInbound[]> => {
     const toStore = items.map((i) => ({ message: i.message, requestId: i.meta.requestId }));
+    const attribute = (db: Parameters<typeof attributeCampaignReplies>[0], receipts: InboundReceipt[]) =>
+      attributeCampaignReplies(
+        db,
+        receipts.filter((r) => !r.duplicate).map((r) => r.messageId),
+        deps.campaignReplyWindowDays ?? 7,
+      );
     // The common case is one statement, its own transaction: one round trip per batch. A carrier
     // keyword needs the consent ledger written in the same transaction as the message.
     if (!items.some((i) => isKeywordCandidate(i.message))) {
       const receipts = await storeInboundBatch(deps.db, deps.org.id, toStore);
+      // A statement of its own, after the store's: a crash between them loses the attribution, never
+      // the message, and the common case keeps its single-statement transaction.
+      await attribute(deps.db, receipts);
       return receipts.map((receipt) => ({ receipt, replies: [], keyword: null }));
     }
     return deps.db.transaction(async (tx) => {
       const receipts = await storeInboundBatch(tx, deps.org.id, toStore);
+      await attribute(tx, receipts);
       const results: StoredInbound[] = [];
       for (const [index, receipt] of receipts.entries()) {
         const { message, meta } = items[index]!;

@@ -36,6 +36,7 @@ export async function startIntake(context: {
     logger,
     outbound,
     triageQueue: context.triageQueue,
+    campaignReplyWindowDays: context.config.CAMPAIGN_REPLY_WINDOW_DAYS,
   });
   const verification = createContactVerification({
     db,

@@ -329,6 +329,73 @@ describe('campaigns', () => {
     expect(lines.filter((l) => l.includes('consent_opted_out')).length).toBe(1);
   });
 
+  test('a reply within the attribution window carries the campaign, is triaged as usual, counts as replied and shows in the conversation', async () => {
+    const tag = `ra${Date.now().toString(36)}`;
+    const n = 2;
+    const { phones, ids } = await seedAudience(tag, n);
+    const id = (await manager.post('/campaigns', recall(tag)).expect(201)).body.id as string;
+    await manager.post(`/campaigns/${id}/start`, {}).expect(200);
+    await eventually(async () => {
+      const res = await manager.get(`/campaigns/${id}`).expect(200);
+      return res.body.status === 'completed' ? res.body : undefined;
+    }, 30_000);
+
+    // The second recipient's message went out eight days ago: past the default seven-day window.
+    await queryRows(
+      t.database.url,
+      `update messages set sent_at = sent_at - interval '8 days'
+        where contact_id = $1 and direction = 'outbound'`,
+      [ids[1]],
+    );
+    await t.postInboundSms({ From: phones[0]!, Body: 'Can I come on Thursday?' }).expect(200);
+    await t.postInboundSms({ From: phones[1]!, Body: 'Can I come on Friday?' }).expect(200);
+    // The opted-out contact was never sent the campaign: their message answers nothing.
+    await t.postInboundSms({ From: phones[n]!, Body: 'Hello' }).expect(200);
+
+    const inbound = await eventually(async () => {
+      const rows = await queryRows<{
+        contact_id: string;
+        campaign_id: string | null;
+        triage: unknown;
+        conversation_id: string;
+      }>(
+        t.database.url,
+        `select contact_id, campaign_id, triage, conversation_id from messages
+          where contact_id = any($1::uuid[]) and direction = 'inbound'`,
+        [ids],
+      );
+      return rows.length === 3 && rows.every((r) => r.triage !== null) ? rows : undefined;
+    }, 20_000);
+    const byContact = new Map(inbound.map((r) => [r.contact_id, r]));
+    expect(byContact.get(ids[0]!)!.campaign_id).toBe(id);
+    expect(byContact.get(ids[1]!)!.campaign_id).toBeNull();
+    expect(byContact.get(ids[n]!)!.campaign_id).toBeNull();
+
+    const stats = (await manager.get(`/campaigns/${id}`).expect(200)).body.stats;
+    expect(stats).toMatchObject({ recipients: n + 2, sent: n, replied: 1 });
+
+    const detail = await admin.get(`/conversations/${byContact.get(ids[0]!)!.conversation_id}`).expect(200);
+    const reply = detail.body.conversation.messages.find(
+      (m: { direction: string }) => m.direction === 'inbound',
+    );
+    expect(reply).toMatchObject({ campaignId: id, campaign: { id, name: `Recall ${tag}` } });
+    const outbound = detail.body.conversation.messages.find(
+      (m: { direction: string }) => m.direction === 'outbound',
+    );
+    expect(outbound.campaign).toBeNull();
+
+    const csv = await request(t.hub.url)
+      .get(`/api/v1/campaigns/${id}/recipients.csv`)
+      .set(await bearer())
+      .expect(200);
+    const replied = csv.text
+      .trim()
+      .split('\n')
+      .filter((l) => l.endsWith(',yes'));
+    expect(replied).toHaveLength(1);
+    expect(replied[0]).toContain(ids[0]!);
+  });
+
   test('a recipient without a template variable is skipped, the rest go; a pause holds sends, resume finishes them once', async () => {
     const tag = `pz${Date.now().toString(36)}`;
     const n = 9;

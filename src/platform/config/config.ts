@@ -291,6 +291,8 @@ const environmentSchema = z.object({
   SEND_CONCURRENCY: z.coerce.number().int().positive().default(10),
   /** Campaign messages per second per sender (a from-number, an email sender); src/campaigns. */
   CAMPAIGN_SEND_RATE: z.coerce.number().positive().max(1000).default(1),
+  /** A patient's message this many days after a campaign's message to them is marked as its reply. */
+  CAMPAIGN_REPLY_WINDOW_DAYS: z.coerce.number().nonnegative().max(365).default(7),
   /** The largest contact import file accepted (bytes); larger is refused with 413. */
   CONTACT_IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -115,5 +115,7 @@ export const campaignRecipients = pgTable(
     uniqueIndex('campaign_recipients_contact_key').on(t.campaignId, t.contactId),
     index('campaign_recipients_pending_idx').on(t.campaignId, t.id).where(sql`${t.status} = 'pending'`),
     uniqueIndex('campaign_recipients_message_key').on(t.messageId),
+    // A patient's reply looks up the campaigns that reached them (reply-attribution.ts).
+    index('campaign_recipients_contact_idx').on(t.contactId),
   ],
 );

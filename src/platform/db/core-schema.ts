@@ -169,6 +169,14 @@ export const messages = pgTable(
     policy: jsonb('policy').$type<Record<string, unknown>>(),
     /** The appointment a reminder (or an answer to one) is about. */
     appointmentId: uuid('appointment_id'),
+    /**
+     * An inbound message written within the attribution window after a campaign's message to the
+     * contact: the campaign it answers (src/campaigns/reply-attribution.ts). A column, not a
+     * channel_meta key: channel_meta is what the channel reported, this is the hub's own link, and
+     * the campaign's `replied` count looks it up by index. No foreign key: campaigns live in
+     * campaign-schema.ts, which refers to this table.
+     */
+    campaignId: uuid('campaign_id'),
     /** A staff correction of the triage decision, kept next to the machine's (the pair is training signal). */
     triageOverride: jsonb('triage_override').$type<Record<string, unknown>>(),
     /** Claims of this outbox row (pending -> sending), the first included. */
@@ -211,6 +219,10 @@ export const messages = pgTable(
         sql`${t.direction} = 'outbound' and ${t.status} in ('failed', 'undelivered') and ${t.retriedAs} is null`,
       ),
     index('messages_sla_answered_idx').on(t.orgId, t.createdAt).where(sql`${t.answeredSlaDueAt} is not null`),
+    // Replies attributed to a campaign, counted per campaign.
+    index('messages_campaign_reply_idx')
+      .on(t.campaignId, t.contactId)
+      .where(sql`${t.campaignId} is not null`),
   ],
 );
 
