@@ -16,6 +16,7 @@ import { producerConnection } from '../platform/queues/redis-connections';
 import { SecureLinkRefused } from '../securelinks/secure-link-store';
 import { TemplateError } from '../templates';
 import { type CampaignRow, completeIfDone } from './campaign-store';
+import { exceedsCapWithNewMessage, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
 import { rowsOf } from './sql-rows';
 
 /** Data of a `campaign-plan` job: one run of one campaign (job id `<campaign>-<run>`). */
@@ -33,6 +34,18 @@ export interface CampaignPlannerDeps {
   pollMs?: number;
   /** Aborted when the hub closes: the run stops by failing, so BullMQ retries it later (elsewhere). */
   signal?: AbortSignal;
+  /** The clinic-wide cap on marketing messages per contact; none when absent. */
+  frequencyCap?: FrequencyCap;
+}
+
+/** Whether the cap holds back this campaign's messages: it counts and limits marketing only. */
+export function capFor(
+  deps: { templates: OutboundServiceDeps['templates'] },
+  campaign: Pick<CampaignRow, 'template'>,
+  cap: FrequencyCap | undefined,
+): FrequencyCap | undefined {
+  if (!cap || cap.messages <= 0) return undefined;
+  return deps.templates.get(campaign.template)?.purpose === 'marketing' ? cap : undefined;
 }
 
 /** Another run (or process) decided this recipient first: nothing is written. */
@@ -40,6 +53,9 @@ class AlreadyDecided extends Error {}
 
 /** The campaign was paused, cancelled or started again meanwhile: nothing is written. */
 class RunStopped extends Error {}
+
+/** The message would take the contact over the frequency cap: it is rolled back, the recipient skipped. */
+class FrequencyCapped extends Error {}
 
 /** The variables of one recipient: the campaign's, then the contact's name and imported attributes. */
 export function recipientVariables(
@@ -97,6 +113,7 @@ export async function planRecipient(
     attributes: Record<string, string>;
   },
 ): Promise<'planned' | 'skipped' | 'already_decided' | 'run_stopped'> {
+  const cap = capFor(deps.outbound, campaign, deps.frequencyCap);
   const markPlanned = async (tx: Transaction, messageId: string) => {
     // Under a share lock on the campaign, which a pause or cancel takes for update: nothing is
     // planned after either commits, even by a batch already under way.
@@ -112,6 +129,7 @@ export async function planRecipient(
       .where(and(eq(campaignRecipients.id, recipient.id), eq(campaignRecipients.status, 'pending')))
       .returning({ id: campaignRecipients.id });
     if (updated.length === 0) throw new AlreadyDecided();
+    if (cap && (await exceedsCapWithNewMessage(tx, recipient.contactId, cap))) throw new FrequencyCapped();
   };
   try {
     await planOutbound(deps.outbound, campaignSendRequest(campaign, recipient, deps.outbound.clinic.name), {
@@ -122,7 +140,7 @@ export async function planRecipient(
   } catch (error) {
     if (error instanceof AlreadyDecided) return 'already_decided';
     if (error instanceof RunStopped) return 'run_stopped';
-    const reason = skipReasonOf(error);
+    const reason = error instanceof FrequencyCapped ? FREQUENCY_CAP_REASON : skipReasonOf(error);
     if (!reason) throw error;
     await deps.outbound.db
       .update(campaignRecipients)

@@ -3,8 +3,9 @@ import { type OutboundServiceDeps, planOutbound } from '../outbound/outbound-ser
 import { contacts } from '../platform/db/core-schema';
 import type { TemplateChannel } from '../templates';
 import { audienceCondition } from './audience-filter';
-import { campaignSendRequest, skipReasonOf } from './campaign-planner';
+import { campaignSendRequest, capFor, skipReasonOf } from './campaign-planner';
 import type { CampaignRow } from './campaign-store';
+import { FREQUENCY_CAP_REASON, type FrequencyCap, wouldExceedCap } from './frequency-cap';
 
 export interface CampaignPreview {
   recipients: number;
@@ -29,7 +30,9 @@ const PARALLEL = 8;
 export async function previewCampaign(
   deps: OutboundServiceDeps,
   campaign: CampaignRow,
+  frequencyCap?: FrequencyCap,
 ): Promise<CampaignPreview> {
+  const cap = capFor(deps, campaign, frequencyCap);
   const preview: CampaignPreview = {
     recipients: 0,
     byChannel: {},
@@ -77,6 +80,11 @@ export async function previewCampaign(
           if (!decision.allowed || !decision.channel) {
             const reason = decision.code ?? 'no_channel_allowed';
             preview.skipped[reason] = (preview.skipped[reason] ?? 0) + 1;
+            return;
+          }
+          // After the policy, as the send checks it: a recipient the policy refuses counts as that.
+          if (cap && (await wouldExceedCap(deps.db, recipient.contactId, cap))) {
+            preview.skipped[FREQUENCY_CAP_REASON] = (preview.skipped[FREQUENCY_CAP_REASON] ?? 0) + 1;
             return;
           }
           preview.byChannel[decision.channel] = (preview.byChannel[decision.channel] ?? 0) + 1;

@@ -18,6 +18,7 @@ import {
   getCampaign,
   transitionCampaign,
 } from './campaign-store';
+import type { FrequencyCap } from './frequency-cap';
 import { rowsOf } from './sql-rows';
 
 const createBody = z
@@ -51,6 +52,8 @@ export interface CampaignRouterDeps {
   /** The send pipeline, its `sendQueue` the campaign queue. */
   outbound: OutboundServiceDeps;
   planQueue: CampaignPlanQueue;
+  /** The clinic-wide cap on marketing messages per contact, as the planner applies it. */
+  frequencyCap?: FrequencyCap;
 }
 
 /**
@@ -121,7 +124,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
 
   router.post('/campaigns/:id/preview', async (req, res) => {
     const row = await getCampaign(db, req.staff!.orgId, idOf(req));
-    res.json(await previewCampaign(deps.outbound, row));
+    res.json(await previewCampaign(deps.outbound, row, deps.frequencyCap));
   });
 
   const transition = (action: CampaignAction) =>

@@ -41,7 +41,16 @@ export function startCampaigns(options: {
   const throttleRedis = workerConnection(config.REDIS_URL);
   throttleRedis.on('error', (err) => logger.warn({ err }, 'campaign throttle redis error'));
   const throttle = new SenderThrottle(throttleRedis, queueOptions.prefix, config.CAMPAIGN_SEND_RATE);
-  const plannerDeps = { outbound, sendRate: config.CAMPAIGN_SEND_RATE, signal: closing.signal };
+  const frequencyCap = {
+    messages: config.CAMPAIGN_FREQUENCY_CAP,
+    days: config.CAMPAIGN_FREQUENCY_CAP_DAYS,
+  };
+  const plannerDeps = {
+    outbound,
+    sendRate: config.CAMPAIGN_SEND_RATE,
+    signal: closing.signal,
+    frequencyCap,
+  };
   const workers = options.runWorkers
     ? {
         send: initCampaignSendWorker(
@@ -91,7 +100,7 @@ export function startCampaigns(options: {
       running,
     }),
   );
-  router.use(campaignRouter({ outbound, planQueue }));
+  router.use(campaignRouter({ outbound, planQueue, frequencyCap }));
 
   return {
     router,

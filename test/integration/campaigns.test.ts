@@ -396,6 +396,48 @@ describe('campaigns', () => {
     expect(replied[0]).toContain(ids[0]!);
   });
 
+  test('the frequency cap (2 marketing messages per contact in 30 days) skips those over it, in the preview and at send', async () => {
+    const tag = `fc${Date.now().toString(36)}`;
+    const n = 2;
+    const { phones } = await seedAudience(tag, n);
+    // The first patient also carries a second tag, so a second campaign reaches only them.
+    const tagged = await importCsv(`externalId,tags\n${tag}-0,${tag}x\n`).expect(202);
+    expect(await finishedImport(tagged.body.id)).toMatchObject({ updated: 1 });
+
+    const runToEnd = async (tagName: string) => {
+      const id = (await manager.post('/campaigns', recall(tagName)).expect(201)).body.id as string;
+      await manager.post(`/campaigns/${id}/start`, {}).expect(200);
+      return eventually(async () => {
+        const res = await manager.get(`/campaigns/${id}`).expect(200);
+        return res.body.status === 'completed' ? { id, stats: res.body.stats } : undefined;
+      }, 30_000);
+    };
+    expect((await runToEnd(tag)).stats).toMatchObject({ sent: n });
+    expect((await runToEnd(`${tag}x`)).stats).toMatchObject({ sent: 1 });
+
+    // A third: the first patient has had two marketing messages this month, the second one.
+    const third = (await manager.post('/campaigns', recall(tag)).expect(201)).body.id as string;
+    const preview = await manager.post(`/campaigns/${third}/preview`, {}).expect(200);
+    expect(preview.body).toMatchObject({
+      recipients: n + 2,
+      byChannel: { sms: 1 },
+      skipped: { consent_opted_out: 1, marketing_requires_opt_in: 1, frequency_cap: 1 },
+    });
+    await manager.post(`/campaigns/${third}/start`, {}).expect(200);
+    const done = await eventually(async () => {
+      const res = await manager.get(`/campaigns/${third}`).expect(200);
+      return res.body.status === 'completed' ? res.body.stats : undefined;
+    }, 30_000);
+    expect(done).toMatchObject({
+      recipients: n + 2,
+      sent: 1,
+      skipped: { consent_opted_out: 1, marketing_requires_opt_in: 1, frequency_cap: 1 },
+    });
+    const to = (phone: string) => t.twilio.messages.filter((m) => m.params.To === phone).length;
+    expect(to(phones[0]!)).toBe(2);
+    expect(to(phones[1]!)).toBe(2);
+  });
+
   test('a recipient without a template variable is skipped, the rest go; a pause holds sends, resume finishes them once', async () => {
     const tag = `pz${Date.now().toString(36)}`;
     const n = 9;

@@ -293,6 +293,12 @@ const environmentSchema = z.object({
   CAMPAIGN_SEND_RATE: z.coerce.number().positive().max(1000).default(1),
   /** A patient's message this many days after a campaign's message to them is marked as its reply. */
   CAMPAIGN_REPLY_WINDOW_DAYS: z.coerce.number().nonnegative().max(365).default(7),
+  /**
+   * The clinic-wide frequency cap: at most this many marketing messages per contact (0: no cap) in
+   * any CAMPAIGN_FREQUENCY_CAP_DAYS days. A marketing campaign skips those over it (`frequency_cap`).
+   */
+  CAMPAIGN_FREQUENCY_CAP: z.coerce.number().int().nonnegative().default(2),
+  CAMPAIGN_FREQUENCY_CAP_DAYS: z.coerce.number().positive().max(365).default(30),
   /** The largest contact import file accepted (bytes); larger is refused with 413. */
   CONTACT_IMPORT_MAX_BYTES: z.coerce
     .number()

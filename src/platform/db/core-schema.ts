@@ -219,6 +219,10 @@ export const messages = pgTable(
         sql`${t.direction} = 'outbound' and ${t.status} in ('failed', 'undelivered') and ${t.retriedAs} is null`,
       ),
     index('messages_sla_answered_idx').on(t.orgId, t.createdAt).where(sql`${t.answeredSlaDueAt} is not null`),
+    // The campaigns' frequency cap counts a contact's recent marketing messages (campaigns/frequency-cap.ts).
+    index('messages_marketing_idx')
+      .on(t.contactId, t.createdAt)
+      .where(sql`${t.direction} = 'outbound' and ${t.policy}->>'purpose' = 'marketing'`),
     // Replies attributed to a campaign, counted per campaign.
     index('messages_campaign_reply_idx')
       .on(t.campaignId, t.contactId)
