@@ -21,6 +21,16 @@ const JOB_OPTIONS = {
 const PAUSED_RECHECK_MS = 5000;
 
 /**
+ * The carrier's "too many requests" (Twilio answers HTTP 429, with error 20429 when it names one):
+ * nothing was accepted, so the message is sent again later, once, and its sender slows down.
+ */
+const RATE_LIMIT_CODES = new Set(['http_429', 'twilio_20429']);
+export const isRateLimited = (code: string) => RATE_LIMIT_CODES.has(code);
+
+/** How long a rate-limited send waits before it queues for its sender's (slowed) slot again. */
+const RATE_LIMITED_RETRY_MS = 1000;
+
+/**
  * Campaign sends have a queue of their own, so thousands of them never wait in front of a reply to
  * a patient on the outbound queue; every send takes its sender's slot in the throttle first.
  */
@@ -53,7 +63,8 @@ export interface CampaignSendDeps extends SendJobDeps {
 /**
  * One campaign send: a paused campaign's message waits (delayed, rechecked), a cancelled one's is
  * failed with `campaign_cancelled`; otherwise the sender's throttle slot is taken and the send runs
- * as any outbox send does (claim, provider, outcome).
+ * as any outbox send does (claim, provider, outcome). A carrier rate limit slows the sender down and
+ * sends the message again later instead of failing it.
  */
 export async function execCampaignSendJob(
   deps: CampaignSendDeps,
@@ -75,6 +86,8 @@ export async function execCampaignSendJob(
   const outcome = await execSendJob(
     {
       ...deps,
+      // A rate limit never uses up the message's attempts: it waits, however long the carrier asks.
+      isNeverFinal: (error) => isRateLimited(error.code),
       // Campaign messages take their sender's slot right before the provider call: the claim's
       // database work before it would otherwise blur the pace the carrier sees.
       beforeProviderCall: context ? () => deps.throttle.acquire(deps.senderOf(context.channel)) : undefined,
@@ -82,6 +95,14 @@ export async function execCampaignSendJob(
     job.data,
     { isFinal },
   );
+  if (context && outcome.kind === 'retry' && isRateLimited(outcome.code)) {
+    // The message is pending again (execSendJob); its job waits and comes back without counting as
+    // an attempt (a DelayedError is not a failure), then queues for the slowed sender's slot.
+    const slowdown = await deps.throttle.slowDown(deps.senderOf(context.channel));
+    deps.logger.warn({ messageId: job.data.messageId, slowdown }, 'carrier rate limit; sender slowed down');
+    await job.moveToDelayed(Date.now() + RATE_LIMITED_RETRY_MS, token);
+    throw new DelayedError();
+  }
   if (context?.campaignId) await completeIfDone(deps.db, context.campaignId);
   return outcome;
 }

@@ -35,6 +35,11 @@ export interface SendJobDeps {
    * sender throttle waits here, so its pace is measured where the carrier sees it.
    */
   beforeProviderCall?: (message: MessageRow) => Promise<void>;
+  /**
+   * A retryable error that no number of attempts makes final (a carrier's rate limit, for campaign
+   * sends): the message goes back to pending on the last attempt too, and the caller sends it later.
+   */
+  isNeverFinal?: (error: SendError) => boolean;
 }
 
 /**
@@ -163,7 +168,7 @@ export async function execSendJob(
         ? { kind: 'unknown', code: sendError.code }
         : { kind: 'retry', code: sendError.code, message: sendError.message };
     }
-    if (!sendError.retryable || attempt.isFinal) {
+    if (!sendError.retryable || (attempt.isFinal && !deps.isNeverFinal?.(sendError))) {
       await markFailed(deps.db, claimed.id, sendError.code, sendError.message);
       log.warn({ code: sendError.code, retryable: sendError.retryable }, 'send failed for good');
       return { kind: 'failed', code: sendError.code };

@@ -1,10 +1,13 @@
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { execCampaignPlanJob } from '../../src/campaigns/campaign-planner';
 import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
+import { SenderThrottle } from '../../src/campaigns/sender-throttle';
 import { createStaffUser } from '../../src/staff/staff-directory';
 import { queryRows } from '../support/test-database';
 import {
+  CLINIC_NUMBER,
   eventually,
   middayTimeZone,
   randomUsPhone,
@@ -553,5 +556,41 @@ describe('campaigns', () => {
         .body.error.code,
     ).toBe('schedule_in_past');
     await admin.post('/campaigns', { ...recall('x'), audience: { filter: { shoeSize: 9 } } }).expect(400);
+  });
+
+  // Last of the file: the slowdown it causes lasts a minute and would slow the tests after it.
+  test('a carrier rate limit (429, error 20429) slows the sender down and sends the message later, once', async () => {
+    const tag = `rl${Date.now().toString(36)}`;
+    const n = 3;
+    const { phones } = await seedAudience(tag, n);
+    const tooMany = (to: string) =>
+      ({ kind: 'error', status: 429, code: 20429, message: 'Too Many Requests', to }) as const;
+    // Six refusals for the first patient: more than a send's five attempts, so a rate limit that
+    // used them up would fail the message. One for the second.
+    t.twilio.enqueueReplies(...Array.from({ length: 6 }, () => tooMany(phones[0]!)), tooMany(phones[1]!));
+
+    const id = (await manager.post('/campaigns', recall(tag)).expect(201)).body.id as string;
+    await manager.post(`/campaigns/${id}/start`, {}).expect(200);
+    const stats = await eventually(async () => {
+      const res = await manager.get(`/campaigns/${id}`).expect(200);
+      return res.body.status === 'completed' ? res.body.stats : undefined;
+    }, 60_000);
+    expect(stats).toMatchObject({ recipients: n + 2, sent: n, failed: 0 });
+
+    const refused = (phone: string) => t.twilio.refusedMessages.filter((m) => m.params.To === phone).length;
+    expect(refused(phones[0]!)).toBe(6);
+    expect(refused(phones[1]!)).toBe(1);
+    // Each got it once in the end.
+    for (const phone of phones.slice(0, n)) {
+      expect(t.twilio.messages.filter((m) => m.params.To === phone)).toHaveLength(1);
+    }
+    // The sender goes slower now (the hub's throttle, as every process reads it from Redis).
+    const redis = new Redis(testRedisUrl());
+    try {
+      const throttle = new SenderThrottle(redis, t.queuePrefix, RATE);
+      expect(await throttle.slowdownOf(`sms:${CLINIC_NUMBER}`)).toBeGreaterThanOrEqual(2);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
