@@ -84,6 +84,8 @@ export interface Message {
   failure: { reason: string; retriedAs: string | null } | null;
   /** The channel could not prove the sender owns the address it wrote from (a possibly forged email). */
   senderUnverified: boolean;
+  /** A patient's reply to a campaign: the campaign's name. */
+  campaignName: string | null;
 }
 
 export interface Note {
@@ -212,6 +214,7 @@ function toMessage(m: Api.ConversationDetail['messages'][number]): Message {
     securedVia: str(m.policy?.securedVia),
     failure: m.failure,
     senderUnverified: m.senderUnverified,
+    campaignName: m.campaign?.name ?? null,
   };
 }
 

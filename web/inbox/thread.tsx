@@ -225,6 +225,14 @@ function MessageItem({
               Unverified sender
             </span>
           )}
+          {message.campaignName && (
+            <span
+              className="badge campaign-reply"
+              title="Written within the attribution window after this campaign"
+            >
+              Reply to campaign {message.campaignName}
+            </span>
+          )}
           {message.templateId && <span className="muted">template {message.templateId}</span>}
           <time dateTime={message.createdAt} title={fullDateTime(message.createdAt)}>
             {clockTime(message.createdAt)}
