@@ -424,6 +424,11 @@ export interface ChannelContext {
    * (socket.io handshakes): the same answer as `req.ip` for the same peer and headers.
    */
   clientAddress: ClientAddressResolver;
+  /**
+   * The origin of the clinic's logo when it is on another site (admins set it at run time), or null:
+   * a patient page that shows the logo allows images from it in its CSP, and from nowhere else.
+   */
+  clinicLogoOrigin?: () => string | null;
 }
 
 /** Durable state an adapter keeps between requests, e.g. a conversation reference for proactive replies. */

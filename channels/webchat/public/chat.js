@@ -172,6 +172,47 @@
     if (handoff) redeemHandoff();
   });
 
+  /** "Usually replies within 4 hours", from the queue's answer time. */
+  function describeReplyTime(minutes) {
+    if (!Number.isFinite(minutes) || minutes <= 0) return '';
+    if (minutes < 60) return `Usually replies within ${minutes} minute${minutes === 1 ? '' : 's'}`;
+    const hours = Math.round(minutes / 60);
+    if (hours < 24) return `Usually replies within ${hours} hour${hours === 1 ? '' : 's'}`;
+    const days = Math.round(hours / 24);
+    return `Usually replies within ${days === 1 ? 'a day' : `${days} days`}`;
+  }
+
+  // The clinic's name, logo, colour, greeting and reply time (GET /chat/appearance.json). Texts go in
+  // with textContent; the colour through the CSSOM, which the page's CSP (no inline style) allows.
+  function showAppearance(look) {
+    if (look.clinicName) {
+      $('chat-title').textContent = `Chat with ${look.clinicName}`;
+      document.title = `Chat with ${look.clinicName}`;
+    }
+    const logo = $('clinic-logo');
+    if (look.logoUrl) {
+      logo.src = look.logoUrl;
+      logo.hidden = false;
+    }
+    if (look.color && look.textColor) {
+      const header = document.querySelector('.chat-header');
+      header.style.setProperty('--clinic-color', look.color);
+      header.style.setProperty('--clinic-text', look.textColor);
+      header.classList.add('branded');
+    }
+    const greeting = $('greeting');
+    greeting.textContent = look.greeting || '';
+    greeting.hidden = !look.greeting;
+    const replyTime = $('reply-time');
+    replyTime.textContent = describeReplyTime(look.replyWithinMinutes);
+    replyTime.hidden = !replyTime.textContent;
+  }
+  window
+    .fetch('/chat/appearance.json', { credentials: 'omit' })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((look) => look && showAppearance(look))
+    .catch(() => undefined); // the plain page still works
+
   socket.on('welcome', (info) => {
     if (info.clinicName) document.title = `Chat with ${info.clinicName}`;
     notice.hidden = !info.notice;
