@@ -191,6 +191,10 @@
     }
     const logo = $('clinic-logo');
     if (look.logoUrl) {
+      // A logo that does not load leaves no broken-image box behind (the name is in the heading).
+      logo.addEventListener('error', () => {
+        logo.hidden = true;
+      });
       logo.src = look.logoUrl;
       logo.hidden = false;
     }

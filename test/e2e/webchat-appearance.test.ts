@@ -1,0 +1,61 @@
+import type { Browser } from 'playwright-core';
+import { seriousAccessibilityViolations } from '../support/accessibility';
+import { ensureWebPagesBuilt, launchChromium, screenshot, watchPageErrors } from '../support/browser';
+import { startTestHub, type TestHub } from '../support/test-hub';
+
+// The web chat in a real browser after an admin gave it the clinic's look: the name, colour,
+// greeting and reply time show; a greeting written like markup stays text; the logo's site is
+// the one image source the page's CSP lets in; and the page still passes axe in both colour schemes.
+jest.setTimeout(120_000);
+const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
+
+let t: TestHub;
+let browser: Browser;
+beforeAll(async () => {
+  ensureWebPagesBuilt();
+  t = await startTestHub();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+test('the clinic’s colour, greeting and reply time on /chat; the greeting is text, never markup', async () => {
+  const greeting = 'Welcome! <img src=x onerror="document.title=1"> Ask us anything.';
+  const api = await t.api();
+  await api
+    .patch('/settings', {
+      // .invalid never resolves: the image fails to load, but the CSP must not be what refuses it.
+      chatAppearance: { color: '#0b6e4f', greeting, logoUrl: 'https://logo.invalid/brand.png' },
+    })
+    .expect(200);
+  await api.patch('/queues/front-desk', { slaMinutes: 120 }).expect(200);
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    const context = await browser.newContext({ viewport: { width: 800, height: 700 }, colorScheme });
+    const page = await context.newPage();
+    const errors = watchPageErrors(page);
+    await page.goto(`${t.hub.url}/chat`);
+    await page.getByRole('heading', { name: `Chat with ${t.hub.org.name}` }).waitFor(VISIBLE);
+    await page.getByText('Usually replies within 2 hours').waitFor(VISIBLE);
+    const shown = page.getByText('Welcome!');
+    await shown.waitFor(VISIBLE);
+    expect(await shown.textContent()).toBe(greeting);
+    expect(await page.locator('.greeting img').count()).toBe(0);
+    expect(await page.title()).toBe(`Chat with ${t.hub.org.name}`);
+
+    // A string: the test's TypeScript has no DOM types (as in accessibility.test.ts).
+    const header = await page.evaluate(
+      "(s => [s.backgroundColor, s.color])(getComputedStyle(document.querySelector('.chat-header')))",
+    );
+    // Dark green takes white text.
+    expect(header).toEqual(['rgb(11, 110, 79)', 'rgb(255, 255, 255)']);
+    expect(await page.locator('#clinic-logo').getAttribute('src')).toBe('https://logo.invalid/brand.png');
+
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, `webchat-appearance-${colorScheme}.png`);
+    expect(errors).toEqual([]);
+    await context.close();
+  }
+});
