@@ -21,6 +21,11 @@ export interface ChatAppearance {
   /** `#rrggbb`; null: the page's own blue. */
   color: string | null;
   greeting: string | null;
+  /**
+   * Ask a new visitor their name (given to their contact) and what it is about (their first
+   * message, triaged like any other) before they write. Off by default.
+   */
+  preChatForm: boolean;
 }
 
 export function chatAppearance(stored: ChatAppearanceSettings | null | undefined): ChatAppearance {
@@ -28,6 +33,7 @@ export function chatAppearance(stored: ChatAppearanceSettings | null | undefined
     logoUrl: stored?.logoUrl ?? null,
     color: stored?.color ?? null,
     greeting: stored?.greeting ?? null,
+    preChatForm: stored?.preChatForm ?? false,
   };
 }
 
@@ -62,6 +68,7 @@ export const chatAppearanceBody = z
       .transform(cleared)
       .nullable()
       .optional(),
+    preChatForm: z.boolean().optional(),
   })
   .strict();
 
@@ -83,6 +90,7 @@ export function mergedChatAppearance(
     logoUrl: change.logoUrl !== undefined ? change.logoUrl : now.logoUrl,
     color: change.color !== undefined ? change.color : now.color,
     greeting: change.greeting !== undefined ? change.greeting : now.greeting,
+    preChatForm: change.preChatForm ?? now.preChatForm,
   };
 }
 
@@ -123,6 +131,7 @@ export function chatAppearanceRouter(db: Queryable, settings: ClinicSettings): R
       color: look.color,
       textColor: look.color ? textColorOn(look.color) : null,
       greeting: look.greeting,
+      preChatForm: look.preChatForm,
       replyWithinMinutes: queue?.slaMinutes ?? null,
     });
   });

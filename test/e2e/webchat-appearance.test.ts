@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { seriousAccessibilityViolations } from '../support/accessibility';
 import { ensureWebPagesBuilt, launchChromium, screenshot, watchPageErrors } from '../support/browser';
-import { startTestHub, type TestHub } from '../support/test-hub';
+import { eventually, startTestHub, type TestHub } from '../support/test-hub';
 
 // The web chat in a real browser after an admin gave it the clinic's look: the name, colour,
 // greeting and reply time show; a greeting written like markup stays text; the logo's site is
@@ -58,4 +58,38 @@ test('the clinic’s colour, greeting and reply time on /chat; the greeting is t
     expect(errors).toEqual([]);
     await context.close();
   }
+});
+
+test('the pre-chat form: the name reaches the contact, the topic is the first message, asked once', async () => {
+  const api = await t.api();
+  await api.patch('/settings', { chatAppearance: { preChatForm: true } }).expect(200);
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors = watchPageErrors(page);
+  await page.goto(`${t.hub.url}/chat`);
+  const topic = `Can I move my Tuesday appointment? ${Date.now()}`;
+  await page.getByLabel('Your name (optional)').fill('Dana <b>Visitor</b>');
+  await page.getByLabel('What is it about?').fill(topic);
+  expect(await seriousAccessibilityViolations(page)).toEqual([]);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('list').getByText(topic).waitFor(VISIBLE);
+  // Asked once: the plain composer now, and after a reload too.
+  await page.getByLabel('Your message').waitFor(VISIBLE);
+  expect(await page.getByLabel('Your name (optional)').isVisible()).toBe(false);
+
+  const conversation = await eventually(async () => {
+    const list = await api.get('/conversations?sort=activity&status=all').expect(200);
+    return (list.body.conversations as { snippet: string | null; displayName: string }[]).find(
+      (c) => c.snippet === topic && c.displayName === 'Dana <b>Visitor</b>',
+    );
+  });
+  expect(conversation).toBeDefined();
+
+  await page.reload();
+  await page.getByText('Connected').waitFor(VISIBLE);
+  await page.getByText('Usually replies within').waitFor(VISIBLE);
+  await page.getByLabel('Your message').waitFor(VISIBLE);
+  expect(await page.getByLabel('Your name (optional)').isVisible()).toBe(false);
+  expect(errors).toEqual([]);
+  await context.close();
 });

@@ -22,6 +22,7 @@ test('before an admin sets anything: the clinic name, the front desk reply time,
     color: null,
     textColor: null,
     greeting: null,
+    preChatForm: false,
     replyWithinMinutes: expect.any(Number),
   });
   const page = await request(t.hub.url).get('/chat').expect(200);
@@ -42,6 +43,7 @@ test('an admin’s logo, colour and greeting reach the page at once; only the lo
     logoUrl: 'https://cdn.clinic.example/brand/logo.png',
     color: '#ffd700',
     greeting: 'Hi! Ask us about appointments.',
+    preChatForm: false,
     greetingMax: 300,
   });
 

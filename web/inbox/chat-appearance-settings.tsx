@@ -5,6 +5,7 @@ interface ChatAppearance {
   logoUrl: string | null;
   color: string | null;
   greeting: string | null;
+  preChatForm: boolean;
   greetingMax: number;
 }
 
@@ -21,6 +22,7 @@ export function ChatAppearanceSettingsSection() {
   const [useColor, setUseColor] = useState(false);
   const [color, setColor] = useState(PLAIN_COLOR);
   const [greeting, setGreeting] = useState('');
+  const [preChatForm, setPreChatForm] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -30,6 +32,7 @@ export function ChatAppearanceSettingsSection() {
     setUseColor(look.color !== null);
     setColor(look.color ?? PLAIN_COLOR);
     setGreeting(look.greeting ?? '');
+    setPreChatForm(look.preChatForm);
   }, []);
 
   useEffect(() => {
@@ -44,7 +47,12 @@ export function ChatAppearanceSettingsSection() {
     try {
       const answer = await api<{ settings: { chatAppearance: ChatAppearance } }>('PATCH', '/settings', {
         // Empty strings clear a field: the plain page's.
-        chatAppearance: { logoUrl: logoUrl.trim(), color: useColor ? color : '', greeting: greeting.trim() },
+        chatAppearance: {
+          logoUrl: logoUrl.trim(),
+          color: useColor ? color : '',
+          greeting: greeting.trim(),
+          preChatForm,
+        },
       });
       show(answer.settings.chatAppearance);
       setError(null);
@@ -88,6 +96,10 @@ export function ChatAppearanceSettingsSection() {
               value={greeting}
               onChange={(e) => setGreeting(e.target.value)}
             />
+          </label>
+          <label>
+            <input type="checkbox" checked={preChatForm} onChange={(e) => setPreChatForm(e.target.checked)} />
+            Ask a new visitor their name and what it is about before they write
           </label>
           <button type="submit">Save web chat appearance</button>
         </form>

@@ -141,8 +141,22 @@
     reportRead();
   }
 
-  function send(clientId, body) {
-    socket.timeout(10_000).emit('message', { clientId, body }, (err, answer) => {
+  // Whether this session has a history: the pre-chat form is for a visitor who has not written yet.
+  let wroteBefore = false;
+
+  /** Asked once: after the first message (or with a history) the chat is the plain composer. */
+  function closeIntro() {
+    wroteBefore = true;
+    const intro = $('intro');
+    if (intro.hidden) return;
+    intro.hidden = true;
+    $('body-label').textContent = 'Your message';
+    $('body-label').classList.add('visually-hidden');
+    bodyInput.placeholder = 'Type your message';
+  }
+
+  function send(clientId, body, name) {
+    socket.timeout(10_000).emit('message', { clientId, body, ...(name ? { name } : {}) }, (err, answer) => {
       if (err) return; // still in the outbox: resent after the reconnect
       if (answer.ok) {
         outbox.delete(clientId);
@@ -207,6 +221,14 @@
     const greeting = $('greeting');
     greeting.textContent = look.greeting || '';
     greeting.hidden = !look.greeting;
+    // The pre-chat form, for a visitor who has not written yet: their name, and what it is about
+    // (the first message, so triage reads it like any other).
+    if (look.preChatForm && !wroteBefore && !store.get(LAST_KEY) && outbox.size === 0) {
+      $('intro').hidden = false;
+      $('body-label').textContent = 'What is it about?';
+      $('body-label').classList.remove('visually-hidden');
+      bodyInput.placeholder = 'What would you like to ask the clinic?';
+    }
     const replyTime = $('reply-time');
     replyTime.textContent = describeReplyTime(look.replyWithinMinutes);
     replyTime.hidden = !replyTime.textContent;
@@ -224,6 +246,7 @@
   });
 
   socket.on('history', (page) => {
+    if (page.messages.length > 0) closeIntro();
     for (const message of page.messages) {
       if (message.direction === 'outbound') receive(message);
       else {
@@ -285,7 +308,9 @@
     saveOutbox();
     render({ clientId, direction: 'inbound', body, status: 'sending', createdAt: new Date().toISOString() });
     bodyInput.value = '';
-    send(clientId, body);
+    const name = $('intro').hidden ? '' : $('intro-name').value.trim().slice(0, 80);
+    closeIntro();
+    send(clientId, body, name);
   });
 
   bodyInput.addEventListener('keydown', (event) => {

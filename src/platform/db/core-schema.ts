@@ -65,6 +65,7 @@ export interface ChatAppearanceSettings {
   logoUrl?: string | null;
   color?: string | null;
   greeting?: string | null;
+  preChatForm?: boolean;
 }
 
 export const organizations = pgTable('organizations', {
