@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
+import { queryRows } from '../support/test-database';
 import { type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // The web chat in the clinic's colours: admins set a logo, colour and greeting; the public
@@ -10,7 +13,9 @@ beforeAll(async () => {
   t = await startTestHub();
   admin = await t.api();
 });
+const sockets: Socket[] = [];
 afterAll(async () => {
+  for (const socket of sockets) socket.disconnect();
   await t.stop();
 });
 
@@ -85,4 +90,55 @@ test('only admins change it', async () => {
     .patch('/api/v1/settings')
     .send({ chatAppearance: { color: '#000000' } });
   expect([401, 403]).toContain(res.status);
+});
+
+/** A new visitor on `/chat`: its socket and session id (the webchat identity's address). */
+async function newVisitor(): Promise<{ socket: Socket; sessionId: string }> {
+  const socket = connect(`${t.hub.url}/chat`, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  sockets.push(socket);
+  const token = await new Promise<string>((resolve, reject) => {
+    socket.once('session', (info: { token: string }) => resolve(info.token));
+    socket.once('connect_error', reject);
+  });
+  return { socket, sessionId: token.split('.')[0]! };
+}
+
+const nameOnFile = async (sessionId: string) =>
+  (
+    await queryRows<{ display_name: string | null }>(
+      t.database.url,
+      `select c.display_name from contacts c join contact_identities i on i.contact_id = c.id
+       where i.kind = 'webchat' and i.address = $1`,
+      [sessionId],
+    )
+  )[0]?.display_name;
+
+test('the pre-chat name goes to the new contact with the first message, and never replaces a name on file', async () => {
+  const { socket, sessionId } = await newVisitor();
+  const say = (payload: Record<string, unknown>) =>
+    socket.timeout(5000).emitWithAck('message', { clientId: randomUUID(), ...payload });
+
+  // Too long a name: refused whole, nothing stored.
+  expect(await say({ body: 'About my bill', name: 'x'.repeat(81) })).toEqual({
+    ok: false,
+    code: 'invalid_message',
+  });
+  expect(await nameOnFile(sessionId)).toBeUndefined();
+
+  expect(await say({ body: 'About my bill', name: '  Sam Visitor ' })).toMatchObject({ ok: true });
+  expect(await nameOnFile(sessionId)).toBe('Sam Visitor');
+
+  expect(await say({ body: 'Also a refill', name: 'Someone Else' })).toMatchObject({ ok: true });
+  expect(await nameOnFile(sessionId)).toBe('Sam Visitor');
+
+  // Without a name: the plain chat, no name given.
+  const quiet = await newVisitor();
+  expect(
+    await quiet.socket.timeout(5000).emitWithAck('message', { clientId: randomUUID(), body: 'Hello' }),
+  ).toMatchObject({ ok: true });
+  expect(await nameOnFile(quiet.sessionId)).toBeNull();
 });
