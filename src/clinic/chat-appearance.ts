@@ -124,7 +124,12 @@ export function chatAppearanceRouter(db: Queryable, settings: ClinicSettings): R
       .select({ slaMinutes: queues.slaMinutes })
       .from(queues)
       .where(and(eq(queues.orgId, org.id), eq(queues.id, REPLY_TIME_QUEUE)));
-    res.set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+    res.set({
+      'Cache-Control': 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      // The widget on the clinic's own site reads it too; nothing in it is private, and no cookie is sent.
+      'Access-Control-Allow-Origin': '*',
+    });
     res.json({
       clinicName: org.name,
       logoUrl: look.logoUrl,

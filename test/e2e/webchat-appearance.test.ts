@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type net from 'node:net';
 import type { Browser } from 'playwright-core';
 import { seriousAccessibilityViolations } from '../support/accessibility';
 import { ensureWebPagesBuilt, launchChromium, screenshot, watchPageErrors } from '../support/browser';
@@ -92,4 +94,30 @@ test('the pre-chat form: the name reaches the contact, the topic is the first me
   expect(await page.getByLabel('Your name (optional)').isVisible()).toBe(false);
   expect(errors).toEqual([]);
   await context.close();
+});
+
+test('the widget on the clinic’s own site takes the clinic’s colour', async () => {
+  const api = await t.api();
+  await api.patch('/settings', { chatAppearance: { color: '#0b6e4f' } }).expect(200);
+  const site = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(
+      `<!doctype html><html lang="en"><title>Clinic</title><script src="${t.hub.url}/chat/widget.js" async></script></html>`,
+    );
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`http://localhost:${(site.address() as net.AddressInfo).port}/`);
+    const button = page.getByRole('button', { name: `Chat with us: ${t.hub.org.name}` });
+    await button.waitFor(VISIBLE);
+    // Named after the fetch, in the same step that colours it.
+    expect(await page.evaluate("getComputedStyle(document.querySelector('button')).backgroundColor")).toBe(
+      'rgb(11, 110, 79)',
+    );
+    await context.close();
+  } finally {
+    site.close();
+  }
 });
