@@ -2,8 +2,8 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { Browser } from 'playwright-core';
 import { seriousAccessibilityViolations } from '../support/accessibility';
-import { ensureWebPagesBuilt, launchChromium, screenshot, watchPageErrors } from '../support/browser';
-import { eventually, startTestHub, type TestHub } from '../support/test-hub';
+import { ensureWebPagesBuilt, launchChromium, screenshot, signIn, watchPageErrors } from '../support/browser';
+import { ADMIN, eventually, startTestHub, type TestHub } from '../support/test-hub';
 
 // The web chat in a real browser after an admin gave it the clinic's look: the name, colour,
 // greeting and reply time show; a greeting written like markup stays text; the logo's site is
@@ -120,4 +120,30 @@ test('the widget on the clinic’s own site takes the clinic’s colour', async 
   } finally {
     site.close();
   }
+});
+
+test('an admin sets the greeting, colour and pre-chat form in the Admin screen; /chat shows them', async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const errors = watchPageErrors(page);
+  await page.goto(`${t.hub.url}/inbox`);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Admin' }).click();
+  const form = page.getByRole('form', { name: 'Web chat appearance' });
+  await form.waitFor(VISIBLE);
+  const greeting = `Hello from the front desk ${Date.now()}`;
+  await form.getByRole('textbox', { name: /Greeting shown above/ }).fill(greeting);
+  await form.getByRole('checkbox', { name: /Ask a new visitor their name/ }).uncheck();
+  await form.getByRole('button', { name: 'Save web chat appearance' }).click();
+  await page.getByText('Web chat appearance saved').waitFor(VISIBLE);
+
+  const look = (await (await fetch(`${t.hub.url}/chat/appearance.json`)).json()) as Record<string, unknown>;
+  expect(look).toMatchObject({ greeting, preChatForm: false });
+
+  const chat = await context.newPage();
+  await chat.goto(`${t.hub.url}/chat`);
+  await chat.getByText(greeting).waitFor(VISIBLE);
+  await chat.getByLabel('Your message').waitFor(VISIBLE);
+  expect(errors).toEqual([]);
+  await context.close();
 });
