@@ -59,7 +59,12 @@ const handshakeSchema = z.object({
   lastMessageId: z.uuid().optional(),
 });
 const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'clientId: 8 to 64 letters, digits, - or _');
-const messageSchema = z.strictObject({ clientId: clientIdSchema, body: z.string() });
+const messageSchema = z.strictObject({
+  clientId: clientIdSchema,
+  body: z.string(),
+  // The pre-chat form's name, sent with the first message only (see SessionSink.nameGiven).
+  name: z.string().trim().min(1).max(80).optional(),
+});
 const receiptSchema = z.strictObject({ messageId: z.uuid() });
 const verifyStartSchema = z.union([
   z.strictObject({ dateOfBirth: z.string().max(20), phone: z.string().min(1).max(40) }),
@@ -269,6 +274,12 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
           },
           meta(),
         );
+        if (parsed.data.name && !receipt.duplicate) {
+          // After receive: the contact exists now. A name that is not stored loses nothing else.
+          await sessions?.nameGiven?.(identity, parsed.data.name).catch((err: unknown) => {
+            slog.warn({ err }, 'pre-chat name not stored');
+          });
+        }
         answer({ ok: true, messageId: receipt.messageId, duplicate: receipt.duplicate });
         keepAlive();
         if (!receipt.duplicate) {

@@ -6,6 +6,8 @@ export interface ChatRoutesOptions {
   publicUrl: string;
   /** CSP frame-ancestors for the page: the sites whose widget may frame it. */
   frameAncestors: string;
+  /** Where the clinic's logo is, when on another site: the one other origin the page loads images from. */
+  logoOrigin?: () => string | null;
 }
 
 /** The folder of the page's files, from the source tree or from the build (dist/ has no copy). */
@@ -45,17 +47,18 @@ export function chatRouter(options: ChatRoutesOptions): Router {
   };
   const base = new URL(options.publicUrl);
   const socketOrigin = `${base.protocol === 'https:' ? 'wss' : 'ws'}://${base.host}`;
-  const pageCsp = [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    // 'self' covers same-origin WebSockets in current browsers; the explicit origin covers older ones.
-    `connect-src 'self' ${socketOrigin}`,
-    "img-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    `frame-ancestors ${options.frameAncestors}`,
-  ].join('; ');
+  const pageCsp = (logoOrigin: string | null) =>
+    [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      // 'self' covers same-origin WebSockets in current browsers; the explicit origin covers older ones.
+      `connect-src 'self' ${socketOrigin}`,
+      logoOrigin ? `img-src 'self' ${logoOrigin}` : "img-src 'self'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      `frame-ancestors ${options.frameAncestors}`,
+    ].join('; ');
 
   // X-Frame-Options for browsers without CSP frame-ancestors: it can say "nobody" and "this site",
   // not a list, so with a list it is left out and CSP (which wins where both exist) decides alone.
@@ -73,7 +76,7 @@ export function chatRouter(options: ChatRoutesOptions): Router {
 
   const router = Router();
   router.get('/chat', (_req, res) => {
-    res.set('Content-Security-Policy', pageCsp);
+    res.set('Content-Security-Policy', pageCsp(options.logoOrigin?.() ?? null));
     if (frameOptions) res.set('X-Frame-Options', frameOptions);
     send(res, 'text/html; charset=utf-8', files.page, 'no-store');
   });

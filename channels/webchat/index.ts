@@ -53,7 +53,11 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
     // reconnect replays what they have not acknowledged anyway.
     reconcile: async () => ({ kind: 'resend_safe' }),
     createRouter: () =>
-      chatRouter({ publicUrl: config.publicUrl, frameAncestors: config.WEBCHAT_FRAME_ANCESTORS }),
+      chatRouter({
+        publicUrl: config.publicUrl,
+        frameAncestors: config.WEBCHAT_FRAME_ANCESTORS,
+        logoOrigin: context.clinicLogoOrigin,
+      }),
     attachRealtime(server, sink) {
       io = server;
       attachChatNamespace(server, sink, {

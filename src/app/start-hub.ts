@@ -8,6 +8,7 @@ import { startCampaigns } from '../campaigns';
 import type { ChannelFactory } from '../channel-port';
 import { ChannelRegistry } from '../channel-port/channel-registry';
 import { channelStateStore } from '../channel-port/channel-state-store';
+import { chatAppearanceRouter, logoOrigin } from '../clinic/chat-appearance';
 import { startClinicSettings } from '../clinic/clinic-settings';
 import { ensureOrganization, type OrganizationRow } from '../clinic/organization';
 import { announceHubEventsAfterCommit } from '../conversations/hub-events';
@@ -128,6 +129,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           ensureSecret: (name) => secrets.ensure(name),
           stateFor: (channel) => channelStateStore(db, channel),
           clientAddress,
+          // `org` is the live settings object: an admin's change shows at the next page load.
+          clinicLogoOrigin: () => logoOrigin(org),
         }),
       ),
     ),
@@ -214,6 +217,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           },
         },
       ]),
+      // What the web chat page shows about the clinic (name, logo, colour, greeting, reply time).
+      chatAppearanceRouter(db, clinic.settings),
       ...channels.all().flatMap((adapter) => (adapter.createRouter ? [adapter.createRouter(inbound)] : [])),
       // Secure links: /s/:token pages, PHI read after a date-of-birth check; replies go to triage.
       secureLinkRouter({

@@ -226,6 +226,11 @@ export interface SessionSink {
   requestVerification(identity: IdentityRef, claim: VerificationClaim, meta: RequestMeta): Promise<void>;
   /** True when `code` is the live code for this identity: it is then linked to that contact and verified. */
   confirmVerification(identity: IdentityRef, code: string, meta: RequestMeta): Promise<boolean>;
+  /**
+   * The name a visitor gave in the pre-chat form: becomes their contact's name when it has none yet
+   * (a name on file, perhaps verified, is never replaced by what an anonymous visitor types).
+   */
+  nameGiven?(identity: IdentityRef, name: string): Promise<void>;
   /** The patient is typing: tells the staff looking at their conversation. Best effort. */
   patientTyping?(identity: IdentityRef): Promise<void>;
   /**
@@ -424,6 +429,11 @@ export interface ChannelContext {
    * (socket.io handshakes): the same answer as `req.ip` for the same peer and headers.
    */
   clientAddress: ClientAddressResolver;
+  /**
+   * The origin of the clinic's logo when it is on another site (admins set it at run time), or null:
+   * a patient page that shows the logo allows images from it in its CSP, and from nowhere else.
+   */
+  clinicLogoOrigin?: () => string | null;
 }
 
 /** Durable state an adapter keeps between requests, e.g. a conversation reference for proactive replies. */

@@ -7,7 +7,7 @@ import type { OrganizationRow } from './organization';
 
 /** The clinic settings an admin may change while the hub runs (PATCH /api/v1/settings). */
 export type ClinicSettingsPatch = Partial<
-  Pick<OrganizationRow, 'timeZone' | 'helpText' | 'crisisLine' | 'acknowledgement'>
+  Pick<OrganizationRow, 'timeZone' | 'helpText' | 'crisisLine' | 'acknowledgement' | 'chatAppearance'>
 >;
 
 /**
@@ -59,6 +59,7 @@ export class ClinicSettings {
     this.#org.helpText = row.helpText;
     this.#org.crisisLine = row.crisisLine;
     this.#org.acknowledgement = row.acknowledgement;
+    this.#org.chatAppearance = row.chatAppearance;
   }
 }
 

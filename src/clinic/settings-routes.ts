@@ -10,6 +10,12 @@ import {
   acknowledgementSettings,
 } from './acknowledgement-settings';
 import { carrierKeywordReply } from './carrier-keyword-replies';
+import {
+  CHAT_GREETING_MAX,
+  chatAppearance,
+  chatAppearanceBody,
+  mergedChatAppearance,
+} from './chat-appearance';
 import type { ClinicSettings } from './clinic-settings';
 import type { OrganizationRow } from './organization';
 
@@ -69,6 +75,8 @@ const updateBody = z
       .regex(/^[0-9+() .-]+$/, 'must be a phone number or short code, such as 988')
       .optional(),
     acknowledgement: acknowledgementBody.optional(),
+    // The patient web chat's logo, colour and greeting (chat-appearance.ts).
+    chatAppearance: chatAppearanceBody.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'give at least one field to change');
@@ -80,6 +88,7 @@ const presentSettings = (org: Readonly<OrganizationRow>) => ({
   helpTextMax: HELP_TEXT_MAX,
   crisisLine: org.crisisLine,
   acknowledgement: { ...acknowledgementSettings(org.acknowledgement), textMax: ACKNOWLEDGEMENT_TEXT_MAX },
+  chatAppearance: { ...chatAppearance(org.chatAppearance), greetingMax: CHAT_GREETING_MAX },
   // What a patient texting HELP gets now: the clinic's text, or the built-in reply.
   helpReply: carrierKeywordReply('help', org),
 });
@@ -96,11 +105,12 @@ export function settingsRouter(db: Database, settings: ClinicSettings): Router {
     const body = updateBody.parse(req.body);
     const admin = req.staff!;
     const previousZone = settings.current.timeZone;
-    const { acknowledgement: ackChange, ...rest } = body;
+    const { acknowledgement: ackChange, chatAppearance: lookChange, ...rest } = body;
     const row = await db.transaction(async (tx) => {
       const stored = await settings.store(tx, {
         ...rest,
         ...(ackChange ? { acknowledgement: mergedAcknowledgement(settings.current, ackChange) } : {}),
+        ...(lookChange ? { chatAppearance: mergedChatAppearance(settings.current, lookChange) } : {}),
       });
       await writeAudit(tx, {
         orgId: admin.orgId,

@@ -1,9 +1,9 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne } from 'drizzle-orm';
 import type { SessionSink } from '../channel-port';
 import { isSessionOutbound, sessionHistory } from '../contacts/contact-history';
 import type { ContactVerification } from '../contacts/contact-verification';
 import type { Database } from '../platform/db/database';
-import { contactIdentities, conversations } from '../platform/db/schema';
+import { contactIdentities, contacts, conversations } from '../platform/db/schema';
 
 export interface PatientSessionSinkDeps {
   db: Database;
@@ -25,6 +25,22 @@ export function createPatientSessionSink(deps: PatientSessionSinkDeps): SessionS
     requestVerification: (identity, claim, meta) => deps.verification.request(identity, claim, meta),
     confirmVerification: (identity, code, meta) => deps.verification.confirm(identity, code, meta),
     verifyByHandoff: (identity, handoff, meta) => deps.verification.verifyByHandoff(identity, handoff, meta),
+    async nameGiven(identity, name) {
+      const owner = db
+        .select({ contactId: contactIdentities.contactId })
+        .from(contactIdentities)
+        .where(
+          and(
+            eq(contactIdentities.orgId, orgId),
+            eq(contactIdentities.kind, identity.kind),
+            eq(contactIdentities.address, identity.address),
+          ),
+        );
+      await db
+        .update(contacts)
+        .set({ displayName: name })
+        .where(and(eq(contacts.orgId, orgId), inArray(contacts.id, owner), isNull(contacts.displayName)));
+    },
     async patientTyping(identity) {
       if (!deps.notifyStaffTyping) return;
       const [row] = await db

@@ -2,6 +2,7 @@ import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useSta
 import type * as Api from '../../contracts/inbox-api';
 import { api } from '../shared/api';
 import { AcknowledgementSettingsSection } from './acknowledgement-settings';
+import { ChatAppearanceSettingsSection } from './chat-appearance-settings';
 
 /** The admin screen: clinic settings, staff accounts and queues, over the same staff API. */
 
@@ -428,6 +429,7 @@ export function AdminView({ meId, onQueuesChanged }: { meId: string; onQueuesCha
     <main className="admin" aria-label="Administration">
       <SettingsSection />
       <AcknowledgementSettingsSection />
+      <ChatAppearanceSettingsSection />
       <StaffSection queues={queues} meId={meId} />
       <QueueSection
         queues={queues}

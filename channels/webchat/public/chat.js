@@ -141,8 +141,22 @@
     reportRead();
   }
 
-  function send(clientId, body) {
-    socket.timeout(10_000).emit('message', { clientId, body }, (err, answer) => {
+  // Whether this session has a history: the pre-chat form is for a visitor who has not written yet.
+  let wroteBefore = false;
+
+  /** Asked once: after the first message (or with a history) the chat is the plain composer. */
+  function closeIntro() {
+    wroteBefore = true;
+    const intro = $('intro');
+    if (intro.hidden) return;
+    intro.hidden = true;
+    $('body-label').textContent = 'Your message';
+    $('body-label').classList.add('visually-hidden');
+    bodyInput.placeholder = 'Type your message';
+  }
+
+  function send(clientId, body, name) {
+    socket.timeout(10_000).emit('message', { clientId, body, ...(name ? { name } : {}) }, (err, answer) => {
       if (err) return; // still in the outbox: resent after the reconnect
       if (answer.ok) {
         outbox.delete(clientId);
@@ -172,6 +186,59 @@
     if (handoff) redeemHandoff();
   });
 
+  /** "Usually replies within 4 hours", from the queue's answer time. */
+  function describeReplyTime(minutes) {
+    if (!Number.isFinite(minutes) || minutes <= 0) return '';
+    if (minutes < 60) return `Usually replies within ${minutes} minute${minutes === 1 ? '' : 's'}`;
+    const hours = Math.round(minutes / 60);
+    if (hours < 24) return `Usually replies within ${hours} hour${hours === 1 ? '' : 's'}`;
+    const days = Math.round(hours / 24);
+    return `Usually replies within ${days === 1 ? 'a day' : `${days} days`}`;
+  }
+
+  // The clinic's name, logo, colour, greeting and reply time (GET /chat/appearance.json). Texts go in
+  // with textContent; the colour through the CSSOM, which the page's CSP (no inline style) allows.
+  function showAppearance(look) {
+    if (look.clinicName) {
+      $('chat-title').textContent = `Chat with ${look.clinicName}`;
+      document.title = `Chat with ${look.clinicName}`;
+    }
+    const logo = $('clinic-logo');
+    if (look.logoUrl) {
+      // A logo that does not load leaves no broken-image box behind (the name is in the heading).
+      logo.addEventListener('error', () => {
+        logo.hidden = true;
+      });
+      logo.src = look.logoUrl;
+      logo.hidden = false;
+    }
+    if (look.color && look.textColor) {
+      const header = document.querySelector('.chat-header');
+      header.style.setProperty('--clinic-color', look.color);
+      header.style.setProperty('--clinic-text', look.textColor);
+      header.classList.add('branded');
+    }
+    const greeting = $('greeting');
+    greeting.textContent = look.greeting || '';
+    greeting.hidden = !look.greeting;
+    // The pre-chat form, for a visitor who has not written yet: their name, and what it is about
+    // (the first message, so triage reads it like any other).
+    if (look.preChatForm && !wroteBefore && !store.get(LAST_KEY) && outbox.size === 0) {
+      $('intro').hidden = false;
+      $('body-label').textContent = 'What is it about?';
+      $('body-label').classList.remove('visually-hidden');
+      bodyInput.placeholder = 'What would you like to ask the clinic?';
+    }
+    const replyTime = $('reply-time');
+    replyTime.textContent = describeReplyTime(look.replyWithinMinutes);
+    replyTime.hidden = !replyTime.textContent;
+  }
+  window
+    .fetch('/chat/appearance.json', { credentials: 'omit' })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((look) => look && showAppearance(look))
+    .catch(() => undefined); // the plain page still works
+
   socket.on('welcome', (info) => {
     if (info.clinicName) document.title = `Chat with ${info.clinicName}`;
     notice.hidden = !info.notice;
@@ -179,6 +246,7 @@
   });
 
   socket.on('history', (page) => {
+    if (page.messages.length > 0) closeIntro();
     for (const message of page.messages) {
       if (message.direction === 'outbound') receive(message);
       else {
@@ -240,7 +308,9 @@
     saveOutbox();
     render({ clientId, direction: 'inbound', body, status: 'sending', createdAt: new Date().toISOString() });
     bodyInput.value = '';
-    send(clientId, body);
+    const name = $('intro').hidden ? '' : $('intro-name').value.trim().slice(0, 80);
+    closeIntro();
+    send(clientId, body, name);
   });
 
   bodyInput.addEventListener('keydown', (event) => {

@@ -59,6 +59,20 @@
     button.focus();
   }
 
+  // The clinic's colour and name (GET /chat/appearance.json, public and readable from any site). A
+  // site whose CSP does not let the fetch through keeps the plain blue button.
+  fetch(`${origin}/chat/appearance.json`, { credentials: 'omit' })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((look) => {
+      if (look?.color && look.textColor) {
+        button.style.background = look.color;
+        button.style.color = look.textColor;
+      }
+      if (look?.clinicName && !script.dataset.label)
+        button.setAttribute('aria-label', `${label}: ${look.clinicName}`);
+    })
+    .catch(() => undefined);
+
   button.addEventListener('click', () => (frame && !frame.hidden ? close() : open()));
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && frame && !frame.hidden) close();

@@ -60,6 +60,14 @@ export interface AcknowledgementSettings {
   texts?: Record<string, string>;
 }
 
+/** As stored; see src/clinic/chat-appearance.ts for the defaults and what each part does. */
+export interface ChatAppearanceSettings {
+  logoUrl?: string | null;
+  color?: string | null;
+  greeting?: string | null;
+  preChatForm?: boolean;
+}
+
 export const organizations = pgTable('organizations', {
   id: id(),
   name: text('name').notNull(),
@@ -69,6 +77,8 @@ export const organizations = pgTable('organizations', {
   crisisLine: text('crisis_line').notNull().default('988'),
   /** The automatic "we got your message" reply (src/routing/acknowledgement.ts); null: its defaults. */
   acknowledgement: jsonb('acknowledgement').$type<AcknowledgementSettings>(),
+  /** How the patient web chat looks (src/clinic/chat-appearance.ts); null: the plain page. */
+  chatAppearance: jsonb('chat_appearance').$type<ChatAppearanceSettings>(),
   createdAt: createdAt(),
 });
 
