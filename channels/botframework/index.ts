@@ -80,6 +80,7 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
 
   return {
     channel: 'botframework',
+    label: 'Bot Framework',
     identityKind: 'botframework',
     // Messages pass through Microsoft's Bot Connector and the channel behind it (Teams, Web Chat),
     // and the conversation may be a group or an unverified web visitor: nothing above `limited`.

@@ -57,6 +57,7 @@ export async function createEmailChannel(
 
   return {
     channel: 'email',
+    label: 'email',
     identityKind: 'email',
     maxSensitivity: 'limited',
     sandbox,

@@ -60,6 +60,7 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
 
   return {
     channel: 'sms',
+    label: 'SMS',
     identityKind: 'phone',
     maxSensitivity: 'limited',
     sandbox,

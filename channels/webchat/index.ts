@@ -27,6 +27,7 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
 
   return {
     channel: 'webchat',
+    label: 'web chat',
     identityKind: 'webchat',
     maxSensitivity: 'limited',
     // Nothing to sandbox: no provider. A person plays the patient at /chat (listed on /sandbox).

@@ -328,6 +328,11 @@ export type ReconcileResult =
 
 export interface ChannelAdapter {
   readonly channel: string;
+  /**
+   * How a person reads the channel's name in reasons, failures and the inbox ("SMS", "web chat").
+   * The registry records it for the core's sentences and `GET /api/v1/channels` serves it to the page.
+   */
+  readonly label: string;
   /** The kind of contact identity this channel delivers to. */
   readonly identityKind: IdentityKind;
   /**

@@ -17,6 +17,7 @@ import type { ChannelAdapter, OutboundEnvelope, SendResult } from '../channel-po
 export function createSecureLinkChannel(): ChannelAdapter {
   return {
     channel: 'securelink',
+    label: 'secure link',
     identityKind: 'phone',
     maxSensitivity: 'phi',
     sandbox: false,
