@@ -416,3 +416,18 @@ export interface CampaignPreviewResponse {
   skipped: Record<string, number>;
   samples: { channel: string; locale: string; subject?: string; text: string }[];
 }
+
+/** `GET /channels`: the channels this hub runs, as their adapters declare them. */
+export interface ChannelListResponse {
+  channels: ChannelView[];
+}
+
+export interface ChannelView {
+  /** The name sends and messages carry (`sms`). */
+  channel: string;
+  /** How a person reads it (`SMS`, `web chat`). */
+  label: string;
+  identityKind: string;
+  /** False for a channel read in the hub (a secure link): a send, reminder or consent never names it. */
+  delivers: boolean;
+}

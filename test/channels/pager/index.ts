@@ -10,7 +10,7 @@ export function pagerChannel(): { factory: ChannelFactory; sent: OutboundEnvelop
   const sent: OutboundEnvelope[] = [];
   const factory: ChannelFactory = (): ChannelAdapter => ({
     channel: 'pager',
-    label: 'pager',
+    label: 'clinic pager',
     identityKind: 'phone',
     // The clinic's own pagers: appointment details are fine, clinical details are not.
     maxSensitivity: 'limited',
