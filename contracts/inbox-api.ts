@@ -425,8 +425,12 @@ export interface ChannelListResponse {
 export interface ChannelView {
   /** The name sends and messages carry (`sms`). */
   channel: string;
-  /** How a person reads it (`SMS`, `web chat`). */
+  /** How a sentence names it (`SMS`, `web chat`): "will go by web chat". */
   label: string;
+  /** The name standing alone (`Web chat`, `Voice call`). */
+  title: string;
+  /** The short text mark shown as its icon (`Chat`). */
+  mark: string;
   identityKind: string;
   /** False for a channel read in the hub (a secure link): a send, reminder or consent never names it. */
   delivers: boolean;

@@ -81,6 +81,8 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
   return {
     channel: 'botframework',
     label: 'Bot Framework',
+    title: 'Teams',
+    mark: 'Teams',
     identityKind: 'botframework',
     // Messages pass through Microsoft's Bot Connector and the channel behind it (Teams, Web Chat),
     // and the conversation may be a group or an unverified web visitor: nothing above `limited`.

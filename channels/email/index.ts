@@ -58,6 +58,7 @@ export async function createEmailChannel(
   return {
     channel: 'email',
     label: 'email',
+    mark: 'Mail',
     identityKind: 'email',
     maxSensitivity: 'limited',
     sandbox,

@@ -333,6 +333,10 @@ export interface ChannelAdapter {
    * The registry records it for the core's sentences and `GET /api/v1/channels` serves it to the page.
    */
   readonly label: string;
+  /** The name standing alone (a list, a heading: "Voice call"); absent: the label with a capital. */
+  readonly title?: string;
+  /** The short text mark the inbox shows as the channel's icon ("Call"); absent: the title. */
+  readonly mark?: string;
   /** The kind of contact identity this channel delivers to. */
   readonly identityKind: IdentityKind;
   /**

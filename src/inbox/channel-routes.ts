@@ -10,12 +10,17 @@ export function channelRouter(channels: ChannelRegistry): Router {
   const router = Router();
   router.get('/channels', (_req, res) => {
     const body: Sendable<ChannelListResponse> = {
-      channels: channels.all().map((adapter) => ({
-        channel: adapter.channel,
-        label: adapter.label,
-        identityKind: adapter.identityKind,
-        delivers: !adapter.readInPlace,
-      })),
+      channels: channels.all().map((adapter) => {
+        const title = adapter.title ?? adapter.label.charAt(0).toUpperCase() + adapter.label.slice(1);
+        return {
+          channel: adapter.channel,
+          label: adapter.label,
+          title,
+          mark: adapter.mark ?? title,
+          identityKind: adapter.identityKind,
+          delivers: !adapter.readInPlace,
+        };
+      }),
     };
     res.json(body);
   });

@@ -18,6 +18,7 @@ export function createSecureLinkChannel(): ChannelAdapter {
   return {
     channel: 'securelink',
     label: 'secure link',
+    mark: 'Link',
     identityKind: 'phone',
     maxSensitivity: 'phi',
     sandbox: false,

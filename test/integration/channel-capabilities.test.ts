@@ -70,6 +70,9 @@ test('the page reads the extra channel and its declared label from GET /channels
   expect(res.body.channels).toContainEqual({
     channel: 'pager',
     label: 'clinic pager',
+    // Not declared: the label with a capital.
+    title: 'Clinic pager',
+    mark: 'Page',
     identityKind: 'phone',
     delivers: true,
   });

@@ -527,6 +527,8 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
         expect(b.channels).toContainEqual({
           channel: 'sms',
           label: 'SMS',
+          title: 'SMS',
+          mark: 'SMS',
           identityKind: 'phone',
           delivers: true,
         }),
