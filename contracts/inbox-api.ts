@@ -410,10 +410,14 @@ export interface CampaignDetailResponse extends CampaignView {
 /** `POST /campaigns/:id/preview`: what starting it would do, nothing sent. */
 export interface CampaignPreviewResponse {
   recipients: number;
+  /** Recipients per channel the message would go on (a secure-link notice counts on its channel). */
   byChannel: Record<string, number>;
+  /** Recipients whose content would wait behind a secure link (only a notice goes on the channel). */
   securedVia: number;
+  /** Recipients whose message would wait for the end of quiet hours in their time zone. */
   deferred: number;
   skipped: Record<string, number>;
+  /** The message as a few recipients would get it, one per channel and locale. */
   samples: { channel: string; locale: string; subject?: string; text: string }[];
 }
 

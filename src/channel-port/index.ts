@@ -17,6 +17,7 @@ export type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/sche
 export type { ClientAddressResolver } from '../platform/http/client-address';
 export { describeZodError } from '../platform/http/error-handler';
 export { HttpError } from '../platform/http/http-error';
+export { withTimeout } from '../platform/runtime/timeouts';
 /** How sensitive content is, lowest first. A channel declares the highest it may carry. */
 export type { Sensitivity };
 
