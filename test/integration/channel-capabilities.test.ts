@@ -124,6 +124,23 @@ test("a patient's consent is recorded for the extra channel, and the policy obey
   expect(refused.body.decision.considered).toContainEqual(expect.objectContaining({ channel: 'pager' }));
 });
 
+test('an appointment reminder may be asked for on the extra channel, and not on one the hub does not run', async () => {
+  const phone = randomUsPhone();
+  const created = await api.post('/contacts', { phone }).expect(201);
+  const appointment = await api
+    .post('/appointments', {
+      contactId: created.body.contact.id,
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      location: 'Main St clinic',
+    })
+    .expect(201);
+  const path = `/appointments/${appointment.body.appointment.id}/reminders`;
+  await api.post(path, { channel: 'fax' }).expect(400);
+  const reminder = await api.post(path, { channel: 'pager' }).expect(202);
+  expect(reminder.body.message.channel).toBe('pager');
+  await eventually(async () => pager.sent.find((e) => e.to === phone));
+});
+
 test('a contact cannot prefer, nor consent on, a channel the hub does not run', async () => {
   await api.post('/contacts', { phone: randomUsPhone(), channelPreferences: ['fax'] }).expect(400);
   const created = await api.post('/contacts', { phone: randomUsPhone() }).expect(201);
