@@ -413,9 +413,32 @@ export interface CampaignDetailResponse extends CampaignView {
 /** `POST /campaigns/:id/preview`: what starting it would do, nothing sent. */
 export interface CampaignPreviewResponse {
   recipients: number;
+  /** Recipients per channel the message would go on (a secure-link notice counts on its channel). */
   byChannel: Record<string, number>;
+  /** Recipients whose content would wait behind a secure link (only a notice goes on the channel). */
   securedVia: number;
+  /** Recipients whose message would wait for the end of quiet hours in their time zone. */
   deferred: number;
   skipped: Record<string, number>;
+  /** The message as a few recipients would get it, one per channel and locale. */
   samples: { channel: string; locale: string; subject?: string; text: string }[];
+}
+
+/** `GET /channels`: the channels this hub runs, as their adapters declare them. */
+export interface ChannelListResponse {
+  channels: ChannelView[];
+}
+
+export interface ChannelView {
+  /** The name sends and messages carry (`sms`). */
+  channel: string;
+  /** How a sentence names it (`SMS`, `web chat`): "will go by web chat". */
+  label: string;
+  /** The name standing alone (`Web chat`, `Voice call`). */
+  title: string;
+  /** The short text mark shown as its icon (`Chat`). */
+  mark: string;
+  identityKind: string;
+  /** False for a channel read in the hub (a secure link): a send, reminder or consent never names it. */
+  delivers: boolean;
 }

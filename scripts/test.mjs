@@ -4,7 +4,7 @@
 //      and create a throwaway database for this run
 //   3. make sure Redis answers (REDIS_URL, else a local one, started or installed when needed)
 //   4. make sure Chromium is there for the browser tests (Debian's package, installed when root)
-//   5. type check (hub and web pages), lint + format check, import rules, build the staff pages
+//   5. type check (hub and web pages), lint + format check, import rules, copy-paste check, build the staff pages
 //      when stale, jest
 //      (extra args: `npm test -- <jest args>`)
 //   6. drop the throwaway database(s), also after a failure or Ctrl-C
@@ -30,6 +30,8 @@ const steps = [
     title: 'import rules',
     cmd: ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
   },
+  // No repeated logic outside tests, migrations and generated files (.jscpd.json): fails on one clone.
+  { title: 'copy-paste check', cmd: ['jscpd', '--config', '.jscpd.json'] },
   // The browser tests load the built pages from dist/web.
   { title: 'build the staff pages', run: () => ensureWebBuild(root, log) },
   {

@@ -5,6 +5,7 @@ import {
   type OutboundEnvelope,
   SendError,
   type SendResult,
+  withTimeout,
 } from '../../src/channel-port';
 import { providerActivityId } from './activity-schema';
 import { type ConversationReference, createBotConnector } from './bot-connector';
@@ -23,25 +24,6 @@ function toSendError(error: unknown): SendError {
     return new SendError(`http_${status}`, `The Bot Framework connector answered ${status}`, retryable);
   }
   return new SendError('provider_unreachable', 'The Bot Framework connector could not be reached', true);
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          // Not retried: the connector may have delivered it, and never twice beats maybe twice.
-          new SendError('provider_timeout', 'The Bot Framework connector did not answer in time', false),
-        ),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -80,6 +62,9 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
 
   return {
     channel: 'botframework',
+    label: 'Bot Framework',
+    title: 'Teams',
+    mark: 'Teams',
     identityKind: 'botframework',
     // Messages pass through Microsoft's Bot Connector and the channel behind it (Teams, Web Chat),
     // and the conversation may be a group or an unverified web visitor: nothing above `limited`.
@@ -120,7 +105,13 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
       }
       let activityId: string | undefined;
       try {
-        activityId = await withTimeout(connector.sendProactive(reference, envelope.body), SEND_TIMEOUT_MS);
+        activityId = await withTimeout(
+          connector.sendProactive(reference, envelope.body),
+          SEND_TIMEOUT_MS,
+          // Not retried: the connector may have delivered it, and never twice beats maybe twice.
+          () =>
+            new SendError('provider_timeout', 'The Bot Framework connector did not answer in time', false),
+        );
       } catch (error) {
         throw toSendError(error);
       }

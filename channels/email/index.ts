@@ -57,6 +57,8 @@ export async function createEmailChannel(
 
   return {
     channel: 'email',
+    label: 'email',
+    mark: 'Mail',
     identityKind: 'email',
     maxSensitivity: 'limited',
     sandbox,

@@ -60,6 +60,8 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
 
   return {
     channel: 'sms',
+    label: 'SMS',
+    mark: 'SMS',
     identityKind: 'phone',
     maxSensitivity: 'limited',
     sandbox,

@@ -29,6 +29,9 @@ export async function createVoiceChannel(context: ChannelContext): Promise<Chann
 
   return {
     channel: 'voice',
+    label: 'voice',
+    title: 'Voice call',
+    mark: 'Call',
     identityKind: 'phone',
     // A call is heard by whoever answers, on speaker, or by an answering machine the household
     // shares: no more than an appointment time and place (`limited`); PHI never goes by phone.

@@ -58,6 +58,20 @@ export function sayAndHangUp(lang: VoiceLanguage, text: string): string {
   return response.toString();
 }
 
+/** A gather for one answer, a key or a spoken word, in the caller's language, posted to `action`. */
+function oneKeyOrWord(lang: VoiceLanguage, hints: string, action: string) {
+  return {
+    input: ['dtmf', 'speech'] as ('dtmf' | 'speech')[],
+    numDigits: 1,
+    timeout: 6,
+    speechTimeout: 'auto',
+    language: SPEECH[lang].gather,
+    hints,
+    action,
+    method: 'POST' as const,
+  };
+}
+
 /** The main menu: keypad or speech, in the caller's language, with the offer to switch language. */
 export function menuTwiml(options: {
   lang: VoiceLanguage;
@@ -69,14 +83,7 @@ export function menuTwiml(options: {
   const prompts = PROMPTS[lang];
   const response = new VoiceResponse();
   const gather = response.gather({
-    input: ['dtmf', 'speech'],
-    numDigits: 1,
-    timeout: 6,
-    speechTimeout: 'auto',
-    language: SPEECH[lang].gather,
-    hints: MENU_HINTS[lang],
-    action: urls.menu(lang, attempt),
-    method: 'POST',
+    ...oneKeyOrWord(lang, MENU_HINTS[lang], urls.menu(lang, attempt)),
     // No input is an answer too: the menu callback then repeats the menu or offers voicemail.
     actionOnEmptyResult: true,
   });
@@ -126,16 +133,7 @@ export function outboundCallTwiml(options: {
   const { lang, urls, messageId, attempt } = options;
   const prompts = PROMPTS[lang];
   const response = new VoiceResponse();
-  const gather = response.gather({
-    input: ['dtmf', 'speech'],
-    numDigits: 1,
-    timeout: 6,
-    speechTimeout: 'auto',
-    language: SPEECH[lang].gather,
-    hints: REMINDER_HINTS[lang],
-    action: urls.answer(messageId, lang),
-    method: 'POST',
-  });
+  const gather = response.gather(oneKeyOrWord(lang, REMINDER_HINTS[lang], urls.answer(messageId, lang)));
   say(gather, lang, options.body);
   say(gather, lang, options.isReminder ? prompts.reminderOptions : prompts.callbackOption);
   if (attempt < MENU_ATTEMPTS) response.redirect({ method: 'POST' }, urls.outbound(messageId, attempt + 1));

@@ -356,18 +356,38 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
       }
     };
 
-    socket.on('verify.start', async (raw: unknown, ack?: Ack) => {
-      const answer = typeof ack === 'function' ? ack : () => undefined;
-      if (!sessions) return answer({ ok: false, code: 'unavailable' });
-      const parsed = verifyStartSchema.safeParse(raw);
-      if (!parsed.success) return answer({ ok: false, code: 'invalid_request' });
+    /**
+     * A well-formed request to start or hand off verification, within the per-session and
+     * per-address limits; otherwise null, and the client is answered why.
+     */
+    const admitVerification = async <T>(
+      schema: z.ZodType<T>,
+      raw: unknown,
+      answer: Ack,
+    ): Promise<T | null> => {
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        answer({ ok: false, code: 'invalid_request' });
+        return null;
+      }
       const refused = await limited([
         [verifyPerSession, session.id],
         [verifyPerIp, ip],
       ]);
-      if (refused) return answer(refused);
+      if (refused) {
+        answer(refused);
+        return null;
+      }
+      return parsed.data;
+    };
+
+    socket.on('verify.start', async (raw: unknown, ack?: Ack) => {
+      const answer = typeof ack === 'function' ? ack : () => undefined;
+      if (!sessions) return answer({ ok: false, code: 'unavailable' });
+      const parsed = await admitVerification(verifyStartSchema, raw, answer);
+      if (!parsed) return;
       try {
-        await sessions.requestVerification(identity, parsed.data, meta());
+        await sessions.requestVerification(identity, parsed, meta());
         // The same answer whether anyone matched: see contact-verification.
         answer({ ok: true });
       } catch (err) {
@@ -381,16 +401,11 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
     socket.on('verify.handoff', async (raw: unknown, ack?: Ack) => {
       const answer = typeof ack === 'function' ? ack : () => undefined;
       if (!sessions) return answer({ ok: false, code: 'unavailable' });
-      const parsed = verifyHandoffSchema.safeParse(raw);
-      if (!parsed.success) return answer({ ok: false, code: 'invalid_request' });
-      const refused = await limited([
-        [verifyPerSession, session.id],
-        [verifyPerIp, ip],
-      ]);
-      if (refused) return answer(refused);
+      const parsed = await admitVerification(verifyHandoffSchema, raw, answer);
+      if (!parsed) return;
       // Reused, expired, forged or for a link locked since: one answer for all.
       await settleVerification(
-        () => sessions.verifyByHandoff(identity, parsed.data.handoff, meta()),
+        () => sessions.verifyByHandoff(identity, parsed.handoff, meta()),
         'handoff_invalid',
         answer,
         'secure link handoff failed',

@@ -27,6 +27,8 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
 
   return {
     channel: 'webchat',
+    label: 'web chat',
+    mark: 'Chat',
     identityKind: 'webchat',
     maxSensitivity: 'limited',
     // Nothing to sandbox: no provider. A person plays the patient at /chat (listed on /sandbox).

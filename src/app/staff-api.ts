@@ -9,6 +9,7 @@ import { contactRouter } from '../contacts/contact-routes';
 import { possibleDuplicateRouter } from '../contacts/possible-duplicate-routes';
 import { attachmentRouter } from '../conversations/attachment-routes';
 import { cannedResponseRouter } from '../inbox/canned-response-routes';
+import { channelRouter } from '../inbox/channel-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
 import { labelRouter } from '../inbox/label-routes';
 import { messageRetryRouter } from '../inbox/message-retry-routes';
@@ -87,13 +88,14 @@ export function staffApi(context: StaffApiContext): Router {
     labelRouter(db),
     cannedResponseRouter(db),
     queueRouter(db),
+    channelRouter(context.channels),
     // Live sockets keep the rooms they joined with: a change of access closes them.
     staffRouter(db, { accessChanged: (staffId) => context.sockets.disconnectStaff(staffId) }),
     templateRouter(context.templates, context.org),
     settingsRouter(db, context.clinicSettings),
     statsRouter(db, context.org),
     triageRouter(db, context.triage),
-    contactRouter(db, config.DEFAULT_REGION),
+    contactRouter(db, config.DEFAULT_REGION, context.channels),
     possibleDuplicateRouter(db),
     attachmentRouter(db),
     outboundRouter(db, outbound, config.DEFAULT_REGION),

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ChannelRegistry } from '../channel-port/channel-registry';
 import { presentMessage } from '../inbox/message-presenter';
 import { presentDecision } from '../inbox/outbound-routes';
 import { asHttpError, type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
@@ -15,10 +16,16 @@ const newAppointment = z.object({
   location: z.string().trim().min(1).max(200),
 });
 
-/** The channel a reminder is asked for; voice (a call) only ever when asked. */
-const reminderBody = z
-  .object({ channel: z.enum(['sms', 'voice', 'email']).default('sms') })
-  .default({ channel: 'sms' });
+/**
+ * The channel a reminder is asked for, one the hub delivers on (read from the registry, so a new
+ * channel needs no edit here); SMS unless asked, and voice (a call) only ever when asked.
+ */
+const reminderBodyFor = (channels: ChannelRegistry) => {
+  const names = channels.deliveryChannels().map((adapter) => adapter.channel);
+  return z
+    .object({ channel: z.enum(names as [string, ...string[]]).default('sms') })
+    .default({ channel: 'sms' });
+};
 
 type AppointmentRow = typeof appointments.$inferSelect;
 
@@ -39,6 +46,7 @@ export function appointmentRouter(
   clinic: { name: string; timeZone: string },
 ): Router {
   const router = Router();
+  const reminderBody = reminderBodyFor(outbound.channels);
 
   /** An appointment is the patient's: reached through her contact. */
   const load = async (staff: StaffMember, id: string) => {

@@ -1,4 +1,5 @@
 import { and, asc, gt } from 'drizzle-orm';
+import type { CampaignPreviewResponse } from '../../contracts/inbox-api';
 import { type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
 import { contacts } from '../platform/db/core-schema';
 import type { TemplateChannel } from '../templates';
@@ -7,18 +8,8 @@ import { campaignSendRequest, capFor, skipReasonOf } from './campaign-planner';
 import type { CampaignRow } from './campaign-store';
 import { FREQUENCY_CAP_REASON, type FrequencyCap, wouldExceedCap } from './frequency-cap';
 
-export interface CampaignPreview {
-  recipients: number;
-  /** Recipients per channel the message would go on (a secure-link notice counts on its channel). */
-  byChannel: Record<string, number>;
-  /** Recipients whose content would wait behind a secure link (only a notice goes on the channel). */
-  securedVia: number;
-  /** Recipients whose message would wait for the end of quiet hours in their time zone. */
-  deferred: number;
-  skipped: Record<string, number>;
-  /** The message as a few recipients would get it, one per channel and locale. */
-  samples: { channel: string; locale: string; subject?: string; text: string }[];
-}
+/** What starting a campaign would do: the staff API's answer (contracts/inbox-api.ts) is this shape. */
+export type CampaignPreview = CampaignPreviewResponse;
 
 const PAGE = 500;
 const PARALLEL = 8;

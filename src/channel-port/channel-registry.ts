@@ -1,3 +1,4 @@
+import { declareChannelLabel } from '../policy/channel-labels';
 import type { ChannelAdapter } from './index';
 
 /** The adapters the hub runs, by channel name. */
@@ -8,6 +9,7 @@ export class ChannelRegistry {
     for (const adapter of adapters) {
       if (this.adapters.has(adapter.channel)) throw new Error(`channel ${adapter.channel} registered twice`);
       this.adapters.set(adapter.channel, adapter);
+      declareChannelLabel(adapter.channel, adapter.label);
     }
   }
 
@@ -22,6 +24,15 @@ export class ChannelRegistry {
   replyChannelFor(channel: string): string | undefined {
     const via = this.adapters.get(channel)?.automaticRepliesVia;
     return via && this.adapters.has(via) ? via : undefined;
+  }
+
+  /**
+   * The channels a message may be delivered on (a secure link is read in the hub, announced on
+   * another channel, never delivered on its own): what staff may ask a send, a reminder or a
+   * patient's consent for.
+   */
+  deliveryChannels(): ChannelAdapter[] {
+    return this.all().filter((adapter) => !adapter.readInPlace);
   }
 
   all(): ChannelAdapter[] {

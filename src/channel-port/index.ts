@@ -17,6 +17,7 @@ export type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/sche
 export type { ClientAddressResolver } from '../platform/http/client-address';
 export { describeZodError } from '../platform/http/error-handler';
 export { HttpError } from '../platform/http/http-error';
+export { withTimeout } from '../platform/runtime/timeouts';
 /** How sensitive content is, lowest first. A channel declares the highest it may carry. */
 export type { Sensitivity };
 
@@ -333,6 +334,15 @@ export type ReconcileResult =
 
 export interface ChannelAdapter {
   readonly channel: string;
+  /**
+   * How a person reads the channel's name in reasons, failures and the inbox ("SMS", "web chat").
+   * The registry records it for the core's sentences and `GET /api/v1/channels` serves it to the page.
+   */
+  readonly label: string;
+  /** The name standing alone (a list, a heading: "Voice call"); absent: the label with a capital. */
+  readonly title?: string;
+  /** The short text mark the inbox shows as the channel's icon ("Call"); absent: the title. */
+  readonly mark?: string;
   /** The kind of contact identity this channel delivers to. */
   readonly identityKind: IdentityKind;
   /**

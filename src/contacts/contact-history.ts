@@ -10,13 +10,14 @@ const SHOWN_OUTBOUND = ['queued', 'sent', 'delivered', 'read'] as const;
 
 /** Messages on `channel` from or to one address (a web chat session), both directions. */
 function ofSession(orgId: string, channel: string, address: string) {
-  return and(
-    eq(messages.orgId, orgId),
-    eq(messages.channel, channel),
-    or(
-      and(eq(messages.direction, 'inbound'), eq(messages.fromAddress, address)),
-      and(eq(messages.direction, 'outbound'), eq(messages.toAddress, address)),
-    ),
+  return and(eq(messages.orgId, orgId), eq(messages.channel, channel), messageFromOrTo(address));
+}
+
+/** A message the patient at `address` sent, or one sent to her. */
+export function messageFromOrTo(address: string) {
+  return or(
+    and(eq(messages.direction, 'inbound'), eq(messages.fromAddress, address)),
+    and(eq(messages.direction, 'outbound'), eq(messages.toAddress, address)),
   );
 }
 

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ContactConversationsResponse, ContactResponse, Sendable } from '../../contracts/inbox-api';
+import type { ChannelRegistry } from '../channel-port/channel-registry';
 import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 import { writeAudit } from '../platform/audit/audit-log';
 import type { Database, Transaction } from '../platform/db/database';
@@ -45,37 +46,52 @@ const attributes = z
   )
   .refine((set) => Object.keys(set).length <= 30, 'at most 30 attributes');
 
-const contactFields = z.object({
-  name: z.string().trim().min(1).max(200).nullable().optional(),
-  phone: z.string().trim().min(3).max(40).nullable().optional(),
-  email: z.string().trim().min(3).max(320).nullable().optional(),
-  dateOfBirth: dateOfBirth.nullable().optional(),
-  language: z
-    .string()
-    .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as en or es')
-    .nullable()
-    .optional(),
-  timeZone: z
-    .string()
-    .refine(isTimeZone, 'must be an IANA time zone such as America/Chicago')
-    .nullable()
-    .optional(),
-  channelPreferences: z
-    .array(z.enum(['sms', 'email', 'voice', 'webchat', 'securelink', 'botframework']))
-    .max(6)
-    .nullable()
-    .optional(),
-  attributes: attributes.nullable().optional(),
-});
+/**
+ * A channel name the hub runs, one of `names` (read from the channel registry, so a new channel is
+ * accepted with no edit here).
+ */
+const oneOf = (names: string[]) => z.enum(names as [string, ...string[]]);
 
-const consentBody = z.object({
-  channel: z.enum(['sms', 'email', 'voice', 'webchat', 'botframework']),
-  purpose: z.enum(['all', 'care', 'administrative', 'marketing', 'unencrypted_phi']),
-  status: z.enum(['opted_in', 'opted_out']),
-  /** What the patient was told, e.g. the warning shown before accepting unencrypted PHI. Required then. */
-  warningText: z.string().trim().max(2000).optional(),
-  note: z.string().trim().max(500).optional(),
-});
+/** The request bodies, built from the channels the hub runs. */
+function contactSchemas(channels: ChannelRegistry) {
+  const all = channels.all().map((adapter) => adapter.channel);
+  // A patient's consent is about what is delivered to her on a channel; a secure link is read here.
+  const delivering = channels.deliveryChannels().map((adapter) => adapter.channel);
+  return {
+    contactFields: contactFieldsOf(all),
+    consentBody: consentBodyOf(delivering),
+  };
+}
+
+const contactFieldsOf = (channelNames: string[]) =>
+  z.object({
+    name: z.string().trim().min(1).max(200).nullable().optional(),
+    phone: z.string().trim().min(3).max(40).nullable().optional(),
+    email: z.string().trim().min(3).max(320).nullable().optional(),
+    dateOfBirth: dateOfBirth.nullable().optional(),
+    language: z
+      .string()
+      .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as en or es')
+      .nullable()
+      .optional(),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone such as America/Chicago')
+      .nullable()
+      .optional(),
+    channelPreferences: z.array(oneOf(channelNames)).max(channelNames.length).nullable().optional(),
+    attributes: attributes.nullable().optional(),
+  });
+
+const consentBodyOf = (channelNames: string[]) =>
+  z.object({
+    channel: oneOf(channelNames),
+    purpose: z.enum(['all', 'care', 'administrative', 'marketing', 'unencrypted_phi']),
+    status: z.enum(['opted_in', 'opted_out']),
+    /** What the patient was told, e.g. the warning shown before accepting unencrypted PHI. Required then. */
+    warningText: z.string().trim().max(2000).optional(),
+    note: z.string().trim().max(500).optional(),
+  });
 
 type ContactRow = typeof contacts.$inferSelect;
 
@@ -129,7 +145,7 @@ async function setIdentity(
   await tx.insert(contactIdentities).values({ orgId, contactId, kind, address });
 }
 
-function normalizedAddresses(body: z.infer<typeof contactFields>, region: string) {
+function normalizedAddresses(body: z.infer<ReturnType<typeof contactFieldsOf>>, region: string) {
   const phone =
     body.phone === undefined || body.phone === null ? body.phone : normalizePhone(body.phone, region);
   if (phone === null && body.phone) {
@@ -147,8 +163,9 @@ function normalizedAddresses(body: z.infer<typeof contactFields>, region: string
 }
 
 /** Contacts: create, update (name, phone, email, date of birth, language, time zone, channel preferences) and consent. */
-export function contactRouter(db: Database, defaultRegion: string): Router {
+export function contactRouter(db: Database, defaultRegion: string, channels: ChannelRegistry): Router {
   const router = Router();
+  const { contactFields, consentBody } = contactSchemas(channels);
 
   const load = async (staff: StaffMember, id: string) => {
     await assertContactAccess(db, staff, id);

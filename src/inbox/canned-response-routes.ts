@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CannedResponseListResponse, CannedResponseView, Sendable } from '../../contracts/inbox-api';
 import { writeAudit } from '../platform/audit/audit-log';
 import { cannedResponses } from '../platform/db/canned-response-schema';
+import { isUniqueViolation } from '../platform/db/connection-errors';
 import type { Database } from '../platform/db/database';
 import { HttpError } from '../platform/http/http-error';
 import { requireRole } from '../staff/require-role';
@@ -25,17 +26,6 @@ const present = (row: typeof cannedResponses.$inferSelect) =>
     body: row.body,
     updatedAt: row.updatedAt,
   }) satisfies Sendable<CannedResponseView>;
-
-function isUniqueViolation(error: unknown): boolean {
-  for (
-    let e = error, depth = 0;
-    e && typeof e === 'object' && depth < 5;
-    e = (e as { cause?: unknown }).cause, depth++
-  ) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
 
 const shortcutTaken = () =>
   new HttpError(409, 'shortcut_exists', 'Another canned response has that shortcut');

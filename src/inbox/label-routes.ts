@@ -3,6 +3,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { LabelListResponse, LabelView, Sendable } from '../../contracts/inbox-api';
 import { writeAudit } from '../platform/audit/audit-log';
+import { isUniqueViolation } from '../platform/db/connection-errors';
 import type { Database, Queryable } from '../platform/db/database';
 import { conversationLabels, labels } from '../platform/db/label-schema';
 import { conversations } from '../platform/db/schema';
@@ -68,17 +69,6 @@ async function requireLabel(db: Queryable, orgId: string, labelId: string) {
   const label = await findLabel(db, orgId, labelId);
   if (!label) throw new HttpError(422, 'unknown_label', 'No such label');
   return label;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (
-    let e = error, depth = 0;
-    e && typeof e === 'object' && depth < 5;
-    e = (e as { cause?: unknown }).cause, depth++
-  ) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
 }
 
 /**

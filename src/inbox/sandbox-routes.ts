@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, inArray, max, or } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, max } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ChannelRegistry } from '../channel-port/channel-registry';
 import { findIdentity } from '../contacts/contact-directory';
+import { messageFromOrTo } from '../contacts/contact-history';
 import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 import type { Database } from '../platform/db/database';
 import { contactIdentities, conversations, messages } from '../platform/db/schema';
@@ -143,10 +144,7 @@ export function sandboxRouter(
         and(
           inArray(messages.conversationId, conversationIds),
           eq(messages.channel, adapter.channel),
-          or(
-            and(eq(messages.direction, 'inbound'), eq(messages.fromAddress, address)),
-            and(eq(messages.direction, 'outbound'), eq(messages.toAddress, address)),
-          ),
+          messageFromOrTo(address),
         ),
       )
       .orderBy(asc(messages.createdAt), asc(messages.id))

@@ -1,6 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import { isUniqueViolation } from '../platform/db/connection-errors';
 import type { Database } from '../platform/db/database';
 import { conversationReads, conversations, messages } from '../platform/db/schema';
 import { HttpError } from '../platform/http/http-error';
@@ -36,15 +37,6 @@ const actorOf = (req: Request): WorkflowActor => ({
   ip: req.ip ?? null,
   requestId: req.id,
 });
-
-function isUniqueViolation(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  for (let e = error; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
-    seen.add(e);
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
 
 /** Claim, assign, transfer, resolve, reopen, snooze, priority, notes and read markers. Mount behind requireStaff. */
 export function workflowRouter(db: Database): Router {

@@ -1,4 +1,8 @@
+import { declareShippedChannelLabels } from '../policy/declared-channel-labels.test-support';
 import { type ReplyGuidanceInput, replyGuidance } from './reply-guidance';
+
+// The sentences name channels as their adapters declare; no hub (no registry) runs here.
+declareShippedChannelLabels();
 
 const base: ReplyGuidanceInput = {
   decision: { allowed: false, code: 'no_channel_allowed' },

@@ -1,4 +1,8 @@
+import { declareShippedChannelLabels } from '../policy/declared-channel-labels.test-support';
 import { describeSendFailure } from './send-failures';
+
+// The sentences name channels as their adapters declare; no hub (no registry) runs here.
+declareShippedChannelLabels();
 
 test.each([
   ['sms', 'twilio_21610', 'Twilio answered 400 (error 21610)', /blocked texts/],

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
   type AnsweredMessage,
@@ -154,15 +154,7 @@ export async function execSendJob(
     if (sendError.outcomeUnknown) {
       // The provider may have it: never send again blindly. Lapse the lease at once, so the next
       // attempt (or the sweeper, after the last one) takes the claim over and asks the provider.
-      await deps.db
-        .update(messages)
-        .set({
-          leaseUntil: sql`now()`,
-          errorCode: sendError.code,
-          errorMessage: sendError.message,
-          updatedAt: sql`now()`,
-        })
-        .where(and(eq(messages.id, claimed.id), eq(messages.status, 'sending')));
+      await recordSendError(deps.db, claimed.id, sendError, { leaseUntil: sql`now()` });
       log.warn({ code: sendError.code }, 'provider answer lost; the send will be reconciled');
       return attempt.isFinal
         ? { kind: 'unknown', code: sendError.code }
@@ -174,16 +166,7 @@ export async function execSendJob(
       return { kind: 'failed', code: sendError.code };
     }
     // Back to pending so the retry (or the sweeper, if the job is lost) can claim it again.
-    await deps.db
-      .update(messages)
-      .set({
-        status: 'pending',
-        leaseUntil: null,
-        errorCode: sendError.code,
-        errorMessage: sendError.message,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(messages.id, claimed.id), eq(messages.status, 'sending')));
+    await recordSendError(deps.db, claimed.id, sendError, { status: 'pending', leaseUntil: null });
     log.warn({ code: sendError.code }, 'send failed; will retry');
     return { kind: 'retry', code: sendError.code, message: sendError.message };
   }
@@ -191,17 +174,32 @@ export async function execSendJob(
 
 const leaseFrom = (seconds: number) => sql`now() + make_interval(secs => ${seconds})`;
 
+/** Records a send's error on a message this job still holds (`sending`), with how the claim ends. */
+async function recordSendError(
+  db: Database,
+  messageId: string,
+  sendError: SendError,
+  release: { status?: 'pending'; leaseUntil: SQL | null },
+): Promise<void> {
+  await db
+    .update(messages)
+    .set({ ...release, errorCode: sendError.code, errorMessage: sendError.message, updatedAt: sql`now()` })
+    .where(and(eq(messages.id, messageId), eq(messages.status, 'sending')));
+}
+
+/** What every claim writes: one more attempt, when, and a fresh lease. */
+const freshClaim = (deps: SendJobDeps) => ({
+  sendAttempts: sql`${messages.sendAttempts} + 1`,
+  claimedAt: sql`now()`,
+  leaseUntil: leaseFrom(deps.leaseSeconds),
+  updatedAt: sql`now()`,
+});
+
 /** pending -> sending, with a fresh lease. A deferred send (quiet hours) is not claimed early. */
 async function claimPending(deps: SendJobDeps, messageId: string): Promise<Claim | null> {
   const [row] = await deps.db
     .update(messages)
-    .set({
-      status: 'sending',
-      sendAttempts: sql`${messages.sendAttempts} + 1`,
-      claimedAt: sql`now()`,
-      leaseUntil: leaseFrom(deps.leaseSeconds),
-      updatedAt: sql`now()`,
-    })
+    .set({ status: 'sending', ...freshClaim(deps) })
     .where(
       and(
         eq(messages.id, messageId),
@@ -221,12 +219,7 @@ async function claimPending(deps: SendJobDeps, messageId: string): Promise<Claim
 async function takeOverLapsedClaim(deps: SendJobDeps, messageId: string): Promise<Claim | null> {
   const [row] = await deps.db
     .update(messages)
-    .set({
-      sendAttempts: sql`${messages.sendAttempts} + 1`,
-      claimedAt: sql`now()`,
-      leaseUntil: leaseFrom(deps.leaseSeconds),
-      updatedAt: sql`now()`,
-    })
+    .set(freshClaim(deps))
     .where(
       and(
         eq(messages.id, messageId),

@@ -1,4 +1,5 @@
 import { effectiveMaxSensitivity, type Sensitivity, sensitivityRank } from './channel-capabilities';
+import { declareShippedChannelLabels } from './declared-channel-labels.test-support';
 import {
   type ConsentRecord,
   type ContactChannel,
@@ -8,6 +9,9 @@ import {
   type PolicyInput,
   type Purpose,
 } from './policy-engine';
+
+// The sentences name channels as their adapters declare; no hub (no registry) runs here.
+declareShippedChannelLabels();
 
 // 2026-06-15: America/Chicago is CDT (-05:00), America/New_York is EDT (-04:00).
 const middayChicago = new Date('2026-06-15T15:00:00Z'); // 10:00 Chicago

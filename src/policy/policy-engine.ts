@@ -27,9 +27,11 @@
  */
 import { DateTime } from 'luxon';
 import { canCarry, type Sensitivity } from './channel-capabilities';
+import { channelLabel } from './channel-labels';
 import { defaultSendingWindow, nextAllowedTime, resolveTimeZone } from './quiet-hours';
 
 export type { Sensitivity } from './channel-capabilities';
+export { channelLabel } from './channel-labels';
 
 export type Purpose = 'care' | 'administrative' | 'marketing';
 /**
@@ -107,20 +109,6 @@ export interface PolicyDecision {
 
 /** After the requested channel and the patient's preferences, channels are tried in this order. */
 const fallbackOrder = ['sms', 'email', 'voice', 'webchat', 'botframework'];
-
-const channelLabels: Readonly<Record<string, string>> = {
-  sms: 'SMS',
-  email: 'email',
-  voice: 'voice',
-  webchat: 'web chat',
-  botframework: 'Bot Framework',
-  securelink: 'secure link',
-};
-
-/** How a channel is named in the reasons a person reads ("SMS", "secure link"). */
-export function channelLabel(channel: string): string {
-  return channelLabels[channel] ?? channel;
-}
 
 type Block = 'no_address' | 'undeliverable' | 'opted_out' | 'no_marketing_opt_in' | 'cannot_carry';
 

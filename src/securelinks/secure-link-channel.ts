@@ -17,6 +17,8 @@ import type { ChannelAdapter, OutboundEnvelope, SendResult } from '../channel-po
 export function createSecureLinkChannel(): ChannelAdapter {
   return {
     channel: 'securelink',
+    label: 'secure link',
+    mark: 'Link',
     identityKind: 'phone',
     maxSensitivity: 'phi',
     sandbox: false,

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import type { z } from 'zod';
 import {
   type ConceptFile,
@@ -12,7 +11,7 @@ import {
   type TermGroup,
   termGroupSchema,
 } from './concept-schema';
-import { IntentCatalogError } from './intent-catalog';
+import { IntentCatalogError, readCatalogFile } from './intent-catalog';
 
 export interface ConceptCatalog {
   categories: ConceptFile[];
@@ -42,24 +41,8 @@ export function loadConceptCatalog(intentsDir: string): ConceptCatalog {
   if (!existsSync(modifiersPath))
     throw new IntentCatalogError(`missing context modifiers file ${modifiersPath}`);
   const hash = createHash('sha256');
-  const read = <T>(file: string, label: string, schema: z.ZodType<T>): T => {
-    const raw = readFileSync(file, 'utf8');
-    hash.update(label).update('\0').update(raw).update('\0');
-    let data: unknown;
-    try {
-      data = parse(raw);
-    } catch (error) {
-      throw new IntentCatalogError(`${label}: invalid YAML: ${(error as Error).message}`);
-    }
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ');
-      throw new IntentCatalogError(`${label}: ${issues}`);
-    }
-    return parsed.data;
-  };
+  const read = <T>(file: string, label: string, schema: z.ZodType<T>): T =>
+    readCatalogFile(file, label, schema, hash);
 
   const files = readdirSync(conceptsDir)
     .filter((f) => /\.ya?ml$/.test(f))

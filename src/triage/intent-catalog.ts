@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import type { z } from 'zod';
 import { type IntentFile, intentFileSchema, REQUIRED_INTENTS } from './intent-schema';
 
 export type IntentDefinition = IntentFile;
@@ -18,6 +19,27 @@ export class IntentCatalogError extends Error {
     super(message);
     this.name = 'IntentCatalogError';
   }
+}
+
+/**
+ * One YAML file of the catalog, checked against `schema`; its label and text go into `hash` (the
+ * catalog's revision). Throws IntentCatalogError naming `label` for bad YAML or a schema mismatch.
+ */
+export function readCatalogFile<T>(file: string, label: string, schema: z.ZodType<T>, hash: Hash): T {
+  const raw = readFileSync(file, 'utf8');
+  hash.update(label).update('\0').update(raw).update('\0');
+  let data: unknown;
+  try {
+    data = parse(raw);
+  } catch (error) {
+    throw new IntentCatalogError(`${label}: invalid YAML: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new IntentCatalogError(`${label}: ${issues}`);
+  }
+  return parsed.data;
 }
 
 // Bumped when the classifier code changes in a way that changes results for the same intent files.
@@ -43,27 +65,13 @@ export function loadIntentCatalog(dir: string = defaultIntentsDir()): IntentCata
   const intents: IntentDefinition[] = [];
   const seen = new Map<string, string>();
   for (const file of names) {
-    const raw = readFileSync(path.join(dir, file), 'utf8');
-    hash.update(file).update('\0').update(raw).update('\0');
-    let data: unknown;
-    try {
-      data = parse(raw);
-    } catch (error) {
-      throw new IntentCatalogError(`${file}: invalid YAML: ${(error as Error).message}`);
-    }
-    const parsed = intentFileSchema.safeParse(data);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ');
-      throw new IntentCatalogError(`${file}: ${issues}`);
-    }
-    const previous = seen.get(parsed.data.name);
+    const intent = readCatalogFile(path.join(dir, file), file, intentFileSchema, hash);
+    const previous = seen.get(intent.name);
     if (previous) {
-      throw new IntentCatalogError(`${file}: intent "${parsed.data.name}" is already defined in ${previous}`);
+      throw new IntentCatalogError(`${file}: intent "${intent.name}" is already defined in ${previous}`);
     }
-    seen.set(parsed.data.name, file);
-    intents.push(parsed.data);
+    seen.set(intent.name, file);
+    intents.push(intent);
   }
   const missing = REQUIRED_INTENTS.filter((name) => !seen.has(name));
   if (missing.length > 0) {

@@ -61,8 +61,96 @@ test("the extra channel's declared ceiling is read: limited content goes, PHI do
     .expect(422);
   expect(refused.body.error.code).toBe('no_channel_allowed');
   expect(refused.body.error.details.reasons).toContain(
-    'skipped pager: it may not carry PHI and no secure link is available',
+    'skipped clinic pager: it may not carry PHI and no secure link is available',
   );
+});
+
+test('the page reads the extra channel and its declared label from GET /channels', async () => {
+  const res = await api.get('/channels').expect(200);
+  expect(res.body.channels).toContainEqual({
+    channel: 'pager',
+    label: 'clinic pager',
+    // Not declared: the label with a capital.
+    title: 'Clinic pager',
+    mark: 'Page',
+    identityKind: 'phone',
+    delivers: true,
+  });
+  expect(res.body.channels).toContainEqual(
+    expect.objectContaining({ channel: 'securelink', delivers: false }),
+  );
+});
+
+test("a contact may prefer the extra channel: an automated send goes there first, named by the adapter's label", async () => {
+  const phone = randomUsPhone();
+  const created = await api
+    .post('/contacts', {
+      phone,
+      email: `${phone.slice(1)}@example.org`,
+      channelPreferences: ['pager', 'sms'],
+    })
+    .expect(201);
+  expect(created.body.contact.channelPreferences).toEqual(['pager', 'sms']);
+  const body = 'The clinic opens at 9 tomorrow.';
+  const res = await api
+    .post('/outbound', { to: { phone }, body, sensitivity: 'public', purpose: 'administrative' })
+    .expect(202);
+  expect(res.body.decision).toMatchObject({ allowed: true, channel: 'pager' });
+  expect(res.body.decision.reasons).toContain('will go by clinic pager');
+  await eventually(async () => pager.sent.find((e) => e.body === body));
+});
+
+test("a patient's consent is recorded for the extra channel, and the policy obeys it", async () => {
+  const phone = randomUsPhone();
+  const created = await api.post('/contacts', { phone }).expect(201);
+  await api
+    .post(`/contacts/${created.body.contact.id}/consents`, {
+      channel: 'pager',
+      purpose: 'all',
+      status: 'opted_out',
+    })
+    .expect(201);
+  const refused = await api
+    .post('/outbound', {
+      to: { phone },
+      channel: 'pager',
+      body: 'Your parking permit is ready.',
+      sensitivity: 'public',
+      purpose: 'administrative',
+    })
+    .expect(202);
+  // Not refused outright: an automated message falls back past the opted-out pager to SMS.
+  expect(refused.body.decision.channel).toBe('sms');
+  expect(refused.body.decision.considered).toContainEqual(expect.objectContaining({ channel: 'pager' }));
+});
+
+test('an appointment reminder may be asked for on the extra channel, and not on one the hub does not run', async () => {
+  const phone = randomUsPhone();
+  const created = await api.post('/contacts', { phone }).expect(201);
+  const appointment = await api
+    .post('/appointments', {
+      contactId: created.body.contact.id,
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      location: 'Main St clinic',
+    })
+    .expect(201);
+  const path = `/appointments/${appointment.body.appointment.id}/reminders`;
+  await api.post(path, { channel: 'fax' }).expect(400);
+  const reminder = await api.post(path, { channel: 'pager' }).expect(202);
+  expect(reminder.body.message.channel).toBe('pager');
+  await eventually(async () => pager.sent.find((e) => e.to === phone));
+});
+
+test('a contact cannot prefer, nor consent on, a channel the hub does not run', async () => {
+  await api.post('/contacts', { phone: randomUsPhone(), channelPreferences: ['fax'] }).expect(400);
+  const created = await api.post('/contacts', { phone: randomUsPhone() }).expect(201);
+  await api
+    .post(`/contacts/${created.body.contact.id}/consents`, {
+      channel: 'fax',
+      purpose: 'all',
+      status: 'opted_out',
+    })
+    .expect(400);
 });
 
 test('a channel the hub does not run, or a secure link, cannot be asked for', async () => {

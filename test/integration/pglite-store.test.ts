@@ -30,6 +30,7 @@ let orgId: string;
 /** A channel double whose next answers the test decides: the send job is exercised without Redis. */
 class ScriptedChannel implements ChannelAdapter {
   readonly channel = 'sms';
+  readonly label = 'SMS';
   readonly identityKind = 'phone' as const;
   readonly maxSensitivity = 'limited' as const;
   readonly sandbox = true;

@@ -518,6 +518,22 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
     request: () => ({ path: `/appointments/${patient.appointmentId}/reminders`, body: {} }),
     agent: forbidden('forbidden_contact'),
   },
+  // The channels the hub runs and their labels: no patient's data, so every staff member reads them.
+  'GET /api/v1/channels': {
+    request: () => ({ path: '/channels' }),
+    agent: {
+      status: 200,
+      check: (b) =>
+        expect(b.channels).toContainEqual({
+          channel: 'sms',
+          label: 'SMS',
+          title: 'SMS',
+          mark: 'SMS',
+          identityKind: 'phone',
+          delivers: true,
+        }),
+    },
+  },
   'GET /api/v1/sandbox/channels': {
     request: () => ({ path: '/sandbox/channels' }),
     agent: { status: 200, check: () => {} },

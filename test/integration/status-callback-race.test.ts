@@ -40,6 +40,7 @@ test('a delivered callback whose transaction is still open while the send record
   // the message (not there yet) and written its event, but not committed.
   const channel: ChannelAdapter = {
     channel: 'sms',
+    label: 'SMS',
     identityKind: 'phone',
     maxSensitivity: 'limited',
     sandbox: true,

@@ -271,10 +271,7 @@ function StaffSection({ queues, meId }: { queues: Queue[]; meId: string }) {
       </table>
       <form onSubmit={create} className="admin-form" aria-label="New staff member">
         <h3>New staff member</h3>
-        <label>
-          Name
-          <input value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} required />
-        </label>
+        <NameField value={draft.name} onChange={(name) => setDraft({ ...draft, name })} />
         <label>
           Email
           <input
@@ -394,10 +391,7 @@ function QueueSection({ queues, onChanged }: { queues: Queue[]; onChanged: () =>
             required
           />
         </label>
-        <label>
-          Name
-          <input value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} required />
-        </label>
+        <NameField value={draft.name} onChange={(name) => setDraft({ ...draft, name })} />
         <label>
           Answer within (minutes)
           <input
@@ -439,5 +433,15 @@ export function AdminView({ meId, onQueuesChanged }: { meId: string; onQueuesCha
         }}
       />
     </main>
+  );
+}
+
+/** The required Name field of the admin forms (a staff member, a queue). */
+function NameField({ value, onChange }: { value: string; onChange: (name: string) => void }) {
+  return (
+    <label>
+      Name
+      <input value={value} onChange={(e) => onChange(e.target.value)} required />
+    </label>
   );
 }

@@ -1,36 +1,32 @@
+import type { ChannelView } from '../../contracts/inbox-api';
 import type { PolicyDecision } from './model';
 
+/**
+ * The channels this hub runs, as their adapters declare them (`GET /channels`), learned once the
+ * staff member is signed in (web/shared/channels.tsx): the page names no channel of its own, so a
+ * new channel shows with its label and mark with no edit here.
+ */
+const known = new Map<string, ChannelView>();
+
+export function learnChannels(channels: readonly ChannelView[]): void {
+  known.clear();
+  for (const channel of channels) known.set(channel.channel, channel);
+}
+
+/** The channels the hub runs, in the hub's order. */
+export const knownChannels = (): ChannelView[] => [...known.values()];
+
 // Short text marks rather than emoji: they render the same on every machine, fonts or not.
-const CHANNEL_ICONS: Record<string, string> = {
-  sms: 'SMS',
-  email: 'Mail',
-  voice: 'Call',
-  webchat: 'Chat',
-  botframework: 'Teams',
-  securelink: 'Link',
-};
-
 export const channelIcon = (channel: string | null | undefined): string =>
-  (channel && CHANNEL_ICONS[channel]) || (channel ?? '?');
-
-const CHANNEL_NAMES: Record<string, string> = {
-  sms: 'SMS',
-  email: 'Email',
-  voice: 'Voice call',
-  webchat: 'Web chat',
-  botframework: 'Teams',
-  securelink: 'Secure link',
-};
+  (channel && known.get(channel)?.mark) || (channel ?? '?');
 
 /** A channel's name for people: "Web chat", "Secure link"; never the API's id. */
 export const channelLabel = (channel: string | null | undefined): string =>
-  (channel && CHANNEL_NAMES[channel]) || (channel ?? 'unknown');
+  (channel && known.get(channel)?.title) || (channel ?? 'unknown');
 
-/** The same name inside a sentence ("will go by web chat"); SMS and Teams keep their capitals. */
-const channelInSentence = (channel: string | null | undefined): string => {
-  const name = channelLabel(channel);
-  return name === 'SMS' || name === 'Teams' ? name : name.toLowerCase();
-};
+/** The same name inside a sentence ("will go by web chat"), as the hub's own reasons write it. */
+const channelInSentence = (channel: string | null | undefined): string =>
+  (channel && known.get(channel)?.label) || (channel ?? 'unknown');
 
 /** "in 1h 05m", "12m overdue": the time left before an SLA deadline. */
 export function slaCountdown(dueAt: string | null, now: number): { text: string; breached: boolean } | null {

@@ -17,6 +17,7 @@ import { CampaignsView } from './campaigns';
 import { CannedResponseManager } from './canned-responses';
 import { Composer } from './composer';
 import { ConversationList } from './conversation-list';
+import { knownChannels } from './format';
 import { InboxLive } from './live';
 import {
   type CannedResponse,
@@ -602,11 +603,11 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
                 onChange={(e) => setFilter('channel', e.target.value)}
               >
                 <option value="">Any channel</option>
-                <option value="sms">SMS</option>
-                <option value="email">Email</option>
-                <option value="voice">Voice</option>
-                <option value="webchat">Web chat</option>
-                <option value="securelink">Secure link</option>
+                {knownChannels().map(({ channel, title }) => (
+                  <option key={channel} value={channel}>
+                    {title}
+                  </option>
+                ))}
               </select>
               <select
                 aria-label="Label"

@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { WithChannels } from '../shared/channels';
 import { SignedIn } from '../shared/login';
 import '../shared/styles.css';
 import { InboxApp } from './inbox-app';
@@ -7,7 +8,11 @@ import { InboxApp } from './inbox-app';
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <SignedIn title="CareLine inbox">
-      {(session, signOut) => <InboxApp key={session.staff.id} session={session} onSignedOut={signOut} />}
+      {(session, signOut) => (
+        <WithChannels>
+          <InboxApp key={session.staff.id} session={session} onSignedOut={signOut} />
+        </WithChannels>
+      )}
     </SignedIn>
   </StrictMode>,
 );

@@ -1,7 +1,7 @@
 import { type FormEvent, Fragment, useCallback, useEffect, useState } from 'react';
 import type * as Api from '../../contracts/inbox-api';
 import { api, getSession } from '../shared/api';
-import { channelLabel, shortTime } from './format';
+import { channelLabel, knownChannels, shortTime } from './format';
 
 /** Languages offered first; a contact's other code still shows and can be kept. */
 const LANGUAGES: { code: string; name: string }[] = [
@@ -16,9 +16,6 @@ const LANGUAGES: { code: string; name: string }[] = [
 ];
 const languageName = (code: string | null) =>
   code ? (LANGUAGES.find((l) => l.code === code)?.name ?? code) : 'unknown';
-
-/** The channels a patient may prefer, in the order the policy tries them by default. */
-const PREFERABLE = ['sms', 'email', 'voice', 'webchat'] as const;
 
 const timeZones: string[] = (() => {
   try {
@@ -218,22 +215,24 @@ export function PatientDetails({ contactId, conversationId, onChanged, onOpenCon
           </datalist>
           <fieldset>
             <legend>Prefers to be reached by</legend>
-            {PREFERABLE.map((channel) => (
-              <label key={channel}>
-                <input
-                  type="checkbox"
-                  checked={draft.channelPreferences.includes(channel)}
-                  onChange={(e) =>
-                    set({
-                      channelPreferences: e.target.checked
-                        ? [...draft.channelPreferences, channel]
-                        : draft.channelPreferences.filter((c) => c !== channel),
-                    })
-                  }
-                />
-                {channelLabel(channel)}
-              </label>
-            ))}
+            {knownChannels()
+              .filter((known) => known.delivers)
+              .map(({ channel }) => (
+                <label key={channel}>
+                  <input
+                    type="checkbox"
+                    checked={draft.channelPreferences.includes(channel)}
+                    onChange={(e) =>
+                      set({
+                        channelPreferences: e.target.checked
+                          ? [...draft.channelPreferences, channel]
+                          : draft.channelPreferences.filter((c) => c !== channel),
+                      })
+                    }
+                  />
+                  {channelLabel(channel)}
+                </label>
+              ))}
           </fieldset>
           <fieldset>
             <legend>Other details</legend>

@@ -25,3 +25,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Whether an error is PostgreSQL's unique violation (SQLSTATE 23505): the row exists already. Drizzle
+ * wraps the driver's error (`cause`), so the chain is walked, each error once.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = error; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}

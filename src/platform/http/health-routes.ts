@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { withTimeout } from '../runtime/timeouts';
 
 export interface ReadinessCheck {
   name: string;
@@ -20,7 +21,7 @@ export function healthRouter(checks: ReadinessCheck[]): Router {
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {
-          const outcome = await withTimeout(check(), 1000);
+          const outcome = await withTimeout(check(), 1000, () => new Error('timed out'));
           if (outcome?.warning) warnings[name] = outcome.warning;
           return [name, 'ok'] as const;
         } catch {
@@ -36,12 +37,4 @@ export function healthRouter(checks: ReadinessCheck[]): Router {
     });
   });
   return router;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -10,6 +10,8 @@ export function pagerChannel(): { factory: ChannelFactory; sent: OutboundEnvelop
   const sent: OutboundEnvelope[] = [];
   const factory: ChannelFactory = (): ChannelAdapter => ({
     channel: 'pager',
+    label: 'clinic pager',
+    mark: 'Page',
     identityKind: 'phone',
     // The clinic's own pagers: appointment details are fine, clinical details are not.
     maxSensitivity: 'limited',
