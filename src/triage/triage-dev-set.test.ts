@@ -52,3 +52,41 @@ describe.each(devFiles)('development set %s', (file) => {
     expect(falseAlarms).toEqual([]);
   });
 });
+
+// Two fresh batches written for issue 12's second round, each scored before it was tuned on (dev-d: 90.0%
+// recall, 6.1% false emergencies on clinical text; dev-e, written after dev-d's tuning: 89.6% and 5.6%).
+// They are too small in off-topic text for the gate above. Every emergency must be caught; the false
+// alarms still open are named here, so a new one fails and a fixed one must be taken off the list.
+// All five are a named event of someone else that the message places in the past or in a question
+// across a clause boundary ("and", a comma), which ConText windows do not cross.
+const openFalseAlarms: Record<string, string[]> = {
+  'triage-dev-d.jsonl': [
+    "what's the difference between a heart attack and cardiac arrest",
+    'my neighbor had a heart attack yesterday, it scared me, can i get a cholesterol test',
+    "a kid at school had a seizure and my daughter saw it, she's upset, any advice",
+  ],
+  'triage-dev-e.jsonl': [
+    "my kid had a febrile seizure at 18 months, she's 4 now, will it happen again",
+    'a mi hijo le dio una convulsion con fiebre de chiquito, puede volver a pasar',
+  ],
+};
+
+describe.each(Object.keys(openFalseAlarms))('fresh batch %s', (file) => {
+  const lines = readDevLines(file);
+
+  test('every emergency is caught', () => {
+    const missed = lines
+      .filter((l) => l.kind === 'emergency')
+      .filter((l) => triage.classifyLocal(l.text).intent !== 'emergency')
+      .map((l) => `${l.category}: ${l.text}`);
+    expect(missed).toEqual([]);
+  });
+
+  test('no false emergency beyond the known open ones', () => {
+    const falseAlarms = lines
+      .filter((l) => l.kind !== 'emergency')
+      .filter((l) => triage.classifyLocal(l.text).intent === 'emergency')
+      .map((l) => l.text);
+    expect(falseAlarms.sort()).toEqual([...openFalseAlarms[file]!].sort());
+  });
+});
