@@ -190,6 +190,29 @@ export class MessageContext {
   }
 
   /**
+   * Whether an acuity trigger describes a course of days or weeks ("gotten worse over a week"): a chronic
+   * trigger in its own clause within its window. Worsening over days is not the sudden onset acuity means.
+   */
+  isChronicTrigger(t: TriggerHit): boolean {
+    // Triggers do not overlap (the longest wins), so a walk of at most 30 words each way is bounded.
+    const reaches = (c: TriggerHit, gap: number) =>
+      c.kind === 'chronic' && gap <= c.window && this.clause[c.start] === this.clause[t.start];
+    for (let k = lastStartingBefore(this.#byStart, t.start); k >= 0; k--) {
+      const c = this.#byStart[k]!;
+      const gap = t.start - c.end;
+      if (gap > 30) break;
+      if (reaches(c, Math.max(gap, 0))) return true;
+    }
+    for (let k = firstStartingAtOrAfter(this.#byStart, t.end); k < this.#byStart.length; k++) {
+      const c = this.#byStart[k]!;
+      const gap = c.start - t.end;
+      if (gap > 30) break;
+      if (reaches(c, gap)) return true;
+    }
+    return false;
+  }
+
+  /**
    * A resolution reaches back past "but" in its sentence ("chest pain earlier but it went away"), and
    * into the sentence before only when it opens its own ("fainted yesterday. fine since"): "my chest
    * hurts. the bleeding stopped" does not resolve the chest pain.

@@ -397,7 +397,12 @@ export class RedFlagEngine {
   }
 }
 
-/** The first acuity signal of the message that is not itself denied ("not severe", "no sudden"). */
+/**
+ * The first acuity signal of the message that is not itself denied ("not severe", "no sudden") nor
+ * spread over days ("gotten worse over a week").
+ */
 function liveAcuity(context: MessageContext): TriggerHit | undefined {
-  return context.triggers.find((t) => t.kind === 'acuity' && !context.isNegatedTrigger(t));
+  return context.triggers.find(
+    (t) => t.kind === 'acuity' && !context.isNegatedTrigger(t) && !context.isChronicTrigger(t),
+  );
 }

@@ -52,3 +52,50 @@ describe.each(devFiles)('development set %s', (file) => {
     expect(falseAlarms).toEqual([]);
   });
 });
+
+// Two fresh batches written for issue 12's second round, each scored before it was tuned on (dev-d: 90.0%
+// recall, 6.1% false emergencies on clinical text; dev-e, written after dev-d's tuning: 89.6% and 5.6%).
+// They are too small in off-topic text for the gate above. Every emergency must be caught; the false
+// alarms still open are named here, so a new one fails and a fixed one must be taken off the list.
+// Most are a named event of someone else that the message places in the past or in a question across
+// a clause boundary ("and", a comma), which ConText windows do not cross.
+const openFalseAlarms: Record<string, string[]> = {
+  'triage-dev-d.jsonl': [
+    "what's the difference between a heart attack and cardiac arrest",
+    'my neighbor had a heart attack yesterday, it scared me, can i get a cholesterol test',
+    "a kid at school had a seizure and my daughter saw it, she's upset, any advice",
+  ],
+  'triage-dev-e.jsonl': [
+    "my kid had a febrile seizure at 18 months, she's 4 now, will it happen again",
+    'a mi hijo le dio una convulsion con fiebre de chiquito, puede volver a pasar',
+  ],
+  // dev-f: hard non-emergencies written after dev-e's tuning (before: 23 of 24 emergencies, 9 of 55
+  // clinical lines raised). The friend who "wants to die" as a joke stays raised on purpose: a
+  // self-harm statement is never dismissed as a figure of speech.
+  'triage-dev-f.jsonl': [
+    'my sister-in-law had a stroke at 40, should i get my blood pressure checked more often',
+    'do overdoses of vitamins happen, i take a lot of supplements',
+    "i think my grandma gets confused because of her uti, it's been like that for a week",
+    'my friend says she wants to die whenever she gets a bad grade, she means it as a joke, should i worry',
+  ],
+};
+
+describe.each(Object.keys(openFalseAlarms))('fresh batch %s', (file) => {
+  const lines = readDevLines(file);
+
+  test('every emergency is caught', () => {
+    const missed = lines
+      .filter((l) => l.kind === 'emergency')
+      .filter((l) => triage.classifyLocal(l.text).intent !== 'emergency')
+      .map((l) => `${l.category}: ${l.text}`);
+    expect(missed).toEqual([]);
+  });
+
+  test('no false emergency beyond the known open ones', () => {
+    const falseAlarms = lines
+      .filter((l) => l.kind !== 'emergency')
+      .filter((l) => triage.classifyLocal(l.text).intent === 'emergency')
+      .map((l) => l.text);
+    expect(falseAlarms.sort()).toEqual([...openFalseAlarms[file]!].sort());
+  });
+});
