@@ -52,7 +52,7 @@ export interface MediaItem {
 }
 
 /** A clinic. Every row below belongs to one. */
-/** As stored; see src/routing/acknowledgement.ts for the defaults and what each part does. */
+/** As stored; see src/clinic/acknowledgement-settings.ts for the defaults and what each part does. */
 export interface AcknowledgementSettings {
   enabled?: boolean;
   windowMinutes?: number;
@@ -75,7 +75,7 @@ export const organizations = pgTable('organizations', {
   helpText: text('help_text'),
   /** Named by the emergency safety reply for someone at risk of self-harm (988 in the US). */
   crisisLine: text('crisis_line').notNull().default('988'),
-  /** The automatic "we got your message" reply (src/routing/acknowledgement.ts); null: its defaults. */
+  /** The automatic "we got your message" reply (src/clinic/acknowledgement-settings.ts); null: its defaults. */
   acknowledgement: jsonb('acknowledgement').$type<AcknowledgementSettings>(),
   /** How the patient web chat looks (src/clinic/chat-appearance.ts); null: the plain page. */
   chatAppearance: jsonb('chat_appearance').$type<ChatAppearanceSettings>(),
