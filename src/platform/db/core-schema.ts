@@ -147,6 +147,9 @@ export const conversations = pgTable(
     // One active conversation per contact: concurrent inbound messages cannot open two.
     uniqueIndex('conversations_one_active_per_contact').on(t.contactId).where(sql`${t.status} <> 'resolved'`),
     index('conversations_activity_idx').on(t.orgId, t.lastActivityAt),
+    // A contact's past conversations (the patient panel, contact access) include resolved ones,
+    // which the partial index above leaves out.
+    index('conversations_contact_idx').on(t.contactId, t.lastActivityAt),
   ],
 );
 
