@@ -1,6 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError, type Worker } from 'bullmq';
 import { sql } from 'drizzle-orm';
-import { execSendJob, type SendJobData, type SendJobDeps } from '../outbound/send-job';
+import { execSendJob, sendJobId, type SendJobData, type SendJobDeps } from '../outbound/send-job';
 import type { SendQueue } from '../outbound/send-worker';
 import type { Database } from '../platform/db/database';
 import { createJobQueue, createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
@@ -35,7 +35,9 @@ const RATE_LIMITED_RETRY_MS = 1000;
  * a patient on the outbound queue; every send takes its sender's slot in the throttle first.
  */
 export function initCampaignSendQueue(options: JobQueueOptions): SendQueue {
-  return createJobQueue<SendJobData>(JOB_QUEUE_NAMES.campaignSend, 'send', JOB_OPTIONS, options);
+  return createJobQueue<SendJobData>(JOB_QUEUE_NAMES.campaignSend, 'send', JOB_OPTIONS, options, {
+    jobId: sendJobId,
+  });
 }
 
 interface CampaignSendContext {

@@ -1,6 +1,7 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/database';
 import { messages } from '../platform/db/schema';
+import { type SendJobData, sendJobId } from './send-job';
 import type { SendQueue } from './send-worker';
 
 /**
@@ -9,9 +10,13 @@ import type { SendQueue } from './send-worker';
  * - `pending` rows older than `graceSeconds`, and due;
  * - `sending` rows whose claim's lease lapsed, whatever happened to their job: the send job takes
  *   the claim over and reconciles it with the provider before deciding to send.
- * Re-adding is harmless when the job still waits or runs, because its id is the message id; a job
- * that already ended (failed after its last attempt, or finished while another claim held the row) is
- * removed first, so it cannot stop the message's new job from being added.
+ * Re-adding a row's job is harmless while it still waits or runs, because its id is the message id;
+ * a job that already ended (failed after its last attempt, or finished while another claim held the
+ * row) is removed first, so it cannot stop the message's new job from being added.
+ * A lapsed claim whose job is still `active` gets a takeover job (`sendJobId`): that job may belong to
+ * a worker that was killed, and BullMQ hands it back only once its lock expires and a stall check
+ * runs (up to a minute). The row's claim, not the job, keeps the two from both sending; a takeover
+ * job that waits or backs off is left alone, so a message has at most those two jobs.
  */
 export async function sweepOutbox(
   db: Database,
@@ -28,7 +33,7 @@ export async function sweepOutbox(
     where r.message_id = ${messages.id} and c.status = 'running')`;
   const scope = kind === 'campaigns' ? campaignRow : sql`not ${campaignRow}`;
   const rows = await db
-    .select({ id: messages.id, requestId: messages.requestId })
+    .select({ id: messages.id, requestId: messages.requestId, status: messages.status })
     .from(messages)
     .where(
       and(
@@ -50,12 +55,20 @@ export async function sweepOutbox(
       ),
     )
     .limit(1000);
-  await Promise.all(
-    rows.map(async (row) => {
+  const jobs = await Promise.all(
+    rows.map(async (row): Promise<SendJobData> => {
+      const job: SendJobData = { messageId: row.id, requestId: row.requestId ?? undefined };
       const state = await queue.queue.getJobState(row.id);
-      if (state === 'completed' || state === 'failed') await queue.queue.remove(row.id);
+      if (row.status !== 'sending' || state !== 'active') return removeIfEnded(queue, job, state);
+      const takeover = { ...job, takeover: true };
+      return removeIfEnded(queue, takeover, await queue.queue.getJobState(sendJobId(takeover)));
     }),
   );
-  await queue.add(rows.map((row) => ({ messageId: row.id, requestId: row.requestId ?? undefined })));
+  await queue.add(jobs);
   return rows.length;
+}
+
+async function removeIfEnded(queue: SendQueue, job: SendJobData, state: string): Promise<SendJobData> {
+  if (state === 'completed' || state === 'failed') await queue.queue.remove(sendJobId(job));
+  return job;
 }

@@ -22,6 +22,19 @@ export interface SendJobData {
   requestId?: string;
   /** Deferred sends (quiet hours): the job waits until then. */
   notBefore?: string;
+  /**
+   * Set by the sweeper on the job that takes over a lapsed claim while the message's own job still
+   * sits in BullMQ as `active`, under a lock its killed worker will never release.
+   */
+  takeover?: boolean;
+}
+
+/**
+ * A send job's id: the message id, so adding a message's job twice adds it once; a message has at
+ * most one takeover job besides it. Both may run: the row's claim decides which one sends.
+ */
+export function sendJobId(data: SendJobData): string {
+  return data.takeover ? `${data.messageId}-takeover` : data.messageId;
 }
 
 export interface SendJobDeps {

@@ -6,7 +6,7 @@ import {
   type JobQueueOptions,
 } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
-import { execSendJob, type SendJobData, type SendJobDeps } from './send-job';
+import { execSendJob, sendJobId, type SendJobData, type SendJobDeps } from './send-job';
 
 export type SendQueueOptions = JobQueueOptions;
 export type SendQueue = JobQueue<SendJobData>;
@@ -21,7 +21,9 @@ const JOB_OPTIONS = {
 
 /** Enqueues sends; a message that already has a job is left alone (job id = message id). */
 export function initSendQueue(options: SendQueueOptions): SendQueue {
-  return createJobQueue<SendJobData>(JOB_QUEUE_NAMES.outboundSend, 'send', JOB_OPTIONS, options);
+  return createJobQueue<SendJobData>(JOB_QUEUE_NAMES.outboundSend, 'send', JOB_OPTIONS, options, {
+    jobId: sendJobId,
+  });
 }
 
 export function initSendWorker(deps: SendJobDeps, options: SendQueueOptions): Worker<SendJobData> {

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import twilio from 'twilio';
 import { sweepOutbox } from '../../src/outbound/outbox-sweeper';
@@ -11,6 +13,7 @@ import {
   randomUsPhone,
   startTestHub,
   type TestHub,
+  testRedisUrl,
 } from '../support/test-hub';
 
 // Hubs start and sends cross processes: generous on a loaded machine; every wait is for a state.
@@ -110,6 +113,51 @@ test('a claimed row whose job vanished with Redis is sent exactly once after its
   } finally {
     await workers?.stop();
     await api.stop();
+  }
+});
+
+test("a claim whose job is still active under a killed worker's lock is taken over without waiting for BullMQ's stall check", async () => {
+  const api = await startTestHub({ runWorkers: false });
+  let workers: TestHub | undefined;
+  // A worker that takes the reply's job, claims the row as the real one does, then hangs forever: as
+  // a process killed mid-send leaves it, the job stays `active` in BullMQ under a lock (30 s) that
+  // nobody renews, while the row's lease (1 s) lapses.
+  const queue = api.hub.sendQueue.queue;
+  const stuckConnection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  let stuck: Worker | undefined;
+  try {
+    const taken = new Promise<string>((resolve) => {
+      stuck = new Worker(
+        queue.name,
+        async (job) => {
+          resolve(job.id!);
+          await claimAsAWorkerWould(api, job.id!);
+          await new Promise(() => undefined);
+        },
+        { connection: stuckConnection, prefix: api.queuePrefix, autorun: true },
+      );
+    });
+    const { id, phone } = await replyToNewPatient(api, 'Your referral was sent');
+    expect(await taken).toBe(id);
+    await eventually(async () => (await outboxRow(api, id)).status === 'sending');
+    // The dead worker stops renewing its lock; the job stays active until the lock would expire.
+    stuck!.close(true).catch(() => undefined);
+
+    workers = await startTestHub({
+      database: api.database,
+      queuePrefix: api.queuePrefix,
+      twilio: api.twilio,
+      env: FAST_LEASES,
+    });
+    await eventually(async () => (await outboxRow(api, id)).status === 'queued', 60_000);
+    // Sent by the takeover: the message's own job is still the killed worker's.
+    expect(await queue.getJobState(id)).toBe('active');
+    expect(api.twilio.messages.filter((m) => m.params.To === phone)).toHaveLength(1);
+    expect((await outboxRow(api, id)).send_attempts).toBe(2);
+  } finally {
+    await workers?.stop();
+    await api.stop();
+    stuckConnection.disconnect();
   }
 });
 
