@@ -1,6 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError, type Worker } from 'bullmq';
 import { sql } from 'drizzle-orm';
-import { execSendJob, sendJobId, type SendJobData, type SendJobDeps } from '../outbound/send-job';
+import { execSendJob, type SendJobData, type SendJobDeps, sendJobId } from '../outbound/send-job';
 import type { SendQueue } from '../outbound/send-worker';
 import type { Database } from '../platform/db/database';
 import { createJobQueue, createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';

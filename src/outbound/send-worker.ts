@@ -6,7 +6,7 @@ import {
   type JobQueueOptions,
 } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
-import { execSendJob, sendJobId, type SendJobData, type SendJobDeps } from './send-job';
+import { execSendJob, type SendJobData, type SendJobDeps, sendJobId } from './send-job';
 
 export type SendQueueOptions = JobQueueOptions;
 export type SendQueue = JobQueue<SendJobData>;
