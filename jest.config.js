@@ -4,5 +4,7 @@ module.exports = {
   roots: ['<rootDir>/src', '<rootDir>/channels', '<rootDir>/providers', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }] },
-  testTimeout: 30000,
+  // Every wait in a test is for a state (`eventually`), never a fixed sleep: a generous budget costs a
+  // passing test nothing and keeps a loaded CI machine from failing a correct one.
+  testTimeout: 60000,
 };

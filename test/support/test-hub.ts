@@ -213,10 +213,14 @@ async function startHubOn(store: HubStore, options: TestHubOptions): Promise<Omi
 
 export { messageSid, randomUsPhone };
 
-/** Polls until `check` returns a truthy value (or throws after `ms`). For asynchronous sends only. */
+/**
+ * Polls until `check` returns a truthy value (or throws after `ms`). For asynchronous sends only.
+ * The default is generous: it costs nothing when the state comes, and CI shares two cores with
+ * browsers and worker threads, where triage of one message has taken over 10 s.
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,
-  ms = 10_000,
+  ms = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
