@@ -9,6 +9,7 @@ import {
 } from '../../src/channel-port';
 import { providerActivityId } from './activity-schema';
 import { type ConversationReference, createBotConnector } from './bot-connector';
+import { botframeworkConfig } from './botframework-config';
 import { botframeworkRouter } from './botframework-routes';
 import { classifyServiceUrl, type ServiceUrlPolicy } from './service-urls';
 
@@ -33,7 +34,8 @@ function toSendError(error: unknown): SendError {
  * unauthenticated and the channel is a sandbox. Either way replies go only to allowed service URLs.
  */
 export function createBotframeworkChannel(context: ChannelContext): ChannelAdapter {
-  const { config, logger } = context;
+  const { logger } = context;
+  const config = botframeworkConfig.read(context.config);
   const credentials =
     config.MICROSOFT_APP_ID && config.MICROSOFT_APP_PASSWORD
       ? {

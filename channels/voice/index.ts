@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { openTwilioAccount } from '../../providers/twilio/twilio-account';
+import { twilioConfig } from '../../providers/twilio/twilio-config';
 import { toSendError } from '../../providers/twilio/twilio-requests';
 import {
   type ChannelAdapter,
@@ -20,7 +21,8 @@ import { twilioVoiceRouter } from './voice-webhooks';
  * missed call. Without TWILIO_ACCOUNT_SID (sandbox) calls are recorded, never placed.
  */
 export async function createVoiceChannel(context: ChannelContext): Promise<ChannelAdapter> {
-  const { config, logger } = context;
+  const { logger } = context;
+  const config = twilioConfig.read(context.config);
   // One Twilio account (signing token, REST client) for SMS and voice.
   const { sandbox, authToken, client } = await openTwilioAccount(context);
   if (sandbox) logger.info('voice channel in sandbox mode: calls are recorded, none is placed');

@@ -6,12 +6,15 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
 import type { HubConfig } from '../platform/config/config';
+import type { ConfigSection } from '../platform/config/config-section';
 import type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/schema';
 import type { ClientAddressResolver } from '../platform/http/client-address';
 import type { Sensitivity } from '../policy/channel-capabilities';
 
 export { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 export type { HubConfig } from '../platform/config/config';
+export { type ConfigSection, configSection } from '../platform/config/config-section';
+export { booleanFlag, optionalString, optionalUrl, port } from '../platform/config/config-values';
 export { isWithinOfficeHours, type OfficeHours } from '../platform/config/office-hours';
 export type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/schema';
 export type { ClientAddressResolver } from '../platform/http/client-address';
@@ -356,6 +359,11 @@ export interface ChannelAdapter {
    * secure-link notice on it. Absent: it can.
    */
   readonly carriesSecureLinkNotice?: boolean;
+  /**
+   * Who the provider sees sending (`sms:<from-number>`): campaign sends are paced per sender, as a
+   * carrier limits a number. Absent: the channel is one sender.
+   */
+  readonly sender?: string;
   /** True when nothing leaves the machine: sends are recorded only. */
   readonly sandbox: boolean;
   /** True for channels where STOP/START/HELP are carrier keywords the hub must honour (SMS). */
@@ -456,3 +464,10 @@ export interface ChannelStateStore {
 }
 
 export type ChannelFactory = (context: ChannelContext) => Promise<ChannelAdapter> | ChannelAdapter;
+
+/** A channel as the hub's list names it: how to build its adapter, and the environment keys it reads. */
+export interface ChannelDefinition {
+  create: ChannelFactory;
+  /** Its sections of the environment (channels/<name>/<name>-config.ts), composed into the hub's config. */
+  config?: readonly ConfigSection[];
+}
