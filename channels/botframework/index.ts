@@ -71,6 +71,8 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
     // Messages pass through Microsoft's Bot Connector and the channel behind it (Teams, Web Chat),
     // and the conversation may be a group or an unverified web visitor: nothing above `limited`.
     maxSensitivity: 'limited',
+    fallbackRank: 50,
+    // No wording of its own in templates: the plain-text (SMS) one.
     sandbox,
     async send(envelope: OutboundEnvelope): Promise<SendResult> {
       const reference = await references.get<Partial<ConversationReference>>(envelope.to);

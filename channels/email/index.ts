@@ -63,6 +63,9 @@ export async function createEmailChannel(
     mark: 'Mail',
     identityKind: 'email',
     maxSensitivity: 'limited',
+    fallbackRank: 20,
+    canCarry: ['verification', 'campaign'],
+    templateBody: 'email',
     sandbox,
     threadsReplies: true,
     async send(envelope: OutboundEnvelope): Promise<SendResult> {

@@ -66,6 +66,10 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
     mark: 'SMS',
     identityKind: 'phone',
     maxSensitivity: 'limited',
+    // The first channel the hub falls back to: nearly every patient has a phone that takes texts.
+    fallbackRank: 10,
+    canCarry: ['verification', 'campaign'],
+    templateBody: 'sms',
     // Carriers limit each sending number: campaign sends are paced per from-number.
     sender: `sms:${config.TWILIO_FROM_NUMBER ?? 'default'}`,
     sandbox,

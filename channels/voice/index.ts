@@ -38,6 +38,11 @@ export async function createVoiceChannel(context: ChannelContext): Promise<Chann
     // A call is heard by whoever answers, on speaker, or by an answering machine the household
     // shares: no more than an appointment time and place (`limited`); PHI never goes by phone.
     maxSensitivity: 'limited',
+    // Ranked, though only ever used when asked for by name (onlyWhenRequested).
+    fallbackRank: 30,
+    // A one-time code read out on a call is not offered; a campaign may ask for calls.
+    canCarry: ['campaign'],
+    templateBody: 'voice',
     // A secure link cannot be spoken and followed from a call.
     carriesSecureLinkNotice: false,
     sandbox,

@@ -33,6 +33,8 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
     mark: 'Chat',
     identityKind: 'webchat',
     maxSensitivity: 'limited',
+    fallbackRank: 40,
+    templateBody: 'webchat',
     // Nothing to sandbox: no provider. A person plays the patient at /chat (listed on /sandbox).
     sandbox: false,
     patientPage: '/chat',

@@ -10,6 +10,7 @@ import type { ConfigSection } from '../platform/config/config-section';
 import type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/schema';
 import type { ClientAddressResolver } from '../platform/http/client-address';
 import type { Sensitivity } from '../policy/channel-capabilities';
+import type { TemplateChannel } from '../templates';
 
 export { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 export type { HubConfig } from '../platform/config/config';
@@ -364,6 +365,22 @@ export interface ChannelAdapter {
    * carrier limits a number. Absent: the channel is one sender.
    */
   readonly sender?: string;
+  /**
+   * Where the channel stands when the hub falls back past the requested and the patient's preferred
+   * channels, lowest first. Absent: after every ranked channel, in the order the hub lists them.
+   */
+  readonly fallbackRank?: number;
+  /**
+   * Automated sends the hub may ask for on this channel by name: `verification` (a one-time code
+   * to the address a patient claimed, of this channel's identity kind) and `campaign` (a
+   * campaign's channel preference). Absent: neither.
+   */
+  readonly canCarry?: readonly AutomatedSendKind[];
+  /**
+   * The wording of a template this channel takes (a template has bodies for sms, voice, webchat,
+   * email, securelink). Absent: the plain-text wording written for SMS.
+   */
+  readonly templateBody?: TemplateChannel;
   /** True when nothing leaves the machine: sends are recorded only. */
   readonly sandbox: boolean;
   /** True for channels where STOP/START/HELP are carrier keywords the hub must honour (SMS). */
@@ -428,6 +445,9 @@ export interface ChannelAdapter {
   attachRealtime?(io: SocketServer, sink: InboundSink): void;
   close?(): Promise<void>;
 }
+
+/** Automated sends a channel may be asked for by name (ChannelAdapter.canCarry). */
+export type AutomatedSendKind = 'verification' | 'campaign';
 
 export interface SignedRequest {
   path: string;
