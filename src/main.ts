@@ -1,13 +1,13 @@
-import { channelFactories } from '../channels';
+import { channelConfigSections, channelFactories } from '../channels';
 import { openAiTriageClassifier } from '../providers/openai/openai-triage-classifier';
 import { startHub } from './app/start-hub';
-import { ConfigError, parseConfig } from './platform/config/config';
+import { ConfigError, type HubConfig, parseConfig } from './platform/config/config';
 import { createLogger } from './platform/http/logger';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof parseConfig>;
+  let config: HubConfig;
   try {
-    config = parseConfig(process.env);
+    config = parseConfig(process.env, channelConfigSections);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

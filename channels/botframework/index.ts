@@ -9,6 +9,7 @@ import {
 } from '../../src/channel-port';
 import { providerActivityId } from './activity-schema';
 import { type ConversationReference, createBotConnector } from './bot-connector';
+import { botframeworkConfig } from './botframework-config';
 import { botframeworkRouter } from './botframework-routes';
 import { classifyServiceUrl, type ServiceUrlPolicy } from './service-urls';
 
@@ -33,7 +34,8 @@ function toSendError(error: unknown): SendError {
  * unauthenticated and the channel is a sandbox. Either way replies go only to allowed service URLs.
  */
 export function createBotframeworkChannel(context: ChannelContext): ChannelAdapter {
-  const { config, logger } = context;
+  const { logger } = context;
+  const config = botframeworkConfig.read(context.config);
   const credentials =
     config.MICROSOFT_APP_ID && config.MICROSOFT_APP_PASSWORD
       ? {
@@ -69,6 +71,8 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
     // Messages pass through Microsoft's Bot Connector and the channel behind it (Teams, Web Chat),
     // and the conversation may be a group or an unverified web visitor: nothing above `limited`.
     maxSensitivity: 'limited',
+    fallbackRank: 50,
+    // No wording of its own in templates: the plain-text (SMS) one.
     sandbox,
     async send(envelope: OutboundEnvelope): Promise<SendResult> {
       const reference = await references.get<Partial<ConversationReference>>(envelope.to);

@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import pino from 'pino';
 import type { ChannelContext } from '../../src/channel-port';
-import { parseConfig } from '../../src/platform/config/config';
+import { parseConfig as parseHubConfig } from '../../src/platform/config/config';
 import { createEmailChannel } from '.';
+import { emailConfig } from './email-config';
 import { EMAIL_SECRET_HEADER, EMAIL_WEBHOOK_PATH } from './email-webhooks';
+
+const parseConfig = (env: NodeJS.ProcessEnv) => parseHubConfig(env, [emailConfig]);
 
 test('without SMTP_URL the channel is a sandbox: sends are recorded as delivered, nothing leaves', async () => {
   const adapter = await createEmailChannel({

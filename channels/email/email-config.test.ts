@@ -1,4 +1,8 @@
-import { ConfigError, parseConfig } from '../../src/platform/config/config';
+import { ConfigError, parseConfig as parseHubConfig } from '../../src/platform/config/config';
+import { emailConfig } from './email-config';
+
+/** The hub's config with the email channel's keys composed in (its section lives in this folder). */
+const parseConfig = (env: NodeJS.ProcessEnv) => parseHubConfig(env, [emailConfig]);
 
 describe('email configuration', () => {
   test('defaults', () => {

@@ -8,6 +8,7 @@ import {
   type SendResult,
   type SignedRequest,
 } from '../../src/channel-port';
+import { emailConfig } from './email-config';
 import { EMAIL_SECRET_HEADER, EMAIL_WEBHOOK_PATH, emailWebhookRouter } from './email-webhooks';
 import { composeMail, domainOf } from './outbound-mail';
 import { signReplyLocalPart } from './reply-token';
@@ -34,7 +35,8 @@ export async function createEmailChannel(
   context: ChannelContext,
   channelOptions: EmailChannelOptions = {},
 ): Promise<ChannelAdapter> {
-  const { config, logger } = context;
+  const { logger } = context;
+  const config = emailConfig.read(context.config);
   const from = config.EMAIL_FROM ?? `"${config.CLINIC_NAME.replace(/["\\]/g, '')}" <no-reply@localhost>`;
   const replyDomain = config.EMAIL_REPLY_DOMAIN?.toLowerCase() ?? domainOf(from) ?? 'localhost';
   const replyTokenSecret = await context.ensureSecret('email-reply-token');
@@ -61,6 +63,9 @@ export async function createEmailChannel(
     mark: 'Mail',
     identityKind: 'email',
     maxSensitivity: 'limited',
+    fallbackRank: 20,
+    canCarry: ['verification', 'campaign'],
+    templateBody: 'email',
     sandbox,
     threadsReplies: true,
     async send(envelope: OutboundEnvelope): Promise<SendResult> {

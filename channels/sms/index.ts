@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { openTwilioAccount } from '../../providers/twilio/twilio-account';
+import { twilioConfig } from '../../providers/twilio/twilio-config';
 import { toSendError } from '../../providers/twilio/twilio-requests';
 import {
   type ChannelAdapter,
@@ -43,7 +44,8 @@ function recentlyNormalized(normalize: (raw: string) => string | null): (raw: st
 
 /** SMS/MMS through Twilio Programmable Messaging, or recorded only (sandbox) without credentials. */
 export async function createSmsChannel(context: ChannelContext): Promise<ChannelAdapter> {
-  const { config, logger } = context;
+  const { logger } = context;
+  const config = twilioConfig.read(context.config);
   // One Twilio account (signing token, REST client) for SMS and voice.
   const { sandbox, authToken, client } = await openTwilioAccount(context);
   if (sandbox) {
@@ -64,6 +66,12 @@ export async function createSmsChannel(context: ChannelContext): Promise<Channel
     mark: 'SMS',
     identityKind: 'phone',
     maxSensitivity: 'limited',
+    // The first channel the hub falls back to: nearly every patient has a phone that takes texts.
+    fallbackRank: 10,
+    canCarry: ['verification', 'campaign'],
+    templateBody: 'sms',
+    // Carriers limit each sending number: campaign sends are paced per from-number.
+    sender: `sms:${config.TWILIO_FROM_NUMBER ?? 'default'}`,
     sandbox,
     honoursCarrierKeywords: true,
     describeOutbound: (body) => ({ ...countSegments(body) }),

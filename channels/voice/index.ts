@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { openTwilioAccount } from '../../providers/twilio/twilio-account';
+import { twilioConfig } from '../../providers/twilio/twilio-config';
 import { toSendError } from '../../providers/twilio/twilio-requests';
 import {
   type ChannelAdapter,
@@ -20,7 +21,8 @@ import { twilioVoiceRouter } from './voice-webhooks';
  * missed call. Without TWILIO_ACCOUNT_SID (sandbox) calls are recorded, never placed.
  */
 export async function createVoiceChannel(context: ChannelContext): Promise<ChannelAdapter> {
-  const { config, logger } = context;
+  const { logger } = context;
+  const config = twilioConfig.read(context.config);
   // One Twilio account (signing token, REST client) for SMS and voice.
   const { sandbox, authToken, client } = await openTwilioAccount(context);
   if (sandbox) logger.info('voice channel in sandbox mode: calls are recorded, none is placed');
@@ -36,6 +38,11 @@ export async function createVoiceChannel(context: ChannelContext): Promise<Chann
     // A call is heard by whoever answers, on speaker, or by an answering machine the household
     // shares: no more than an appointment time and place (`limited`); PHI never goes by phone.
     maxSensitivity: 'limited',
+    // Ranked, though only ever used when asked for by name (onlyWhenRequested).
+    fallbackRank: 30,
+    // A one-time code read out on a call is not offered; a campaign may ask for calls.
+    canCarry: ['campaign'],
+    templateBody: 'voice',
     // A secure link cannot be spoken and followed from a call.
     carriesSecureLinkNotice: false,
     sandbox,

@@ -2,13 +2,14 @@ import express from 'express';
 import request from 'supertest';
 import { parseConfig } from '../../src/platform/config/config';
 import { chatRouter, frameOptionsFor } from './chat-routes';
+import { webchatConfig } from './webchat-config';
 
 describe('who may frame /chat', () => {
   const pageWith = (frameAncestors: string) =>
     request(express().use(chatRouter({ publicUrl: 'https://hub.example', frameAncestors }))).get('/chat');
 
   test('nobody, by default: CSP and X-Frame-Options agree', async () => {
-    const res = await pageWith(parseConfig({}).WEBCHAT_FRAME_ANCESTORS).expect(200);
+    const res = await pageWith(parseConfig({}, [webchatConfig]).WEBCHAT_FRAME_ANCESTORS).expect(200);
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(res.headers['x-frame-options']).toBe('DENY');
   });

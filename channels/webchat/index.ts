@@ -8,6 +8,7 @@ import {
 } from '../../src/channel-port';
 import { attachChatNamespace, CHAT_NAMESPACE, providerIdFor, sessionRoom } from './chat-namespace';
 import { chatRouter } from './chat-routes';
+import { webchatConfig } from './webchat-config';
 
 /**
  * Web chat: a visitor on the clinic's site (`/chat`, or the `/chat/widget.js` button) talks to the
@@ -21,7 +22,8 @@ import { chatRouter } from './chat-routes';
  * from a secure link whose date of birth they had just confirmed.
  */
 export async function createWebchatChannel(context: ChannelContext): Promise<ChannelAdapter> {
-  const { config, logger } = context;
+  const { logger } = context;
+  const config = webchatConfig.read(context.config);
   const sessionSecret = await context.ensureSecret('webchat-session');
   let io: Server | null = null;
 
@@ -31,6 +33,8 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
     mark: 'Chat',
     identityKind: 'webchat',
     maxSensitivity: 'limited',
+    fallbackRank: 40,
+    templateBody: 'webchat',
     // Nothing to sandbox: no provider. A person plays the patient at /chat (listed on /sandbox).
     sandbox: false,
     patientPage: '/chat',

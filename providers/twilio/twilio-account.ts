@@ -1,5 +1,6 @@
 import type { ChannelContext } from '../../src/channel-port';
 import { createTwilioClient, type TwilioClient } from './twilio-client';
+import { twilioConfig } from './twilio-config';
 
 export interface TwilioAccount {
   /** True without TWILIO_ACCOUNT_SID: nothing is sent to Twilio, sends are recorded only. */
@@ -15,7 +16,7 @@ export interface TwilioAccount {
  * account (in sandbox mode a token the hub makes once and keeps), and one REST client.
  */
 export async function openTwilioAccount(context: ChannelContext): Promise<TwilioAccount> {
-  const { config } = context;
+  const config = twilioConfig.read(context.config);
   const sandbox = config.smsSandbox;
   const authToken = config.TWILIO_AUTH_TOKEN ?? (await context.ensureSecret('sms-sandbox-auth-token'));
   const client =

@@ -18,13 +18,15 @@ const newAppointment = z.object({
 
 /**
  * The channel a reminder is asked for, one the hub delivers on (read from the registry, so a new
- * channel needs no edit here); SMS unless asked, and voice (a call) only ever when asked.
+ * channel needs no edit here); unless asked, the registry's first choice (SMS, ranked first), and
+ * voice (a call) only ever when asked.
  */
 const reminderBodyFor = (channels: ChannelRegistry) => {
   const names = channels.deliveryChannels().map((adapter) => adapter.channel);
+  const first = channels.firstChoice()?.channel ?? names[0] ?? '';
   return z
-    .object({ channel: z.enum(names as [string, ...string[]]).default('sms') })
-    .default({ channel: 'sms' });
+    .object({ channel: z.enum(names as [string, ...string[]]).default(first) })
+    .default({ channel: first });
 };
 
 type AppointmentRow = typeof appointments.$inferSelect;
@@ -83,8 +85,8 @@ export function appointmentRouter(
   /**
    * Sends the `appointment-reminder` template under policy (an automated, administrative message:
    * quiet hours defer it); the patient's short reply (C / 2, or a key on a reminder call) then acts
-   * on this appointment. `{channel?: 'sms' | 'voice' | 'email'}` (default `sms`) is the channel
-   * asked for; policy may still fall back to another, except that a call is never a fallback.
+   * on this appointment. `{channel?}`, a delivery channel (default: the registry's first choice,
+   * SMS), is the channel asked for; policy may still fall back to another, except that a call is never a fallback.
    */
   router.post('/appointments/:id/reminders', async (req, res) => {
     const staff = req.staff!;

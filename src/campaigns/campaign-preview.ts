@@ -1,8 +1,7 @@
 import { and, asc, gt } from 'drizzle-orm';
 import type { CampaignPreviewResponse } from '../../contracts/inbox-api';
-import { type OutboundServiceDeps, planOutbound } from '../outbound/outbound-service';
+import { type OutboundServiceDeps, planOutbound, templateBodyOf } from '../outbound/outbound-service';
 import { contacts } from '../platform/db/core-schema';
-import type { TemplateChannel } from '../templates';
 import { audienceCondition } from './audience-filter';
 import { campaignSendRequest, capFor, skipReasonOf } from './campaign-planner';
 import type { CampaignRow } from './campaign-store';
@@ -86,7 +85,8 @@ export async function previewCampaign(
           if (!decision.securedVia && !sampled.has(key) && 'template' in request.content) {
             sampled.add(key);
             const rendered = deps.templates.render(campaign.template, {
-              channel: decision.channel as TemplateChannel,
+              // The wording the send will use: the channel's own, or the plain-text one.
+              channel: templateBodyOf(deps.channels.get(decision.channel) ?? {}),
               locale,
               fallbackLocale: deps.clinic.defaultLocale,
               variables: request.content.variables,

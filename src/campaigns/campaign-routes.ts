@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify';
 import { desc, eq, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { ChannelRegistry } from '../channel-port/channel-registry';
 import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import { writeAudit } from '../platform/audit/audit-log';
 import { campaigns } from '../platform/db/campaign-schema';
@@ -21,16 +22,20 @@ import {
 import type { FrequencyCap } from './frequency-cap';
 import { rowsOf } from './sql-rows';
 
-const createBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    template: z.string().trim().min(1).max(100),
-    audience: z.object({ filter: audienceFilterSchema }).strict(),
-    variables: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
-    channelPreference: z.enum(['sms', 'email', 'voice']).optional(),
-    scheduleAt: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict();
+/** A campaign's body; its channel preference is one a delivery channel declares it carries. */
+const createBodyFor = (channels: ChannelRegistry) => {
+  const names = channels.carrying('campaign').map((adapter) => adapter.channel);
+  return z
+    .object({
+      name: z.string().trim().min(1).max(200),
+      template: z.string().trim().min(1).max(100),
+      audience: z.object({ filter: audienceFilterSchema }).strict(),
+      variables: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
+      channelPreference: z.enum(names as [string, ...string[]]).optional(),
+      scheduleAt: z.iso.datetime({ offset: true }).optional(),
+    })
+    .strict();
+};
 
 function presentCampaign(row: CampaignRow) {
   return {
@@ -64,6 +69,7 @@ export interface CampaignRouterDeps {
 export function campaignRouter(deps: CampaignRouterDeps): Router {
   const { db } = deps.outbound;
   const router = Router();
+  const createBody = createBodyFor(deps.outbound.channels);
   router.use('/campaigns', requireRole('admin', 'manager'));
   const idOf = (req: Request) => z.uuid().parse(req.params.id);
   const audit = (req: Request, action: string, subjectId: string, detail: Record<string, unknown> = {}) =>

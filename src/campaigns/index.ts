@@ -60,8 +60,7 @@ export function startCampaigns(options: {
             logger,
             leaseSeconds: config.OUTBOX_LEASE_SECONDS,
             throttle,
-            senderOf: (channel) =>
-              channel === 'sms' ? `sms:${config.TWILIO_FROM_NUMBER ?? 'default'}` : `channel:${channel}`,
+            senderOf: (channel) => outbound.channels.get(channel)?.sender ?? `channel:${channel}`,
           },
           queueOptions,
         ),

@@ -1,5 +1,5 @@
 import { declareChannelLabel } from '../policy/channel-labels';
-import type { ChannelAdapter } from './index';
+import type { AutomatedSendKind, ChannelAdapter } from './index';
 
 /** The adapters the hub runs, by channel name. */
 export class ChannelRegistry {
@@ -33,6 +33,21 @@ export class ChannelRegistry {
    */
   deliveryChannels(): ChannelAdapter[] {
     return this.all().filter((adapter) => !adapter.readInPlace);
+  }
+
+  /**
+   * The channel the hub picks when a send names none and nothing else decides (an appointment
+   * reminder): the lowest declared fallback rank among those not kept for when asked by name.
+   */
+  firstChoice(): ChannelAdapter | undefined {
+    return this.deliveryChannels()
+      .filter((adapter) => adapter.fallbackRank !== undefined && !adapter.onlyWhenRequested)
+      .sort((a, b) => (a.fallbackRank ?? 0) - (b.fallbackRank ?? 0))[0];
+  }
+
+  /** The delivery channels that declare they may be asked for this kind of automated send. */
+  carrying(kind: AutomatedSendKind): ChannelAdapter[] {
+    return this.deliveryChannels().filter((adapter) => adapter.canCarry?.includes(kind));
   }
 
   all(): ChannelAdapter[] {

@@ -6,12 +6,16 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
 import type { HubConfig } from '../platform/config/config';
+import type { ConfigSection } from '../platform/config/config-section';
 import type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/schema';
 import type { ClientAddressResolver } from '../platform/http/client-address';
 import type { Sensitivity } from '../policy/channel-capabilities';
+import type { TemplateChannel } from '../templates';
 
 export { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 export type { HubConfig } from '../platform/config/config';
+export { type ConfigSection, configSection } from '../platform/config/config-section';
+export { booleanFlag, optionalString, optionalUrl, port } from '../platform/config/config-values';
 export { isWithinOfficeHours, type OfficeHours } from '../platform/config/office-hours';
 export type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/schema';
 export type { ClientAddressResolver } from '../platform/http/client-address';
@@ -356,6 +360,27 @@ export interface ChannelAdapter {
    * secure-link notice on it. Absent: it can.
    */
   readonly carriesSecureLinkNotice?: boolean;
+  /**
+   * Who the provider sees sending (`sms:<from-number>`): campaign sends are paced per sender, as a
+   * carrier limits a number. Absent: the channel is one sender.
+   */
+  readonly sender?: string;
+  /**
+   * Where the channel stands when the hub falls back past the requested and the patient's preferred
+   * channels, lowest first. Absent: after every ranked channel, in the order the hub lists them.
+   */
+  readonly fallbackRank?: number;
+  /**
+   * Automated sends the hub may ask for on this channel by name: `verification` (a one-time code
+   * to the address a patient claimed, of this channel's identity kind) and `campaign` (a
+   * campaign's channel preference). Absent: neither.
+   */
+  readonly canCarry?: readonly AutomatedSendKind[];
+  /**
+   * The wording of a template this channel takes (a template has bodies for sms, voice, webchat,
+   * email, securelink). Absent: the plain-text wording written for SMS.
+   */
+  readonly templateBody?: TemplateChannel;
   /** True when nothing leaves the machine: sends are recorded only. */
   readonly sandbox: boolean;
   /** True for channels where STOP/START/HELP are carrier keywords the hub must honour (SMS). */
@@ -421,6 +446,9 @@ export interface ChannelAdapter {
   close?(): Promise<void>;
 }
 
+/** Automated sends a channel may be asked for by name (ChannelAdapter.canCarry). */
+export type AutomatedSendKind = 'verification' | 'campaign';
+
 export interface SignedRequest {
   path: string;
   headers: Record<string, string>;
@@ -456,3 +484,10 @@ export interface ChannelStateStore {
 }
 
 export type ChannelFactory = (context: ChannelContext) => Promise<ChannelAdapter> | ChannelAdapter;
+
+/** A channel as the hub's list names it: how to build its adapter, and the environment keys it reads. */
+export interface ChannelDefinition {
+  create: ChannelFactory;
+  /** Its sections of the environment (channels/<name>/<name>-config.ts), composed into the hub's config. */
+  config?: readonly ConfigSection[];
+}

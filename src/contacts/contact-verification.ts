@@ -56,13 +56,13 @@ export interface ContactVerificationDeps {
   secret: string;
   defaultRegion: string;
   logger: Logger;
+  /**
+   * The channel a code to an address of this kind goes on: one the registry says carries
+   * verification codes (SMS for a phone, email for an email); undefined when the hub runs none.
+   */
+  codeChannelFor(kind: 'phone' | 'email'): string | undefined;
   /** Sends the code to the contact through the outbound pipeline. Refusals are audited, not thrown on. */
-  sendCode(input: {
-    contactId: string;
-    channel: 'sms' | 'email';
-    code: string;
-    requestId: string;
-  }): Promise<void>;
+  sendCode(input: { contactId: string; channel: string; code: string; requestId: string }): Promise<void>;
 }
 
 export interface ContactVerification {
@@ -177,7 +177,15 @@ export function createContactVerification(deps: ContactVerificationDeps): Contac
       );
       if (!contactId) return;
 
-      const channel = via === 'phone' ? ('sms' as const) : ('email' as const);
+      const channel = deps.codeChannelFor(via);
+      if (channel === undefined) {
+        deps.logger.warn(
+          { requestId: meta.requestId, via },
+          'verification code not sent: no channel carries it',
+        );
+        await audit(db, identity, 'verification.code_refused', meta, { contactId, reason: 'no_channel' });
+        return;
+      }
       // Not awaited: the caller's answer must not take longer when a contact matched.
       void deps
         .sendCode({ contactId, channel, code, requestId: meta.requestId })

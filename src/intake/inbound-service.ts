@@ -80,16 +80,16 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
         deps.campaignReplyWindowDays ?? 7,
       );
     // The common case is one statement, its own transaction: one round trip per batch. A carrier
-    // keyword needs the consent ledger written in the same transaction as the message.
+    // keyword needs the consent ledger written in the same transaction as the message. Campaign
+    // replies are attributed by the triage job, in its transaction (src/triage/triage-job.ts): the
+    // webhook's common path does no campaign work.
     if (!items.some((i) => isKeywordCandidate(i.message))) {
       const receipts = await storeInboundBatch(deps.db, deps.org.id, toStore);
-      // A statement of its own, after the store's: a crash between them loses the attribution, never
-      // the message, and the common case keeps its single-statement transaction.
-      await attribute(deps.db, receipts);
       return receipts.map((receipt) => ({ receipt, replies: [], keyword: null }));
     }
     return deps.db.transaction(async (tx) => {
       const receipts = await storeInboundBatch(tx, deps.org.id, toStore);
+      // A carrier keyword is never triaged: its campaign (a STOP answering a campaign) is marked here.
       await attribute(tx, receipts);
       const results: StoredInbound[] = [];
       for (const [index, receipt] of receipts.entries()) {

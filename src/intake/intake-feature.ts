@@ -45,6 +45,8 @@ export async function startIntake(context: {
     lifetime: outbound.verifiedSessionLifetime,
     defaultRegion: context.config.DEFAULT_REGION,
     logger,
+    codeChannelFor: (kind) =>
+      context.channels.carrying('verification').find((adapter) => adapter.identityKind === kind)?.channel,
     sendCode: verificationCodeSender(outbound, org),
   });
   const sessions = createPatientSessionSink({

@@ -4,8 +4,6 @@ import { messages } from '../platform/db/schema';
 import { type OutboundServiceDeps, PolicyRefused, planOutbound } from './outbound-service';
 
 export const MISSED_CALL_TEMPLATE = 'missed-call-text-back';
-/** The channel a text-back goes on; the template has a body for this channel only, so policy cannot move it elsewhere. */
-const TEXT_BACK_CHANNEL = 'sms';
 
 /**
  * A caller hung up before choosing anything or leaving a voicemail (the call is stored as inbound
@@ -36,7 +34,11 @@ export async function textBackMissedCall(
         sql`${messages.channelMeta} -> 'textBack' is null`,
       ),
     )
-    .returning({ contactId: messages.contactId, conversationId: messages.conversationId });
+    .returning({
+      contactId: messages.contactId,
+      conversationId: messages.conversationId,
+      channel: messages.channel,
+    });
   if (!claimed) {
     const [existing] = await deps.db
       .select({ id: messages.id })
@@ -60,7 +62,9 @@ export async function textBackMissedCall(
         contactId: claimed.contactId,
         conversationId: claimed.conversationId,
         initiator: 'automated',
-        requestedChannel: TEXT_BACK_CHANNEL,
+        // Where the call's channel sends its automatic replies, as it declares (voice: SMS, since
+        // the caller has hung up; see channels/voice).
+        requestedChannel: deps.channels.replyChannelFor(claimed.channel) ?? claimed.channel,
         content: { template: MISSED_CALL_TEMPLATE, variables: { clinicName: org.name } },
         requestId: meta.requestId,
       },

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { PolicyRefusalDetails } from '../../contracts/inbox-api';
+import type { ChannelAdapter } from '../channel-port';
 import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../contacts/contact-verification';
 import {
   appendOutboundMessage,
@@ -25,8 +26,8 @@ import {
 import { maskedLinkUrl } from '../securelinks/secure-link-delivery';
 import { issueSecureLink, SecureLinkRefused } from '../securelinks/secure-link-store';
 import {
+  PLAIN_TEXT_BODY,
   type RenderedTemplate,
-  TEMPLATE_CHANNELS,
   type TemplateCatalog,
   type TemplateChannel,
   TemplateError,
@@ -170,17 +171,20 @@ async function decideAndWrite(
     ('locale' in request.content && request.content.locale) || contact.language || deps.clinic.defaultLocale;
 
   // Render before deciding: a missing variable is the caller's error whatever the policy says.
-  const renderFor = (channel: string) => {
+  const renderBody = (body: TemplateChannel) => {
     if (!template || !('template' in request.content)) return null;
     return deps.templates.render(template.id, {
-      channel: templateBodyFor(template.channels, channel)!,
+      channel: body,
       locale,
       fallbackLocale: deps.clinic.defaultLocale,
       variables: request.content.variables,
       timeZone: contact.timeZone ?? deps.clinic.timeZone,
     });
   };
-  if (template) renderFor(template.channels[0]!);
+  if (template) renderBody(template.channels[0]!);
+  // The template's wording on a channel that passed the filter below (so the template has it).
+  const renderFor = (adapter: ChannelAdapter) =>
+    template ? renderBody(templateBodyFor(template.channels, adapter)!) : null;
 
   const identities = await db
     .select()
@@ -199,7 +203,7 @@ async function decideAndWrite(
     .all()
     .filter((adapter) => !adapter.readInPlace)
     .filter((adapter) => !adapter.onlyWhenRequested || adapter.channel === request.requestedChannel)
-    .filter((adapter) => !template || templateBodyFor(template.channels, adapter.channel) !== null)
+    .filter((adapter) => !template || templateBodyFor(template.channels, adapter) !== null)
     .map((adapter) => {
       // The identity a send would use (a deliverable one first), so the ceiling is that address's.
       const identity =
@@ -218,6 +222,8 @@ async function decideAndWrite(
           verifiedSession: identity !== undefined && verified.has(identity.id),
         }),
         carriesSecureLinkNotice: adapter.carriesSecureLinkNotice !== false,
+        ...(adapter.fallbackRank !== undefined ? { fallbackRank: adapter.fallbackRank } : {}),
+        // Channel-specific on purpose, as in effectiveMaxSensitivity: only a web chat session is verified.
         ...(adapter.channel === 'webchat'
           ? { verifiedSession: identity !== undefined && verified.has(identity.id) }
           : {}),
@@ -323,7 +329,7 @@ async function decideAndWrite(
     if (decision.securedVia === 'securelink') {
       // A template without a page body shows its wording for the channel it would have gone on.
       const secured =
-        (template?.channels.includes('securelink') ? renderFor('securelink') : renderFor(channel))?.text ??
+        (template?.channels.includes('securelink') ? renderBody('securelink') : renderFor(adapter))?.text ??
         freeText ??
         '';
       secureMessage = await appendOutboundMessage(tx, {
@@ -343,14 +349,14 @@ async function decideAndWrite(
       // the provider call (secure-link-delivery.ts). The token issueSecureLink returned is dropped.
       secureLinkId = link.id;
       rendered = deps.templates.render(SECURE_NOTICE_TEMPLATE, {
-        channel: templateBodyFor(TEMPLATE_CHANNELS, channel)!,
+        channel: templateBodyOf(adapter),
         locale,
         fallbackLocale: deps.clinic.defaultLocale,
         variables: { clinicName: deps.clinic.name, link: maskedLinkUrl(deps.publicUrl) },
       });
       body = rendered.text;
     } else {
-      rendered = renderFor(channel);
+      rendered = renderFor(adapter);
       body = rendered?.text ?? freeText ?? '';
     }
     const message = await appendOutboundMessage(tx, {
@@ -377,14 +383,21 @@ async function decideAndWrite(
 }
 
 /**
- * The body of a template a channel gets: its own; for a channel templates have no word for (an
- * adapter newer than the template format, e.g. Bot Framework), the SMS wording, which is plain
- * text; null when the template leaves out a channel it could have had (it does not go there).
+ * The wording of a template a channel takes, as its adapter declares it; for a channel templates
+ * have no word of its own for (an adapter newer than the template format, e.g. Bot Framework), the
+ * plain-text one.
  */
-export function templateBodyFor(bodies: readonly TemplateChannel[], channel: string): TemplateChannel | null {
-  if (bodies.includes(channel as TemplateChannel)) return channel as TemplateChannel;
-  const known = (TEMPLATE_CHANNELS as readonly string[]).includes(channel);
-  return !known && bodies.includes('sms') ? 'sms' : null;
+export function templateBodyOf(adapter: { readonly templateBody?: TemplateChannel }): TemplateChannel {
+  return adapter.templateBody ?? PLAIN_TEXT_BODY;
+}
+
+/** That wording when the template has it; null when it leaves it out (it does not go there). */
+export function templateBodyFor(
+  bodies: readonly TemplateChannel[],
+  adapter: { readonly templateBody?: TemplateChannel },
+): TemplateChannel | null {
+  const body = templateBodyOf(adapter);
+  return bodies.includes(body) ? body : null;
 }
 
 /**

@@ -31,6 +31,8 @@ export function replyGuidance(input: ReplyGuidanceInput): ReplyGuidance {
   const later = decision.scheduledFor ? ' It waits for the sending window (quiet hours).' : '';
 
   if (decision.allowed && decision.securedVia === 'securelink') {
+    // Channel-specific on purpose: when nothing names the channel yet, the notice is worded as the
+    // usual one (a text); the words only, the send goes where the policy says.
     if (freeTextSensitivity === 'phi') remedies.push('mark_not_sensitive');
     return {
       summary: `Will go as a secure link: the patient gets ${aNotice(via ?? 'sms')} saying a message is waiting, and opens it with their date of birth.${later}`,
@@ -68,6 +70,8 @@ export function replyGuidance(input: ReplyGuidanceInput): ReplyGuidance {
   }
   if (decision.code === 'consent_opted_out') {
     return {
+      // Channel-specific on purpose: STOP and START are SMS carrier keywords, and this tells staff
+      // the patient's own way back on SMS.
       summary: `Not sent: the patient opted out of ${where}${via === 'sms' ? ' (they texted STOP; texting START turns messages back on)' : ''}.`,
       remedies,
     };

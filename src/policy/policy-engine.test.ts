@@ -28,6 +28,16 @@ const DECLARED: Readonly<Record<string, Sensitivity>> = {
   botframework: 'limited',
 };
 
+// The fallback ranks the shipped adapters declare (channels/*; checked against the real adapters
+// in test/integration/channel-capabilities.test.ts).
+const FALLBACK_RANK: Record<string, number> = {
+  sms: 10,
+  email: 20,
+  voice: 30,
+  webchat: 40,
+  botframework: 50,
+};
+
 function channel(name: string, overrides: Partial<ContactChannel> = {}): ContactChannel {
   return {
     channel: name,
@@ -36,6 +46,7 @@ function channel(name: string, overrides: Partial<ContactChannel> = {}): Contact
     maxSensitivity: effectiveMaxSensitivity({ channel: name, declared: DECLARED[name] ?? 'public' }),
     // As the voice adapter declares: a link cannot be followed from a call.
     carriesSecureLinkNotice: name !== 'voice',
+    ...(FALLBACK_RANK[name] !== undefined ? { fallbackRank: FALLBACK_RANK[name] } : {}),
     ...overrides,
   };
 }

@@ -55,6 +55,11 @@ export interface ContactChannel {
   undeliverable: boolean;
   /** Already effective for this patient (see effectiveMaxSensitivity). */
   maxSensitivity: Sensitivity;
+  /**
+   * Its place when the policy falls back past the requested and preferred channels, lowest first,
+   * as the adapter declares it; absent: after every ranked channel, in the order given.
+   */
+  fallbackRank?: number;
   /** False when a secure-link notice is useless here (a phone call); as the adapter declares it. */
   carriesSecureLinkNotice?: boolean;
   /**
@@ -107,9 +112,6 @@ export interface PolicyDecision {
   considered: { channel: string; verdict: string }[];
 }
 
-/** After the requested channel and the patient's preferences, channels are tried in this order. */
-const fallbackOrder = ['sms', 'email', 'voice', 'webchat', 'botframework'];
-
 type Block = 'no_address' | 'undeliverable' | 'opted_out' | 'no_marketing_opt_in' | 'cannot_carry';
 
 type Outcome =
@@ -142,9 +144,14 @@ function candidateChannels(input: PolicyInput): string[] {
   };
   add(input.requestedChannel);
   for (const channel of input.contact.channelPreferences ?? []) add(channel);
-  const addressed = input.contact.channels.filter((c) => c.hasAddress).map((c) => c.channel);
-  for (const channel of fallbackOrder) if (addressed.includes(channel)) add(channel);
-  for (const channel of addressed) add(channel);
+  // After the requested channel and the patient's preferences: the ranked channels, lowest rank
+  // first (a stable sort keeps equal ranks in the order given), then the rest in the order given.
+  const addressed = input.contact.channels.filter((c) => c.hasAddress);
+  const ranked = addressed
+    .filter((c) => c.fallbackRank !== undefined)
+    .sort((a, b) => (a.fallbackRank ?? 0) - (b.fallbackRank ?? 0));
+  for (const { channel } of ranked) add(channel);
+  for (const { channel } of addressed) add(channel);
   return candidates;
 }
 

@@ -21,6 +21,7 @@ export function createSecureLinkChannel(): ChannelAdapter {
     mark: 'Link',
     identityKind: 'phone',
     maxSensitivity: 'phi',
+    templateBody: 'securelink',
     sandbox: false,
     readInPlace: true,
     async send(envelope: OutboundEnvelope): Promise<SendResult> {

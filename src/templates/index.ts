@@ -11,4 +11,10 @@ export type {
   VariableDefinition,
   VariableType,
 } from './template-types';
-export { PURPOSES, SENSITIVITIES, TEMPLATE_CHANNELS, VARIABLE_TYPES } from './template-types';
+export {
+  PLAIN_TEXT_BODY,
+  PURPOSES,
+  SENSITIVITIES,
+  TEMPLATE_CHANNELS,
+  VARIABLE_TYPES,
+} from './template-types';

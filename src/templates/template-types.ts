@@ -1,5 +1,10 @@
 export const SENSITIVITIES = ['public', 'limited', 'phi'] as const;
 export const PURPOSES = ['care', 'administrative', 'marketing'] as const;
+/**
+ * The wordings a template may have: the template file format's own (a locale file has a field for
+ * each, and email's and the secure page's have parts the others do not), not the list of channels.
+ * A channel takes one of them (ChannelAdapter.templateBody), the plain-text one unless it says.
+ */
 export const TEMPLATE_CHANNELS = ['sms', 'email', 'voice', 'securelink', 'webchat'] as const;
 export const VARIABLE_TYPES = ['string', 'date', 'datetime', 'number', 'url'] as const;
 
@@ -7,6 +12,8 @@ export const VARIABLE_TYPES = ['string', 'date', 'datetime', 'number', 'url'] as
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 export type Purpose = (typeof PURPOSES)[number];
 export type TemplateChannel = (typeof TEMPLATE_CHANNELS)[number];
+/** The wording for a channel that declares none: SMS's, plain text with no markup or parts. */
+export const PLAIN_TEXT_BODY: TemplateChannel = 'sms';
 export type VariableType = (typeof VARIABLE_TYPES)[number];
 
 export interface VariableDefinition {

@@ -28,6 +28,8 @@ export function triageJobDeps(context: {
   org: OrganizationRow;
   outbound: OutboundServiceDeps;
   pool: TriagePool;
+  /** A reply this many days after a campaign's message carries its id (0: none). */
+  campaignReplyWindowDays?: number;
 }): TriageJobDeps {
   const { channels, org, pool } = context;
   return {
@@ -47,6 +49,7 @@ export function triageJobDeps(context: {
       },
     },
     logger: context.logger,
+    campaignReplyWindowDays: context.campaignReplyWindowDays,
     replyChannelOf: (channel) => channels.replyChannelFor(channel),
     // A channel that already knows the answer (a key pressed in a phone menu) is not classified.
     presetTriage: (message, triageContext) => {
@@ -84,7 +87,10 @@ export async function startTriage(context: {
   const closePool = { stop: () => pool.close() };
   if (!runWorkers) return { pool, queue, periodic: [], workers: [closePool], queues: [queue] };
 
-  const worker = initTriageWorker(triageJobDeps({ ...context, pool }), queueOptions);
+  const worker = initTriageWorker(
+    triageJobDeps({ ...context, pool, campaignReplyWindowDays: context.config.CAMPAIGN_REPLY_WINDOW_DAYS }),
+    queueOptions,
+  );
   return {
     pool,
     queue,

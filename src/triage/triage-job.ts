@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { attributeCampaignReplies } from '../campaigns/reply-attribution';
 import { getMessage, type MessageRow, staffRepliedSince } from '../conversations/conversation-store';
 import { type HubEvent, storeHubEvent } from '../conversations/hub-events';
 import {
@@ -81,6 +82,8 @@ export interface TriageJobDeps {
    */
   clinic: { name: string; crisisLine: string; acknowledgement?: AcknowledgementSettings | null };
   logger: Logger;
+  /** A reply this many days after a campaign's message carries its id (0: none). Default 7. */
+  campaignReplyWindowDays?: number;
   /** The channel automatic replies to a message from `channel` go on, when not that one (voice -> sms). */
   replyChannelOf?(channel: string): string | undefined;
   /** A decision the message's channel already knows (a phone-menu key), taken instead of classifying. */
@@ -165,6 +168,10 @@ export async function execTriageJob(
         .where(and(eq(messages.id, message.id), isNull(messages.triage)))
         .for('no key update');
       if (!undecided) tx.rollback();
+      // The campaign this reply answers, here rather than on the webhook's path: the webhook stores
+      // and answers, and the reply is attributed with its decision (carrier keywords, never
+      // triaged, are attributed in their own transaction by src/intake/inbound-service.ts).
+      await attributeCampaignReplies(tx, [message.id], deps.campaignReplyWindowDays ?? 7);
       const actions: string[] = [];
       const replies: MessageRow[] = [];
       if (answered?.appointmentId) {

@@ -399,6 +399,39 @@ describe('campaigns', () => {
     expect(replied[0]).toContain(ids[0]!);
   });
 
+  test('the webhook stores a reply with no campaign work: the reply is attributed with its triage decision', async () => {
+    const tag = `rt${Date.now().toString(36)}`;
+    const { phones, ids } = await seedAudience(tag, 1);
+    const id = (await manager.post('/campaigns', recall(tag)).expect(201)).body.id as string;
+    await manager.post(`/campaigns/${id}/start`, {}).expect(200);
+    await eventually(async () => {
+      const res = await manager.get(`/campaigns/${id}`).expect(200);
+      return res.body.status === 'completed' ? res.body : undefined;
+    }, 30_000);
+    const replyOf = async () => {
+      const [row] = await queryRows<{ campaign_id: string | null; triage: unknown }>(
+        t.database.url,
+        `select campaign_id, triage from messages where contact_id = $1 and direction = 'inbound'`,
+        [ids[0]],
+      );
+      return row;
+    };
+
+    // Triage held back: what the webhook alone wrote (it answers after the commit).
+    await t.hub.triageQueue.queue.pause();
+    try {
+      await t.postInboundSms({ From: phones[0]!, Body: 'Is Tuesday morning free?' }).expect(200);
+      expect(await replyOf()).toEqual({ campaign_id: null, triage: null });
+    } finally {
+      await t.hub.triageQueue.queue.resume();
+    }
+    const decided = await eventually(async () => {
+      const row = await replyOf();
+      return row?.triage ? row : undefined;
+    }, 20_000);
+    expect(decided.campaign_id).toBe(id);
+  });
+
   test('the frequency cap (2 marketing messages per contact in 30 days) skips those over it, in the preview and at send', async () => {
     const tag = `fc${Date.now().toString(36)}`;
     const n = 2;

@@ -162,6 +162,82 @@ test('a channel the hub does not run, or a secure link, cannot be asked for', as
   }
 });
 
+test('the fallback order is what the adapters declare: the pager ranks between SMS and email', async () => {
+  // Before, the order was a list in the policy engine (sms, email, voice, webchat, botframework,
+  // then the rest): a contact who opted out of SMS got email, and the pager came last.
+  const phone = randomUsPhone();
+  const created = await api.post('/contacts', { phone, email: `${phone.slice(1)}@example.org` }).expect(201);
+  await api
+    .post(`/contacts/${created.body.contact.id}/consents`, {
+      channel: 'sms',
+      purpose: 'all',
+      status: 'opted_out',
+    })
+    .expect(201);
+  const body = 'The pharmacy closes early on Friday.';
+  const res = await api
+    .post('/outbound', { to: { phone }, body, sensitivity: 'public', purpose: 'administrative' })
+    .expect(202);
+  expect(res.body.decision).toMatchObject({ allowed: true, channel: 'pager' });
+  expect(res.body.decision.considered.map((c: { channel: string }) => c.channel).slice(0, 2)).toEqual([
+    'sms',
+    'pager',
+  ]);
+  await eventually(async () => pager.sent.find((e) => e.body === body));
+});
+
+test('a campaign may prefer the extra channel, which declares it carries campaigns; its preview renders the plain-text wording', async () => {
+  const phone = randomUsPhone();
+  // A language no other contact of this suite has: the audience is this contact alone.
+  const created = await api.post('/contacts', { phone, language: 'kw' }).expect(201);
+  await api
+    .post(`/contacts/${created.body.contact.id}/consents`, {
+      channel: 'pager',
+      purpose: 'marketing',
+      status: 'opted_in',
+    })
+    .expect(201);
+  const campaign = {
+    name: 'Recall by pager',
+    template: 'recall-outreach',
+    audience: { filter: { language: 'kw' } },
+    variables: { clinicName: 'Riverside Clinic', link: 'https://book.clinic.test/recall' },
+  };
+  // Web chat declares no campaigns (a chat is answered, never started by the clinic).
+  await api.post('/campaigns', { ...campaign, channelPreference: 'webchat' }).expect(400);
+  await api.post('/campaigns', { ...campaign, channelPreference: 'fax' }).expect(400);
+  const res = await api.post('/campaigns', { ...campaign, channelPreference: 'pager' }).expect(201);
+  expect(res.body.channelPreference).toBe('pager');
+  const preview = await api.post(`/campaigns/${res.body.id}/preview`, {}).expect(200);
+  expect(preview.body).toMatchObject({ recipients: 1, byChannel: { pager: 1 } });
+  expect(preview.body.samples).toEqual([
+    {
+      channel: 'pager',
+      locale: 'kw',
+      text: "Riverside Clinic: it's time to schedule your next check-up. Book at https://book.clinic.test/recall or call us. Reply STOP to opt out.",
+    },
+  ]);
+  await api.post(`/campaigns/${res.body.id}/start`, {}).expect(200);
+  const sent = await eventually(async () => pager.sent.find((e) => e.to === phone));
+  expect(sent.body).toContain("it's time to schedule");
+});
+
+test.each([
+  ['sms', 10, ['verification', 'campaign'], 'sms'],
+  ['email', 20, ['verification', 'campaign'], 'email'],
+  ['voice', 30, ['campaign'], 'voice'],
+  ['webchat', 40, undefined, 'webchat'],
+  ['botframework', 50, undefined, undefined],
+])(
+  'the %s adapter declares fallback rank %p, carries %p, takes the %s template wording',
+  (name, rank, carries, body) => {
+    const adapter = t.hub.outbound.channels.get(name);
+    expect(adapter?.fallbackRank).toBe(rank);
+    expect(adapter?.canCarry).toEqual(carries);
+    expect(adapter?.templateBody).toBe(body);
+  },
+);
+
 test.each([
   ['sms', 'limited', true],
   ['email', 'limited', true],

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
-import { channelFactories } from '../../channels';
+import { channelConfigSections, channelFactories } from '../../channels';
 import { type Hub, startHub } from '../../src/app/start-hub';
 import type { ChannelFactory } from '../../src/channel-port';
 import { parseConfig } from '../../src/platform/config/config';
@@ -127,23 +127,26 @@ async function startHubOn(store: HubStore, options: TestHubOptions): Promise<Omi
   const { accountSid: sid, authToken } = twilio;
   if (!options.twilio) await twilio.start();
   const queuePrefix = options.queuePrefix ?? `careline-test-${randomBytes(4).toString('hex')}`;
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    PUBLIC_URL,
-    ...store.env,
-    REDIS_URL: testRedisUrl(options.redisDb),
-    LOG_LEVEL: 'silent',
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    TWILIO_ACCOUNT_SID: sid,
-    TWILIO_AUTH_TOKEN: authToken,
-    TWILIO_FROM_NUMBER: CLINIC_NUMBER,
-    TWILIO_API_URL: twilio.url,
-    CLINIC_TIME_ZONE: middayTimeZone(),
-    ...options.env,
-  });
+  const config = parseConfig(
+    {
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PUBLIC_URL,
+      ...store.env,
+      REDIS_URL: testRedisUrl(options.redisDb),
+      LOG_LEVEL: 'silent',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      TWILIO_ACCOUNT_SID: sid,
+      TWILIO_AUTH_TOKEN: authToken,
+      TWILIO_FROM_NUMBER: CLINIC_NUMBER,
+      TWILIO_API_URL: twilio.url,
+      CLINIC_TIME_ZONE: middayTimeZone(),
+      ...options.env,
+    },
+    channelConfigSections,
+  );
   const hub = await startHub(config, {
     channelFactories: options.channelFactories ?? channelFactories,
     queuePrefix,

@@ -1,17 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseTrustProxy } from '../http/client-address';
+import { type ConfigSection, composedSections, type SectionsOutput } from './config-section';
+import { booleanFlag, optionalString, optionalUrl, port } from './config-values';
 import { OfficeHoursError, parseOfficeHours } from './office-hours';
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
-
-const optionalUrl = optionalString.pipe(z.url().optional());
-
-const port = z.coerce.number().int().min(0).max(65535);
 
 /** A 32-byte key written as 64 hex digits or as base64 (standard or url-safe); null otherwise. */
 export function decodeSettingsKey(value: string): Buffer | null {
@@ -21,7 +13,10 @@ export function decodeSettingsKey(value: string): Buffer | null {
   return key.length === 32 ? key : null;
 }
 
-/** The environment the hub reads, validated once at start. */
+/**
+ * The environment the core reads, validated once at start. Channels and providers declare their own
+ * keys beside their code (a ConfigSection) and parseConfig composes them in.
+ */
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
@@ -89,24 +84,13 @@ const environmentSchema = z.object({
         return z.NEVER;
       }
     }),
-  /** Web chat messages a session (and, separately, an IP address) may send per minute. */
-  WEBCHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(20),
-  WEBCHAT_IP_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
-  /** A verified web chat session lapses after this long without activity, and this long after it was verified. */
+  /**
+   * A verified session lapses after this long without activity, and this long after it was
+   * verified. The core keeps verified sessions (the session sink) for any channel with a live
+   * session; the names are web chat's, the only such channel so far, and stay as released.
+   */
   WEBCHAT_VERIFIED_IDLE_MINUTES: z.coerce.number().positive().default(30),
   WEBCHAT_VERIFIED_MAX_HOURS: z.coerce.number().positive().default(12),
-  /**
-   * Sites allowed to frame the /chat page (the widget's iframe): a CSP frame-ancestors list such as
-   * `https://clinic.example`. None by default: a page that any site may frame can be dressed up to
-   * trick a patient into typing health details (clickjacking), so a clinic names its own sites.
-   */
-  WEBCHAT_FRAME_ANCESTORS: z
-    .string()
-    .default("'none'")
-    .refine(
-      (v) => /^[A-Za-z0-9*:/.\- ']+$/.test(v),
-      'must be a CSP source list such as https://clinic.example',
-    ),
   DEFAULT_REGION: z
     .string()
     .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US')
@@ -114,129 +98,9 @@ const environmentSchema = z.object({
   ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
   ADMIN_PASSWORD: optionalString.pipe(z.string().min(10, 'must be at least 10 characters').optional()),
   STAFF_SESSION_HOURS: z.coerce.number().positive().default(12),
-  TWILIO_ACCOUNT_SID: optionalString.pipe(
-    z
-      .string()
-      .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')
-      .optional(),
-  ),
-  TWILIO_AUTH_TOKEN: optionalString,
-  TWILIO_FROM_NUMBER: optionalString,
-  TWILIO_API_URL: optionalUrl,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
-  SMTP_URL: optionalString,
-  SMTP_INBOUND_PORT: port.optional(),
-  /**
-   * Where the SMTP listener binds. Loopback by default: a mail exchanger open to the internet is a
-   * deliberate choice (0.0.0.0), usually behind the clinic's own MTA.
-   */
-  SMTP_INBOUND_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  /** Messages one peer address may send the SMTP listener per minute; more get a 421 (try later). */
-  SMTP_INBOUND_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(30),
-  /**
-   * The authserv-id of the relay in front of POST /webhooks/email/inbound whose Authentication-Results
-   * header the hub trusts (its SPF/DKIM/DMARC verdict). Unset: the webhook's secret stands for the
-   * relay, and the relay is trusted to have authenticated the sender.
-   */
-  EMAIL_WEBHOOK_AUTHSERV_ID: optionalString.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name such as mx.clinic.example')
-      .optional(),
-  ),
-  /** The From of outbound email; default `"<CLINIC_NAME>" <no-reply@localhost>`. */
-  EMAIL_FROM: optionalString.pipe(
-    z
-      .string()
-      .regex(
-        /^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/,
-        'must be an address such as clinic@example.org or "Clinic" <clinic@example.org>',
-      )
-      .optional(),
-  ),
-  /** The domain of reply+<token>@… addresses and of outbound Message-IDs; default EMAIL_FROM's domain. */
-  EMAIL_REPLY_DOMAIN: optionalString.pipe(
-    z
-      .string()
-      .regex(
-        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i,
-        'must be a domain name',
-      )
-      .optional(),
-  ),
-  /** Shared secret of POST /webhooks/email/inbound (header X-CareLine-Email-Secret); unset disables it. */
-  EMAIL_INBOUND_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
-  /** Comma-separated domains the SMTP listener accepts mail for; required with SMTP_INBOUND_PORT. */
-  EMAIL_INBOUND_DOMAINS: z
-    .string()
-    .default('')
-    .transform((value, ctx) => {
-      const domains = value
-        .split(',')
-        .map((d) => d.trim().toLowerCase())
-        .filter(Boolean);
-      const bad = domains.find(
-        (d) => !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(d),
-      );
-      if (bad !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${bad}" is not a domain name` });
-        return z.NEVER;
-      }
-      return domains;
-    }),
-  /** Inbound attachments above this size are listed as refused (the message is still stored). */
-  EMAIL_MAX_ATTACHMENT_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(5 * 1024 * 1024),
-  MICROSOFT_APP_ID: optionalString,
-  MICROSOFT_APP_PASSWORD: optionalString,
-  /** The bot's Azure app registration: `MultiTenant` (default) or `SingleTenant` (needs the tenant id). */
-  MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant']).default('MultiTenant'),
-  MICROSOFT_APP_TENANT_ID: optionalString,
-  /**
-   * Accept unauthenticated activities on POST /api/messages, for the Bot Framework Emulator on a
-   * developer's machine only. Never together with MICROSOFT_APP_ID.
-   */
-  BOTFRAMEWORK_EMULATOR: z
-    .enum(['true', 'false'], 'must be true or false')
-    .default('false')
-    .transform((v) => v === 'true'),
-  /**
-   * The OpenID metadata document whose keys sign the Bot Framework's tokens to the bot; unset:
-   * Microsoft's public cloud. For a private or sovereign cloud, or a local stand-in.
-   */
-  BOTFRAMEWORK_OPENID_METADATA_URL: optionalUrl,
-  /**
-   * Connector base URLs replies may go to besides Microsoft's own service URLs (comma-separated
-   * origins, e.g. a private connector or a local stand-in).
-   */
-  BOTFRAMEWORK_SERVICE_URLS: z
-    .string()
-    .default('')
-    .transform((value, ctx) => {
-      const origins: string[] = [];
-      for (const entry of value
-        .split(',')
-        .map((e) => e.trim())
-        .filter(Boolean)) {
-        const parsed = URL.canParse(entry) ? new URL(entry) : null;
-        if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `"${entry}" must be an http(s) origin such as https://host:port`,
-          });
-          return z.NEVER;
-        }
-        origins.push(parsed.origin);
-      }
-      return origins;
-    }),
-  /** Activities one client address may post to /api/messages per minute (per hub process). */
-  BOTFRAMEWORK_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /**
    * The clinic's ceiling per channel, replacing the defaults (sms, email, voice: limited), e.g.
    * `sms=public,email=limited`. A patient's recorded acceptance of unencrypted PHI still raises it.
@@ -269,10 +133,7 @@ const environmentSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _')
     .default('careline'),
   /** `false` runs an API-only process (webhooks, staff API); run the workers in another process. */
-  RUN_WORKERS: z
-    .enum(['true', 'false'], 'must be true or false')
-    .default('true')
-    .transform((v) => v === 'true'),
+  RUN_WORKERS: booleanFlag('true'),
   OUTBOX_SWEEP_SECONDS: z.coerce.number().positive().default(30),
   /** Worker threads that run triage off the event loop; each holds its own trained engine. */
   TRIAGE_THREADS: z.coerce.number().int().min(1).max(16).default(1),
@@ -314,8 +175,8 @@ export interface HubConfig extends Environment {
   /** Base URL used for webhook signatures and links (PUBLIC_URL, else http://localhost:PORT). */
   publicUrl: string;
   dataDir: string;
-  /** True when Twilio credentials are absent: SMS is recorded, nothing leaves the machine. */
-  smsSandbox: boolean;
+  /** The sections composed in: their values are read through ConfigSection.read. */
+  readonly [composedSections]: ReadonlySet<ConfigSection>;
 }
 
 export class ConfigError extends Error {
@@ -334,50 +195,44 @@ function isKnownTimeZone(zone: string): boolean {
   }
 }
 
-/** Parses the environment into a typed config; throws ConfigError naming each bad variable. */
-export function parseConfig(env: NodeJS.ProcessEnv): HubConfig {
-  const parsed = environmentSchema.safeParse(env);
+/** The core schema extended with each section's keys; a key declared twice is a programming error. */
+function composedSchema(sections: readonly ConfigSection[]) {
+  const owners = new Map<string, string>(Object.keys(environmentSchema.shape).map((key) => [key, 'core']));
+  for (const section of sections) {
+    for (const key of Object.keys(section.shape)) {
+      const owner = owners.get(key);
+      if (owner !== undefined)
+        throw new Error(`config key ${key} is declared by ${owner} and ${section.owner}`);
+      owners.set(key, section.owner);
+    }
+  }
+  return environmentSchema.extend(Object.assign({}, ...sections.map((section) => section.shape)));
+}
+
+/**
+ * Parses the environment into a typed config; throws ConfigError naming each bad variable.
+ * `sections` are the keys of the channels and providers the hub runs (channels/index.ts); one
+ * listed twice (Twilio, by SMS and voice) is read once.
+ */
+export function parseConfig<const Sections extends readonly ConfigSection[] = []>(
+  env: NodeJS.ProcessEnv,
+  sections: Sections = [] as unknown as Sections,
+): HubConfig & SectionsOutput<Sections> {
+  const distinct = [...new Set(sections)];
+  const parsed = composedSchema(distinct).safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const value = parsed.data;
+  const value = parsed.data as Environment & Record<string, unknown>;
   const problems: string[] = [];
-  const smsSandbox = !value.TWILIO_ACCOUNT_SID;
-  if (!smsSandbox && !value.TWILIO_AUTH_TOKEN) {
-    problems.push('TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set');
-  }
-  if (!smsSandbox && !value.TWILIO_FROM_NUMBER) {
-    problems.push('TWILIO_FROM_NUMBER: required when TWILIO_ACCOUNT_SID is set');
-  }
   if ((value.ADMIN_EMAIL === undefined) !== (value.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither');
   }
-  if ((value.MICROSOFT_APP_ID === undefined) !== (value.MICROSOFT_APP_PASSWORD === undefined)) {
-    problems.push('MICROSOFT_APP_ID/MICROSOFT_APP_PASSWORD: set both or neither');
-  }
-  if (value.BOTFRAMEWORK_EMULATOR && value.MICROSOFT_APP_ID) {
-    problems.push(
-      'BOTFRAMEWORK_EMULATOR: not with MICROSOFT_APP_ID (it turns the token check off; it is for the Emulator only)',
-    );
-  }
-  if (
-    value.MICROSOFT_APP_TYPE === 'SingleTenant' &&
-    value.MICROSOFT_APP_ID &&
-    !value.MICROSOFT_APP_TENANT_ID
-  ) {
-    problems.push('MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE is SingleTenant');
-  }
-  if (value.SMTP_INBOUND_PORT !== undefined && value.EMAIL_INBOUND_DOMAINS.length === 0) {
-    // A listener that takes mail for any domain is an open relay target and a spam sink.
-    problems.push(
-      'EMAIL_INBOUND_DOMAINS: required when SMTP_INBOUND_PORT is set (the domains mail is accepted for)',
-    );
-  }
+  for (const section of distinct) problems.push(...(section.check?.(value) ?? []));
   if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    ...value,
+  return Object.assign({}, value, ...distinct.map((section) => section.derive?.(value) ?? {}), {
     publicUrl: (value.PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
     dataDir: path.resolve(value.DATA_DIR),
-    smsSandbox,
-  };
+    [composedSections]: new Set(distinct),
+  });
 }

@@ -17,6 +17,11 @@ export function pagerChannel(): { factory: ChannelFactory; sent: OutboundEnvelop
     maxSensitivity: 'limited',
     // A pager cannot open a link.
     carriesSecureLinkNotice: false,
+    // Tried after SMS and before email when the hub falls back past the asked-for channels.
+    fallbackRank: 15,
+    // A campaign may ask for it; a one-time code is not paged. No template wording of its own:
+    // the plain-text one.
+    canCarry: ['campaign'],
     sandbox: true,
     async send(envelope) {
       sent.push(envelope);
