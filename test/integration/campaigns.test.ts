@@ -547,6 +547,49 @@ describe('campaigns', () => {
     await admin.post(`/campaigns/${id}/start`, {}).expect(409);
   });
 
+  test('a language filter counts contacts by language tag whatever its case: from the API, an import, and older lower-cased data', async () => {
+    const tag = `lg${Date.now().toString(36)}`;
+    const viaApi = await admin.post('/contacts', { name: 'Api', language: 'es-MX' }).expect(201);
+    expect(viaApi.body.contact.language).toBe('es-MX');
+    const typedLower = await admin.post('/contacts', { name: 'Lower', language: 'es-mx' }).expect(201);
+    expect(typedLower.body.contact.language).toBe('es-MX');
+    const legacy = await admin.post('/contacts', { name: 'Legacy', language: 'en' }).expect(201);
+    // Imports used to store tags lower-cased.
+    await queryRows(t.database.url, `update contacts set language = 'es-mx' where id = $1`, [
+      legacy.body.contact.id,
+    ]);
+    const ids = [viaApi, typedLower, legacy].map((r) => r.body.contact.id as string);
+    const rows = [
+      'externalId,language,tags',
+      `${tag}-csv,es_mx,${tag}`,
+      `${tag}-en,en,${tag}`,
+      ...ids.map((id, i) => `${tag}-${i},,${tag}`),
+    ];
+    // The API contacts get the tag through the import, matched by their external id set here.
+    for (const [i, id] of ids.entries()) {
+      await queryRows(t.database.url, `update contacts set external_id = $1 where id = $2`, [
+        `${tag}-${i}`,
+        id,
+      ]);
+    }
+    const imported = await importCsv(rows.join('\n')).expect(202);
+    expect(await finishedImport(imported.body.id)).toMatchObject({ created: 2, updated: 3, rejected: 0 });
+    expect(await contactByExternalId(`${tag}-csv`)).toMatchObject({ language: 'es-MX' });
+
+    const preview = async (language: string | string[]) => {
+      const audience = { filter: { tags: [tag], language } };
+      const id = (await manager.post('/campaigns', { ...recall(tag), audience }).expect(201)).body.id;
+      return (await manager.post(`/campaigns/${id}/preview`, {}).expect(200)).body.recipients;
+    };
+    expect(await preview('es-MX')).toBe(4);
+    expect(await preview('ES-mx')).toBe(4);
+    expect(await preview('es')).toBe(4);
+    expect(await preview(['en', 'es-MX'])).toBe(5);
+    await manager
+      .post('/campaigns', { ...recall(tag), audience: { filter: { language: 'spanish please' } } })
+      .expect(400);
+  });
+
   test('bad input: unknown template 422, schedule in the past 422, unknown filter key 400', async () => {
     expect(
       (await admin.post('/campaigns', { ...recall('x'), template: 'nope' }).expect(422)).body.error.code,
