@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import request from 'supertest';
 import { execCampaignPlanJob } from '../../src/campaigns/campaign-planner';
 import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
@@ -153,6 +154,48 @@ describe('contact imports', () => {
       [phoneB],
     );
     expect(owners).toEqual([{ external_id: 'MRG-B' }]);
+  });
+
+  test('a row whose phone another writer takes while it is applied is rejected as a concurrent change; the rest go in', async () => {
+    const phone = randomUsPhone();
+    const other = new pg.Client({ connectionString: t.database.url });
+    await other.connect();
+    let importId: string;
+    try {
+      // Another writer adds the phone and has not committed: the import cannot see it yet.
+      await other.query('begin');
+      const [contact] = (
+        await other.query<{ id: string }>('insert into contacts (org_id) values ($1) returning id', [
+          t.hub.org.id,
+        ])
+      ).rows;
+      await other.query(
+        `insert into contact_identities (org_id, contact_id, kind, address) values ($1, $2, 'phone', $3)`,
+        [t.hub.org.id, contact!.id, phone],
+      );
+      const res = await importCsv(`externalId,phone\nRACE-1,${phone}\nRACE-2,${randomUsPhone()}\n`).expect(
+        202,
+      );
+      importId = res.body.id;
+      // The import's insert of the same address waits on the unique index for that writer's outcome.
+      await eventually(async () => {
+        const waiting = await queryRows(
+          t.database.url,
+          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        return waiting.length > 0;
+      });
+      await other.query('commit');
+    } finally {
+      await other.end();
+    }
+    const report = await finishedImport(importId);
+    expect(report).toMatchObject({ status: 'completed', total: 2, created: 1, rejected: 1 });
+    const errors = await request(t.hub.url)
+      .get(report.errorsUrl)
+      .set(await bearer())
+      .expect(200);
+    expect(errors.text).toContain('concurrent_change');
   });
 
   test('a Latin-1, semicolon-separated export is read as such', async () => {
