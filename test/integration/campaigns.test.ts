@@ -606,7 +606,7 @@ describe('campaigns', () => {
       'externalId,language,tags',
       `${tag}-csv,es_mx,${tag}`,
       `${tag}-en,en,${tag}`,
-      ...ids.map((id, i) => `${tag}-${i},,${tag}`),
+      ...ids.map((_, i) => `${tag}-${i},,${tag}`),
     ];
     // The API contacts get the tag through the import, matched by their external id set here.
     for (const [i, id] of ids.entries()) {
