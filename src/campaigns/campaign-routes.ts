@@ -14,7 +14,6 @@ import {
   type CampaignAction,
   type CampaignRow,
   campaignStats,
-  completeIfDone,
   getCampaign,
   transitionCampaign,
 } from './campaign-store';
@@ -116,8 +115,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
 
   router.get('/campaigns/:id', async (req, res) => {
     const id = idOf(req);
-    await getCampaign(db, req.staff!.orgId, id);
-    await completeIfDone(db, id);
+    // A read only: the send worker and the planner complete a campaign when its last work ends.
     const row = await getCampaign(db, req.staff!.orgId, id);
     res.json({ ...presentCampaign(row), stats: await campaignStats(db, id) });
   });

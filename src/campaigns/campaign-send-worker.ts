@@ -105,7 +105,8 @@ export async function execCampaignSendJob(
     await job.moveToDelayed(Date.now() + RATE_LIMITED_RETRY_MS, token);
     throw new DelayedError();
   }
-  if (context?.campaignId) await completeIfDone(deps.db, context.campaignId);
+  // A send that will be tried again leaves its message pending: the campaign cannot be done yet.
+  if (context?.campaignId && outcome.kind !== 'retry') await completeIfDone(deps.db, context.campaignId);
   return outcome;
 }
 

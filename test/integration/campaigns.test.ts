@@ -580,6 +580,19 @@ describe('campaigns', () => {
     }
   });
 
+  test("reading a campaign writes nothing: completion is the send worker and planner's", async () => {
+    const id = (await manager.post('/campaigns', recall('nobody-read')).expect(201)).body.id as string;
+    // Running with nothing to do, as no worker would leave it; a read must not be what moves it on.
+    await queryRows(t.database.url, `update campaigns set status = 'running' where id = $1`, [id]);
+    const before = await queryRows(t.database.url, 'select status, updated_at from campaigns where id = $1', [
+      id,
+    ]);
+    expect((await manager.get(`/campaigns/${id}`).expect(200)).body.status).toBe('running');
+    expect(
+      await queryRows(t.database.url, 'select status, updated_at from campaigns where id = $1', [id]),
+    ).toEqual(before);
+  });
+
   test('a draft can be cancelled but not paused; a cancelled one cannot start', async () => {
     const created = await admin.post('/campaigns', recall('nobody')).expect(201);
     const id = created.body.id as string;
