@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import { writeAudit } from '../platform/audit/audit-log';
 import { campaigns } from '../platform/db/campaign-schema';
+import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
 import { requireRole } from '../staff/require-role';
 import { audienceFilterSchema } from './audience-filter';
@@ -18,7 +19,6 @@ import {
   transitionCampaign,
 } from './campaign-store';
 import type { FrequencyCap } from './frequency-cap';
-import { rowsOf } from './sql-rows';
 
 const createBody = z
   .object({

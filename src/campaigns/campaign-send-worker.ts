@@ -3,11 +3,11 @@ import { sql } from 'drizzle-orm';
 import { execSendJob, type SendJobData, type SendJobDeps, sendJobId } from '../outbound/send-job';
 import type { SendQueue } from '../outbound/send-worker';
 import type { Database } from '../platform/db/database';
+import { rowsOf } from '../platform/db/rows';
 import { createJobQueue, createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
 import { completeIfDone } from './campaign-store';
 import type { SenderThrottle } from './sender-throttle';
-import { rowsOf } from './sql-rows';
 
 /** As the outbound queue's: a provider blip is ridden out, not turned into a failed recipient. */
 const JOB_OPTIONS = {

@@ -2,9 +2,9 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type CampaignStatus, campaignRecipients, campaigns } from '../platform/db/campaign-schema';
 import { contacts } from '../platform/db/core-schema';
 import type { Database, Queryable } from '../platform/db/database';
+import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
 import { audienceCondition } from './audience-filter';
-import { rowsOf } from './sql-rows';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
