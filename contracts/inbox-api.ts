@@ -320,12 +320,19 @@ export interface CannedResponseListResponse {
   cannedResponses: CannedResponseView[];
 }
 
+/**
+ * What a staff account may do. `admin`: everything, settings and staff included; `supervisor`: every
+ * queue; `manager`: runs campaigns and contact imports (src/campaigns), otherwise sees what an agent
+ * sees; `agent`: the queues assigned. The one list of roles: the hub's schema and checks use it too.
+ */
+export type StaffRole = 'admin' | 'supervisor' | 'manager' | 'agent';
+
 /** A staff account as `GET /staff` lists it (supervisors and admins). */
 export interface StaffView {
   id: string;
   email: string;
   name: string;
-  role: 'admin' | 'supervisor' | 'manager' | 'agent';
+  role: StaffRole;
   queues: string[];
   disabled: boolean;
   disabledAt: Timestamp | null;

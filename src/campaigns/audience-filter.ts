@@ -1,15 +1,16 @@
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AudienceFilter } from '../platform/db/campaign-schema';
 import { contacts } from '../platform/db/core-schema';
+import { languageTagSchema } from '../platform/locale/language-tag';
 
 /** An audience filter as the API takes it: `language` may be one code or several. */
 export const audienceFilterSchema = z
   .object({
     tags: z.array(z.string().trim().min(1).max(100)).max(20).optional(),
     language: z
-      .union([z.string().trim().min(2).max(20), z.array(z.string().trim().min(2).max(20)).max(20)])
-      .transform((v) => (Array.isArray(v) ? v : [v]).map((l) => l.toLowerCase()))
+      .union([languageTagSchema, z.array(languageTagSchema).max(20)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
       .optional(),
     ageMin: z.number().int().min(0).max(130).optional(),
     ageMax: z.number().int().min(0).max(130).optional(),
@@ -22,16 +23,17 @@ export const audienceFilterSchema = z
 /**
  * The SQL condition on `contacts` for a filter, evaluated by PostgreSQL (no contact is loaded into
  * Node to decide). Tags: all of them. Language: the contact's, or its base language ("es" matches
- * "es-mx"). Age: whole years from the date of birth today; a contact with no date of birth has no
+ * "es-MX"), compared without regard to case: tags are stored canonical (`es-MX`), but contacts imported
+ * before that, and filters saved before that, may hold `es-mx`. Age: whole years from the date of birth today; a contact with no date of birth has no
  * age and is left out by an age filter.
  */
 export function audienceCondition(orgId: string, filter: AudienceFilter): SQL {
   const conditions: SQL[] = [eq(contacts.orgId, orgId)];
   if (filter.tags?.length) conditions.push(sql`${contacts.tags} @> ${JSON.stringify(filter.tags)}::jsonb`);
   if (filter.language?.length) {
-    conditions.push(
-      sql`(${inArray(contacts.language, filter.language)} or split_part(${contacts.language}, '-', 1) in ${filter.language})`,
-    );
+    const wanted = filter.language.map((tag) => tag.toLowerCase());
+    const language = sql`lower(${contacts.language})`;
+    conditions.push(sql`(${language} in ${wanted} or split_part(${language}, '-', 1) in ${wanted})`);
   }
   if (filter.ageMin !== undefined) {
     conditions.push(sql`${contacts.dateOfBirth} <= current_date - make_interval(years => ${filter.ageMin})`);

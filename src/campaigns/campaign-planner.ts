@@ -9,6 +9,7 @@ import {
 import { campaignRecipients, campaigns } from '../platform/db/campaign-schema';
 import { contacts } from '../platform/db/core-schema';
 import type { Transaction } from '../platform/db/database';
+import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
 import { createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
@@ -17,7 +18,6 @@ import { SecureLinkRefused } from '../securelinks/secure-link-store';
 import { TemplateError } from '../templates';
 import { type CampaignRow, completeIfDone } from './campaign-store';
 import { exceedsCapWithNewMessage, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
-import { rowsOf } from './sql-rows';
 
 /** Data of a `campaign-plan` job: one run of one campaign (job id `<campaign>-<run>`). */
 export interface CampaignPlanJobData {

@@ -6,6 +6,7 @@ import type { ChannelRegistry } from '../channel-port/channel-registry';
 import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import { writeAudit } from '../platform/audit/audit-log';
 import { campaigns } from '../platform/db/campaign-schema';
+import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
 import { requireRole } from '../staff/require-role';
 import { audienceFilterSchema } from './audience-filter';
@@ -15,12 +16,10 @@ import {
   type CampaignAction,
   type CampaignRow,
   campaignStats,
-  completeIfDone,
   getCampaign,
   transitionCampaign,
 } from './campaign-store';
 import type { FrequencyCap } from './frequency-cap';
-import { rowsOf } from './sql-rows';
 
 /** A campaign's body; its channel preference is one a delivery channel declares it carries. */
 const createBodyFor = (channels: ChannelRegistry) => {
@@ -122,8 +121,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
 
   router.get('/campaigns/:id', async (req, res) => {
     const id = idOf(req);
-    await getCampaign(db, req.staff!.orgId, id);
-    await completeIfDone(db, id);
+    // A read only: the send worker and the planner complete a campaign when its last work ends.
     const row = await getCampaign(db, req.staff!.orgId, id);
     res.json({ ...presentCampaign(row), stats: await campaignStats(db, id) });
   });

@@ -1,21 +1,13 @@
 import { DelayedError, type Job, UnrecoverableError, type Worker } from 'bullmq';
 import { sql } from 'drizzle-orm';
-import { execSendJob, type SendJobData, type SendJobDeps, sendJobId } from '../outbound/send-job';
-import type { SendQueue } from '../outbound/send-worker';
+import { execSendJob, type SendJobData, type SendJobDeps } from '../outbound/send-job';
+import { createSendQueue, type SendQueue } from '../outbound/send-worker';
 import type { Database } from '../platform/db/database';
-import { createJobQueue, createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
+import { rowsOf } from '../platform/db/rows';
+import { createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
 import { completeIfDone } from './campaign-store';
 import type { SenderThrottle } from './sender-throttle';
-import { rowsOf } from './sql-rows';
-
-/** As the outbound queue's: a provider blip is ridden out, not turned into a failed recipient. */
-const JOB_OPTIONS = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 2000 },
-  removeOnComplete: true,
-  removeOnFail: { age: 7 * 24 * 3600 },
-} as const;
 
 /** How long a send of a paused campaign waits before it looks at the campaign again. */
 const PAUSED_RECHECK_MS = 5000;
@@ -35,9 +27,7 @@ const RATE_LIMITED_RETRY_MS = 1000;
  * a patient on the outbound queue; every send takes its sender's slot in the throttle first.
  */
 export function initCampaignSendQueue(options: JobQueueOptions): SendQueue {
-  return createJobQueue<SendJobData>(JOB_QUEUE_NAMES.campaignSend, 'send', JOB_OPTIONS, options, {
-    jobId: sendJobId,
-  });
+  return createSendQueue(JOB_QUEUE_NAMES.campaignSend, options);
 }
 
 interface CampaignSendContext {
@@ -105,7 +95,8 @@ export async function execCampaignSendJob(
     await job.moveToDelayed(Date.now() + RATE_LIMITED_RETRY_MS, token);
     throw new DelayedError();
   }
-  if (context?.campaignId) await completeIfDone(deps.db, context.campaignId);
+  // A send that will be tried again leaves its message pending: the campaign cannot be done yet.
+  if (context?.campaignId && outcome.kind !== 'retry') await completeIfDone(deps.db, context.campaignId);
   return outcome;
 }
 

@@ -2,9 +2,9 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type CampaignStatus, campaignRecipients, campaigns } from '../platform/db/campaign-schema';
 import { contacts } from '../platform/db/core-schema';
 import type { Database, Queryable } from '../platform/db/database';
+import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
 import { audienceCondition } from './audience-filter';
-import { rowsOf } from './sql-rows';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
@@ -161,15 +161,24 @@ export async function campaignStats(db: Queryable, campaignId: string): Promise<
 /**
  * A running campaign is completed once every recipient is decided and none of its messages still
  * waits to go. Safe to call at any time and from any process: the condition is in the update.
+ *
+ * Called after every campaign send, so it must cost little until the campaign's tail: while any
+ * recipient is still pending (campaign_recipients_pending_idx, a lookup of one index entry) the
+ * campaign cannot be done and nothing else is read. Only after the planner has decided everyone
+ * does it look for messages still going out, found through the outbox index (messages_outbox_idx:
+ * pending and sending rows only), not through every recipient of the campaign.
  */
 export async function completeIfDone(db: Queryable, campaignId: string): Promise<boolean> {
+  const undecided = await db.execute(sql`
+    select 1 from campaign_recipients where campaign_id = ${campaignId} and status = 'pending' limit 1`);
+  if (rowsOf(undecided).length > 0) return false;
   const done = await db.execute(sql`
     update campaigns set status = 'completed', finished_at = now(), updated_at = now()
     where id = ${campaignId} and status = 'running'
       and not exists (select 1 from campaign_recipients r where r.campaign_id = ${campaignId} and r.status = 'pending')
       and not exists (
-        select 1 from campaign_recipients r join messages m on m.id = r.message_id
-        where r.campaign_id = ${campaignId} and m.status in ('pending', 'sending'))
+        select 1 from messages m join campaign_recipients r on r.message_id = m.id
+        where m.status in ('pending', 'sending') and r.campaign_id = ${campaignId})
     returning id`);
   return rowsOf(done).length > 0;
 }

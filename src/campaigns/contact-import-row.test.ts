@@ -73,7 +73,7 @@ describe('validateImportRow', () => {
         phone: '+14155550142',
         email: 'ana@example.org',
         dateOfBirth: '1950-04-01',
-        language: 'es-mx',
+        language: 'es-MX',
         timeZone: 'America/Chicago',
         externalId: 'MRN-1',
         tags: ['flu-2026', 'senior'],

@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
+import { canonicalLanguageTag, LANGUAGE_TAG_RULE } from '../platform/locale/language-tag';
 
 /** The columns an import knows; any other column becomes a contact attribute. */
 export const KNOWN_COLUMNS = [
@@ -50,7 +51,7 @@ const reject = (column: string | null, code: string, message: string): Validated
 
 /**
  * Checks one CSV row (a record keyed by header) and normalizes it: E.164 phone, lower-cased email,
- * ISO date of birth, an IANA time zone, `;`-separated tags. Problem messages name the column and the
+ * ISO date of birth, a canonical language tag, an IANA time zone, `;`-separated tags. Problem messages name the column and the
  * rule, never the cell's value (it may be PHI).
  */
 export function validateImportRow(
@@ -88,12 +89,11 @@ export function validateImportRow(
     }
     contact.dateOfBirth = dateOfBirth;
   }
-  const language = cell('language');
-  if (language) {
-    if (!/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$/.test(language)) {
-      return reject('language', 'invalid_language', 'language must be a language code such as en or es-MX');
-    }
-    contact.language = language.toLowerCase().replace('_', '-');
+  const rawLanguage = cell('language');
+  if (rawLanguage) {
+    const language = canonicalLanguageTag(rawLanguage);
+    if (!language) return reject('language', 'invalid_language', `language ${LANGUAGE_TAG_RULE}`);
+    contact.language = language;
   }
   const timeZone = cell('timeZone');
   if (timeZone) {

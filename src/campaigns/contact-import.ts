@@ -3,6 +3,7 @@ import { type CsvError, parse } from 'csv-parse';
 import { and, eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { contactImportErrors, contactImports } from '../platform/db/campaign-schema';
+import { isUniqueViolation } from '../platform/db/connection-errors';
 import { contactIdentities, contacts, type IdentityKind } from '../platform/db/core-schema';
 import type { Database, Transaction } from '../platform/db/database';
 import { HttpError } from '../platform/http/http-error';
@@ -144,8 +145,9 @@ export async function runContactImport(
               counts[outcome] += 1;
             } catch (error) {
               if (error instanceof RowRejected) reject(row.line, error.problem);
-              else if ((error as { code?: string }).code === '23505') {
-                // Another writer took the same address or external id meanwhile.
+              else if (isUniqueViolation(error)) {
+                // Another writer took the same address or external id meanwhile (Drizzle wraps the
+                // driver's error, so its code is on the cause, not on the error caught here).
                 reject(row.line, {
                   column: null,
                   code: 'concurrent_change',

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../platform/db/database';
-import { rowsOf } from './sql-rows';
+import { rowsOf } from '../platform/db/rows';
 
 /** At most `messages` marketing messages per contact in any `days` days, clinic-wide. */
 export interface FrequencyCap {

@@ -8,6 +8,7 @@ import { writeAudit } from '../platform/audit/audit-log';
 import type { Database, Transaction } from '../platform/db/database';
 import { contactIdentities, contacts, type IdentityKind } from '../platform/db/schema';
 import { HttpError } from '../platform/http/http-error';
+import { languageTagSchema } from '../platform/locale/language-tag';
 import { listConsents, recordConsent } from '../policy/consent-ledger';
 import {
   assertContactAccess,
@@ -69,11 +70,7 @@ const contactFieldsOf = (channelNames: string[]) =>
     phone: z.string().trim().min(3).max(40).nullable().optional(),
     email: z.string().trim().min(3).max(320).nullable().optional(),
     dateOfBirth: dateOfBirth.nullable().optional(),
-    language: z
-      .string()
-      .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as en or es')
-      .nullable()
-      .optional(),
+    language: languageTagSchema.nullable().optional(),
     timeZone: z
       .string()
       .refine(isTimeZone, 'must be an IANA time zone such as America/Chicago')

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { QueueStatsRow } from '../../contracts/inbox-api';
 import type { Queryable } from '../platform/db/database';
+import { rowsOf } from '../platform/db/rows';
 
 /** One queue's figures, as `GET /stats/queues` sends them beside the queue's id and name. */
 export type QueueStats = Omit<QueueStatsRow, 'queue' | 'name'>;
@@ -12,8 +13,6 @@ export function startOfClinicDay(timeZone: string, now: Date = new Date()): Date
 }
 
 type Row = { queue: string; n: string | number | null };
-
-const rowsOf = (result: unknown) => (result as { rows: Row[] }).rows;
 
 /**
  * Today's figures per queue (a message counts in the queue its conversation is in now):
@@ -86,11 +85,11 @@ export async function queueStats(
     }
     return found;
   };
-  for (const r of rowsOf(volume)) entry(r.queue).volumeToday = Number(r.n);
-  for (const r of rowsOf(open)) entry(r.queue).openNow = Number(r.n);
-  for (const r of rowsOf(breaches)) entry(r.queue).slaBreaches = Number(r.n);
-  for (const r of rowsOf(emergencies)) entry(r.queue).emergenciesToday = Number(r.n);
-  for (const r of rowsOf(response))
+  for (const r of rowsOf<Row>(volume)) entry(r.queue).volumeToday = Number(r.n);
+  for (const r of rowsOf<Row>(open)) entry(r.queue).openNow = Number(r.n);
+  for (const r of rowsOf<Row>(breaches)) entry(r.queue).slaBreaches = Number(r.n);
+  for (const r of rowsOf<Row>(emergencies)) entry(r.queue).emergenciesToday = Number(r.n);
+  for (const r of rowsOf<Row>(response))
     entry(r.queue).medianFirstResponseSeconds = r.n === null ? null : Math.round(Number(r.n));
   return stats;
 }

@@ -3,6 +3,7 @@ import type { InboundMessage, InboundReceipt } from '../channel-port';
 import { rememberStoredEvents, type StoredHubEvent } from '../conversations/hub-events';
 import type { Queryable } from '../platform/db/database';
 import { newId } from '../platform/db/ids';
+import { rowsOf } from '../platform/db/rows';
 
 export interface InboundItem {
   message: InboundMessage;
@@ -46,7 +47,7 @@ export async function storeInboundBatch(
       ${column((i) => i.message.toAddress ?? null)}::text[],
       ${column((i) => JSON.stringify(i.message.channelMeta ?? {}))}::jsonb[],
       ${column((i) => i.requestId)}::text[])`);
-  const rows = (result as unknown as { rows: StoredRow[] }).rows;
+  const rows = rowsOf<StoredRow>(result);
   const events = new Map<number, StoredHubEvent>();
   const receipts = items.map((_, index) => {
     const row = rows[index];

@@ -111,6 +111,22 @@ export interface PlanOptions {
   inTransaction?: (tx: Transaction, message: MessageRow) => Promise<void>;
 }
 
+/** A template as the patient will read it: the template body used and its text. */
+export interface RenderedPreview {
+  channel: string;
+  text: string;
+}
+
+/**
+ * A decision, and the rows written when it was sent; for a check or a refusal of a template, what the
+ * patient would read (rendered by the code that renders the send).
+ */
+export interface PlannedOutbound {
+  decision: PolicyDecision;
+  outcome?: OutboundOutcome;
+  rendered?: RenderedPreview;
+}
+
 /**
  * Every outbound send goes through here: staff replies, clinic-initiated sends, reminders and every
  * automatic reply (safety replies, carrier keyword confirmations, acknowledgements). The policy
@@ -122,7 +138,7 @@ export async function planOutbound(
   deps: OutboundServiceDeps,
   request: OutboundRequest,
   options: PlanOptions,
-): Promise<{ decision: PolicyDecision; outcome?: OutboundOutcome }> {
+): Promise<PlannedOutbound> {
   const planned = await decideAndWrite(deps, request, options);
   if (planned.outcome) await enqueueAfterCommit(deps, outboxRows(planned.outcome));
   return planned;
@@ -154,7 +170,7 @@ async function decideAndWrite(
   options: PlanOptions,
   /** The caller's transaction: read and write in it. Otherwise the send gets a transaction of its own. */
   within?: Transaction,
-): Promise<{ decision: PolicyDecision; outcome?: OutboundOutcome }> {
+): Promise<PlannedOutbound> {
   const db: Queryable = within ?? deps.db;
   const [contact] = await db.select().from(contacts).where(eq(contacts.id, request.contactId));
   if (!contact || contact.orgId !== request.orgId)
@@ -170,21 +186,40 @@ async function decideAndWrite(
   const locale =
     ('locale' in request.content && request.content.locale) || contact.language || deps.clinic.defaultLocale;
 
-  // Render before deciding: a missing variable is the caller's error whatever the policy says.
-  const renderBody = (body: TemplateChannel) => {
+  // The wording a channel's adapter takes, if the template has it (null for an unknown channel).
+  const templateBodyOnChannel = (bodies: readonly TemplateChannel[], channel: string) => {
+    const adapter = deps.channels.get(channel);
+    return adapter ? templateBodyFor(bodies, adapter) : null;
+  };
+  /**
+   * The template body the patient reads for a send on `channel`: behind a secure link the page's
+   * wording when the template has one; else the channel's own, or the SMS wording for a channel
+   * templates have no word for. A channel the template leaves out (only a refused or checked send
+   * names one) shows its first body, so staff still see what they would have sent.
+   */
+  const bodyFor = (t: NonNullable<typeof template>, channel: string, securedViaLink: boolean) =>
+    securedViaLink && t.channels.includes('securelink')
+      ? 'securelink'
+      : (templateBodyOnChannel(t.channels, channel) ?? t.channels[0]!);
+  // One rendering for the outbox row and for a check's preview, so what staff see is what is sent.
+  const renderFor = (channel: string, securedViaLink = false) => {
     if (!template || !('template' in request.content)) return null;
     return deps.templates.render(template.id, {
-      channel: body,
+      channel: bodyFor(template, channel, securedViaLink),
       locale,
       fallbackLocale: deps.clinic.defaultLocale,
       variables: request.content.variables,
       timeZone: contact.timeZone ?? deps.clinic.timeZone,
     });
   };
-  if (template) renderBody(template.channels[0]!);
-  // The template's wording on a channel that passed the filter below (so the template has it).
-  const renderFor = (adapter: ChannelAdapter) =>
-    template ? renderBody(templateBodyFor(template.channels, adapter)!) : null;
+  // Render before deciding: a missing variable is the caller's error whatever the policy says.
+  if (template) renderFor(template.channels[0]!);
+  /** A check's (or a refusal's) view of the template: on the chosen channel, else the requested one. */
+  const preview = (t: NonNullable<typeof template>, decision: PolicyDecision): RenderedPreview => {
+    const channel = decision.channel ?? request.requestedChannel ?? t.channels[0]!;
+    const securedViaLink = decision.securedVia === 'securelink';
+    return { channel: bodyFor(t, channel, securedViaLink), text: renderFor(channel, securedViaLink)!.text };
+  };
 
   const identities = await db
     .select()
@@ -282,7 +317,7 @@ async function decideAndWrite(
   if (!decision.allowed || options.dryRun) {
     if (!options.dryRun || options.audit !== false) await auditDecision(db);
     if (!decision.allowed && !options.dryRun) throw new PolicyRefused(decision);
-    return { decision };
+    return { decision, rendered: template ? preview(template, decision) : undefined };
   }
 
   const channel = decision.channel!;
@@ -328,10 +363,7 @@ async function decideAndWrite(
     let rendered: RenderedTemplate | null;
     if (decision.securedVia === 'securelink') {
       // A template without a page body shows its wording for the channel it would have gone on.
-      const secured =
-        (template?.channels.includes('securelink') ? renderBody('securelink') : renderFor(adapter))?.text ??
-        freeText ??
-        '';
+      const secured = renderFor(channel, true)?.text ?? freeText ?? '';
       secureMessage = await appendOutboundMessage(tx, {
         ...common,
         channel: 'securelink',
@@ -356,7 +388,7 @@ async function decideAndWrite(
       });
       body = rendered.text;
     } else {
-      rendered = renderFor(adapter);
+      rendered = renderFor(channel);
       body = rendered?.text ?? freeText ?? '';
     }
     const message = await appendOutboundMessage(tx, {

@@ -11,19 +11,31 @@ import { execSendJob, type SendJobData, type SendJobDeps, sendJobId } from './se
 export type SendQueueOptions = JobQueueOptions;
 export type SendQueue = JobQueue<SendJobData>;
 
-/** Retries: 5 attempts, exponential from 2 s (2, 4, 8, 16 s) — long enough to ride out a provider blip. */
-const JOB_OPTIONS = {
+/**
+ * Retries: 5 attempts, exponential from 2 s (2, 4, 8, 16 s) — long enough to ride out a provider
+ * blip, so that it does not become a failed message (or a failed campaign recipient).
+ */
+const SEND_JOB_OPTIONS = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 2000 },
   removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const;
 
-/** Enqueues sends; a message that already has a job is left alone (job id = message id). */
+/**
+ * A queue of outbox sends (patient conversations' or campaigns'): a message that already has a job
+ * is left alone (job id = message id).
+ */
+export function createSendQueue(
+  name: (typeof JOB_QUEUE_NAMES)['outboundSend' | 'campaignSend'],
+  options: SendQueueOptions,
+): SendQueue {
+  return createJobQueue<SendJobData>(name, 'send', SEND_JOB_OPTIONS, options, { jobId: sendJobId });
+}
+
+/** The patient conversations' send queue. */
 export function initSendQueue(options: SendQueueOptions): SendQueue {
-  return createJobQueue<SendJobData>(JOB_QUEUE_NAMES.outboundSend, 'send', JOB_OPTIONS, options, {
-    jobId: sendJobId,
-  });
+  return createSendQueue(JOB_QUEUE_NAMES.outboundSend, options);
 }
 
 export function initSendWorker(deps: SendJobDeps, options: SendQueueOptions): Worker<SendJobData> {

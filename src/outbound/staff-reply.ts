@@ -3,10 +3,9 @@ import type { PolicyRefusalDetails, ReplyGuidance } from '../../contracts/inbox-
 import { lastInboundChannel } from '../conversations/conversation-store';
 import { contacts, conversations } from '../platform/db/schema';
 import { HttpError } from '../platform/http/http-error';
-import { channelLabel, type PolicyDecision } from '../policy/policy-engine';
+import { channelLabel } from '../policy/policy-engine';
 import { assertConversationAccess, mayChangeIdentity } from '../staff/contact-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
-import type { TemplateChannel } from '../templates';
 import {
   type OutboundContent,
   type OutboundServiceDeps,
@@ -62,8 +61,6 @@ export async function planStaffReply(
       contactId: conversations.contactId,
       queue: conversations.queue,
       dateOfBirth: contacts.dateOfBirth,
-      language: contacts.language,
-      timeZone: contacts.timeZone,
     })
     .from(conversations)
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
@@ -96,16 +93,8 @@ export async function planStaffReply(
       },
       options,
     );
-    // What the patient will read, for a template: rendered as the send would render it.
-    const content = input.content;
-    const rendered =
-      'template' in content
-        ? renderedFor(deps, content, planned.decision, channel, {
-            locale: content.locale ?? conversation.language ?? deps.clinic.defaultLocale,
-            timeZone: conversation.timeZone ?? deps.clinic.timeZone,
-          })
-        : undefined;
-    return { ...planned, guidance: guide(planned.decision), rendered };
+    // For a template, `rendered` is what the patient will read, from the code that renders the send.
+    return { ...planned, guidance: guide(planned.decision) };
   } catch (error) {
     if (!(error instanceof PolicyRefused)) throw error;
     const guidance = guide(error.decision);
@@ -114,36 +103,4 @@ export async function planStaffReply(
       guidance,
     } satisfies PolicyRefusalDetails);
   }
-}
-
-/**
- * A template reply as the patient will read it: on the channel the policy chose, or behind the
- * secure link when it goes as one (the page's wording when the template has one); on the
- * conversation's channel when refused, so staff still see what they would have sent.
- */
-function renderedFor(
-  deps: OutboundServiceDeps,
-  content: Extract<OutboundContent, { template: string }>,
-  decision: PolicyDecision,
-  replyChannel: string | undefined,
-  where: { locale: string; timeZone: string },
-): { channel: string; text: string } | undefined {
-  const template = deps.templates.get(content.template);
-  if (!template) return undefined;
-  const claims = (channel: string | undefined): channel is TemplateChannel =>
-    channel !== undefined && template.channels.includes(channel as TemplateChannel);
-  const wanted = decision.securedVia === 'securelink' ? 'securelink' : (decision.channel ?? replyChannel);
-  const channel = claims(wanted)
-    ? wanted
-    : claims(decision.channel)
-      ? decision.channel
-      : template.channels[0]!;
-  const { text } = deps.templates.render(template.id, {
-    channel,
-    locale: where.locale,
-    fallbackLocale: deps.clinic.defaultLocale,
-    variables: content.variables,
-    timeZone: where.timeZone,
-  });
-  return { channel, text };
 }

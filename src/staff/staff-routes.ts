@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Sendable, StaffListResponse, StaffView } from '../../contracts/inbox-api';
+import type { Sendable, StaffListResponse, StaffRole, StaffView } from '../../contracts/inbox-api';
 import { writeAudit } from '../platform/audit/audit-log';
 import type { Database } from '../platform/db/database';
 import { staffUsers } from '../platform/db/schema';
@@ -19,7 +19,15 @@ import {
 } from './staff-directory';
 import { revokeAllSessions } from './staff-sessions';
 
-const role = z.enum(['admin', 'supervisor', 'manager', 'agent']);
+/**
+ * The roles a request may name, as values: StaffRole (contracts/inbox-api.ts) is the list, and
+ * `satisfies` fails to compile when a role is added there and not here, or here and not there.
+ */
+const ROLE_VALUES = { admin: true, supervisor: true, manager: true, agent: true } satisfies Record<
+  StaffRole,
+  true
+>;
+const role = z.enum(Object.keys(ROLE_VALUES) as [StaffRole, ...StaffRole[]]);
 const queueList = z.array(z.string().min(1).max(50)).max(50);
 // The same floor as ADMIN_PASSWORD; argon2 makes long passphrases cheap to accept.
 const password = z.string().min(10, 'must be at least 10 characters').max(1024);

@@ -6,8 +6,7 @@ import {
   acknowledgementSettings,
 } from '../clinic/acknowledgement-settings';
 import type { Transaction } from '../platform/db/database';
-import { conversations, messages } from '../platform/db/schema';
-import { isOptedOut } from '../policy/consent-ledger';
+import { messages } from '../platform/db/schema';
 import type { TriageResult } from './index';
 
 export {
@@ -29,10 +28,12 @@ export const replyHours = (urgency: TriageResult['urgency']) => Math.ceil(SLA_MI
 /**
  * Whether this message gets an acknowledgement: the clinic has them on; the message is routine to
  * urgent (an emergency gets the safety reply, which says more); nothing else answered it in this
- * run (an appointment confirmation already tells the patient they were heard); the patient has not
- * opted out of the channel the reply would go on; and no acknowledgement went in this
- * conversation within the window. Read in the triage job's transaction with the conversation's row
- * locked, so two messages of one conversation triaged at once cannot both be acknowledged.
+ * run (an appointment confirmation already tells the patient they were heard); and no
+ * acknowledgement went in this conversation within the window. Consent is not looked at here: the
+ * reply goes through the one gate (planOutbound), which refuses it to a patient who opted out.
+ * The caller holds the conversation's row lock in its transaction (the triage job routes the
+ * conversation first), so two messages of one conversation triaged at once cannot both be
+ * acknowledged.
  */
 export async function acknowledgementDue(
   tx: Transaction,
@@ -41,8 +42,6 @@ export async function acknowledgementDue(
     result: Pick<TriageResult, 'intent' | 'urgency'>;
     alreadyAnswered: boolean;
     conversationId: string;
-    contactId: string;
-    replyChannel: string;
     now: Date;
   },
 ): Promise<boolean> {
@@ -51,12 +50,6 @@ export async function acknowledgementDue(
   if (result.urgency === 'emergency' || result.intent === 'emergency' || result.intent === 'opt_out') {
     return false;
   }
-  if (await isOptedOut(tx, input.contactId, input.replyChannel, 'care')) return false;
-  await tx
-    .select({ id: conversations.id })
-    .from(conversations)
-    .where(eq(conversations.id, input.conversationId))
-    .for('no key update');
   const since = new Date(input.now.getTime() - settings.windowMinutes * 60_000);
   const [recent] = await tx
     .select({ id: messages.id })

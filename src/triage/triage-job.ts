@@ -294,6 +294,8 @@ export async function execTriageJob(
         }
       }
 
+      // Routing takes the conversation's row lock, which the acknowledgement's window check needs.
+      await routeConversation(tx, message, result);
       // Every routine to urgent message is answered, once per conversation in the clinic's window.
       const acknowledgement = acknowledgementSettings(deps.clinic.acknowledgement);
       const acknowledge = await acknowledgementDue(tx, {
@@ -301,8 +303,6 @@ export async function execTriageJob(
         result,
         alreadyAnswered: replies.length > 0,
         conversationId: message.conversationId,
-        contactId: message.contactId,
-        replyChannel,
         now: new Date(),
       });
       if (acknowledge) {
@@ -331,7 +331,6 @@ export async function execTriageJob(
         .update(messages)
         .set({ triage: decided as unknown as Record<string, unknown> })
         .where(eq(messages.id, message.id));
-      await routeConversation(tx, message, result);
       await writeAudit(tx, {
         orgId: message.orgId,
         actorKind: 'system',

@@ -36,9 +36,19 @@ const adminTab = () => page.getByRole('navigation', { name: 'Views' }).getByRole
 const inboxTab = () => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Inbox' });
 
 test('an admin changes the HELP reply on the admin screen; the next patient texting HELP gets it', async () => {
+  const settingsReads: string[] = [];
+  const countSettingsRead = (r: import('playwright-core').Request) => {
+    if (r.method() === 'GET' && new URL(r.url()).pathname === '/api/v1/settings') settingsReads.push(r.url());
+  };
+  page.on('request', countSettingsRead);
   await adminTab().click();
   const settings = page.getByRole('region', { name: 'Clinic settings' });
   await settings.getByLabel('Time zone').waitFor(VISIBLE);
+  // Every settings section is filled, from one read of the settings.
+  await page.getByRole('form', { name: 'Message acknowledgement' }).waitFor(VISIBLE);
+  await page.getByRole('form', { name: 'Web chat appearance' }).waitFor(VISIBLE);
+  page.off('request', countSettingsRead);
+  expect(settingsReads).toHaveLength(1);
   const helpText = `Riverside Clinic: call 555-0100, weekdays 8-6. STOP to opt out. ${Date.now()}`;
   await settings.getByLabel('HELP reply').fill(helpText);
   await settings.getByRole('button', { name: 'Save settings' }).click();

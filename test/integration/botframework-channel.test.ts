@@ -268,6 +268,27 @@ describe('Bot Framework staff replies', () => {
     expect(outbound!.provider_message_id).toMatch(new RegExp(`^${escapeRegExp(address)}\\|sent-\\d+$`));
   });
 
+  test("a template reply: the composer's preview is the text the connector receives", async () => {
+    const sent = activity({ text: 'Did my attachment arrive?' });
+    await post(sent).expect(200);
+    const [inbound] = await botMessages(t, 'from_address = $1', [`emulator:${sent.conversation.id}`]);
+    const conversationId = inbound!.conversation_id;
+    // Templates have no Bot Framework wording; this one's first body is the email one.
+    const reply = {
+      template: 'attachment-refused',
+      variables: { clinicName: 'Riverside Clinic', count: 2, limitMegabytes: 10 },
+    };
+    const api = await t.api();
+    const preview = await api.post('/policy/check', { conversationId, ...reply }).expect(200);
+    await api.post(`/conversations/${conversationId}/messages`, reply).expect(202);
+    const got = await eventually(async () =>
+      connector.received.find(
+        (r) => r.conversationId === sent.conversation.id && r.activity.text?.includes('attachments'),
+      ),
+    );
+    expect(preview.body.rendered.text).toBe(got.activity.text);
+  });
+
   test('in sandbox mode a reply to a conversation whose serviceUrl is not local is recorded, not sent', async () => {
     const sent = activity({
       serviceUrl: 'https://smba.trafficmanager.net/amer/',

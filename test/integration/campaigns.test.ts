@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import request from 'supertest';
 import { execCampaignPlanJob } from '../../src/campaigns/campaign-planner';
 import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
@@ -153,6 +154,48 @@ describe('contact imports', () => {
       [phoneB],
     );
     expect(owners).toEqual([{ external_id: 'MRG-B' }]);
+  });
+
+  test('a row whose phone another writer takes while it is applied is rejected as a concurrent change; the rest go in', async () => {
+    const phone = randomUsPhone();
+    const other = new pg.Client({ connectionString: t.database.url });
+    await other.connect();
+    let importId: string;
+    try {
+      // Another writer adds the phone and has not committed: the import cannot see it yet.
+      await other.query('begin');
+      const [contact] = (
+        await other.query<{ id: string }>('insert into contacts (org_id) values ($1) returning id', [
+          t.hub.org.id,
+        ])
+      ).rows;
+      await other.query(
+        `insert into contact_identities (org_id, contact_id, kind, address) values ($1, $2, 'phone', $3)`,
+        [t.hub.org.id, contact!.id, phone],
+      );
+      const res = await importCsv(`externalId,phone\nRACE-1,${phone}\nRACE-2,${randomUsPhone()}\n`).expect(
+        202,
+      );
+      importId = res.body.id;
+      // The import's insert of the same address waits on the unique index for that writer's outcome.
+      await eventually(async () => {
+        const waiting = await queryRows(
+          t.database.url,
+          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        return waiting.length > 0;
+      });
+      await other.query('commit');
+    } finally {
+      await other.end();
+    }
+    const report = await finishedImport(importId);
+    expect(report).toMatchObject({ status: 'completed', total: 2, created: 1, rejected: 1 });
+    const errors = await request(t.hub.url)
+      .get(report.errorsUrl)
+      .set(await bearer())
+      .expect(200);
+    expect(errors.text).toContain('concurrent_change');
   });
 
   test('a Latin-1, semicolon-separated export is read as such', async () => {
@@ -570,6 +613,19 @@ describe('campaigns', () => {
     }
   });
 
+  test("reading a campaign writes nothing: completion is the send worker and planner's", async () => {
+    const id = (await manager.post('/campaigns', recall('nobody-read')).expect(201)).body.id as string;
+    // Running with nothing to do, as no worker would leave it; a read must not be what moves it on.
+    await queryRows(t.database.url, `update campaigns set status = 'running' where id = $1`, [id]);
+    const before = await queryRows(t.database.url, 'select status, updated_at from campaigns where id = $1', [
+      id,
+    ]);
+    expect((await manager.get(`/campaigns/${id}`).expect(200)).body.status).toBe('running');
+    expect(
+      await queryRows(t.database.url, 'select status, updated_at from campaigns where id = $1', [id]),
+    ).toEqual(before);
+  });
+
   test('a draft can be cancelled but not paused; a cancelled one cannot start', async () => {
     const created = await admin.post('/campaigns', recall('nobody')).expect(201);
     const id = created.body.id as string;
@@ -578,6 +634,49 @@ describe('campaigns', () => {
     );
     await admin.post(`/campaigns/${id}/cancel`, {}).expect(200);
     await admin.post(`/campaigns/${id}/start`, {}).expect(409);
+  });
+
+  test('a language filter counts contacts by language tag whatever its case: from the API, an import, and older lower-cased data', async () => {
+    const tag = `lg${Date.now().toString(36)}`;
+    const viaApi = await admin.post('/contacts', { name: 'Api', language: 'es-MX' }).expect(201);
+    expect(viaApi.body.contact.language).toBe('es-MX');
+    const typedLower = await admin.post('/contacts', { name: 'Lower', language: 'es-mx' }).expect(201);
+    expect(typedLower.body.contact.language).toBe('es-MX');
+    const legacy = await admin.post('/contacts', { name: 'Legacy', language: 'en' }).expect(201);
+    // Imports used to store tags lower-cased.
+    await queryRows(t.database.url, `update contacts set language = 'es-mx' where id = $1`, [
+      legacy.body.contact.id,
+    ]);
+    const ids = [viaApi, typedLower, legacy].map((r) => r.body.contact.id as string);
+    const rows = [
+      'externalId,language,tags',
+      `${tag}-csv,es_mx,${tag}`,
+      `${tag}-en,en,${tag}`,
+      ...ids.map((_, i) => `${tag}-${i},,${tag}`),
+    ];
+    // The API contacts get the tag through the import, matched by their external id set here.
+    for (const [i, id] of ids.entries()) {
+      await queryRows(t.database.url, `update contacts set external_id = $1 where id = $2`, [
+        `${tag}-${i}`,
+        id,
+      ]);
+    }
+    const imported = await importCsv(rows.join('\n')).expect(202);
+    expect(await finishedImport(imported.body.id)).toMatchObject({ created: 2, updated: 3, rejected: 0 });
+    expect(await contactByExternalId(`${tag}-csv`)).toMatchObject({ language: 'es-MX' });
+
+    const preview = async (language: string | string[]) => {
+      const audience = { filter: { tags: [tag], language } };
+      const id = (await manager.post('/campaigns', { ...recall(tag), audience }).expect(201)).body.id;
+      return (await manager.post(`/campaigns/${id}/preview`, {}).expect(200)).body.recipients;
+    };
+    expect(await preview('es-MX')).toBe(4);
+    expect(await preview('ES-mx')).toBe(4);
+    expect(await preview('es')).toBe(4);
+    expect(await preview(['en', 'es-MX'])).toBe(5);
+    await manager
+      .post('/campaigns', { ...recall(tag), audience: { filter: { language: 'spanish please' } } })
+      .expect(400);
   });
 
   test('bad input: unknown template 422, schedule in the past 422, unknown filter key 400', async () => {

@@ -1,7 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api } from '../shared/api';
 
-interface Acknowledgement {
+export interface Acknowledgement {
   enabled: boolean;
   windowMinutes: number;
   texts: Record<string, string>;
@@ -19,7 +19,7 @@ const LANGUAGES = [
  * conversation, and the clinic's own wording per language (empty: the shipped wording, which
  * promises the reply time of the message's urgency).
  */
-export function AcknowledgementSettingsSection() {
+export function AcknowledgementSettingsSection({ loaded }: { loaded: Acknowledgement | null }) {
   const [saved, setSaved] = useState<Acknowledgement | null>(null);
   const [enabled, setEnabled] = useState(false);
   const [hours, setHours] = useState('4');
@@ -34,12 +34,10 @@ export function AcknowledgementSettingsSection() {
     setTexts(a.texts);
   }, []);
 
+  // Read once by the admin screen (GET /settings), for all its sections.
   useEffect(() => {
-    api<{ settings: { acknowledgement: Acknowledgement } }>('GET', '/settings').then(
-      (answer) => show(answer.settings.acknowledgement),
-      (err) => setError(err instanceof Error ? err.message : 'could not load the settings'),
-    );
-  }, [show]);
+    if (loaded) show(loaded);
+  }, [loaded, show]);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();

@@ -1,8 +1,8 @@
 import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import type * as Api from '../../contracts/inbox-api';
 import { api } from '../shared/api';
-import { AcknowledgementSettingsSection } from './acknowledgement-settings';
-import { ChatAppearanceSettingsSection } from './chat-appearance-settings';
+import { type Acknowledgement, AcknowledgementSettingsSection } from './acknowledgement-settings';
+import { type ChatAppearance, ChatAppearanceSettingsSection } from './chat-appearance-settings';
 
 /** The admin screen: clinic settings, staff accounts and queues, over the same staff API. */
 
@@ -18,7 +18,12 @@ type StaffMember = Pick<Api.StaffView, 'id' | 'email' | 'name' | 'role' | 'queue
 
 type Queue = Pick<Api.QueueSummary, 'id' | 'name' | 'sortOrder' | 'slaMinutes'>;
 
-const ROLES = ['agent', 'supervisor', 'manager', 'admin'] as const;
+/**
+ * The roles offered, least to most: StaffRole (contracts/inbox-api.ts) is the list, and `satisfies`
+ * fails to compile when a role is added there and not here.
+ */
+const ROLE_ORDER = { agent: 0, supervisor: 1, manager: 2, admin: 3 } satisfies Record<Api.StaffRole, number>;
+const ROLES = Object.keys(ROLE_ORDER) as Api.StaffRole[];
 
 const message = (err: unknown, fallback: string) => (err instanceof Error ? err.message : fallback);
 
@@ -50,7 +55,10 @@ function AdminSection({
   );
 }
 
-function SettingsSection() {
+/** `GET /settings`, read once for the whole admin screen; each section keeps its own part. */
+type ClinicSettings = Settings & { acknowledgement: Acknowledgement; chatAppearance: ChatAppearance };
+
+function SettingsSection({ loaded, loadError }: { loaded: Settings | null; loadError: string | null }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [timeZone, setTimeZone] = useState('');
   const [helpText, setHelpText] = useState('');
@@ -65,11 +73,9 @@ function SettingsSection() {
   }, []);
 
   useEffect(() => {
-    api<{ settings: Settings }>('GET', '/settings').then(
-      (answer) => show(answer.settings),
-      (err) => setError(message(err, 'could not load the settings')),
-    );
-  }, [show]);
+    if (loaded) show(loaded);
+  }, [loaded, show]);
+  useEffect(() => setError(loadError), [loadError]);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -419,11 +425,19 @@ export function AdminView({ meId, onQueuesChanged }: { meId: string; onQueuesCha
   useEffect(() => {
     void loadQueues();
   }, [loadQueues]);
+  const [settings, setSettings] = useState<ClinicSettings | null>(null);
+  const [settingsError, setSettingsError] = useState<string | null>(null);
+  useEffect(() => {
+    api<{ settings: ClinicSettings }>('GET', '/settings').then(
+      (answer) => setSettings(answer.settings),
+      (err) => setSettingsError(message(err, 'could not load the settings')),
+    );
+  }, []);
   return (
     <main className="admin" aria-label="Administration">
-      <SettingsSection />
-      <AcknowledgementSettingsSection />
-      <ChatAppearanceSettingsSection />
+      <SettingsSection loaded={settings} loadError={settingsError} />
+      <AcknowledgementSettingsSection loaded={settings?.acknowledgement ?? null} />
+      <ChatAppearanceSettingsSection loaded={settings?.chatAppearance ?? null} />
       <StaffSection queues={queues} meId={meId} />
       <QueueSection
         queues={queues}

@@ -1,7 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api } from '../shared/api';
 
-interface ChatAppearance {
+export interface ChatAppearance {
   logoUrl: string | null;
   color: string | null;
   greeting: string | null;
@@ -16,7 +16,7 @@ const PLAIN_COLOR = '#1f5fa8';
  * Admin settings for how the patient web chat looks: the clinic's logo, colour and greeting. The
  * clinic's name is the one in the settings above; the reply time is the front desk queue's.
  */
-export function ChatAppearanceSettingsSection() {
+export function ChatAppearanceSettingsSection({ loaded }: { loaded: ChatAppearance | null }) {
   const [saved, setSaved] = useState<ChatAppearance | null>(null);
   const [logoUrl, setLogoUrl] = useState('');
   const [useColor, setUseColor] = useState(false);
@@ -35,12 +35,10 @@ export function ChatAppearanceSettingsSection() {
     setPreChatForm(look.preChatForm);
   }, []);
 
+  // Read once by the admin screen (GET /settings), for all its sections.
   useEffect(() => {
-    api<{ settings: { chatAppearance: ChatAppearance } }>('GET', '/settings').then(
-      (answer) => show(answer.settings.chatAppearance),
-      (err) => setError(err instanceof Error ? err.message : 'could not load the settings'),
-    );
-  }, [show]);
+    if (loaded) show(loaded);
+  }, [loaded, show]);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();

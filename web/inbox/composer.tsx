@@ -2,7 +2,7 @@ import { type FormEvent, type RefObject, useEffect, useMemo, useRef, useState } 
 import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, newIdempotencyKey } from '../shared/api';
 import { DateOfBirthForm } from './date-of-birth-form';
-import { channelLabel, describeDecision } from './format';
+import { channelLabel } from './format';
 import {
   type CannedResponse,
   type ConversationDetail,
@@ -287,21 +287,7 @@ export function Composer({ conversation, templates, cannedResponses, replyRef, o
                 </details>
               )}
             </>
-          ) : (
-            preview?.decision && (
-              <>
-                <span className={preview.decision.allowed ? 'ok' : 'blocked'}>
-                  {describeDecision(preview.decision)}
-                </span>
-                {preview.decision.reasons.length > 0 && (
-                  <span className="reasons" title={preview.decision.reasons.join('\n')}>
-                    {' '}
-                    ({preview.decision.reasons.slice(0, 2).join('; ')})
-                  </span>
-                )}
-              </>
-            )
-          )}
+          ) : null}
           {preview?.error && <span className="blocked">{preview.error}</span>}
           {!preview && missing.length > 0 && (
             <span className="blocked">

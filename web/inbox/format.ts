@@ -1,5 +1,4 @@
 import type { ChannelView } from '../../contracts/inbox-api';
-import type { PolicyDecision } from './model';
 
 /**
  * The channels this hub runs, as their adapters declare them (`GET /channels`), learned once the
@@ -23,10 +22,6 @@ export const channelIcon = (channel: string | null | undefined): string =>
 /** A channel's name for people: "Web chat", "Secure link"; never the API's id. */
 export const channelLabel = (channel: string | null | undefined): string =>
   (channel && known.get(channel)?.title) || (channel ?? 'unknown');
-
-/** The same name inside a sentence ("will go by web chat"), as the hub's own reasons write it. */
-const channelInSentence = (channel: string | null | undefined): string =>
-  (channel && known.get(channel)?.label) || (channel ?? 'unknown');
 
 /** "in 1h 05m", "12m overdue": the time left before an SLA deadline. */
 export function slaCountdown(dueAt: string | null, now: number): { text: string; breached: boolean } | null {
@@ -69,33 +64,6 @@ export const fullDateTime = (iso: string): string => FULL.format(new Date(iso));
 
 export const shortTime = formatWhen;
 export const clockTime = (iso: string): string => formatWhen(iso);
-
-const REFUSALS: Record<string, string> = {
-  consent_opted_out: 'blocked: opted out',
-  marketing_requires_opt_in: 'blocked: marketing needs an opt-in',
-  no_channel_allowed: 'blocked: no channel may carry this content',
-  no_address: 'blocked: no address for this patient',
-  template_not_found: 'blocked: no such template',
-  template_variable_missing: 'blocked: a template variable is missing',
-  contact_not_found: 'blocked: unknown contact',
-};
-
-/** One line saying what a send would do, from the policy decision. */
-export function describeDecision(decision: PolicyDecision): string {
-  if (!decision.allowed) {
-    return (decision.code && REFUSALS[decision.code]) ?? `blocked: ${decision.code ?? 'refused'}`;
-  }
-  const parts: string[] = [];
-  if (decision.securedVia === 'securelink') {
-    parts.push(
-      `will go as a secure link${decision.channel ? ` announced by ${channelInSentence(decision.channel)}` : ''}`,
-    );
-  } else {
-    parts.push(`will go by ${channelInSentence(decision.channel)}`);
-  }
-  if (decision.scheduledFor) parts.push(`deferred to ${clockTime(decision.scheduledFor)}: quiet hours`);
-  return parts.join('; ');
-}
 
 export const STATUS_LABELS: Record<string, string> = {
   pending: 'pending',

@@ -31,8 +31,6 @@ import {
   type TemplateInfo,
   toCannedResponse,
   toDetail,
-  toIntent,
-  toLabel,
   toQueue,
   toStaffOption,
   toSummary,
@@ -176,7 +174,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
   const loadLabels = useCallback(async () => {
     try {
       const answer = await api<Api.LabelListResponse>('GET', '/labels');
-      setLabels(answer.labels.map(toLabel));
+      setLabels(answer.labels);
     } catch {
       setLabels([]);
     }
@@ -268,7 +266,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     void loadLabels();
     void loadCanned();
     api<Api.IntentListResponse>('GET', '/triage/intents').then(
-      (answer) => setIntents(answer.intents.map(toIntent)),
+      (answer) => setIntents(answer.intents),
       () => setIntents([]),
     );
   }, [loadQueues, isSupervisor, loadLabels, loadCanned]);

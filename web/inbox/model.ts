@@ -5,16 +5,17 @@ import type * as Api from '../../contracts/inbox-api';
  * contracts/inbox-api.ts, which the server's presenters are checked against: no field is guessed.
  */
 
-export interface QueueSummary {
-  id: string;
-  name: string;
-  open: number;
-  unread: number;
-  emergencies: number;
-  slaBreached: number;
-  /** Sends that failed for good and nobody sent again, in the queue's conversations. */
-  failedSends: number;
+/**
+ * The fields the page keeps of an API record, named once for both the type and the copy: the
+ * mappers below are these picks, so a field is never listed twice.
+ */
+function pick<T, K extends keyof T>(record: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, record[k]])) as Pick<T, K>;
 }
+
+const QUEUE_FIELDS = ['id', 'name', 'open', 'unread', 'emergencies', 'slaBreached', 'failedSends'] as const;
+/** A queue and its figures (`failedSends`: sends that failed for good and nobody sent again). */
+export type QueueSummary = Pick<Api.QueueSummary, (typeof QUEUE_FIELDS)[number]>;
 
 export interface ConversationSummary {
   id: string;
@@ -42,15 +43,7 @@ export interface ConversationSummary {
 }
 
 /** A clinic's conversation label. */
-export interface LabelInfo {
-  id: string;
-  name: string;
-  color: string;
-}
-
-export function toLabel(l: Api.LabelView): LabelInfo {
-  return { id: l.id, name: l.name, color: l.color };
-}
+export type LabelInfo = Api.LabelView;
 
 export interface Triage {
   /** Set when staff overrode triage's decision: the fields shown are then theirs. */
@@ -128,17 +121,7 @@ export interface ConversationDetail {
 /** A field of a stored record (a message's policy) that holds text, else null. */
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
-export function toQueue(q: Api.QueueSummary): QueueSummary {
-  return {
-    id: q.id,
-    name: q.name,
-    open: q.open,
-    unread: q.unread,
-    emergencies: q.emergencies,
-    slaBreached: q.slaBreached,
-    failedSends: q.failedSends,
-  };
-}
+export const toQueue = (q: Api.QueueSummary): QueueSummary => pick(q, QUEUE_FIELDS);
 
 /** A queue listed without its figures (when the queue summary cannot be loaded). */
 export function queueWithoutCounts(id: string): QueueSummary {
@@ -183,16 +166,7 @@ function withOverride(
   return { ...(machine ?? {}), ...fields, overridden: true } as Triage;
 }
 
-export interface IntentOption {
-  name: string;
-  description: string;
-  queue: string;
-  urgency: string;
-}
-
-export function toIntent(i: Api.IntentView): IntentOption {
-  return { name: i.name, description: i.description, queue: i.queue, urgency: i.urgency };
-}
+export type IntentOption = Api.IntentView;
 
 function toMessage(m: Api.ConversationDetail['messages'][number]): Message {
   return {
@@ -287,49 +261,18 @@ export function refusalOf(status: number, body: unknown): PolicyDecision | null 
   };
 }
 
-export interface TemplateInfo {
-  id: string;
-  title: string;
-  /** Sent by the hub itself: the picker hides it. */
-  system: boolean;
-  sensitivity: string;
-  purpose: string;
-  channels: string[];
-  variables: Api.TemplateView['variables'];
-}
-
-export function toTemplate(t: Api.TemplateView): TemplateInfo {
-  return {
-    id: t.id,
-    title: t.title,
-    system: t.system,
-    sensitivity: t.sensitivity,
-    purpose: t.purpose,
-    channels: t.channels,
-    variables: t.variables,
-  };
-}
+const TEMPLATE_FIELDS = ['id', 'title', 'system', 'sensitivity', 'purpose', 'channels', 'variables'] as const;
+/** A template as the composer offers it (`system`: sent by the hub itself, the picker hides it). */
+export type TemplateInfo = Pick<Api.TemplateView, (typeof TEMPLATE_FIELDS)[number]>;
+export const toTemplate = (t: Api.TemplateView): TemplateInfo => pick(t, TEMPLATE_FIELDS);
 
 /** A colleague, from `GET /staff` (supervisors and admins only). */
-export interface StaffOption {
-  id: string;
-  name: string;
-  role: string;
-  queues: string[];
-  disabled: boolean;
-}
-
-export function toStaffOption(s: Api.StaffView): StaffOption {
-  return { id: s.id, name: s.name, role: s.role, queues: s.queues, disabled: s.disabled };
-}
+const STAFF_OPTION_FIELDS = ['id', 'name', 'role', 'queues', 'disabled'] as const;
+export type StaffOption = Pick<Api.StaffView, (typeof STAFF_OPTION_FIELDS)[number]>;
+export const toStaffOption = (s: Api.StaffView): StaffOption => pick(s, STAFF_OPTION_FIELDS);
 
 /** A clinic's canned response: `/shortcut` in the composer inserts its body. */
-export interface CannedResponse {
-  id: string;
-  shortcut: string;
-  body: string;
-}
-
-export function toCannedResponse(c: Api.CannedResponseView): CannedResponse {
-  return { id: c.id, shortcut: c.shortcut, body: c.body };
-}
+const CANNED_RESPONSE_FIELDS = ['id', 'shortcut', 'body'] as const;
+export type CannedResponse = Pick<Api.CannedResponseView, (typeof CANNED_RESPONSE_FIELDS)[number]>;
+export const toCannedResponse = (c: Api.CannedResponseView): CannedResponse =>
+  pick(c, CANNED_RESPONSE_FIELDS);

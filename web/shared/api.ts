@@ -1,10 +1,12 @@
+import type { StaffRole } from '../../contracts/inbox-api';
+
 /** The staff API as the pages use it: the session cookie, plus the CSRF token on writes. */
 
 export interface Staff {
   id: string;
   email: string;
   name: string;
-  role: 'admin' | 'supervisor' | 'manager' | 'agent';
+  role: StaffRole;
   queues: string[];
 }
 

@@ -11,6 +11,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { StaffRole } from '../../../contracts/inbox-api';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -43,8 +44,7 @@ export type ConversationStatus = 'open' | 'pending' | 'resolved';
  */
 export type IdentityKind = 'phone' | 'email' | 'webchat' | 'botframework' | 'unverified-email';
 export type ConsentStatus = 'opted_in' | 'opted_out';
-/** `manager`: runs campaigns and contact imports (src/campaigns); otherwise sees what an agent sees. */
-export type StaffRole = 'admin' | 'supervisor' | 'manager' | 'agent';
+export type { StaffRole };
 
 export interface MediaItem {
   url: string;
