@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
 import type { PolicyRefusalDetails } from '../../contracts/inbox-api';
-import type { ChannelAdapter } from '../channel-port';
 import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../contacts/contact-verification';
 import {
   appendOutboundMessage,
