@@ -30,6 +30,7 @@ import { contactIdentities, messages } from '../platform/db/schema';
 import { storableDeep } from '../platform/db/storable-text';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { resolveAfterOptOut } from '../triage/opt-out-resolution';
+import { sentence } from '../triage/triage-findings';
 import type { TriageQueue } from '../triage/triage-worker';
 import { type CarrierKeyword, parseCarrierKeyword } from './carrier-keywords';
 import { findContactLanguage, findOutboundMessage } from './channel-lookups';
@@ -304,6 +305,11 @@ async function handleCarrierKeyword(
         reasons: [
           `single-word carrier keyword (${keyword.replace('_', '-')})`,
           ...(resolution ? [resolution] : []),
+        ],
+        // For staff: the word the patient sent; the opt-out resolution is already a sentence.
+        findings: [
+          `Sent the keyword ${message.body.trim().toUpperCase()}`,
+          ...(resolution ? [sentence(resolution)] : []),
         ],
       },
     })
