@@ -3,8 +3,8 @@ import { ensureWebPagesBuilt, launchChromium, screenshot, signIn, watchPageError
 import { queryRows } from '../support/test-database';
 import { ADMIN, eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
-// The supervisor view shows how patients rated the clinic: once the rating question is on, a
-// resolved conversation's "5" shows as the average and in the latest ratings, on a desktop and a phone.
+// An admin turns the rating question on in the Admin screen; a resolved conversation's "5" then shows
+// in the supervisor view as the average and in the latest ratings, on a desktop and a phone.
 jest.setTimeout(120_000);
 const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
 
@@ -22,8 +22,25 @@ afterAll(async () => {
 });
 
 test('a patient’s rating shows in the supervisor view: the average, the count by score, the latest', async () => {
+  const admin = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const adminErrors = watchPageErrors(admin);
+  await admin.goto(`${t.hub.url}/inbox`);
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await admin.getByRole('button', { name: 'Admin' }).click();
+  const form = admin.getByRole('form', { name: 'Patient rating' });
+  await form.waitFor(VISIBLE);
+  await form.getByRole('checkbox').check();
+  await form.getByRole('button', { name: 'Save rating question' }).click();
+  await admin.getByText('Rating question saved').waitFor(VISIBLE);
+  await screenshot(admin, 'admin-csat-setting.png');
+  expect(adminErrors).toEqual([]);
+  await admin.close();
+
   const api = await t.api();
-  await api.patch('/settings', { csat: { enabled: true } }).expect(200);
+  expect((await api.get('/settings').expect(200)).body.settings.csat).toEqual({
+    enabled: true,
+    windowHours: 24,
+  });
   const phone = randomUsPhone();
   const body = `Do you have parking at the clinic? ${Date.now()}`;
   await t.postInboundSms({ From: phone, Body: body }).expect(200);

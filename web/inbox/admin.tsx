@@ -3,6 +3,7 @@ import type * as Api from '../../contracts/inbox-api';
 import { api } from '../shared/api';
 import { AcknowledgementSettingsSection } from './acknowledgement-settings';
 import { ChatAppearanceSettingsSection } from './chat-appearance-settings';
+import { CsatSettingsSection } from './csat-settings';
 
 /** The admin screen: clinic settings, staff accounts and queues, over the same staff API. */
 
@@ -424,6 +425,7 @@ export function AdminView({ meId, onQueuesChanged }: { meId: string; onQueuesCha
       <SettingsSection />
       <AcknowledgementSettingsSection />
       <ChatAppearanceSettingsSection />
+      <CsatSettingsSection />
       <StaffSection queues={queues} meId={meId} />
       <QueueSection
         queues={queues}

@@ -12,7 +12,9 @@ export function CsatSummary({ summary }: { summary: CsatSummaryResponse }) {
     <section className="csat" aria-labelledby="csat-heading">
       <h2 id="csat-heading">Patient ratings</h2>
       {!summary.enabled && (
-        <p className="muted">The rating question is off: an admin can turn it on in the clinic settings.</p>
+        <p className="muted">
+          The rating question is off: an admin can turn it on under Admin → Patient rating.
+        </p>
       )}
       <p>
         {summary.average === null ? (
