@@ -16,7 +16,7 @@ export function ratingIn(body: string): number | null {
 
 /**
  * Stores a bare 1-5 reply as the answer to the rating question its sender was asked on this channel
- * within the window: the message goes into the resolved conversation the question was about,
+ * within the window, when the question is the last thing the hub sent there: the message goes into the resolved conversation the question was about,
  * already decided (so triage never reads it as a new clinical message), and the conversation stays
  * resolved. Null when no question is waiting for this sender: the reply is then an ordinary
  * message. Idempotent on the provider's id, as every inbound webhook is.
@@ -46,6 +46,22 @@ export async function storeRatingAnswer(
       .limit(1)
       .for('update');
     if (!survey) return null;
+    // Only an answer to the question itself: after another message to this address ("Reply 1 to
+    // confirm" in a reminder), a bare number answers that one.
+    const [latest] = await tx
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.orgId, orgId),
+          eq(messages.channel, message.channel),
+          eq(messages.toAddress, message.from.address),
+          eq(messages.direction, 'outbound'),
+        ),
+      )
+      .orderBy(desc(messages.createdAt))
+      .limit(1);
+    if (latest?.id !== survey.questionMessageId) return null;
     const id = newId();
     const inserted = await tx
       .insert(messages)

@@ -142,6 +142,34 @@ test('a reply with more than the number is a new message for the clinic, triaged
   expect(survey!.rating).toBeNull();
 });
 
+test('a number after another message to the patient answers that message, not the rating question', async () => {
+  const phone = randomUsPhone();
+  const conversationId = await texts(phone, 'Is my refill ready to pick up?');
+  await admin.post(`/conversations/${conversationId}/resolve`, {}).expect(200);
+  const [question] = await questionsTo(phone);
+  expect(question).toBeDefined();
+  const [contact] = await queryRows<{ contact_id: string }>(
+    t.database.url,
+    'select contact_id from messages where from_address = $1 limit 1',
+    [phone],
+  );
+  await admin
+    .post('/outbound', {
+      to: { contactId: contact!.contact_id },
+      template: 'refill-ready',
+      variables: { clinicName: 'Riverside Clinic', pickupLocation: 'the front desk' },
+    })
+    .expect(202);
+  const answered = await texts(phone, '3');
+  expect(answered).not.toBe(conversationId);
+  const [survey] = await queryRows<{ rating: number | null }>(
+    t.database.url,
+    'select rating from csat_surveys where conversation_id = $1',
+    [conversationId],
+  );
+  expect(survey!.rating).toBeNull();
+});
+
 test('the figures are for supervisors and admins; an agent and an anonymous caller are refused', async () => {
   await createStaffUser(t.hub.database.db, {
     orgId: t.hub.org.id,
