@@ -38,6 +38,31 @@ export interface QueueStatsResponse {
   queues: QueueStatsRow[];
 }
 
+/** One patient's answer to "How did we do?". */
+export interface CsatRatingView {
+  conversationId: string;
+  rating: number;
+  ratedAt: Timestamp;
+  channel: string;
+  /** The conversation's queue, for the supervisor to see whose work was rated. */
+  queue: string;
+}
+
+/** `GET /stats/csat` (supervisors and admins): ratings of the last `days` days. */
+export interface CsatSummaryResponse {
+  /** Whether the clinic asks the rating question now (clinic settings `csat`). */
+  enabled: boolean;
+  days: number;
+  asked: number;
+  rated: number;
+  /** Mean rating, one decimal; null with no rating. */
+  average: number | null;
+  /** How many ratings of 1, 2, 3, 4 and 5. */
+  counts: [number, number, number, number, number];
+  /** The newest first, at most 20. */
+  recent: CsatRatingView[];
+}
+
 /** `GET /queues`: the queues the caller may see, with today's counts for the caller. */
 export interface QueueSummary {
   id: string;

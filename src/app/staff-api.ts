@@ -8,6 +8,7 @@ import { settingsRouter } from '../clinic/settings-routes';
 import { contactRouter } from '../contacts/contact-routes';
 import { possibleDuplicateRouter } from '../contacts/possible-duplicate-routes';
 import { attachmentRouter } from '../conversations/attachment-routes';
+import { csatRouter } from '../csat/csat-routes';
 import { cannedResponseRouter } from '../inbox/canned-response-routes';
 import { channelRouter } from '../inbox/channel-routes';
 import { conversationRouter } from '../inbox/conversation-routes';
@@ -82,10 +83,13 @@ export function staffApi(context: StaffApiContext): Router {
   );
   api.use(requireStaff(db, context.csrfSecret));
   api.post(IDEMPOTENT_WRITES, idempotentWrites(db, context.logger));
+  // The rating question after a resolve reads the live settings (an admin may turn it on at any time).
+  const csat = { outbound, clinic: context.clinicSettings.current };
   const routers = [
     conversationRouter(db, outbound),
-    workflowRouter(db),
-    labelRouter(db),
+    workflowRouter(db, csat),
+    labelRouter(db, csat),
+    csatRouter(db, context.clinicSettings.current),
     cannedResponseRouter(db),
     queueRouter(db),
     channelRouter(context.channels),

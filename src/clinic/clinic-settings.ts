@@ -7,7 +7,10 @@ import type { OrganizationRow } from './organization';
 
 /** The clinic settings an admin may change while the hub runs (PATCH /api/v1/settings). */
 export type ClinicSettingsPatch = Partial<
-  Pick<OrganizationRow, 'timeZone' | 'helpText' | 'crisisLine' | 'acknowledgement' | 'chatAppearance'>
+  Pick<
+    OrganizationRow,
+    'timeZone' | 'helpText' | 'crisisLine' | 'acknowledgement' | 'chatAppearance' | 'csat'
+  >
 >;
 
 /**
@@ -60,6 +63,7 @@ export class ClinicSettings {
     this.#org.crisisLine = row.crisisLine;
     this.#org.acknowledgement = row.acknowledgement;
     this.#org.chatAppearance = row.chatAppearance;
+    this.#org.csat = row.csat;
   }
 }
 

@@ -17,6 +17,7 @@ import {
   mergedChatAppearance,
 } from './chat-appearance';
 import type { ClinicSettings } from './clinic-settings';
+import { CSAT_WINDOW_HOURS, csatSettings } from './csat-settings';
 import type { OrganizationRow } from './organization';
 
 /** Two SMS segments: the HELP reply is sent by SMS, and carriers expect it short. */
@@ -49,6 +50,14 @@ const acknowledgementBody = z
   })
   .strict();
 
+/** On or off, and how long a bare 1-5 reply counts as the rating; a field left out keeps its value. */
+const csatBody = z
+  .object({
+    enabled: z.boolean().optional(),
+    windowHours: z.number().int().min(CSAT_WINDOW_HOURS.min).max(CSAT_WINDOW_HOURS.max).optional(),
+  })
+  .strict();
+
 const updateBody = z
   .object({
     timeZone: z
@@ -77,6 +86,8 @@ const updateBody = z
     acknowledgement: acknowledgementBody.optional(),
     // The patient web chat's logo, colour and greeting (chat-appearance.ts).
     chatAppearance: chatAppearanceBody.optional(),
+    // The rating question after a resolved conversation (csat-settings.ts).
+    csat: csatBody.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'give at least one field to change');
@@ -89,6 +100,7 @@ const presentSettings = (org: Readonly<OrganizationRow>) => ({
   crisisLine: org.crisisLine,
   acknowledgement: { ...acknowledgementSettings(org.acknowledgement), textMax: ACKNOWLEDGEMENT_TEXT_MAX },
   chatAppearance: { ...chatAppearance(org.chatAppearance), greetingMax: CHAT_GREETING_MAX },
+  csat: csatSettings(org.csat),
   // What a patient texting HELP gets now: the clinic's text, or the built-in reply.
   helpReply: carrierKeywordReply('help', org),
 });
@@ -105,12 +117,13 @@ export function settingsRouter(db: Database, settings: ClinicSettings): Router {
     const body = updateBody.parse(req.body);
     const admin = req.staff!;
     const previousZone = settings.current.timeZone;
-    const { acknowledgement: ackChange, chatAppearance: lookChange, ...rest } = body;
+    const { acknowledgement: ackChange, chatAppearance: lookChange, csat: csatChange, ...rest } = body;
     const row = await db.transaction(async (tx) => {
       const stored = await settings.store(tx, {
         ...rest,
         ...(ackChange ? { acknowledgement: mergedAcknowledgement(settings.current, ackChange) } : {}),
         ...(lookChange ? { chatAppearance: mergedChatAppearance(settings.current, lookChange) } : {}),
+        ...(csatChange ? { csat: { ...csatSettings(settings.current.csat), ...csatChange } } : {}),
       });
       await writeAudit(tx, {
         orgId: admin.orgId,
@@ -128,6 +141,7 @@ export function settingsRouter(db: Database, settings: ClinicSettings): Router {
           ...(body.helpText !== undefined ? { helpTextLength: stored.helpText?.length ?? 0 } : {}),
           ...(body.crisisLine !== undefined ? { crisisLine: stored.crisisLine } : {}),
           ...(ackChange?.enabled !== undefined ? { acknowledgementEnabled: ackChange.enabled } : {}),
+          ...(csatChange?.enabled !== undefined ? { csatEnabled: csatChange.enabled } : {}),
         },
       });
       return stored;

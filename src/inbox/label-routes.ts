@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { LabelListResponse, LabelView, Sendable } from '../../contracts/inbox-api';
+import type { CsatDeps } from '../csat/csat-question';
 import { writeAudit } from '../platform/audit/audit-log';
 import { isUniqueViolation } from '../platform/db/connection-errors';
 import type { Database, Queryable } from '../platform/db/database';
@@ -11,7 +12,8 @@ import { HttpError } from '../platform/http/http-error';
 import { canSeeQueue } from '../staff/queue-access';
 import { requireRole } from '../staff/require-role';
 import { changeConversation, type WorkflowActor } from './conversation-workflow';
-import { assignStep, labelStep, resolveStep, transferStep } from './workflow-steps';
+import { resolveConversation } from './resolve-conversation';
+import { assignStep, labelStep, transferStep } from './workflow-steps';
 
 /** The colours a label may take: names the page maps to readable colours in light and dark. */
 export const LABEL_COLORS = ['gray', 'blue', 'green', 'amber', 'red', 'purple'] as const;
@@ -76,7 +78,7 @@ async function requireLabel(db: Queryable, orgId: string, labelId: string) {
  * admins create and delete them) and bulk actions on a selection of conversations. Mount behind
  * requireStaff.
  */
-export function labelRouter(db: Database): Router {
+export function labelRouter(db: Database, csat: CsatDeps): Router {
   const router = Router();
 
   router.get('/labels', async (req, res) => {
@@ -208,7 +210,7 @@ export function labelRouter(db: Database): Router {
           await changeConversation(db, actor, id, 'assigned', assignStep(staff, body.staffId));
         else if (body.action === 'label')
           await changeConversation(db, actor, id, 'labeled', labelStep(staff, body.labelId));
-        else if (body.action === 'resolve') await changeConversation(db, actor, id, 'resolved', resolveStep);
+        else if (body.action === 'resolve') await resolveConversation(db, actor, id, csat);
         else
           await changeConversation(db, actor, id, 'transferred', transferStep(staff, { queue: body.queue }));
         results.push({ id, ok: true });

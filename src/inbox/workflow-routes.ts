@@ -1,6 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { CsatDeps } from '../csat/csat-question';
 import { isUniqueViolation } from '../platform/db/connection-errors';
 import type { Database } from '../platform/db/database';
 import { conversationReads, conversations, messages } from '../platform/db/schema';
@@ -14,7 +15,8 @@ import {
   type WorkflowActor,
   type WorkflowStep,
 } from './conversation-workflow';
-import { assignStep, notResolved, resolveStep, transferStep } from './workflow-steps';
+import { resolveConversation } from './resolve-conversation';
+import { assignStep, notResolved, transferStep } from './workflow-steps';
 
 const uuidParam = z.object({ id: z.uuid('must be a conversation id') });
 const assignBody = z.object({ staffId: z.uuid('must be a staff id').nullable() });
@@ -39,7 +41,7 @@ const actorOf = (req: Request): WorkflowActor => ({
 });
 
 /** Claim, assign, transfer, resolve, reopen, snooze, priority, notes and read markers. Mount behind requireStaff. */
-export function workflowRouter(db: Database): Router {
+export function workflowRouter(db: Database, csat: CsatDeps): Router {
   const router = Router();
 
   const run = async (req: Request, change: Parameters<typeof changeConversation>[3], step: WorkflowStep) => {
@@ -74,7 +76,8 @@ export function workflowRouter(db: Database): Router {
   });
 
   router.post('/conversations/:id/resolve', async (req, res) => {
-    res.json(await run(req, 'resolved', resolveStep));
+    const { id } = uuidParam.parse(req.params);
+    res.json({ conversation: await resolveConversation(db, actorOf(req), id, csat) });
   });
 
   router.post('/conversations/:id/reopen', async (req, res) => {

@@ -14,6 +14,7 @@ import type { ChannelRegistry } from '../channel-port/channel-registry';
 import { carrierKeywordReply } from '../clinic/carrier-keyword-replies';
 import type { OrganizationRow } from '../clinic/organization';
 import { applyStatusUpdate, type MessageRow } from '../conversations/conversation-store';
+import { storeRatingAnswer } from '../csat/csat-answers';
 import { textBackMissedCall } from '../outbound/missed-call-text-back';
 import {
   type OutboundServiceDeps,
@@ -30,6 +31,7 @@ import { contactIdentities, messages } from '../platform/db/schema';
 import { storableDeep } from '../platform/db/storable-text';
 import { isOptedOut, recordConsent } from '../policy/consent-ledger';
 import { resolveAfterOptOut } from '../triage/opt-out-resolution';
+import { sentence } from '../triage/triage-findings';
 import type { TriageQueue } from '../triage/triage-worker';
 import { type CarrierKeyword, parseCarrierKeyword } from './carrier-keywords';
 import { findContactLanguage, findOutboundMessage } from './channel-lookups';
@@ -139,6 +141,16 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       const message = received.inReplyTo
         ? { ...received, channelMeta: { ...received.channelMeta, inReplyTo: received.inReplyTo } }
         : received;
+      // A bare 1-5 from someone just asked "How did we do?" is the rating, not a new conversation.
+      const rated = await storeRatingAnswer(deps.db, deps.org.id, message, meta.requestId);
+      if (rated) {
+        await prepared.afterStore(rated);
+        deps.logger.info(
+          { requestId: meta.requestId, messageId: rated.messageId, channel: message.channel },
+          'rating stored',
+        );
+        return rated;
+      }
       const { receipt, replies, keyword } = await batcher.submit({ message, meta });
       await prepared.afterStore(receipt);
       const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
@@ -304,6 +316,11 @@ async function handleCarrierKeyword(
         reasons: [
           `single-word carrier keyword (${keyword.replace('_', '-')})`,
           ...(resolution ? [resolution] : []),
+        ],
+        // For staff: the word the patient sent; the opt-out resolution is already a sentence.
+        findings: [
+          `Sent the keyword ${message.body.trim().toUpperCase()}`,
+          ...(resolution ? [sentence(resolution)] : []),
         ],
       },
     })

@@ -1,3 +1,4 @@
+import { FAVICON_PATH } from '../platform/http/web-pages';
 import type { LinkMessage } from './secure-link-store';
 
 /** The clinic as the pages name it. The phone number is shown where the patient must call. */
@@ -50,6 +51,7 @@ function layout(clinic: ClinicInfo, title: string, content: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
+<link rel="icon" type="image/svg+xml" href="${FAVICON_PATH}">
 <title>${escapeHtml(title)} · ${escapeHtml(clinic.name)}</title>
 <style>${STYLE}</style>
 </head>

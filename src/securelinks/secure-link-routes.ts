@@ -61,7 +61,9 @@ export interface SecureLinkRouterDeps {
 export const MAX_REPLY_CHARS = 2000;
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+  // img-src for the favicon only (/favicon.svg): the page shows no image.
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'",
   'Cache-Control': 'no-store',
   // The page's URL holds the token, a key to PHI: it must never reach another site as a Referer.
   // `same-origin` keeps it from every other site, as `no-referrer` did, while letting our own form

@@ -21,6 +21,7 @@ const SHIPPED_IDS = [
   'recall-outreach',
   'refill-ready',
   'reschedule-offer',
+  'satisfaction-survey',
   'secure-message-notice',
   'verification-code',
 ];

@@ -1,5 +1,6 @@
 import type { TriageHint } from '../channel-port';
 import type { IntentDefinition, TriageContext, TriageResult } from './index';
+import { sentence } from './triage-findings';
 
 /**
  * The triage result for a decision the channel already knows (a key pressed in a phone menu): the
@@ -24,6 +25,8 @@ export function triageFromHint(
     // would let a menu choice confirm or cancel an appointment.
     engine: 'keyword',
     reasons: [hint.reason],
+    // The channel's reason is already written for staff ("phone menu: the caller chose Refills").
+    findings: [sentence(hint.reason)],
     version,
     language: language === 'en' || language === 'es' ? language : 'unknown',
     // A menu key says nothing about symptoms; a nurse queue choice counts as clinical all the same.

@@ -1,11 +1,14 @@
 import type { IntentDefinition } from './intent-catalog';
 import { normalizeText } from './text-normalizer';
+import { intentSummary, templatePhrase } from './triage-findings';
 
 export interface ReplyDecision {
   intent: string;
   engine: 'context' | 'keyword';
   confidence: number;
   reasons: string[];
+  /** The same, in the words staff read (see triage-findings.ts). */
+  findings: string[];
 }
 
 export interface ReplyContext {
@@ -26,9 +29,11 @@ export class ContextRules {
   private readonly contextReplies = new Map<string, Map<string, string>>();
   private readonly wholeMessageKeywords = new Map<string, string>();
   private readonly anyContextReply = new Set<string>();
+  private readonly summaries = new Map<string, string>();
 
   constructor(intents: readonly IntentDefinition[]) {
     for (const intent of intents) {
+      this.summaries.set(intent.name, intentSummary(intent));
       for (const keyword of intent.wholeMessageKeywords)
         this.wholeMessageKeywords.set(replyKey(keyword), intent.name);
       for (const [template, replies] of Object.entries(intent.contextReplies)) {
@@ -56,6 +61,7 @@ export class ContextRules {
         engine: 'context',
         confidence: 0.97,
         reasons: [`short reply "${key}" to the last outbound "${template}" means ${inContext}`],
+        findings: [`${this.summaries.get(inContext)} (replied “${key}” to ${templatePhrase(template)})`],
       };
     }
     const keywordIntent = this.wholeMessageKeywords.get(key);
@@ -65,6 +71,7 @@ export class ContextRules {
         engine: 'keyword',
         confidence: 0.99,
         reasons: [`whole message is the keyword "${key.toUpperCase()}" (${keywordIntent})`],
+        findings: [`${this.summaries.get(keywordIntent)} (sent the keyword ${key.toUpperCase()})`],
       };
     }
     if (this.anyContextReply.has(key)) {
@@ -75,6 +82,7 @@ export class ContextRules {
         reasons: [
           `short reply "${key}" only has a meaning after a reminder, and ${template ? `the last outbound was "${template}"` : 'no outbound context was given'}`,
         ],
+        findings: [`A short reply (“${key}”) that answers no reminder: a person reads it`],
       };
     }
     return null;

@@ -45,6 +45,10 @@ const urgencyRuleSchema = z.strictObject({
 export const intentFileSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z_]*$/, 'lower_snake_case name'),
   description: nonEmpty,
+  /** The intent's name as staff read it ("Clinical question"); the name spelled out when absent. */
+  label: nonEmpty.optional(),
+  /** What the patient did, as the triage note says it ("Asked a clinical question"). */
+  summary: nonEmpty.optional(),
   queue: z.enum(QUEUE_NAMES),
   urgency: z.enum(URGENCIES).default('routine'),
   examples: z.array(nonEmpty).min(1),

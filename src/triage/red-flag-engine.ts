@@ -27,6 +27,8 @@ export interface ConceptHit {
   notes: string[];
   /** Why it does not count (negated, past history, a question about the condition, resolved). */
   dismissedBecause?: string;
+  /** Which modifier dismissed it, for the plain-words note staff read. */
+  dismissedAs?: DismissingKind;
   /** Where it is among the message's words, [start, end). */
   span: [number, number];
 }
@@ -66,7 +68,13 @@ const NONE: readonly number[] = [];
 const MAX_DISMISSED_PER_CONCEPT = 2;
 const LEVEL_RANK: Record<ConceptLevel, number> = { soon: 0, urgent: 1, emergency: 2 };
 
-const DISMISSING: { kind: ModifierKind; why: (phrase: string) => string }[] = [
+/** The modifiers that make a concept not count. */
+export type DismissingKind = Extract<
+  ModifierKind,
+  'negated' | 'figurative' | 'hypothetical' | 'historical' | 'resolved'
+>;
+
+const DISMISSING: { kind: DismissingKind; why: (phrase: string) => string }[] = [
   { kind: 'negated', why: (p) => `negated ("${p}")` },
   { kind: 'figurative', why: (p) => `a figure of speech ("${p}")` },
   { kind: 'hypothetical', why: (p) => `a question or hypothesis about the condition ("${p}")` },
@@ -367,7 +375,12 @@ export class RedFlagEngine {
       if (kind === 'figurative' && definition.absolute) continue;
       if (kind === 'historical' && (current || found.recurrent)) continue;
       if (kind === 'resolved' && found.recurrent && found.recurrent.start > trigger.start) continue;
-      return { ...base, notes, dismissedBecause: why(phraseOf(trigger.start, trigger.end)) };
+      return {
+        ...base,
+        notes,
+        dismissedBecause: why(phraseOf(trigger.start, trigger.end)),
+        dismissedAs: kind,
+      };
     }
     if (found.experiencer) {
       const who = phraseOf(found.experiencer.start, found.experiencer.end);

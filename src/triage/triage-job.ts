@@ -152,6 +152,7 @@ export async function execTriageJob(
       queue: 'front-desk',
       engine: 'fallback',
       reasons: ['triage failed; routed to front desk for a person to read'],
+      findings: ['Triage could not read it: the front desk reads it'],
       version: 'none',
       language: 'unknown',
       // Nobody read it: treated as possibly clinical, so nothing is written to the consent ledger.

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { IntentDefinition } from './intent-catalog';
 import { LlmClassificationError, type LlmClassifierPort } from './llm-port';
 import type { TriageContext, TriageOptions, TriageResult } from './triage';
+import { sentence } from './triage-findings';
 import { capForTriage, unreadReason } from './triage-input-cap';
 import type { FromTriageThread, ToTriageThread, TriageThreadData } from './triage-thread-protocol';
 
@@ -216,7 +217,11 @@ export async function startTriagePool(options: TriagePoolOptions = {}): Promise<
       const capped = capForTriage(typeof text === 'string' ? text : '');
       const result = await leastLoaded().classify(capped.text, context);
       return capped.unread > 0
-        ? { ...result, reasons: [...result.reasons, unreadReason(capped.unread)] }
+        ? {
+            ...result,
+            reasons: [...result.reasons, unreadReason(capped.unread)],
+            findings: [...result.findings, sentence(unreadReason(capped.unread))],
+          }
         : result;
     },
     async close() {

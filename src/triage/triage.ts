@@ -9,6 +9,7 @@ import { LocalClassifier, type TrainingOptions } from './local-classifier';
 import { KeywordRules, rank, UrgencyRules, wordBounded } from './pattern-rules';
 import { type RedFlagAssessment, RedFlagEngine } from './red-flag-engine';
 import { normalizeText } from './text-normalizer';
+import { intentSummary, isRedFlagFinding, redFlagFindings } from './triage-findings';
 
 export interface TriageContext {
   /** Template name of the last message we sent this patient, e.g. `appointment-reminder`. */
@@ -24,6 +25,8 @@ export interface TriageResult {
   queue: QueueName;
   engine: 'red-flag' | 'context' | 'keyword' | 'local' | 'llm' | 'fallback';
   reasons: string[];
+  /** The decision in the words staff read: no ids, no scores (see triage-findings.ts). */
+  findings: string[];
   version: string;
   language: Language;
   /**
@@ -117,6 +120,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
   );
   const llm = options.llm ? options.llm(intents) : undefined;
 
+  const summaryOf = (name: string): string => intentSummary(intentOf(name));
   const result = (
     intentName: string,
     engine: TriageResult['engine'],
@@ -125,6 +129,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
     language: Language,
     clinicalContent: boolean,
     urgency?: Urgency,
+    findings: string[] = [],
   ): TriageResult => {
     const intent = intentOf(intentName);
     return {
@@ -134,6 +139,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
       queue: intent.queue,
       engine,
       reasons,
+      findings,
       version,
       language,
       clinicalContent,
@@ -148,9 +154,10 @@ export function createTriage(options: TriageOptions = {}): Triage {
     const flags = redFlags.assess(normalized);
     const { live, dismissed } = flags;
     const flagReasons = redFlagReasons(flags);
+    const flagFindings = redFlagFindings(flags);
     const hasRedFlagWords = live.length > 0 || dismissed.length > 0;
     if (flags.level === 'emergency') {
-      return result(EMERGENCY, 'red-flag', 0.99, flagReasons, language, true, 'emergency');
+      return result(EMERGENCY, 'red-flag', 0.99, flagReasons, language, true, 'emergency', flagFindings);
     }
 
     if (normalized.alphanumericCount === 0 || tokens.length === 0) {
@@ -161,6 +168,8 @@ export function createTriage(options: TriageOptions = {}): Triage {
         ['no words to read (empty, emoji-only or symbols)'],
         language,
         false,
+        undefined,
+        ['No words to read (only emoji or symbols)'],
       );
     }
 
@@ -173,6 +182,8 @@ export function createTriage(options: TriageOptions = {}): Triage {
         [...reply.reasons, ...flagReasons],
         language,
         hasRedFlagWords,
+        undefined,
+        [...reply.findings, ...flagFindings],
       );
     }
 
@@ -188,7 +199,10 @@ export function createTriage(options: TriageOptions = {}): Triage {
         higher(flags.level, intentOf(CLINICAL).urgency),
         classifiedText,
       );
-      return result(CLINICAL, 'red-flag', 0.9, flagReasons, language, true, urgency.urgency);
+      return result(CLINICAL, 'red-flag', 0.9, flagReasons, language, true, urgency.urgency, [
+        ...flagFindings,
+        ...(urgency.cue !== undefined ? [`Marked ${urgency.urgency} for “${urgency.cue}”`] : []),
+      ]);
     }
 
     if (prediction.knownWordRatio < MIN_KNOWN_WORD_RATIO) {
@@ -202,12 +216,16 @@ export function createTriage(options: TriageOptions = {}): Triage {
         ],
         language,
         clinicalWords,
+        undefined,
+        ['Mostly words triage does not know (another language?): the front desk reads it', ...flagFindings],
       );
     }
 
     let intentName = prediction.intent;
     let probability = prediction.probability;
     const reasons: string[] = [];
+    // Plain-words notes beside the intent's own summary, which goes first once the intent is settled.
+    const findings: string[] = [];
     // A health word and nothing the front desk handles: a nurse reads it ("can I give my baby honey").
     // So does a health word with a weak guess at a front-desk intent none of whose keywords is there
     // ("can I travel at 28 weeks pregnant" guessed as reschedule on "can i ... to").
@@ -221,6 +239,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
       reasons.push(
         `clinical words ("${word}") and no front-desk request: a nurse reads it (classifier: ${intentName} p=${probability.toFixed(2)})`,
       );
+      findings.push(`Mentions a health matter (“${word}”): a nurse reads it`);
       intentName = CLINICAL;
       probability = Math.max(0.5, 1 - probability);
     }
@@ -230,6 +249,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
       const request = [...keywords.keys()].find((name) => !ACKNOWLEDGMENTS.has(name) && name !== EMERGENCY);
       if (request !== undefined) {
         reasons.push(`message also asks for ${request}; a request outranks the ${intentName} part`);
+        findings.push(`Also: ${summaryOf(intentName).toLowerCase()}`);
         intentName = request;
       }
     }
@@ -268,6 +288,8 @@ export function createTriage(options: TriageOptions = {}): Triage {
         ],
         language,
         false,
+        undefined,
+        ['No clinic topic recognized: the front desk reads it', ...flagFindings],
       );
     }
     const engine = keyword === undefined ? 'local' : 'keyword';
@@ -278,7 +300,11 @@ export function createTriage(options: TriageOptions = {}): Triage {
       );
     } else probability = Math.max(probability, 0.5);
     const raised = urgencyRules.raise(intentName, intentOf(intentName).urgency, classifiedText);
-    if (raised.cue !== undefined) reasons.push(`urgency ${raised.urgency}: "${raised.cue}"`);
+    if (raised.cue !== undefined) {
+      reasons.push(`urgency ${raised.urgency}: "${raised.cue}"`);
+      findings.push(`Marked ${raised.urgency} for “${raised.cue}”`);
+    }
+    const summary = summaryOf(intentName) + (keyword !== undefined ? ` (“${keyword}”)` : '');
     return result(
       intentName,
       engine,
@@ -287,6 +313,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
       language,
       clinicalWords || intentName === CLINICAL,
       raised.urgency,
+      [summary, ...findings, ...flagFindings],
     );
   };
 
@@ -310,7 +337,10 @@ export function createTriage(options: TriageOptions = {}): Triage {
       // The LLM may raise urgency above the intent's default, never lower it.
       const urgency = rank(verdict.urgency) > rank(intent.urgency) ? verdict.urgency : intent.urgency;
       return {
-        ...result(intent.name, 'llm', LLM_CONFIDENCE, [], local.language, local.clinicalContent, urgency),
+        ...result(intent.name, 'llm', LLM_CONFIDENCE, [], local.language, local.clinicalContent, urgency, [
+          `${summaryOf(intent.name)} (read by the AI model)`,
+          ...local.findings.filter(isRedFlagFinding),
+        ]),
         reasons: [
           `LLM chose ${intent.name} (${verdict.urgency}); local classifier was unsure (${local.intent}, p=${local.confidence.toFixed(2)})`,
           ...local.reasons.filter((r) => r.startsWith('red flag') || r.startsWith('not counted')),
@@ -345,10 +375,17 @@ export function createTriage(options: TriageOptions = {}): Triage {
           local.language,
           true,
           'emergency',
+          [`The AI model raised it to an emergency`, ...local.findings],
         ),
       };
     }
-    return { ...local, urgency, engine: 'llm', reasons: [reason, ...local.reasons] };
+    return {
+      ...local,
+      urgency,
+      engine: 'llm',
+      reasons: [reason, ...local.reasons],
+      findings: [`The AI model raised the urgency to ${urgency}`, ...local.findings],
+    };
   };
 
   return { classifyLocal, classify, intents };

@@ -186,6 +186,40 @@ describe('secure link in the browser', () => {
   });
 });
 
+/** The page's icon as the browser resolves it, loaded as an image under the page's own CSP. */
+async function loadedFavicon(page: Page): Promise<{ href: string; loaded: boolean }> {
+  // A string, as the test files are compiled without the DOM's types.
+  return (await page.evaluate(`(async () => {
+    const link = document.querySelector('link[rel="icon"]');
+    if (!link) return { href: '', loaded: false };
+    const image = new Image();
+    const loaded = await new Promise((resolve) => {
+      image.onload = () => resolve(true);
+      image.onerror = () => resolve(false);
+      image.src = link.href;
+    });
+    return { href: link.href, loaded };
+  })()`)) as { href: string; loaded: boolean };
+}
+
+test('patient pages (web chat, secure link) link a favicon the browser loads under their strict CSP', async () => {
+  const { link } = await patientWithSecureMessage('HbA1c 6.1%');
+  for (const address of [`${t.hub.url}/chat`, link]) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchPageErrors(page);
+    await page.goto(address);
+    const icon = await loadedFavicon(page);
+    // Same origin (nothing fetched from elsewhere), an SVG, and allowed by the page's img-src.
+    expect(icon).toEqual({ href: `${t.hub.url}/favicon.svg`, loaded: true });
+    const response = await page.request.get(icon.href);
+    expect(response.status()).toBe(200);
+    expect(response.headers()['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(errors).toEqual([]);
+    await context.close();
+  }
+});
+
 test('web chat: an anonymous visitor writes and the message is stored', async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();

@@ -353,6 +353,7 @@ describe('the classify API and staff overrides', () => {
       queue: 'front-desk',
       engine: 'context',
       reasons: expect.any(Array),
+      findings: ['Confirmed an appointment (replied “c” to the appointment reminder)'],
       version: expect.stringMatching(/^triage-/),
       language: expect.any(String),
       clinicalContent: false,

@@ -3,6 +3,7 @@ import type * as Api from '../../contracts/inbox-api';
 import { api } from '../shared/api';
 import { type Acknowledgement, AcknowledgementSettingsSection } from './acknowledgement-settings';
 import { type ChatAppearance, ChatAppearanceSettingsSection } from './chat-appearance-settings';
+import { type Csat, CsatSettingsSection } from './csat-settings';
 
 /** The admin screen: clinic settings, staff accounts and queues, over the same staff API. */
 
@@ -56,7 +57,11 @@ function AdminSection({
 }
 
 /** `GET /settings`, read once for the whole admin screen; each section keeps its own part. */
-type ClinicSettings = Settings & { acknowledgement: Acknowledgement; chatAppearance: ChatAppearance };
+type ClinicSettings = Settings & {
+  acknowledgement: Acknowledgement;
+  chatAppearance: ChatAppearance;
+  csat: Csat;
+};
 
 function SettingsSection({ loaded, loadError }: { loaded: Settings | null; loadError: string | null }) {
   const [settings, setSettings] = useState<Settings | null>(null);
@@ -438,6 +443,7 @@ export function AdminView({ meId, onQueuesChanged }: { meId: string; onQueuesCha
       <SettingsSection loaded={settings} loadError={settingsError} />
       <AcknowledgementSettingsSection loaded={settings?.acknowledgement ?? null} />
       <ChatAppearanceSettingsSection loaded={settings?.chatAppearance ?? null} />
+      <CsatSettingsSection loaded={settings?.csat ?? null} />
       <StaffSection queues={queues} meId={meId} />
       <QueueSection
         queues={queues}

@@ -52,8 +52,8 @@ export interface Triage {
   urgency?: string;
   queue?: string;
   confidence?: number;
-  reasons?: string[];
-  why?: string[] | string;
+  /** Triage's decision in plain words, for staff (the engine's own `reasons` are for tuning). */
+  findings?: string[];
   layer?: string;
 }
 

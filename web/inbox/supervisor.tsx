@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { QueueStatsResponse, QueueStatsRow } from '../../contracts/inbox-api';
+import type { CsatSummaryResponse, QueueStatsResponse, QueueStatsRow } from '../../contracts/inbox-api';
 import { api } from '../shared/api';
+import { CsatSummary } from './csat-summary';
 import { formatWhen } from './format';
 import type { InboxLive } from './live';
 
@@ -16,11 +17,16 @@ export function SupervisorView({ live }: { live: InboxLive }) {
   const [stats, setStats] = useState<QueueStatsRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
+  const [csat, setCsat] = useState<CsatSummaryResponse | null>(null);
 
   const load = useCallback(async () => {
     try {
-      const answer = await api<QueueStatsResponse>('GET', '/stats/queues');
+      const [answer, ratings] = await Promise.all([
+        api<QueueStatsResponse>('GET', '/stats/queues'),
+        api<CsatSummaryResponse>('GET', '/stats/csat'),
+      ]);
       setStats(answer.queues);
+      setCsat(ratings);
       setUpdatedAt(new Date());
       setError(null);
     } catch (err) {
@@ -86,6 +92,7 @@ export function SupervisorView({ live }: { live: InboxLive }) {
           </tbody>
         </table>
       )}
+      {csat && <CsatSummary summary={csat} />}
       {updatedAt && <p className="muted">Updated {formatWhen(updatedAt.toISOString())}</p>}
     </section>
   );

@@ -108,13 +108,9 @@ function TriageNote({
 }) {
   const [editing, setEditing] = useState(false);
   const queueName = useQueueName();
-  const reasons = Array.isArray(triage.reasons)
-    ? triage.reasons
-    : Array.isArray(triage.why)
-      ? triage.why
-      : typeof triage.why === 'string'
-        ? [triage.why]
-        : [];
+  // The plain-words findings only: the engine's reasons name intent ids and scores. A message
+  // triaged before findings existed shows its intent and queue alone.
+  const findings = Array.isArray(triage.findings) ? triage.findings : [];
   return (
     <aside className="triage" aria-label="Triage decision">
       <strong>{triage.intent ? intentName(triage.intent) : 'Unclassified'}</strong>
@@ -130,10 +126,10 @@ function TriageNote({
           <span className="muted">{Math.round(triage.confidence * 100)}%</span>
         )
       )}
-      {reasons.length > 0 && !triage.overridden && (
+      {findings.length > 0 && !triage.overridden && (
         <ul className="reasons">
-          {reasons.slice(0, 4).map((r) => (
-            <li key={r}>{r}</li>
+          {findings.slice(0, 4).map((finding) => (
+            <li key={finding}>{finding}</li>
           ))}
         </ul>
       )}

@@ -68,6 +68,12 @@ export interface ChatAppearanceSettings {
   preChatForm?: boolean;
 }
 
+/** As stored; see src/clinic/csat-settings.ts for the defaults and what each part does. */
+export interface CsatSettings {
+  enabled?: boolean;
+  windowHours?: number;
+}
+
 export const organizations = pgTable('organizations', {
   id: id(),
   name: text('name').notNull(),
@@ -79,6 +85,8 @@ export const organizations = pgTable('organizations', {
   acknowledgement: jsonb('acknowledgement').$type<AcknowledgementSettings>(),
   /** How the patient web chat looks (src/clinic/chat-appearance.ts); null: the plain page. */
   chatAppearance: jsonb('chat_appearance').$type<ChatAppearanceSettings>(),
+  /** The rating question after a conversation is resolved (src/clinic/csat-settings.ts); null: off. */
+  csat: jsonb('csat').$type<CsatSettings>(),
   createdAt: createdAt(),
 });
 

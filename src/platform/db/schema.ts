@@ -9,6 +9,7 @@ export * from './canned-response-schema';
 export * from './channel-state-schema';
 export * from './contact-matching-schema';
 export * from './core-schema';
+export * from './csat-schema';
 export * from './idempotency-schema';
 export * from './inbox-schema';
 export * from './label-schema';

@@ -45,6 +45,12 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** The favicon file: one SVG (web/shared), which the staff pages' build also hashes into /web/assets. */
+const faviconFile = () => path.join(packageRoot(__dirname), 'web', 'shared', 'favicon.svg');
+
+/** Where patient pages (`/chat`, `/s/:token`) link their favicon: their CSPs allow `img-src 'self'`. */
+export const FAVICON_PATH = '/favicon.svg';
+
 /**
  * The staff pages built from web/: `/inbox` and `/sandbox` (the HTML shells, never cached) and their
  * hashed assets under `/web/` (cached for a year). Without a build they answer 503 naming the command.
@@ -53,6 +59,19 @@ export function webPagesRouter(webDir: string = defaultWebDir()): Router {
   const router = Router();
   // The address people type first. Relative, so a proxy's path prefix is kept.
   router.get('/', (_req, res) => res.redirect(302, 'inbox'));
+  // Read once; a checkout without web/ (it ships in the image) answers 404 rather than failing.
+  const favicon = fs.existsSync(faviconFile()) ? fs.readFileSync(faviconFile()) : null;
+  router.get(FAVICON_PATH, (_req, res) => {
+    if (!favicon) throw new HttpError(404, 'not_found', 'No such file');
+    res.set({
+      'Content-Type': 'image/svg+xml',
+      'Cache-Control': 'public, max-age=86400',
+      // An SVG opened on its own is a document: it may run nothing and load nothing.
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.send(favicon);
+  });
   // Source maps would hand anyone the pages' whole source, comments included. The build keeps
   // them on disk for whoever runs the machine (vite `sourcemap: 'hidden'`); they are never served.
   router.use('/web', (req, _res, next) => {
