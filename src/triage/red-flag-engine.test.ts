@@ -314,3 +314,40 @@ describe('self-harm warning signs and containing modifiers', () => {
     expect(classify(text).intent).not.toBe('emergency');
   });
 });
+
+describe('generalization: units run together, word order, care remarks past "and", intensity inside a match', () => {
+  test.each([
+    ['baby is 6 wks and temp is 38.5', 'fever in a baby under 3 months'],
+    ['my newborn feels hot, 100.6 rectal', 'fever in a baby under 3 months'],
+    ['my 2yo got into my edibles', 'a child got into medicines'],
+    ["my baby's soft spot is bulging and she's vomiting", 'bulging soft spot'],
+    ['i think i broke my neck', 'possible spinal injury'],
+    ["i've got a rope and a plan", 'suicidal statement'],
+    ['i cut my wrists', 'self-harm'],
+    ['dad is acting really confused and his speech is off all of a sudden', 'slurred or garbled speech'],
+  ])('%s -> %s', (text, label) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain(label);
+  });
+
+  test.each([
+    // care after the event, past "and"; a comparison of two conditions; the person's usual state
+    'my mother had a stroke and is in rehab, can we get her a follow up with neurology',
+    "what's the difference between a seizure and fainting",
+    'i take aspirin daily since my heart attack',
+    "my dad has parkinson's and his speech is a little slurred, that's his usual",
+    'my dad had a heart attack in his 50s, should i be screened',
+    'is chest pain after a workout normal',
+    "i'm drowning in work, need to reschedule",
+    'my 4 year old has a fever of 103, tylenol brought it down',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test('an intensity word inside the match lowers it, and the reasons say so', () => {
+    const result = classify('his speech is a little slurred');
+    expect(result.urgency).toBe('urgent');
+    expect(result.reasons.join(' ')).toContain('described as mild');
+  });
+});

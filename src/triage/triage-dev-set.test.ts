@@ -61,7 +61,6 @@ describe.each(devFiles)('development set %s', (file) => {
 // a clause boundary ("and", a comma), which ConText windows do not cross.
 const openFalseAlarms: Record<string, string[]> = {
   'triage-dev-d.jsonl': [
-    "what's the difference between a heart attack and cardiac arrest",
     'my neighbor had a heart attack yesterday, it scared me, can i get a cholesterol test',
     "a kid at school had a seizure and my daughter saw it, she's upset, any advice",
   ],
