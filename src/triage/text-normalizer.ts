@@ -94,7 +94,8 @@ export function normalizeText(raw: string): NormalizedText {
   // "can't" and "cant" must be the same word for the lexicons.
   s = s.replace(/[''`´ʼ]/g, '');
   // Sentence punctuation becomes a segment break; every other non-word character becomes a space.
-  s = s.replace(/[.!?;,:()[\]{}\n\r¡¿…]+/g, ' | ').replace(/[^\p{L}\p{N}|]+/gu, ' ');
+  // Brackets are an aside inside the sentence ("a mini stroke (TIA) in 2021"), not its end.
+  s = s.replace(/[.!?;,:\n\r¡¿…]+/g, ' | ').replace(/[^\p{L}\p{N}|]+/gu, ' ');
   // "helppp", "yesss", "pleeease": SMS elongation; digits are left alone ("1000").
   s = s.replace(/(\p{L})\1{2,}/gu, '$1');
   // "2yo", "6wks", "102f", "20mg": a number run together with its unit is the number and the unit, so
