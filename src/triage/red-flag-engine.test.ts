@@ -351,3 +351,45 @@ describe('generalization: units run together, word order, care remarks past "and
     expect(result.reasons.join(' ')).toContain('described as mild');
   });
 });
+
+describe('generalization, second round: described without the textbook word', () => {
+  test.each([
+    ["my dad was working outside in the heat, now he's confused and not sweating", 'heat stroke'],
+    ['she says it feels like an elephant is sitting on her', 'crushing pressure like a weight on the chest'],
+    ['he can hardly say two words without gasping', 'too breathless to speak in sentences'],
+    ['her oxygen reading is 84', 'low oxygen reading'],
+    ['cut my hand and its spurting, soaked through 3 towels', 'heavy or non-stop bleeding'],
+    ['we all have headaches and the dog is sick too, the heater was on all night', 'gas smell or CO alarm'],
+    [
+      'got a shot at the pharmacy and now i have hives and feel like i am going to faint',
+      'hives with dizziness',
+    ],
+    ['grandma fell and cant get up, her leg looks shorter and turned out', 'possible broken hip'],
+    ['gave birth last week and im soaking a pad every 30 min and passing big clots', 'soaking a pad'],
+    ['my son has a purple rash that doesnt fade when i press a glass on it and a fever', 'purple rash'],
+  ])('%s -> %s', (text, label) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain(label);
+  });
+
+  test.each([
+    // stories, machines and games; paperwork; a word whose stem is another's ("inhaler", "que lastima")
+    'watched a movie about a guy who has a heart attack on a plane',
+    'the printer in my office is having a seizure again',
+    'my phone fell in the toilet and drowned',
+    'my little brother keeps beating me at chess',
+    'DMV medical form about my seizures needs a doctor signature',
+    'my dad had a mini stroke (TIA) in 2021, can he take fish oil',
+    "is wheezing with a cold normal for kids with asthma, he's using his inhaler",
+    'el jugador se lesiono la rodilla en el partido, que lastima',
+    'poison ivy rash on both arms',
+    'i snore loud and wake up gasping sometimes, wife thinks it is sleep apnea',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test('choking that cannot be coughed out is not resolved', () => {
+    expect(classify("choking on a piece of meat and can't cough it out").intent).toBe('emergency');
+  });
+});
