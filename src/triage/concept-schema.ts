@@ -77,6 +77,14 @@ const triggerSchema = z.strictObject({
   window: z.number().int().min(0).max(30).default(5),
   /** Whether "and"/"y" also end its reach (a negation does: "no fever and chest pain"). */
   endsAtAnd: z.boolean().default(false),
+  /**
+   * Whether it reaches past "and"/"y" (every other trigger stops there): a remark about care that
+   * follows the event ("had a stroke and is in rehab"), a comparison ("the difference between a seizure
+   * and fainting"). Sentence punctuation and a termination word still end its reach.
+   */
+  crossesAnd: z.boolean().default(false),
+  /** Whether it also speaks of a match whose parts it sits between ("speech is a little slurred"). */
+  inside: z.boolean().default(false),
   en: z.array(term).default([]),
   es: z.array(term).default([]),
 });

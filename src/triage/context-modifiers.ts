@@ -8,6 +8,8 @@ export interface TriggerHit {
   direction: 'before' | 'after' | 'both';
   window: number;
   endsAtAnd: boolean;
+  crossesAnd: boolean;
+  inside: boolean;
   start: number;
   end: number;
 }
@@ -43,7 +45,14 @@ export class ContextModifiers {
     addGroup(file.conjunctions, { boundary: 'conjunction' });
     for (const t of file.triggers) {
       addGroup(t, {
-        trigger: { kind: t.kind, direction: t.direction, window: t.window, endsAtAnd: t.endsAtAnd },
+        trigger: {
+          kind: t.kind,
+          direction: t.direction,
+          window: t.window,
+          endsAtAnd: t.endsAtAnd,
+          crossesAnd: t.crossesAnd,
+          inside: t.inside,
+        },
       });
     }
   }
@@ -54,13 +63,17 @@ export class ContextModifiers {
     // clause[i]: a termination or a new sentence starts a new clause; andClause also splits at "and".
     const clause = new Int32Array(tokens.length);
     const andClause = new Int32Array(tokens.length);
+    // sentenceClause: only a termination or a new sentence splits it ("and" does not).
+    const sentenceClause = new Int32Array(tokens.length);
     let clauseId = 0;
     let andClauseId = 0;
+    let sentenceClauseId = 0;
     let i = 0;
     while (i < tokens.length) {
       if (i > 0 && sentenceOf[i] !== sentenceOf[i - 1]) {
         clauseId++;
         andClauseId++;
+        sentenceClauseId++;
       }
       let longest = 0;
       let entries: Entry[] = [];
@@ -77,25 +90,31 @@ export class ContextModifiers {
         entries = entries.filter((e) => !('trigger' in e) || e.trigger.kind === 'pseudo');
       }
       let boundary = false;
+      let termination = false;
       for (const entry of entries) {
         if ('boundary' in entry) {
           boundary = true;
           andClauseId++;
-          if (entry.boundary === 'termination') clauseId++;
+          if (entry.boundary === 'termination') {
+            clauseId++;
+            termination = true;
+          }
         } else triggers.push({ ...entry.trigger, start: i, end });
       }
       for (let j = i; j < end && j < tokens.length; j++) {
         clause[j] = clauseId;
         andClause[j] = andClauseId;
+        sentenceClause[j] = sentenceClauseId;
       }
       // The words after a boundary belong to the next clause.
       if (boundary) {
         clauseId++;
         andClauseId++;
       }
+      if (termination) sentenceClauseId++;
       i = end;
     }
-    return new MessageContext(triggers, clause, andClause, sentenceOf);
+    return new MessageContext(triggers, clause, andClause, sentenceClause, sentenceOf);
   }
 }
 
@@ -106,6 +125,7 @@ export class MessageContext {
     readonly triggers: readonly TriggerHit[],
     private readonly clause: Int32Array,
     private readonly andClause: Int32Array,
+    private readonly sentenceClause: Int32Array,
     private readonly sentenceOf: readonly number[],
   ) {
     this.#byStart = [...triggers].sort((a, b) => a.start - b.start);
@@ -130,6 +150,12 @@ export class MessageContext {
       if (gap > 30) break;
       if (t.direction === 'after' || gap > t.window) continue;
       if (this.#sameClause(t, t.start, start)) note(t);
+    }
+    // A trigger between the parts of the match speaks of it when it says so ("speech is a little slurred").
+    for (k = firstStartingAtOrAfter(this.#byStart, start); k < this.#byStart.length; k++) {
+      const t = this.#byStart[k]!;
+      if (t.start >= end) break;
+      if (t.inside && t.end <= end) note(t);
     }
     // Triggers starting at or after the span end.
     for (k = firstStartingAtOrAfter(this.#byStart, end); k < this.#byStart.length; k++) {
@@ -227,7 +253,7 @@ export class MessageContext {
   }
 
   #sameClause(t: TriggerHit, a: number, b: number): boolean {
-    const clauses = t.endsAtAnd ? this.andClause : this.clause;
+    const clauses = t.crossesAnd ? this.sentenceClause : t.endsAtAnd ? this.andClause : this.clause;
     return clauses[a] === clauses[b];
   }
 }

@@ -314,3 +314,82 @@ describe('self-harm warning signs and containing modifiers', () => {
     expect(classify(text).intent).not.toBe('emergency');
   });
 });
+
+describe('generalization: units run together, word order, care remarks past "and", intensity inside a match', () => {
+  test.each([
+    ['baby is 6 wks and temp is 38.5', 'fever in a baby under 3 months'],
+    ['my newborn feels hot, 100.6 rectal', 'fever in a baby under 3 months'],
+    ['my 2yo got into my edibles', 'a child got into medicines'],
+    ["my baby's soft spot is bulging and she's vomiting", 'bulging soft spot'],
+    ['i think i broke my neck', 'possible spinal injury'],
+    ["i've got a rope and a plan", 'suicidal statement'],
+    ['i cut my wrists', 'self-harm'],
+    ['dad is acting really confused and his speech is off all of a sudden', 'slurred or garbled speech'],
+  ])('%s -> %s', (text, label) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain(label);
+  });
+
+  test.each([
+    // care after the event, past "and"; a comparison of two conditions; the person's usual state
+    'my mother had a stroke and is in rehab, can we get her a follow up with neurology',
+    "what's the difference between a seizure and fainting",
+    'i take aspirin daily since my heart attack',
+    "my dad has parkinson's and his speech is a little slurred, that's his usual",
+    'my dad had a heart attack in his 50s, should i be screened',
+    'is chest pain after a workout normal',
+    "i'm drowning in work, need to reschedule",
+    'my 4 year old has a fever of 103, tylenol brought it down',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test('an intensity word inside the match lowers it, and the reasons say so', () => {
+    const result = classify('his speech is a little slurred');
+    expect(result.urgency).toBe('urgent');
+    expect(result.reasons.join(' ')).toContain('described as mild');
+  });
+});
+
+describe('generalization, second round: described without the textbook word', () => {
+  test.each([
+    ["my dad was working outside in the heat, now he's confused and not sweating", 'heat stroke'],
+    ['she says it feels like an elephant is sitting on her', 'crushing pressure like a weight on the chest'],
+    ['he can hardly say two words without gasping', 'too breathless to speak in sentences'],
+    ['her oxygen reading is 84', 'low oxygen reading'],
+    ['cut my hand and its spurting, soaked through 3 towels', 'heavy or non-stop bleeding'],
+    ['we all have headaches and the dog is sick too, the heater was on all night', 'gas smell or CO alarm'],
+    [
+      'got a shot at the pharmacy and now i have hives and feel like i am going to faint',
+      'hives with dizziness',
+    ],
+    ['grandma fell and cant get up, her leg looks shorter and turned out', 'possible broken hip'],
+    ['gave birth last week and im soaking a pad every 30 min and passing big clots', 'soaking a pad'],
+    ['my son has a purple rash that doesnt fade when i press a glass on it and a fever', 'purple rash'],
+  ])('%s -> %s', (text, label) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain(label);
+  });
+
+  test.each([
+    // stories, machines and games; paperwork; a word whose stem is another's ("inhaler", "que lastima")
+    'watched a movie about a guy who has a heart attack on a plane',
+    'the printer in my office is having a seizure again',
+    'my phone fell in the toilet and drowned',
+    'my little brother keeps beating me at chess',
+    'DMV medical form about my seizures needs a doctor signature',
+    'my dad had a mini stroke (TIA) in 2021, can he take fish oil',
+    "is wheezing with a cold normal for kids with asthma, he's using his inhaler",
+    'el jugador se lesiono la rodilla en el partido, que lastima',
+    'poison ivy rash on both arms',
+    'i snore loud and wake up gasping sometimes, wife thinks it is sleep apnea',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test('choking that cannot be coughed out is not resolved', () => {
+    expect(classify("choking on a piece of meat and can't cough it out").intent).toBe('emergency');
+  });
+});

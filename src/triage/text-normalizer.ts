@@ -74,6 +74,9 @@ const SHORTHAND: Record<string, string> = {
   dra: 'doctora',
 };
 
+const NUMBER_WITH_UNIT =
+  /(?<![\p{L}\p{N}])(\d+)(yo|yos|yr|yrs|mo|mos|wk|wks|f|c|min|mins|hr|hrs|mg|ml|lb|lbs|kg|x|am|pm|days|weeks|months|years|dias|semanas|meses|anos)(?![\p{L}\p{N}])/gu;
+
 /** Normalizes raw SMS text; never throws, whatever the input. */
 export function normalizeText(raw: string): NormalizedText {
   let s = raw.length > MAX_SCAN_CHARS ? raw.slice(0, MAX_SCAN_CHARS) : raw;
@@ -91,9 +94,13 @@ export function normalizeText(raw: string): NormalizedText {
   // "can't" and "cant" must be the same word for the lexicons.
   s = s.replace(/[''`´ʼ]/g, '');
   // Sentence punctuation becomes a segment break; every other non-word character becomes a space.
-  s = s.replace(/[.!?;,:()[\]{}\n\r¡¿…]+/g, ' | ').replace(/[^\p{L}\p{N}|]+/gu, ' ');
+  // Brackets are an aside inside the sentence ("a mini stroke (TIA) in 2021"), not its end.
+  s = s.replace(/[.!?;,:\n\r¡¿…]+/g, ' | ').replace(/[^\p{L}\p{N}|]+/gu, ' ');
   // "helppp", "yesss", "pleeease": SMS elongation; digits are left alone ("1000").
   s = s.replace(/(\p{L})\1{2,}/gu, '$1');
+  // "2yo", "6wks", "102f", "20mg": a number run together with its unit is the number and the unit, so
+  // "# yo", "# wks" and fever figures match as they do when spaced.
+  s = s.replace(NUMBER_WITH_UNIT, '$1 $2');
 
   const segments: string[][] = [];
   let current: string[] = [];
