@@ -364,6 +364,11 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
     request: () => ({ path: '/stats/queues' }),
     agent: forbidden('forbidden_role'),
   },
+  // Patient ratings (src/csat): supervisors and admins.
+  'GET /api/v1/stats/csat': {
+    request: () => ({ path: '/stats/csat' }),
+    agent: forbidden('forbidden_role'),
+  },
   // Contact imports and campaigns: admins and managers only (src/campaigns).
   'POST /api/v1/contacts/imports': {
     request: () => ({ path: '/contacts/imports', body: {} }),
