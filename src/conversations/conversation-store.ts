@@ -52,39 +52,78 @@ export interface NewOutboundMessage {
 
 /** Writes an outbox row (status `pending`). The caller enqueues the send only after the commit. */
 export async function appendOutboundMessage(tx: Queryable, input: NewOutboundMessage): Promise<MessageRow> {
-  const [row] = await tx
-    .insert(messages)
-    .values({
-      id: newId(),
-      orgId: input.orgId,
-      conversationId: input.conversationId,
-      contactId: input.contactId,
-      direction: 'outbound',
-      channel: input.channel,
-      body: input.body,
-      toAddress: input.toAddress,
-      status: 'pending',
-      authorKind: input.authorKind,
-      authorStaffId: input.authorStaffId ?? null,
-      automation: input.automation ?? null,
-      templateId: input.templateId ?? null,
-      channelMeta: input.channelMeta ?? {},
-      policy: input.policy ?? null,
-      requestId: input.requestId ?? null,
-      scheduledFor: input.scheduledFor ?? null,
-      appointmentId: input.appointmentId ?? null,
-      answeredSlaDueAt: input.answeredSlaDueAt ?? null,
-      // Several rows in one transaction (a secure message and its notice) keep their order.
-      createdAt: sql`clock_timestamp()`,
-    })
-    .returning();
+  const [row] = await appendOutboundMessages(tx, [input]);
   if (!row) throw new Error('outbound insert returned nothing');
-  await tx
-    .update(conversations)
-    .set({ lastActivityAt: sql`now()`, lastMessageId: row.id, updatedAt: sql`now()` })
-    .where(eq(conversations.id, input.conversationId));
-  await storeMessageEvents(tx, 'message.created', [row.id]);
   return row;
+}
+
+/**
+ * Writes several outbox rows in one INSERT (a campaign's batch), in the order given, then moves
+ * each conversation's last activity to its last new row and records their `message.created` events.
+ */
+export async function appendOutboundMessages(
+  tx: Queryable,
+  inputs: NewOutboundMessage[],
+): Promise<MessageRow[]> {
+  if (inputs.length === 0) return [];
+  const ids = inputs.map(() => newId());
+  const inserted = await tx
+    .insert(messages)
+    .values(
+      inputs.map((input, i) => ({
+        id: ids[i]!,
+        orgId: input.orgId,
+        conversationId: input.conversationId,
+        contactId: input.contactId,
+        direction: 'outbound' as const,
+        channel: input.channel,
+        body: input.body,
+        toAddress: input.toAddress,
+        status: 'pending' as const,
+        authorKind: input.authorKind,
+        authorStaffId: input.authorStaffId ?? null,
+        automation: input.automation ?? null,
+        templateId: input.templateId ?? null,
+        channelMeta: input.channelMeta ?? {},
+        policy: input.policy ?? null,
+        requestId: input.requestId ?? null,
+        scheduledFor: input.scheduledFor ?? null,
+        appointmentId: input.appointmentId ?? null,
+        answeredSlaDueAt: input.answeredSlaDueAt ?? null,
+        // Several rows in one transaction (a secure message and its notice) keep their order.
+        createdAt: sql`clock_timestamp()`,
+      })),
+    )
+    .returning();
+  // In the order given, whatever order RETURNING chose.
+  const byId = new Map(inserted.map((row) => [row.id, row]));
+  const rows = ids.map((id) => {
+    const row = byId.get(id);
+    if (!row) throw new Error('outbound insert returned nothing');
+    return row;
+  });
+  const lastOf = new Map<string, string>();
+  for (const row of rows) lastOf.set(row.conversationId, row.id);
+  const [only] = lastOf.size === 1 ? [...lastOf] : [];
+  if (only) {
+    const [conversationId, messageId] = only;
+    await tx
+      .update(conversations)
+      .set({ lastActivityAt: sql`now()`, lastMessageId: messageId, updatedAt: sql`now()` })
+      .where(eq(conversations.id, conversationId));
+  } else {
+    await tx.execute(sql`
+      update ${conversations} c set last_activity_at = now(), last_message_id = v.message_id, updated_at = now()
+      from unnest(${sql.param([...lastOf.keys()])}::uuid[], ${sql.param([...lastOf.values()])}::uuid[])
+        as v(conversation_id, message_id)
+      where c.id = v.conversation_id`);
+  }
+  await storeMessageEvents(
+    tx,
+    'message.created',
+    rows.map((row) => row.id),
+  );
+  return rows;
 }
 
 /**

@@ -59,10 +59,29 @@ export async function isOptedOut(
   return latest?.status === 'opted_out';
 }
 
-export async function listConsents(db: Queryable, contactId: string) {
-  return db
+export type ConsentRow = typeof consentLedger.$inferSelect;
+
+/** The contact's ledger, newest first. */
+export async function listConsents(db: Queryable, contactId: string): Promise<ConsentRow[]> {
+  return (await listConsentsByContact(db, [contactId])).get(contactId) ?? [];
+}
+
+/** listConsents for many contacts in one query (a campaign's page of recipients), each newest first. */
+export async function listConsentsByContact(
+  db: Queryable,
+  contactIds: string[],
+): Promise<Map<string, ConsentRow[]>> {
+  const byContact = new Map<string, ConsentRow[]>();
+  if (contactIds.length === 0) return byContact;
+  const rows = await db
     .select()
     .from(consentLedger)
-    .where(eq(consentLedger.contactId, contactId))
+    .where(inArray(consentLedger.contactId, contactIds))
     .orderBy(desc(consentLedger.recordedAt), desc(consentLedger.id));
+  for (const row of rows) {
+    const list = byContact.get(row.contactId);
+    if (list) list.push(row);
+    else byContact.set(row.contactId, [row]);
+  }
+  return byContact;
 }

@@ -17,15 +17,23 @@ export interface AuditEntry {
 
 /** Appends an audit row; the table refuses updates and deletes. */
 export async function writeAudit(db: Queryable, entry: AuditEntry): Promise<void> {
-  await db.insert(auditLog).values({
-    orgId: entry.orgId ?? null,
-    actorKind: entry.actorKind,
-    actorId: entry.actorId ?? null,
-    action: entry.action,
-    subjectType: entry.subjectType,
-    subjectId: entry.subjectId ?? null,
-    ip: entry.ip ?? null,
-    requestId: entry.requestId ?? null,
-    detail: entry.detail ?? {},
-  });
+  await writeAudits(db, [entry]);
+}
+
+/** Appends several audit rows in one INSERT (a campaign's batch of policy decisions). */
+export async function writeAudits(db: Queryable, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.insert(auditLog).values(
+    entries.map((entry) => ({
+      orgId: entry.orgId ?? null,
+      actorKind: entry.actorKind,
+      actorId: entry.actorId ?? null,
+      action: entry.action,
+      subjectType: entry.subjectType,
+      subjectId: entry.subjectId ?? null,
+      ip: entry.ip ?? null,
+      requestId: entry.requestId ?? null,
+      detail: entry.detail ?? {},
+    })),
+  );
 }
