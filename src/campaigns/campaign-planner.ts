@@ -235,7 +235,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * One run of a campaign: plans its pending recipients a few seconds of sending ahead of the
  * throttle, so a pause or cancel stops nearly everything not yet sent, and stops when the campaign
  * leaves `running` or a newer run begins. Safe to run twice or to die midway: every recipient is
- * decided once (planRecipient), and what is left pending is planned by the next run.
+ * decided once (planRecipients), and what is left pending is planned by the next run.
  */
 export async function execCampaignPlanJob(
   deps: CampaignPlannerDeps,
