@@ -89,7 +89,22 @@ export function nextAllowedTime(
   window: QuietHoursWindow = defaultSendingWindow,
   fallbackTimeZone = 'UTC',
 ): Date | null {
-  const zone = luxonZone(resolveTimeZone(timeZone, fallbackTimeZone).zone)!;
+  const name = resolveTimeZone(timeZone, fallbackTimeZone).zone;
+  // A batch of decisions shares its `now`, and its contacts a few zones: each pair is worked out once.
+  const key = `${now.getTime()} ${name} ${window.start} ${window.end}`;
+  let opens = recentAnswers.get(key);
+  if (opens === undefined) {
+    opens = opensAfter(now, luxonZone(name)!, window);
+    if (recentAnswers.size >= MAX_RECENT_ANSWERS) recentAnswers.clear();
+    recentAnswers.set(key, opens);
+  }
+  return opens && new Date(opens.getTime());
+}
+
+const recentAnswers = new Map<string, Date | null>();
+const MAX_RECENT_ANSWERS = 1000;
+
+function opensAfter(now: Date, zone: Zone, window: QuietHoursWindow): Date | null {
   const start = parseClock(window.start);
   const end = parseClock(window.end);
   const local = DateTime.fromJSDate(now, { zone });
