@@ -11,6 +11,7 @@ import { findOrOpenConversation } from '../conversations/conversation-store';
 import { storeHubEvent } from '../conversations/hub-events';
 import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 import { writeAudit } from '../platform/audit/audit-log';
+import { anyOf } from '../platform/db/any-of';
 import type { Database, Queryable, Transaction } from '../platform/db/database';
 import { newId } from '../platform/db/ids';
 import {
@@ -348,7 +349,7 @@ export async function verifiedIdentityIdsByContact(
     .innerJoin(contactIdentities, eq(contactIdentities.id, identityVerifications.identityId))
     .where(
       and(
-        inArray(identityVerifications.contactId, contactIds),
+        anyOf(identityVerifications.contactId, contactIds),
         eq(contactIdentities.contactId, identityVerifications.contactId),
         stillVerified(lifetime),
       ),

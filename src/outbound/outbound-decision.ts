@@ -1,6 +1,6 @@
-import { inArray } from 'drizzle-orm';
 import type { PolicyRefusalDetails } from '../../contracts/inbox-api';
 import { type VerifiedSessionLifetime, verifiedIdentityIdsByContact } from '../contacts/contact-verification';
+import { anyOf } from '../platform/db/any-of';
 import type { Queryable } from '../platform/db/database';
 import { contactIdentities, contacts } from '../platform/db/schema';
 import { HttpError } from '../platform/http/http-error';
@@ -107,11 +107,11 @@ export async function loadPolicyContexts(
   const contexts = new Map<string, PolicyContext>();
   if (ids.length === 0) return contexts;
   // One after another: `db` may be a transaction, one connection that takes a query at a time.
-  const contactRows = await db.select().from(contacts).where(inArray(contacts.id, ids));
+  const contactRows = await db.select().from(contacts).where(anyOf(contacts.id, ids));
   const identityRows = await db
     .select()
     .from(contactIdentities)
-    .where(inArray(contactIdentities.contactId, ids));
+    .where(anyOf(contactIdentities.contactId, ids));
   const ledgers = await listConsentsByContact(db, ids);
   const verified = await verifiedIdentityIdsByContact(db, ids, lifetime);
   for (const contact of contactRows) {

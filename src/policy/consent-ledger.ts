@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { anyOf } from '../platform/db/any-of';
 import type { Queryable } from '../platform/db/database';
 import { type ConsentStatus, consentLedger } from '../platform/db/schema';
 
@@ -76,7 +77,7 @@ export async function listConsentsByContact(
   const rows = await db
     .select()
     .from(consentLedger)
-    .where(inArray(consentLedger.contactId, contactIds))
+    .where(anyOf(consentLedger.contactId, contactIds))
     .orderBy(desc(consentLedger.recordedAt), desc(consentLedger.id));
   for (const row of rows) {
     const list = byContact.get(row.contactId);
