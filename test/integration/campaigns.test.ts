@@ -777,6 +777,35 @@ describe('campaigns', () => {
   });
 
   // Last of the file: the slowdown it causes lasts a minute and would slow the tests after it.
+  test('a send counts against its sender until its provider call ends: a slow call followed by sends on time never puts more than the rate in one second', async () => {
+    const redis = new Redis(testRedisUrl());
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      const throttle = new SenderThrottle(redis, `${t.queuePrefix}:slow-call`, RATE);
+      const sender = `sms:${randomUsPhone()}`;
+      // The latest the carrier can have seen each send: just before its provider call ended.
+      const seen: number[] = [];
+      const send = async (callMs: number) => {
+        const release = await throttle.acquire(sender);
+        await pause(callMs);
+        seen.push(Date.now());
+        await release();
+      };
+      // The first call is slow (a cold SDK, a busy event loop): it reaches the carrier after the
+      // second send's slot. Spacing the slots alone put five arrivals within 940 ms here.
+      const slow = send(throttle.gapMs + 100);
+      for (let i = 0; i < RATE; i++) await send(0);
+      await slow;
+      seen.sort((a, b) => a - b);
+      expect(seen).toHaveLength(RATE + 1);
+      for (let i = 0; i + RATE < seen.length; i++) {
+        expect(seen[i + RATE]! - seen[i]!).toBeGreaterThanOrEqual(1000);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   test('a carrier rate limit (429, error 20429) slows the sender down and sends the message later, once', async () => {
     const tag = `rl${Date.now().toString(36)}`;
     const n = 3;
