@@ -49,8 +49,6 @@ export async function previewCampaign(
         contactId: contacts.id,
         displayName: contacts.displayName,
         attributes: contacts.attributes,
-        language: contacts.language,
-        timeZone: contacts.timeZone,
       })
       .from(contacts)
       .where(
