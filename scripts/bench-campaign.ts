@@ -1,18 +1,30 @@
-// Usage: npm run bench:campaign [-- CONTACTS]   (default 2,000; the issue's target is 100,000)
+// Usage: npm run bench:campaign [-- CONTACTS [BATCH [BASELINE]]]
+//   CONTACTS (default 2,000; the issue's target is 100,000), BATCH recipients planned per
+//   transaction (default 1,000), BASELINE recipients first planned one at a time (default 400).
 // A campaign's preview and planning on a fresh PostgreSQL database: CONTACTS seniors with an SMS
-// number and a marketing opt-in, written straight in SQL; then the preview through the API (a dry run
-// of planOutbound per recipient) and the planning of every recipient (policy, template, outbox row,
-// job on the campaign queue), timed, with the memory growth. No worker runs, so nothing is sent and
-// the throttle does not pace the planning. The database is TEST_DATABASE_URL's server (default local).
+// number and a marketing opt-in, written straight in SQL. Then, timed:
+// - the baseline, the per-recipient shape the bulk path replaced: planOutbound's dry run for
+//   BASELINE recipients, eight at a time (the old preview), and the planning of the first BASELINE
+//   recipients in batches of one (a transaction and the policy's queries per recipient);
+// - the preview through the API (decideOutboundBatch per page of recipients);
+// - the planning of the rest in batches of BATCH (policy, template, outbox rows, jobs on the
+//   campaign queue), with the memory growth.
+// No worker runs, so nothing is sent and the throttle does not pace the planning. The database is
+// TEST_DATABASE_URL's server (default local).
 import { performance } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
-import { planRecipient } from '../src/campaigns/campaign-planner';
+import { campaignSendRequest, planRecipients } from '../src/campaigns/campaign-planner';
 import { initCampaignSendQueue } from '../src/campaigns/campaign-send-worker';
+import { planOutbound } from '../src/outbound/outbound-service';
 import { campaigns } from '../src/platform/db/campaign-schema';
 import { queryRows } from '../test/support/test-database';
 import { startTestHub } from '../test/support/test-hub';
 
 const count = Math.max(10, Number(process.argv[2] ?? 2000) || 2000);
+const batchSize = Math.max(1, Number(process.argv[3] ?? 1000) || 1000);
+const baselineCount = Math.min(Math.floor(count / 2), Math.max(0, Number(process.argv[4] ?? 400) || 0));
+const rate = (n: number, seconds: number) =>
+  `${Math.round(n / seconds).toLocaleString('en-US')} recipients/s`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 async function main() {
@@ -51,39 +63,70 @@ async function main() {
       .expect(201);
     const id = created.body.id as string;
 
+    const [draft] = await t.hub.database.db.select().from(campaigns).where(eq(campaigns.id, id));
+    const contactRows = await queryRows<{ id: string; display_name: string }>(
+      url,
+      `select id, display_name from contacts where org_id = $1 order by id limit $2`,
+      [orgId, baselineCount],
+    );
     let started = performance.now();
+    for (let i = 0; i < contactRows.length; i += 8) {
+      await Promise.all(
+        contactRows
+          .slice(i, i + 8)
+          .map((c) =>
+            planOutbound(
+              t.hub.outbound,
+              campaignSendRequest(
+                draft!,
+                { contactId: c.id, displayName: c.display_name, attributes: {} },
+                t.hub.outbound.clinic.name,
+              ),
+              { dryRun: true, audit: false },
+            ),
+          ),
+      );
+    }
+    const baselinePreviewSeconds = (performance.now() - started) / 1000;
+
+    started = performance.now();
     const preview = await admin.post(`/campaigns/${id}/preview`, {}).expect(200);
     const previewSeconds = (performance.now() - started) / 1000;
 
     await admin.post(`/campaigns/${id}/start`, {}).expect(200);
     const [campaign] = await t.hub.database.db.select().from(campaigns).where(eq(campaigns.id, id));
-    const recipients = await queryRows<{ id: string; contact_id: string; display_name: string }>(
-      url,
-      `select r.id, r.contact_id, c.display_name from campaign_recipients r join contacts c on c.id = r.contact_id
-        where r.campaign_id = $1 order by r.id`,
-      [id],
-    );
+    const recipients = (
+      await queryRows<{ id: string; contact_id: string; display_name: string }>(
+        url,
+        `select r.id, r.contact_id, c.display_name from campaign_recipients r join contacts c on c.id = r.contact_id
+          where r.campaign_id = $1 order by r.id`,
+        [id],
+      )
+    ).map((r) => ({
+      id: Number(r.id),
+      contactId: r.contact_id,
+      displayName: r.display_name,
+      attributes: {},
+    }));
     const sendQueue = initCampaignSendQueue({
       redisUrl: t.hub.config.REDIS_URL,
       prefix: t.queuePrefix,
       concurrency: 1,
     });
     const deps = { outbound: { ...t.hub.outbound, sendQueue }, sendRate: 1 };
+    const baseline = recipients.slice(0, baselineCount);
+    const bulk = recipients.slice(baselineCount);
+    started = performance.now();
+    // One recipient per batch, eight at a time, as the old per-recipient planner ran.
+    for (let i = 0; i < baseline.length; i += 8) {
+      await Promise.all(baseline.slice(i, i + 8).map((r) => planRecipients(deps, campaign!, [r])));
+    }
+    const baselinePlanSeconds = (performance.now() - started) / 1000;
     global.gc?.();
     const memoryBefore = process.memoryUsage();
     started = performance.now();
-    // As the planner does, in order; eight at a time, as a planner per hub process would reach.
-    for (let i = 0; i < recipients.length; i += 8) {
-      await Promise.all(
-        recipients.slice(i, i + 8).map((r) =>
-          planRecipient(deps, campaign!, {
-            id: Number(r.id),
-            contactId: r.contact_id,
-            displayName: r.display_name,
-            attributes: {},
-          }),
-        ),
-      );
+    for (let i = 0; i < bulk.length; i += batchSize) {
+      await planRecipients(deps, campaign!, bulk.slice(i, i + batchSize));
     }
     const planSeconds = (performance.now() - started) / 1000;
     const memoryAfter = process.memoryUsage();
@@ -94,12 +137,20 @@ async function main() {
       [id],
     );
 
-    console.log(`contacts: ${count}`);
+    console.log(`contacts: ${count}, batch: ${batchSize}, baseline: ${baselineCount}`);
+    if (baselineCount > 0) {
+      console.log(
+        `baseline, per-recipient dry run (${baselineCount}): ${baselinePreviewSeconds.toFixed(2)} s, ${rate(baselineCount, baselinePreviewSeconds)}`,
+      );
+      console.log(
+        `baseline, planning in batches of one (${baselineCount}): ${baselinePlanSeconds.toFixed(2)} s, ${rate(baselineCount, baselinePlanSeconds)}`,
+      );
+    }
     console.log(
-      `preview: ${previewSeconds.toFixed(2)} s (${Math.round(count / previewSeconds)} recipients/s), ${JSON.stringify(preview.body.byChannel)}`,
+      `preview (${count}): ${previewSeconds.toFixed(2)} s, ${rate(count, previewSeconds)}, ${JSON.stringify(preview.body.byChannel)}`,
     );
     console.log(
-      `planning: ${planSeconds.toFixed(2)} s, ${Math.round(recipients.length / planSeconds)} recipients/s, ${outbox!.n} outbox rows`,
+      `planning in batches of ${batchSize} (${bulk.length}): ${planSeconds.toFixed(2)} s, ${rate(bulk.length, planSeconds)}; ${outbox!.n} outbox rows in all`,
     );
     console.log(
       `memory growth while planning: heap ${mib(memoryAfter.heapUsed - memoryBefore.heapUsed)}, rss ${mib(memoryAfter.rss - memoryBefore.rss)}`,

@@ -1,14 +1,18 @@
 import { type Job, Queue, type Worker } from 'bullmq';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import {
+  decideOutboundBatch,
+  type OutboundOutcome,
   type OutboundRequest,
   type OutboundServiceDeps,
+  outboxRows,
   PolicyRefused,
-  planOutbound,
+  sendRefusal,
+  writeOutboundBatch,
 } from '../outbound/outbound-service';
+import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import { campaignRecipients, campaigns } from '../platform/db/campaign-schema';
 import { contacts } from '../platform/db/core-schema';
-import type { Transaction } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
 import { createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
@@ -17,7 +21,7 @@ import { producerConnection } from '../platform/queues/redis-connections';
 import { SecureLinkRefused } from '../securelinks/secure-link-store';
 import { TemplateError } from '../templates';
 import { type CampaignRow, completeIfDone } from './campaign-store';
-import { exceedsCapWithNewMessage, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
+import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
 
 /** Data of a `campaign-plan` job: one run of one campaign (job id `<campaign>-<run>`). */
 export interface CampaignPlanJobData {
@@ -48,14 +52,8 @@ export function capFor(
   return deps.templates.get(campaign.template)?.purpose === 'marketing' ? cap : undefined;
 }
 
-/** Another run (or process) decided this recipient first: nothing is written. */
-class AlreadyDecided extends Error {}
-
 /** The campaign was paused, cancelled or started again meanwhile: nothing is written. */
 class RunStopped extends Error {}
-
-/** The message would take the contact over the frequency cap: it is rolled back, the recipient skipped. */
-class FrequencyCapped extends Error {}
 
 /** The variables of one recipient: the campaign's, then the contact's name and imported attributes. */
 export function recipientVariables(
@@ -97,57 +95,137 @@ export function skipReasonOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A campaign recipient as the planner reads it. */
+export interface PlannableRecipient {
+  id: number;
+  contactId: string;
+  displayName: string | null;
+  attributes: Record<string, string>;
+}
+
+export interface PlanBatchResult {
+  planned: number;
+  skipped: number;
+  /** Decided meanwhile by another run or process: nothing was written for them. */
+  alreadyDecided: number;
+  /** The campaign left `running` or a newer run began: nothing of the batch was written. */
+  runStopped: boolean;
+}
+
 /**
- * Plans one recipient through planOutbound, the one gate every send passes (policy, template,
- * secure link, outbox row). The outbox row and the recipient's `planned` mark commit together, and
- * only if the recipient was still pending: a second run, a retried job or another process planning
- * the same recipient writes nothing. A refusal marks the recipient skipped with its code.
+ * Plans a batch of recipients through the one policy gate every send passes (decideOutboundBatch:
+ * the same rules as planOutbound, with the contacts' policy inputs loaded in a few queries for the
+ * whole batch), then writes the batch in one transaction: outbox rows and audit rows in multi-row
+ * inserts (writeOutboundBatch), each recipient marked `planned` with its message or `skipped` with
+ * its code. Only recipients still pending are written, under a row lock taken in id order: a second
+ * run, a retried job or another process planning the same recipients writes nothing for them. The
+ * jobs are enqueued in bulk after the commit (the outbox sweeper covers a lost enqueue).
  */
-export async function planRecipient(
+export async function planRecipients(
   deps: CampaignPlannerDeps,
   campaign: CampaignRow,
-  recipient: {
-    id: number;
-    contactId: string;
-    displayName: string | null;
-    attributes: Record<string, string>;
-  },
-): Promise<'planned' | 'skipped' | 'already_decided' | 'run_stopped'> {
-  const cap = capFor(deps.outbound, campaign, deps.frequencyCap);
-  const markPlanned = async (tx: Transaction, messageId: string) => {
-    // Under a share lock on the campaign, which a pause or cancel takes for update: nothing is
-    // planned after either commits, even by a batch already under way.
-    const [current] = await tx
-      .select({ status: campaigns.status, run: campaigns.run })
-      .from(campaigns)
-      .where(eq(campaigns.id, campaign.id))
-      .for('share');
-    if (current?.status !== 'running' || current.run !== campaign.run) throw new RunStopped();
-    const updated = await tx
-      .update(campaignRecipients)
-      .set({ status: 'planned', messageId, decidedAt: sql`now()` })
-      .where(and(eq(campaignRecipients.id, recipient.id), eq(campaignRecipients.status, 'pending')))
-      .returning({ id: campaignRecipients.id });
-    if (updated.length === 0) throw new AlreadyDecided();
-    if (cap && (await exceedsCapWithNewMessage(tx, recipient.contactId, cap))) throw new FrequencyCapped();
+  recipients: PlannableRecipient[],
+): Promise<PlanBatchResult> {
+  const result: PlanBatchResult = { planned: 0, skipped: 0, alreadyDecided: 0, runStopped: false };
+  if (recipients.length === 0) return result;
+  const { outbound } = deps;
+  const cap = capFor(outbound, campaign, deps.frequencyCap);
+  const requests = recipients.map((r) => campaignSendRequest(campaign, r, outbound.clinic.name));
+  const decided = await decideOutboundBatch(outbound, requests);
+  // A decision that cannot be written is a skip with its code; any other error fails the batch.
+  const skipOf = (i: number): string | undefined => {
+    const one = decided[i]!;
+    if (!one.ok) {
+      const reason = skipReasonOf(one.error);
+      if (!reason) throw one.error;
+      return reason;
+    }
+    const refusal = sendRefusal(one.send);
+    return refusal ? skipReasonOf(refusal) : undefined;
   };
+  const skips = recipients.map((_, i) => skipOf(i));
+  let outcomes: OutboundOutcome[] = [];
   try {
-    await planOutbound(deps.outbound, campaignSendRequest(campaign, recipient, deps.outbound.clinic.name), {
-      dryRun: false,
-      inTransaction: (tx, message) => markPlanned(tx, message.id),
+    outcomes = await outbound.db.transaction(async (tx) => {
+      // Under a share lock on the campaign, which a pause or cancel takes for update: nothing is
+      // planned after either commits, even by a batch already under way.
+      const [current] = await tx
+        .select({ status: campaigns.status, run: campaigns.run })
+        .from(campaigns)
+        .where(eq(campaigns.id, campaign.id))
+        .for('share');
+      if (current?.status !== 'running' || current.run !== campaign.run) throw new RunStopped();
+      const pending = await tx
+        .select({ id: campaignRecipients.id })
+        .from(campaignRecipients)
+        .where(
+          and(
+            inArray(
+              campaignRecipients.id,
+              recipients.map((r) => r.id),
+            ),
+            eq(campaignRecipients.status, 'pending'),
+          ),
+        )
+        .orderBy(asc(campaignRecipients.id))
+        .for('update');
+      const claimed = new Set(pending.map((r) => r.id));
+      result.alreadyDecided = recipients.length - claimed.size;
+      const mine = recipients.flatMap((r, i) => (claimed.has(r.id) ? [i] : []));
+      // After the policy, as planOutbound's refusals come first: a refused recipient counts as that.
+      const atCap = cap
+        ? await contactsAtCap(
+            tx,
+            mine.filter((i) => !skips[i]).map((i) => recipients[i]!.contactId),
+            cap,
+            { lock: true },
+          )
+        : new Set<string>();
+      for (const i of mine) {
+        if (!skips[i] && atCap.has(recipients[i]!.contactId)) skips[i] = FREQUENCY_CAP_REASON;
+      }
+      // Policy refusals keep their audit row; the capped and the template errors write none, as before.
+      const toWrite = mine.flatMap((i) => {
+        const one = decided[i]!;
+        if (!one.ok || skips[i] === FREQUENCY_CAP_REASON) return [];
+        return skips[i] && one.send.decision.allowed ? [] : [{ i, send: one.send }];
+      });
+      const written = await writeOutboundBatch(
+        tx,
+        outbound,
+        toWrite.map((w) => w.send),
+      );
+      const messageOf = new Map<number, string>();
+      toWrite.forEach((w, k) => {
+        const outcome = written[k];
+        if (outcome) messageOf.set(recipients[w.i]!.id, outcome.message.id);
+      });
+      const plannedIds = [...messageOf.keys()];
+      const skippedIds = mine.filter((i) => skips[i]).map((i) => recipients[i]!.id);
+      if (plannedIds.length > 0) {
+        await tx.execute(sql`
+          update ${campaignRecipients} r set status = 'planned', message_id = v.message_id, decided_at = now()
+          from unnest(${sql.param(plannedIds)}::bigint[], ${sql.param([...messageOf.values()])}::uuid[])
+            as v(id, message_id)
+          where r.id = v.id`);
+      }
+      if (skippedIds.length > 0) {
+        await tx.execute(sql`
+          update ${campaignRecipients} r set status = 'skipped', skip_reason = v.reason, decided_at = now()
+          from unnest(${sql.param(skippedIds)}::bigint[],
+            ${sql.param(mine.filter((i) => skips[i]).map((i) => skips[i]!))}::text[]) as v(id, reason)
+          where r.id = v.id`);
+      }
+      result.planned = plannedIds.length;
+      result.skipped = skippedIds.length;
+      return written.filter((o): o is OutboundOutcome => o !== undefined);
     });
-    return 'planned';
   } catch (error) {
-    if (error instanceof AlreadyDecided) return 'already_decided';
-    if (error instanceof RunStopped) return 'run_stopped';
-    const reason = error instanceof FrequencyCapped ? FREQUENCY_CAP_REASON : skipReasonOf(error);
-    if (!reason) throw error;
-    await deps.outbound.db
-      .update(campaignRecipients)
-      .set({ status: 'skipped', skipReason: reason, decidedAt: sql`now()` })
-      .where(and(eq(campaignRecipients.id, recipient.id), eq(campaignRecipients.status, 'pending')));
-    return 'skipped';
+    if (!(error instanceof RunStopped)) throw error;
+    return { planned: 0, skipped: 0, alreadyDecided: 0, runStopped: true };
   }
+  await enqueueAfterCommit(outbound, outcomes.flatMap(outboxRows));
+  return result;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -156,7 +234,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * One run of a campaign: plans its pending recipients a few seconds of sending ahead of the
  * throttle, so a pause or cancel stops nearly everything not yet sent, and stops when the campaign
  * leaves `running` or a newer run begins. Safe to run twice or to die midway: every recipient is
- * decided once (planRecipient), and what is left pending is planned by the next run.
+ * decided once (planRecipients), and what is left pending is planned by the next run.
  */
 export async function execCampaignPlanJob(
   deps: CampaignPlannerDeps,
@@ -202,9 +280,7 @@ export async function execCampaignPlanJob(
       await completeIfDone(db, campaign.id);
       return 'planned_all';
     }
-    for (const recipient of batch) {
-      if ((await planRecipient(deps, campaign, recipient)) === 'run_stopped') return 'stopped';
-    }
+    if ((await planRecipients(deps, campaign, batch)).runStopped) return 'stopped';
   }
 }
 

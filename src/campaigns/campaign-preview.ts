@@ -1,21 +1,28 @@
 import { and, asc, gt } from 'drizzle-orm';
 import type { CampaignPreviewResponse } from '../../contracts/inbox-api';
-import { type OutboundServiceDeps, planOutbound, templateBodyOf } from '../outbound/outbound-service';
+import {
+  type DecideResult,
+  decideOutboundBatch,
+  type OutboundServiceDeps,
+  sendRefusal,
+} from '../outbound/outbound-service';
 import { contacts } from '../platform/db/core-schema';
 import { audienceCondition } from './audience-filter';
 import { campaignSendRequest, capFor, skipReasonOf } from './campaign-planner';
 import type { CampaignRow } from './campaign-store';
-import { FREQUENCY_CAP_REASON, type FrequencyCap, wouldExceedCap } from './frequency-cap';
+import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
 
 /** What starting a campaign would do: the staff API's answer (contracts/inbox-api.ts) is this shape. */
 export type CampaignPreview = CampaignPreviewResponse;
 
-const PAGE = 500;
-const PARALLEL = 8;
+/** Recipients decided per round: their policy inputs load in a few queries whatever the number. */
+const PAGE = 2000;
 
 /**
- * What starting the campaign would do, recipient by recipient, decided by planOutbound's dry run:
- * the same request (campaignSendRequest) and the same policy engine as the send, nothing written.
+ * What starting the campaign would do, recipient by recipient, decided as the send decides
+ * (decideOutboundBatch: planOutbound's rules, the same request from campaignSendRequest, and the
+ * same refusals, sendRefusal), then the frequency cap after the policy as the planner checks it.
+ * Nothing is written. A page of recipients costs a handful of queries, not several per recipient.
  */
 export async function previewCampaign(
   deps: OutboundServiceDeps,
@@ -31,6 +38,9 @@ export async function previewCampaign(
     skipped: {},
     samples: [],
   };
+  const skip = (reason: string) => {
+    preview.skipped[reason] = (preview.skipped[reason] ?? 0) + 1;
+  };
   const sampled = new Set<string>();
   let after: string | undefined;
   for (;;) {
@@ -39,8 +49,6 @@ export async function previewCampaign(
         contactId: contacts.id,
         displayName: contacts.displayName,
         attributes: contacts.attributes,
-        language: contacts.language,
-        timeZone: contacts.timeZone,
       })
       .from(contacts)
       .where(
@@ -53,54 +61,51 @@ export async function previewCampaign(
       .limit(PAGE);
     if (page.length === 0) break;
     after = page.at(-1)!.contactId;
-    for (let i = 0; i < page.length; i += PARALLEL) {
-      await Promise.all(
-        page.slice(i, i + PARALLEL).map(async (recipient) => {
-          preview.recipients += 1;
-          const request = campaignSendRequest(campaign, recipient, deps.clinic.name);
-          let decision: Awaited<ReturnType<typeof planOutbound>>['decision'];
-          try {
-            ({ decision } = await planOutbound(deps, request, { dryRun: true, audit: false }));
-          } catch (error) {
-            const reason = skipReasonOf(error);
-            if (!reason) throw error;
-            preview.skipped[reason] = (preview.skipped[reason] ?? 0) + 1;
-            return;
-          }
-          if (!decision.allowed || !decision.channel) {
-            const reason = decision.code ?? 'no_channel_allowed';
-            preview.skipped[reason] = (preview.skipped[reason] ?? 0) + 1;
-            return;
-          }
-          // After the policy, as the send checks it: a recipient the policy refuses counts as that.
-          if (cap && (await wouldExceedCap(deps.db, recipient.contactId, cap))) {
-            preview.skipped[FREQUENCY_CAP_REASON] = (preview.skipped[FREQUENCY_CAP_REASON] ?? 0) + 1;
-            return;
-          }
-          preview.byChannel[decision.channel] = (preview.byChannel[decision.channel] ?? 0) + 1;
-          if (decision.securedVia) preview.securedVia += 1;
-          if (decision.scheduledFor) preview.deferred += 1;
-          const locale = recipient.language ?? deps.clinic.defaultLocale;
-          const key = `${decision.channel}:${locale}`;
-          if (!decision.securedVia && !sampled.has(key) && 'template' in request.content) {
-            sampled.add(key);
-            const rendered = deps.templates.render(campaign.template, {
-              // The wording the send will use: the channel's own, or the plain-text one.
-              channel: templateBodyOf(deps.channels.get(decision.channel) ?? {}),
-              locale,
-              fallbackLocale: deps.clinic.defaultLocale,
-              variables: request.content.variables,
-              timeZone: recipient.timeZone ?? deps.clinic.timeZone,
-            });
-            preview.samples.push({
-              channel: decision.channel,
-              locale,
-              ...(rendered.subject ? { subject: rendered.subject } : {}),
-              text: rendered.text,
-            });
-          }
-        }),
-      );
+    const requests = page.map((recipient) => campaignSendRequest(campaign, recipient, deps.clinic.name));
+    const decided = await decideOutboundBatch(deps, requests);
+    const allowed = decided.flatMap((one, i) => {
+      const refusal = one.ok ? sendRefusal(one.send) : one.error;
+      if (!refusal) return [i];
+      const reason = skipReasonOf(refusal);
+      if (!reason) throw refusal;
+      skip(reason);
+      return [];
+    });
+    preview.recipients += page.length;
+    // After the policy, as the send checks it: a recipient the policy refuses counts as that.
+    const atCap = cap
+      ? await contactsAtCap(
+          deps.db,
+          allowed.map((i) => page[i]!.contactId),
+          cap,
+          { lock: false },
+        )
+      : new Set<string>();
+    for (const i of allowed) {
+      const recipient = page[i]!;
+      if (atCap.has(recipient.contactId)) {
+        skip(FREQUENCY_CAP_REASON);
+        continue;
+      }
+      const { send } = decided[i] as Extract<DecideResult, { ok: true }>;
+      const { decision } = send;
+      const channel = decision.channel!;
+      preview.byChannel[channel] = (preview.byChannel[channel] ?? 0) + 1;
+      if (decision.securedVia) preview.securedVia += 1;
+      if (decision.scheduledFor) preview.deferred += 1;
+      const { locale } = send;
+      const key = `${channel}:${locale}`;
+      if (!decision.securedVia && !sampled.has(key) && send.template) {
+        sampled.add(key);
+        // Rendered by the code that renders the send: the wording the channel's adapter takes.
+        const rendered = send.renderFor(channel)!;
+        preview.samples.push({
+          channel,
+          locale,
+          ...(rendered.subject ? { subject: rendered.subject } : {}),
+          text: rendered.text,
+        });
+      }
     }
   }
   return preview;

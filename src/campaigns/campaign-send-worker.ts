@@ -81,7 +81,8 @@ export async function execCampaignSendJob(
       // A rate limit never uses up the message's attempts: it waits, however long the carrier asks.
       isNeverFinal: (error) => isRateLimited(error.code),
       // Campaign messages take their sender's slot right before the provider call: the claim's
-      // database work before it would otherwise blur the pace the carrier sees.
+      // database work before it would otherwise blur the pace the carrier sees. The throttle is told
+      // when the call ended (the answered release), the latest the carrier can have seen it.
       beforeProviderCall: context ? () => deps.throttle.acquire(deps.senderOf(context.channel)) : undefined,
     },
     job.data,

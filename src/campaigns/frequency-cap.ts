@@ -15,39 +15,45 @@ export const FREQUENCY_CAP_REASON = 'frequency_cap';
 const CAP_LOCK = 7_240_517;
 
 /**
- * The contact's marketing messages in the cap's window: outbound messages whose policy decision
- * was for the marketing purpose (any campaign, or any other marketing send), waiting or sent; a send
- * that failed for good reached nobody and does not count. One send is one message even when it
- * wrote two rows (a secure-link notice beside the secured message): they share their request id.
+ * Each contact's marketing messages in the cap's window (contacts with none are absent): outbound
+ * messages whose policy decision was for the marketing purpose (any campaign, or any other
+ * marketing send), waiting or sent; a send that failed for good reached nobody and does not count.
+ * One send is one message even when it wrote two rows (a secure-link notice beside the secured
+ * message): they share their request id. One query for a whole page of recipients.
  */
 export async function marketingMessagesInWindow(
   db: Queryable,
-  contactId: string,
+  contactIds: string[],
   cap: FrequencyCap,
-): Promise<number> {
+): Promise<Map<string, number>> {
+  if (contactIds.length === 0) return new Map();
   const result = await db.execute(sql`
-    select count(distinct coalesce(request_id, id::text)) as n from messages
-    where contact_id = ${contactId} and direction = 'outbound' and policy->>'purpose' = 'marketing'
-      and status not in ('failed', 'undelivered')
-      and created_at > now() - ${cap.days}::float8 * interval '1 day'`);
-  return Number(rowsOf<{ n: string }>(result)[0]?.n ?? 0);
-}
-
-/** The preview's question: would one more marketing message to the contact go over the cap? */
-export async function wouldExceedCap(db: Queryable, contactId: string, cap: FrequencyCap): Promise<boolean> {
-  return (await marketingMessagesInWindow(db, contactId, cap)) >= cap.messages;
+    select contact_id, count(distinct coalesce(request_id, id::text)) as n from messages
+    where contact_id = any(${sql.param(contactIds)}::uuid[]) and direction = 'outbound'
+      and policy->>'purpose' = 'marketing' and status not in ('failed', 'undelivered')
+      and created_at > now() - ${cap.days}::float8 * interval '1 day'
+    group by contact_id`);
+  return new Map(rowsOf<{ contact_id: string; n: string }>(result).map((r) => [r.contact_id, Number(r.n)]));
 }
 
 /**
- * The send's question, asked in the transaction that has just written the contact's new message:
- * does it take the contact over the cap? Two campaigns planning the same contact at once are
- * serialized by a per-contact lock held to the end of the transaction, so both cannot pass.
+ * The contacts one more marketing message would take over the cap. The preview asks it as is; the
+ * send asks it in the transaction that writes the new messages, with `lock`: two campaigns planning
+ * the same contact at once are serialized by a per-contact lock held to the end of the transaction
+ * (taken in one order, so two batches cannot deadlock), and both cannot pass.
  */
-export async function exceedsCapWithNewMessage(
-  tx: Queryable,
-  contactId: string,
+export async function contactsAtCap(
+  db: Queryable,
+  contactIds: string[],
   cap: FrequencyCap,
-): Promise<boolean> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${CAP_LOCK}, hashtext(${contactId}))`);
-  return (await marketingMessagesInWindow(tx, contactId, cap)) > cap.messages;
+  options: { lock: boolean },
+): Promise<Set<string>> {
+  if (contactIds.length === 0) return new Set();
+  if (options.lock) {
+    await db.execute(sql`
+      select pg_advisory_xact_lock(${CAP_LOCK}, k)
+      from (select distinct hashtext(c) as k from unnest(${sql.param(contactIds)}::text[]) c order by k) keys`);
+  }
+  const counts = await marketingMessagesInWindow(db, contactIds, cap);
+  return new Set(contactIds.filter((id) => (counts.get(id) ?? 0) >= cap.messages));
 }

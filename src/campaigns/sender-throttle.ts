@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
@@ -15,9 +16,43 @@ redis.call('SET', KEYS[2], '1', 'PX', math.floor(factor * gap))
 return factor`;
 
 /**
+ * Takes a sender's slot (KEYS[1], held for the gap ARGV[1]) only when fewer than `rate` (ARGV[2])
+ * of its sends were in flight, or ended, in the last second (KEYS[2]: send id -> the time it ended,
+ * or while in flight the lease ARGV[4] after it began). Answers 0 when taken, else how long to wait.
+ */
+const ACQUIRE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gap = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 1000)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then
+  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  return math.max(1, math.min(gap, tonumber(oldest[2]) + 1001 - now))
+end
+if not redis.call('SET', KEYS[1], '1', 'PX', gap, 'NX') then
+  return math.max(1, redis.call('PTTL', KEYS[1]))
+end
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[3])
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]) + 1000)
+return 0`;
+
+/** A send ended (KEYS[1], member ARGV[1]): it counts for one second from now on Redis's clock. */
+const RELEASE_SCRIPT = `
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+return 0`;
+
+/**
  * Spaces sends from one sender at least `1000 / ratePerSecond` ms apart, across every hub process
- * (the slot is a Redis key that expires when the next send may go), so no window of one second ever
- * holds more than `ratePerSecond` of them.
+ * (the slot is a Redis key that expires when the next send may go), and never lets more than
+ * `ratePerSecond` of them be in flight or have ended within one second: so no window of one second
+ * on the carrier's clock ever holds more than `ratePerSecond` of them.
+ *
+ * Why both: the carrier sees a send somewhere between its slot and the end of its provider call.
+ * Spacing the slots alone let a slow call (a cold SDK, a busy event loop) reach the carrier late,
+ * right before the next send on time: arrivals closer than the gap, and a one-second window over
+ * the rate. A send that ended within the last second may have arrived within it, so it counts until
+ * then; the cost is that a sender with slow calls goes a little below its rate.
  *
  * Why not rate-limiter-flexible's Redis limiter: it keeps its windows in whole seconds (EX), so it
  * allows `rate` sends in a burst at the start of each second and up to twice the rate across a
@@ -35,6 +70,11 @@ export class SenderThrottle {
   static readonly MAX_SLOWDOWN = 16;
   /** ... until this long passes without another one: then the sender is back at its full rate. */
   static readonly SLOWDOWN_RECOVERY_MS = 60_000;
+  /**
+   * A send in flight counts as in flight for at most this long (longer than any provider call), so a
+   * process that died mid-call holds back one of its sender's sends per second only until then.
+   */
+  static readonly IN_FLIGHT_LEASE_MS = 60_000;
   readonly gapMs: number;
 
   constructor(
@@ -48,22 +88,41 @@ export class SenderThrottle {
     );
   }
 
-  private key(sender: string, kind: 'slot' | 'slowdown' | 'raised') {
+  private key(sender: string, kind: 'slot' | 'slowdown' | 'raised' | 'window') {
     const base = `${this.keyPrefix}:campaign-throttle:${sender}`;
     return kind === 'slot' ? base : `${base}:${kind}`;
   }
 
-  /** Waits until `sender` may send once more, and takes that slot. */
-  async acquire(sender: string, signal?: AbortSignal): Promise<void> {
-    const key = this.key(sender, 'slot');
+  /**
+   * Waits until `sender` may send once more, and takes that slot. Answers the release to await once
+   * the provider call has ended (whatever its outcome): until then the send counts as in flight.
+   */
+  async acquire(sender: string, signal?: AbortSignal): Promise<() => Promise<void>> {
+    const window = this.key(sender, 'window');
+    const id = randomUUID();
     for (;;) {
       if (signal?.aborted) throw new Error('throttle wait aborted');
       const gap = Math.ceil(this.gapMs * (await this.slowdownOf(sender)));
-      const taken = await this.redis.set(key, '1', 'PX', gap, 'NX');
-      if (taken === 'OK') return;
-      const wait = await this.redis.pttl(key);
+      const wait = Number(
+        await this.redis.eval(
+          ACQUIRE_SCRIPT,
+          2,
+          this.key(sender, 'slot'),
+          window,
+          gap,
+          Math.max(1, Math.floor(this.ratePerSecond)),
+          id,
+          SenderThrottle.IN_FLIGHT_LEASE_MS,
+        ),
+      );
+      if (wait === 0) break;
       await new Promise((resolve) => setTimeout(resolve, Math.max(5, wait)));
     }
+    return async () => {
+      // Never fails the send it follows: a release lost to Redis leaves the send counted as in
+      // flight until its lease ends, which only slows its sender.
+      await this.redis.eval(RELEASE_SCRIPT, 1, window, id).catch(() => undefined);
+    };
   }
 
   /** How many times slower than its rate `sender` goes now (1: its full rate). */

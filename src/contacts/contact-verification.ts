@@ -11,6 +11,7 @@ import { findOrOpenConversation } from '../conversations/conversation-store';
 import { storeHubEvent } from '../conversations/hub-events';
 import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 import { writeAudit } from '../platform/audit/audit-log';
+import { anyOf } from '../platform/db/any-of';
 import type { Database, Queryable, Transaction } from '../platform/db/database';
 import { newId } from '../platform/db/ids';
 import {
@@ -339,18 +340,34 @@ export async function verifiedIdentityIds(
   contactId: string,
   lifetime: VerifiedSessionLifetime,
 ): Promise<Set<string>> {
+  return (await verifiedIdentityIdsByContact(db, [contactId], lifetime)).get(contactId) ?? new Set();
+}
+
+/** verifiedIdentityIds for many contacts in one query (a campaign's page of recipients). */
+export async function verifiedIdentityIdsByContact(
+  db: Queryable,
+  contactIds: string[],
+  lifetime: VerifiedSessionLifetime,
+): Promise<Map<string, Set<string>>> {
+  const byContact = new Map<string, Set<string>>();
+  if (contactIds.length === 0) return byContact;
   const rows = await db
-    .select({ identityId: identityVerifications.identityId })
+    .select({ contactId: identityVerifications.contactId, identityId: identityVerifications.identityId })
     .from(identityVerifications)
     .innerJoin(contactIdentities, eq(contactIdentities.id, identityVerifications.identityId))
     .where(
       and(
-        eq(identityVerifications.contactId, contactId),
-        eq(contactIdentities.contactId, contactId),
+        anyOf(identityVerifications.contactId, contactIds),
+        eq(contactIdentities.contactId, identityVerifications.contactId),
         stillVerified(lifetime),
       ),
     );
-  return new Set(rows.map((r) => r.identityId));
+  for (const row of rows) {
+    const set = byContact.get(row.contactId) ?? new Set<string>();
+    set.add(row.identityId);
+    byContact.set(row.contactId, set);
+  }
+  return byContact;
 }
 
 interface LinkOutcome {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { StatusReceipt, StatusUpdate } from '../channel-port';
 import type { Queryable } from '../platform/db/database';
 import { newId } from '../platform/db/ids';
@@ -50,41 +50,98 @@ export interface NewOutboundMessage {
   answeredSlaDueAt?: Date | null;
 }
 
+const messageColumns = Object.entries(getTableColumns(messages));
+
+/** A `messages` row as the driver returned it from raw SQL, in the shape drizzle's queries give. */
+function messageFromDriver(raw: Record<string, unknown>): MessageRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of messageColumns) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as MessageRow;
+}
+
 /** Writes an outbox row (status `pending`). The caller enqueues the send only after the commit. */
 export async function appendOutboundMessage(tx: Queryable, input: NewOutboundMessage): Promise<MessageRow> {
-  const [row] = await tx
-    .insert(messages)
-    .values({
-      id: newId(),
-      orgId: input.orgId,
-      conversationId: input.conversationId,
-      contactId: input.contactId,
-      direction: 'outbound',
-      channel: input.channel,
-      body: input.body,
-      toAddress: input.toAddress,
-      status: 'pending',
-      authorKind: input.authorKind,
-      authorStaffId: input.authorStaffId ?? null,
-      automation: input.automation ?? null,
-      templateId: input.templateId ?? null,
-      channelMeta: input.channelMeta ?? {},
-      policy: input.policy ?? null,
-      requestId: input.requestId ?? null,
-      scheduledFor: input.scheduledFor ?? null,
-      appointmentId: input.appointmentId ?? null,
-      answeredSlaDueAt: input.answeredSlaDueAt ?? null,
-      // Several rows in one transaction (a secure message and its notice) keep their order.
-      createdAt: sql`clock_timestamp()`,
-    })
-    .returning();
+  const [row] = await appendOutboundMessages(tx, [input]);
   if (!row) throw new Error('outbound insert returned nothing');
-  await tx
-    .update(conversations)
-    .set({ lastActivityAt: sql`now()`, lastMessageId: row.id, updatedAt: sql`now()` })
-    .where(eq(conversations.id, input.conversationId));
-  await storeMessageEvents(tx, 'message.created', [row.id]);
   return row;
+}
+
+/**
+ * Writes several outbox rows in one INSERT (a campaign's batch), in the order given, then moves
+ * each conversation's last activity to its last new row and records their `message.created` events.
+ */
+export async function appendOutboundMessages(
+  tx: Queryable,
+  inputs: NewOutboundMessage[],
+): Promise<MessageRow[]> {
+  if (inputs.length === 0) return [];
+  const ids = inputs.map(() => newId());
+  // One array per column (unnest), not one parameter per value: building and parsing a statement
+  // of thousands of parameters cost more than the insert itself.
+  const column = <T>(pick: (input: NewOutboundMessage) => T) => sql.param(inputs.map(pick));
+  const result = await tx.execute(sql`
+    insert into ${messages} (id, org_id, conversation_id, contact_id, direction, channel, body, to_address,
+      status, author_kind, author_staff_id, automation, template_id, channel_meta, policy, request_id,
+      scheduled_for, appointment_id, answered_sla_due_at, created_at)
+    select v.id, v.org_id, v.conversation_id, v.contact_id, 'outbound', v.channel, v.body, v.to_address,
+      'pending', v.author_kind, v.author_staff_id, v.automation, v.template_id, v.channel_meta, v.policy,
+      v.request_id, v.scheduled_for, v.appointment_id, v.answered_sla_due_at,
+      -- Several rows in one transaction (a secure message and its notice) keep their order.
+      clock_timestamp()
+    from unnest(${sql.param(ids)}::uuid[], ${column((i) => i.orgId)}::uuid[],
+      ${column((i) => i.conversationId)}::uuid[], ${column((i) => i.contactId)}::uuid[],
+      ${column((i) => i.channel)}::text[], ${column((i) => i.body)}::text[],
+      ${column((i) => i.toAddress)}::text[], ${column((i) => i.authorKind)}::text[],
+      ${column((i) => i.authorStaffId ?? null)}::uuid[], ${column((i) => i.automation ?? null)}::text[],
+      ${column((i) => i.templateId ?? null)}::text[],
+      ${column((i) => JSON.stringify(i.channelMeta ?? {}))}::jsonb[],
+      ${column((i) => (i.policy ? JSON.stringify(i.policy) : null))}::jsonb[],
+      ${column((i) => i.requestId ?? null)}::text[],
+      ${column((i) => i.scheduledFor?.toISOString() ?? null)}::timestamptz[],
+      ${column((i) => i.appointmentId ?? null)}::uuid[],
+      ${column((i) => i.answeredSlaDueAt?.toISOString() ?? null)}::timestamptz[])
+      with ordinality as v(id, org_id, conversation_id, contact_id, channel, body, to_address, author_kind,
+        author_staff_id, automation, template_id, channel_meta, policy, request_id, scheduled_for,
+        appointment_id, answered_sla_due_at, ord)
+    order by v.ord
+    returning *`);
+  // In the order given, whatever order RETURNING chose.
+  const byId = new Map(
+    (result as unknown as { rows: Record<string, unknown>[] }).rows.map((raw) => {
+      const row = messageFromDriver(raw);
+      return [row.id, row];
+    }),
+  );
+  const rows = ids.map((id) => {
+    const row = byId.get(id);
+    if (!row) throw new Error('outbound insert returned nothing');
+    return row;
+  });
+  const lastOf = new Map<string, string>();
+  for (const row of rows) lastOf.set(row.conversationId, row.id);
+  const [only] = lastOf.size === 1 ? [...lastOf] : [];
+  if (only) {
+    const [conversationId, messageId] = only;
+    await tx
+      .update(conversations)
+      .set({ lastActivityAt: sql`now()`, lastMessageId: messageId, updatedAt: sql`now()` })
+      .where(eq(conversations.id, conversationId));
+  } else {
+    await tx.execute(sql`
+      update ${conversations} c set last_activity_at = now(), last_message_id = v.message_id, updated_at = now()
+      from unnest(${sql.param([...lastOf.keys()])}::uuid[], ${sql.param([...lastOf.values()])}::uuid[])
+        as v(conversation_id, message_id)
+      where c.id = v.conversation_id`);
+  }
+  await storeMessageEvents(
+    tx,
+    'message.created',
+    rows.map((row) => row.id),
+  );
+  return rows;
 }
 
 /**

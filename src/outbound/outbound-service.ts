@@ -1,81 +1,43 @@
-import { eq } from 'drizzle-orm';
-import type { PolicyRefusalDetails } from '../../contracts/inbox-api';
-import { type VerifiedSessionLifetime, verifiedIdentityIds } from '../contacts/contact-verification';
 import {
   appendOutboundMessage,
-  findOrOpenConversation,
+  appendOutboundMessages,
   type MessageRow,
+  type NewOutboundMessage,
   stopSlaClock,
 } from '../conversations/conversation-store';
-import { writeAudit } from '../platform/audit/audit-log';
+import { resolveConversations } from '../conversations/inbound-batch-store';
+import { type AuditEntry, writeAudit, writeAudits } from '../platform/audit/audit-log';
 import type { Queryable, Transaction } from '../platform/db/database';
-import { contactIdentities, contacts } from '../platform/db/schema';
 import { HttpError } from '../platform/http/http-error';
-import { effectiveMaxSensitivity } from '../policy/channel-capabilities';
-import { listConsents } from '../policy/consent-ledger';
-import {
-  type ConsentRecord,
-  decidePolicy,
-  type Initiator,
-  type PolicyDecision,
-  type PolicyInput,
-  type Purpose,
-  type Sensitivity,
-} from '../policy/policy-engine';
+import type { PolicyDecision } from '../policy/policy-engine';
 import { maskedLinkUrl } from '../securelinks/secure-link-delivery';
 import { issueSecureLink, SecureLinkRefused } from '../securelinks/secure-link-store';
+import { type RenderedTemplate, TemplateError } from '../templates';
 import {
-  PLAIN_TEXT_BODY,
-  type RenderedTemplate,
-  type TemplateCatalog,
-  type TemplateChannel,
-  TemplateError,
-} from '../templates';
-import { enqueueAfterCommit, type OutboundDeps } from './outbox-enqueue';
+  type DecidedSend,
+  type DecideResult,
+  decideSends,
+  loadPolicyContexts,
+  type OutboundRequest,
+  type OutboundServiceDeps,
+  type RenderedPreview,
+  sendRefusal,
+  templateBodyOf,
+} from './outbound-decision';
+import { enqueueAfterCommit } from './outbox-enqueue';
 
-export type OutboundContent =
-  | { template: string; variables: Record<string, unknown>; locale?: string }
-  | { body: string; sensitivity: Sensitivity; purpose: Purpose };
-
-export interface OutboundRequest {
-  orgId: string;
-  contactId: string;
-  /** The conversation a staff reply belongs to; otherwise the contact's active one (opened if none). */
-  conversationId?: string;
-  initiator: Initiator;
-  requestedChannel?: string;
-  /** Why the channel was asked for, when that needs saying: put first in the decision's reasons. */
-  notes?: string[];
-  content: OutboundContent;
-  urgent?: boolean;
-  staffId?: string;
-  /** The appointment a reminder is about: the patient's short reply acts on it. */
-  appointmentId?: string;
-  /** Why the hub sends it when no person did (e.g. `attachment_refused`), kept on the message. */
-  automation?: string;
-  /**
-   * The patient's message this automatic send answers: kept on the message, threaded where the
-   * channel threads, and read by the policy (an opt-out is set aside only where the patient wrote).
-   */
-  answers?: PolicyInput['answers'];
-  /**
-   * The secure link whose masked address (maskedLinkUrl) the content carries, e.g. a reminder's:
-   * the send gives it a live token (secure-link-delivery.ts).
-   */
-  secureLinkId?: string;
-  requestId: string;
-  ip?: string;
-}
-
-export interface OutboundServiceDeps extends OutboundDeps {
-  templates: TemplateCatalog;
-  clinic: { name: string; timeZone: string; defaultLocale: string };
-  publicUrl: string;
-  /** A verified web chat session may carry PHI only until its verification lapses. */
-  verifiedSessionLifetime: VerifiedSessionLifetime;
-  /** The clinic's per-channel sensitivity ceilings (CHANNEL_MAX_SENSITIVITY). */
-  channelOverrides?: Partial<Record<string, Sensitivity>>;
-}
+export {
+  type DecidedSend,
+  type DecideResult,
+  type OutboundContent,
+  type OutboundRequest,
+  type OutboundServiceDeps,
+  PolicyRefused,
+  type RenderedPreview,
+  sendRefusal,
+  templateBodyFor,
+  templateBodyOf,
+} from './outbound-decision';
 
 export interface OutboundOutcome {
   decision: PolicyDecision;
@@ -83,18 +45,6 @@ export interface OutboundOutcome {
   message: MessageRow;
   /** The content kept behind the secure link, when there is one. */
   secureMessage?: MessageRow;
-}
-
-/** A send the policy refused, with its code and the reasons (422, nothing written but the audit row). */
-export class PolicyRefused extends HttpError {
-  constructor(readonly decision: PolicyDecision) {
-    super(
-      422,
-      decision.code ?? 'no_channel_allowed',
-      decision.reasons.at(-1) ?? 'The policy does not allow this send',
-      { reasons: decision.reasons } satisfies PolicyRefusalDetails,
-    );
-  }
 }
 
 const SECURE_NOTICE_TEMPLATE = 'secure-message-notice';
@@ -108,12 +58,6 @@ export interface PlanOptions {
    * the send (a campaign recipient) commits or rolls back with it. Throwing here writes nothing.
    */
   inTransaction?: (tx: Transaction, message: MessageRow) => Promise<void>;
-}
-
-/** A template as the patient will read it: the template body used and its text. */
-export interface RenderedPreview {
-  channel: string;
-  text: string;
 }
 
 /**
@@ -163,6 +107,49 @@ export function outboxRows(outcome: OutboundOutcome): MessageRow[] {
   return [outcome.message, ...(outcome.secureMessage ? [outcome.secureMessage] : [])];
 }
 
+/**
+ * The decisions for a batch of requests, from the policy's inputs loaded for all their contacts at
+ * once (loadPolicyContexts) and the same rules as every send (decideSends). Nothing is written: a
+ * campaign previews with it, and plans with writeOutboundBatch.
+ */
+export async function decideOutboundBatch(
+  deps: OutboundServiceDeps,
+  requests: OutboundRequest[],
+  db: Queryable = deps.db,
+): Promise<DecideResult[]> {
+  const contexts = await loadPolicyContexts(
+    db,
+    requests.map((r) => r.contactId),
+    deps.verifiedSessionLifetime,
+  );
+  return decideSends(deps, requests, contexts, new Date());
+}
+
+/** The audit row of a decision: identifiers and codes only. */
+function decisionAudit(send: DecidedSend, dryRun: boolean, messageId?: string): AuditEntry {
+  const { request, decision } = send;
+  return {
+    orgId: request.orgId,
+    actorKind: request.staffId ? 'staff' : 'system',
+    actorId: request.staffId ?? null,
+    action: dryRun ? 'policy.check' : 'policy.decision',
+    subjectType: 'contact',
+    subjectId: send.contact.id,
+    ip: request.ip ?? null,
+    requestId: request.requestId,
+    detail: {
+      allowed: decision.allowed,
+      code: decision.code,
+      channel: decision.channel,
+      securedVia: decision.securedVia,
+      scheduledFor: decision.scheduledFor,
+      template: send.template?.id,
+      initiator: request.initiator,
+      messageId,
+    },
+  };
+}
+
 async function decideAndWrite(
   deps: OutboundServiceDeps,
   request: OutboundRequest,
@@ -171,264 +158,184 @@ async function decideAndWrite(
   within?: Transaction,
 ): Promise<PlannedOutbound> {
   const db: Queryable = within ?? deps.db;
-  const [contact] = await db.select().from(contacts).where(eq(contacts.id, request.contactId));
-  if (!contact || contact.orgId !== request.orgId)
-    throw new HttpError(422, 'contact_not_found', 'No such contact');
-
-  const template = 'template' in request.content ? deps.templates.get(request.content.template) : undefined;
-  if ('template' in request.content && !template) {
-    throw new HttpError(422, 'template_not_found', `No template named ${request.content.template}`);
-  }
-  const content = template
-    ? { sensitivity: template.sensitivity, purpose: template.purpose }
-    : (request.content as { sensitivity: Sensitivity; purpose: Purpose });
-  const locale =
-    ('locale' in request.content && request.content.locale) || contact.language || deps.clinic.defaultLocale;
-
-  // The wording a channel's adapter takes, if the template has it (null for an unknown channel).
-  const templateBodyOnChannel = (bodies: readonly TemplateChannel[], channel: string) => {
-    const adapter = deps.channels.get(channel);
-    return adapter ? templateBodyFor(bodies, adapter) : null;
-  };
-  /**
-   * The template body the patient reads for a send on `channel`: behind a secure link the page's
-   * wording when the template has one; else the channel's own, or the SMS wording for a channel
-   * templates have no word for. A channel the template leaves out (only a refused or checked send
-   * names one) shows its first body, so staff still see what they would have sent.
-   */
-  const bodyFor = (t: NonNullable<typeof template>, channel: string, securedViaLink: boolean) =>
-    securedViaLink && t.channels.includes('securelink')
-      ? 'securelink'
-      : (templateBodyOnChannel(t.channels, channel) ?? t.channels[0]!);
-  // One rendering for the outbox row and for a check's preview, so what staff see is what is sent.
-  const renderFor = (channel: string, securedViaLink = false) => {
-    if (!template || !('template' in request.content)) return null;
-    return deps.templates.render(template.id, {
-      channel: bodyFor(template, channel, securedViaLink),
-      locale,
-      fallbackLocale: deps.clinic.defaultLocale,
-      variables: request.content.variables,
-      timeZone: contact.timeZone ?? deps.clinic.timeZone,
-    });
-  };
-  // Render before deciding: a missing variable is the caller's error whatever the policy says.
-  if (template) renderFor(template.channels[0]!);
-  /** A check's (or a refusal's) view of the template: on the chosen channel, else the requested one. */
-  const preview = (t: NonNullable<typeof template>, decision: PolicyDecision): RenderedPreview => {
-    const channel = decision.channel ?? request.requestedChannel ?? t.channels[0]!;
-    const securedViaLink = decision.securedVia === 'securelink';
-    return { channel: bodyFor(t, channel, securedViaLink), text: renderFor(channel, securedViaLink)!.text };
-  };
-
-  const identities = await db
-    .select()
-    .from(contactIdentities)
-    .where(eq(contactIdentities.contactId, contact.id));
-  const ledger = await listConsents(db, contact.id);
-  const verified = await verifiedIdentityIds(db, contact.id, deps.verifiedSessionLifetime);
-  // The newest unencrypted-PHI entry per channel decides (the ledger comes newest first).
-  const phiAcceptance = new Map<string, boolean>();
-  for (const row of ledger) {
-    if (row.purpose === 'unencrypted_phi' && !phiAcceptance.has(row.channel)) {
-      phiAcceptance.set(row.channel, row.status === 'opted_in');
-    }
-  }
-  const channels = deps.channels
-    .all()
-    .filter((adapter) => !adapter.readInPlace)
-    .filter((adapter) => !adapter.onlyWhenRequested || adapter.channel === request.requestedChannel)
-    .filter((adapter) => !template || templateBodyFor(template.channels, adapter) !== null)
-    .map((adapter) => {
-      // The identity a send would use (a deliverable one first), so the ceiling is that address's.
-      const identity =
-        identities.find((i) => i.kind === adapter.identityKind && i.undeliverableAt === null) ??
-        identities.find((i) => i.kind === adapter.identityKind);
-      return {
-        channel: adapter.channel,
-        hasAddress: identity !== undefined,
-        undeliverable: identity?.undeliverableAt != null,
-        maxSensitivity: effectiveMaxSensitivity({
-          channel: adapter.channel,
-          declared: adapter.maxSensitivity,
-          clinicOverrides: deps.channelOverrides,
-          patientAcceptedUnencryptedPhi: phiAcceptance.get(adapter.channel) === true,
-          // A web chat session may carry PHI once its visitor proved to be this contact.
-          verifiedSession: identity !== undefined && verified.has(identity.id),
-        }),
-        carriesSecureLinkNotice: adapter.carriesSecureLinkNotice !== false,
-        ...(adapter.fallbackRank !== undefined ? { fallbackRank: adapter.fallbackRank } : {}),
-        // Channel-specific on purpose, as in effectiveMaxSensitivity: only a web chat session is verified.
-        ...(adapter.channel === 'webchat'
-          ? { verifiedSession: identity !== undefined && verified.has(identity.id) }
-          : {}),
-      };
-    });
-  const consents: ConsentRecord[] = ledger
-    .filter((r) => r.purpose !== 'unencrypted_phi')
-    .map((r) => ({
-      channel: r.channel,
-      purpose: r.purpose as ConsentRecord['purpose'],
-      status: r.status,
-      recordedAt: r.recordedAt,
-      evidenceMessageId: r.evidenceMessageId,
-    }));
-
-  const decision = decidePolicy({
-    contact: { timeZone: contact.timeZone, channelPreferences: contact.channelPreferences, channels },
-    consents,
-    content,
-    initiator: request.initiator,
-    urgent: request.urgent,
-    requestedChannel: request.requestedChannel,
-    ...(request.answers ? { answers: request.answers } : {}),
-    // A link is opened by confirming the date of birth: without one on file nobody could open it.
-    secureLinkAvailable: contact.dateOfBirth !== null && deps.channels.get('securelink') !== undefined,
-    clinicTimeZone: deps.clinic.timeZone,
-    now: new Date(),
-  });
-  if (request.notes?.length) decision.reasons.unshift(...request.notes);
-  const auditDecision = (tx: Queryable, messageId?: string) =>
-    writeAudit(tx, {
-      orgId: request.orgId,
-      actorKind: request.staffId ? 'staff' : 'system',
-      actorId: request.staffId ?? null,
-      action: options.dryRun ? 'policy.check' : 'policy.decision',
-      subjectType: 'contact',
-      subjectId: contact.id,
-      ip: request.ip ?? null,
-      requestId: request.requestId,
-      detail: {
-        allowed: decision.allowed,
-        code: decision.code,
-        channel: decision.channel,
-        securedVia: decision.securedVia,
-        scheduledFor: decision.scheduledFor,
-        template: template?.id,
-        initiator: request.initiator,
-        messageId,
-      },
-    });
-  if (!decision.allowed && contact.dateOfBirth === null && content.sensitivity === 'phi') {
-    decision.reasons.push(
-      'no secure link is possible: the contact has no date of birth on file to open it with',
-    );
-  }
+  const [result] = await decideOutboundBatch(deps, [request], db);
+  if (!result!.ok) throw result!.error;
+  const send = result!.send;
+  const { decision } = send;
   if (!decision.allowed || options.dryRun) {
-    if (!options.dryRun || options.audit !== false) await auditDecision(db);
-    if (!decision.allowed && !options.dryRun) throw new PolicyRefused(decision);
-    return { decision, rendered: template ? preview(template, decision) : undefined };
+    if (!options.dryRun || options.audit !== false) await writeAudit(db, decisionAudit(send, options.dryRun));
+    if (!decision.allowed && !options.dryRun) throw sendRefusal(send)!;
+    return { decision, rendered: send.preview() };
   }
-
-  const channel = decision.channel!;
-  const adapter = deps.channels.get(channel)!;
-  const toAddress = identities.find(
-    (i) => i.kind === adapter.identityKind && i.undeliverableAt === null,
-  )?.address;
-  if (!toAddress) throw new PolicyRefused({ ...decision, allowed: false, code: 'no_address' });
-  const freeText = 'body' in request.content ? request.content.body : null;
-  const policy = {
-    allowed: true,
-    channel,
-    securedVia: decision.securedVia ?? null,
-    scheduledFor: decision.scheduledFor?.toISOString() ?? null,
-    initiator: request.initiator,
-    sensitivity: content.sensitivity,
-    purpose: content.purpose,
-    reasons: decision.reasons,
-  };
+  const refusal = sendRefusal(send);
+  if (refusal) throw refusal;
 
   const write = async (tx: Transaction): Promise<OutboundOutcome> => {
     const conversationId =
-      request.conversationId ?? (await findOrOpenConversation(tx, request.orgId, contact.id));
-    const common = {
-      orgId: request.orgId,
-      conversationId,
-      contactId: contact.id,
-      authorKind: request.staffId ? ('staff' as const) : ('system' as const),
-      authorStaffId: request.staffId ?? null,
-      templateId: template?.id ?? null,
-      policy,
-      requestId: request.requestId,
-      scheduledFor: decision.scheduledFor ?? null,
-      appointmentId: request.appointmentId ?? null,
-    };
+      request.conversationId ??
+      (await resolveConversations(tx, request.orgId, [send.contact.id])).get(send.contact.id)!;
     // A staff reply answers the patient: it stops the conversation's SLA clock.
     const answeredSlaDueAt =
       request.initiator === 'staff_reply' && request.staffId ? await stopSlaClock(tx, conversationId) : null;
-    let secureMessage: MessageRow | undefined;
-    let secureLinkId = request.secureLinkId;
-    let body: string;
-    // The template as rendered for the channel it goes on: its email subject and HTML travel with it.
-    let rendered: RenderedTemplate | null;
-    if (decision.securedVia === 'securelink') {
-      // A template without a page body shows its wording for the channel it would have gone on.
-      const secured = renderFor(channel, true)?.text ?? freeText ?? '';
-      secureMessage = await appendOutboundMessage(tx, {
-        ...common,
-        channel: 'securelink',
-        toAddress: `contact:${contact.id}`,
-        body: secured,
-      });
-      const link = await issueSecureLink(tx, {
-        orgId: request.orgId,
-        contactId: contact.id,
-        conversationId,
-        messageIds: [secureMessage.id],
-        publicUrl: deps.publicUrl,
-      });
-      // The notice is kept with the token masked: the live token is made at send time, only for
-      // the provider call (secure-link-delivery.ts). The token issueSecureLink returned is dropped.
-      secureLinkId = link.id;
-      rendered = deps.templates.render(SECURE_NOTICE_TEMPLATE, {
-        channel: templateBodyOf(adapter),
-        locale,
-        fallbackLocale: deps.clinic.defaultLocale,
-        variables: { clinicName: deps.clinic.name, link: maskedLinkUrl(deps.publicUrl) },
-      });
-      body = rendered.text;
-    } else {
-      rendered = renderFor(channel);
-      body = rendered?.text ?? freeText ?? '';
-    }
-    const message = await appendOutboundMessage(tx, {
-      ...common,
-      channel,
-      toAddress,
-      body,
-      channelMeta: {
-        ...adapter.describeOutbound?.(body),
-        ...renderedParts(rendered),
-        ...(request.answers ? { answers: request.answers.messageId } : {}),
-        ...(secureLinkId ? { secureLinkId } : {}),
-      },
-      automation: request.automation ?? null,
-      answeredSlaDueAt,
-    });
-    await auditDecision(tx, message.id);
-    await options.inTransaction?.(tx, message);
-    return { decision, message, secureMessage };
+    const outcome = await writeDecided(tx, deps, send, conversationId, answeredSlaDueAt);
+    await options.inTransaction?.(tx, outcome.message);
+    return outcome;
   };
   // Inside the caller's transaction when given one; otherwise a transaction of its own.
   const outcome = within ? await write(within) : await deps.db.transaction(write);
   return { decision, outcome };
 }
 
-/**
- * The wording of a template a channel takes, as its adapter declares it; for a channel templates
- * have no word of its own for (an adapter newer than the template format, e.g. Bot Framework), the
- * plain-text one.
- */
-export function templateBodyOf(adapter: { readonly templateBody?: TemplateChannel }): TemplateChannel {
-  return adapter.templateBody ?? PLAIN_TEXT_BODY;
+/** The columns every row of a send shares, whatever its channel. */
+function commonFields(send: DecidedSend, conversationId: string) {
+  const { request, decision, content } = send;
+  return {
+    orgId: request.orgId,
+    conversationId,
+    contactId: send.contact.id,
+    authorKind: request.staffId ? ('staff' as const) : ('system' as const),
+    authorStaffId: request.staffId ?? null,
+    templateId: send.template?.id ?? null,
+    policy: {
+      allowed: true,
+      channel: decision.channel!,
+      securedVia: decision.securedVia ?? null,
+      scheduledFor: decision.scheduledFor?.toISOString() ?? null,
+      initiator: request.initiator,
+      sensitivity: content.sensitivity,
+      purpose: content.purpose,
+      reasons: decision.reasons,
+    },
+    requestId: request.requestId,
+    scheduledFor: decision.scheduledFor ?? null,
+    appointmentId: request.appointmentId ?? null,
+  };
 }
 
-/** That wording when the template has it; null when it leaves it out (it does not go there). */
-export function templateBodyFor(
-  bodies: readonly TemplateChannel[],
-  adapter: { readonly templateBody?: TemplateChannel },
-): TemplateChannel | null {
-  const body = templateBodyOf(adapter);
-  return bodies.includes(body) ? body : null;
+/** The outbox row that goes on the decided channel: the message, or the notice of its secure link. */
+function channelMessage(
+  deps: OutboundServiceDeps,
+  send: DecidedSend,
+  conversationId: string,
+  rendered: RenderedTemplate | null,
+  extra: { secureLinkId?: string; answeredSlaDueAt?: Date | null },
+): NewOutboundMessage {
+  const { request } = send;
+  const channel = send.decision.channel!;
+  const freeText = 'body' in request.content ? request.content.body : null;
+  const body = rendered?.text ?? freeText ?? '';
+  const secureLinkId = extra.secureLinkId ?? request.secureLinkId;
+  return {
+    ...commonFields(send, conversationId),
+    channel,
+    toAddress: send.toAddress!,
+    body,
+    channelMeta: {
+      ...deps.channels.get(channel)!.describeOutbound?.(body),
+      ...renderedParts(rendered),
+      ...(request.answers ? { answers: request.answers.messageId } : {}),
+      ...(secureLinkId ? { secureLinkId } : {}),
+    },
+    automation: request.automation ?? null,
+    answeredSlaDueAt: extra.answeredSlaDueAt ?? null,
+  };
+}
+
+/** Writes one allowed send in `tx`: its outbox row, or the secured content, its link and the notice. */
+async function writeDecided(
+  tx: Transaction,
+  deps: OutboundServiceDeps,
+  send: DecidedSend,
+  conversationId: string,
+  answeredSlaDueAt: Date | null,
+): Promise<OutboundOutcome> {
+  const { request, decision } = send;
+  const channel = decision.channel!;
+  let secureMessage: MessageRow | undefined;
+  let secureLinkId: string | undefined;
+  // The template as rendered for the channel it goes on: its email subject and HTML travel with it.
+  let rendered: RenderedTemplate | null;
+  if (decision.securedVia === 'securelink') {
+    const freeText = 'body' in request.content ? request.content.body : null;
+    // A template without a page body shows its wording for the channel it would have gone on.
+    const secured = send.renderFor(channel, true)?.text ?? freeText ?? '';
+    secureMessage = await appendOutboundMessage(tx, {
+      ...commonFields(send, conversationId),
+      channel: 'securelink',
+      toAddress: `contact:${send.contact.id}`,
+      body: secured,
+    });
+    const link = await issueSecureLink(tx, {
+      orgId: request.orgId,
+      contactId: send.contact.id,
+      conversationId,
+      messageIds: [secureMessage.id],
+      publicUrl: deps.publicUrl,
+    });
+    // The notice is kept with the token masked: the live token is made at send time, only for
+    // the provider call (secure-link-delivery.ts). The token issueSecureLink returned is dropped.
+    secureLinkId = link.id;
+    rendered = deps.templates.render(SECURE_NOTICE_TEMPLATE, {
+      channel: templateBodyOf(deps.channels.get(channel)!),
+      locale: send.locale,
+      fallbackLocale: deps.clinic.defaultLocale,
+      variables: { clinicName: deps.clinic.name, link: maskedLinkUrl(deps.publicUrl) },
+    });
+  } else {
+    rendered = send.renderFor(channel);
+  }
+  const message = await appendOutboundMessage(
+    tx,
+    channelMessage(deps, send, conversationId, rendered, {
+      ...(secureLinkId ? { secureLinkId } : {}),
+      answeredSlaDueAt,
+    }),
+  );
+  await writeAudit(tx, decisionAudit(send, false, message.id));
+  return { decision, message, secureMessage };
+}
+
+/**
+ * Writes a batch of decided sends in the caller's transaction, as planOutbound writes each: the
+ * allowed ones (sendRefusal undefined) get their outbox rows, in one INSERT for those sent as they
+ * are (a secured one goes through the single write, with its link), and every decision its audit
+ * row; a refused one only its audit row. Conversations are found or opened for all at once. The
+ * caller enqueues `outboxRows` of each outcome once it has committed. For automated sends only:
+ * no staff reply (whose SLA clock a send stops) comes this way.
+ */
+export async function writeOutboundBatch(
+  tx: Transaction,
+  deps: OutboundServiceDeps,
+  sends: DecidedSend[],
+): Promise<(OutboundOutcome | undefined)[]> {
+  const allowed = sends.filter((send) => !sendRefusal(send));
+  const orgId = sends[0]?.request.orgId;
+  const unthreaded = allowed.filter((s) => !s.request.conversationId).map((s) => s.contact.id);
+  const conversationOf = orgId
+    ? await resolveConversations(tx, orgId, unthreaded)
+    : new Map<string, string>();
+  const conversationFor = (send: DecidedSend) =>
+    send.request.conversationId ?? conversationOf.get(send.contact.id)!;
+  const outcomes = new Map<DecidedSend, OutboundOutcome>();
+  const plain = allowed.filter((send) => send.decision.securedVia !== 'securelink');
+  const written = await appendOutboundMessages(
+    tx,
+    plain.map((send) =>
+      channelMessage(deps, send, conversationFor(send), send.renderFor(send.decision.channel!), {}),
+    ),
+  );
+  for (const [i, send] of plain.entries())
+    outcomes.set(send, { decision: send.decision, message: written[i]! });
+  await writeAudits(tx, [
+    ...plain.map((send) => decisionAudit(send, false, outcomes.get(send)!.message.id)),
+    ...sends.filter((send) => !send.decision.allowed).map((send) => decisionAudit(send, false)),
+  ]);
+  for (const send of allowed) {
+    if (send.decision.securedVia === 'securelink') {
+      outcomes.set(send, await writeDecided(tx, deps, send, conversationFor(send), null));
+    }
+  }
+  return sends.map((send) => outcomes.get(send));
 }
 
 /**

@@ -45,9 +45,10 @@ export interface SendJobDeps {
   leaseSeconds: number;
   /**
    * Awaited just before the provider is called (after the claim and any reconciliation): a campaign's
-   * sender throttle waits here, so its pace is measured where the carrier sees it.
+   * sender throttle waits here, so its pace is measured where the carrier sees it. What it answers,
+   * if anything, is awaited once the provider call has settled (the throttle learns when it ended).
    */
-  beforeProviderCall?: (message: MessageRow) => Promise<void>;
+  beforeProviderCall?: (message: MessageRow) => Promise<(() => Promise<void>) | undefined>;
   /**
    * A retryable error that no number of attempts makes final (a carrier's rate limit, for campaign
    * sends): the message goes back to pending on the last attempt too, and the caller sends it later.
@@ -147,17 +148,19 @@ export async function execSendJob(
       reveal = (text) => revealLinkToken(text, token);
     }
     const answering = adapter.threadsReplies ? await findAnsweredMessage(deps.db, claimed) : null;
-    await deps.beforeProviderCall?.(claimed);
-    const result = await adapter.send({
-      messageId: claimed.id,
-      to,
-      body: reveal(claimed.body),
-      media: claimed.media,
-      requestId: data.requestId,
-      ...(typeof meta.subject === 'string' ? { subject: reveal(meta.subject) } : {}),
-      ...(typeof meta.html === 'string' ? { html: reveal(meta.html) } : {}),
-      ...(answering ? { answering } : {}),
-    });
+    const afterProviderCall = await deps.beforeProviderCall?.(claimed);
+    const result = await adapter
+      .send({
+        messageId: claimed.id,
+        to,
+        body: reveal(claimed.body),
+        media: claimed.media,
+        requestId: data.requestId,
+        ...(typeof meta.subject === 'string' ? { subject: reveal(meta.subject) } : {}),
+        ...(typeof meta.html === 'string' ? { html: reveal(meta.html) } : {}),
+        ...(answering ? { answering } : {}),
+      })
+      .finally(() => afterProviderCall?.());
     await recordAccepted(deps.db, claimed, result, log);
     log.info({ channel: claimed.channel, status: result.status }, 'message handed to provider');
     return { kind: 'sent', providerMessageId: result.providerMessageId, adopted: false };

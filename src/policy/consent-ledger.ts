@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { anyOf } from '../platform/db/any-of';
 import type { Queryable } from '../platform/db/database';
 import { type ConsentStatus, consentLedger } from '../platform/db/schema';
 
@@ -59,10 +60,29 @@ export async function isOptedOut(
   return latest?.status === 'opted_out';
 }
 
-export async function listConsents(db: Queryable, contactId: string) {
-  return db
+export type ConsentRow = typeof consentLedger.$inferSelect;
+
+/** The contact's ledger, newest first. */
+export async function listConsents(db: Queryable, contactId: string): Promise<ConsentRow[]> {
+  return (await listConsentsByContact(db, [contactId])).get(contactId) ?? [];
+}
+
+/** listConsents for many contacts in one query (a campaign's page of recipients), each newest first. */
+export async function listConsentsByContact(
+  db: Queryable,
+  contactIds: string[],
+): Promise<Map<string, ConsentRow[]>> {
+  const byContact = new Map<string, ConsentRow[]>();
+  if (contactIds.length === 0) return byContact;
+  const rows = await db
     .select()
     .from(consentLedger)
-    .where(eq(consentLedger.contactId, contactId))
+    .where(anyOf(consentLedger.contactId, contactIds))
     .orderBy(desc(consentLedger.recordedAt), desc(consentLedger.id));
+  for (const row of rows) {
+    const list = byContact.get(row.contactId);
+    if (list) list.push(row);
+    else byContact.set(row.contactId, [row]);
+  }
+  return byContact;
 }

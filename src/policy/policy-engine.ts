@@ -28,7 +28,7 @@
 import { DateTime } from 'luxon';
 import { canCarry, type Sensitivity } from './channel-capabilities';
 import { channelLabel } from './channel-labels';
-import { defaultSendingWindow, nextAllowedTime, resolveTimeZone } from './quiet-hours';
+import { defaultSendingWindow, luxonZone, nextAllowedTime, resolveTimeZone } from './quiet-hours';
 
 export type { Sensitivity } from './channel-capabilities';
 export { channelLabel } from './channel-labels';
@@ -284,7 +284,7 @@ function applyQuietHours(input: PolicyInput): { scheduledFor?: Date; reasons: st
 
   const window = `${defaultSendingWindow.start}–${defaultSendingWindow.end} ${resolved.zone}`;
   if (defer) {
-    const local = DateTime.fromJSDate(opensAt, { zone: resolved.zone });
+    const local = DateTime.fromJSDate(opensAt, { zone: luxonZone(resolved.zone)! });
     reasons.push(
       `deferred to ${local.toFormat('HH:mm')} ${resolved.zone} on ${local.toISODate()}: quiet hours (sending window ${window})`,
     );

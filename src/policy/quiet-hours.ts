@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, type Zone } from 'luxon';
 
 /** Local wall-clock times, `HH:mm`, 24-hour. `start` is inclusive, `end` exclusive. */
 export interface QuietHoursWindow {
@@ -24,9 +24,28 @@ export interface ResolvedTimeZone {
   fellBack: boolean;
 }
 
-function isUsableZone(zone: string): boolean {
+/**
+ * Zones by name, as luxon resolved them, or null for a name it does not know. Luxon checks a zone
+ * name by building an Intl formatter each time a date is made with it, which costs most of a
+ * campaign's policy decisions; a name's answer never changes, so it is kept. Bounded, as contact
+ * zones are patient data.
+ */
+const resolvedZones = new Map<string, Zone | null>();
+const MAX_RESOLVED_ZONES = 2000;
+
+/** The luxon zone for a name, or null when the name is not a usable zone. */
+export function luxonZone(name: string): Zone | null {
+  const known = resolvedZones.get(name);
+  if (known !== undefined) return known;
   // Checked against a fixed instant so the answer never depends on the clock.
-  return DateTime.fromMillis(0, { zone }).isValid;
+  const probe = DateTime.fromMillis(0, { zone: name });
+  const zone = probe.isValid ? probe.zone : null;
+  if (resolvedZones.size < MAX_RESOLVED_ZONES) resolvedZones.set(name, zone);
+  return zone;
+}
+
+function isUsableZone(zone: string): boolean {
+  return luxonZone(zone) !== null;
 }
 
 /**
@@ -70,7 +89,22 @@ export function nextAllowedTime(
   window: QuietHoursWindow = defaultSendingWindow,
   fallbackTimeZone = 'UTC',
 ): Date | null {
-  const { zone } = resolveTimeZone(timeZone, fallbackTimeZone);
+  const name = resolveTimeZone(timeZone, fallbackTimeZone).zone;
+  // A batch of decisions shares its `now`, and its contacts a few zones: each pair is worked out once.
+  const key = `${now.getTime()} ${name} ${window.start} ${window.end}`;
+  let opens = recentAnswers.get(key);
+  if (opens === undefined) {
+    opens = opensAfter(now, luxonZone(name)!, window);
+    if (recentAnswers.size >= MAX_RECENT_ANSWERS) recentAnswers.clear();
+    recentAnswers.set(key, opens);
+  }
+  return opens && new Date(opens.getTime());
+}
+
+const recentAnswers = new Map<string, Date | null>();
+const MAX_RECENT_ANSWERS = 1000;
+
+function opensAfter(now: Date, zone: Zone, window: QuietHoursWindow): Date | null {
   const start = parseClock(window.start);
   const end = parseClock(window.end);
   const local = DateTime.fromJSDate(now, { zone });

@@ -10,6 +10,20 @@ export interface ValueContext {
 }
 
 /**
+ * Whether luxon knows the zone name. Luxon builds an Intl formatter for each check, which cost most
+ * of a campaign's rendering; a name's answer never changes, so it is kept (bounded: the zone comes
+ * from patient data).
+ */
+const ianaZones = new Map<string, boolean>();
+function isIanaZone(name: string): boolean {
+  const known = ianaZones.get(name);
+  if (known !== undefined) return known;
+  const valid = IANAZone.isValidZone(name);
+  if (ianaZones.size < 2000) ianaZones.set(name, valid);
+  return valid;
+}
+
+/**
  * Checks every declared variable of a request and returns the Handlebars context: strings as given,
  * numbers formatted for the locale, dates as luxon DateTimes in the request's zone and locale (the
  * `date`/`datetime` formatters print them). Optional variables left out render as empty text;
@@ -20,7 +34,7 @@ export function buildRenderContext(
   values: Record<string, unknown>,
   context: ValueContext,
 ): Record<string, unknown> {
-  if (!IANAZone.isValidZone(context.timeZone)) {
+  if (!isIanaZone(context.timeZone)) {
     throw new TemplateError(
       'template_variable_invalid',
       `timeZone "${context.timeZone}" is not an IANA time zone`,

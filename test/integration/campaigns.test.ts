@@ -475,6 +475,92 @@ describe('campaigns', () => {
     expect(decided.campaign_id).toBe(id);
   });
 
+  test('the preview counts per channel, deferral and skip reason are what the start then decides, recipient for recipient', async () => {
+    const tag = `ag${Date.now().toString(36)}`;
+    // A zone where it is about 02:00 now: an automated send waits for the sending window there.
+    const utcHour = new Date().getUTCHours();
+    const offset = ((2 - utcHour + 36) % 24) - 12;
+    const night = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    const link = 'https://book.clinic.test/agree';
+    // 0, 1: opted in; 2: opted in, at night; 3: opted out; 4: never asked; 5: no phone; 6: no link.
+    const people = [
+      { phone: randomUsPhone(), zone, link, consent: 'opted_in' },
+      { phone: randomUsPhone(), zone, link, consent: 'opted_in' },
+      { phone: randomUsPhone(), zone: night, link, consent: 'opted_in' },
+      { phone: randomUsPhone(), zone, link, consent: 'opted_out' },
+      { phone: randomUsPhone(), zone, link, consent: undefined },
+      { phone: '', zone, link, consent: undefined },
+      { phone: randomUsPhone(), zone, link: '', consent: 'opted_in' },
+    ];
+    const csv = [
+      'externalId,phone,dateOfBirth,language,timeZone,tags,link',
+      ...people.map((p, i) => `${tag}-${i},${p.phone},${seniorBirth},en,${p.zone},${tag},${p.link}`),
+    ].join('\n');
+    const imported = await importCsv(csv).expect(202);
+    expect(await finishedImport(imported.body.id)).toMatchObject({ created: people.length });
+    for (const [i, person] of people.entries()) {
+      if (!person.consent) continue;
+      const contact = await contactByExternalId(`${tag}-${i}`);
+      await admin
+        .post(`/contacts/${contact!.id}/consents`, {
+          channel: 'sms',
+          purpose: 'marketing',
+          status: person.consent,
+        })
+        .expect(201);
+    }
+    const { link: _perPatient, ...variables } = recall(tag).variables;
+    const id = (await admin.post('/campaigns', { ...recall(tag), variables }).expect(201)).body.id as string;
+
+    const preview = (await admin.post(`/campaigns/${id}/preview`, {}).expect(200)).body;
+    expect(preview).toMatchObject({
+      recipients: people.length,
+      byChannel: { sms: 3 },
+      deferred: 1,
+      skipped: {
+        consent_opted_out: 1,
+        marketing_requires_opt_in: 1,
+        no_address: 1,
+        template_variable_missing: 1,
+      },
+    });
+
+    await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+    const decided = await eventually(async () => {
+      const rows = await queryRows<{
+        status: string;
+        skip_reason: string | null;
+        channel: string | null;
+        deferred: boolean | null;
+      }>(
+        t.database.url,
+        `select r.status, r.skip_reason, m.channel, m.scheduled_for is not null as deferred
+           from campaign_recipients r left join messages m on m.id = r.message_id where r.campaign_id = $1`,
+        [id],
+      );
+      return rows.some((r) => r.status === 'pending') ? undefined : rows;
+    }, 30_000);
+    const byChannel: Record<string, number> = {};
+    const skipped: Record<string, number> = {};
+    for (const row of decided) {
+      if (row.channel) byChannel[row.channel] = (byChannel[row.channel] ?? 0) + 1;
+      if (row.skip_reason) skipped[row.skip_reason] = (skipped[row.skip_reason] ?? 0) + 1;
+    }
+    expect({
+      recipients: decided.length,
+      byChannel,
+      deferred: decided.filter((r) => r.deferred).length,
+      skipped,
+    }).toEqual({
+      recipients: preview.recipients,
+      byChannel: preview.byChannel,
+      deferred: preview.deferred,
+      skipped: preview.skipped,
+    });
+    // The deferred message would wait for hours: the campaign ends here.
+    await admin.post(`/campaigns/${id}/cancel`, {}).expect(200);
+  });
+
   test('the frequency cap (2 marketing messages per contact in 30 days) skips those over it, in the preview and at send', async () => {
     const tag = `fc${Date.now().toString(36)}`;
     const n = 2;
@@ -691,6 +777,35 @@ describe('campaigns', () => {
   });
 
   // Last of the file: the slowdown it causes lasts a minute and would slow the tests after it.
+  test('a send counts against its sender until its provider call ends: a slow call followed by sends on time never puts more than the rate in one second', async () => {
+    const redis = new Redis(testRedisUrl());
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      const throttle = new SenderThrottle(redis, `${t.queuePrefix}:slow-call`, RATE);
+      const sender = `sms:${randomUsPhone()}`;
+      // The latest the carrier can have seen each send: just before its provider call ended.
+      const seen: number[] = [];
+      const send = async (callMs: number) => {
+        const release = await throttle.acquire(sender);
+        await pause(callMs);
+        seen.push(Date.now());
+        await release();
+      };
+      // The first call is slow (a cold SDK, a busy event loop): it reaches the carrier after the
+      // second send's slot. Spacing the slots alone put five arrivals within 940 ms here.
+      const slow = send(throttle.gapMs + 100);
+      for (let i = 0; i < RATE; i++) await send(0);
+      await slow;
+      seen.sort((a, b) => a - b);
+      expect(seen).toHaveLength(RATE + 1);
+      for (let i = 0; i + RATE < seen.length; i++) {
+        expect(seen[i + RATE]! - seen[i]!).toBeGreaterThanOrEqual(1000);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   test('a carrier rate limit (429, error 20429) slows the sender down and sends the message later, once', async () => {
     const tag = `rl${Date.now().toString(36)}`;
     const n = 3;

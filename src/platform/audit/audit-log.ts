@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/database';
 import { auditLog } from '../db/schema';
 
@@ -17,15 +18,21 @@ export interface AuditEntry {
 
 /** Appends an audit row; the table refuses updates and deletes. */
 export async function writeAudit(db: Queryable, entry: AuditEntry): Promise<void> {
-  await db.insert(auditLog).values({
-    orgId: entry.orgId ?? null,
-    actorKind: entry.actorKind,
-    actorId: entry.actorId ?? null,
-    action: entry.action,
-    subjectType: entry.subjectType,
-    subjectId: entry.subjectId ?? null,
-    ip: entry.ip ?? null,
-    requestId: entry.requestId ?? null,
-    detail: entry.detail ?? {},
-  });
+  await writeAudits(db, [entry]);
+}
+
+/**
+ * Appends several audit rows in one INSERT (a campaign's batch of policy decisions): one array per
+ * column (unnest), as a statement of thousands of parameters costs more to build than to run.
+ */
+export async function writeAudits(db: Queryable, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const column = <T>(pick: (entry: AuditEntry) => T) => sql.param(entries.map(pick));
+  await db.execute(sql`
+    insert into ${auditLog} (org_id, actor_kind, actor_id, action, subject_type, subject_id, ip, request_id, detail)
+    select * from unnest(${column((e) => e.orgId ?? null)}::uuid[], ${column((e) => e.actorKind)}::text[],
+      ${column((e) => e.actorId ?? null)}::text[], ${column((e) => e.action)}::text[],
+      ${column((e) => e.subjectType)}::text[], ${column((e) => e.subjectId ?? null)}::text[],
+      ${column((e) => e.ip ?? null)}::text[], ${column((e) => e.requestId ?? null)}::text[],
+      ${column((e) => JSON.stringify(e.detail ?? {}))}::jsonb[])`);
 }
