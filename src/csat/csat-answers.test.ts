@@ -19,3 +19,11 @@ describe('a reply that is only a rating', () => {
     expect(ratingIn(body)).toBe(rating);
   });
 });
+
+test('a long reply is no rating, and is read in linear time (the webhook path runs this)', () => {
+  // "4", then spaces, then a letter: the shape that made the old pattern backtrack for seconds.
+  for (const length of [1_600, 20_000, 200_000]) {
+    expect(ratingIn(`4${' '.repeat(length)}x`)).toBeNull();
+    expect(ratingIn(`${' '.repeat(length)}4`)).toBe(4);
+  }
+});

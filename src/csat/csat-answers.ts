@@ -5,12 +5,19 @@ import type { Database } from '../platform/db/database';
 import { newId } from '../platform/db/ids';
 import { csatSurveys, messages } from '../platform/db/schema';
 
+/** Longer than any bare rating ("⭐ 5 estrellas!" is 14): anything longer is a message. */
+const MAX_RATING_LENGTH = 24;
+
 /**
  * The rating in a reply that is only a rating: "4", " 5! ", "3 stars", "⭐ 4". Anything more ("4, but
  * my rash is back") is a message for the clinic and is handled as one; so is a number out of range.
  */
 export function ratingIn(body: string): number | null {
-  const match = /^\s*(?:⭐\s*)?([1-5])\s*(?:\/\s*5|stars?|estrellas?|⭐+)?\s*[.!]?\s*$/iu.exec(body);
+  // Trimmed and length-checked before the pattern: its adjacent optional spaces backtrack
+  // polynomially, and "4" then 1,600 spaces and a letter held the event loop for over a second.
+  const text = body.trim();
+  if (text.length > MAX_RATING_LENGTH) return null;
+  const match = /^(?:⭐\s*)?([1-5])\s*(?:\/\s*5|stars?|estrellas?|⭐+)?\s*[.!]?$/iu.exec(text);
   return match ? Number(match[1]) : null;
 }
 
