@@ -7,4 +7,5 @@ module.exports = {
   // Every wait in a test is for a state (`eventually`), never a fixed sleep: a generous budget costs a
   // passing test nothing and keeps a loaded CI machine from failing a correct one.
   testTimeout: 60000,
+  setupFilesAfterEnv: ['<rootDir>/test/support/pg-busy-client-guard.ts'],
 };

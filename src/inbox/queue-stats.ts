@@ -31,15 +31,16 @@ export async function queueStats(
   since: Date,
 ): Promise<Map<string, QueueStats>> {
   const sinceParam = sql`${since.toISOString()}::timestamptz`;
-  const [volume, open, breaches, emergencies, response] = await Promise.all([
-    db.execute(sql`
+  // One after another, not Promise.all: `db` is a single transaction connection (see withoutJit), which runs
+  // one query at a time anyway, and pg deprecates queueing a query on a client that is already busy.
+  const volume = await db.execute(sql`
       select c.queue, count(*) as n from messages m join conversations c on c.id = m.conversation_id
       where m.org_id = ${orgId} and m.direction = 'inbound' and m.created_at >= ${sinceParam}
-      group by c.queue`),
-    db.execute(sql`
+      group by c.queue`);
+  const open = await db.execute(sql`
       select queue, count(*) as n from conversations
-      where org_id = ${orgId} and status <> 'resolved' group by queue`),
-    db.execute(sql`
+      where org_id = ${orgId} and status <> 'resolved' group by queue`);
+  const breaches = await db.execute(sql`
       select queue, count(distinct id) as n from (
         select c.queue, c.id from conversations c
         where c.org_id = ${orgId} and c.status <> 'resolved' and c.sla_due_at < now()
@@ -47,14 +48,14 @@ export async function queueStats(
         select c.queue, c.id from messages m join conversations c on c.id = m.conversation_id
         where m.org_id = ${orgId} and m.answered_sla_due_at is not null
           and m.created_at >= ${sinceParam} and m.created_at > m.answered_sla_due_at
-      ) breached group by queue`),
-    db.execute(sql`
+      ) breached group by queue`);
+  const emergencies = await db.execute(sql`
       select c.queue, count(distinct m.conversation_id) as n
       from messages m join conversations c on c.id = m.conversation_id
       where m.org_id = ${orgId} and m.direction = 'inbound' and m.created_at >= ${sinceParam}
         and m.triage ->> 'urgency' = 'emergency'
-      group by c.queue`),
-    db.execute(sql`
+      group by c.queue`);
+  const response = await db.execute(sql`
       with firsts as (
         select m.conversation_id, min(m.created_at) as first_in from messages m
         where m.org_id = ${orgId} and m.direction = 'inbound' and m.created_at >= ${sinceParam}
@@ -68,8 +69,7 @@ export async function queueStats(
       )
       select c.queue, percentile_cont(0.5) within group (order by a.seconds) as n
       from answered a join conversations c on c.id = a.conversation_id
-      where a.seconds is not null group by c.queue`),
-  ]);
+      where a.seconds is not null group by c.queue`);
   const stats = new Map<string, QueueStats>();
   const entry = (queue: string) => {
     let found = stats.get(queue);
