@@ -21,6 +21,8 @@ afterAll(() => {
   pg.Client.prototype.query = query;
   if (seen.length > 0) {
     const tests = [...new Set(seen)].join('; ');
-    throw new Error(`a query was sent to a pg client that was still busy (Promise.all in a transaction?) in: ${tests}`);
+    throw new Error(
+      `a query was sent to a pg client that was still busy (Promise.all in a transaction?) in: ${tests}`,
+    );
   }
 });
