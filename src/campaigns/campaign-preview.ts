@@ -1,8 +1,9 @@
-import { and, asc, gt } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import type { CampaignPreviewResponse } from '../../contracts/inbox-api';
 import {
   type DecideResult,
-  decideOutboundBatch,
+  decideSendsForCounting,
+  loadPolicyContexts,
   type OutboundServiceDeps,
   sendRefusal,
 } from '../outbound/outbound-service';
@@ -42,27 +43,27 @@ export async function previewCampaign(
     preview.skipped[reason] = (preview.skipped[reason] ?? 0) + 1;
   };
   const sampled = new Set<string>();
-  let after: string | undefined;
-  for (;;) {
-    const page = await deps.db
-      .select({
-        contactId: contacts.id,
-        displayName: contacts.displayName,
-        attributes: contacts.attributes,
-      })
-      .from(contacts)
-      .where(
-        and(
-          audienceCondition(campaign.orgId, campaign.audience.filter),
-          after ? gt(contacts.id, after) : undefined,
-        ),
-      )
-      .orderBy(asc(contacts.id))
-      .limit(PAGE);
-    if (page.length === 0) break;
-    after = page.at(-1)!.contactId;
+  // The audience's ids in one query, then pages of them: paging the filter itself (`id > last`)
+  // made PostgreSQL filter and sort the whole audience again for every page, O(n²) over a campaign.
+  const audience = await deps.db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(audienceCondition(campaign.orgId, campaign.audience.filter))
+    .orderBy(asc(contacts.id));
+  // One moment for the whole preview, as a start decides each batch at one moment.
+  const now = new Date();
+  for (let start = 0; start < audience.length; start += PAGE) {
+    const ids = audience.slice(start, start + PAGE).map((row) => row.id);
+    const contexts = await loadPolicyContexts(deps.db, ids, deps.verifiedSessionLifetime);
+    // A contact deleted since the ids were read is no longer a recipient.
+    const page = ids.flatMap((id) => {
+      const contact = contexts.get(id)?.contact;
+      return contact
+        ? [{ contactId: id, displayName: contact.displayName, attributes: contact.attributes }]
+        : [];
+    });
     const requests = page.map((recipient) => campaignSendRequest(campaign, recipient, deps.clinic.name));
-    const decided = await decideOutboundBatch(deps, requests);
+    const decided = decideSendsForCounting(deps, requests, contexts, now);
     const allowed = decided.flatMap((one, i) => {
       const refusal = one.ok ? sendRefusal(one.send) : one.error;
       if (!refusal) return [i];

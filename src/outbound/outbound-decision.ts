@@ -174,6 +174,87 @@ export function decideSends(
   });
 }
 
+/**
+ * What a send's decision depends on, as a string: two requests with the same key, decided at the same
+ * moment, get the same channel, deferral, refusal and rendering check (only the wording of the reasons,
+ * which quotes dates, and the address differ). A campaign preview of 100,000 recipients then decides a
+ * few hundred distinct cases instead of every recipient: most share a time zone, a language, the same
+ * kinds of address and the same consent history shape.
+ *
+ * Everything decideSend reads must be here, or equal keys could hide different decisions; the test
+ * "the preview counts what the start decides" compares the two on mixed recipients. undefined means
+ * "decide this one alone" (a reply to a patient's message, whose evidence is per message).
+ */
+export function decisionKey(
+  deps: Pick<OutboundServiceDeps, 'templates'>,
+  request: OutboundRequest,
+  context: PolicyContext | undefined,
+): string | undefined {
+  if (!context || request.answers || request.conversationId) return undefined;
+  const { contact, identities, ledger, verified } = context;
+  const content = request.content;
+  let contentKey: unknown;
+  if ('template' in content) {
+    const declared = deps.templates.get(content.template)?.variables ?? {};
+    // Only the declared variables reach the rendering (buildRenderContext ignores the rest).
+    const values = Object.keys(declared).map((name) =>
+      Object.hasOwn(content.variables, name) ? content.variables[name] : null,
+    );
+    contentKey = [content.template, content.locale ?? null, values];
+  } else {
+    contentKey = [content.sensitivity, content.purpose, content.body.length > 0];
+  }
+  // The ledger comes newest first; the policy compares rows only by that order and by equal times
+  // (an opt-out wins a tie), so the order and where times are equal stand in for the times themselves.
+  const consents = ledger.map((row, i) => [
+    row.channel,
+    row.purpose,
+    row.status,
+    i > 0 && row.recordedAt.getTime() === ledger[i - 1]!.recordedAt.getTime(),
+  ]);
+  // decideSend takes the first deliverable identity of a kind, else the first of that kind: order matters.
+  const addresses = identities.map((i) => [i.kind, i.undeliverableAt === null, verified.has(i.id)]);
+  return JSON.stringify([
+    request.orgId,
+    request.initiator,
+    request.requestedChannel ?? null,
+    request.urgent === true,
+    request.notes ?? null,
+    contentKey,
+    contact.orgId,
+    contact.timeZone,
+    contact.language,
+    contact.channelPreferences,
+    contact.dateOfBirth === null,
+    addresses,
+    consents,
+  ]);
+}
+
+/**
+ * decideSends for counting what a batch would do (a campaign preview): requests with the same
+ * decisionKey share the decision of the first of them, so the policy and the rendering check run once
+ * per distinct case. A shared result's contact, address and reasons are the first request's: use it
+ * for outcomes (allowed, channel, deferral, refusal code, locale), not to write a send.
+ */
+export function decideSendsForCounting(
+  deps: OutboundServiceDeps,
+  requests: OutboundRequest[],
+  contexts: Map<string, PolicyContext>,
+  now: Date,
+): DecideResult[] {
+  const decided = new Map<string, DecideResult>();
+  return requests.map((request) => {
+    const context = contexts.get(request.contactId);
+    const key = decisionKey(deps, request, context);
+    const known = key === undefined ? undefined : decided.get(key);
+    if (known) return known;
+    const [result] = decideSends(deps, [request], contexts, now);
+    if (key !== undefined) decided.set(key, result!);
+    return result!;
+  });
+}
+
 function decideSend(
   deps: OutboundServiceDeps,
   request: OutboundRequest,

@@ -29,6 +29,8 @@ import { enqueueAfterCommit } from './outbox-enqueue';
 export {
   type DecidedSend,
   type DecideResult,
+  decideSendsForCounting,
+  loadPolicyContexts,
   type OutboundContent,
   type OutboundRequest,
   type OutboundServiceDeps,

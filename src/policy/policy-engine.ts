@@ -272,6 +272,24 @@ const neverDeferred: Readonly<Partial<Record<Initiator, string>>> = {
 };
 
 /** Quiet hours: automated, non-urgent messages wait for the sending window; nothing else does. */
+/**
+ * "08:00 America/Chicago on 2026-12-08". A campaign's deferred recipients share a few openings; luxon
+ * took a fifth of a preview's time formatting the same one again for each of them.
+ */
+function localOpening(opensAt: Date, zone: string): string {
+  const key = `${opensAt.getTime()} ${zone}`;
+  let text = recentOpenings.get(key);
+  if (text === undefined) {
+    const local = DateTime.fromJSDate(opensAt, { zone: luxonZone(zone)! });
+    text = `${local.toFormat('HH:mm')} ${zone} on ${local.toISODate()}`;
+    if (recentOpenings.size >= 1000) recentOpenings.clear();
+    recentOpenings.set(key, text);
+  }
+  return text;
+}
+
+const recentOpenings = new Map<string, string>();
+
 function applyQuietHours(input: PolicyInput): { scheduledFor?: Date; reasons: string[] } {
   const resolved = resolveTimeZone(input.contact.timeZone, input.clinicTimeZone);
   const opensAt = nextAllowedTime(input.now, resolved.zone);
@@ -284,9 +302,8 @@ function applyQuietHours(input: PolicyInput): { scheduledFor?: Date; reasons: st
 
   const window = `${defaultSendingWindow.start}–${defaultSendingWindow.end} ${resolved.zone}`;
   if (defer) {
-    const local = DateTime.fromJSDate(opensAt, { zone: luxonZone(resolved.zone)! });
     reasons.push(
-      `deferred to ${local.toFormat('HH:mm')} ${resolved.zone} on ${local.toISODate()}: quiet hours (sending window ${window})`,
+      `deferred to ${localOpening(opensAt, resolved.zone)}: quiet hours (sending window ${window})`,
     );
     return { scheduledFor: opensAt, reasons };
   }
