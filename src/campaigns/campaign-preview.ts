@@ -17,7 +17,7 @@ import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './freque
 export type CampaignPreview = CampaignPreviewResponse;
 
 /** Recipients decided per round: their policy inputs load in a few queries whatever the number. */
-const PAGE = 2000;
+const PAGE = 5000;
 
 /**
  * What starting the campaign would do, recipient by recipient, decided as the send decides
