@@ -371,6 +371,10 @@ export interface StaffListResponse {
 /** An intent staff may pick when they override triage. */
 export interface IntentView {
   name: string;
+  /** The intent as staff read it ("Clinical question"), from intents/*.yaml. */
+  label: string;
+  /** What the patient did, as a triage note says it ("Asked a clinical question"). */
+  summary: string;
   description: string;
   queue: string;
   urgency: string;

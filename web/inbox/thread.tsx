@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, newIdempotencyKey } from '../shared/api';
 import { channelIcon, channelLabel, clockTime, fullDateTime, slaCountdown } from './format';
 import type { ConversationDetail, IntentOption, Message, QueueSummary, StaffOption, Triage } from './model';
-import { humanize, intentName, useQueueName } from './names';
+import { humanize, useIntentName, useQueueName } from './names';
 import { PatientDetails } from './patient-details';
 
 /** What the override form may pick from, and what to do once an override is saved. */
@@ -23,6 +23,7 @@ function TriageOverrideForm({
   options: TriageOverrideOptions;
   onDone: () => void;
 }) {
+  const intentName = useIntentName();
   const [intent, setIntent] = useState(triage.intent ?? '');
   const [queue, setQueue] = useState(triage.queue ?? '');
   const [urgency, setUrgency] = useState(triage.urgency ?? '');
@@ -60,7 +61,7 @@ function TriageOverrideForm({
         )}
         {options.intents.map((i) => (
           <option key={i.name} value={i.name} title={i.description}>
-            {intentName(i.name)}
+            {i.label}
           </option>
         ))}
       </select>
@@ -108,6 +109,7 @@ function TriageNote({
 }) {
   const [editing, setEditing] = useState(false);
   const queueName = useQueueName();
+  const intentName = useIntentName();
   // The plain-words findings only: the engine's reasons name intent ids and scores. A message
   // triaged before findings existed shows its intent and queue alone.
   const findings = Array.isArray(triage.findings) ? triage.findings : [];
