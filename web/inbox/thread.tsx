@@ -324,6 +324,7 @@ export function ContactPanel({
   return (
     <aside className="side-panel" aria-label="Patient">
       <h2>{conversation.displayName}</h2>
+      {conversation.textRequest && <TextRequestNote request={conversation.textRequest} />}
       <PatientDetails
         contactId={contact.id}
         conversationId={conversation.id}
@@ -362,6 +363,29 @@ export function ContactPanel({
       </dl>
       <Notes conversation={conversation} onChanged={onChanged} />
     </aside>
+  );
+}
+
+/**
+ * The web chat visitor asked to be texted when the clinic replies. A number on file for another
+ * patient is held: staff check who it is before anything is texted or merged.
+ */
+function TextRequestNote({ request }: { request: NonNullable<ConversationDetail['textRequest']> }) {
+  return (
+    <p className="text-request" role="note" aria-label="Text when we reply">
+      {request.status === 'active' ? (
+        <>
+          Asked to be texted at <strong>{request.display}</strong> when we reply. Replies made while the chat
+          is closed go by text (or a text says one is waiting).
+        </>
+      ) : (
+        <>
+          Asked to be texted at <strong>{request.display}</strong>, a number on file for another patient.
+          Nothing is texted or merged: check who this is before linking the records.
+        </>
+      )}{' '}
+      <span className="muted">{fullDateTime(request.requestedAt)}</span>
+    </p>
   );
 }
 
