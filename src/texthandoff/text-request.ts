@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { TextRequestView } from '../../contracts/inbox-api';
 import { type IdentityRef, type RequestMeta, VerificationInputError } from '../channel-port';
@@ -79,6 +79,23 @@ export async function requestTexts(
         .onConflictDoNothing();
     } else if (owner.contactId !== chat.contactId) {
       status = 'held';
+    }
+    // A visitor who gives another number replaces the one they gave before: texts go to one phone
+    // per contact (the policy takes the first deliverable one), so the old one stops receiving.
+    const [previous] = await tx
+      .select({ phone: chatTextRequests.phone })
+      .from(chatTextRequests)
+      .where(and(eq(chatTextRequests.conversationId, conversationId), eq(chatTextRequests.status, 'active')));
+    if (status === 'active' && previous && previous.phone !== phone) {
+      await tx
+        .update(contactIdentities)
+        .set({ undeliverableAt: new Date() })
+        .where(
+          and(
+            identityWhere(orgId, { kind: 'phone', address: previous.phone }),
+            eq(contactIdentities.contactId, chat.contactId),
+          ),
+        );
     }
     await recordConsent(tx, {
       orgId,

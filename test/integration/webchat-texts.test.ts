@@ -242,6 +242,25 @@ test('a number on file for another patient: the same answer, nothing merged or m
   expect(await smsOutOf(chat.conversationId)).toEqual([]);
 });
 
+test('a second number replaces the first: the reply is texted to the new one only', async () => {
+  const chat = await visitorWhoWrote();
+  const first = randomUsPhone();
+  const second = randomUsPhone();
+  expect(await askForTexts(chat.socket, { phone: first, consent: true })).toEqual({ ok: true });
+  expect(await askForTexts(chat.socket, { phone: second, consent: true })).toEqual({ ok: true });
+  await closeChat(chat.socket, chat.sessionId);
+  const api = await t.api();
+  const detail = await api.get(`/conversations/${chat.conversationId}`).expect(200);
+  expect(detail.body.conversation.textRequest).toMatchObject({ phone: second, status: 'active' });
+  await api
+    .post(`/conversations/${chat.conversationId}/messages`, {
+      body: 'See you at 2pm.',
+      sensitivity: 'public',
+    })
+    .expect(202);
+  expect((await smsOutOf(chat.conversationId)).map((m) => m.to_address)).toEqual([second]);
+});
+
 test('no phone number appears in the logs', () => {
   const digits = logs.text.match(/\+?1?415555\d{4}/g) ?? [];
   expect(digits).toEqual([]);
