@@ -36,8 +36,10 @@ export interface TextRequestDeps {
  * contacts would hand the chat the other patient's history, and answering differently would tell
  * the visitor that the number is on file. So the visitor gets the same answer whatever the number,
  * and such a request is `held`: no identity moves, nothing is merged or texted, and staff see that
- * the number belongs to another patient and decide (call back, or link the records themselves). A
- * number that is nobody's becomes this chat contact's phone, unverified, which is what a visitor
+ * the number belongs to another patient and decide how to reach them. A one-time code to the
+ * number was not chosen: it would prove the visitor holds the phone, not which patient on a shared
+ * phone they are, and the chat's verification (date of birth plus a code) already exists for a
+ * visitor who wants to be recognised as a patient on file. A number that is nobody's becomes this chat contact's phone, unverified, which is what a visitor
  * who gives a number at a front desk gets too; a reply's content still goes by text only as the
  * policy allows (a notice otherwise).
  */

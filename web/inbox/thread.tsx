@@ -381,7 +381,7 @@ function TextRequestNote({ request }: { request: NonNullable<ConversationDetail[
       ) : (
         <>
           Asked to be texted at <strong>{request.display}</strong>, a number on file for another patient.
-          Nothing is texted or merged: check who this is before linking the records.
+          Nothing is texted or merged: check who this is before you contact them on it.
         </>
       )}{' '}
       <span className="muted">{fullDateTime(request.requestedAt)}</span>
