@@ -208,6 +208,21 @@ export interface ConversationDetail extends ConversationState {
   /** `campaign`: the campaign a patient's message answers (its `campaignId`), with its name. */
   messages: (MessageView & { author: StaffRef | null; campaign: { id: string; name: string } | null })[];
   notes: NoteView[];
+  /** The web chat visitor asked to be texted when the clinic replies; null when not. */
+  textRequest: TextRequestView | null;
+}
+
+/**
+ * A web chat visitor's "text me when you reply". `active`: replies made while their chat is closed
+ * go by text (or a text says one is waiting). `held`: the number is on file for another patient,
+ * so nothing is texted or merged until staff check it.
+ */
+export interface TextRequestView {
+  phone: string;
+  /** The phone as staff read it. */
+  display: string;
+  status: 'active' | 'held';
+  requestedAt: Timestamp;
 }
 
 export interface ConversationDetailResponse {
@@ -371,6 +386,10 @@ export interface StaffListResponse {
 /** An intent staff may pick when they override triage. */
 export interface IntentView {
   name: string;
+  /** The intent as staff read it ("Clinical question"), from intents/*.yaml. */
+  label: string;
+  /** What the patient did, as a triage note says it ("Asked a clinical question"). */
+  summary: string;
   description: string;
   queue: string;
   urgency: string;

@@ -36,6 +36,7 @@ const CLIENT_EVENTS = new Set([
   'verify.start',
   'verify.confirm',
   'verify.handoff',
+  'texts.request',
 ]);
 
 export const sessionRoom = (sessionId: string) => `webchat:${sessionId}`;
@@ -72,6 +73,8 @@ const verifyStartSchema = z.union([
 ]);
 const verifyConfirmSchema = z.strictObject({ code: z.string().regex(/^\d{6}$/) });
 const verifyHandoffSchema = z.strictObject({ handoff: z.string().max(100) });
+// `consent` is checked by the core (consent_required), so a missing tick gets its own answer.
+const textsRequestSchema = z.strictObject({ phone: z.string().max(40), consent: z.boolean().optional() });
 
 type Answer = { ok: true; [key: string]: unknown } | { ok: false; code: string; retryAfterMs?: number };
 type Ack = (answer: Answer) => void;
@@ -393,6 +396,27 @@ export function attachChatNamespace(io: Server, sink: InboundSink, options: Chat
       } catch (err) {
         if (err instanceof VerificationInputError) return answer({ ok: false, code: err.code });
         slog.error({ err }, 'verification request failed');
+        answer({ ok: false, code: 'server_error' });
+      }
+    });
+
+    // "Text me when you reply": a phone and an explicit consent (see src/texthandoff/text-request.ts).
+    // Limited like verification: each request may add a phone and a consent entry.
+    socket.on('texts.request', async (raw: unknown, ack?: Ack) => {
+      const answer = typeof ack === 'function' ? ack : () => undefined;
+      if (!sessions?.requestTexts) return answer({ ok: false, code: 'unavailable' });
+      const parsed = await admitVerification(textsRequestSchema, raw, answer);
+      if (!parsed) return;
+      try {
+        await sessions.requestTexts(
+          identity,
+          { phone: parsed.phone, consent: parsed.consent === true },
+          meta(),
+        );
+        answer({ ok: true });
+      } catch (err) {
+        if (err instanceof VerificationInputError) return answer({ ok: false, code: err.code });
+        slog.error({ err }, 'text request failed');
         answer({ ok: false, code: 'server_error' });
       }
     });

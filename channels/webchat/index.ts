@@ -41,6 +41,18 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
     notifyTyping(address, from) {
       io?.of(CHAT_NAMESPACE).to(sessionRoom(address)).emit('typing', { from });
     },
+    // Across hub processes: the Redis adapter asks every node for the room's sockets. When a node
+    // does not answer, the visitor counts as there: the reply stays in the chat, as it always did.
+    async isPresent(address) {
+      if (!io) return false;
+      try {
+        const sockets = await io.of(CHAT_NAMESPACE).in(sessionRoom(address)).fetchSockets();
+        return sockets.length > 0;
+      } catch (err) {
+        logger.warn({ err }, 'could not tell whether a chat visitor is connected');
+        return true;
+      }
+    },
     async send(envelope: OutboundEnvelope): Promise<SendResult> {
       if (!io) {
         throw new SendError('realtime_unavailable', 'The chat socket server is not running yet', true);

@@ -199,7 +199,14 @@ export interface VerificationClaim {
 /** A claim the core cannot read (no real date, no phone/email): the patient typed it wrong. */
 export class VerificationInputError extends Error {
   constructor(
-    readonly code: 'invalid_date_of_birth' | 'invalid_phone' | 'invalid_email' | 'invalid_request',
+    readonly code:
+      | 'invalid_date_of_birth'
+      | 'invalid_phone'
+      | 'invalid_email'
+      | 'invalid_request'
+      | 'consent_required'
+      | 'no_conversation'
+      | 'unavailable',
     message: string,
   ) {
     super(message);
@@ -238,6 +245,17 @@ export interface SessionSink {
   nameGiven?(identity: IdentityRef, name: string): Promise<void>;
   /** The patient is typing: tells the staff looking at their conversation. Best effort. */
   patientTyping?(identity: IdentityRef): Promise<void>;
+  /**
+   * The visitor asks to be texted at `phone` when the clinic replies while their chat is closed,
+   * and consents to it (`consent` must be true). Throws VerificationInputError (`invalid_phone`,
+   * `consent_required`, `no_conversation`, `unavailable`). The answer never says whether the phone
+   * is on file for anyone.
+   */
+  requestTexts?(
+    identity: IdentityRef,
+    input: { phone: string; consent: boolean },
+    meta: RequestMeta,
+  ): Promise<void>;
   /**
    * Verifies the identity by a handoff from a secure link whose date of birth was just confirmed
    * (single use, short-lived): true when it was good, and the identity is then linked to the link's
@@ -434,6 +452,11 @@ export interface ChannelAdapter {
    * of who (a first name, or the clinic).
    */
   notifyTyping?(address: string, from: string): void;
+  /**
+   * Live channels (web chat): whether the patient at `address` has the conversation open now, on any
+   * hub process. A staff reply to someone who left and asked to be texted goes by text instead.
+   */
+  isPresent?(address: string): Promise<boolean>;
   /** Express routes for the provider's webhooks, mounted at the app root. */
   createRouter?(sink: InboundSink): Router;
   /** Starts what the channel listens on besides HTTP (e.g. an SMTP server); called once at hub start. */

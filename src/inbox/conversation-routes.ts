@@ -19,6 +19,7 @@ import { HttpError } from '../platform/http/http-error';
 import { listConsents } from '../policy/consent-ledger';
 import { assertConversationAccess } from '../staff/contact-access';
 import { seesAllQueues } from '../staff/queue-access';
+import { loadTextRequestView } from '../texthandoff/text-request';
 import { URGENCIES } from '../triage';
 import { decodeCursor, encodeCursor } from './conversation-cursor';
 import { LIST_STATUSES, listInbox } from './conversation-list';
@@ -81,12 +82,13 @@ async function presentDetail(
   detail: ConversationDetail,
 ): Promise<Sendable<ConversationDetailView>> {
   const { conversation, contact } = detail;
-  const [state, consents, notes, names, campaignNames] = await Promise.all([
+  const [state, consents, notes, names, campaignNames, textRequest] = await Promise.all([
     loadStateView(db, conversation),
     listConsents(db, contact.id),
     listNotes(db, conversation.id),
     staffNames(db, detail),
     answeredCampaignNames(db, detail),
+    loadTextRequestView(db, conversation.id),
   ]);
   return {
     ...state,
@@ -113,6 +115,7 @@ async function presentDetail(
           : null,
     })),
     notes,
+    textRequest,
   };
 }
 

@@ -10,7 +10,7 @@ import { messages } from '../platform/db/schema';
 import { HttpError } from '../platform/http/http-error';
 import { findQueue } from '../staff/queue-directory';
 import { requireRole } from '../staff/require-role';
-import { type TriagePool, TriageThreadError, URGENCIES } from '../triage';
+import { intentLabel, intentSummary, type TriagePool, TriageThreadError, URGENCIES } from '../triage';
 import { URGENCY_RANK } from '../triage/urgency';
 import { changeConversation, slaForUrgency } from './conversation-workflow';
 import { overrideEvalLines } from './triage-override-export';
@@ -53,11 +53,14 @@ export function triageRouter(db: Database, triage: Pick<TriagePool, 'classify' |
     }
   });
 
-  // The intents staff may pick from when they override triage.
+  // The intents staff may pick from when they override triage, with the names the inbox shows for
+  // them: the page never spells an intent id itself, so a clinic renames one in intents/ alone.
   router.get('/triage/intents', (_req, res) => {
     res.json({
       intents: triage.intents.map((i) => ({
         name: i.name,
+        label: intentLabel(i),
+        summary: intentSummary(i),
         description: i.description,
         queue: i.queue,
         urgency: i.urgency,

@@ -3,10 +3,12 @@ import type { InboundSink } from '../channel-port';
 import type { ChannelRegistry } from '../channel-port/channel-registry';
 import type { OrganizationRow } from '../clinic/organization';
 import { createContactVerification } from '../contacts/contact-verification';
+import { textChannelOf } from '../outbound/chat-text-handoff';
 import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import { verificationCodeSender } from '../outbound/verification-code';
 import type { HubConfig } from '../platform/config/config';
 import type { Database } from '../platform/db/database';
+import { requestTexts } from '../texthandoff/text-request';
 import type { TriageQueue } from '../triage/triage-worker';
 import { createInboundService } from './inbound-service';
 import { createPatientSessionSink } from './patient-session-sink';
@@ -55,5 +57,13 @@ export async function startIntake(context: {
     verification,
     notifyStaffTyping: context.notifyStaffTyping,
   });
+  const texts = {
+    db,
+    orgId: org.id,
+    defaultRegion: context.config.DEFAULT_REGION,
+    textChannel: textChannelOf(context.channels),
+    logger,
+  };
+  sessions.requestTexts = (identity, input, meta) => requestTexts(texts, identity, input, meta);
   return { inbound, live: { ...inbound, sessions } };
 }

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, ne } from 'drizzle-orm';
 import type { SessionSink } from '../channel-port';
 import { isSessionOutbound, sessionHistory } from '../contacts/contact-history';
 import type { ContactVerification } from '../contacts/contact-verification';
+import { identityWhere } from '../contacts/identity-where';
 import type { Database } from '../platform/db/database';
 import { contactIdentities, contacts, conversations } from '../platform/db/schema';
 
@@ -29,13 +30,7 @@ export function createPatientSessionSink(deps: PatientSessionSinkDeps): SessionS
       const owner = db
         .select({ contactId: contactIdentities.contactId })
         .from(contactIdentities)
-        .where(
-          and(
-            eq(contactIdentities.orgId, orgId),
-            eq(contactIdentities.kind, identity.kind),
-            eq(contactIdentities.address, identity.address),
-          ),
-        );
+        .where(identityWhere(orgId, identity));
       await db
         .update(contacts)
         .set({ displayName: name })
@@ -50,13 +45,7 @@ export function createPatientSessionSink(deps: PatientSessionSinkDeps): SessionS
           conversations,
           and(eq(conversations.contactId, contactIdentities.contactId), ne(conversations.status, 'resolved')),
         )
-        .where(
-          and(
-            eq(contactIdentities.orgId, orgId),
-            eq(contactIdentities.kind, identity.kind),
-            eq(contactIdentities.address, identity.address),
-          ),
-        )
+        .where(identityWhere(orgId, identity))
         .limit(1);
       if (row) deps.notifyStaffTyping(row.conversationId);
     },

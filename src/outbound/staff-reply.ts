@@ -6,6 +6,7 @@ import { HttpError } from '../platform/http/http-error';
 import { channelLabel } from '../policy/policy-engine';
 import { assertConversationAccess, mayChangeIdentity } from '../staff/contact-access';
 import type { AuthenticatedStaff } from '../staff/staff-sessions';
+import { sendReplyWaitingNotice, textHandoffFor } from './chat-text-handoff';
 import {
   type OutboundContent,
   type OutboundServiceDeps,
@@ -67,7 +68,8 @@ export async function planStaffReply(
     .where(and(eq(conversations.id, input.conversationId), eq(conversations.orgId, staff.orgId)));
   if (!conversation) throw new HttpError(404, 'conversation_not_found', 'No such conversation');
   assertConversationAccess(staff, conversation.queue);
-  const { channel, notes } = await staffReplyChannel(deps, conversation.id);
+  const replyVia = await staffReplyChannel(deps, conversation.id);
+  let { channel, notes } = replyVia;
   const guide = (decision: Parameters<typeof replyGuidance>[0]['decision']): ReplyGuidance =>
     replyGuidance({
       decision,
@@ -76,23 +78,47 @@ export async function planStaffReply(
       hasDateOfBirth: conversation.dateOfBirth !== null,
       mayAddDateOfBirth: mayChangeIdentity(staff),
     });
-  try {
-    const planned = await planOutbound(
+  const request = {
+    orgId: staff.orgId,
+    contactId: conversation.contactId,
+    conversationId: conversation.id,
+    initiator: 'staff_reply' as const,
+    content: input.content,
+    staffId: staff.id,
+    requestId: input.requestId,
+    ip: input.ip,
+  };
+  // A web chat visitor who left and asked to be texted: the reply itself goes by text when the
+  // policy lets the text channel carry it (or carry a secure link to it); otherwise it stays in
+  // the chat, and a text that says only "a reply is waiting" follows (chat-text-handoff.ts).
+  const handoff = await textHandoffFor(deps, conversation.id, channel);
+  let noticeVia: string | undefined;
+  if (handoff) {
+    const byText = await planOutbound(
       deps,
-      {
+      { ...request, requestedChannel: handoff.textChannel, notes: [handoff.note] },
+      { dryRun: true, audit: false },
+    );
+    const { decision } = byText;
+    const linkPossible = !decision.securedVia || conversation.dateOfBirth !== null;
+    if (decision.allowed && decision.channel === handoff.textChannel && linkPossible) {
+      channel = handoff.textChannel;
+      notes = [handoff.note];
+    } else {
+      noticeVia = handoff.textChannel;
+    }
+  }
+  try {
+    const planned = await planOutbound(deps, { ...request, requestedChannel: channel, notes }, options);
+    if (noticeVia && planned.outcome) {
+      await sendReplyWaitingNotice(deps, {
         orgId: staff.orgId,
         contactId: conversation.contactId,
         conversationId: conversation.id,
-        initiator: 'staff_reply',
-        requestedChannel: channel,
-        notes,
-        content: input.content,
-        staffId: staff.id,
+        textChannel: noticeVia,
         requestId: input.requestId,
-        ip: input.ip,
-      },
-      options,
-    );
+      });
+    }
     // For a template, `rendered` is what the patient will read, from the code that renders the send.
     return { ...planned, guidance: guide(planned.decision) };
   } catch (error) {

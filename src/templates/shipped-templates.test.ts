@@ -9,6 +9,7 @@ const SHIPPED_IDS = [
   'appointment-reminder',
   'attachment-refused',
   'balance-due',
+  'chat-reply-waiting',
   'emergency-safety-reply',
   'help-response',
   'lab-results-available',
@@ -82,6 +83,8 @@ test.each<[string, string, string]>([
   ['recall-outreach', 'marketing', 'public'],
   ['emergency-safety-reply', 'care', 'public'],
   ['secure-message-notice', 'care', 'public'],
+  // Says only that a reply is waiting: safe on any phone (src/outbound/chat-text-handoff.ts).
+  ['chat-reply-waiting', 'care', 'public'],
 ])('%s is %s and %s', (id, purpose, sensitivity) => {
   expect(catalog.get(id)).toMatchObject({ purpose, sensitivity });
 });

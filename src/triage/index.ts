@@ -6,6 +6,7 @@ export type { LlmClassifierFactory, LlmClassifierPort, LlmVerdict } from './llm-
 export { LlmClassificationError } from './llm-port';
 export type { Triage, TriageContext, TriageOptions, TriageResult } from './triage';
 export { createTriage } from './triage';
+export { intentLabel, intentSummary } from './triage-findings';
 export { MAX_TRIAGE_CHARS } from './triage-input-cap';
 export type { TriagePool, TriagePoolOptions, TriageThreadErrorCode } from './triage-thread-pool';
 export { startTriagePool, TriageThreadError } from './triage-thread-pool';

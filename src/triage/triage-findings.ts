@@ -31,7 +31,12 @@ export function isRedFlagFinding(finding: string): boolean {
 
 /** "Asked a clinical question": the intent's summary, or its label or name spelled out. */
 export function intentSummary(intent: Pick<IntentDefinition, 'name' | 'label' | 'summary'>): string {
-  return intent.summary ?? intent.label ?? spellOut(intent.name);
+  return intent.summary ?? intentLabel(intent);
+}
+
+/** "Clinical question": the intent's name as staff read it, its id spelled out when it has no label. */
+export function intentLabel(intent: Pick<IntentDefinition, 'name' | 'label'>): string {
+  return intent.label ?? spellOut(intent.name);
 }
 
 /** Each live red flag, with the modifiers that mattered, then each one not counted and why. */

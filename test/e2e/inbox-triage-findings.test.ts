@@ -99,3 +99,41 @@ test('triage notes read as plain words: an emergency sign, a negated one, a clin
   }
   expect(errors).toEqual([]);
 });
+
+test('an intent reads as its label from intents/ (GET /triage/intents), not as its id spelled out', async () => {
+  const errors = watchPageErrors(page);
+  // The help intent's label ("Help with the text line") is not its id spelled out ("Help").
+  const phone = randomUsPhone();
+  await t.postInboundSms({ From: phone, Body: 'HELP' }).expect(200);
+  const api = await t.api();
+  await eventually(async () => {
+    const list = await api.get('/conversations?limit=50').expect(200);
+    for (const { id } of list.body.conversations as { id: string }[]) {
+      const detail = await api.get(`/conversations/${id}`).expect(200);
+      const messages = detail.body.conversation.messages as { body: string; triage?: { intent?: string } }[];
+      if (messages.some((m) => m.body === 'HELP' && m.triage?.intent === 'help')) return true;
+    }
+    return false;
+  });
+
+  // Signed in by the test above; a fresh load reads the new conversation.
+  await page.goto(`${t.hub.url}/inbox`);
+  // Playwright's hasText is a case-insensitive substring: the word alone, in capitals, is the patient's.
+  const help = { has: page.getByText('HELP', { exact: true }) };
+  const row = page.getByRole('list', { name: 'Conversations' }).getByRole('listitem').filter(help);
+  await row.getByRole('button').first().click();
+  const message = page.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter(help);
+  const note = message.getByRole('complementary', { name: 'Triage decision' });
+  await note.waitFor(VISIBLE);
+  expect(await note.textContent()).toContain('Help with the text line');
+  // The override form offers the intents by their labels too.
+  await message.getByRole('button', { name: 'Override triage' }).click();
+  const options = await page
+    .getByRole('combobox', { name: 'Override intent' })
+    .locator('option')
+    .allTextContents();
+  expect(options).toEqual(expect.arrayContaining(['Help with the text line', 'Clinical question']));
+  expect(options).not.toContain('Clinical_question');
+  await screenshot(page, 'triage-intent-labels.png');
+  expect(errors).toEqual([]);
+});

@@ -382,7 +382,18 @@ test('triage override: staff change intent, queue and urgency; the conversation 
   );
   const intents = await staff.ana!.api.get('/triage/intents').expect(200);
   expect(intents.body.intents).toEqual(
-    expect.arrayContaining([expect.objectContaining({ name: 'billing', queue: 'billing' })]),
+    expect.arrayContaining([
+      expect.objectContaining({ name: 'billing', queue: 'billing' }),
+      // The names staff read come from intents/*.yaml, beside the fields the page already had.
+      expect.objectContaining({
+        name: 'clinical_question',
+        label: 'Clinical question',
+        summary: 'Asked a clinical question',
+        description: expect.any(String),
+        urgency: expect.any(String),
+      }),
+      expect.objectContaining({ name: 'help', label: 'Help with the text line' }),
+    ]),
   );
   const path = `/messages/${message!.id}/triage-override`;
   expect((await staff.ana!.api.post(path, { queue: 'no-such-queue' }).expect(422)).body.error.code).toBe(

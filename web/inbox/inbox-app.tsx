@@ -36,7 +36,7 @@ import {
   toSummary,
   toTemplate,
 } from './model';
-import { rememberQueueNames } from './names';
+import { rememberIntentLabels, rememberQueueNames } from './names';
 import { ShortcutsHelp } from './shortcuts-help';
 import { SupervisorView } from './supervisor';
 import { ContactPanel, Thread, ThreadActions } from './thread';
@@ -266,7 +266,10 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
     void loadLabels();
     void loadCanned();
     api<Api.IntentListResponse>('GET', '/triage/intents').then(
-      (answer) => setIntents(answer.intents),
+      (answer) => {
+        setIntents(answer.intents);
+        rememberIntentLabels(answer.intents);
+      },
       () => setIntents([]),
     );
   }, [loadQueues, isSupervisor, loadLabels, loadCanned]);

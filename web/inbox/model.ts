@@ -116,6 +116,7 @@ export interface ConversationDetail {
   displayAddress: string | null;
   messages: Message[];
   notes: Note[];
+  textRequest: Api.TextRequestView | null;
 }
 
 /** A field of a stored record (a message's policy) that holds text, else null. */
@@ -215,6 +216,7 @@ export function toDetail({ conversation: c }: Api.ConversationDetailResponse): C
     displayAddress: c.displayAddress,
     messages: c.messages.map(toMessage),
     notes: c.notes,
+    textRequest: c.textRequest ?? null,
   };
 }
 

@@ -3,7 +3,8 @@ import { useSyncExternalStore } from 'react';
 /**
  * Human names for the slugs the API speaks in (queues, intents): `nurse-triage` reads "Nurse triage",
  * `clinical_question` reads "Clinical question". Queues carry the clinic's own name from the server
- * (GET /queues); a slug the page has no name for is spelled out the same way.
+ * (GET /queues), intents their label from intents/ (GET /triage/intents); a slug the page has no
+ * name for yet is spelled out.
  */
 export function humanize(slug: string | null | undefined): string {
   if (!slug) return '';
@@ -11,26 +12,46 @@ export function humanize(slug: string | null | undefined): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-// The queue names the server gave, by queue id: one store the inbox fills whenever it loads its
-// queues, read by every view that shows a queue (list rows, thread header, triage notes).
-let queueNames: ReadonlyMap<string, string> = new Map();
-const listeners = new Set<() => void>();
-
-export function rememberQueueNames(queues: readonly { id: string; name: string }[]): void {
-  queueNames = new Map(queues.map((q) => [q.id, q.name]));
-  for (const listener of listeners) listener();
+/**
+ * Names the server gave for slugs, by slug: one store per kind that the inbox fills whenever it
+ * loads them, read by every view that shows one (list rows, thread header, triage notes).
+ */
+function nameStore() {
+  let names: ReadonlyMap<string, string> = new Map();
+  const listeners = new Set<() => void>();
+  const subscribe = (listener: () => void) => {
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  };
+  return {
+    remember(entries: Iterable<readonly [string, string]>): void {
+      names = new Map(entries);
+      for (const listener of listeners) listener();
+    },
+    /** A lookup that re-renders its component when the names arrive; a slug without one is spelled out. */
+    useName(): (slug: string | null | undefined) => string {
+      const current = useSyncExternalStore(subscribe, () => names);
+      return (slug) => (slug ? (current.get(slug) ?? humanize(slug)) : '');
+    },
+  };
 }
 
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+const queueNames = nameStore();
+const intentLabels = nameStore();
+
+export function rememberQueueNames(queues: readonly { id: string; name: string }[]): void {
+  queueNames.remember(queues.map((q) => [q.id, q.name]));
 }
 
 /** `queueName('nurse-triage')` → "Nurse triage", the server's name when it has one. */
-export function useQueueName(): (id: string | null | undefined) => string {
-  const names = useSyncExternalStore(subscribe, () => queueNames);
-  return (id) => (id ? (names.get(id) ?? humanize(id)) : '');
+export const useQueueName = queueNames.useName;
+
+/** Intent labels come from intents/*.yaml through GET /triage/intents ("Help with the text line"). */
+export function rememberIntentLabels(intents: readonly { name: string; label: string }[]): void {
+  intentLabels.remember(intents.map((i) => [i.name, i.label]));
 }
 
-/** Intents have no display name server-side: their slug, spelled out. */
-export const intentName = (name: string | null | undefined): string => humanize(name);
+/** `intentName('clinical_question')` → the intent's label from the server ("Clinical question"). */
+export const useIntentName = intentLabels.useName;

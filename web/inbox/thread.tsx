@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, newIdempotencyKey } from '../shared/api';
 import { channelIcon, channelLabel, clockTime, fullDateTime, slaCountdown } from './format';
 import type { ConversationDetail, IntentOption, Message, QueueSummary, StaffOption, Triage } from './model';
-import { humanize, intentName, useQueueName } from './names';
+import { humanize, useIntentName, useQueueName } from './names';
 import { PatientDetails } from './patient-details';
 
 /** What the override form may pick from, and what to do once an override is saved. */
@@ -23,6 +23,7 @@ function TriageOverrideForm({
   options: TriageOverrideOptions;
   onDone: () => void;
 }) {
+  const intentName = useIntentName();
   const [intent, setIntent] = useState(triage.intent ?? '');
   const [queue, setQueue] = useState(triage.queue ?? '');
   const [urgency, setUrgency] = useState(triage.urgency ?? '');
@@ -60,7 +61,7 @@ function TriageOverrideForm({
         )}
         {options.intents.map((i) => (
           <option key={i.name} value={i.name} title={i.description}>
-            {intentName(i.name)}
+            {i.label}
           </option>
         ))}
       </select>
@@ -108,6 +109,7 @@ function TriageNote({
 }) {
   const [editing, setEditing] = useState(false);
   const queueName = useQueueName();
+  const intentName = useIntentName();
   // The plain-words findings only: the engine's reasons name intent ids and scores. A message
   // triaged before findings existed shows its intent and queue alone.
   const findings = Array.isArray(triage.findings) ? triage.findings : [];
@@ -322,6 +324,7 @@ export function ContactPanel({
   return (
     <aside className="side-panel" aria-label="Patient">
       <h2>{conversation.displayName}</h2>
+      {conversation.textRequest && <TextRequestNote request={conversation.textRequest} />}
       <PatientDetails
         contactId={contact.id}
         conversationId={conversation.id}
@@ -360,6 +363,29 @@ export function ContactPanel({
       </dl>
       <Notes conversation={conversation} onChanged={onChanged} />
     </aside>
+  );
+}
+
+/**
+ * The web chat visitor asked to be texted when the clinic replies. A number on file for another
+ * patient is held: staff check who it is before anything is texted or merged.
+ */
+function TextRequestNote({ request }: { request: NonNullable<ConversationDetail['textRequest']> }) {
+  return (
+    <p className="text-request" role="note" aria-label="Text when we reply">
+      {request.status === 'active' ? (
+        <>
+          Asked to be texted at <strong>{request.display}</strong> when we reply. Replies made while the chat
+          is closed go by text (or a text says one is waiting).
+        </>
+      ) : (
+        <>
+          Asked to be texted at <strong>{request.display}</strong>, a number on file for another patient.
+          Nothing is texted or merged: check who this is before you contact them on it.
+        </>
+      )}{' '}
+      <span className="muted">{fullDateTime(request.requestedAt)}</span>
+    </p>
   );
 }
 

@@ -147,6 +147,8 @@
   /** Asked once: after the first message (or with a history) the chat is the plain composer. */
   function closeIntro() {
     wroteBefore = true;
+    // Being texted is about a conversation: offered once there is one.
+    $('texts').hidden = false;
     const intro = $('intro');
     if (intro.hidden) return;
     intro.hidden = true;
@@ -325,6 +327,34 @@
       lastTyping = Date.now();
       socket.emit('typing');
     }
+  });
+
+  // "Text me when you reply": the phone is checked on the server (libphonenumber), and the answer is
+  // the same whether or not the number is on file anywhere.
+  const textsForm = $('texts-form');
+  const textsMessage = $('texts-message');
+  const textsErrors = {
+    invalid_phone:
+      'That does not look like a phone number. Please include the area code, for example 555 123 4567.',
+    consent_required: 'Please tick the box to agree to be texted.',
+    no_conversation: 'Please send your message first, then ask us to text you.',
+    unavailable: 'This clinic cannot send texts right now.',
+    rate_limited: 'Too many tries. Please wait and try again later.',
+  };
+  textsForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const request = { phone: $('texts-phone').value, consent: $('texts-consent').checked };
+    socket.timeout(10_000).emit('texts.request', request, (err, answer) => {
+      if (err || !answer.ok) {
+        textsMessage.classList.add('error');
+        textsMessage.textContent = textsErrors[answer?.code] || 'Something went wrong. Please try again.';
+        return;
+      }
+      textsMessage.classList.remove('error');
+      textsMessage.textContent =
+        'Thank you. If you leave this page, we will text you when we reply. Reply STOP to any text to stop them.';
+      textsForm.hidden = true;
+    });
   });
 
   // Verification: the same neutral answer whatever the clinic found, as the server gives.

@@ -1,5 +1,5 @@
 import { index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { contactIdentities, contacts, organizations } from './core-schema';
+import { contactIdentities, contacts, conversations, organizations } from './core-schema';
 
 /**
  * A one-time code sent to prove that the holder of an identity (a web chat session) is a known
@@ -47,3 +47,32 @@ export const identityVerifications = pgTable('identity_verifications', {
   /** The session's last sign of life; with verifiedAt, when the verification lapses (VerifiedSessionLifetime). */
   lastActiveAt: timestamp('last_active_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * A web chat visitor's "text me when you reply" (src/texthandoff): the phone they gave, with
+ * consent, for this conversation's replies while their chat is closed. One row per conversation;
+ * asking again replaces it. `status` is `active` when the phone is this chat contact's own (texts
+ * go), `held` when it is on file for another contact: nothing is merged or texted until staff
+ * decide (see the rule in text-request.ts).
+ */
+export const chatTextRequests = pgTable(
+  'chat_text_requests',
+  {
+    conversationId: uuid('conversation_id')
+      .primaryKey()
+      .references(() => conversations.id),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    /** The chat session's address (its `webchat` identity): whose socket tells whether the visitor is there. */
+    chatAddress: text('chat_address').notNull(),
+    /** E.164. */
+    phone: text('phone').notNull(),
+    status: text('status').$type<'active' | 'held'>().notNull(),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('chat_text_requests_contact_idx').on(t.contactId)],
+);
