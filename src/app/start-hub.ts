@@ -222,7 +222,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         cookieSecret: await secrets.ensure('securelink-cookie'),
         onReply: (messageId, { requestId }) => triage.queue.add([{ messageId, requestId }]),
         // "Chat with the clinic" from a confirmed link: a verified web chat session (chat-handoff.ts).
-        chatPage: channels.all().find((adapter) => adapter.identityKind === 'webchat')?.patientPage,
+        chatPage: channels.secureLinkHandoffPage(),
       }),
       Router().use(
         '/api/v1',

@@ -12,6 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { StaffRole } from '../../../contracts/inbox-api';
+import type { IdentityKind } from '../addresses/identity-kinds';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -38,11 +39,10 @@ export type MessageStatus =
   | 'read';
 export type ConversationStatus = 'open' | 'pending' | 'resolved';
 /**
- * `unverified-email`: an address an email claimed as its sender without proof (see
- * src/intake/unverified-senders.ts). Kept apart from `email` so that such a message never
- * lands with the contact who really holds the address; no channel ever sends to it.
+ * `phone` and `email`, or a kind a channel declares (src/platform/addresses/identity-kinds.ts); a
+ * plain text column, so a new channel's kind needs no migration.
  */
-export type IdentityKind = 'phone' | 'email' | 'webchat' | 'botframework' | 'unverified-email';
+export type { IdentityKind };
 export type ConsentStatus = 'opted_in' | 'opted_out';
 export type { StaffRole };
 
