@@ -54,6 +54,15 @@ test('a patient’s rating shows in the supervisor view: the average, the count 
   });
   await api.post(`/conversations/${conversationId}/resolve`, {}).expect(200);
   await t.postInboundSms({ From: phone, Body: '5' }).expect(200);
+  // The triage job records it (the webhook stores it as any reply).
+  await eventually(async () => {
+    const [row] = await queryRows<{ rating: number | null }>(
+      t.database.url,
+      'select rating from csat_surveys where conversation_id = $1',
+      [conversationId],
+    );
+    return row?.rating ?? undefined;
+  });
 
   for (const viewport of [
     { width: 1440, height: 900 },

@@ -229,6 +229,11 @@ export const messages = pgTable(
     // Idempotency on the provider's id: a replayed webhook cannot store a second copy.
     uniqueIndex('messages_provider_id_key').on(t.channel, t.providerMessageId),
     index('messages_conversation_idx').on(t.conversationId, t.createdAt),
+    // The latest of our messages to an address: a bare "4" is a rating only while the rating
+    // question is the last thing sent there (src/csat/csat-answers.ts).
+    index('messages_outbound_to_idx')
+      .on(t.channel, t.toAddress, t.createdAt)
+      .where(sql`${t.direction} = 'outbound'`),
     // The sweeper looks for outbox rows whose job may have been lost.
     index('messages_outbox_idx').on(t.status, t.updatedAt).where(sql`${t.status} in ('pending', 'sending')`),
     // ... and for claims whose lease lapsed.
