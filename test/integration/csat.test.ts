@@ -1,14 +1,7 @@
 import request from 'supertest';
-import { createStaffUser } from '../../src/staff/staff-directory';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
-import {
-  eventually,
-  randomUsPhone,
-  type StaffApi,
-  staffApiAs,
-  startTestHub,
-  type TestHub,
-} from '../support/test-hub';
+import { eventually, randomUsPhone, type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // CSAT: once the clinic turns it on, resolving a conversation asks the patient "How did we do?" on
 // the channel they wrote on, through the policy gate, once; a bare 1-5 reply within the window is
@@ -236,19 +229,13 @@ test('a number after another message to the patient answers that message, not th
 });
 
 test('the figures are for supervisors and admins; an agent and an anonymous caller are refused', async () => {
-  await createStaffUser(t.hub.database.db, {
-    orgId: t.hub.org.id,
+  const { api: agent } = await signedInStaff(t, {
     email: 'csat.agent@clinic.test',
     name: 'Front Desk Agent',
     role: 'agent',
     password: 'front-desk-agent-password',
     queues: ['front-desk'],
   });
-  const login = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email: 'csat.agent@clinic.test', password: 'front-desk-agent-password' })
-    .expect(200);
-  const agent = staffApiAs(t.hub.url, login.body.token);
   expect((await agent.get('/stats/csat').expect(403)).body.error.code).toBe('forbidden_role');
   await request(t.hub.url).get('/api/v1/stats/csat').expect(401);
 });
