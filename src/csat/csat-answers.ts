@@ -2,7 +2,7 @@ import { and, desc, eq, gt, isNull, lt } from 'drizzle-orm';
 import { lockUndecided, type MessageRow } from '../conversations/conversation-store';
 import { storeHubEvent } from '../conversations/hub-events';
 import { writeAudit } from '../platform/audit/audit-log';
-import type { Transaction } from '../platform/db/database';
+import type { Database, Transaction } from '../platform/db/database';
 import {
   conversationLabels,
   conversationNotes,
@@ -46,13 +46,20 @@ export interface RecordedRating {
  * rates, decided (never routed or triaged), that conversation stays as it was, and the one opened
  * for the reply alone goes. Null when the reply is an ordinary message, or was decided meanwhile.
  */
-export async function recordRatingAnswer(
+export async function recordRatingAnswer(db: Database, message: MessageRow): Promise<RecordedRating | null> {
+  const rating = ratingIn(message.body);
+  const address = message.fromAddress;
+  // Anything but a bare rating costs no transaction.
+  if (rating === null || message.direction !== 'inbound' || address === null) return null;
+  return db.transaction((tx) => recordRating(tx, message, rating, address));
+}
+
+async function recordRating(
   tx: Transaction,
   message: MessageRow,
+  rating: number,
+  address: string,
 ): Promise<RecordedRating | null> {
-  const rating = ratingIn(message.body);
-  if (rating === null || message.direction !== 'inbound' || message.fromAddress === null) return null;
-  const address = message.fromAddress;
   if (!(await lockUndecided(tx, message.id))) return null;
   const [survey] = await tx
     .select()

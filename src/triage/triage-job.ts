@@ -134,7 +134,7 @@ export async function execTriageJob(
   if (message.triage) return { kind: 'skipped', reason: 'already_triaged' };
   // A bare 1-5 from someone just asked "How did we do?" is the rating: recorded with its own
   // decision, never classified, routed or answered, and the rated conversation stays as it was.
-  const rated = await deps.db.transaction((tx) => recordRatingAnswer(tx, message));
+  const rated = await recordRatingAnswer(deps.db, message);
   if (rated) {
     log.info({ conversationId: rated.conversationId }, 'rating recorded');
     return { kind: 'rated', rating: rated.rating };
