@@ -68,6 +68,15 @@ export function createBotframeworkChannel(context: ChannelContext): ChannelAdapt
     title: 'Teams',
     mark: 'Teams',
     identityKind: 'botframework',
+    // The address is the connector's user id: never shown. The name comes with the user's account
+    // (not typed in a form), so a first-time user under a full name on file is a possible duplicate.
+    identityKinds: [
+      {
+        kind: 'botframework',
+        shown: { as: 'hidden', described: 'Bot Framework chat', visitor: 'Web chat visitor' },
+        nameFromAccount: true,
+      },
+    ],
     // Messages pass through Microsoft's Bot Connector and the channel behind it (Teams, Web Chat),
     // and the conversation may be a group or an unverified web visitor: nothing above `limited`.
     maxSensitivity: 'limited',

@@ -62,6 +62,9 @@ export async function createEmailChannel(
     label: 'email',
     mark: 'Mail',
     identityKind: 'email',
+    // A sender the message could not prove is filed under a holding kind of its own (never with the
+    // contact who really holds the address), shown as the address it claimed.
+    identityKinds: [{ kind: 'unverified-email', shown: { as: 'address' }, holdsUnverified: 'email' }],
     maxSensitivity: 'limited',
     fallbackRank: 20,
     canCarry: ['verification', 'campaign'],

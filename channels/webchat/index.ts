@@ -32,12 +32,21 @@ export async function createWebchatChannel(context: ChannelContext): Promise<Cha
     label: 'web chat',
     mark: 'Chat',
     identityKind: 'webchat',
+    // The address is the session id the visitor's browser holds: never shown to staff.
+    identityKinds: [
+      {
+        kind: 'webchat',
+        shown: { as: 'hidden', described: 'web chat session', visitor: 'Web chat visitor' },
+      },
+    ],
     maxSensitivity: 'limited',
     fallbackRank: 40,
     templateBody: 'webchat',
     // Nothing to sandbox: no provider. A person plays the patient at /chat (listed on /sandbox).
     sandbox: false,
     patientPage: '/chat',
+    // A confirmed secure link hands its patient to a verified chat session (src/securelinks/chat-handoff).
+    acceptsSecureLinkHandoff: true,
     notifyTyping(address, from) {
       io?.of(CHAT_NAMESPACE).to(sessionRoom(address)).emit('typing', { from });
     },

@@ -169,14 +169,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   const campaigns = startCampaigns({ config, outbound, queueOptions, runWorkers });
   // Stopped in this order, phase by phase (app/shutdown.ts): triage and campaigns enqueue sends, so
   // they stop before the send workers.
-  const features: FeatureRuntime[] = [
-    clinic,
-    housekeeping,
-    triage,
-    // Its sweeper, workers and queues close together, in that order (campaigns/index.ts).
-    { periodic: [], workers: [{ stop: () => campaigns.close() }], queues: [] },
-    sending,
-  ];
+  const features: FeatureRuntime[] = [clinic, housekeeping, triage, campaigns, sending];
 
   // The socket server exists once the http server does (below); routes reach it through this.
   let sockets: InboxSocketServer | undefined;
@@ -229,7 +222,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         cookieSecret: await secrets.ensure('securelink-cookie'),
         onReply: (messageId, { requestId }) => triage.queue.add([{ messageId, requestId }]),
         // "Chat with the clinic" from a confirmed link: a verified web chat session (chat-handoff.ts).
-        chatPage: channels.all().find((adapter) => adapter.identityKind === 'webchat')?.patientPage,
+        chatPage: channels.secureLinkHandoffPage(),
       }),
       Router().use(
         '/api/v1',

@@ -4,6 +4,7 @@ import { sweepOutbox } from '../outbound/outbox-sweeper';
 import type { HubConfig } from '../platform/config/config';
 import type { JobQueueOptions } from '../platform/queues/job-queue';
 import { workerConnection } from '../platform/queues/redis-connections';
+import type { FeatureRuntime, Stoppable } from '../platform/runtime/lifecycle';
 import { startPeriodic } from '../platform/runtime/periodic-task';
 import { initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
 import { campaignRouter } from './campaign-routes';
@@ -12,10 +13,9 @@ import { campaignsToResume } from './campaign-store';
 import { contactImportRouter } from './contact-import-routes';
 import { SenderThrottle } from './sender-throttle';
 
-export interface CampaignFeature {
+export interface CampaignFeature extends FeatureRuntime {
   /** Mounted under /api/v1 after staff authentication. */
   router: Router;
-  close(): Promise<void>;
 }
 
 /**
@@ -101,17 +101,31 @@ export function startCampaigns(options: {
   );
   router.use(campaignRouter({ outbound, planQueue, frequencyCap }));
 
-  return {
-    router,
-    async close() {
+  // What the app stops, phase by phase (src/app/shutdown.ts): the sweeper with the other periodic
+  // tasks; then the runs in flight (a plan loop sees the abort and returns, an import finishes) before
+  // the plan worker, whose jobs enqueue sends, and the send worker; then the queues and the
+  // throttle's connection, which the send worker uses until it has stopped.
+  const inFlight: Stoppable = {
+    async stop() {
       closing.abort();
       await Promise.allSettled([...running]);
-      await workers?.sweeper.stop();
-      await workers?.plan.close();
-      await workers?.send.close();
-      await planQueue.close();
-      await sendQueue.close();
-      throttleRedis.disconnect();
     },
+  };
+  return {
+    router,
+    periodic: workers ? [workers.sweeper] : [],
+    workers: [
+      inFlight,
+      ...(workers ? [workers.plan, workers.send].map((w) => ({ stop: () => w.close() })) : []),
+    ],
+    queues: [
+      planQueue,
+      sendQueue,
+      {
+        async close() {
+          throttleRedis.disconnect();
+        },
+      },
+    ],
   };
 }

@@ -1,3 +1,4 @@
+import { declareIdentityKind } from '../platform/addresses/identity-kinds';
 import { declareChannelLabel } from '../policy/channel-labels';
 import type { AutomatedSendKind, ChannelAdapter } from './index';
 
@@ -10,6 +11,7 @@ export class ChannelRegistry {
       if (this.adapters.has(adapter.channel)) throw new Error(`channel ${adapter.channel} registered twice`);
       this.adapters.set(adapter.channel, adapter);
       declareChannelLabel(adapter.channel, adapter.label);
+      for (const declaration of adapter.identityKinds ?? []) declareIdentityKind(declaration);
     }
   }
 
@@ -48,6 +50,11 @@ export class ChannelRegistry {
   /** The delivery channels that declare they may be asked for this kind of automated send. */
   carrying(kind: AutomatedSendKind): ChannelAdapter[] {
     return this.deliveryChannels().filter((adapter) => adapter.canCarry?.includes(kind));
+  }
+
+  /** The patient page that takes a handoff from a confirmed secure link, if a channel has one. */
+  secureLinkHandoffPage(): string | undefined {
+    return this.all().find((adapter) => adapter.acceptsSecureLinkHandoff)?.patientPage;
   }
 
   all(): ChannelAdapter[] {

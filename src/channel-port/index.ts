@@ -5,6 +5,7 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Server as SocketServer } from 'socket.io';
+import type { IdentityKindDeclaration } from '../platform/addresses/identity-kinds';
 import type { HubConfig } from '../platform/config/config';
 import type { ConfigSection } from '../platform/config/config-section';
 import type { IdentityKind, MediaItem, MessageStatus } from '../platform/db/schema';
@@ -13,6 +14,11 @@ import type { Sensitivity } from '../policy/channel-capabilities';
 import type { TemplateChannel } from '../templates';
 
 export { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
+export type {
+  ContactAddressKind,
+  IdentityKindDeclaration,
+  IdentityShown,
+} from '../platform/addresses/identity-kinds';
 export type { HubConfig } from '../platform/config/config';
 export { type ConfigSection, configSection } from '../platform/config/config-section';
 export { booleanFlag, optionalString, optionalUrl, port } from '../platform/config/config-values';
@@ -368,6 +374,12 @@ export interface ChannelAdapter {
   /** The kind of contact identity this channel delivers to. */
   readonly identityKind: IdentityKind;
   /**
+   * The identity kinds this channel stores besides the contact address kinds (`phone`, `email`),
+   * and how staff are shown each (web chat: a session id, never shown). The registry records them;
+   * an undeclared kind's addresses are never shown.
+   */
+  readonly identityKinds?: readonly IdentityKindDeclaration[];
+  /**
    * The most sensitive content this channel may carry by default. The policy reads it (a clinic's
    * override replaces it; a patient's accepted risk raises it for that patient); content above it
    * goes behind a secure link announced on this channel, or on another channel.
@@ -446,6 +458,12 @@ export interface ChannelAdapter {
    * channels that need no sandbox: the `/sandbox` page lists the channel with a link to it.
    */
   readonly patientPage?: string;
+  /**
+   * True when `patientPage` verifies a session by a handoff from a secure link whose date of birth
+   * was just confirmed (`#handoff=...`, SessionSink.verifyByHandoff): the link offers "chat with the
+   * clinic" then.
+   */
+  readonly acceptsSecureLinkHandoff?: boolean;
   /**
    * Staff are writing in a conversation of the contact behind `address` (a live session, web chat):
    * shows the patient a typing indicator. Ephemeral and best effort; `from` is all the patient sees

@@ -1,4 +1,7 @@
+import { declareShippedIdentityKinds } from '../platform/addresses/shipped-identity-kinds.test-support';
 import { contactLabel, visibleAddress } from './contact-label';
+
+declareShippedIdentityKinds();
 
 describe('contactLabel', () => {
   it('falls back to the formatted phone when the name is unknown', () => {

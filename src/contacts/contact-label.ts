@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { declaredIdentityKinds, identityShown } from '../platform/addresses/identity-kinds';
 
 /** How staff see who a contact is, from what the hub knows about her. */
 export interface ContactLabel {
@@ -18,30 +19,33 @@ export function formatPhone(e164: string): string {
   return parsed ? parsed.formatInternational() : e164;
 }
 
-const CHAT_KINDS = new Set(['webchat', 'botframework']);
-
 /**
- * The name and address a row and a thread show. A chat identity's address is an internal session id
- * that means nothing to staff and must not be shown, so a chat-only contact reads as a chat visitor.
+ * The name and address a row and a thread show. The address is the first identity staff may read,
+ * in the order the kinds are declared (a phone, then an email); a kind whose address is an internal
+ * id (a chat session) is never shown, and a contact known only by such a kind, who gave no name,
+ * reads as its kind's visitor ("Web chat visitor").
  */
 export function contactLabel(
   displayName: string | null,
   identities: readonly LabelledIdentity[],
 ): ContactLabel {
-  const phone = identities.find((i) => i.kind === 'phone');
-  const email = identities.find((i) => i.kind === 'email' || i.kind === 'unverified-email');
-  const displayAddress = phone ? formatPhone(phone.address) : (email?.address ?? null);
+  const kinds = declaredIdentityKinds();
+  const shownKind = kinds.find(
+    (declaration) => declaration.shown.as !== 'hidden' && identities.some((i) => i.kind === declaration.kind),
+  );
+  const shown = shownKind && identities.find((i) => i.kind === shownKind.kind);
+  const displayAddress = shown ? visibleAddress(shown) : null;
   const name = displayName?.trim();
   if (name) return { displayName: name, displayAddress };
   if (displayAddress) return { displayName: displayAddress, displayAddress };
-  const chat = identities.some((i) => CHAT_KINDS.has(i.kind));
-  return { displayName: chat ? 'Web chat visitor' : 'Unknown patient', displayAddress: null };
+  const hidden = identities.map((i) => identityShown(i.kind)).find((how) => how.as === 'hidden');
+  return { displayName: hidden?.as === 'hidden' ? hidden.visitor : 'Unknown patient', displayAddress: null };
 }
 
-/** An identity as the patient panel lists it: chat session ids replaced by the channel's name. */
+/** An identity as the patient panel lists it: internal ids (chat sessions) replaced by what they are. */
 export function visibleAddress(identity: LabelledIdentity): string {
-  if (identity.kind === 'phone') return formatPhone(identity.address);
-  if (CHAT_KINDS.has(identity.kind))
-    return identity.kind === 'webchat' ? 'web chat session' : 'Bot Framework chat';
+  const how = identityShown(identity.kind);
+  if (how.as === 'phone') return formatPhone(identity.address);
+  if (how.as === 'hidden') return how.described;
   return identity.address;
 }

@@ -1,5 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { InboundMessage, InboundReceipt, RequestMeta } from '../channel-port';
+import { namesComeFromAccount } from '../platform/addresses/identity-kinds';
 import { writeAudit } from '../platform/audit/audit-log';
 import type { Queryable } from '../platform/db/database';
 import { contactIdentities, type DuplicateSuggestionReason, messages } from '../platform/db/schema';
@@ -182,8 +183,9 @@ export async function suggestDuplicatesFor(
         await suggest(id, 'same_name_and_email_local_part');
       }
     }
-    // A Bot Framework user seen for the first time, under the full name of someone on file.
-    if (kind === 'botframework') {
+    // A user seen for the first time under the full name of someone on file, where the name comes
+    // with the provider's account (a Bot Framework user) rather than from a form.
+    if (namesComeFromAccount(kind)) {
       for (const id of await findSameNameContacts(db, orgId, receipt.contactId, displayName)) {
         await suggest(id, 'same_display_name');
       }

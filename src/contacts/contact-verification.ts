@@ -10,6 +10,7 @@ import {
 import { findOrOpenConversation } from '../conversations/conversation-store';
 import { storeHubEvent } from '../conversations/hub-events';
 import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
+import type { ContactAddressKind } from '../platform/addresses/identity-kinds';
 import { writeAudit } from '../platform/audit/audit-log';
 import { anyOf } from '../platform/db/any-of';
 import type { Database, Queryable, Transaction } from '../platform/db/database';
@@ -61,7 +62,7 @@ export interface ContactVerificationDeps {
    * The channel a code to an address of this kind goes on: one the registry says carries
    * verification codes (SMS for a phone, email for an email); undefined when the hub runs none.
    */
-  codeChannelFor(kind: 'phone' | 'email'): string | undefined;
+  codeChannelFor(kind: ContactAddressKind): string | undefined;
   /** Sends the code to the contact through the outbound pipeline. Refusals are audited, not thrown on. */
   sendCode(input: { contactId: string; channel: string; code: string; requestId: string }): Promise<void>;
 }

@@ -94,6 +94,7 @@ export async function findLookAlikeEmailContacts(
       and(
         eq(contacts.orgId, orgId),
         ne(contacts.id, exceptContactId),
+        // The contact address kind `email` (a field of the contact record, whichever channel wrote it).
         eq(contactIdentities.kind, 'email'),
         sql`split_part(split_part(${contactIdentities.address}, '@', 1), '+', 1) = ${mailbox.local}`,
         sql`${contacts.displayName} is not null`,

@@ -387,6 +387,19 @@ export async function lastInboundChannel(db: Queryable, conversationId: string):
   return row?.channel ?? null;
 }
 
+/**
+ * Locks an inbound message that has no triage decision yet, for the transaction that decides it:
+ * false when one was written already (BullMQ may run a job twice; only the first run decides).
+ */
+export async function lockUndecided(tx: Queryable, messageId: string): Promise<boolean> {
+  const [undecided] = await tx
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.id, messageId), isNull(messages.triage)))
+    .for('no key update');
+  return undecided !== undefined;
+}
+
 export async function getMessage(db: Queryable, id: string): Promise<MessageRow | undefined> {
   const [row] = await db.select().from(messages).where(eq(messages.id, id)).limit(1);
   return row;

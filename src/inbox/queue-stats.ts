@@ -16,7 +16,8 @@ type Row = { queue: string; n: string | number | null };
 
 /**
  * Today's figures per queue (a message counts in the queue its conversation is in now):
- * - volumeToday: patient messages since midnight, clinic time;
+ * - volumeToday: patient messages since midnight, clinic time, but for answers to the rating
+ *   question (they ask nothing of the queue; src/csat);
  * - openNow: conversations not resolved (snoozed ones included: still work to do);
  * - medianFirstResponseSeconds: per conversation, the first patient message today to the first
  *   staff reply after it; the median over those answered (null when none were);
@@ -36,6 +37,7 @@ export async function queueStats(
   const volume = await db.execute(sql`
       select c.queue, count(*) as n from messages m join conversations c on c.id = m.conversation_id
       where m.org_id = ${orgId} and m.direction = 'inbound' and m.created_at >= ${sinceParam}
+        and (m.triage ->> 'engine') is distinct from 'csat'
       group by c.queue`);
   const open = await db.execute(sql`
       select queue, count(*) as n from conversations

@@ -14,7 +14,6 @@ import type { ChannelRegistry } from '../channel-port/channel-registry';
 import { carrierKeywordReply } from '../clinic/carrier-keyword-replies';
 import type { OrganizationRow } from '../clinic/organization';
 import { applyStatusUpdate, type MessageRow } from '../conversations/conversation-store';
-import { storeRatingAnswer } from '../csat/csat-answers';
 import { textBackMissedCall } from '../outbound/missed-call-text-back';
 import {
   type OutboundServiceDeps,
@@ -141,16 +140,7 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       const message = received.inReplyTo
         ? { ...received, channelMeta: { ...received.channelMeta, inReplyTo: received.inReplyTo } }
         : received;
-      // A bare 1-5 from someone just asked "How did we do?" is the rating, not a new conversation.
-      const rated = await storeRatingAnswer(deps.db, deps.org.id, message, meta.requestId);
-      if (rated) {
-        await prepared.afterStore(rated);
-        deps.logger.info(
-          { requestId: meta.requestId, messageId: rated.messageId, channel: message.channel },
-          'rating stored',
-        );
-        return rated;
-      }
+      // Every reply, a bare rating too, is stored here; the triage job recognises a rating (src/csat).
       const { receipt, replies, keyword } = await batcher.submit({ message, meta });
       await prepared.afterStore(receipt);
       const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });

@@ -1,6 +1,9 @@
 import type { InboundMessage } from '../channel-port';
+import { declareShippedIdentityKinds } from '../platform/addresses/shipped-identity-kinds.test-support';
 import { withSafeMedia } from './media-urls';
 import { holdUnverifiedSender } from './unverified-senders';
+
+declareShippedIdentityKinds();
 
 const message = (overrides: Partial<InboundMessage> = {}): InboundMessage => ({
   channel: 'email',

@@ -1,7 +1,5 @@
-import type { IdentityKind, InboundMessage } from '../channel-port';
-
-/** The identity kind a claimed, unproven address is filed under, per the kind it claims to be. */
-const HOLDING_KINDS: Partial<Record<IdentityKind, IdentityKind>> = { email: 'unverified-email' };
+import type { InboundMessage } from '../channel-port';
+import { holdingKindFor } from '../platform/addresses/identity-kinds';
 
 /**
  * A message whose sender the channel could not authenticate, made safe to store: it keeps the
@@ -13,7 +11,8 @@ const HOLDING_KINDS: Partial<Record<IdentityKind, IdentityKind>> = { email: 'unv
  */
 export function holdUnverifiedSender(message: InboundMessage): InboundMessage {
   if (!message.senderUnverified) return message;
-  const kind = HOLDING_KINDS[message.from.kind];
+  // The kind the channel declared for it (email: `unverified-email`).
+  const kind = holdingKindFor(message.from.kind);
   if (!kind) throw new Error(`senderUnverified is not supported for ${message.from.kind} identities`);
   const { inReplyTo: _inReplyTo, references: _references, ...rest } = message;
   return {

@@ -199,6 +199,7 @@ function loadLocaleFile(
           checkUse(use, template.variables);
           onUse(use);
         }
+        // Wording-specific on purpose: the SMS wording is the one a carrier reads STOP/HELP in.
         if (channel === 'sms') checkCarrierKeywords(source);
         compiled[spec.field] = compileBody(program, { html: spec.html });
       } catch (error) {

@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
-import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { attributeCampaignReplies } from '../campaigns/reply-attribution';
-import { getMessage, type MessageRow, staffRepliedSince } from '../conversations/conversation-store';
+import {
+  getMessage,
+  lockUndecided,
+  type MessageRow,
+  staffRepliedSince,
+} from '../conversations/conversation-store';
 import { type HubEvent, storeHubEvent } from '../conversations/hub-events';
+import { recordRatingAnswer } from '../csat/csat-answers';
 import {
   type OutboundRequest,
   type OutboundServiceDeps,
@@ -92,6 +98,8 @@ export interface TriageJobDeps {
 
 export type TriageOutcome =
   | { kind: 'skipped'; reason: 'not_found' | 'not_inbound' | 'already_triaged' }
+  /** A bare answer to the rating question: recorded as the rating (src/csat), not triaged. */
+  | { kind: 'rated'; rating: number }
   | { kind: 'routed'; result: StoredTriage };
 
 /** What is stored on the message: the classifier's result plus what routing did with it. */
@@ -124,6 +132,13 @@ export async function execTriageJob(
   if (!message) return { kind: 'skipped', reason: 'not_found' };
   if (message.direction !== 'inbound') return { kind: 'skipped', reason: 'not_inbound' };
   if (message.triage) return { kind: 'skipped', reason: 'already_triaged' };
+  // A bare 1-5 from someone just asked "How did we do?" is the rating: recorded with its own
+  // decision, never classified, routed or answered, and the rated conversation stays as it was.
+  const rated = await recordRatingAnswer(deps.db, message);
+  if (rated) {
+    log.info({ conversationId: rated.conversationId }, 'rating recorded');
+    return { kind: 'rated', rating: rated.rating };
+  }
 
   const [contact] = await deps.db.select().from(contacts).where(eq(contacts.id, message.contactId));
   const answered = await answeredOutbound(deps.db, message);
@@ -163,12 +178,7 @@ export async function execTriageJob(
   const { stored, replies } = await deps.db
     .transaction(async (tx) => {
       // Only the first run writes a decision (BullMQ may run a job twice): lock the undecided row or stop.
-      const [undecided] = await tx
-        .select({ id: messages.id })
-        .from(messages)
-        .where(and(eq(messages.id, message.id), isNull(messages.triage)))
-        .for('no key update');
-      if (!undecided) tx.rollback();
+      if (!(await lockUndecided(tx, message.id))) tx.rollback();
       // The campaign this reply answers, here rather than on the webhook's path: the webhook stores
       // and answers, and the reply is attributed with its decision (carrier keywords, never
       // triaged, are attributed in their own transaction by src/intake/inbound-service.ts).

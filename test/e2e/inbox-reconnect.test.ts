@@ -1,7 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureWebPagesBuilt, launchChromium, signIn, watchPageErrors } from '../support/browser';
+import { signIn, watchPageErrors } from '../support/browser';
+import { withBrowserAndHub } from '../support/browser-suite';
 import { queryRows } from '../support/test-database';
-import { ADMIN, eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+import { ADMIN, eventually, randomUsPhone, type TestHub } from '../support/test-hub';
 
 // A page that loses its connection before it has received any event, misses an SMS while it is
 // away, and shows it once it is back: it resumes from the server's high-water event id and refetches.
@@ -16,14 +17,8 @@ let page: Page;
 const connection = (p: Page, text: RegExp) =>
   p.getByRole('status', { name: 'Connection' }).filter({ hasText: text });
 
-beforeAll(async () => {
-  ensureWebPagesBuilt();
-  t = await startTestHub();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
+withBrowserAndHub((suite) => {
+  ({ t, browser } = suite);
 });
 
 test('disconnected before any event, an SMS posted meanwhile appears after the reconnect', async () => {

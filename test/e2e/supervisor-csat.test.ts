@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
-import { ensureWebPagesBuilt, launchChromium, screenshot, signIn, watchPageErrors } from '../support/browser';
+import { screenshot, signIn, watchPageErrors } from '../support/browser';
+import { withBrowserAndHub } from '../support/browser-suite';
 import { queryRows } from '../support/test-database';
-import { ADMIN, eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+import { ADMIN, eventually, randomUsPhone, type TestHub } from '../support/test-hub';
 
 // An admin turns the rating question on in the Admin screen; a resolved conversation's "5" then shows
 // in the supervisor view as the average and in the latest ratings, on a desktop and a phone.
@@ -11,14 +12,8 @@ const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
 let t: TestHub;
 let browser: Browser;
 
-beforeAll(async () => {
-  ensureWebPagesBuilt();
-  t = await startTestHub();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
+withBrowserAndHub((suite) => {
+  ({ t, browser } = suite);
 });
 
 test('a patient’s rating shows in the supervisor view: the average, the count by score, the latest', async () => {
@@ -54,6 +49,15 @@ test('a patient’s rating shows in the supervisor view: the average, the count 
   });
   await api.post(`/conversations/${conversationId}/resolve`, {}).expect(200);
   await t.postInboundSms({ From: phone, Body: '5' }).expect(200);
+  // The triage job records it (the webhook stores it as any reply).
+  await eventually(async () => {
+    const [row] = await queryRows<{ rating: number | null }>(
+      t.database.url,
+      'select rating from csat_surveys where conversation_id = $1',
+      [conversationId],
+    );
+    return row?.rating ?? undefined;
+  });
 
   for (const viewport of [
     { width: 1440, height: 900 },

@@ -2,8 +2,9 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { Browser } from 'playwright-core';
 import { seriousAccessibilityViolations } from '../support/accessibility';
-import { ensureWebPagesBuilt, launchChromium, screenshot, signIn, watchPageErrors } from '../support/browser';
-import { ADMIN, eventually, startTestHub, type TestHub } from '../support/test-hub';
+import { screenshot, signIn, watchPageErrors } from '../support/browser';
+import { withBrowserAndHub } from '../support/browser-suite';
+import { ADMIN, eventually, type TestHub } from '../support/test-hub';
 
 // The web chat in a real browser after an admin gave it the clinic's look: the name, colour,
 // greeting and reply time show; a greeting written like markup stays text; the logo's site is
@@ -13,14 +14,8 @@ const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
 
 let t: TestHub;
 let browser: Browser;
-beforeAll(async () => {
-  ensureWebPagesBuilt();
-  t = await startTestHub();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
+withBrowserAndHub((suite) => {
+  ({ t, browser } = suite);
 });
 
 test('the clinic’s colour, greeting and reply time on /chat; the greeting is text, never markup', async () => {

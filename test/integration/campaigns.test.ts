@@ -5,7 +5,7 @@ import request from 'supertest';
 import { execCampaignPlanJob } from '../../src/campaigns/campaign-planner';
 import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
 import { SenderThrottle } from '../../src/campaigns/sender-throttle';
-import { createStaffUser } from '../../src/staff/staff-directory';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
 import {
   CLINIC_NUMBER,
@@ -13,7 +13,6 @@ import {
   middayTimeZone,
   randomUsPhone,
   type StaffApi,
-  staffApiAs,
   startTestHub,
   type TestHub,
   testRedisUrl,
@@ -31,21 +30,8 @@ let manager: StaffApi;
 let agent: StaffApi;
 let agentToken: string;
 
-async function tokenFor(email: string, role: 'agent' | 'manager') {
-  await createStaffUser(t.hub.database.db, {
-    orgId: t.hub.org.id,
-    email,
-    name: email,
-    role,
-    password: 'a-long-enough-password',
-    queues: ['front-desk'],
-  });
-  const res = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email, password: 'a-long-enough-password' })
-    .expect(200);
-  return { api: staffApiAs(t.hub.url, res.body.token as string), token: res.body.token as string };
-}
+const tokenFor = (email: string, role: 'agent' | 'manager') =>
+  signedInStaff(t, { email, name: email, role, password: 'a-long-enough-password', queues: ['front-desk'] });
 
 beforeAll(async () => {
   t = await startTestHub({

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { createStaffUser } from '../../src/staff/staff-directory';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
-import { type StaffApi, staffApiAs, startTestHub, type TestHub } from '../support/test-hub';
+import { type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // Canned responses (issue 14 item 7) as an admin, as an agent of another queue, and anonymously.
 let t: TestHub;
@@ -11,19 +11,13 @@ let agent: StaffApi;
 beforeAll(async () => {
   t = await startTestHub();
   admin = await t.api();
-  await createStaffUser(t.hub.database.db, {
-    orgId: t.hub.org.id,
+  ({ api: agent } = await signedInStaff(t, {
     email: 'billing.agent@clinic.test',
     name: 'Billing Agent',
     role: 'agent',
     password: 'billing-agent-password',
     queues: ['billing'],
-  });
-  const login = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email: 'billing.agent@clinic.test', password: 'billing-agent-password' })
-    .expect(200);
-  agent = staffApiAs(t.hub.url, login.body.token);
+  }));
 });
 afterAll(async () => {
   await t.stop();

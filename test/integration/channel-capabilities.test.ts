@@ -1,5 +1,6 @@
+import request from 'supertest';
 import { channelFactories } from '../../channels';
-import { pagerChannel } from '../channels/pager';
+import { PAGER_HANDSET_KIND, pagerChannel } from '../channels/pager';
 import { eventually, randomUsPhone, type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // A channel is a folder and a line: the pager in test/channels/pager is started with the hub's own
@@ -79,6 +80,43 @@ test('the page reads the extra channel and its declared label from GET /channels
   expect(res.body.channels).toContainEqual(
     expect.objectContaining({ channel: 'securelink', delivers: false }),
   );
+});
+
+test("a reply from the extra channel's own identity kind is stored, labelled as it declares and listed, its id never shown", async () => {
+  // The kind, how it is shown and its visitor's name are the pager's declarations; the core had a
+  // fixed list of kinds (and of chat kinds to hide) before.
+  const handset = `HS-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const reply = (token: string) =>
+    request(t.hub.url)
+      .post('/webhooks/pager/replies')
+      .set('authorization', `Bearer ${token}`)
+      .send({ id: `PR-${handset}`, handset, text: 'Received, on my way to the front desk' });
+  await reply('not-the-token').expect(403);
+  const stored = await reply(pager.webhookToken).expect(200);
+  const messageId: string = stored.body.messageId;
+
+  const row = await eventually(async () => {
+    const list = await api.get('/conversations').expect(200);
+    return list.body.conversations.find(
+      (c: { lastMessage: { id: string } | null }) => c.lastMessage?.id === messageId,
+    );
+  });
+  expect(row).toMatchObject({ displayName: 'Pager user', displayAddress: null });
+  expect(JSON.stringify(row)).not.toContain(handset);
+
+  const detail = (await api.get(`/conversations/${row.id}`).expect(200)).body.conversation;
+  expect(detail).toMatchObject({ displayName: 'Pager user', displayAddress: null });
+  expect(detail.contact.identities).toEqual([
+    expect.objectContaining({ kind: PAGER_HANDSET_KIND, display: 'pager handset' }),
+  ]);
+  expect(detail.messages).toContainEqual(
+    expect.objectContaining({ id: messageId, channel: 'pager', direction: 'inbound' }),
+  );
+
+  // A name on file is what staff read; the handset id still is not.
+  await api.patch(`/contacts/${detail.contact.id}`, { name: 'Dr. Rivera' }).expect(200);
+  const named = await api.get(`/conversations/${row.id}`).expect(200);
+  expect(named.body.conversation).toMatchObject({ displayName: 'Dr. Rivera', displayAddress: null });
 });
 
 test("a contact may prefer the extra channel: an automated send goes there first, named by the adapter's label", async () => {

@@ -1,14 +1,7 @@
 import request from 'supertest';
-import { createStaffUser } from '../../src/staff/staff-directory';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
-import {
-  eventually,
-  randomUsPhone,
-  type StaffApi,
-  staffApiAs,
-  startTestHub,
-  type TestHub,
-} from '../support/test-hub';
+import { eventually, randomUsPhone, type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // CSAT: once the clinic turns it on, resolving a conversation asks the patient "How did we do?" on
 // the channel they wrote on, through the policy gate, once; a bare 1-5 reply within the window is
@@ -83,11 +76,15 @@ test('on: resolve asks once by SMS; the patient’s "4" is the rating, stored an
   expect(await questionsTo(phone)).toHaveLength(1);
 
   await t.postInboundSms({ From: phone, Body: '4' }).expect(200);
-  const [answer] = await queryRows<{ conversation_id: string; triage: { findings: string[] } }>(
-    t.database.url,
-    "select conversation_id, triage from messages where from_address = $1 and body = '4'",
-    [phone],
-  );
+  // Stored by the webhook like every reply, and recognised as the rating by the triage job.
+  const answer = await eventually(async () => {
+    const [row] = await queryRows<{ conversation_id: string; triage: { findings: string[] } }>(
+      t.database.url,
+      "select conversation_id, triage from messages where from_address = $1 and body = '4'",
+      [phone],
+    );
+    return row?.triage ? row : undefined;
+  });
   // In the conversation it rates, decided as a rating (triage never reads it), which stays resolved.
   expect(answer!.conversation_id).toBe(conversationId);
   expect(answer!.triage.findings).toEqual(['Rated the clinic 4 of 5']);
@@ -124,6 +121,67 @@ test('on: resolve asks once by SMS; the patient’s "4" is the rating, stored an
   expect(
     t.twilio.messages.filter((m) => m.params.To === phone && /How did we do/.test(String(m.params.Body))),
   ).toHaveLength(1);
+});
+
+test('the webhook stores a rating like any reply; the triage job records it, and it adds nothing to the queue', async () => {
+  await admin.patch('/settings', { csat: { enabled: true } }).expect(200);
+  const phone = randomUsPhone();
+  const conversationId = await texts(phone, 'Do I need to fast before my blood test?');
+  await admin.post(`/conversations/${conversationId}/resolve`, {}).expect(200);
+  expect(await questionsTo(phone)).toHaveLength(1);
+  const [{ queue }] = (await queryRows<{ queue: string }>(
+    t.database.url,
+    'select queue from conversations where id = $1',
+    [conversationId],
+  )) as [{ queue: string }];
+  const volume = async () =>
+    (await admin.get('/stats/queues').expect(200)).body.queues.find(
+      (q: { queue: string }) => q.queue === queue,
+    )?.volumeToday;
+  const before = await volume();
+  const survey = () =>
+    queryRows<{ rating: number | null; answer_message_id: string | null }>(
+      t.database.url,
+      'select rating, answer_message_id from csat_surveys where conversation_id = $1',
+      [conversationId],
+    );
+
+  // Triage held back: what the webhook alone wrote (it answers after the commit). Before, the
+  // webhook wrote the rating itself, a second writer of inbound messages.
+  await t.hub.triageQueue.queue.pause();
+  try {
+    await t.postInboundSms({ From: phone, Body: '5' }).expect(200);
+    expect(await survey()).toEqual([{ rating: null, answer_message_id: null }]);
+    const [stored] = await queryRows<{ triage: unknown }>(
+      t.database.url,
+      "select triage from messages where from_address = $1 and body = '5'",
+      [phone],
+    );
+    expect(stored).toEqual({ triage: null });
+  } finally {
+    await t.hub.triageQueue.queue.resume();
+  }
+  const [rated] = await eventually(async () => {
+    const rows = await survey();
+    return rows[0]?.rating !== null ? rows : undefined;
+  });
+  const [answer] = await queryRows<{ id: string; conversation_id: string }>(
+    t.database.url,
+    "select id, conversation_id from messages where from_address = $1 and body = '5'",
+    [phone],
+  );
+  expect(rated).toEqual({ rating: 5, answer_message_id: answer!.id });
+  // In the rated conversation, which stays resolved; the one the store opened for it is gone.
+  expect(answer!.conversation_id).toBe(conversationId);
+  expect(await conversationsOf(phone)).toEqual([{ id: conversationId, status: 'resolved' }]);
+  const open = await queryRows<{ id: string }>(
+    t.database.url,
+    `select c.id from conversations c join contact_identities i on i.contact_id = c.contact_id
+      where i.address = $1 and c.status <> 'resolved'`,
+    [phone],
+  );
+  expect(open).toEqual([]);
+  expect(await volume()).toBe(before);
 });
 
 test('a reply with more than the number is a new message for the clinic, triaged as usual', async () => {
@@ -171,19 +229,13 @@ test('a number after another message to the patient answers that message, not th
 });
 
 test('the figures are for supervisors and admins; an agent and an anonymous caller are refused', async () => {
-  await createStaffUser(t.hub.database.db, {
-    orgId: t.hub.org.id,
+  const { api: agent } = await signedInStaff(t, {
     email: 'csat.agent@clinic.test',
     name: 'Front Desk Agent',
     role: 'agent',
     password: 'front-desk-agent-password',
     queues: ['front-desk'],
   });
-  const login = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email: 'csat.agent@clinic.test', password: 'front-desk-agent-password' })
-    .expect(200);
-  const agent = staffApiAs(t.hub.url, login.body.token);
   expect((await agent.get('/stats/csat').expect(403)).body.error.code).toBe('forbidden_role');
   await request(t.hub.url).get('/api/v1/stats/csat').expect(401);
 });

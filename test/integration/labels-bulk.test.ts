@@ -1,14 +1,7 @@
 import request from 'supertest';
-import { createStaffUser } from '../../src/staff/staff-directory';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
-import {
-  eventually,
-  randomUsPhone,
-  type StaffApi,
-  staffApiAs,
-  startTestHub,
-  type TestHub,
-} from '../support/test-hub';
+import { eventually, randomUsPhone, type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // Labels and bulk actions (issue 14 item 8) as an admin, as an agent of another queue, and anonymously.
 let t: TestHub;
@@ -40,19 +33,13 @@ const auditActions = async (action: string) =>
 beforeAll(async () => {
   t = await startTestHub();
   admin = await t.api();
-  await createStaffUser(t.hub.database.db, {
-    orgId: t.hub.org.id,
+  ({ api: billingAgent } = await signedInStaff(t, {
     email: 'billing.agent@clinic.test',
     name: 'Billing Agent',
     role: 'agent',
     password: 'billing-agent-password',
     queues: ['billing'],
-  });
-  const login = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email: 'billing.agent@clinic.test', password: 'billing-agent-password' })
-    .expect(200);
-  billingAgent = staffApiAs(t.hub.url, login.body.token);
+  }));
   billingConversation = await triagedConversation('why is my bill $240? I thought insurance covered it');
   nurseConversation = await triagedConversation('crushing chest pain and my left arm is numb');
 });

@@ -1,14 +1,6 @@
-import request from 'supertest';
-import { createStaffUser } from '../../src/staff/staff-directory';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
-import {
-  eventually,
-  randomUsPhone,
-  type StaffApi,
-  staffApiAs,
-  startTestHub,
-  type TestHub,
-} from '../support/test-hub';
+import { eventually, randomUsPhone, type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // Who is this: staff edit the patient's name, language, time zone, channel preferences and custom
 // attributes from the patient panel; the date of birth (it opens secure links) only supervisors and
@@ -20,19 +12,13 @@ let deskAgent: StaffApi;
 beforeAll(async () => {
   t = await startTestHub();
   admin = await t.api();
-  await createStaffUser(t.hub.database.db, {
-    orgId: t.hub.org.id,
+  ({ api: deskAgent } = await signedInStaff(t, {
     email: 'panel.agent@clinic.test',
     name: 'Panel Agent',
     role: 'agent',
     password: 'panel-agent-password',
     queues: ['front-desk'],
-  });
-  const login = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email: 'panel.agent@clinic.test', password: 'panel-agent-password' })
-    .expect(200);
-  deskAgent = staffApiAs(t.hub.url, login.body.token);
+  }));
 });
 afterAll(async () => {
   await t.stop();

@@ -2,6 +2,7 @@ import { io } from 'socket.io-client';
 import request from 'supertest';
 import { conversationRoom } from '../../src/inbox/realtime/inbox-rooms';
 import { createStaffUser } from '../../src/staff/staff-directory';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
 import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
@@ -26,19 +27,13 @@ async function triagedConversation(body: string): Promise<string> {
 
 beforeAll(async () => {
   t = await startTestHub();
-  await createStaffUser(t.hub.database.db, {
-    orgId: t.hub.org.id,
+  ({ token: agentToken } = await signedInStaff(t, {
     email: 'billing.agent@clinic.test',
     name: 'Billing Agent',
     role: 'agent',
     password: 'billing-agent-password',
     queues: ['billing'],
-  });
-  const login = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email: 'billing.agent@clinic.test', password: 'billing-agent-password' })
-    .expect(200);
-  agentToken = login.body.token;
+  }));
   billingConversation = await triagedConversation('why is my bill $240? I thought insurance covered it');
   nurseConversation = await triagedConversation('crushing chest pain and my left arm is numb');
 });

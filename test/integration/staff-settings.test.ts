@@ -1,13 +1,6 @@
-import request from 'supertest';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
-import {
-  eventually,
-  randomUsPhone,
-  type StaffApi,
-  staffApiAs,
-  startTestHub,
-  type TestHub,
-} from '../support/test-hub';
+import { eventually, randomUsPhone, type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // Clinic settings: admins read and change them; a change applies at once, in every hub process.
 let t: TestHub;
@@ -22,14 +15,8 @@ afterAll(async () => {
 
 async function staffOfRole(role: 'agent' | 'supervisor'): Promise<StaffApi> {
   const email = `${role}.${Date.now()}@clinic.test`;
-  await admin
-    .post('/staff', { email, name: `A ${role}`, role, password: 'long-enough-password', queues: ['billing'] })
-    .expect(201);
-  const session = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email, password: 'long-enough-password' })
-    .expect(200);
-  return staffApiAs(t.hub.url, session.body.token);
+  const member = { email, name: `A ${role}`, role, password: 'long-enough-password', queues: ['billing'] };
+  return (await signedInStaff(t, member)).api;
 }
 
 test('only admins read or change settings: 403 forbidden_role for supervisors and agents', async () => {

@@ -12,6 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { StaffRole } from '../../../contracts/inbox-api';
+import type { IdentityKind } from '../addresses/identity-kinds';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -38,11 +39,10 @@ export type MessageStatus =
   | 'read';
 export type ConversationStatus = 'open' | 'pending' | 'resolved';
 /**
- * `unverified-email`: an address an email claimed as its sender without proof (see
- * src/intake/unverified-senders.ts). Kept apart from `email` so that such a message never
- * lands with the contact who really holds the address; no channel ever sends to it.
+ * `phone` and `email`, or a kind a channel declares (src/platform/addresses/identity-kinds.ts); a
+ * plain text column, so a new channel's kind needs no migration.
  */
-export type IdentityKind = 'phone' | 'email' | 'webchat' | 'botframework' | 'unverified-email';
+export type { IdentityKind };
 export type ConsentStatus = 'opted_in' | 'opted_out';
 export type { StaffRole };
 
@@ -229,6 +229,11 @@ export const messages = pgTable(
     // Idempotency on the provider's id: a replayed webhook cannot store a second copy.
     uniqueIndex('messages_provider_id_key').on(t.channel, t.providerMessageId),
     index('messages_conversation_idx').on(t.conversationId, t.createdAt),
+    // The latest of our messages to an address: a bare "4" is a rating only while the rating
+    // question is the last thing sent there (src/csat/csat-answers.ts).
+    index('messages_outbound_to_idx')
+      .on(t.channel, t.toAddress, t.createdAt)
+      .where(sql`${t.direction} = 'outbound'`),
     // The sweeper looks for outbox rows whose job may have been lost.
     index('messages_outbox_idx').on(t.status, t.updatedAt).where(sql`${t.status} in ('pending', 'sending')`),
     // ... and for claims whose lease lapsed.

@@ -1,0 +1,1 @@
+CREATE INDEX "messages_outbound_to_idx" ON "messages" USING btree ("channel","to_address","created_at") WHERE "messages"."direction" = 'outbound';
