@@ -379,10 +379,11 @@ export class RedFlagEngine {
    * exposure beside any red flag that counts alone ("severe belly pain and she looks grey", "took 8 of
    * his pain pills, nodding off"); two warning signs of one category ("sent me a goodbye, not answering
    * her phone"). Both parts become emergencies and live (a sign that means nothing alone joins `live`
-   * only here). A course of weeks raises nothing. Returns whether anything was raised.
+   * only here). A course of weeks, or an event told as done, raises nothing. Returns whether anything
+   * was raised.
    */
   #composed(live: ConceptHit[], signs: ConceptHit[]): boolean {
-    const acute = [...live, ...signs].filter((h) => !chronicHits.has(h));
+    const acute = [...live, ...signs].filter((h) => !notAcuteHits.has(h));
     let raised = false;
     for (const sign of acute) {
       const rule = this.#composing.get(sign.concept);
@@ -477,13 +478,14 @@ export class RedFlagEngine {
       notes.push(`"${acuity}" over weeks or longer is not an acute event: not raised`);
     }
     const hit: ConceptHit = { ...base, level, notes };
-    if (chronic) chronicHits.add(hit);
+    const toldAsDone = found.past_event && !acuity && !current && !found.recurrent;
+    if (chronic || toldAsDone) notAcuteHits.add(hit);
     return hit;
   }
 }
 
-// Hits whose concept has gone on for weeks: no sign raises them (see #composed).
-const chronicHits = new WeakSet<ConceptHit>();
+// Hits that have gone on for weeks or are told as a past event: no sign raises them (see #composed).
+const notAcuteHits = new WeakSet<ConceptHit>();
 
 function overlaps(a: [number, number], b: [number, number]): boolean {
   return a[0] < b[1] && b[0] < a[1];

@@ -78,6 +78,13 @@ const openFalseAlarms: Record<string, string[]> = {
   // boxing match stays raised: "out cold" is an absolute concept, which no figure of speech dismisses.
   'triage-dev-g.jsonl': [],
   'triage-dev-h.jsonl': ['the boxer got knocked out cold in round 2, what a fight'],
+  // dev-i: a fresh batch from a writer who never saw the rules (5 lines that repeat intents' examples
+  // removed). Before tuning: 179 of 200 emergencies, 1.8% false emergencies on clinical text, 1.3%
+  // off-topic. A past suicide attempt told years later stays raised: "a few years back" does not reach
+  // past "and", and a self-harm statement is never lowered without a clear time.
+  'triage-dev-i.jsonl': [
+    'a few years back i went through a really dark time and tried to take my life. im in a much better place now but my new psychiatrist wants my records',
+  ],
 };
 
 describe.each(Object.keys(openFalseAlarms))('fresh batch %s', (file) => {
