@@ -12,7 +12,10 @@ const term = z.preprocess(
     .trim()
     .min(1)
     .max(80)
-    .regex(/^[\p{L}\p{N}# '.-]+$/u, 'words, digits, spaces, apostrophes, hyphens and # (any number) only'),
+    .regex(
+      /^[\p{L}\p{N}#~ '.-]+$/u,
+      'words, digits, spaces, apostrophes, hyphens, # (any number) and ~ (any negator) only',
+    ),
 );
 
 /** A synonym group: words or short phrases, in English and/or Spanish. */
@@ -30,6 +33,19 @@ const conceptSchema = z.strictObject({
   alone: z.enum(CONCEPT_LEVELS),
   /** Words such as "mild" or "a little" never lower it (not breathing, unresponsive, suicidal intent). */
   absolute: z.boolean().default(false),
+  /**
+   * How the concept combines with others found in the same message, each in its own words:
+   * - `any`: a general danger sign (pale and clammy, confused, fainting) or an exposure (a sting, a new
+   *   medicine, pills swallowed): beside any other red flag that counts alone, an emergency. Nurse
+   *   protocols ask about these whatever the complaint, so they compose with every concept instead of
+   *   being spelled out inside each one.
+   * - `category`: a warning sign of its category (for self-harm: a farewell, giving things away, the
+   *   means at hand, cannot be reached): two different ones of the category, or one beside any concept
+   *   of the category, make an emergency. Unseen pairs of known signs are caught without listing them.
+   */
+  composes: z.enum(['none', 'any', 'category']).default('none'),
+  /** False for a sign that means nothing alone ("goodbye", "won't answer the phone"): it only composes. */
+  countsAlone: z.boolean().default(true),
   /** Alternatives; each lists term groups that must all occur within `window` words, in any order. */
   match: z.array(z.array(groupName).min(1).max(4)).min(1),
   /** Words allowed between the groups of one alternative. */
@@ -63,6 +79,7 @@ export const MODIFIER_KINDS = [
   'experiencer',
   'acuity',
   'mild',
+  'past_event',
   'chronic',
   'figurative',
   'pseudo',
@@ -96,6 +113,11 @@ export const modifierFileSchema = z.strictObject({
   terminations: termGroupSchema,
   /** Conjunctions that also end a negation's reach when `endsAtAnd` is set. */
   conjunctions: termGroupSchema,
+  /**
+   * Words that deny a state, matched by `~` in a concept phrase: "~ waking up" reads "not waking up",
+   * "isnt waking up", "wont wake up" and "never woke up" alike, so a phrase need not list every negator.
+   */
+  negators: termGroupSchema,
   /** Number words, matched by `#` in a phrase ("for # minutes"). */
   numbers: termGroupSchema,
   /** Number words of ten or more, matched by `##` ("took ## pills": "took thirty pills"). */

@@ -14,11 +14,14 @@ export const NUMBER_KEY = '#';
 export const MANY_KEY = '##';
 /** Matches `####`: a year ("in 2015"). */
 export const YEAR_KEY = '####';
+/** Matches `~`: a word that denies ("not", "isnt", "wont", "never"): see `negators` in modifiers.yaml. */
+export const NEGATOR_KEY = '~';
 // Placeholders that survive normalization where a phrase says `####`, `##` or `#`.
 const PLACEHOLDERS: [string, string][] = [
   [YEAR_KEY, 'qqyearqq'],
   [MANY_KEY, 'qqmanyqq'],
   [NUMBER_KEY, 'qqnumberqq'],
+  [NEGATOR_KEY, 'qqnegatorqq'],
 ];
 // Fillers skipped in a row inside one phrase; more than this and the words no longer belong together.
 const MAX_SKIPPED = 2;
@@ -46,6 +49,11 @@ function normalizePhrase(phrase: string): string[] {
   let text = phrase;
   for (const [key, placeholder] of PLACEHOLDERS) text = text.replaceAll(key, ` ${placeholder} `);
   return normalizeText(text).tokens.map((w) => PLACEHOLDERS.find(([, p]) => p === w)?.[0] ?? w);
+}
+
+/** The key `~` reads in one language: an English phrase's `~` never matches the Spanish "no". */
+export function negatorKey(language: LexiconLanguage): string {
+  return `${language}${NEGATOR_KEY}`;
 }
 
 /** Whether a word is a year, for `####`. */
@@ -92,7 +100,12 @@ export class PhraseIndex<P> {
   #insert(kept: readonly string[], language: LexiconLanguage, payload: P): void {
     let node = this.#root;
     for (const word of kept) {
-      const key = PLACEHOLDERS.some(([k]) => k === word) ? word : this.keys.key(word, language);
+      const key =
+        word === NEGATOR_KEY
+          ? negatorKey(language)
+          : PLACEHOLDERS.some(([k]) => k === word)
+            ? word
+            : this.keys.key(word, language);
       let child = node.next.get(key);
       if (!child) {
         child = { next: new Map(), payloads: [] };

@@ -6,7 +6,9 @@ import {
   isYear,
   type KeyedToken,
   MANY_KEY,
+  NEGATOR_KEY,
   NUMBER_KEY,
+  negatorKey,
   PhraseIndex,
   phraseWords,
   YEAR_KEY,
@@ -100,10 +102,13 @@ export class RedFlagEngine {
   readonly #fillers: Set<string>;
   readonly #numbers: Set<string>;
   readonly #manyWords: Set<string>;
+  readonly #negators: Record<LexiconLanguage, Set<string>>;
   // Words the concepts list in one language only: such a word gets only that language's stem, so the
   // English "inhaler" never meets the Spanish "inhalo" (both stem to "inhal" in Spanish).
   readonly #englishOnly = new Set<string>();
   readonly #spanishOnly = new Set<string>();
+  /** Concepts that combine with others (`composes`), by name: see #composed. */
+  readonly #composing = new Map<string, { composes: 'any' | 'category'; countsAlone: boolean }>();
 
   /** @param knownWords words the hub reads that no dictionary has ("dont", "kms"); never spell-corrected */
   constructor(catalog: ConceptCatalog, knownWords: Iterable<string> = []) {
@@ -113,6 +118,10 @@ export class RedFlagEngine {
     this.#manyWords = new Set(
       [...modifiers.manyNumbers.en, ...modifiers.manyNumbers.es].flatMap(phraseWords),
     );
+    this.#negators = {
+      en: new Set(modifiers.negators.en.flatMap(phraseWords)),
+      es: new Set(modifiers.negators.es.flatMap(phraseWords)),
+    };
     const isFiller = (word: string) => this.#fillers.has(word);
     this.#index = new PhraseIndex<number>(this.#keys, isFiller);
     this.#modifiers = new ContextModifiers(modifiers, this.#keys, isFiller);
@@ -135,7 +144,7 @@ export class RedFlagEngine {
           for (const phrase of group[language]) {
             this.#index.add(phrase, language, n);
             for (const w of phraseWords(phrase)) {
-              if (w.startsWith('#')) continue;
+              if (w.startsWith('#') || w === NEGATOR_KEY) continue;
               conceptWords.add(w);
               wordsByLanguage[language].add(w);
             }
@@ -153,6 +162,12 @@ export class RedFlagEngine {
       for (const definition of file.concepts) {
         const concept = this.#concepts.length;
         this.#concepts.push({ category: file.category, definition });
+        if (definition.composes !== 'none') {
+          this.#composing.set(definition.name, {
+            composes: definition.composes,
+            countsAlone: definition.countsAlone,
+          });
+        }
         const unless = definition.unless.map(resolve);
         for (const alternative of definition.match) {
           const pattern = this.#patterns.length;
@@ -180,6 +195,7 @@ export class RedFlagEngine {
       modifiers.fillers,
       modifiers.numbers,
       modifiers.manyNumbers,
+      modifiers.negators,
     ]
       .flatMap((g) => [...g.en, ...g.es])
       .flatMap(phraseWords);
@@ -221,6 +237,8 @@ export class RedFlagEngine {
       if (digits || this.#numbers.has(w) || this.#manyWords.has(w)) keys.push(NUMBER_KEY);
       if ((digits && w.length <= 4 && Number(w) >= 10) || this.#manyWords.has(w)) keys.push(MANY_KEY);
       if (isYear(w)) keys.push(YEAR_KEY);
+      for (const language of ['en', 'es'] as const)
+        if (this.#negators[language].has(w)) keys.push(negatorKey(language));
       return { keys, filler: this.#fillers.has(w) };
     });
 
@@ -258,6 +276,8 @@ export class RedFlagEngine {
     const acuity = acuityTrigger ? phraseOf(acuityTrigger.start, acuityTrigger.end) : undefined;
 
     const live: ConceptHit[] = [];
+    // Live hits of signs that mean nothing alone: they count only when they compose (#composed).
+    const signsOnly: ConceptHit[] = [];
     const dismissed: ConceptHit[] = [];
     const isLive = new Uint8Array(this.#concepts.length);
     const dismissedCount = new Uint8Array(this.#concepts.length);
@@ -308,7 +328,8 @@ export class RedFlagEngine {
           ]);
           if (hit.dismissedBecause === undefined) {
             isLive[pattern.concept] = 1;
-            live.push(hit);
+            if (this.#composing.get(hit.concept)?.countsAlone === false) signsOnly.push(hit);
+            else live.push(hit);
           } else if (dismissedCount[pattern.concept]! < MAX_DISMISSED_PER_CONCEPT) {
             dismissedCount[pattern.concept]!++;
             dismissed.push(hit);
@@ -331,6 +352,7 @@ export class RedFlagEngine {
         hit.notes.push('with another red flag in the same message: emergency');
       }
     }
+    if (this.#composed(live, signsOnly)) level = 'emergency';
     const raisedByAcuity = live.some((h) => h.notes.some((n) => n.startsWith('acuity')));
     return {
       level,
@@ -350,6 +372,40 @@ export class RedFlagEngine {
       }
       return lo < starts.length && starts[lo]! < to;
     }
+  }
+
+  /**
+   * Signs that combine (`composes` in the concept files), each in its own words: a danger sign or an
+   * exposure beside any red flag that counts alone ("severe belly pain and she looks grey", "took 8 of
+   * his pain pills, nodding off"); two warning signs of one category ("sent me a goodbye, not answering
+   * her phone"). Both parts become emergencies and live (a sign that means nothing alone joins `live`
+   * only here). A course of weeks, or an event told as done, raises nothing. Returns whether anything
+   * was raised.
+   */
+  #composed(live: ConceptHit[], signs: ConceptHit[]): boolean {
+    const acute = [...live, ...signs].filter((h) => !notAcuteHits.has(h));
+    let raised = false;
+    for (const sign of acute) {
+      const rule = this.#composing.get(sign.concept);
+      if (!rule) continue;
+      const partner = acute.find((other) => {
+        if (other.concept === sign.concept || overlaps(sign.span, other.span)) return false;
+        if (rule.composes === 'category') return other.category === sign.category;
+        return this.#composing.get(other.concept)?.countsAlone ?? true;
+      });
+      if (!partner) continue;
+      raised = true;
+      for (const [hit, beside] of [
+        [sign, partner],
+        [partner, sign],
+      ] as const) {
+        if (hit.level === 'emergency' && live.includes(hit)) continue;
+        hit.level = 'emergency';
+        hit.notes.push(`with "${beside.phrase}" in the same message: emergency`);
+        if (!live.includes(hit)) live.push(hit);
+      }
+    }
+    return raised;
   }
 
   #weigh(
@@ -403,11 +459,36 @@ export class RedFlagEngine {
           ? 'going on for weeks or longer: urgent, not an emergency'
           : 'described as mild: urgent, not an emergency',
       );
+    } else if (
+      found.past_event &&
+      level === 'emergency' &&
+      !definition.absolute &&
+      !acuity &&
+      !current &&
+      !found.recurrent
+    ) {
+      // "A kid at school had a seizure", "my neighbor had a heart attack": a named event told as done,
+      // with no time that puts it now ("just had", "10 minutes ago", "today") and no acuity, is for a
+      // nurse today, not 911. Never dismissed: a first seizure yesterday still needs a call back.
+      level = 'urgent';
+      notes.push(
+        `told as a past event ("${phraseOf(found.past_event.start, found.past_event.end)}"), not said to be happening now: urgent`,
+      );
     } else if (chronic && acuity && level !== 'emergency') {
       notes.push(`"${acuity}" over weeks or longer is not an acute event: not raised`);
     }
-    return { ...base, level, notes };
+    const hit: ConceptHit = { ...base, level, notes };
+    const toldAsDone = found.past_event && !acuity && !current && !found.recurrent;
+    if (chronic || toldAsDone) notAcuteHits.add(hit);
+    return hit;
   }
+}
+
+// Hits that have gone on for weeks or are told as a past event: no sign raises them (see #composed).
+const notAcuteHits = new WeakSet<ConceptHit>();
+
+function overlaps(a: [number, number], b: [number, number]): boolean {
+  return a[0] < b[1] && b[0] < a[1];
 }
 
 /**

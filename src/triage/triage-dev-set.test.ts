@@ -60,19 +60,14 @@ describe.each(devFiles)('development set %s', (file) => {
 // Most are a named event of someone else that the message places in the past or in a question across
 // a clause boundary ("and", a comma), which ConText windows do not cross.
 const openFalseAlarms: Record<string, string[]> = {
-  'triage-dev-d.jsonl': [
-    'my neighbor had a heart attack yesterday, it scared me, can i get a cholesterol test',
-    "a kid at school had a seizure and my daughter saw it, she's upset, any advice",
-  ],
-  'triage-dev-e.jsonl': [
-    "my kid had a febrile seizure at 18 months, she's 4 now, will it happen again",
-    'a mi hijo le dio una convulsion con fiebre de chiquito, puede volver a pasar',
-  ],
+  // A named event told as done ("had a heart attack", "had a seizure") with no time that puts it now
+  // is urgent, not an emergency (the past_event modifier): the English ones are no longer raised.
+  'triage-dev-d.jsonl': [],
+  'triage-dev-e.jsonl': ['a mi hijo le dio una convulsion con fiebre de chiquito, puede volver a pasar'],
   // dev-f: hard non-emergencies written after dev-e's tuning (before: 23 of 24 emergencies, 9 of 55
   // clinical lines raised). The friend who "wants to die" as a joke stays raised on purpose: a
   // self-harm statement is never dismissed as a figure of speech.
   'triage-dev-f.jsonl': [
-    'my sister-in-law had a stroke at 40, should i get my blood pressure checked more often',
     'do overdoses of vitamins happen, i take a lot of supplements',
     "i think my grandma gets confused because of her uti, it's been like that for a week",
     'my friend says she wants to die whenever she gets a bad grade, she means it as a joke, should i worry',
@@ -83,6 +78,13 @@ const openFalseAlarms: Record<string, string[]> = {
   // boxing match stays raised: "out cold" is an absolute concept, which no figure of speech dismisses.
   'triage-dev-g.jsonl': [],
   'triage-dev-h.jsonl': ['the boxer got knocked out cold in round 2, what a fight'],
+  // dev-i: a fresh batch from a writer who never saw the rules (5 lines that repeat intents' examples
+  // removed). Before tuning: 179 of 200 emergencies, 1.8% false emergencies on clinical text, 1.3%
+  // off-topic. A past suicide attempt told years later stays raised: "a few years back" does not reach
+  // past "and", and a self-harm statement is never lowered without a clear time.
+  'triage-dev-i.jsonl': [
+    'a few years back i went through a really dark time and tried to take my life. im in a much better place now but my new psychiatrist wants my records',
+  ],
 };
 
 describe.each(Object.keys(openFalseAlarms))('fresh batch %s', (file) => {
