@@ -425,19 +425,31 @@ export interface CampaignListResponse {
   campaigns: CampaignView[];
 }
 
-export interface CampaignStatsView {
+/** The outcome figures of a part of a campaign's recipients (one channel, one language, or all). */
+export interface CampaignFiguresView {
   recipients: number;
   sent: number;
   delivered: number;
   failed: number;
+  /** Failed sends by error code (`unknown` without one). */
+  failedByCode: Record<string, number>;
   replied: number;
   optedOut: number;
+}
+
+export interface CampaignStatsView extends CampaignFiguresView {
   /** Messages waiting for the end of quiet hours in the recipient's zone. */
   deferred: number;
   skipped: Record<string, number>;
+  /** Per channel the messages went on (skipped recipients are not counted here). */
+  byChannel: Record<string, CampaignFiguresView>;
+  /** Per recipient's language (`unknown` without one), skipped recipients included. */
+  byLocale: Record<string, CampaignFiguresView>;
+  /** Sends and deliveries per bucket (a minute or more, so a run fits in about 120), oldest first. */
+  series: { bucketSeconds: number; points: { at: Timestamp; sent: number; delivered: number }[] };
 }
 
-/** `GET /campaigns/:id`. */
+/** `GET /campaigns/:id`; also the `/inbox` socket's `campaign.progress` event (admins and managers). */
 export interface CampaignDetailResponse extends CampaignView {
   stats: CampaignStatsView;
 }

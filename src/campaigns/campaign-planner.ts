@@ -20,6 +20,7 @@ import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
 import { producerConnection } from '../platform/queues/redis-connections';
 import { SecureLinkRefused } from '../securelinks/secure-link-store';
 import { TemplateError } from '../templates';
+import type { CampaignProgress } from './campaign-progress';
 import { type CampaignRow, completeIfDone } from './campaign-store';
 import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
 
@@ -40,6 +41,8 @@ export interface CampaignPlannerDeps {
   signal?: AbortSignal;
   /** The clinic-wide cap on marketing messages per contact; none when absent. */
   frequencyCap?: FrequencyCap;
+  /** Told after each batch: skips move the figures without any message event. */
+  progress?: Pick<CampaignProgress, 'touch'>;
 }
 
 /** Whether the cap holds back this campaign's messages: it counts and limits marketing only. */
@@ -278,9 +281,11 @@ export async function execCampaignPlanJob(
       .limit(room);
     if (batch.length === 0) {
       await completeIfDone(db, campaign.id);
+      deps.progress?.touch(campaign.id);
       return 'planned_all';
     }
     if ((await planRecipients(deps, campaign, batch)).runStopped) return 'stopped';
+    deps.progress?.touch(campaign.id);
   }
 }
 

@@ -8,15 +8,17 @@ import { writeAudit } from '../platform/audit/audit-log';
 import { campaigns } from '../platform/db/campaign-schema';
 import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
+import { CAMPAIGN_ROLES } from '../staff/campaign-access';
 import { requireRole } from '../staff/require-role';
 import { audienceFilterSchema } from './audience-filter';
 import type { CampaignPlanQueue } from './campaign-planner';
 import { previewCampaign } from './campaign-preview';
+import type { CampaignProgress } from './campaign-progress';
 import {
   type CampaignAction,
-  type CampaignRow,
-  campaignStats,
+  campaignDetail,
   getCampaign,
+  presentCampaign,
   transitionCampaign,
 } from './campaign-store';
 import type { FrequencyCap } from './frequency-cap';
@@ -36,28 +38,14 @@ const createBodyFor = (channels: ChannelRegistry) => {
     .strict();
 };
 
-function presentCampaign(row: CampaignRow) {
-  return {
-    id: row.id,
-    name: row.name,
-    template: row.template,
-    audience: row.audience,
-    variables: row.variables,
-    channelPreference: row.channelPreference,
-    scheduleAt: row.scheduleAt,
-    status: row.status,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt,
-    finishedAt: row.finishedAt,
-  };
-}
-
 export interface CampaignRouterDeps {
   /** The send pipeline, its `sendQueue` the campaign queue. */
   outbound: OutboundServiceDeps;
   planQueue: CampaignPlanQueue;
   /** The clinic-wide cap on marketing messages per contact, as the planner applies it. */
   frequencyCap?: FrequencyCap;
+  /** Told of every state change, so the page's figures follow without polling. */
+  progress?: Pick<CampaignProgress, 'touch'>;
 }
 
 /**
@@ -69,7 +57,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
   const { db } = deps.outbound;
   const router = Router();
   const createBody = createBodyFor(deps.outbound.channels);
-  router.use('/campaigns', requireRole('admin', 'manager'));
+  router.use('/campaigns', requireRole(...CAMPAIGN_ROLES));
   const idOf = (req: Request) => z.uuid().parse(req.params.id);
   const audit = (req: Request, action: string, subjectId: string, detail: Record<string, unknown> = {}) =>
     writeAudit(db, {
@@ -123,7 +111,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     const id = idOf(req);
     // A read only: the send worker and the planner complete a campaign when its last work ends.
     const row = await getCampaign(db, req.staff!.orgId, id);
-    res.json({ ...presentCampaign(row), stats: await campaignStats(db, id) });
+    res.json(await campaignDetail(db, row));
   });
 
   router.post('/campaigns/:id/preview', async (req, res) => {
@@ -135,6 +123,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
       const row = await transitionCampaign(db, req.staff!.orgId, idOf(req), action);
       await audit(req, `campaign.${action}`, row.id, { status: row.status });
+      deps.progress?.touch(row.id);
       if (row.status === 'running' || row.status === 'scheduled') {
         await deps.planQueue.add(
           { campaignId: row.id, run: row.run },

@@ -6,6 +6,7 @@ import type { Database } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
 import { createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
+import type { CampaignProgress } from './campaign-progress';
 import { completeIfDone } from './campaign-store';
 import type { SenderThrottle } from './sender-throttle';
 
@@ -50,6 +51,8 @@ export interface CampaignSendDeps extends SendJobDeps {
   throttle: SenderThrottle;
   /** The sender a channel's messages leave from (its from-number or address), the throttle's key. */
   senderOf: (channel: string) => string;
+  /** Told when a send completed its campaign: no message event says so. */
+  progress?: Pick<CampaignProgress, 'touch'>;
 }
 
 /**
@@ -97,7 +100,13 @@ export async function execCampaignSendJob(
     throw new DelayedError();
   }
   // A send that will be tried again leaves its message pending: the campaign cannot be done yet.
-  if (context?.campaignId && outcome.kind !== 'retry') await completeIfDone(deps.db, context.campaignId);
+  if (
+    context?.campaignId &&
+    outcome.kind !== 'retry' &&
+    (await completeIfDone(deps.db, context.campaignId))
+  ) {
+    deps.progress?.touch(context.campaignId);
+  }
   return outcome;
 }
 

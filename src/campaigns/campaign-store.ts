@@ -101,60 +101,160 @@ export async function transitionCampaign(
   });
 }
 
-export interface CampaignStats {
+/** The outcome figures of a part of a campaign's recipients (one channel, one language, or all). */
+export interface CampaignFigures {
   recipients: number;
   sent: number;
   delivered: number;
   failed: number;
+  /** Failed sends by the error code the hub or the carrier gave (`unknown` without one). */
+  failedByCode: Record<string, number>;
   replied: number;
   optedOut: number;
+}
+
+/** Sends and deliveries per time bucket, from the messages' sent_at and delivered_at. */
+export interface CampaignSeries {
+  bucketSeconds: number;
+  points: { at: string; sent: number; delivered: number }[];
+}
+
+export interface CampaignStats extends CampaignFigures {
   deferred: number;
   skipped: Record<string, number>;
+  /** Per channel the messages went on (skipped recipients have none and are not counted here). */
+  byChannel: Record<string, CampaignFigures>;
+  /** Per recipient's language as the contact record gives it (`unknown` without one), skipped included. */
+  byLocale: Record<string, CampaignFigures>;
+  series: CampaignSeries;
+}
+
+interface FigureRow {
+  channel: string | null;
+  language: string;
+  failed_code: string | null;
+  recipients: string;
+  sent: string;
+  delivered: string;
+  failed: string;
+  replied: string;
+  opted_out: string;
+  deferred: string;
+}
+
+const noFigures = (): CampaignFigures => ({
+  recipients: 0,
+  sent: 0,
+  delivered: 0,
+  failed: 0,
+  failedByCode: {},
+  replied: 0,
+  optedOut: 0,
+});
+
+function addFigures(into: CampaignFigures, row: FigureRow): void {
+  into.recipients += Number(row.recipients);
+  into.sent += Number(row.sent);
+  into.delivered += Number(row.delivered);
+  into.failed += Number(row.failed);
+  into.replied += Number(row.replied);
+  into.optedOut += Number(row.opted_out);
+  if (row.failed_code !== null) {
+    into.failedByCode[row.failed_code] = (into.failedByCode[row.failed_code] ?? 0) + Number(row.failed);
+  }
+}
+
+function part(parts: Record<string, CampaignFigures>, key: string): CampaignFigures {
+  parts[key] ??= noFigures();
+  return parts[key];
+}
+
+/** Buckets of a minute or more, so a campaign's whole run fits in about 120 of them. */
+const BUCKETS = [60, 300, 900, 3600, 6 * 3600, 86_400];
+export function seriesBucketSeconds(from: Date | null, to: Date): number {
+  const span = from ? Math.max(0, to.getTime() - from.getTime()) / 1000 : 0;
+  return BUCKETS.find((b) => span / b <= 120) ?? BUCKETS.at(-1)!;
 }
 
 /**
- * Counts from the recipients and their messages, computed in SQL. `replied`: the recipient wrote to
- * the clinic within the attribution window after the campaign's message (the reply carries the
- * campaign's id, reply-attribution.ts); `optedOut`: an opt-out entered the consent
- * ledger after it.
+ * Counts from the recipients and their messages, computed in SQL in one grouped pass (by channel,
+ * language and failure code), then added up for the totals, per channel and per language.
+ * `replied`: the recipient wrote to the clinic within the attribution window after the campaign's
+ * message (the reply carries the campaign's id, reply-attribution.ts); `optedOut`: an opt-out
+ * entered the consent ledger after it.
  */
-export async function campaignStats(db: Queryable, campaignId: string): Promise<CampaignStats> {
+export async function campaignStats(
+  db: Queryable,
+  campaignId: string,
+  run: Pick<CampaignRow, 'startedAt' | 'finishedAt'> = { startedAt: null, finishedAt: null },
+): Promise<CampaignStats> {
   const result = await db.execute(sql`
-    select count(*) as recipients,
+    select m.channel, coalesce(lower(c.language), 'unknown') as language,
+      case when m.status in ('failed', 'undelivered') then coalesce(m.error_code, 'unknown') end as failed_code,
+      count(*) as recipients,
       count(*) filter (where m.status in ('queued', 'sent', 'delivered', 'read')) as sent,
       count(*) filter (where m.status in ('delivered', 'read')) as delivered,
       count(*) filter (where m.status in ('failed', 'undelivered')) as failed,
       count(*) filter (where m.status = 'pending' and m.scheduled_for > now()) as deferred,
       count(*) filter (where exists (
-        select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id)) as replied,
+        select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id
+          and i.direction = 'inbound')) as replied,
       count(*) filter (where m.id is not null and exists (
         select 1 from consent_ledger l where l.contact_id = r.contact_id and l.status = 'opted_out'
           and l.recorded_at > m.created_at)) as opted_out
-    from campaign_recipients r left join messages m on m.id = r.message_id
-    where r.campaign_id = ${campaignId}`);
-  const row = rowsOf<{
-    recipients: string;
-    sent: string;
-    delivered: string;
-    failed: string;
-    replied: string;
-    opted_out: string;
-    deferred: string;
-  }>(result)[0]!;
+    from campaign_recipients r join contacts c on c.id = r.contact_id
+    left join messages m on m.id = r.message_id
+    where r.campaign_id = ${campaignId}
+    group by 1, 2, 3`);
+  const totals = noFigures();
+  const byChannel: Record<string, CampaignFigures> = {};
+  const byLocale: Record<string, CampaignFigures> = {};
+  let deferred = 0;
+  for (const row of rowsOf<FigureRow>(result)) {
+    addFigures(totals, row);
+    deferred += Number(row.deferred);
+    if (row.channel !== null) addFigures(part(byChannel, row.channel), row);
+    addFigures(part(byLocale, row.language), row);
+  }
   const skippedRows = await db
     .select({ reason: campaignRecipients.skipReason, n: sql<string>`count(*)` })
     .from(campaignRecipients)
     .where(and(eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.status, 'skipped')))
     .groupBy(campaignRecipients.skipReason);
   return {
-    recipients: Number(row.recipients),
-    sent: Number(row.sent),
-    delivered: Number(row.delivered),
-    failed: Number(row.failed),
-    replied: Number(row.replied),
-    optedOut: Number(row.opted_out),
-    deferred: Number(row.deferred),
+    ...totals,
+    deferred,
     skipped: Object.fromEntries(skippedRows.map((r) => [r.reason ?? 'unknown', Number(r.n)])),
+    byChannel,
+    byLocale,
+    series: await campaignSeries(
+      db,
+      campaignId,
+      seriesBucketSeconds(run.startedAt, run.finishedAt ?? new Date()),
+    ),
+  };
+}
+
+/** Sends (sent_at) and deliveries (delivered_at) of the campaign's messages per bucket, oldest first. */
+async function campaignSeries(
+  db: Queryable,
+  campaignId: string,
+  bucketSeconds: number,
+): Promise<CampaignSeries> {
+  const result = await db.execute(sql`
+    select to_timestamp(floor(extract(epoch from v.at) / ${bucketSeconds}) * ${bucketSeconds}) as bucket,
+      sum(v.sent) as sent, sum(v.delivered) as delivered
+    from campaign_recipients r join messages m on m.id = r.message_id
+    cross join lateral (values (m.sent_at, 1, 0), (m.delivered_at, 0, 1)) as v(at, sent, delivered)
+    where r.campaign_id = ${campaignId} and v.at is not null
+    group by 1 order by 1`);
+  return {
+    bucketSeconds,
+    points: rowsOf<{ bucket: string | Date; sent: string; delivered: string }>(result).map((row) => ({
+      at: new Date(row.bucket).toISOString(),
+      sent: Number(row.sent),
+      delivered: Number(row.delivered),
+    })),
   };
 }
 
@@ -181,6 +281,28 @@ export async function completeIfDone(db: Queryable, campaignId: string): Promise
         where m.status in ('pending', 'sending') and r.campaign_id = ${campaignId})
     returning id`);
   return rowsOf(done).length > 0;
+}
+
+/** A campaign as `GET /campaigns/:id` answers it, and as its live progress event carries it. */
+export async function campaignDetail(db: Queryable, row: CampaignRow) {
+  return { ...presentCampaign(row), stats: await campaignStats(db, row.id, row) };
+}
+
+/** A campaign as the API shows it: no organization or creator ids. */
+export function presentCampaign(row: CampaignRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    template: row.template,
+    audience: row.audience,
+    variables: row.variables,
+    channelPreference: row.channelPreference,
+    scheduleAt: row.scheduleAt,
+    status: row.status,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
 }
 
 /** Campaigns in a state whose work may be waiting: a restarted hub resumes their planners. */

@@ -1,17 +1,18 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, getSession } from '../shared/api';
+import { CampaignBreakdown, CampaignSeriesChart } from './campaign-chart';
+import type { InboxLive } from './live';
 
 /**
  * The Campaigns tab (admins and managers): import contacts from a CSV, create a campaign as a draft,
  * preview it, start, pause, resume or cancel it, and follow its figures. Everything goes through the
- * staff API; figures are polled while a campaign is under way.
+ * staff API; its figures arrive live over the `/inbox` socket (`campaign.progress`, sent to admins
+ * and managers only), and are read again after a reconnect.
  */
 
-const POLL_MS = 1500;
 /** How many of the newest campaigns the list shows figures for (one request each). */
 const LISTED_WITH_STATS = 20;
-const UNDER_WAY = new Set<Api.CampaignStatus>(['scheduled', 'running']);
 
 const message = (err: unknown, fallback: string) => (err instanceof Error ? err.message : fallback);
 
@@ -314,7 +315,7 @@ const ACTIONS: Record<Api.CampaignStatus, ('start' | 'pause' | 'resume' | 'cance
 const skippedTotal = (stats: Api.CampaignStatsView) =>
   Object.values(stats.skipped).reduce((a, b) => a + b, 0);
 
-function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
+function CampaignDetail({ id, onChanged, live }: { id: string; onChanged: () => void; live: InboxLive }) {
   const [detail, setDetail] = useState<Api.CampaignDetailResponse | null>(null);
   const [preview, setPreview] = useState<Api.CampaignPreviewResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -334,8 +335,6 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
     void load();
   }, [load]);
 
-  // Figures change while it sends: poll until it stops.
-  const underWay = detail ? UNDER_WAY.has(detail.status) : false;
   // The list shows each campaign's state: refresh it when this one's changes (e.g. it completed).
   const status = detail?.status;
   useEffect(() => {
@@ -347,11 +346,19 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
   useEffect(() => {
     if (shown) heading.current?.focus();
   }, [shown]);
+  // Figures change while it sends: the hub pushes them; a reconnect may have missed some.
   useEffect(() => {
-    if (!underWay) return;
-    const timer = setInterval(() => void load(), POLL_MS);
-    return () => clearInterval(timer);
-  }, [underWay, load]);
+    const offProgress = live.onCampaign((campaign) => {
+      if (campaign.id === id) setDetail(campaign);
+    });
+    const offEvents = live.on((event) => {
+      if (event.type === 'reconnected') void load();
+    });
+    return () => {
+      offProgress();
+      offEvents();
+    };
+  }, [live, id, load]);
 
   const act = async (action: 'preview' | 'start' | 'pause' | 'resume' | 'cancel') => {
     setBusy(true);
@@ -420,7 +427,10 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
             <dt>Delivered</dt>
             <dd>{stats.delivered}</dd>
             <dt>Failed</dt>
-            <dd>{stats.failed}</dd>
+            <dd>
+              {stats.failed}
+              {stats.failed > 0 && ` (${counts(stats.failedByCode)})`}
+            </dd>
             <dt>Waiting for quiet hours</dt>
             <dd>{stats.deferred}</dd>
             <dt>Replied</dt>
@@ -430,13 +440,17 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
             <dt>Skipped</dt>
             <dd>{counts(stats.skipped)}</dd>
           </dl>
+          <h3>Sends and deliveries over time</h3>
+          <CampaignSeriesChart series={stats.series} />
+          <CampaignBreakdown label="Channel" figures={stats.byChannel} />
+          <CampaignBreakdown label="Language" figures={stats.byLocale} />
         </section>
       )}
     </section>
   );
 }
 
-export function CampaignsView() {
+export function CampaignsView({ live }: { live: InboxLive }) {
   const [campaigns, setCampaigns] = useState<Api.CampaignView[]>([]);
   const [templates, setTemplates] = useState<Api.TemplateView[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
@@ -462,6 +476,18 @@ export function CampaignsView() {
   }, []);
 
   const refreshList = useCallback(() => void loadCampaigns(), [loadCampaigns]);
+
+  // The list's figures and states follow the pushed progress too.
+  useEffect(
+    () =>
+      live.onCampaign((campaign) => {
+        setStats((current) => ({ ...current, [campaign.id]: campaign.stats }));
+        setCampaigns((current) =>
+          current.map((c) => (c.id === campaign.id ? { ...c, status: campaign.status } : c)),
+        );
+      }),
+    [live],
+  );
 
   useEffect(() => {
     void loadCampaigns();
@@ -507,7 +533,7 @@ export function CampaignsView() {
           </ul>
         )}
       </section>
-      {selected && <CampaignDetail id={selected} onChanged={refreshList} />}
+      {selected && <CampaignDetail id={selected} onChanged={refreshList} live={live} />}
     </main>
   );
 }
