@@ -21,7 +21,7 @@ import { producerConnection } from '../platform/queues/redis-connections';
 import { SecureLinkRefused } from '../securelinks/secure-link-store';
 import { TemplateError } from '../templates';
 import type { CampaignProgress } from './campaign-progress';
-import { type CampaignRow, completeIfDone } from './campaign-store';
+import { type CampaignRow, campaignMessagesToGo, completeIfDone } from './campaign-store';
 import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
 
 /** Data of a `campaign-plan` job: one run of one campaign (job id `<campaign>-<run>`). */
@@ -85,6 +85,7 @@ export function campaignSendRequest(
     requestedChannel: campaign.channelPreference ?? undefined,
     content: { template: campaign.template, variables: recipientVariables(campaign, recipient, clinicName) },
     automation: 'campaign',
+    campaignId: campaign.id,
     requestId: `campaign-${campaign.id}`,
   };
 }
@@ -258,10 +259,10 @@ export async function execCampaignPlanJob(
       continue;
     }
     if (campaign.status !== 'running') return 'stopped';
-    const waiting = await db.execute(sql`
-      select count(*) as n from campaign_recipients r join messages m on m.id = r.message_id
-      where r.campaign_id = ${campaign.id} and m.status in ('pending', 'sending')
-        and (m.scheduled_for is null or m.scheduled_for <= now())`);
+    // Its messages due and not yet sent, from messages_campaign_outbox_idx: the window, not the campaign.
+    const waiting = await db.execute(
+      sql`select count(*) as n from (${campaignMessagesToGo(campaign.id, { dueOnly: true })}) due`,
+    );
     const room = window - Number(rowsOf<{ n: string }>(waiting)[0]?.n ?? 0);
     if (room <= 0) {
       await sleep(deps.pollMs ?? 250);

@@ -259,14 +259,23 @@ async function campaignSeries(
 }
 
 /**
+ * The campaign's messages not yet sent (with `dueOnly`, only those due now, not deferred to the end
+ * of quiet hours): read from messages_campaign_outbox_idx, which holds the pending and sending rows
+ * of campaigns only, so the clinic's other waiting messages are never scanned.
+ */
+export const campaignMessagesToGo = (campaignId: string, options: { dueOnly?: boolean } = {}) => sql`
+  select 1 from messages m where m.campaign_id = ${campaignId} and m.status in ('pending', 'sending')
+  ${options.dueOnly ? sql`and (m.scheduled_for is null or m.scheduled_for <= now())` : sql``}`;
+
+/**
  * A running campaign is completed once every recipient is decided and none of its messages still
  * waits to go. Safe to call at any time and from any process: the condition is in the update.
  *
  * Called after every campaign send, so it must cost little until the campaign's tail: while any
  * recipient is still pending (campaign_recipients_pending_idx, a lookup of one index entry) the
- * campaign cannot be done and nothing else is read. Only after the planner has decided everyone
- * does it look for messages still going out, found through the outbox index (messages_outbox_idx:
- * pending and sending rows only), not through every recipient of the campaign.
+ * campaign cannot be done and nothing else is read. After that, its messages still going out are
+ * found through messages_campaign_outbox_idx (the campaign's pending and sending rows only), not
+ * through every recipient of the campaign nor every other deferred message of the clinic.
  */
 export async function completeIfDone(db: Queryable, campaignId: string): Promise<boolean> {
   const undecided = await db.execute(sql`
@@ -276,9 +285,7 @@ export async function completeIfDone(db: Queryable, campaignId: string): Promise
     update campaigns set status = 'completed', finished_at = now(), updated_at = now()
     where id = ${campaignId} and status = 'running'
       and not exists (select 1 from campaign_recipients r where r.campaign_id = ${campaignId} and r.status = 'pending')
-      and not exists (
-        select 1 from messages m join campaign_recipients r on r.message_id = m.id
-        where m.status in ('pending', 'sending') and r.campaign_id = ${campaignId})
+      and not exists (${campaignMessagesToGo(campaignId)})
     returning id`);
   return rowsOf(done).length > 0;
 }
