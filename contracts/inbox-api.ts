@@ -468,6 +468,18 @@ export interface CampaignPreviewResponse {
   samples: { channel: string; locale: string; subject?: string; text: string }[];
 }
 
+/**
+ * `POST /campaigns/:id/test-send {to}` (a phone or email): `202` once the test is written to the
+ * outbox; a policy refusal is `422` with its code. Never a recipient or a figure of the campaign.
+ */
+export interface CampaignTestSendResponse {
+  test: true;
+  messageId: string;
+  channel: string;
+  /** Deferred to the end of quiet hours in the address's contact's zone, or null. */
+  scheduledFor: Timestamp | null;
+}
+
 /** `GET /channels`: the channels this hub runs, as their adapters declare them. */
 export interface ChannelListResponse {
   channels: ChannelView[];

@@ -3,7 +3,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { ChannelRegistry } from '../channel-port/channel-registry';
-import type { OutboundServiceDeps } from '../outbound/outbound-service';
+import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
 import { writeAudit } from '../platform/audit/audit-log';
 import { campaigns } from '../platform/db/campaign-schema';
 import { rowsOf } from '../platform/db/rows';
@@ -21,6 +21,7 @@ import {
   presentCampaign,
   transitionCampaign,
 } from './campaign-store';
+import { sendCampaignTest, testAddress } from './campaign-test-send';
 import type { FrequencyCap } from './frequency-cap';
 
 /** A campaign's body; its channel preference is one a delivery channel declares it carries. */
@@ -46,7 +47,13 @@ export interface CampaignRouterDeps {
   frequencyCap?: FrequencyCap;
   /** Told of every state change, so the page's figures follow without polling. */
   progress?: Pick<CampaignProgress, 'touch'>;
+  /** A test send's pipeline: the patients' outbound queue, not the campaign's throttled one. */
+  testOutbound: OutboundServiceDeps;
+  /** The region a test address's phone number is read in when it has no country code. */
+  defaultRegion: string;
 }
+
+const testSendBody = z.object({ to: z.string().trim().min(3).max(320) }).strict();
 
 /**
  * Campaigns for admins and managers (agents get 403): create a draft, preview it (a dry run of every
@@ -119,6 +126,36 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     res.json(await previewCampaign(deps.outbound, row, deps.frequencyCap));
   });
 
+  // A test to a staff member's own phone or email: admins and managers, like every campaign route.
+  router.post('/campaigns/:id/test-send', async (req, res) => {
+    const row = await getCampaign(db, req.staff!.orgId, idOf(req));
+    const { to } = testSendBody.parse(req.body);
+    const address = testAddress(to, deps.defaultRegion);
+    const { decision, outcome } = await sendCampaignTest(
+      deps.testOutbound,
+      row,
+      address,
+      req.staff!.id,
+    ).catch((error: unknown) => {
+      throw asHttpError(error);
+    });
+    if (!outcome) {
+      throw new HttpError(422, decision.code ?? 'policy_refused', decision.reasons.join('; '), {
+        reasons: decision.reasons,
+      });
+    }
+    await audit(req, 'campaign.test_send', row.id, {
+      channel: decision.channel,
+      messageId: outcome.message.id,
+    });
+    res.status(202).json({
+      test: true,
+      messageId: outcome.message.id,
+      channel: decision.channel,
+      scheduledFor: decision.scheduledFor ?? null,
+    });
+  });
+
   const transition = (action: CampaignAction) =>
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
       const row = await transitionCampaign(db, req.staff!.orgId, idOf(req), action);
@@ -158,7 +195,8 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
         await db.execute(sql`
         select r.id, r.contact_id, c.external_id, r.status, r.skip_reason, m.channel, m.status as message_status,
           m.error_code, m.sent_at, m.delivered_at,
-          exists (select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id) as replied
+          exists (select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id
+            and i.direction = 'inbound') as replied
         from campaign_recipients r join contacts c on c.id = r.contact_id
         left join messages m on m.id = r.message_id
         where r.campaign_id = ${row.id} and r.id > ${after} order by r.id limit 1000`),

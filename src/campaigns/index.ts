@@ -108,7 +108,16 @@ export function startCampaigns(options: {
       running,
     }),
   );
-  router.use(campaignRouter({ outbound, planQueue, frequencyCap, progress }));
+  router.use(
+    campaignRouter({
+      outbound,
+      planQueue,
+      frequencyCap,
+      progress,
+      testOutbound: options.outbound,
+      defaultRegion: config.DEFAULT_REGION,
+    }),
+  );
 
   return {
     router,

@@ -179,6 +179,11 @@ test('a campaign scheduled for later waits as scheduled, and cancel stops it', a
 
   const campaign = page.getByRole('region', { name: 'Campaign Later' });
   await campaign.getByText(/Scheduled for/).waitFor(VISIBLE);
+  // A test to the admin's own number goes through the policy: her number never opted in to marketing.
+  const test = campaign.getByRole('form', { name: 'Test send' });
+  await test.getByLabel(/^Send a test to/).fill(randomUsPhone());
+  await test.getByRole('button', { name: 'Send test' }).click();
+  await test.getByRole('alert').getByText(/opt/i).waitFor(VISIBLE);
   await campaign.getByRole('button', { name: 'Start' }).click();
   await campaign.getByText('scheduled', { exact: true }).waitFor(VISIBLE);
   await campaign.getByRole('button', { name: 'Cancel' }).click();

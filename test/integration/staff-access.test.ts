@@ -415,6 +415,10 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
     request: () => ({ path: `/campaigns/${randomUUID()}/cancel`, body: {} }),
     agent: forbidden('forbidden_role'),
   },
+  'POST /api/v1/campaigns/:id/test-send': {
+    request: () => ({ path: `/campaigns/${randomUUID()}/test-send`, body: { to: '+15555550100' } }),
+    agent: forbidden('forbidden_role'),
+  },
   // Classifies text the caller typed: no patient's data in or out.
   'POST /api/v1/triage/classify': {
     request: () => ({ path: '/triage/classify', body: { text: 'when is my appointment' } }),

@@ -303,6 +303,42 @@ function Preview({ preview }: { preview: Api.CampaignPreviewResponse }) {
   );
 }
 
+/** A test of the campaign to the staff member's own phone or email, through the same policy. */
+function TestSend({ id }: { id: string }) {
+  const [to, setTo] = useState('');
+  const [state, setState] = useState<{ busy: boolean; result?: string; error?: string }>({ busy: false });
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setState({ busy: true });
+    const answer = await api<Api.CampaignTestSendResponse>('POST', `/campaigns/${id}/test-send`, { to }).then(
+      (sent) => ({
+        result: sent.scheduledFor
+          ? `Test queued by ${sent.channel}, to go at ${new Date(sent.scheduledFor).toLocaleString()} (quiet hours)`
+          : `Test sent by ${sent.channel}`,
+      }),
+      (err: unknown) => ({ error: message(err, 'The test was not sent') }),
+    );
+    setState({ busy: false, ...answer });
+  };
+  return (
+    <form onSubmit={submit} className="campaign-test-send" aria-label="Test send">
+      <label>
+        Send a test to (your phone or email)
+        <input value={to} onChange={(e) => setTo(e.currentTarget.value)} required maxLength={320} />
+      </label>
+      <button type="submit" disabled={state.busy || !to.trim()}>
+        Send test
+      </button>
+      <span role="status">{state.result}</span>
+      {state.error && (
+        <span role="alert" className="error">
+          {state.error}
+        </span>
+      )}
+    </form>
+  );
+}
+
 const ACTIONS: Record<Api.CampaignStatus, ('start' | 'pause' | 'resume' | 'cancel')[]> = {
   draft: ['start'],
   scheduled: ['cancel'],
@@ -412,6 +448,7 @@ function CampaignDetail({ id, onChanged, live }: { id: string; onChanged: () => 
           {error}
         </p>
       )}
+      {(detail.status === 'draft' || detail.status === 'scheduled') && <TestSend id={detail.id} />}
       {preview && <Preview preview={preview} />}
       {detail.status !== 'draft' && (
         <section aria-label="Results">
