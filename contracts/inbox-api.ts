@@ -414,6 +414,8 @@ export interface CampaignView {
   variables: Record<string, string | number | boolean>;
   channelPreference: 'sms' | 'email' | 'voice' | null;
   scheduleAt: Timestamp | null;
+  /** After it nothing more is planned or sent; recipients not yet sent are skipped `campaign_ended`. */
+  endAt: Timestamp | null;
   status: CampaignStatus;
   createdAt: Timestamp;
   startedAt: Timestamp | null;

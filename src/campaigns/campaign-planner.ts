@@ -21,13 +21,21 @@ import { producerConnection } from '../platform/queues/redis-connections';
 import { SecureLinkRefused } from '../securelinks/secure-link-store';
 import { TemplateError } from '../templates';
 import type { CampaignProgress } from './campaign-progress';
-import { type CampaignRow, campaignMessagesToGo, completeIfDone } from './campaign-store';
+import {
+  type CampaignRow,
+  campaignMessagesToGo,
+  completeIfDone,
+  endCampaignSends,
+  hasEnded,
+} from './campaign-store';
 import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
 
 /** Data of a `campaign-plan` job: one run of one campaign (job id `<campaign>-<run>`). */
 export interface CampaignPlanJobData {
   campaignId: string;
   run: number;
+  /** The job added for the campaign's end time (job id `<campaign>-<run>-end`): it ends what is left. */
+  end?: boolean;
 }
 
 export interface CampaignPlannerDeps {
@@ -243,7 +251,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function execCampaignPlanJob(
   deps: CampaignPlannerDeps,
   data: CampaignPlanJobData,
-): Promise<'stopped' | 'planned_all'> {
+): Promise<'stopped' | 'planned_all' | 'ended'> {
   const { db } = deps.outbound;
   const window = Math.max(10, Math.ceil(deps.sendRate * 5));
   for (;;) {
@@ -259,6 +267,19 @@ export async function execCampaignPlanJob(
       continue;
     }
     if (campaign.status !== 'running') return 'stopped';
+    // Past its end time: what is left is skipped, and the campaign completes once nothing is sending.
+    if (hasEnded(campaign)) {
+      await endCampaignSends(db, campaign.id);
+      await completeIfDone(db, campaign.id);
+      deps.progress?.touch(campaign.id);
+      return 'ended';
+    }
+    // An end job that came early (a clock a little behind) looks again at the end time.
+    if (data.end) {
+      if (!campaign.endAt) return 'stopped';
+      await sleep(Math.min(1000, Math.max(50, (campaign.endAt?.getTime() ?? 0) - Date.now())));
+      continue;
+    }
     // Its messages due and not yet sent, from messages_campaign_outbox_idx: the window, not the campaign.
     const waiting = await db.execute(
       sql`select count(*) as n from (${campaignMessagesToGo(campaign.id, { dueOnly: true })}) due`,
@@ -308,7 +329,7 @@ export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQue
     async add(data, startAt) {
       const delay = startAt ? Math.max(0, startAt.getTime() - Date.now()) : 0;
       await queue.add('plan', data, {
-        jobId: `${data.campaignId}-${data.run}`,
+        jobId: `${data.campaignId}-${data.run}${data.end ? '-end' : ''}`,
         delay,
         attempts: 10,
         backoff: { type: 'exponential', delay: 2000 },

@@ -35,6 +35,7 @@ const createBodyFor = (channels: ChannelRegistry) => {
       variables: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
       channelPreference: z.enum(names as [string, ...string[]]).optional(),
       scheduleAt: z.iso.datetime({ offset: true }).optional(),
+      endAt: z.iso.datetime({ offset: true }).optional(),
     })
     .strict();
 };
@@ -87,6 +88,12 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     if (scheduleAt && scheduleAt.getTime() < Date.now()) {
       throw new HttpError(422, 'schedule_in_past', 'scheduleAt is in the past');
     }
+    const endAt = body.endAt ? new Date(body.endAt) : null;
+    if (endAt && endAt.getTime() <= Date.now())
+      throw new HttpError(422, 'end_in_past', 'endAt is in the past');
+    if (endAt && scheduleAt && endAt.getTime() <= scheduleAt.getTime()) {
+      throw new HttpError(422, 'end_before_schedule', 'endAt is not after scheduleAt');
+    }
     const [row] = await db
       .insert(campaigns)
       .values({
@@ -97,6 +104,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
         variables: body.variables ?? {},
         channelPreference: body.channelPreference ?? null,
         scheduleAt,
+        endAt,
         createdBy: req.staff!.id,
       })
       .returning();
@@ -166,6 +174,8 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
           { campaignId: row.id, run: row.run },
           row.status === 'scheduled' ? row.scheduleAt : null,
         );
+        // At its end time a job of the run ends what is left, even if the run's planner is done.
+        if (row.endAt) await deps.planQueue.add({ campaignId: row.id, run: row.run, end: true }, row.endAt);
       }
       res.json(presentCampaign(row));
     });

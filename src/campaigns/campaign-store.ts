@@ -52,6 +52,9 @@ export async function transitionCampaign(
       });
     }
     if (action === 'start') {
+      if (current.endAt && current.endAt.getTime() <= Date.now()) {
+        throw new HttpError(422, 'end_in_past', 'The campaign would end before it starts; edit its end time');
+      }
       if (current.scheduleAt && current.scheduleAt.getTime() < Date.now() - 60_000) {
         throw new HttpError(
           422,
@@ -258,6 +261,33 @@ async function campaignSeries(
   };
 }
 
+/** The skip reason of recipients not yet sent when a campaign's end time passed. */
+export const CAMPAIGN_ENDED_REASON = 'campaign_ended';
+
+export const hasEnded = (campaign: { endAt: Date | null }, now = Date.now()) =>
+  campaign.endAt !== null && campaign.endAt.getTime() <= now;
+
+/**
+ * A campaign past its end time sends nothing more: its recipients still pending, and those whose
+ * message has not gone yet (waiting for its turn or for the end of quiet hours), become skipped
+ * `campaign_ended`; those messages are failed with the same code and leave the recipient (they were
+ * never sent, so no figure counts them as failed). A message already being sent goes on. Safe to run
+ * twice or from several processes: it only touches what is still pending.
+ */
+export async function endCampaignSends(db: Queryable, campaignId: string): Promise<number> {
+  const result = await db.execute(sql`
+    with unsent as (
+      update messages m set status = 'failed', error_code = ${CAMPAIGN_ENDED_REASON}, updated_at = now()
+      where m.campaign_id = ${campaignId} and m.status = 'pending'
+      returning m.id)
+    update campaign_recipients r
+    set status = 'skipped', skip_reason = ${CAMPAIGN_ENDED_REASON}, message_id = null, decided_at = now()
+    where r.campaign_id = ${campaignId}
+      and (r.status = 'pending' or r.message_id in (select id from unsent))
+    returning r.id`);
+  return rowsOf(result).length;
+}
+
 /**
  * The campaign's messages not yet sent (with `dueOnly`, only those due now, not deferred to the end
  * of quiet hours): read from messages_campaign_outbox_idx, which holds the pending and sending rows
@@ -305,6 +335,7 @@ export function presentCampaign(row: CampaignRow) {
     variables: row.variables,
     channelPreference: row.channelPreference,
     scheduleAt: row.scheduleAt,
+    endAt: row.endAt,
     status: row.status,
     createdAt: row.createdAt,
     startedAt: row.startedAt,

@@ -156,6 +156,7 @@ function CreateCampaign({
   const [ageMax, setAgeMax] = useState('');
   const [channel, setChannel] = useState('');
   const [scheduleAt, setScheduleAt] = useState('');
+  const [endAt, setEndAt] = useState('');
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const chosen = templates.find((t) => t.id === template);
@@ -178,9 +179,11 @@ function CreateCampaign({
         ...(channel ? { channelPreference: channel } : {}),
         // The browser's local time, sent as an instant.
         ...(scheduleAt ? { scheduleAt: new Date(scheduleAt).toISOString() } : {}),
+        ...(endAt ? { endAt: new Date(endAt).toISOString() } : {}),
       });
       setName('');
       setScheduleAt('');
+      setEndAt('');
       onCreated(created);
     } catch (err) {
       setError(message(err, 'The campaign was not created'));
@@ -222,6 +225,10 @@ function CreateCampaign({
             value={scheduleAt}
             onChange={(e) => setScheduleAt(e.currentTarget.value)}
           />
+        </label>
+        <label>
+          Stop sending at (empty: when all are sent)
+          <input type="datetime-local" value={endAt} onChange={(e) => setEndAt(e.currentTarget.value)} />
         </label>
         <h3>Audience</h3>
         <label>
@@ -425,6 +432,7 @@ function CampaignDetail({ id, onChanged, live }: { id: string; onChanged: () => 
       <p>
         Template {detail.template}. Status: <strong>{detail.status}</strong>
         {detail.scheduleAt && <>. Scheduled for {new Date(detail.scheduleAt).toLocaleString()}</>}
+        {detail.endAt && <>. Stops sending at {new Date(detail.endAt).toLocaleString()}</>}
       </p>
       <div className="campaign-actions">
         {detail.status === 'draft' && (

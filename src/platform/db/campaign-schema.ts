@@ -75,6 +75,8 @@ export const campaigns = pgTable(
     variables: jsonb('variables').$type<Record<string, unknown>>().notNull().default({}),
     channelPreference: text('channel_preference'),
     scheduleAt: timestamp('schedule_at', { withTimezone: true }),
+    /** After it nothing more is planned or sent; recipients not yet sent are skipped `campaign_ended`. */
+    endAt: timestamp('end_at', { withTimezone: true }),
     status: text('status').$type<CampaignStatus>().notNull().default('draft'),
     /**
      * Raised by every start and resume: a planner job belongs to one run, and one of an earlier run
