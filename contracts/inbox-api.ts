@@ -385,6 +385,8 @@ export interface IntentListResponse {
 export interface ContactImportView {
   id: string;
   status: 'running' | 'completed' | 'failed';
+  /** The 202 of an import with `?list=NAME`: the static list its rows' contacts join. */
+  listId?: string;
   dryRun?: boolean;
   total?: number;
   created?: number;
@@ -403,6 +405,26 @@ export interface AudienceFilterView {
   language?: string[];
   ageMin?: number;
   ageMax?: number;
+  /** Members of a static list (a saved audience of kind `list`), by its id. */
+  list?: string;
+}
+
+/** A saved audience (`/audiences`): a named filter, or a static list an import filled. */
+export interface AudienceView {
+  id: string;
+  name: string;
+  kind: 'filter' | 'list';
+  /** A list's is `{list: id}`. */
+  filter: AudienceFilterView;
+  /** Contacts it selects now. */
+  count: number;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+/** `GET /audiences` (by name, at most 500). */
+export interface AudienceListResponse {
+  audiences: AudienceView[];
 }
 
 /** A campaign as `POST /campaigns`, `GET /campaigns` and the state changes answer it. */
@@ -410,7 +432,8 @@ export interface CampaignView {
   id: string;
   name: string;
   template: string;
-  audience: { filter: AudienceFilterView };
+  /** `audienceId`: the saved audience the filter was copied from. */
+  audience: { filter: AudienceFilterView; audienceId?: string };
   variables: Record<string, string | number | boolean>;
   channelPreference: 'sms' | 'email' | 'voice' | null;
   scheduleAt: Timestamp | null;

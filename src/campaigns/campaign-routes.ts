@@ -11,6 +11,7 @@ import { HttpError } from '../platform/http/http-error';
 import { CAMPAIGN_ROLES } from '../staff/campaign-access';
 import { requireRole } from '../staff/require-role';
 import { audienceFilterSchema } from './audience-filter';
+import { filterOf, getAudience } from './audience-routes';
 import type { CampaignPlanQueue } from './campaign-planner';
 import { previewCampaign } from './campaign-preview';
 import type { CampaignProgress } from './campaign-progress';
@@ -31,7 +32,11 @@ const createBodyFor = (channels: ChannelRegistry) => {
     .object({
       name: z.string().trim().min(1).max(200),
       template: z.string().trim().min(1).max(100),
-      audience: z.object({ filter: audienceFilterSchema }).strict(),
+      // A filter given here, or a saved audience (audience-routes.ts) whose filter is copied.
+      audience: z.union([
+        z.object({ filter: audienceFilterSchema }).strict(),
+        z.object({ audienceId: z.uuid() }).strict(),
+      ]),
       variables: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
       channelPreference: z.enum(names as [string, ...string[]]).optional(),
       scheduleAt: z.iso.datetime({ offset: true }).optional(),
@@ -88,6 +93,15 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     if (scheduleAt && scheduleAt.getTime() < Date.now()) {
       throw new HttpError(422, 'schedule_in_past', 'scheduleAt is in the past');
     }
+    const audience =
+      'audienceId' in body.audience
+        ? await getAudience(db, req.staff!.orgId, body.audience.audienceId).then(
+            (saved) => ({ filter: filterOf(saved), audienceId: saved.id }),
+            () => {
+              throw new HttpError(422, 'audience_not_found', 'No saved audience has that id');
+            },
+          )
+        : { filter: body.audience.filter };
     const endAt = body.endAt ? new Date(body.endAt) : null;
     if (endAt && endAt.getTime() <= Date.now())
       throw new HttpError(422, 'end_in_past', 'endAt is in the past');
@@ -100,7 +114,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
         orgId: req.staff!.orgId,
         name: body.name,
         template: body.template,
-        audience: { filter: body.audience.filter },
+        audience,
         variables: body.variables ?? {},
         channelPreference: body.channelPreference ?? null,
         scheduleAt,

@@ -6,6 +6,7 @@ import type { HubConfig } from '../platform/config/config';
 import type { JobQueueOptions } from '../platform/queues/job-queue';
 import { workerConnection } from '../platform/queues/redis-connections';
 import { startPeriodic } from '../platform/runtime/periodic-task';
+import { audienceRouter } from './audience-routes';
 import { initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
 import { socketSink, startCampaignProgress } from './campaign-progress';
 import { campaignRouter } from './campaign-routes';
@@ -108,6 +109,7 @@ export function startCampaigns(options: {
       running,
     }),
   );
+  router.use(audienceRouter(db));
   router.use(
     campaignRouter({
       outbound,

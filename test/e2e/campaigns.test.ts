@@ -276,3 +276,49 @@ test('the progress bar, chart and tables move as the campaign sends, without a r
   expect(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBe(0);
   expect(errors).toEqual([]);
 });
+
+test('a filter counted live is saved as an audience, chosen for a campaign, and previewed', async () => {
+  const tag = `aud${Date.now().toString(36)}`;
+  const zone = middayTimeZone();
+  const csv = [
+    'externalId,name,phone,dateOfBirth,language,timeZone,tags',
+    `${tag}-0,Old One,${randomUsPhone()},1950-01-02,en,${zone},${tag}`,
+    `${tag}-1,Old Two,${randomUsPhone()},1951-01-02,en,${zone},${tag}`,
+    `${tag}-2,Young,${randomUsPhone()},1995-01-02,en,${zone},${tag}`,
+  ].join('\n');
+  const { page, errors } = await signedIn(ADMIN.email, ADMIN.password);
+  await views(page).getByRole('button', { name: 'Campaigns' }).click();
+  const importer = page.getByRole('region', { name: 'Import contacts' });
+  await importer
+    .getByLabel('Contacts CSV')
+    .setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await importer.getByLabel(/^Keep the rows as a list named/).fill(`List ${tag}`);
+  await importer.getByRole('button', { name: 'Import' }).click();
+  await importer.getByText(/Import completed: 3 rows, created 3/).waitFor(VISIBLE);
+
+  const form = page.getByRole('region', { name: 'New campaign' });
+  await form.getByLabel('Tags (all of)').fill(tag);
+  const count = form.getByRole('status', { name: 'Audience count' });
+  await count.getByText('3 contacts match these filters').waitFor(VISIBLE);
+  await form.getByLabel('Age from').fill('65');
+  await count.getByText('2 contacts match these filters').waitFor(VISIBLE);
+  await form.getByLabel('Save these filters as').fill(`Seniors ${tag}`);
+  await form.getByRole('button', { name: 'Save audience' }).click();
+  // Saved and chosen: the filters give way to it.
+  await count.getByText(`2 contacts in Seniors ${tag}`).waitFor(VISIBLE);
+  expect(await form.getByLabel('Tags (all of)').isDisabled()).toBe(true);
+  // The import's list is there to choose too.
+  expect(await form.getByRole('option', { name: `List ${tag} (list, 3)` }).count()).toBe(1);
+
+  await form.getByLabel('Campaign name').fill(`Saved ${tag}`);
+  await form.getByLabel('Template').selectOption('recall-outreach');
+  await form.getByLabel(/^link/).fill('https://book.clinic.test/recall');
+  await form.getByRole('button', { name: 'Create draft' }).click();
+  const campaign = page.getByRole('region', { name: `Campaign Saved ${tag}` });
+  await campaign.getByRole('button', { name: 'Preview' }).click();
+  await campaign
+    .getByRole('region', { name: 'Preview' })
+    .getByText(/^2 recipients\./)
+    .waitFor(VISIBLE);
+  expect(errors).toEqual([]);
+});

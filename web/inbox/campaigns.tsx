@@ -29,11 +29,12 @@ const counts = (record: Record<string, number>) =>
     .join(', ') || 'none';
 
 /** Uploads a CSV file as the body (the API takes text/csv), with the session's CSRF token. */
-async function uploadCsv(file: File, dryRun: boolean): Promise<Api.ContactImportView> {
+async function uploadCsv(file: File, dryRun: boolean, list: string): Promise<Api.ContactImportView> {
   const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'text/csv' };
   const csrf = getSession()?.csrfToken;
   if (csrf) headers['x-csrf-token'] = csrf;
-  const res = await fetch(`/api/v1/contacts/imports${dryRun ? '?dryRun=true' : ''}`, {
+  const query = dryRun ? '?dryRun=true' : list ? `?list=${encodeURIComponent(list)}` : '';
+  const res = await fetch(`/api/v1/contacts/imports${query}`, {
     method: 'POST',
     headers,
     body: file,
@@ -56,6 +57,7 @@ async function uploadCsv(file: File, dryRun: boolean): Promise<Api.ContactImport
 function ContactImport() {
   const [file, setFile] = useState<File | null>(null);
   const [dryRun, setDryRun] = useState(false);
+  const [list, setList] = useState('');
   const [result, setResult] = useState<Api.ContactImportView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -67,7 +69,7 @@ function ContactImport() {
     setError(null);
     setResult(null);
     try {
-      let status = await uploadCsv(file, dryRun);
+      let status = await uploadCsv(file, dryRun, list.trim());
       setResult(status);
       while (status.status === 'running') {
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -100,6 +102,15 @@ function ContactImport() {
         <label className="inline-check">
           <input type="checkbox" checked={dryRun} onChange={(e) => setDryRun(e.currentTarget.checked)} />
           Dry run (change nothing)
+        </label>
+        <label>
+          Keep the rows as a list named (optional)
+          <input
+            value={list}
+            disabled={dryRun}
+            onChange={(e) => setList(e.currentTarget.value)}
+            maxLength={200}
+          />
         </label>
         <button type="submit" disabled={!file || busy}>
           {busy ? 'Importing…' : 'Import'}
@@ -159,22 +170,65 @@ function CreateCampaign({
   const [endAt, setEndAt] = useState('');
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<Api.AudienceView[]>([]);
+  const [audienceId, setAudienceId] = useState('');
+  const [saveAs, setSaveAs] = useState('');
+  const [count, setCount] = useState<number | null>(null);
   const chosen = templates.find((t) => t.id === template);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
+  const loadSaved = useCallback(
+    () =>
+      api<Api.AudienceListResponse>('GET', '/audiences').then(
+        (r) => setSaved(r.audiences),
+        (err: unknown) => setError(message(err, 'Could not load the saved audiences')),
+      ),
+    [],
+  );
+  useEffect(() => void loadSaved(), [loadSaved]);
+
+  const filterOf = (): Api.AudienceFilterView => {
     const filter: Api.AudienceFilterView = {};
     if (list(tags).length) filter.tags = list(tags);
     if (list(languages).length) filter.language = list(languages);
     if (ageMin) filter.ageMin = Number(ageMin);
     if (ageMax) filter.ageMax = Number(ageMax);
+    return filter;
+  };
+  // A live count of the filter as it is edited (a saved audience shows its own), a moment after typing.
+  const filterKey = JSON.stringify(filterOf());
+  useEffect(() => {
+    if (audienceId) return;
+    const timer = setTimeout(() => {
+      api<{ count: number }>('POST', '/audiences/count', { filter: JSON.parse(filterKey) }).then(
+        (r) => setCount(r.count),
+        () => setCount(null),
+      );
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [filterKey, audienceId]);
+
+  const saveAudience = async () => {
+    setError(null);
+    try {
+      const created = await api<Api.AudienceView>('POST', '/audiences', { name: saveAs, filter: filterOf() });
+      setSaveAs('');
+      await loadSaved();
+      setAudienceId(created.id);
+    } catch (err) {
+      setError(message(err, 'The audience was not saved'));
+    }
+  };
+  const pickedAudience = saved.find((a) => a.id === audienceId);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
     const filled = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.trim() !== ''));
     try {
       const created = await api<Api.CampaignView>('POST', '/campaigns', {
         name,
         template,
-        audience: { filter },
+        audience: audienceId ? { audienceId } : { filter: filterOf() },
         ...(Object.keys(filled).length ? { variables: filled } : {}),
         ...(channel ? { channelPreference: channel } : {}),
         // The browser's local time, sent as an instant.
@@ -232,37 +286,62 @@ function CreateCampaign({
         </label>
         <h3>Audience</h3>
         <label>
-          Tags (all of)
-          <input value={tags} onChange={(e) => setTags(e.currentTarget.value)} placeholder="flu, senior" />
+          Saved audience
+          <select value={audienceId} onChange={(e) => setAudienceId(e.currentTarget.value)}>
+            <option value="">None: the filters below</option>
+            {saved.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name} ({a.kind === 'list' ? 'list' : 'filter'}, {a.count})
+              </option>
+            ))}
+          </select>
         </label>
-        <label>
-          Languages
-          <input
-            value={languages}
-            onChange={(e) => setLanguages(e.currentTarget.value)}
-            placeholder="en, es"
-          />
-        </label>
-        <label>
-          Age from
-          <input
-            type="number"
-            min={0}
-            max={130}
-            value={ageMin}
-            onChange={(e) => setAgeMin(e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          Age to
-          <input
-            type="number"
-            min={0}
-            max={130}
-            value={ageMax}
-            onChange={(e) => setAgeMax(e.currentTarget.value)}
-          />
-        </label>
+        <p role="status" aria-label="Audience count" className="muted">
+          {pickedAudience
+            ? `${pickedAudience.count} contacts in ${pickedAudience.name}`
+            : count !== null && `${count} contacts match these filters`}
+        </p>
+        <fieldset disabled={Boolean(audienceId)} className="campaign-filters">
+          <label>
+            Tags (all of)
+            <input value={tags} onChange={(e) => setTags(e.currentTarget.value)} placeholder="flu, senior" />
+          </label>
+          <label>
+            Languages
+            <input
+              value={languages}
+              onChange={(e) => setLanguages(e.currentTarget.value)}
+              placeholder="en, es"
+            />
+          </label>
+          <label>
+            Age from
+            <input
+              type="number"
+              min={0}
+              max={130}
+              value={ageMin}
+              onChange={(e) => setAgeMin(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            Age to
+            <input
+              type="number"
+              min={0}
+              max={130}
+              value={ageMax}
+              onChange={(e) => setAgeMax(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            Save these filters as
+            <input value={saveAs} onChange={(e) => setSaveAs(e.currentTarget.value)} maxLength={200} />
+          </label>
+          <button type="button" disabled={!saveAs.trim()} onClick={() => void saveAudience()}>
+            Save audience
+          </button>
+        </fieldset>
         {chosen && chosen.variables.length > 0 && <h3>Template variables</h3>}
         {chosen?.variables.map((v) => (
           <label key={v.name}>
