@@ -298,6 +298,16 @@ export const campaignMessagesToGo = (campaignId: string, options: { dueOnly?: bo
   ${options.dueOnly ? sql`and (m.scheduled_for is null or m.scheduled_for <= now())` : sql``}`;
 
 /**
+ * True when the campaign has no message left to go. A count, not `not exists`: the planner estimates
+ * an existence check from the campaign's share of all messages and of pending ones, and with the
+ * campaign's sent messages in the table it guessed a sequential scan would meet a pending one at
+ * once, then read every row (131 ms with 100,000 other messages deferred and 20,000 sent); a count
+ * must read all matches, which only the partial index holds (0.08 ms there).
+ */
+export const noMessagesToGo = (campaignId: string) =>
+  sql`(select count(*) from (${campaignMessagesToGo(campaignId)}) to_go) = 0`;
+
+/**
  * A running campaign is completed once every recipient is decided and none of its messages still
  * waits to go. Safe to call at any time and from any process: the condition is in the update.
  *
@@ -315,7 +325,7 @@ export async function completeIfDone(db: Queryable, campaignId: string): Promise
     update campaigns set status = 'completed', finished_at = now(), updated_at = now()
     where id = ${campaignId} and status = 'running'
       and not exists (select 1 from campaign_recipients r where r.campaign_id = ${campaignId} and r.status = 'pending')
-      and not exists (${campaignMessagesToGo(campaignId)})
+      and ${noMessagesToGo(campaignId)}
     returning id`);
   return rowsOf(done).length > 0;
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { campaignMessagesToGo, completeIfDone } from '../../src/campaigns/campaign-store';
+import { campaignMessagesToGo, completeIfDone, noMessagesToGo } from '../../src/campaigns/campaign-store';
 import { rowsOf } from '../../src/platform/db/rows';
 import { queryRows } from '../support/test-database';
 import { randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
@@ -18,6 +18,7 @@ afterAll(async () => {
 });
 
 const OTHER_DEFERRED = 30_000;
+const CAMPAIGN_SENT = 5_000;
 
 /** The tables a plan reads by sequential scan, at any depth. */
 function scannedTables(node: unknown): string[] {
@@ -61,10 +62,16 @@ test("a campaign's tail is found by index, however many other messages wait", as
   await db.execute(sql`
     insert into campaign_recipients (campaign_id, contact_id, status, message_id)
     values (${campaign!.id}, ${thread!.contact_id}, 'planned', ${message!.id})`);
+  // Most of a campaign's messages at its tail are sent: with them in the statistics, an existence
+  // check looked cheap as a sequential scan (it was not).
+  await db.execute(sql`
+    insert into messages (org_id, conversation_id, contact_id, direction, channel, body, status, author_kind, campaign_id, sent_at)
+    select ${org}, ${thread!.conversation_id}, ${thread!.contact_id}, 'outbound', 'sms', '', 'sent', 'system', ${campaign!.id}, now()
+    from generate_series(1, ${CAMPAIGN_SENT})`);
   await db.execute(sql`analyze messages`);
 
   for (const query of [
-    sql`select not exists (${campaignMessagesToGo(campaign!.id)})`,
+    sql`select ${noMessagesToGo(campaign!.id)}`,
     sql`select count(*) from (${campaignMessagesToGo(campaign!.id, { dueOnly: true })}) due`,
   ]) {
     const plan = JSON.stringify(
