@@ -72,8 +72,7 @@ export async function transitionCampaign(
       // What waits to go (deferred or not yet taken by the send worker) is not sent.
       await tx.execute(sql`
         update messages set status = 'failed', error_code = 'campaign_cancelled', updated_at = now()
-        where status = 'pending' and id in (
-          select message_id from campaign_recipients where campaign_id = ${current.id} and message_id is not null)`);
+        where campaign_id = ${current.id} and status = 'pending'`);
     }
     const later = current.scheduleAt !== null && current.scheduleAt.getTime() > Date.now();
     const next: CampaignStatus =

@@ -134,3 +134,30 @@ test('after the end time nothing more goes: those not yet sent, and those waitin
     .expect(200);
   expect(csv.text.split('\n').filter((l) => l.includes('campaign_ended'))).toHaveLength(ended);
 });
+
+test('a cancel fails the messages still waiting to go with campaign_cancelled; none of them is sent', async () => {
+  const tag = `cx${Date.now().toString(36)}`;
+  const phones = await audience(
+    tag,
+    Array.from({ length: 6 }, () => middayTimeZone()),
+  );
+  const created = await admin.post('/campaigns', campaign(tag, {})).expect(201);
+  const id = created.body.id as string;
+  await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+  // At two a second, most are still waiting for their turn when the cancel comes.
+  await eventually(async () => t.twilio.messages.find((m) => phones.includes(String(m.params.To))));
+  await admin.post(`/campaigns/${id}/cancel`, {}).expect(200);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const messages = await queryRows<{ status: string; error_code: string | null }>(
+    t.database.url,
+    `select m.status, m.error_code from campaign_recipients r join messages m on m.id = r.message_id
+     where r.campaign_id = $1`,
+    [id],
+  );
+  const cancelled = messages.filter((m) => m.error_code === 'campaign_cancelled');
+  expect(cancelled.length).toBeGreaterThanOrEqual(1);
+  expect(cancelled.every((m) => m.status === 'failed')).toBe(true);
+  expect(messages.some((m) => m.status === 'pending')).toBe(false);
+  const received = t.twilio.messages.filter((m) => phones.includes(String(m.params.To)));
+  expect(received.length + cancelled.length).toBe(messages.length);
+});
