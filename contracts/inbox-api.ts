@@ -404,6 +404,8 @@ export interface IntentListResponse {
 export interface ContactImportView {
   id: string;
   status: 'running' | 'completed' | 'failed';
+  /** The 202 of an import with `?list=NAME`: the static list its rows' contacts join. */
+  listId?: string;
   dryRun?: boolean;
   total?: number;
   created?: number;
@@ -422,6 +424,26 @@ export interface AudienceFilterView {
   language?: string[];
   ageMin?: number;
   ageMax?: number;
+  /** Members of a static list (a saved audience of kind `list`), by its id. */
+  list?: string;
+}
+
+/** A saved audience (`/audiences`): a named filter, or a static list an import filled. */
+export interface AudienceView {
+  id: string;
+  name: string;
+  kind: 'filter' | 'list';
+  /** A list's is `{list: id}`. */
+  filter: AudienceFilterView;
+  /** Contacts it selects now. */
+  count: number;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+/** `GET /audiences` (by name, at most 500). */
+export interface AudienceListResponse {
+  audiences: AudienceView[];
 }
 
 /** A campaign as `POST /campaigns`, `GET /campaigns` and the state changes answer it. */
@@ -429,10 +451,13 @@ export interface CampaignView {
   id: string;
   name: string;
   template: string;
-  audience: { filter: AudienceFilterView };
+  /** `audienceId`: the saved audience the filter was copied from. */
+  audience: { filter: AudienceFilterView; audienceId?: string };
   variables: Record<string, string | number | boolean>;
   channelPreference: 'sms' | 'email' | 'voice' | null;
   scheduleAt: Timestamp | null;
+  /** After it nothing more is planned or sent; recipients not yet sent are skipped `campaign_ended`. */
+  endAt: Timestamp | null;
   status: CampaignStatus;
   createdAt: Timestamp;
   startedAt: Timestamp | null;
@@ -444,19 +469,31 @@ export interface CampaignListResponse {
   campaigns: CampaignView[];
 }
 
-export interface CampaignStatsView {
+/** The outcome figures of a part of a campaign's recipients (one channel, one language, or all). */
+export interface CampaignFiguresView {
   recipients: number;
   sent: number;
   delivered: number;
   failed: number;
+  /** Failed sends by error code (`unknown` without one). */
+  failedByCode: Record<string, number>;
   replied: number;
   optedOut: number;
+}
+
+export interface CampaignStatsView extends CampaignFiguresView {
   /** Messages waiting for the end of quiet hours in the recipient's zone. */
   deferred: number;
   skipped: Record<string, number>;
+  /** Per channel the messages went on (skipped recipients are not counted here). */
+  byChannel: Record<string, CampaignFiguresView>;
+  /** Per recipient's language (`unknown` without one), skipped recipients included. */
+  byLocale: Record<string, CampaignFiguresView>;
+  /** Sends and deliveries per bucket (a minute or more, so a run fits in about 120), oldest first. */
+  series: { bucketSeconds: number; points: { at: Timestamp; sent: number; delivered: number }[] };
 }
 
-/** `GET /campaigns/:id`. */
+/** `GET /campaigns/:id`; also the `/inbox` socket's `campaign.progress` event (admins and managers). */
 export interface CampaignDetailResponse extends CampaignView {
   stats: CampaignStatsView;
 }
@@ -473,6 +510,18 @@ export interface CampaignPreviewResponse {
   skipped: Record<string, number>;
   /** The message as a few recipients would get it, one per channel and locale. */
   samples: { channel: string; locale: string; subject?: string; text: string }[];
+}
+
+/**
+ * `POST /campaigns/:id/test-send {to}` (a phone or email): `202` once the test is written to the
+ * outbox; a policy refusal is `422` with its code. Never a recipient or a figure of the campaign.
+ */
+export interface CampaignTestSendResponse {
+  test: true;
+  messageId: string;
+  channel: string;
+  /** Deferred to the end of quiet hours in the address's contact's zone, or null. */
+  scheduledFor: Timestamp | null;
 }
 
 /** `GET /channels`: the channels this hub runs, as their adapters declare them. */

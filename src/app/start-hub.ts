@@ -166,7 +166,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     workers: [],
     queues: [],
   } satisfies FeatureRuntime;
-  const campaigns = startCampaigns({ config, outbound, queueOptions, runWorkers });
+  const campaigns = startCampaigns({ config, outbound, queueOptions, runWorkers, events });
   // Stopped in this order, phase by phase (app/shutdown.ts): triage and campaigns enqueue sends, so
   // they stop before the send workers.
   const features: FeatureRuntime[] = [clinic, housekeeping, triage, campaigns, sending];
@@ -269,6 +269,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
   });
   sockets = inboxSockets;
   clinic.listen(inboxSockets.io);
+  campaigns.attachRealtime(inboxSockets.io);
   for (const adapter of channels.all()) adapter.attachRealtime?.(inboxSockets.io, live);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -14,6 +14,7 @@ export const audienceFilterSchema = z
       .optional(),
     ageMin: z.number().int().min(0).max(130).optional(),
     ageMax: z.number().int().min(0).max(130).optional(),
+    list: z.uuid().optional(),
   })
   .strict()
   .refine((f) => f.ageMin === undefined || f.ageMax === undefined || f.ageMin <= f.ageMax, {
@@ -25,7 +26,7 @@ export const audienceFilterSchema = z
  * Node to decide). Tags: all of them. Language: the contact's, or its base language ("es" matches
  * "es-MX"), compared without regard to case: tags are stored canonical (`es-MX`), but contacts imported
  * before that, and filters saved before that, may hold `es-mx`. Age: whole years from the date of birth today; a contact with no date of birth has no
- * age and is left out by an age filter.
+ * age and is left out by an age filter. List: the members of a static list (by primary key).
  */
 export function audienceCondition(orgId: string, filter: AudienceFilter): SQL {
   const conditions: SQL[] = [eq(contacts.orgId, orgId)];
@@ -41,6 +42,11 @@ export function audienceCondition(orgId: string, filter: AudienceFilter): SQL {
   if (filter.ageMax !== undefined) {
     conditions.push(
       sql`${contacts.dateOfBirth} > current_date - make_interval(years => ${filter.ageMax + 1})`,
+    );
+  }
+  if (filter.list) {
+    conditions.push(
+      sql`exists (select 1 from audience_members m where m.audience_id = ${filter.list} and m.contact_id = ${contacts.id})`,
     );
   }
   return and(...conditions)!;

@@ -20,13 +20,22 @@ import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
 import { producerConnection } from '../platform/queues/redis-connections';
 import { SecureLinkRefused } from '../securelinks/secure-link-store';
 import { TemplateError } from '../templates';
-import { type CampaignRow, completeIfDone } from './campaign-store';
+import type { CampaignProgress } from './campaign-progress';
+import {
+  type CampaignRow,
+  campaignMessagesToGo,
+  completeIfDone,
+  endCampaignSends,
+  hasEnded,
+} from './campaign-store';
 import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
 
 /** Data of a `campaign-plan` job: one run of one campaign (job id `<campaign>-<run>`). */
 export interface CampaignPlanJobData {
   campaignId: string;
   run: number;
+  /** The job added for the campaign's end time (job id `<campaign>-<run>-end`): it ends what is left. */
+  end?: boolean;
 }
 
 export interface CampaignPlannerDeps {
@@ -40,6 +49,8 @@ export interface CampaignPlannerDeps {
   signal?: AbortSignal;
   /** The clinic-wide cap on marketing messages per contact; none when absent. */
   frequencyCap?: FrequencyCap;
+  /** Told after each batch: skips move the figures without any message event. */
+  progress?: Pick<CampaignProgress, 'touch'>;
 }
 
 /** Whether the cap holds back this campaign's messages: it counts and limits marketing only. */
@@ -82,6 +93,7 @@ export function campaignSendRequest(
     requestedChannel: campaign.channelPreference ?? undefined,
     content: { template: campaign.template, variables: recipientVariables(campaign, recipient, clinicName) },
     automation: 'campaign',
+    campaignId: campaign.id,
     requestId: `campaign-${campaign.id}`,
   };
 }
@@ -239,7 +251,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function execCampaignPlanJob(
   deps: CampaignPlannerDeps,
   data: CampaignPlanJobData,
-): Promise<'stopped' | 'planned_all'> {
+): Promise<'stopped' | 'planned_all' | 'ended'> {
   const { db } = deps.outbound;
   const window = Math.max(10, Math.ceil(deps.sendRate * 5));
   for (;;) {
@@ -255,10 +267,23 @@ export async function execCampaignPlanJob(
       continue;
     }
     if (campaign.status !== 'running') return 'stopped';
-    const waiting = await db.execute(sql`
-      select count(*) as n from campaign_recipients r join messages m on m.id = r.message_id
-      where r.campaign_id = ${campaign.id} and m.status in ('pending', 'sending')
-        and (m.scheduled_for is null or m.scheduled_for <= now())`);
+    // Past its end time: what is left is skipped, and the campaign completes once nothing is sending.
+    if (hasEnded(campaign)) {
+      await endCampaignSends(db, campaign.id);
+      await completeIfDone(db, campaign.id);
+      deps.progress?.touch(campaign.id);
+      return 'ended';
+    }
+    // An end job that came early (a clock a little behind) looks again at the end time.
+    if (data.end) {
+      if (!campaign.endAt) return 'stopped';
+      await sleep(Math.min(1000, Math.max(50, (campaign.endAt?.getTime() ?? 0) - Date.now())));
+      continue;
+    }
+    // Its messages due and not yet sent, from messages_campaign_outbox_idx: the window, not the campaign.
+    const waiting = await db.execute(
+      sql`select count(*) as n from (${campaignMessagesToGo(campaign.id, { dueOnly: true })}) due`,
+    );
     const room = window - Number(rowsOf<{ n: string }>(waiting)[0]?.n ?? 0);
     if (room <= 0) {
       await sleep(deps.pollMs ?? 250);
@@ -278,9 +303,11 @@ export async function execCampaignPlanJob(
       .limit(room);
     if (batch.length === 0) {
       await completeIfDone(db, campaign.id);
+      deps.progress?.touch(campaign.id);
       return 'planned_all';
     }
     if ((await planRecipients(deps, campaign, batch)).runStopped) return 'stopped';
+    deps.progress?.touch(campaign.id);
   }
 }
 
@@ -302,7 +329,7 @@ export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQue
     async add(data, startAt) {
       const delay = startAt ? Math.max(0, startAt.getTime() - Date.now()) : 0;
       await queue.add('plan', data, {
-        jobId: `${data.campaignId}-${data.run}`,
+        jobId: `${data.campaignId}-${data.run}${data.end ? '-end' : ''}`,
         delay,
         attempts: 10,
         backoff: { type: 'exponential', delay: 2000 },

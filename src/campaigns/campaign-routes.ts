@@ -3,22 +3,26 @@ import { desc, eq, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { ChannelRegistry } from '../channel-port/channel-registry';
-import type { OutboundServiceDeps } from '../outbound/outbound-service';
+import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
 import { writeAudit } from '../platform/audit/audit-log';
 import { campaigns } from '../platform/db/campaign-schema';
 import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
+import { CAMPAIGN_ROLES } from '../staff/campaign-access';
 import { requireRole } from '../staff/require-role';
 import { audienceFilterSchema } from './audience-filter';
+import { filterOf, getAudience } from './audience-routes';
 import type { CampaignPlanQueue } from './campaign-planner';
 import { previewCampaign } from './campaign-preview';
+import type { CampaignProgress } from './campaign-progress';
 import {
   type CampaignAction,
-  type CampaignRow,
-  campaignStats,
+  campaignDetail,
   getCampaign,
+  presentCampaign,
   transitionCampaign,
 } from './campaign-store';
+import { sendCampaignTest, testAddress } from './campaign-test-send';
 import type { FrequencyCap } from './frequency-cap';
 
 /** A campaign's body; its channel preference is one a delivery channel declares it carries. */
@@ -28,29 +32,18 @@ const createBodyFor = (channels: ChannelRegistry) => {
     .object({
       name: z.string().trim().min(1).max(200),
       template: z.string().trim().min(1).max(100),
-      audience: z.object({ filter: audienceFilterSchema }).strict(),
+      // A filter given here, or a saved audience (audience-routes.ts) whose filter is copied.
+      audience: z.union([
+        z.object({ filter: audienceFilterSchema }).strict(),
+        z.object({ audienceId: z.uuid() }).strict(),
+      ]),
       variables: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
       channelPreference: z.enum(names as [string, ...string[]]).optional(),
       scheduleAt: z.iso.datetime({ offset: true }).optional(),
+      endAt: z.iso.datetime({ offset: true }).optional(),
     })
     .strict();
 };
-
-function presentCampaign(row: CampaignRow) {
-  return {
-    id: row.id,
-    name: row.name,
-    template: row.template,
-    audience: row.audience,
-    variables: row.variables,
-    channelPreference: row.channelPreference,
-    scheduleAt: row.scheduleAt,
-    status: row.status,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt,
-    finishedAt: row.finishedAt,
-  };
-}
 
 export interface CampaignRouterDeps {
   /** The send pipeline, its `sendQueue` the campaign queue. */
@@ -58,7 +51,15 @@ export interface CampaignRouterDeps {
   planQueue: CampaignPlanQueue;
   /** The clinic-wide cap on marketing messages per contact, as the planner applies it. */
   frequencyCap?: FrequencyCap;
+  /** Told of every state change, so the page's figures follow without polling. */
+  progress?: Pick<CampaignProgress, 'touch'>;
+  /** A test send's pipeline: the patients' outbound queue, not the campaign's throttled one. */
+  testOutbound: OutboundServiceDeps;
+  /** The region a test address's phone number is read in when it has no country code. */
+  defaultRegion: string;
 }
+
+const testSendBody = z.object({ to: z.string().trim().min(3).max(320) }).strict();
 
 /**
  * Campaigns for admins and managers (agents get 403): create a draft, preview it (a dry run of every
@@ -69,7 +70,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
   const { db } = deps.outbound;
   const router = Router();
   const createBody = createBodyFor(deps.outbound.channels);
-  router.use('/campaigns', requireRole('admin', 'manager'));
+  router.use('/campaigns', requireRole(...CAMPAIGN_ROLES));
   const idOf = (req: Request) => z.uuid().parse(req.params.id);
   const audit = (req: Request, action: string, subjectId: string, detail: Record<string, unknown> = {}) =>
     writeAudit(db, {
@@ -92,16 +93,32 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     if (scheduleAt && scheduleAt.getTime() < Date.now()) {
       throw new HttpError(422, 'schedule_in_past', 'scheduleAt is in the past');
     }
+    const audience =
+      'audienceId' in body.audience
+        ? await getAudience(db, req.staff!.orgId, body.audience.audienceId).then(
+            (saved) => ({ filter: filterOf(saved), audienceId: saved.id }),
+            () => {
+              throw new HttpError(422, 'audience_not_found', 'No saved audience has that id');
+            },
+          )
+        : { filter: body.audience.filter };
+    const endAt = body.endAt ? new Date(body.endAt) : null;
+    if (endAt && endAt.getTime() <= Date.now())
+      throw new HttpError(422, 'end_in_past', 'endAt is in the past');
+    if (endAt && scheduleAt && endAt.getTime() <= scheduleAt.getTime()) {
+      throw new HttpError(422, 'end_before_schedule', 'endAt is not after scheduleAt');
+    }
     const [row] = await db
       .insert(campaigns)
       .values({
         orgId: req.staff!.orgId,
         name: body.name,
         template: body.template,
-        audience: { filter: body.audience.filter },
+        audience,
         variables: body.variables ?? {},
         channelPreference: body.channelPreference ?? null,
         scheduleAt,
+        endAt,
         createdBy: req.staff!.id,
       })
       .returning();
@@ -123,7 +140,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     const id = idOf(req);
     // A read only: the send worker and the planner complete a campaign when its last work ends.
     const row = await getCampaign(db, req.staff!.orgId, id);
-    res.json({ ...presentCampaign(row), stats: await campaignStats(db, id) });
+    res.json(await campaignDetail(db, row));
   });
 
   router.post('/campaigns/:id/preview', async (req, res) => {
@@ -131,15 +148,48 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     res.json(await previewCampaign(deps.outbound, row, deps.frequencyCap));
   });
 
+  // A test to a staff member's own phone or email: admins and managers, like every campaign route.
+  router.post('/campaigns/:id/test-send', async (req, res) => {
+    const row = await getCampaign(db, req.staff!.orgId, idOf(req));
+    const { to } = testSendBody.parse(req.body);
+    const address = testAddress(to, deps.defaultRegion);
+    const { decision, outcome } = await sendCampaignTest(
+      deps.testOutbound,
+      row,
+      address,
+      req.staff!.id,
+    ).catch((error: unknown) => {
+      throw asHttpError(error);
+    });
+    if (!outcome) {
+      throw new HttpError(422, decision.code ?? 'policy_refused', decision.reasons.join('; '), {
+        reasons: decision.reasons,
+      });
+    }
+    await audit(req, 'campaign.test_send', row.id, {
+      channel: decision.channel,
+      messageId: outcome.message.id,
+    });
+    res.status(202).json({
+      test: true,
+      messageId: outcome.message.id,
+      channel: decision.channel,
+      scheduledFor: decision.scheduledFor ?? null,
+    });
+  });
+
   const transition = (action: CampaignAction) =>
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
       const row = await transitionCampaign(db, req.staff!.orgId, idOf(req), action);
       await audit(req, `campaign.${action}`, row.id, { status: row.status });
+      deps.progress?.touch(row.id);
       if (row.status === 'running' || row.status === 'scheduled') {
         await deps.planQueue.add(
           { campaignId: row.id, run: row.run },
           row.status === 'scheduled' ? row.scheduleAt : null,
         );
+        // At its end time a job of the run ends what is left, even if the run's planner is done.
+        if (row.endAt) await deps.planQueue.add({ campaignId: row.id, run: row.run, end: true }, row.endAt);
       }
       res.json(presentCampaign(row));
     });
@@ -169,7 +219,8 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
         await db.execute(sql`
         select r.id, r.contact_id, c.external_id, r.status, r.skip_reason, m.channel, m.status as message_status,
           m.error_code, m.sent_at, m.delivered_at,
-          exists (select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id) as replied
+          exists (select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id
+            and i.direction = 'inbound') as replied
         from campaign_recipients r join contacts c on c.id = r.contact_id
         left join messages m on m.id = r.message_id
         where r.campaign_id = ${row.id} and r.id > ${after} order by r.id limit 1000`),

@@ -6,7 +6,8 @@ import type { Database } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
 import { createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
-import { completeIfDone } from './campaign-store';
+import type { CampaignProgress } from './campaign-progress';
+import { completeIfDone, endCampaignSends, hasEnded } from './campaign-store';
 import type { SenderThrottle } from './sender-throttle';
 
 /** How long a send of a paused campaign waits before it looks at the campaign again. */
@@ -34,22 +35,37 @@ interface CampaignSendContext {
   channel: string;
   campaignId: string | null;
   campaignStatus: string | null;
+  campaignEndAt: Date | null;
 }
 
 async function sendContext(db: Database, messageId: string): Promise<CampaignSendContext | undefined> {
   const result = await db.execute(sql`
-    select m.channel, c.id as campaign_id, c.status from messages m
+    select m.channel, c.id as campaign_id, c.status, c.end_at from messages m
     left join campaign_recipients r on r.message_id = m.id
     left join campaigns c on c.id = r.campaign_id
     where m.id = ${messageId}`);
-  const row = rowsOf<{ channel: string; campaign_id: string | null; status: string | null }>(result)[0];
-  return row && { channel: row.channel, campaignId: row.campaign_id, campaignStatus: row.status };
+  const row = rowsOf<{
+    channel: string;
+    campaign_id: string | null;
+    status: string | null;
+    end_at: string | Date | null;
+  }>(result)[0];
+  return (
+    row && {
+      channel: row.channel,
+      campaignId: row.campaign_id,
+      campaignStatus: row.status,
+      campaignEndAt: row.end_at ? new Date(row.end_at) : null,
+    }
+  );
 }
 
 export interface CampaignSendDeps extends SendJobDeps {
   throttle: SenderThrottle;
   /** The sender a channel's messages leave from (its from-number or address), the throttle's key. */
   senderOf: (channel: string) => string;
+  /** Told when a send completed its campaign: no message event says so. */
+  progress?: Pick<CampaignProgress, 'touch'>;
 }
 
 /**
@@ -72,6 +88,12 @@ export async function execCampaignSendJob(
     await deps.db.execute(sql`
       update messages set status = 'failed', error_code = 'campaign_cancelled', updated_at = now()
       where id = ${job.data.messageId} and status = 'pending'`);
+    return { kind: 'skipped', reason: 'already_handled' } as const;
+  }
+  // Past the campaign's end time nothing more goes (a deferred message whose morning came too late).
+  if (context?.campaignId && hasEnded({ endAt: context.campaignEndAt })) {
+    await endCampaignSends(deps.db, context.campaignId);
+    if (await completeIfDone(deps.db, context.campaignId)) deps.progress?.touch(context.campaignId);
     return { kind: 'skipped', reason: 'already_handled' } as const;
   }
   const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -97,7 +119,13 @@ export async function execCampaignSendJob(
     throw new DelayedError();
   }
   // A send that will be tried again leaves its message pending: the campaign cannot be done yet.
-  if (context?.campaignId && outcome.kind !== 'retry') await completeIfDone(deps.db, context.campaignId);
+  if (
+    context?.campaignId &&
+    outcome.kind !== 'retry' &&
+    (await completeIfDone(deps.db, context.campaignId))
+  ) {
+    deps.progress?.touch(context.campaignId);
+  }
   return outcome;
 }
 

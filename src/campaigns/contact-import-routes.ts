@@ -8,6 +8,7 @@ import { contactImportErrors, contactImports } from '../platform/db/campaign-sch
 import type { Database } from '../platform/db/database';
 import { HttpError } from '../platform/http/http-error';
 import { requireRole } from '../staff/require-role';
+import { createList } from './audience-routes';
 import { checkUpload, runContactImport } from './contact-import';
 import { spoolCsvUpload } from './csv-upload';
 
@@ -46,6 +47,17 @@ export function contactImportRouter(deps: ContactImportRouterDeps): Router {
       .enum(['true', 'false'])
       .optional()
       .parse(req.query.dryRun ?? undefined);
+    // `?list=NAME`: the rows' contacts also become a static list of that name (not on a dry run).
+    const listName = z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .parse(req.query.list ?? undefined);
+    if (listName && dryRun === 'true') {
+      throw new HttpError(400, 'list_with_dry_run', 'A dry run makes no list; leave out list or dryRun');
+    }
     const staff = req.staff!;
     const upload = await spoolCsvUpload(req, deps.maxBytes);
     try {
@@ -54,6 +66,12 @@ export function contactImportRouter(deps: ContactImportRouterDeps): Router {
       upload.remove();
       throw error;
     }
+    const list = listName
+      ? await createList(db, staff.orgId, listName, staff.id).catch((error: unknown) => {
+          upload.remove();
+          throw error;
+        })
+      : undefined;
     const [row] = await db
       .insert(contactImports)
       .values({ orgId: staff.orgId, createdBy: staff.id, dryRun: dryRun === 'true' })
@@ -68,9 +86,14 @@ export function contactImportRouter(deps: ContactImportRouterDeps): Router {
       subjectId: id,
       ip: req.ip ?? null,
       requestId: req.id,
-      detail: { bytes: upload.bytes, encoding: upload.encoding, delimiter: upload.delimiter },
+      detail: {
+        bytes: upload.bytes,
+        encoding: upload.encoding,
+        delimiter: upload.delimiter,
+        ...(list ? { listId: list.id } : {}),
+      },
     });
-    const work = runContactImport(deps, id, staff.orgId, upload, dryRun === 'true')
+    const work = runContactImport(deps, id, staff.orgId, upload, dryRun === 'true', list?.id)
       .then((counts) =>
         db
           .update(contactImports)
@@ -90,7 +113,9 @@ export function contactImportRouter(deps: ContactImportRouterDeps): Router {
         deps.running.delete(work);
       });
     deps.running.add(work);
-    res.status(202).json({ id, status: 'running', errorsUrl: errorsUrl(id) });
+    res
+      .status(202)
+      .json({ id, status: 'running', errorsUrl: errorsUrl(id), ...(list ? { listId: list.id } : {}) });
   });
 
   const load = async (req: Request) => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { type CsvError, parse } from 'csv-parse';
 import { and, eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { contactImportErrors, contactImports } from '../platform/db/campaign-schema';
+import { audienceMembers, contactImportErrors, contactImports } from '../platform/db/campaign-schema';
 import { isUniqueViolation } from '../platform/db/connection-errors';
 import { contactIdentities, contacts, type IdentityKind } from '../platform/db/core-schema';
 import type { Database, Transaction } from '../platform/db/database';
@@ -121,6 +121,8 @@ export async function runContactImport(
   orgId: string,
   upload: SpooledCsv,
   dryRun: boolean,
+  /** A static list (audiences of kind `list`) each applied row's contact joins. */
+  listId?: string,
 ): Promise<ImportCounts> {
   const { db } = deps;
   const counts: ImportCounts = { total: 0, created: 0, updated: 0, rejected: 0 };
@@ -141,7 +143,16 @@ export async function runContactImport(
         .transaction(async (tx) => {
           for (const row of batch) {
             try {
-              const outcome = await tx.transaction((savepoint) => applyRow(savepoint, orgId, row.contact));
+              const outcome = await tx.transaction(async (savepoint) => {
+                const applied = await applyRow(savepoint, orgId, row.contact);
+                if (listId) {
+                  await savepoint
+                    .insert(audienceMembers)
+                    .values({ audienceId: listId, contactId: applied.contactId })
+                    .onConflictDoNothing();
+                }
+                return applied.outcome;
+              });
               counts[outcome] += 1;
             } catch (error) {
               if (error instanceof RowRejected) reject(row.line, error.problem);
@@ -222,7 +233,7 @@ async function applyRow(
   tx: Transaction,
   orgId: string,
   row: ImportedContact,
-): Promise<'created' | 'updated'> {
+): Promise<{ outcome: 'created' | 'updated'; contactId: string }> {
   const [byExternalId] = row.externalId
     ? await tx
         .select({ id: contacts.id })
@@ -266,7 +277,7 @@ async function applyRow(
       await tx
         .insert(contactIdentities)
         .values({ orgId, contactId: created!.id, kind: 'email', address: row.email });
-    return 'created';
+    return { outcome: 'created', contactId: created!.id };
   }
   const [current] = await tx
     .select({ externalId: contacts.externalId })
@@ -298,5 +309,5 @@ async function applyRow(
     .where(eq(contacts.id, matched));
   if (row.phone) await replaceIdentity(tx, orgId, matched, 'phone', row.phone, phoneOwner);
   if (row.email) await replaceIdentity(tx, orgId, matched, 'email', row.email, emailOwner);
-  return 'updated';
+  return { outcome: 'updated', contactId: matched };
 }

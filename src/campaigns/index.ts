@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { Router } from 'express';
 import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import { sweepOutbox } from '../outbound/outbox-sweeper';
@@ -6,7 +7,9 @@ import type { JobQueueOptions } from '../platform/queues/job-queue';
 import { workerConnection } from '../platform/queues/redis-connections';
 import type { FeatureRuntime, Stoppable } from '../platform/runtime/lifecycle';
 import { startPeriodic } from '../platform/runtime/periodic-task';
+import { audienceRouter } from './audience-routes';
 import { initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
+import { socketSink, startCampaignProgress } from './campaign-progress';
 import { campaignRouter } from './campaign-routes';
 import { initCampaignSendQueue, initCampaignSendWorker } from './campaign-send-worker';
 import { campaignsToResume } from './campaign-store';
@@ -16,6 +19,8 @@ import { SenderThrottle } from './sender-throttle';
 export interface CampaignFeature extends FeatureRuntime {
   /** Mounted under /api/v1 after staff authentication. */
   router: Router;
+  /** Live figures go to the `/inbox` socket's campaign rooms from now on. */
+  attachRealtime(io: Parameters<typeof socketSink>[0]): void;
 }
 
 /**
@@ -28,6 +33,8 @@ export function startCampaigns(options: {
   outbound: OutboundServiceDeps;
   queueOptions: JobQueueOptions;
   runWorkers: boolean;
+  /** The hub's announcements of committed events: message events move campaign figures. */
+  events: EventEmitter;
 }): CampaignFeature {
   const { config, queueOptions } = options;
   const sendQueue = initCampaignSendQueue(queueOptions);
@@ -36,6 +43,7 @@ export function startCampaigns(options: {
   const outbound: OutboundServiceDeps = { ...options.outbound, sendQueue };
   const { db, logger } = outbound;
   const closing = new AbortController();
+  const progress = startCampaignProgress({ db, events: options.events, logger });
   const running = new Set<Promise<unknown>>();
 
   const throttleRedis = workerConnection(config.REDIS_URL);
@@ -50,6 +58,7 @@ export function startCampaigns(options: {
     sendRate: config.CAMPAIGN_SEND_RATE,
     signal: closing.signal,
     frequencyCap,
+    progress,
   };
   const workers = options.runWorkers
     ? {
@@ -61,6 +70,7 @@ export function startCampaigns(options: {
             leaseSeconds: config.OUTBOX_LEASE_SECONDS,
             throttle,
             senderOf: (channel) => outbound.channels.get(channel)?.sender ?? `channel:${channel}`,
+            progress,
           },
           queueOptions,
         ),
@@ -99,7 +109,17 @@ export function startCampaigns(options: {
       running,
     }),
   );
-  router.use(campaignRouter({ outbound, planQueue, frequencyCap }));
+  router.use(audienceRouter(db));
+  router.use(
+    campaignRouter({
+      outbound,
+      planQueue,
+      frequencyCap,
+      progress,
+      testOutbound: options.outbound,
+      defaultRegion: config.DEFAULT_REGION,
+    }),
+  );
 
   // What the app stops, phase by phase (src/app/shutdown.ts): the sweeper with the other periodic
   // tasks; then the runs in flight (a plan loop sees the abort and returns, an import finishes) before
@@ -108,11 +128,15 @@ export function startCampaigns(options: {
   const inFlight: Stoppable = {
     async stop() {
       closing.abort();
+      progress.close();
       await Promise.allSettled([...running]);
     },
   };
   return {
     router,
+    attachRealtime(io) {
+      progress.attach(socketSink(io));
+    },
     periodic: workers ? [workers.sweeper] : [],
     workers: [
       inFlight,

@@ -48,6 +48,8 @@ export interface NewOutboundMessage {
   appointmentId?: string | null;
   /** A staff reply that stopped the SLA clock: the due time it answered (see stopSlaClock). */
   answeredSlaDueAt?: Date | null;
+  /** A campaign's send: the campaign (its tail is found by messages_campaign_outbox_idx). */
+  campaignId?: string | null;
 }
 
 const messageColumns = Object.entries(getTableColumns(messages));
@@ -85,10 +87,10 @@ export async function appendOutboundMessages(
   const result = await tx.execute(sql`
     insert into ${messages} (id, org_id, conversation_id, contact_id, direction, channel, body, to_address,
       status, author_kind, author_staff_id, automation, template_id, channel_meta, policy, request_id,
-      scheduled_for, appointment_id, answered_sla_due_at, created_at)
+      scheduled_for, appointment_id, answered_sla_due_at, campaign_id, created_at)
     select v.id, v.org_id, v.conversation_id, v.contact_id, 'outbound', v.channel, v.body, v.to_address,
       'pending', v.author_kind, v.author_staff_id, v.automation, v.template_id, v.channel_meta, v.policy,
-      v.request_id, v.scheduled_for, v.appointment_id, v.answered_sla_due_at,
+      v.request_id, v.scheduled_for, v.appointment_id, v.answered_sla_due_at, v.campaign_id,
       -- Several rows in one transaction (a secure message and its notice) keep their order.
       clock_timestamp()
     from unnest(${sql.param(ids)}::uuid[], ${column((i) => i.orgId)}::uuid[],
@@ -102,10 +104,11 @@ export async function appendOutboundMessages(
       ${column((i) => i.requestId ?? null)}::text[],
       ${column((i) => i.scheduledFor?.toISOString() ?? null)}::timestamptz[],
       ${column((i) => i.appointmentId ?? null)}::uuid[],
-      ${column((i) => i.answeredSlaDueAt?.toISOString() ?? null)}::timestamptz[])
+      ${column((i) => i.answeredSlaDueAt?.toISOString() ?? null)}::timestamptz[],
+      ${column((i) => i.campaignId ?? null)}::uuid[])
       with ordinality as v(id, org_id, conversation_id, contact_id, channel, body, to_address, author_kind,
         author_staff_id, automation, template_id, channel_meta, policy, request_id, scheduled_for,
-        appointment_id, answered_sla_due_at, ord)
+        appointment_id, answered_sla_due_at, campaign_id, ord)
     order by v.ord
     returning *`);
   // In the order given, whatever order RETURNING chose.

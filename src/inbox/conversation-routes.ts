@@ -110,7 +110,7 @@ async function presentDetail(
           ? { id: m.authorStaffId, name: names.get(m.authorStaffId)! }
           : null,
       campaign:
-        m.campaignId && campaignNames.has(m.campaignId)
+        m.direction === 'inbound' && m.campaignId && campaignNames.has(m.campaignId)
           ? { id: m.campaignId, name: campaignNames.get(m.campaignId)! }
           : null,
     })),
@@ -121,7 +121,11 @@ async function presentDetail(
 
 /** The names of the campaigns the conversation's replies answer, by id. */
 async function answeredCampaignNames(db: Database, detail: ConversationDetail): Promise<Map<string, string>> {
-  const ids = [...new Set(detail.messages.flatMap((m) => (m.campaignId ? [m.campaignId] : [])))];
+  const ids = [
+    ...new Set(
+      detail.messages.flatMap((m) => (m.direction === 'inbound' && m.campaignId ? [m.campaignId] : [])),
+    ),
+  ];
   if (ids.length === 0) return new Map();
   const rows = await db
     .select({ id: campaigns.id, name: campaigns.name })

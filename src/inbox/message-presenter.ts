@@ -26,7 +26,8 @@ export function presentMessage(m: MessageRow): Sendable<MessageView> {
     // A staff correction of `triage`, kept beside it: the machine's decision is never rewritten.
     triageOverride: m.triageOverride,
     policy: m.policy,
-    campaignId: m.campaignId,
+    // Only a reply's: an outbound campaign message keeps its campaign for the campaign's own books.
+    campaignId: m.direction === 'inbound' ? m.campaignId : null,
     createdAt: m.createdAt,
     sentAt: m.sentAt,
     deliveredAt: m.deliveredAt,

@@ -54,6 +54,8 @@ export interface OutboundRequest {
    * the send gives it a live token (secure-link-delivery.ts).
    */
   secureLinkId?: string;
+  /** A campaign's send: kept on the outbox row, so the campaign's unsent messages are found by index. */
+  campaignId?: string;
   requestId: string;
   ip?: string;
 }

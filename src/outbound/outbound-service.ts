@@ -211,6 +211,7 @@ function commonFields(send: DecidedSend, conversationId: string) {
     requestId: request.requestId,
     scheduledFor: decision.scheduledFor ?? null,
     appointmentId: request.appointmentId ?? null,
+    campaignId: request.campaignId ?? null,
   };
 }
 

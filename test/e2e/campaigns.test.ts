@@ -5,6 +5,7 @@ import { ensureWebPagesBuilt, launchChromium, screenshot, signIn, watchPageError
 import { queryRows } from '../support/test-database';
 import {
   ADMIN,
+  eventually,
   middayTimeZone,
   randomUsPhone,
   type StaffApi,
@@ -122,7 +123,7 @@ test('a manager imports a CSV, creates a campaign, previews and starts it, and s
   await screenshot(page, 'campaigns-preview-phone.png');
 
   await campaign.getByRole('button', { name: 'Start' }).click();
-  // The figures are polled until the campaign completes.
+  // The figures are pushed over the socket until the campaign completes.
   await campaign.getByText('completed', { exact: true }).waitFor({ state: 'visible', timeout: 30_000 });
   const results = campaign.getByRole('region', { name: 'Results' });
   await results.getByText('Decided 3 of 3').waitFor(VISIBLE);
@@ -178,6 +179,11 @@ test('a campaign scheduled for later waits as scheduled, and cancel stops it', a
 
   const campaign = page.getByRole('region', { name: 'Campaign Later' });
   await campaign.getByText(/Scheduled for/).waitFor(VISIBLE);
+  // A test to the admin's own number goes through the policy: her number never opted in to marketing.
+  const test = campaign.getByRole('form', { name: 'Test send' });
+  await test.getByLabel(/^Send a test to/).fill(randomUsPhone());
+  await test.getByRole('button', { name: 'Send test' }).click();
+  await test.getByRole('alert').getByText(/opt/i).waitFor(VISIBLE);
   await campaign.getByRole('button', { name: 'Start' }).click();
   await campaign.getByText('scheduled', { exact: true }).waitFor(VISIBLE);
   await campaign.getByRole('button', { name: 'Cancel' }).click();
@@ -189,4 +195,130 @@ test('a campaign scheduled for later waits as scheduled, and cancel stops it', a
   );
   expect(row).toMatchObject({ status: 'cancelled' });
   expect(new Date(row!.scheduleAt).getTime()).toBeGreaterThan(Date.now());
+});
+
+test('the progress bar, chart and tables move as the campaign sends, without a reload', async () => {
+  const tag = `live${Date.now().toString(36)}`;
+  const zone = middayTimeZone();
+  const phones = Array.from({ length: 8 }, () => randomUsPhone());
+  const csv = [
+    'externalId,name,phone,dateOfBirth,language,timeZone,tags',
+    ...phones.map(
+      (phone, i) => `${tag}-${i},Patient ${i},${phone},1950-01-02,${i % 2 ? 'es' : 'en'},${zone},${tag}`,
+    ),
+  ].join('\n');
+  const upload = await request(t.hub.url)
+    .post('/api/v1/contacts/imports')
+    .set('Authorization', `Bearer ${await t.staffToken()}`)
+    .set('Content-Type', 'text/csv')
+    .send(csv)
+    .expect(202);
+  await eventually(async () => {
+    const res = await api.get(`/contacts/imports/${upload.body.id}`).expect(200);
+    return res.body.status === 'completed' ? res.body : undefined;
+  });
+  const ids = await queryRows<{ id: string }>(
+    t.database.url,
+    'select id from contacts where tags @> $1::jsonb',
+    [JSON.stringify([tag])],
+  );
+  for (const { id } of ids) {
+    await api
+      .post(`/contacts/${id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
+      .expect(201);
+  }
+  await api
+    .post('/campaigns', {
+      name: `Live ${tag}`,
+      template: 'recall-outreach',
+      audience: { filter: { tags: [tag] } },
+      variables: { link: 'https://book.clinic.test/recall' },
+    })
+    .expect(201);
+
+  const { page, errors } = await signedIn(ADMIN.email, ADMIN.password);
+  await views(page).getByRole('button', { name: 'Campaigns' }).click();
+  await page
+    .getByRole('region', { name: 'Campaigns list' })
+    .getByRole('button', { name: `Live ${tag}` })
+    .click();
+  const campaign = page.getByRole('region', { name: `Campaign Live ${tag}` });
+  await campaign.getByText('draft', { exact: true }).waitFor(VISIBLE);
+  // A reload would lose this mark (the page's own scripts never set it).
+  await page.evaluate('window.notReloaded = true');
+  // The carrier answers the eight sends over four seconds, so the figures arrive in steps.
+  t.twilio.enqueueReplies(
+    ...phones.map((to, i) => ({ kind: 'accept' as const, to, delayMs: 500 * (i + 1) })),
+  );
+  await campaign.getByRole('button', { name: 'Start' }).click();
+  await campaign.locator('progress').waitFor(VISIBLE);
+  // Every value the bar takes, as it changes.
+  await page.evaluate(`(() => {
+    const bar = document.querySelector('.campaign-progress progress');
+    window.barValues = [bar.value];
+    new MutationObserver(() => window.barValues.push(bar.value)).observe(bar, { attributes: true });
+  })()`);
+  await campaign.getByText('completed', { exact: true }).waitFor({ state: 'visible', timeout: 30_000 });
+  const results = campaign.getByRole('region', { name: 'Results' });
+  await results.getByText('Decided 8 of 8').waitFor(VISIBLE);
+  const values = (await page.evaluate('window.barValues')) as number[];
+  // It moved through values between none and all: pushed figures, not one read at the end.
+  expect(new Set(values.filter((v) => v > 0 && v < 8)).size).toBeGreaterThanOrEqual(2);
+  expect(await page.evaluate('window.notReloaded')).toBe(true);
+  await results.getByRole('img', { name: /Sends and deliveries per 1 minutes: 8 sent/ }).waitFor(VISIBLE);
+  const byChannel = results.getByRole('table', { name: 'By Channel' });
+  expect(await byChannel.getByRole('row', { name: /^sms 8 8/ }).count()).toBe(1);
+  const byLanguage = results.getByRole('table', { name: 'By Language' });
+  expect(await byLanguage.getByRole('row', { name: /^en 4 4/ }).count()).toBe(1);
+  expect(await byLanguage.getByRole('row', { name: /^es 4 4/ }).count()).toBe(1);
+  await byChannel.scrollIntoViewIfNeeded();
+  await screenshot(page, 'campaigns-live-chart-phone.png');
+  expect(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBe(0);
+  expect(errors).toEqual([]);
+});
+
+test('a filter counted live is saved as an audience, chosen for a campaign, and previewed', async () => {
+  const tag = `aud${Date.now().toString(36)}`;
+  const zone = middayTimeZone();
+  const csv = [
+    'externalId,name,phone,dateOfBirth,language,timeZone,tags',
+    `${tag}-0,Old One,${randomUsPhone()},1950-01-02,en,${zone},${tag}`,
+    `${tag}-1,Old Two,${randomUsPhone()},1951-01-02,en,${zone},${tag}`,
+    `${tag}-2,Young,${randomUsPhone()},1995-01-02,en,${zone},${tag}`,
+  ].join('\n');
+  const { page, errors } = await signedIn(ADMIN.email, ADMIN.password);
+  await views(page).getByRole('button', { name: 'Campaigns' }).click();
+  const importer = page.getByRole('region', { name: 'Import contacts' });
+  await importer
+    .getByLabel('Contacts CSV')
+    .setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await importer.getByLabel(/^Keep the rows as a list named/).fill(`List ${tag}`);
+  await importer.getByRole('button', { name: 'Import' }).click();
+  await importer.getByText(/Import completed: 3 rows, created 3/).waitFor(VISIBLE);
+
+  const form = page.getByRole('region', { name: 'New campaign' });
+  await form.getByLabel('Tags (all of)').fill(tag);
+  const count = form.getByRole('status', { name: 'Audience count' });
+  await count.getByText('3 contacts match these filters').waitFor(VISIBLE);
+  await form.getByLabel('Age from').fill('65');
+  await count.getByText('2 contacts match these filters').waitFor(VISIBLE);
+  await form.getByLabel('Save these filters as').fill(`Seniors ${tag}`);
+  await form.getByRole('button', { name: 'Save audience' }).click();
+  // Saved and chosen: the filters give way to it.
+  await count.getByText(`2 contacts in Seniors ${tag}`).waitFor(VISIBLE);
+  expect(await form.getByLabel('Tags (all of)').isDisabled()).toBe(true);
+  // The import's list is there to choose too.
+  expect(await form.getByRole('option', { name: `List ${tag} (list, 3)` }).count()).toBe(1);
+
+  await form.getByLabel('Campaign name').fill(`Saved ${tag}`);
+  await form.getByLabel('Template').selectOption('recall-outreach');
+  await form.getByLabel(/^link/).fill('https://book.clinic.test/recall');
+  await form.getByRole('button', { name: 'Create draft' }).click();
+  const campaign = page.getByRole('region', { name: `Campaign Saved ${tag}` });
+  await campaign.getByRole('button', { name: 'Preview' }).click();
+  await campaign
+    .getByRole('region', { name: 'Preview' })
+    .getByText(/^2 recipients\./)
+    .waitFor(VISIBLE);
+  expect(errors).toEqual([]);
 });

@@ -415,6 +415,31 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
     request: () => ({ path: `/campaigns/${randomUUID()}/cancel`, body: {} }),
     agent: forbidden('forbidden_role'),
   },
+  'GET /api/v1/audiences': { request: () => ({ path: '/audiences' }), agent: forbidden('forbidden_role') },
+  'POST /api/v1/audiences': {
+    request: () => ({ path: '/audiences', body: { name: 'Seniors', filter: { ageMin: 65 } } }),
+    agent: forbidden('forbidden_role'),
+  },
+  'POST /api/v1/audiences/count': {
+    request: () => ({ path: '/audiences/count', body: { filter: { ageMin: 65 } } }),
+    agent: forbidden('forbidden_role'),
+  },
+  'GET /api/v1/audiences/:id': {
+    request: () => ({ path: `/audiences/${randomUUID()}` }),
+    agent: forbidden('forbidden_role'),
+  },
+  'PATCH /api/v1/audiences/:id': {
+    request: () => ({ path: `/audiences/${randomUUID()}`, body: { name: 'Renamed' } }),
+    agent: forbidden('forbidden_role'),
+  },
+  'DELETE /api/v1/audiences/:id': {
+    request: () => ({ path: `/audiences/${randomUUID()}` }),
+    agent: forbidden('forbidden_role'),
+  },
+  'POST /api/v1/campaigns/:id/test-send': {
+    request: () => ({ path: `/campaigns/${randomUUID()}/test-send`, body: { to: '+15555550100' } }),
+    agent: forbidden('forbidden_role'),
+  },
   // Classifies text the caller typed: no patient's data in or out.
   'POST /api/v1/triage/classify': {
     request: () => ({ path: '/triage/classify', body: { text: 'when is my appointment' } }),

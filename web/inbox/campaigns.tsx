@@ -1,17 +1,18 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, getSession } from '../shared/api';
+import { CampaignBreakdown, CampaignSeriesChart } from './campaign-chart';
+import type { InboxLive } from './live';
 
 /**
  * The Campaigns tab (admins and managers): import contacts from a CSV, create a campaign as a draft,
  * preview it, start, pause, resume or cancel it, and follow its figures. Everything goes through the
- * staff API; figures are polled while a campaign is under way.
+ * staff API; its figures arrive live over the `/inbox` socket (`campaign.progress`, sent to admins
+ * and managers only), and are read again after a reconnect.
  */
 
-const POLL_MS = 1500;
 /** How many of the newest campaigns the list shows figures for (one request each). */
 const LISTED_WITH_STATS = 20;
-const UNDER_WAY = new Set<Api.CampaignStatus>(['scheduled', 'running']);
 
 const message = (err: unknown, fallback: string) => (err instanceof Error ? err.message : fallback);
 
@@ -28,11 +29,12 @@ const counts = (record: Record<string, number>) =>
     .join(', ') || 'none';
 
 /** Uploads a CSV file as the body (the API takes text/csv), with the session's CSRF token. */
-async function uploadCsv(file: File, dryRun: boolean): Promise<Api.ContactImportView> {
+async function uploadCsv(file: File, dryRun: boolean, list: string): Promise<Api.ContactImportView> {
   const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'text/csv' };
   const csrf = getSession()?.csrfToken;
   if (csrf) headers['x-csrf-token'] = csrf;
-  const res = await fetch(`/api/v1/contacts/imports${dryRun ? '?dryRun=true' : ''}`, {
+  const query = dryRun ? '?dryRun=true' : list ? `?list=${encodeURIComponent(list)}` : '';
+  const res = await fetch(`/api/v1/contacts/imports${query}`, {
     method: 'POST',
     headers,
     body: file,
@@ -55,6 +57,7 @@ async function uploadCsv(file: File, dryRun: boolean): Promise<Api.ContactImport
 function ContactImport() {
   const [file, setFile] = useState<File | null>(null);
   const [dryRun, setDryRun] = useState(false);
+  const [list, setList] = useState('');
   const [result, setResult] = useState<Api.ContactImportView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -66,7 +69,7 @@ function ContactImport() {
     setError(null);
     setResult(null);
     try {
-      let status = await uploadCsv(file, dryRun);
+      let status = await uploadCsv(file, dryRun, list.trim());
       setResult(status);
       while (status.status === 'running') {
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -99,6 +102,15 @@ function ContactImport() {
         <label className="inline-check">
           <input type="checkbox" checked={dryRun} onChange={(e) => setDryRun(e.currentTarget.checked)} />
           Dry run (change nothing)
+        </label>
+        <label>
+          Keep the rows as a list named (optional)
+          <input
+            value={list}
+            disabled={dryRun}
+            onChange={(e) => setList(e.currentTarget.value)}
+            maxLength={200}
+          />
         </label>
         <button type="submit" disabled={!file || busy}>
           {busy ? 'Importing…' : 'Import'}
@@ -155,31 +167,77 @@ function CreateCampaign({
   const [ageMax, setAgeMax] = useState('');
   const [channel, setChannel] = useState('');
   const [scheduleAt, setScheduleAt] = useState('');
+  const [endAt, setEndAt] = useState('');
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<Api.AudienceView[]>([]);
+  const [audienceId, setAudienceId] = useState('');
+  const [saveAs, setSaveAs] = useState('');
+  const [count, setCount] = useState<number | null>(null);
   const chosen = templates.find((t) => t.id === template);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
+  const loadSaved = useCallback(
+    () =>
+      api<Api.AudienceListResponse>('GET', '/audiences').then(
+        (r) => setSaved(r.audiences),
+        (err: unknown) => setError(message(err, 'Could not load the saved audiences')),
+      ),
+    [],
+  );
+  useEffect(() => void loadSaved(), [loadSaved]);
+
+  const filterOf = (): Api.AudienceFilterView => {
     const filter: Api.AudienceFilterView = {};
     if (list(tags).length) filter.tags = list(tags);
     if (list(languages).length) filter.language = list(languages);
     if (ageMin) filter.ageMin = Number(ageMin);
     if (ageMax) filter.ageMax = Number(ageMax);
+    return filter;
+  };
+  // A live count of the filter as it is edited (a saved audience shows its own), a moment after typing.
+  const filterKey = JSON.stringify(filterOf());
+  useEffect(() => {
+    if (audienceId) return;
+    const timer = setTimeout(() => {
+      api<{ count: number }>('POST', '/audiences/count', { filter: JSON.parse(filterKey) }).then(
+        (r) => setCount(r.count),
+        () => setCount(null),
+      );
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [filterKey, audienceId]);
+
+  const saveAudience = async () => {
+    setError(null);
+    try {
+      const created = await api<Api.AudienceView>('POST', '/audiences', { name: saveAs, filter: filterOf() });
+      setSaveAs('');
+      await loadSaved();
+      setAudienceId(created.id);
+    } catch (err) {
+      setError(message(err, 'The audience was not saved'));
+    }
+  };
+  const pickedAudience = saved.find((a) => a.id === audienceId);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
     const filled = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.trim() !== ''));
     try {
       const created = await api<Api.CampaignView>('POST', '/campaigns', {
         name,
         template,
-        audience: { filter },
+        audience: audienceId ? { audienceId } : { filter: filterOf() },
         ...(Object.keys(filled).length ? { variables: filled } : {}),
         ...(channel ? { channelPreference: channel } : {}),
         // The browser's local time, sent as an instant.
         ...(scheduleAt ? { scheduleAt: new Date(scheduleAt).toISOString() } : {}),
+        ...(endAt ? { endAt: new Date(endAt).toISOString() } : {}),
       });
       setName('');
       setScheduleAt('');
+      setEndAt('');
       onCreated(created);
     } catch (err) {
       setError(message(err, 'The campaign was not created'));
@@ -222,39 +280,68 @@ function CreateCampaign({
             onChange={(e) => setScheduleAt(e.currentTarget.value)}
           />
         </label>
+        <label>
+          Stop sending at (empty: when all are sent)
+          <input type="datetime-local" value={endAt} onChange={(e) => setEndAt(e.currentTarget.value)} />
+        </label>
         <h3>Audience</h3>
         <label>
-          Tags (all of)
-          <input value={tags} onChange={(e) => setTags(e.currentTarget.value)} placeholder="flu, senior" />
+          Saved audience
+          <select value={audienceId} onChange={(e) => setAudienceId(e.currentTarget.value)}>
+            <option value="">None: the filters below</option>
+            {saved.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name} ({a.kind === 'list' ? 'list' : 'filter'}, {a.count})
+              </option>
+            ))}
+          </select>
         </label>
-        <label>
-          Languages
-          <input
-            value={languages}
-            onChange={(e) => setLanguages(e.currentTarget.value)}
-            placeholder="en, es"
-          />
-        </label>
-        <label>
-          Age from
-          <input
-            type="number"
-            min={0}
-            max={130}
-            value={ageMin}
-            onChange={(e) => setAgeMin(e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          Age to
-          <input
-            type="number"
-            min={0}
-            max={130}
-            value={ageMax}
-            onChange={(e) => setAgeMax(e.currentTarget.value)}
-          />
-        </label>
+        <p role="status" aria-label="Audience count" className="muted">
+          {pickedAudience
+            ? `${pickedAudience.count} contacts in ${pickedAudience.name}`
+            : count !== null && `${count} contacts match these filters`}
+        </p>
+        <fieldset disabled={Boolean(audienceId)} className="campaign-filters">
+          <label>
+            Tags (all of)
+            <input value={tags} onChange={(e) => setTags(e.currentTarget.value)} placeholder="flu, senior" />
+          </label>
+          <label>
+            Languages
+            <input
+              value={languages}
+              onChange={(e) => setLanguages(e.currentTarget.value)}
+              placeholder="en, es"
+            />
+          </label>
+          <label>
+            Age from
+            <input
+              type="number"
+              min={0}
+              max={130}
+              value={ageMin}
+              onChange={(e) => setAgeMin(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            Age to
+            <input
+              type="number"
+              min={0}
+              max={130}
+              value={ageMax}
+              onChange={(e) => setAgeMax(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            Save these filters as
+            <input value={saveAs} onChange={(e) => setSaveAs(e.currentTarget.value)} maxLength={200} />
+          </label>
+          <button type="button" disabled={!saveAs.trim()} onClick={() => void saveAudience()}>
+            Save audience
+          </button>
+        </fieldset>
         {chosen && chosen.variables.length > 0 && <h3>Template variables</h3>}
         {chosen?.variables.map((v) => (
           <label key={v.name}>
@@ -302,6 +389,42 @@ function Preview({ preview }: { preview: Api.CampaignPreviewResponse }) {
   );
 }
 
+/** A test of the campaign to the staff member's own phone or email, through the same policy. */
+function TestSend({ id }: { id: string }) {
+  const [to, setTo] = useState('');
+  const [state, setState] = useState<{ busy: boolean; result?: string; error?: string }>({ busy: false });
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setState({ busy: true });
+    const answer = await api<Api.CampaignTestSendResponse>('POST', `/campaigns/${id}/test-send`, { to }).then(
+      (sent) => ({
+        result: sent.scheduledFor
+          ? `Test queued by ${sent.channel}, to go at ${new Date(sent.scheduledFor).toLocaleString()} (quiet hours)`
+          : `Test sent by ${sent.channel}`,
+      }),
+      (err: unknown) => ({ error: message(err, 'The test was not sent') }),
+    );
+    setState({ busy: false, ...answer });
+  };
+  return (
+    <form onSubmit={submit} className="campaign-test-send" aria-label="Test send">
+      <label>
+        Send a test to (your phone or email)
+        <input value={to} onChange={(e) => setTo(e.currentTarget.value)} required maxLength={320} />
+      </label>
+      <button type="submit" disabled={state.busy || !to.trim()}>
+        Send test
+      </button>
+      <span role="status">{state.result}</span>
+      {state.error && (
+        <span role="alert" className="error">
+          {state.error}
+        </span>
+      )}
+    </form>
+  );
+}
+
 const ACTIONS: Record<Api.CampaignStatus, ('start' | 'pause' | 'resume' | 'cancel')[]> = {
   draft: ['start'],
   scheduled: ['cancel'],
@@ -314,7 +437,7 @@ const ACTIONS: Record<Api.CampaignStatus, ('start' | 'pause' | 'resume' | 'cance
 const skippedTotal = (stats: Api.CampaignStatsView) =>
   Object.values(stats.skipped).reduce((a, b) => a + b, 0);
 
-function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
+function CampaignDetail({ id, onChanged, live }: { id: string; onChanged: () => void; live: InboxLive }) {
   const [detail, setDetail] = useState<Api.CampaignDetailResponse | null>(null);
   const [preview, setPreview] = useState<Api.CampaignPreviewResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -334,8 +457,6 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
     void load();
   }, [load]);
 
-  // Figures change while it sends: poll until it stops.
-  const underWay = detail ? UNDER_WAY.has(detail.status) : false;
   // The list shows each campaign's state: refresh it when this one's changes (e.g. it completed).
   const status = detail?.status;
   useEffect(() => {
@@ -347,11 +468,19 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
   useEffect(() => {
     if (shown) heading.current?.focus();
   }, [shown]);
+  // Figures change while it sends: the hub pushes them; a reconnect may have missed some.
   useEffect(() => {
-    if (!underWay) return;
-    const timer = setInterval(() => void load(), POLL_MS);
-    return () => clearInterval(timer);
-  }, [underWay, load]);
+    const offProgress = live.onCampaign((campaign) => {
+      if (campaign.id === id) setDetail(campaign);
+    });
+    const offEvents = live.on((event) => {
+      if (event.type === 'reconnected') void load();
+    });
+    return () => {
+      offProgress();
+      offEvents();
+    };
+  }, [live, id, load]);
 
   const act = async (action: 'preview' | 'start' | 'pause' | 'resume' | 'cancel') => {
     setBusy(true);
@@ -382,6 +511,7 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
       <p>
         Template {detail.template}. Status: <strong>{detail.status}</strong>
         {detail.scheduleAt && <>. Scheduled for {new Date(detail.scheduleAt).toLocaleString()}</>}
+        {detail.endAt && <>. Stops sending at {new Date(detail.endAt).toLocaleString()}</>}
       </p>
       <div className="campaign-actions">
         {detail.status === 'draft' && (
@@ -405,6 +535,7 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
           {error}
         </p>
       )}
+      {(detail.status === 'draft' || detail.status === 'scheduled') && <TestSend id={detail.id} />}
       {preview && <Preview preview={preview} />}
       {detail.status !== 'draft' && (
         <section aria-label="Results">
@@ -420,7 +551,10 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
             <dt>Delivered</dt>
             <dd>{stats.delivered}</dd>
             <dt>Failed</dt>
-            <dd>{stats.failed}</dd>
+            <dd>
+              {stats.failed}
+              {stats.failed > 0 && ` (${counts(stats.failedByCode)})`}
+            </dd>
             <dt>Waiting for quiet hours</dt>
             <dd>{stats.deferred}</dd>
             <dt>Replied</dt>
@@ -430,13 +564,17 @@ function CampaignDetail({ id, onChanged }: { id: string; onChanged: () => void }
             <dt>Skipped</dt>
             <dd>{counts(stats.skipped)}</dd>
           </dl>
+          <h3>Sends and deliveries over time</h3>
+          <CampaignSeriesChart series={stats.series} />
+          <CampaignBreakdown label="Channel" figures={stats.byChannel} />
+          <CampaignBreakdown label="Language" figures={stats.byLocale} />
         </section>
       )}
     </section>
   );
 }
 
-export function CampaignsView() {
+export function CampaignsView({ live }: { live: InboxLive }) {
   const [campaigns, setCampaigns] = useState<Api.CampaignView[]>([]);
   const [templates, setTemplates] = useState<Api.TemplateView[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
@@ -462,6 +600,18 @@ export function CampaignsView() {
   }, []);
 
   const refreshList = useCallback(() => void loadCampaigns(), [loadCampaigns]);
+
+  // The list's figures and states follow the pushed progress too.
+  useEffect(
+    () =>
+      live.onCampaign((campaign) => {
+        setStats((current) => ({ ...current, [campaign.id]: campaign.stats }));
+        setCampaigns((current) =>
+          current.map((c) => (c.id === campaign.id ? { ...c, status: campaign.status } : c)),
+        );
+      }),
+    [live],
+  );
 
   useEffect(() => {
     void loadCampaigns();
@@ -507,7 +657,7 @@ export function CampaignsView() {
           </ul>
         )}
       </section>
-      {selected && <CampaignDetail id={selected} onChanged={refreshList} />}
+      {selected && <CampaignDetail id={selected} onChanged={refreshList} live={live} />}
     </main>
   );
 }

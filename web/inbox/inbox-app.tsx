@@ -511,7 +511,7 @@ export function InboxApp({ session, onSignedOut }: { session: Session; onSignedO
         </button>
       </header>
       {tab === 'campaigns' ? (
-        <CampaignsView />
+        <CampaignsView live={live} />
       ) : tab === 'admin' ? (
         <AdminView meId={session.staff.id} onQueuesChanged={() => void loadQueues()} />
       ) : tab === 'supervisor' ? (

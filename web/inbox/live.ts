@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import type { CampaignDetailResponse } from '../../contracts/inbox-api';
 
 export interface HubEvent {
   type: string;
@@ -64,6 +65,7 @@ export class InboxLive {
   private readonly seen = new SeenEventIds();
   private readonly listeners = new Set<(event: HubEvent) => void>();
   private readonly statusListeners = new Set<(connected: boolean) => void>();
+  private readonly campaignListeners = new Set<(campaign: CampaignDetailResponse) => void>();
   private subscribed: string | null = null;
   private connectedBefore = false;
 
@@ -93,6 +95,10 @@ export class InboxLive {
         for (const listener of this.listeners) listener(event);
       });
     }
+    // Admins and managers only (the hub sends it to no one else): a campaign's figures, pushed.
+    this.socket.on('campaign.progress', (payload: CampaignDetailResponse) => {
+      for (const listener of this.campaignListeners) listener(payload);
+    });
     this.socket.on('connect', () => {
       if (this.subscribed) this.socket.emit('subscribe', { conversationId: this.subscribed });
       for (const l of this.statusListeners) l(true);
@@ -110,6 +116,12 @@ export class InboxLive {
   on(listener: (event: HubEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** A campaign's figures as `GET /campaigns/:id` answers them, each time they move. */
+  onCampaign(listener: (campaign: CampaignDetailResponse) => void): () => void {
+    this.campaignListeners.add(listener);
+    return () => this.campaignListeners.delete(listener);
   }
 
   onStatus(listener: (connected: boolean) => void): () => void {

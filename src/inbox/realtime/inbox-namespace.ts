@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { HUB_EVENT_TYPES, type StoredHubEvent } from '../../conversations/hub-events';
 import type { Database } from '../../platform/db/database';
 import { conversations } from '../../platform/db/schema';
+import { campaignRoom, canSeeCampaigns } from '../../staff/campaign-access';
 import { canSeeQueue, seesAllQueues, visibleQueues } from '../../staff/queue-access';
 import { listQueues } from '../../staff/queue-directory';
 import { readCookie, SESSION_COOKIE } from '../../staff/session-cookie';
@@ -155,6 +156,8 @@ export function attachInboxNamespace(io: Server, deps: InboxNamespaceDeps): Inbo
       staffRoom(staff.id),
       sessionRoom(session.key),
       ...queues.map(queueRoom),
+      // Campaign progress (campaign-progress.ts) reaches admins and managers only.
+      ...(canSeeCampaigns(staff) ? [campaignRoom(staff.orgId)] : []),
     ]);
     // A socket lives no longer than the session it was opened with.
     const expiry = closeAt(session.expiresAt, () => socket.disconnect(true));

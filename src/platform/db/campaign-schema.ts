@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -59,7 +60,46 @@ export interface AudienceFilter {
   language?: string[];
   ageMin?: number;
   ageMax?: number;
+  /** Members of a static list (an `audiences` row of kind `list`), by its id. */
+  list?: string;
 }
+
+export type AudienceKind = 'filter' | 'list';
+
+/**
+ * A saved audience: a named filter, evaluated when a campaign starts (kind `filter`), or a static
+ * list of contacts, filled by an import (kind `list`, its members in audience_members).
+ */
+export const audiences = pgTable(
+  'audiences',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    kind: text('kind').$type<AudienceKind>().notNull().default('filter'),
+    name: text('name').notNull(),
+    createdBy: uuid('created_by').references(() => staffUsers.id),
+    filter: jsonb('filter').$type<AudienceFilter>().notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('audiences_org_name_key').on(t.orgId, t.name)],
+);
+
+/** The contacts of a static list. */
+export const audienceMembers = pgTable(
+  'audience_members',
+  {
+    audienceId: uuid('audience_id')
+      .notNull()
+      .references(() => audiences.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+  },
+  (t) => [primaryKey({ columns: [t.audienceId, t.contactId] })],
+);
 
 export const campaigns = pgTable(
   'campaigns',
@@ -70,11 +110,14 @@ export const campaigns = pgTable(
       .references(() => organizations.id),
     name: text('name').notNull(),
     template: text('template').notNull(),
-    audience: jsonb('audience').$type<{ filter: AudienceFilter }>().notNull(),
+    /** The filter as it was when the campaign was made; `audienceId`: the saved audience it came from. */
+    audience: jsonb('audience').$type<{ filter: AudienceFilter; audienceId?: string }>().notNull(),
     /** Variables every recipient shares; contact fields and attributes fill the rest per recipient. */
     variables: jsonb('variables').$type<Record<string, unknown>>().notNull().default({}),
     channelPreference: text('channel_preference'),
     scheduleAt: timestamp('schedule_at', { withTimezone: true }),
+    /** After it nothing more is planned or sent; recipients not yet sent are skipped `campaign_ended`. */
+    endAt: timestamp('end_at', { withTimezone: true }),
     status: text('status').$type<CampaignStatus>().notNull().default('draft'),
     /**
      * Raised by every start and resume: a planner job belongs to one run, and one of an earlier run

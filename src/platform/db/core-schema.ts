@@ -195,7 +195,9 @@ export const messages = pgTable(
      * contact: the campaign it answers (src/campaigns/reply-attribution.ts). A column, not a
      * channel_meta key: channel_meta is what the channel reported, this is the hub's own link, and
      * the campaign's `replied` count looks it up by index. No foreign key: campaigns live in
-     * campaign-schema.ts, which refers to this table.
+     * campaign-schema.ts, which refers to this table. On an outbound message: the campaign that
+     * sent it, so the campaign's messages still to go are found by messages_campaign_outbox_idx
+     * (the API shows it on replies only).
      */
     campaignId: uuid('campaign_id'),
     /** A staff correction of the triage decision, kept next to the machine's (the pair is training signal). */
@@ -249,6 +251,10 @@ export const messages = pgTable(
     index('messages_marketing_idx')
       .on(t.contactId, t.createdAt)
       .where(sql`${t.direction} = 'outbound' and ${t.policy}->>'purpose' = 'marketing'`),
+    // A campaign's messages still to go (completeIfDone, the planner's window), whatever else waits.
+    index('messages_campaign_outbox_idx')
+      .on(t.campaignId, t.scheduledFor)
+      .where(sql`${t.campaignId} is not null and ${t.status} in ('pending', 'sending')`),
     // Replies attributed to a campaign, counted per campaign.
     index('messages_campaign_reply_idx')
       .on(t.campaignId, t.contactId)

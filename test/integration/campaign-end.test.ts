@@ -1,0 +1,163 @@
+import request from 'supertest';
+import { queryRows } from '../support/test-database';
+import {
+  eventually,
+  middayTimeZone,
+  randomUsPhone,
+  type StaffApi,
+  startTestHub,
+  type TestHub,
+} from '../support/test-hub';
+
+// A campaign's end time: after it nothing more is planned or sent; the recipients not yet sent
+// (waiting for their turn or for the end of quiet hours) are counted skipped `campaign_ended`.
+jest.setTimeout(90_000);
+
+// Two a second: eight recipients take four seconds, longer than the campaign lasts.
+const RATE = 2;
+
+let t: TestHub;
+let admin: StaffApi;
+beforeAll(async () => {
+  t = await startTestHub({ env: { CAMPAIGN_SEND_RATE: String(RATE) } });
+  admin = await t.api();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+/** A zone where it is about 02:00 now: an automated send waits for the morning there. */
+function nightZone(): string {
+  const offset = ((2 - new Date().getUTCHours() + 36) % 24) - 12;
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+async function audience(tag: string, zones: string[]) {
+  const phones = zones.map(() => randomUsPhone());
+  const csv = [
+    'externalId,name,phone,dateOfBirth,language,timeZone,tags',
+    ...phones.map((phone, i) => `${tag}-${i},Patient ${i},${phone},1950-01-02,en,${zones[i]},${tag}`),
+  ].join('\n');
+  const upload = await request(t.hub.url)
+    .post('/api/v1/contacts/imports')
+    .set('Authorization', `Bearer ${await t.staffToken()}`)
+    .set('Content-Type', 'text/csv')
+    .send(csv)
+    .expect(202);
+  await eventually(async () => {
+    const res = await admin.get(`/contacts/imports/${upload.body.id}`).expect(200);
+    return res.body.status === 'completed' ? res.body : undefined;
+  });
+  const ids = await queryRows<{ id: string }>(
+    t.database.url,
+    'select id from contacts where tags @> $1::jsonb',
+    [JSON.stringify([tag])],
+  );
+  for (const { id } of ids) {
+    await admin
+      .post(`/contacts/${id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
+      .expect(201);
+  }
+  return phones;
+}
+
+const campaign = (tag: string, extra: Record<string, unknown>) => ({
+  name: `End ${tag}`,
+  template: 'recall-outreach',
+  audience: { filter: { tags: [tag] } },
+  variables: { link: 'https://book.clinic.test/recall' },
+  ...extra,
+});
+
+test('an end time in the past, or not after the schedule, is refused with a code', async () => {
+  const past = await admin
+    .post('/campaigns', campaign('past', { endAt: new Date(Date.now() - 60_000).toISOString() }))
+    .expect(422);
+  expect(past.body.error.code).toBe('end_in_past');
+  const schedule = new Date(Date.now() + 3_600_000);
+  const before = await admin
+    .post(
+      '/campaigns',
+      campaign('before', {
+        scheduleAt: schedule.toISOString(),
+        endAt: new Date(schedule.getTime() - 60_000).toISOString(),
+      }),
+    )
+    .expect(422);
+  expect(before.body.error.code).toBe('end_before_schedule');
+  const inPast = await admin
+    .post('/campaigns', campaign('sched', { scheduleAt: new Date(Date.now() - 60_000).toISOString() }))
+    .expect(422);
+  expect(inPast.body.error.code).toBe('schedule_in_past');
+  // A draft whose end time passed before anyone started it cannot start.
+  const soon = await admin
+    .post('/campaigns', campaign('soon', { endAt: new Date(Date.now() + 500).toISOString() }))
+    .expect(201);
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  const late = await admin.post(`/campaigns/${soon.body.id}/start`, {}).expect(422);
+  expect(late.body.error.code).toBe('end_in_past');
+});
+
+test('after the end time nothing more goes: those not yet sent, and those waiting for morning, are skipped campaign_ended', async () => {
+  const tag = `end${Date.now().toString(36)}`;
+  const awake = middayTimeZone();
+  const zones = [...Array.from({ length: 8 }, () => awake), nightZone(), nightZone()];
+  const phones = await audience(tag, zones);
+  const endAt = new Date(Date.now() + 2500);
+  const created = await admin.post('/campaigns', campaign(tag, { endAt: endAt.toISOString() })).expect(201);
+  expect(created.body.endAt).toBe(endAt.toISOString());
+  const id = created.body.id as string;
+  await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+
+  const done = await eventually(async () => {
+    const res = await admin.get(`/campaigns/${id}`).expect(200);
+    return res.body.status === 'completed' ? res.body : undefined;
+  }, 30_000);
+  const { stats } = done;
+  const ended = stats.skipped.campaign_ended as number;
+  // The two at night were waiting for morning; at two a second some of the eight were still waiting.
+  expect(ended).toBeGreaterThanOrEqual(3);
+  expect(stats.sent + ended).toBe(10);
+  expect(stats.failed).toBe(0);
+  expect(stats.deferred).toBe(0);
+
+  // The carrier saw exactly the sent ones, none after the end time, none of the night zone.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const received = t.twilio.messages.filter((m) => phones.includes(String(m.params.To)));
+  expect(received).toHaveLength(stats.sent);
+  for (const m of received) expect(m.createdAt.getTime()).toBeLessThan(endAt.getTime() + 1000);
+  expect(received.some((m) => m.params.To === phones[8] || m.params.To === phones[9])).toBe(false);
+
+  const csv = await request(t.hub.url)
+    .get(`/api/v1/campaigns/${id}/recipients.csv`)
+    .set('Authorization', `Bearer ${await t.staffToken()}`)
+    .expect(200);
+  expect(csv.text.split('\n').filter((l) => l.includes('campaign_ended'))).toHaveLength(ended);
+});
+
+test('a cancel fails the messages still waiting to go with campaign_cancelled; none of them is sent', async () => {
+  const tag = `cx${Date.now().toString(36)}`;
+  const phones = await audience(
+    tag,
+    Array.from({ length: 6 }, () => middayTimeZone()),
+  );
+  const created = await admin.post('/campaigns', campaign(tag, {})).expect(201);
+  const id = created.body.id as string;
+  await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+  // At two a second, most are still waiting for their turn when the cancel comes.
+  await eventually(async () => t.twilio.messages.find((m) => phones.includes(String(m.params.To))));
+  await admin.post(`/campaigns/${id}/cancel`, {}).expect(200);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const messages = await queryRows<{ status: string; error_code: string | null }>(
+    t.database.url,
+    `select m.status, m.error_code from campaign_recipients r join messages m on m.id = r.message_id
+     where r.campaign_id = $1`,
+    [id],
+  );
+  const cancelled = messages.filter((m) => m.error_code === 'campaign_cancelled');
+  expect(cancelled.length).toBeGreaterThanOrEqual(1);
+  expect(cancelled.every((m) => m.status === 'failed')).toBe(true);
+  expect(messages.some((m) => m.status === 'pending')).toBe(false);
+  const received = t.twilio.messages.filter((m) => phones.includes(String(m.params.To)));
+  expect(received.length + cancelled.length).toBe(messages.length);
+});
