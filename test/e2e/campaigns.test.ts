@@ -2,10 +2,10 @@ import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { createStaffUser } from '../../src/staff/staff-directory';
 import { ensureWebPagesBuilt, launchChromium, screenshot, signIn, watchPageErrors } from '../support/browser';
+import { importOptedInAudience } from '../support/opted-in-audience';
 import { queryRows } from '../support/test-database';
 import {
   ADMIN,
-  eventually,
   middayTimeZone,
   randomUsPhone,
   type StaffApi,
@@ -207,26 +207,7 @@ test('the progress bar, chart and tables move as the campaign sends, without a r
       (phone, i) => `${tag}-${i},Patient ${i},${phone},1950-01-02,${i % 2 ? 'es' : 'en'},${zone},${tag}`,
     ),
   ].join('\n');
-  const upload = await request(t.hub.url)
-    .post('/api/v1/contacts/imports')
-    .set('Authorization', `Bearer ${await t.staffToken()}`)
-    .set('Content-Type', 'text/csv')
-    .send(csv)
-    .expect(202);
-  await eventually(async () => {
-    const res = await api.get(`/contacts/imports/${upload.body.id}`).expect(200);
-    return res.body.status === 'completed' ? res.body : undefined;
-  });
-  const ids = await queryRows<{ id: string }>(
-    t.database.url,
-    'select id from contacts where tags @> $1::jsonb',
-    [JSON.stringify([tag])],
-  );
-  for (const { id } of ids) {
-    await api
-      .post(`/contacts/${id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
-      .expect(201);
-  }
+  await importOptedInAudience(t, api, csv, tag);
   await api
     .post('/campaigns', {
       name: `Live ${tag}`,

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { importOptedInAudience } from '../support/opted-in-audience';
 import { queryRows } from '../support/test-database';
 import {
   eventually,
@@ -38,26 +39,7 @@ async function audience(tag: string, zones: string[]) {
     'externalId,name,phone,dateOfBirth,language,timeZone,tags',
     ...phones.map((phone, i) => `${tag}-${i},Patient ${i},${phone},1950-01-02,en,${zones[i]},${tag}`),
   ].join('\n');
-  const upload = await request(t.hub.url)
-    .post('/api/v1/contacts/imports')
-    .set('Authorization', `Bearer ${await t.staffToken()}`)
-    .set('Content-Type', 'text/csv')
-    .send(csv)
-    .expect(202);
-  await eventually(async () => {
-    const res = await admin.get(`/contacts/imports/${upload.body.id}`).expect(200);
-    return res.body.status === 'completed' ? res.body : undefined;
-  });
-  const ids = await queryRows<{ id: string }>(
-    t.database.url,
-    'select id from contacts where tags @> $1::jsonb',
-    [JSON.stringify([tag])],
-  );
-  for (const { id } of ids) {
-    await admin
-      .post(`/contacts/${id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
-      .expect(201);
-  }
+  await importOptedInAudience(t, admin, csv, tag);
   return phones;
 }
 

@@ -1,6 +1,6 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
-import { createStaffUser } from '../../src/staff/staff-directory';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
 import {
   eventually,
@@ -21,19 +21,14 @@ let admin: StaffApi;
 const sockets: Socket[] = [];
 
 async function staffMember(email: string, role: 'agent' | 'manager') {
-  await createStaffUser(t.hub.database.db, {
-    orgId: t.hub.org.id,
+  const { token } = await signedInStaff(t, {
     email,
     name: email,
     role,
     password: 'a-long-enough-password',
     queues: ['front-desk'],
   });
-  const res = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email, password: 'a-long-enough-password' })
-    .expect(200);
-  return res.body.token as string;
+  return token;
 }
 
 /** A socket on `/inbox` with a staff token, and every `campaign.progress` it receives. */

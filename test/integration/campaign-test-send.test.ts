@@ -1,12 +1,11 @@
 import request from 'supertest';
-import { createStaffUser } from '../../src/staff/staff-directory';
+import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
 import {
   eventually,
   middayTimeZone,
   randomUsPhone,
   type StaffApi,
-  staffApiAs,
   startTestHub,
   type TestHub,
 } from '../support/test-hub';
@@ -21,19 +20,14 @@ let manager: StaffApi;
 let agent: StaffApi;
 
 async function as(email: string, role: 'agent' | 'manager') {
-  await createStaffUser(t.hub.database.db, {
-    orgId: t.hub.org.id,
+  const { api } = await signedInStaff(t, {
     email,
     name: email,
     role,
     password: 'a-long-enough-password',
     queues: ['front-desk'],
   });
-  const res = await request(t.hub.url)
-    .post('/api/v1/auth/login')
-    .send({ email, password: 'a-long-enough-password' })
-    .expect(200);
-  return staffApiAs(t.hub.url, res.body.token as string);
+  return api;
 }
 
 beforeAll(async () => {
