@@ -10,7 +10,7 @@ import { HttpError } from '../platform/http/http-error';
 import { requireRole } from '../staff/require-role';
 import { createList } from './audience-routes';
 import { checkUpload, runContactImport } from './contact-import';
-import { spoolCsvUpload } from './csv-upload';
+import { spoolCsvUpload, spoolMultipartCsvUpload } from './csv-upload';
 
 export interface ContactImportRouterDeps {
   db: Database;
@@ -23,13 +23,16 @@ export interface ContactImportRouterDeps {
 
 const errorsUrl = (id: string) => `/api/v1/contacts/imports/${id}/errors.csv`;
 
-function isCsv(req: Request): boolean {
+/** How the file comes: as the body itself (`text/csv`), or as the form field `file` (multipart). */
+function uploadKind(req: Request): 'csv' | 'multipart' | undefined {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  return type === 'text/csv' || type === 'application/csv';
+  if (type === 'text/csv' || type === 'application/csv') return 'csv';
+  if (type === 'multipart/form-data') return 'multipart';
+  return undefined;
 }
 
 /**
- * Contact imports: `POST /contacts/imports` takes a CSV body (`?dryRun=true` changes nothing and
+ * Contact imports: `POST /contacts/imports` takes a CSV body or a multipart field `file` (`?dryRun=true` changes nothing and
  * reports what would change), answers 202 with the import's id once the file is on disk and reads as
  * CSV, and applies it in the background; `GET /contacts/imports/:id` reports progress and counts;
  * `GET /contacts/imports/:id/errors.csv` is the rejected rows' report. Admins and managers only.
@@ -40,8 +43,13 @@ export function contactImportRouter(deps: ContactImportRouterDeps): Router {
   const allowed = requireRole('admin', 'manager');
 
   router.post('/contacts/imports', allowed, async (req, res) => {
-    if (!isCsv(req)) {
-      throw new HttpError(415, 'unsupported_media_type', 'Send the file as a text/csv body');
+    const kind = uploadKind(req);
+    if (!kind) {
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        'Send the file as a text/csv body, or as the field "file" of a multipart form',
+      );
     }
     const dryRun = z
       .enum(['true', 'false'])
@@ -59,7 +67,10 @@ export function contactImportRouter(deps: ContactImportRouterDeps): Router {
       throw new HttpError(400, 'list_with_dry_run', 'A dry run makes no list; leave out list or dryRun');
     }
     const staff = req.staff!;
-    const upload = await spoolCsvUpload(req, deps.maxBytes);
+    const upload =
+      kind === 'csv'
+        ? await spoolCsvUpload(req, deps.maxBytes)
+        : await spoolMultipartCsvUpload(req, deps.maxBytes);
     try {
       await checkUpload(upload);
     } catch (error) {

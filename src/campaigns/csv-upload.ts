@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
 import type { Request } from 'express';
 import { HttpError } from '../platform/http/http-error';
 
@@ -67,10 +68,16 @@ class UploadInspector extends Transform {
   }
 }
 
-/** The charset a request's Content-Type names, lower-cased (`text/csv; charset=ISO-8859-1`). */
-function declaredCharset(req: Request): string | undefined {
-  return /charset="?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+/** The charset a Content-Type names, lower-cased (`text/csv; charset=ISO-8859-1`). */
+function charsetOf(contentType: string | undefined): string | undefined {
+  return /charset="?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
 }
+
+const tooLargeError = (maxBytes: number) =>
+  new HttpError(413, 'import_too_large', `A contact import may be at most ${maxBytes} bytes`);
+
+/** Room for a multipart body's boundaries and part headers on top of the file itself. */
+const MULTIPART_OVERHEAD = 64 * 1024;
 
 /**
  * Streams the request body to a temporary file, refusing (413) past `maxBytes`, whether or not the
@@ -79,25 +86,82 @@ function declaredCharset(req: Request): string | undefined {
  */
 export async function spoolCsvUpload(req: Request, maxBytes: number): Promise<SpooledCsv> {
   const declared = Number(req.headers['content-length']);
-  const tooLarge = () =>
-    new HttpError(413, 'import_too_large', `A contact import may be at most ${maxBytes} bytes`);
   // Node reads and drops the unread body after the answer, or closes the connection.
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLargeError(maxBytes);
+  return spoolCsv(req, charsetOf(req.headers['content-type']), maxBytes);
+}
+
+/**
+ * The same for a form upload (`multipart/form-data`, the field `file`, as a browser's file input or
+ * `curl -F file=@patients.csv` sends it): the file part is streamed to disk as it arrives, busboy
+ * parsing the parts; other fields are ignored, a second file is refused.
+ */
+export async function spoolMultipartCsvUpload(req: Request, maxBytes: number): Promise<SpooledCsv> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD) throw tooLargeError(maxBytes);
+  let parser: busboy.Busboy;
+  try {
+    // One byte over the limit is enough to know it is too large; busboy stops the part there.
+    parser = busboy({ headers: req.headers, limits: { files: 2, fields: 20, fileSize: maxBytes + 1 } });
+  } catch {
+    throw new HttpError(400, 'import_malformed_upload', 'The multipart body has no boundary');
+  }
+  const spooled: Promise<SpooledCsv>[] = [];
+  let extraFiles = 0;
+  const finished = new Promise<void>((resolve, reject) => {
+    parser.on('file', (name, stream, info) => {
+      if (name !== 'file' || spooled.length > 0) {
+        if (name === 'file') extraFiles += 1;
+        stream.resume();
+        return;
+      }
+      spooled.push(spoolCsv(stream, charsetOf(info.mimeType), maxBytes));
+    });
+    parser.on('close', resolve);
+    parser.on('error', () =>
+      reject(new HttpError(400, 'import_malformed_upload', 'The multipart body could not be read')),
+    );
+  });
+  try {
+    await pipeline(req, parser);
+    await finished;
+  } catch (error) {
+    for (const one of await Promise.allSettled(spooled)) {
+      if (one.status === 'fulfilled') one.value.remove();
+    }
+    throw error instanceof HttpError
+      ? error
+      : new HttpError(400, 'import_malformed_upload', 'The multipart body could not be read');
+  }
+  const [upload] = spooled;
+  if (!upload) throw new HttpError(400, 'import_file_missing', 'Send the CSV file in the form field "file"');
+  const file = await upload;
+  if (extraFiles > 0) {
+    file.remove();
+    throw new HttpError(400, 'import_one_file', 'Send one CSV file per import');
+  }
+  return file;
+}
+
+async function spoolCsv(
+  source: Readable,
+  charset: string | undefined,
+  maxBytes: number,
+): Promise<SpooledCsv> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'careline-import-'));
   const file = path.join(dir, 'upload.csv');
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
   const inspector = new UploadInspector(maxBytes);
   try {
-    await pipeline(req, inspector, fs.createWriteStream(file));
+    await pipeline(source, inspector, fs.createWriteStream(file));
   } catch (error) {
     remove();
     throw error;
   }
   if (inspector.tooLarge) {
     remove();
-    throw tooLarge();
+    throw tooLargeError(maxBytes);
   }
-  const charset = declaredCharset(req);
   const latin1 = charset ? /^(iso-8859-1|latin1|windows-1252|cp1252)$/.test(charset) : !inspector.validUtf8;
   const header = inspector.headerLine;
   const semicolons = header.split(';').length - 1;

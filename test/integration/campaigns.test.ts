@@ -220,6 +220,37 @@ describe('contact imports', () => {
     expect(await contactByExternalId('Q-1')).toBeUndefined();
   });
 
+  test('a file sent as a form field (multipart, as a browser or curl -F sends it) is imported the same; a form without the file, with two files or over the limit is refused', async () => {
+    const upload = () =>
+      request(t.hub.url).post('/api/v1/contacts/imports').set('Authorization', `Bearer ${adminToken}`);
+    const csv = `externalId,name,phone\nFORM-1,Ada Form,${randomUsPhone()}\nFORM-2,Bo Form,not-a-phone\n`;
+    const res = await upload()
+      .field('note', 'flu list')
+      .attach('file', Buffer.from(csv), { filename: 'patients.csv', contentType: 'text/csv' })
+      .expect(202);
+    expect(await finishedImport(res.body.id)).toMatchObject({ status: 'completed', created: 1, rejected: 1 });
+    expect(await contactByExternalId('FORM-1')).toMatchObject({ display_name: 'Ada Form' });
+
+    const latin1 = Buffer.from(`externalId;name;phone\nFORM-3;Zoë Núñez;${randomUsPhone()}\n`, 'latin1');
+    const spreadsheet = await upload().attach('file', latin1, 'export.csv').expect(202);
+    expect(await finishedImport(spreadsheet.body.id)).toMatchObject({ created: 1, rejected: 0 });
+    expect(await contactByExternalId('FORM-3')).toMatchObject({ display_name: 'Zoë Núñez' });
+
+    const missing = await upload().field('file', 'not a file').expect(400);
+    expect(missing.body.error.code).toBe('import_file_missing');
+    const two = await upload()
+      .attach('file', Buffer.from('externalId\nTWO-1\n'), 'a.csv')
+      .attach('file', Buffer.from('externalId\nTWO-2\n'), 'b.csv')
+      .expect(400);
+    expect(two.body.error.code).toBe('import_one_file');
+    expect(await contactByExternalId('TWO-1')).toBeUndefined();
+    const big = `externalId,name\n${'X-1,somebody\n'.repeat(MAX_IMPORT_BYTES / 10)}`;
+    const tooBig = await upload().attach('file', Buffer.from(big), 'big.csv').expect(413);
+    expect(tooBig.body.error.code).toBe('import_too_large');
+    const noBoundary = await upload().set('Content-Type', 'multipart/form-data').send('x').expect(400);
+    expect(noBoundary.body.error.code).toBe('import_malformed_upload');
+  });
+
   test('agents may not import', async () => {
     const res = await request(t.hub.url)
       .post('/api/v1/contacts/imports')
