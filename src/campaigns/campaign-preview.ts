@@ -1,6 +1,8 @@
+import { setImmediate } from 'node:timers/promises';
 import { asc } from 'drizzle-orm';
 import type { CampaignPreviewResponse } from '../../contracts/inbox-api';
 import {
+  DECIDE_CHUNK,
   type DecideResult,
   decideSendsForCounting,
   loadPolicyContexts,
@@ -50,8 +52,10 @@ export async function previewCampaign(
     .from(contacts)
     .where(audienceCondition(campaign.orgId, campaign.audience.filter))
     .orderBy(asc(contacts.id));
-  // One moment for the whole preview, as a start decides each batch at one moment.
+  // One moment for the whole preview, as a start decides each batch at one moment; so a case decided
+  // on one page stands for the same case on the next.
   const now = new Date();
+  const known = new Map<string, DecideResult>();
   for (let start = 0; start < audience.length; start += PAGE) {
     const ids = audience.slice(start, start + PAGE).map((row) => row.id);
     const contexts = await loadPolicyContexts(deps.db, ids, deps.verifiedSessionLifetime);
@@ -63,7 +67,14 @@ export async function previewCampaign(
         : [];
     });
     const requests = page.map((recipient) => campaignSendRequest(campaign, recipient, deps.clinic.name));
-    const decided = decideSendsForCounting(deps, requests, contexts, now);
+    const decided: DecideResult[] = [];
+    for (let first = 0; first < requests.length; first += DECIDE_CHUNK) {
+      // Between chunks the event loop serves webhooks and sockets (see decideOutboundBatch).
+      if (first > 0) await setImmediate();
+      decided.push(
+        ...decideSendsForCounting(deps, requests.slice(first, first + DECIDE_CHUNK), contexts, now),
+      );
+    }
     const allowed = decided.flatMap((one, i) => {
       const refusal = one.ok ? sendRefusal(one.send) : one.error;
       if (!refusal) return [i];

@@ -244,8 +244,9 @@ export function decideSendsForCounting(
   requests: OutboundRequest[],
   contexts: Map<string, PolicyContext>,
   now: Date,
+  /** Decisions already made at `now`, by key: a caller deciding in several rounds passes one map. */
+  decided = new Map<string, DecideResult>(),
 ): DecideResult[] {
-  const decided = new Map<string, DecideResult>();
   return requests.map((request) => {
     const context = contexts.get(request.contactId);
     const key = decisionKey(deps, request, context);
