@@ -5,7 +5,7 @@ export { QUEUE_NAMES, URGENCIES } from './intent-schema';
 export type { LlmClassifierFactory, LlmClassifierPort, LlmVerdict } from './llm-port';
 export { LlmClassificationError } from './llm-port';
 export type { Triage, TriageContext, TriageOptions, TriageResult } from './triage';
-export { createTriage } from './triage';
+export { createTriage, OPT_OUT_SET_ASIDE } from './triage';
 export { intentLabel, intentSummary } from './triage-findings';
 export { MAX_TRIAGE_CHARS } from './triage-input-cap';
 export type { TriagePool, TriagePoolOptions, TriageThreadErrorCode } from './triage-thread-pool';

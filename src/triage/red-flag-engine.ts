@@ -40,6 +40,11 @@ export interface RedFlagAssessment {
   level: ConceptLevel | null;
   live: ConceptHit[];
   dismissed: ConceptHit[];
+  /**
+   * Warning signs that count only beside another red flag (`countsAlone: false`) and had none here
+   * ("i wont be around"): no urgency of their own, but risk content a free-text opt-out must not override.
+   */
+  signs: ConceptHit[];
   /** The acuity signal that raised a concept to an emergency, when one did. */
   acuity?: string;
   /** The first clinical word (intents/context/clinical-terms.yaml), when the message has one. */
@@ -358,6 +363,7 @@ export class RedFlagEngine {
       level,
       live,
       dismissed,
+      signs: signsOnly.filter((h) => !live.includes(h)),
       ...(raisedByAcuity && acuity ? { acuity } : {}),
       ...(clinicalTerm !== undefined ? { clinicalTerm } : {}),
     };

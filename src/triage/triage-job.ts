@@ -36,7 +36,7 @@ import {
   clinicWording,
   replyHours,
 } from './acknowledgement';
-import { type TriageContext, type TriageResult, TriageThreadError } from './index';
+import { OPT_OUT_SET_ASIDE, type TriageContext, type TriageResult, TriageThreadError } from './index';
 import { higherUrgency, isUrgency, SLA_MINUTES, URGENCY_RANK } from './urgency';
 
 /** One message to triage, and the request that stored it (joins the logs). */
@@ -266,7 +266,10 @@ export async function execTriageJob(
       // A free-text opt-out is honoured only from a message that says nothing clinical or about risk:
       // "stop texting me, everyone would be better off without me" must never silence the clinic.
       const optOut = result.intent === 'opt_out' && result.confidence >= OPT_OUT_MIN_CONFIDENCE && !flagged;
-      if (optOut && result.clinicalContent) {
+      // Triage itself sets aside an opt-out said beside clinical or risk content (the intent is then the
+      // clinical one): the ledger is left alone and staff are told, as for any opt-out not recorded.
+      const setAside = result.reasons.some((r) => r.startsWith(OPT_OUT_SET_ASIDE));
+      if (setAside || (optOut && result.clinicalContent)) {
         actions.push(
           'free-text opt-out not recorded: the message has clinical or risk content; staff to confirm',
         );

@@ -55,6 +55,10 @@ export interface TriageOptions {
 const EMERGENCY = 'emergency';
 const CLINICAL = 'clinical_question';
 const FALLBACK_INTENT = 'general';
+const OPT_OUT = 'opt_out';
+/** Opens the reason given when a free-text opt-out was set aside for clinical or risk content. */
+export const OPT_OUT_SET_ASIDE = 'opt-out set aside';
+const SELF_HARM = 'self_harm';
 // The classifier reads the first 200 words; red flags are scanned over the whole (capped) text.
 const MAX_CLASSIFIED_TOKENS = 200;
 // Below this share of known words the message is in a language or alphabet the examples do not cover.
@@ -70,7 +74,7 @@ const LLM_CONFIDENCE = 0.8;
 // the line, its messages or the act of texting. A guess at one of them in a message with none of these
 // words rests on "is this", "quien", "por que" and is someone else's chat ("is this still carlos's
 // number" has "number": it stays a question about the line).
-const SERVICE_INTENTS = new Set(['help', 'opt_in', 'opt_out']);
+const SERVICE_INTENTS = new Set(['help', 'opt_in', OPT_OUT]);
 const SERVICE_WORDS = wordBounded(
   [
     'text\\w*|txts?|messag\\w*|msgs?|sms|reminders?|notifications?|alerts?|numbers?|line|chat|link|emails?',
@@ -156,8 +160,24 @@ export function createTriage(options: TriageOptions = {}): Triage {
     const flagReasons = redFlagReasons(flags);
     const flagFindings = redFlagFindings(flags);
     const hasRedFlagWords = live.length > 0 || dismissed.length > 0;
+    // Says so when the patient also asked to stop the texts: staff see why no opt-out was recorded.
+    const optOutNote = (): string[] => {
+      const phrase = keywordRules.match(tokens.join(' ')).get(OPT_OUT);
+      return phrase === undefined
+        ? []
+        : [`${OPT_OUT_SET_ASIDE} ("${phrase}"): the message has a red flag; staff confirm the opt-out`];
+    };
     if (flags.level === 'emergency') {
-      return result(EMERGENCY, 'red-flag', 0.99, flagReasons, language, true, 'emergency', flagFindings);
+      return result(
+        EMERGENCY,
+        'red-flag',
+        0.99,
+        [...flagReasons, ...optOutNote()],
+        language,
+        true,
+        'emergency',
+        flagFindings,
+      );
     }
 
     if (normalized.alphanumericCount === 0 || tokens.length === 0) {
@@ -199,10 +219,19 @@ export function createTriage(options: TriageOptions = {}): Triage {
         higher(flags.level, intentOf(CLINICAL).urgency),
         classifiedText,
       );
-      return result(CLINICAL, 'red-flag', 0.9, flagReasons, language, true, urgency.urgency, [
-        ...flagFindings,
-        ...(urgency.cue !== undefined ? [`Marked ${urgency.urgency} for “${urgency.cue}”`] : []),
-      ]);
+      return result(
+        CLINICAL,
+        'red-flag',
+        0.9,
+        [...flagReasons, ...optOutNote()],
+        language,
+        true,
+        urgency.urgency,
+        [
+          ...flagFindings,
+          ...(urgency.cue !== undefined ? [`Marked ${urgency.urgency} for “${urgency.cue}”`] : []),
+        ],
+      );
     }
 
     if (prediction.knownWordRatio < MIN_KNOWN_WORD_RATIO) {
@@ -242,6 +271,30 @@ export function createTriage(options: TriageOptions = {}): Triage {
       findings.push(`Mentions a health matter (“${word}”): a nurse reads it`);
       intentName = CLINICAL;
       probability = Math.max(0.5, 1 - probability);
+    }
+    // Safety over opt-out: "stop texting me, my chest hurts" or "unsubscribe me, I won't be around" asks
+    // for help or signals risk as much as it asks for silence, and silence is the one answer that cannot
+    // be undone if we are wrong. A free-text opt-out stands only with no red-flag concept (even one a
+    // context modifier dismissed, or a warning sign that does not count alone), no clinical word and no
+    // crisis wording; otherwise a nurse reads it, and the consent ledger is left alone (triage-job.ts).
+    if (intentName === OPT_OUT) {
+      const setAside = optOutSetAside(flags, clinicalWords, keywords.get(CLINICAL));
+      if (setAside) {
+        reasons.push(`${OPT_OUT_SET_ASIDE}: ${setAside.why}; a nurse reads it and staff confirm the opt-out`);
+        findings.push(
+          'Also asked to stop the texts: not recorded, because the message has clinical or risk content',
+        );
+        if (setAside.crisis) {
+          findings.push(`Speaks of not being here (“${setAside.phrase}”) while asking to stop the texts`);
+          return result(CLINICAL, 'red-flag', 0.9, [...reasons, ...flagReasons], language, true, 'urgent', [
+            summaryOf(CLINICAL),
+            ...findings,
+            ...flagFindings,
+          ]);
+        }
+        intentName = CLINICAL;
+        probability = Math.max(0.5, probability);
+      }
     }
     // "Yes I'll be there, also I need a refill": an acknowledgment plus a request; the request is what
     // someone has to act on, so it decides the queue.
@@ -389,6 +442,28 @@ export function createTriage(options: TriageOptions = {}): Triage {
   };
 
   return { classifyLocal, classify, intents };
+}
+
+/**
+ * Why a free-text opt-out cannot stand, or null when it can. `crisis` when the message carries a
+ * self-harm warning sign that was not dismissed: cutting contact beside "I won't be around" may be
+ * withdrawal, itself a warning sign, so a nurse reads it within the hour (urgent). Not an emergency:
+ * "unsubscribe me, I won't need reminders anymore" is far more often a plain goodbye.
+ */
+function optOutSetAside(
+  flags: RedFlagAssessment,
+  clinicalWords: boolean,
+  clinicalKeyword: string | undefined,
+): { why: string; crisis: boolean; phrase?: string } | null {
+  const sign = flags.signs.find((h) => h.category === SELF_HARM);
+  if (sign) {
+    return { why: `risk wording ("${sign.phrase}", ${sign.label})`, crisis: true, phrase: sign.phrase };
+  }
+  const hit = flags.live[0] ?? flags.dismissed[0] ?? flags.signs[0];
+  if (hit) return { why: `red flag ${hit.label} ("${hit.phrase}")`, crisis: false };
+  const word = flags.clinicalTerm ?? clinicalKeyword;
+  if (clinicalWords) return { why: `clinical words ("${word}")`, crisis: false };
+  return null;
 }
 
 /** What a nurse reads: each live concept (with the modifiers that mattered), then each one not counted. */

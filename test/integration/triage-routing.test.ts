@@ -209,7 +209,9 @@ describe('safety wins over intent (issue 12)', () => {
       randomUsPhone(),
       'please stop sending me these text messages, my knee hurts',
     );
-    expect(message.triage).toMatchObject({ intent: 'opt_out' });
+    // Safety over the opt-out: a nurse reads it, and the reasons say the opt-out was set aside.
+    expect(message.triage).toMatchObject({ intent: 'clinical_question', queue: 'nurse-triage' });
+    expect(message.triage.reasons.join('\n')).toMatch(/opt-out set aside/);
     expect(await consentsOf(message.id)).toEqual([]);
     expect(message.triage.actions.join('\n')).toMatch(
       /opt-out not recorded: the message has clinical or risk content/,
