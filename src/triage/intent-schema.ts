@@ -53,6 +53,11 @@ export const intentFileSchema = z.strictObject({
   urgency: z.enum(URGENCIES).default('routine'),
   examples: z.array(nonEmpty).min(1),
   keywords: z.array(regexSource).default([]),
+  /**
+   * What a message must name for the classifier's guess of this intent to stand when none of its
+   * keywords is there (an opt-out must name what to stop: texts, messages, reminders). Empty: any guess.
+   */
+  mustMention: z.array(regexSource).default([]),
   /** Whole-message keywords (carrier keywords such as STOP): the message must be exactly one of these. */
   wholeMessageKeywords: z.array(nonEmpty).default([]),
   /** Short replies that mean this intent only right after the named outbound template. */

@@ -57,4 +57,21 @@ describe('safety over a free-text opt-out', () => {
     expect(result.intent).toBe('opt_out');
     expect(result.clinicalContent).toBe(false);
   });
+
+  // An opt-out that does not say what to stop may be distress; the classifier alone called these opt-outs.
+  test.each(['make it stop', 'stop it', 'ya basta, no más'])(
+    '%s -> the front desk reads it and confirms; nothing is recorded',
+    (text) => {
+      const result = triage.classifyLocal(text);
+      expect(result.intent).toBe('general');
+      expect(result.reasons.join(' ')).toMatch(/opt-out set aside: .*does not say what to stop/);
+    },
+  );
+
+  test.each(['please quit sending me these', 'ya no quiero que me escriban'])(
+    'an opt-out that names the texts without a stock phrase still stands: %s',
+    (text) => {
+      expect(triage.classifyLocal(text).intent).toBe('opt_out');
+    },
+  );
 });

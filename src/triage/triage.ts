@@ -106,6 +106,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
   const redFlags = new RedFlagEngine(concepts, knownWords);
   const contextRules = new ContextRules(intents);
   const keywordRules = new KeywordRules(intents);
+  const mentionRules = new KeywordRules(intents.map((i) => ({ ...i, keywords: i.mustMention })));
   const urgencyRules = new UrgencyRules(intents);
   // The classifier never learns the emergency label: emergencies come from red-flag concepts (or the LLM),
   // never from words that merely co-occur with them. Emergency examples are still clinical text.
@@ -295,6 +296,24 @@ export function createTriage(options: TriageOptions = {}): Triage {
         intentName = CLINICAL;
         probability = Math.max(0.5, probability);
       }
+    }
+    // A free-text opt-out is written to the consent ledger, so it has to say what to stop (an opt-out
+    // phrase, or texts, messages, reminders: `mustMention` in intents/opt-out.yaml). The classifier's
+    // guess alone ("I just want it all to stop", "leave me alone") may be distress rather than a
+    // request about texts, and silence is the one answer that cannot be undone: the front desk reads
+    // it and confirms with the patient.
+    if (
+      intentName === OPT_OUT &&
+      !keywords.has(OPT_OUT) &&
+      !mentionRules.match(classifiedText).has(OPT_OUT)
+    ) {
+      reasons.push(
+        `${OPT_OUT_SET_ASIDE}: read as an opt-out (p=${probability.toFixed(2)}) but it does not say what to stop; staff confirm with the patient`,
+      );
+      findings.push(
+        'May want the texts to stop, but does not say so plainly: not recorded; confirm with the patient',
+      );
+      intentName = FALLBACK_INTENT;
     }
     // "Yes I'll be there, also I need a refill": an acknowledgment plus a request; the request is what
     // someone has to act on, so it decides the queue.
