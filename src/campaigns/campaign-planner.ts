@@ -172,10 +172,8 @@ export async function planRecipients(
         .from(campaignRecipients)
         .where(
           and(
-            inArray(
-              campaignRecipients.id,
-              recipients.map((r) => r.id),
-            ),
+            // One array parameter for the batch's thousand ids (see resolveConversations).
+            sql`${campaignRecipients.id} = any(${sql.param(recipients.map((r) => r.id))}::bigint[])`,
             eq(campaignRecipients.status, 'pending'),
           ),
         )

@@ -1,7 +1,9 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { InboundMessage } from '../channel-port';
+import { anyOf } from '../platform/db/any-of';
 import type { Queryable } from '../platform/db/database';
 import { newId } from '../platform/db/ids';
+import { rowsOf } from '../platform/db/rows';
 import { contactIdentities, contacts, conversations, type IdentityKind } from '../platform/db/schema';
 
 // Contacts and conversations for inbound senders, resolved in sets: the contact directory uses them
@@ -91,18 +93,24 @@ export async function resolveConversations(
     const rows = await tx
       .select({ id: conversations.id, contactId: conversations.contactId })
       .from(conversations)
-      .where(and(inArray(conversations.contactId, ids), ne(conversations.status, 'resolved')));
+      .where(and(anyOf(conversations.contactId, ids), ne(conversations.status, 'resolved')));
     for (const row of rows) result.set(row.contactId, row.id);
   };
   await lookUp(contactIds);
   const missing = contactIds.filter((id) => !result.has(id)).sort();
   if (missing.length === 0) return result;
-  const inserted = await tx
-    .insert(conversations)
-    .values(missing.map((contactId) => ({ id: newId(), orgId, contactId })))
-    .onConflictDoNothing({ target: conversations.contactId, where: sql`status <> 'resolved'` })
-    .returning({ id: conversations.id, contactId: conversations.contactId });
-  for (const row of inserted) result.set(row.contactId, row.id);
+  // Two array parameters, not three per row: a campaign batch opens a thousand conversations, and
+  // drizzle building a statement of 3,000 parameters held the event loop longer than PostgreSQL took.
+  const inserted = rowsOf<{ id: string; contact_id: string }>(
+    await tx.execute(sql`
+      insert into ${conversations} (id, org_id, contact_id)
+      select id, ${orgId}::uuid, contact_id
+      from unnest(${sql.param(missing.map(() => newId()))}::uuid[], ${sql.param(missing)}::uuid[])
+        as v(id, contact_id)
+      on conflict (contact_id) where status <> 'resolved' do nothing
+      returning id, contact_id`),
+  );
+  for (const row of inserted) result.set(row.contact_id, row.id);
   const lost = missing.filter((id) => !result.has(id));
   if (lost.length > 0) {
     await lookUp(lost);
