@@ -458,6 +458,8 @@ export interface CampaignView {
   scheduleAt: Timestamp | null;
   /** After it nothing more is planned or sent; recipients not yet sent are skipped `campaign_ended`. */
   endAt: Timestamp | null;
+  /** `morning`: each recipient's message waits for 09:00–12:00 in her own time zone. */
+  sendWindow: 'morning' | null;
   status: CampaignStatus;
   createdAt: Timestamp;
   startedAt: Timestamp | null;

@@ -18,6 +18,7 @@ import { HttpError } from '../platform/http/http-error';
 import { createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
 import { producerConnection } from '../platform/queues/redis-connections';
+import { morningSendingWindow } from '../policy/quiet-hours';
 import { SecureLinkRefused } from '../securelinks/secure-link-store';
 import { TemplateError } from '../templates';
 import type { CampaignProgress } from './campaign-progress';
@@ -92,6 +93,8 @@ export function campaignSendRequest(
     initiator: 'automated',
     requestedChannel: campaign.channelPreference ?? undefined,
     content: { template: campaign.template, variables: recipientVariables(campaign, recipient, clinicName) },
+    // The policy defers each recipient to her own morning as it defers for quiet hours (one gate).
+    ...(campaign.sendWindow === 'morning' ? { sendingWindow: morningSendingWindow } : {}),
     automation: 'campaign',
     campaignId: campaign.id,
     requestId: `campaign-${campaign.id}`,

@@ -41,6 +41,8 @@ const createBodyFor = (channels: ChannelRegistry) => {
       channelPreference: z.enum(names as [string, ...string[]]).optional(),
       scheduleAt: z.iso.datetime({ offset: true }).optional(),
       endAt: z.iso.datetime({ offset: true }).optional(),
+      // Each recipient in her own morning (09:00–12:00 in her zone), deferred by the policy.
+      sendWindow: z.enum(['morning']).optional(),
     })
     .strict();
 };
@@ -119,6 +121,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
         channelPreference: body.channelPreference ?? null,
         scheduleAt,
         endAt,
+        sendWindow: body.sendWindow ?? null,
         createdBy: req.staff!.id,
       })
       .returning();

@@ -345,6 +345,7 @@ export function presentCampaign(row: CampaignRow) {
     channelPreference: row.channelPreference,
     scheduleAt: row.scheduleAt,
     endAt: row.endAt,
+    sendWindow: row.sendWindow,
     status: row.status,
     createdAt: row.createdAt,
     startedAt: row.startedAt,

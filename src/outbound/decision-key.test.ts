@@ -124,3 +124,8 @@ test('an opt-out tied with the opt-in and an older opt-out are different cases',
   );
   expect(tied).not.toBe(older);
 });
+
+test("a campaign sent in each patient's morning is another case than one sent in the default window", () => {
+  const morning = { ...request('1'), sendingWindow: { start: '09:00', end: '12:00' } };
+  expect(decisionKey(deps, morning, context('1'))).not.toBe(keyOf('1'));
+});

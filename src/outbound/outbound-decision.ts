@@ -58,6 +58,8 @@ export interface OutboundRequest {
   campaignId?: string;
   requestId: string;
   ip?: string;
+  /** A narrower sending window for an automated send (PolicyInput.sendingWindow). */
+  sendingWindow?: PolicyInput['sendingWindow'];
 }
 
 export interface OutboundServiceDeps extends OutboundDeps {
@@ -222,6 +224,7 @@ export function decisionKey(
     request.requestedChannel ?? null,
     request.urgent === true,
     request.notes ?? null,
+    request.sendingWindow ?? null,
     contentKey,
     contact.orgId,
     contact.timeZone,
@@ -373,6 +376,7 @@ function decideSend(
     secureLinkAvailable: contact.dateOfBirth !== null && deps.channels.get('securelink') !== undefined,
     clinicTimeZone: deps.clinic.timeZone,
     now,
+    ...(request.sendingWindow ? { sendingWindow: request.sendingWindow } : {}),
   });
   if (request.notes?.length) decision.reasons.unshift(...request.notes);
   if (!decision.allowed && contact.dateOfBirth === null && content.sensitivity === 'phi') {

@@ -9,6 +9,7 @@ import {
   type PolicyInput,
   type Purpose,
 } from './policy-engine';
+import { morningSendingWindow } from './quiet-hours';
 
 // The sentences name channels as their adapters declare; no hub (no registry) runs here.
 declareShippedChannelLabels();
@@ -71,6 +72,7 @@ interface Scenario {
   secureLinkAvailable?: boolean;
   clinicTimeZone?: string;
   now?: Date;
+  sendingWindow?: PolicyInput['sendingWindow'];
 }
 
 function input(s: Scenario): PolicyInput {
@@ -84,6 +86,7 @@ function input(s: Scenario): PolicyInput {
     secureLinkAvailable: s.secureLinkAvailable ?? true,
     clinicTimeZone: s.clinicTimeZone ?? 'America/New_York',
     now: s.now ?? middayChicago,
+    ...(s.sendingWindow ? { sendingWindow: s.sendingWindow } : {}),
   };
 }
 
@@ -588,6 +591,38 @@ describe('decidePolicy: quiet hours', () => {
         scheduledFor: nextMorningChicago,
         reasons: ['secure link', 'quiet hours'],
       },
+    ],
+    [
+      "in the patient's morning, at 10:00 local: goes now",
+      { sendingWindow: morningSendingWindow },
+      { allowed: true, channel: 'sms' },
+    ],
+    [
+      "in the patient's morning, at 15:00 local: deferred to 09:00 the next day",
+      { sendingWindow: morningSendingWindow, now: new Date('2026-06-15T20:00:00Z') },
+      {
+        allowed: true,
+        channel: 'sms',
+        scheduledFor: new Date('2026-06-16T14:00:00Z'),
+        reasons: [
+          "deferred to 09:00 America/Chicago on 2026-06-16: the patient's morning (sending window 09:00–12:00",
+        ],
+      },
+    ],
+    [
+      "in the patient's morning, at 06:00 local: deferred to 09:00 the same day",
+      { sendingWindow: morningSendingWindow, now: new Date('2026-06-15T11:00:00Z') },
+      { allowed: true, channel: 'sms', scheduledFor: new Date('2026-06-15T14:00:00Z') },
+    ],
+    [
+      'a staff reply keeps the default window whatever window is asked',
+      {
+        sendingWindow: morningSendingWindow,
+        now: new Date('2026-06-15T20:00:00Z'),
+        initiator: 'staff_reply',
+        requestedChannel: 'sms',
+      },
+      { allowed: true, channel: 'sms' },
     ],
     [
       'a refused message is not scheduled',

@@ -28,7 +28,13 @@
 import { DateTime } from 'luxon';
 import { canCarry, type Sensitivity } from './channel-capabilities';
 import { channelLabel } from './channel-labels';
-import { defaultSendingWindow, luxonZone, nextAllowedTime, resolveTimeZone } from './quiet-hours';
+import {
+  defaultSendingWindow,
+  luxonZone,
+  nextAllowedTime,
+  type QuietHoursWindow,
+  resolveTimeZone,
+} from './quiet-hours';
 
 export type { Sensitivity } from './channel-capabilities';
 export { channelLabel } from './channel-labels';
@@ -88,6 +94,11 @@ export interface PolicyInput {
   secureLinkAvailable: boolean;
   clinicTimeZone: string;
   now: Date;
+  /**
+   * A narrower window for an automated send than the default sending window (a campaign sent in each
+   * patient's morning); deferred to its next opening in the patient's zone like quiet hours.
+   */
+  sendingWindow?: Readonly<QuietHoursWindow>;
 }
 
 export type PolicyRefusal =
@@ -292,18 +303,20 @@ const recentOpenings = new Map<string, string>();
 
 function applyQuietHours(input: PolicyInput): { scheduledFor?: Date; reasons: string[] } {
   const resolved = resolveTimeZone(input.contact.timeZone, input.clinicTimeZone);
-  const opensAt = nextAllowedTime(input.now, resolved.zone);
   const defer = input.initiator === 'automated' && !input.urgent;
+  // Only an automated send that may wait takes a narrower window; every other send keeps the default.
+  const sendingWindow = (defer && input.sendingWindow) || defaultSendingWindow;
+  const opensAt = nextAllowedTime(input.now, resolved.zone, sendingWindow);
   const reasons: string[] = [];
   if (resolved.fellBack && (defer || opensAt)) {
     reasons.push(`contact time zone unknown or invalid: quiet hours use the clinic's (${resolved.zone})`);
   }
   if (!opensAt) return { reasons };
 
-  const window = `${defaultSendingWindow.start}–${defaultSendingWindow.end} ${resolved.zone}`;
+  const window = `${sendingWindow.start}–${sendingWindow.end} ${resolved.zone}`;
   if (defer) {
     reasons.push(
-      `deferred to ${localOpening(opensAt, resolved.zone)}: quiet hours (sending window ${window})`,
+      `deferred to ${localOpening(opensAt, resolved.zone)}: ${sendingWindow === defaultSendingWindow ? 'quiet hours' : "the patient's morning"} (sending window ${window})`,
     );
     return { scheduledFor: opensAt, reasons };
   }

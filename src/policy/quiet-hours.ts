@@ -9,6 +9,12 @@ export interface QuietHoursWindow {
 /** When automated messages may reach a patient, in the patient's own time zone. */
 export const defaultSendingWindow: Readonly<QuietHoursWindow> = { start: '08:00', end: '21:00' };
 
+/**
+ * A campaign sent "in each patient's morning": inside the default window, so a send the morning
+ * window lets through is never one quiet hours would hold.
+ */
+export const morningSendingWindow: Readonly<QuietHoursWindow> = { start: '09:00', end: '12:00' };
+
 /** A time zone that cannot be used even as a fallback: a configuration error, not a patient's data. */
 export class InvalidTimeZoneError extends Error {
   readonly code = 'invalid_time_zone';

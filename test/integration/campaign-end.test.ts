@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import request from 'supertest';
 import { importOptedInAudience } from '../support/opted-in-audience';
 import { queryRows } from '../support/test-database';
@@ -12,6 +13,7 @@ import {
 
 // A campaign's end time: after it nothing more is planned or sent; the recipients not yet sent
 // (waiting for their turn or for the end of quiet hours) are counted skipped `campaign_ended`.
+// And its send window: in each patient's morning, deferred by the policy in her own zone.
 jest.setTimeout(90_000);
 
 // Two a second: eight recipients take four seconds, longer than the campaign lasts.
@@ -27,11 +29,14 @@ afterAll(async () => {
   await t.stop();
 });
 
-/** A zone where it is about 02:00 now: an automated send waits for the morning there. */
-function nightZone(): string {
-  const offset = ((2 - new Date().getUTCHours() + 36) % 24) - 12;
+/** A zone where the local hour is `hour` now (Etc/GMT-3 is three hours ahead of UTC). */
+function zoneAt(hour: number): string {
+  const offset = ((hour - new Date().getUTCHours() + 36) % 24) - 12;
   return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 }
+
+/** A zone where it is about 02:00 now: an automated send waits for the morning there. */
+const nightZone = () => zoneAt(2);
 
 async function audience(tag: string, zones: string[]) {
   const phones = zones.map(() => randomUsPhone());
@@ -142,4 +147,32 @@ test('a cancel fails the messages still waiting to go with campaign_cancelled; n
   expect(messages.some((m) => m.status === 'pending')).toBe(false);
   const received = t.twilio.messages.filter((m) => phones.includes(String(m.params.To)));
   expect(received.length + cancelled.length).toBe(messages.length);
+});
+
+test("in each patient's morning: one at 10:xx her time goes now, one at 15:xx waits for 09:00 tomorrow in her zone; the preview counts the wait", async () => {
+  const tag = `morn${Date.now().toString(36)}`;
+  const zones = [zoneAt(10), zoneAt(15)];
+  const phones = await audience(tag, zones);
+  const created = await admin.post('/campaigns', campaign(tag, { sendWindow: 'morning' })).expect(201);
+  expect(created.body.sendWindow).toBe('morning');
+  const id = created.body.id as string;
+  const preview = await admin.post(`/campaigns/${id}/preview`, {}).expect(200);
+  expect(preview.body).toMatchObject({ recipients: 2, byChannel: { sms: 2 }, deferred: 1 });
+
+  await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+  await eventually(async () => t.twilio.messages.some((m) => m.params.To === phones[0]) || undefined);
+  const [waiting] = await eventually(async () => {
+    const rows = await queryRows<{ scheduled_for: Date | null; status: string }>(
+      t.database.url,
+      `select scheduled_for, status from messages where to_address = $1 and direction = 'outbound'`,
+      [phones[1]],
+    );
+    return rows.length > 0 ? rows : undefined;
+  });
+  const tomorrowNine = DateTime.now().setZone(zones[1]!).plus({ days: 1 }).startOf('day').set({ hour: 9 });
+  expect(waiting!.status).toBe('pending');
+  expect(waiting!.scheduled_for!.toISOString()).toBe(tomorrowNine.toUTC().toISO());
+  expect(t.twilio.messages.some((m) => m.params.To === phones[1])).toBe(false);
+  // The waiting message would go tomorrow: the campaign ends here.
+  await admin.post(`/campaigns/${id}/cancel`, {}).expect(200);
 });

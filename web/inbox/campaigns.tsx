@@ -168,6 +168,7 @@ function CreateCampaign({
   const [channel, setChannel] = useState('');
   const [scheduleAt, setScheduleAt] = useState('');
   const [endAt, setEndAt] = useState('');
+  const [morning, setMorning] = useState(false);
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<Api.AudienceView[]>([]);
@@ -234,6 +235,7 @@ function CreateCampaign({
         // The browser's local time, sent as an instant.
         ...(scheduleAt ? { scheduleAt: new Date(scheduleAt).toISOString() } : {}),
         ...(endAt ? { endAt: new Date(endAt).toISOString() } : {}),
+        ...(morning ? { sendWindow: 'morning' } : {}),
       });
       setName('');
       setScheduleAt('');
@@ -283,6 +285,10 @@ function CreateCampaign({
         <label>
           Stop sending at (empty: when all are sent)
           <input type="datetime-local" value={endAt} onChange={(e) => setEndAt(e.currentTarget.value)} />
+        </label>
+        <label className="inline-check">
+          <input type="checkbox" checked={morning} onChange={(e) => setMorning(e.currentTarget.checked)} />
+          In each patient's morning (9:00–12:00 in her own time zone)
         </label>
         <h3>Audience</h3>
         <label>
@@ -512,6 +518,7 @@ function CampaignDetail({ id, onChanged, live }: { id: string; onChanged: () => 
         Template {detail.template}. Status: <strong>{detail.status}</strong>
         {detail.scheduleAt && <>. Scheduled for {new Date(detail.scheduleAt).toLocaleString()}</>}
         {detail.endAt && <>. Stops sending at {new Date(detail.endAt).toLocaleString()}</>}
+        {detail.sendWindow === 'morning' && <>. In each patient's morning (9:00–12:00 her time)</>}
       </p>
       <div className="campaign-actions">
         {detail.status === 'draft' && (

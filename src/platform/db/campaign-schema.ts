@@ -118,6 +118,8 @@ export const campaigns = pgTable(
     scheduleAt: timestamp('schedule_at', { withTimezone: true }),
     /** After it nothing more is planned or sent; recipients not yet sent are skipped `campaign_ended`. */
     endAt: timestamp('end_at', { withTimezone: true }),
+    /** `morning`: each recipient's message waits for her own morning (morningSendingWindow). */
+    sendWindow: text('send_window').$type<'morning'>(),
     status: text('status').$type<CampaignStatus>().notNull().default('draft'),
     /**
      * Raised by every start and resume: a planner job belongs to one run, and one of an earlier run
