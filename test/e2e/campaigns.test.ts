@@ -175,10 +175,12 @@ test('a campaign scheduled for later waits as scheduled, and cancel stops it', a
   // Two days ahead at 10:00 in the browser's zone (datetime-local is local time).
   const later = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
   await form.getByLabel(/^Send at/).fill(`${later}T10:00`);
+  await form.getByLabel(/^In each patient's morning/).check();
   await form.getByRole('button', { name: 'Create draft' }).click();
 
   const campaign = page.getByRole('region', { name: 'Campaign Later' });
   await campaign.getByText(/Scheduled for/).waitFor(VISIBLE);
+  await campaign.getByText(/In each patient's morning/).waitFor(VISIBLE);
   // A test to the admin's own number goes through the policy: her number never opted in to marketing.
   const test = campaign.getByRole('form', { name: 'Test send' });
   await test.getByLabel(/^Send a test to/).fill(randomUsPhone());
@@ -190,10 +192,10 @@ test('a campaign scheduled for later waits as scheduled, and cancel stops it', a
   await campaign.getByText('cancelled', { exact: true }).waitFor(VISIBLE);
   expect(await campaign.getByRole('button', { name: /Start|Pause|Resume|Cancel/ }).count()).toBe(0);
   const { body } = await api.get('/campaigns').expect(200);
-  const row = (body.campaigns as { name: string; status: string; scheduleAt: string }[]).find(
-    (c) => c.name === 'Later',
-  );
-  expect(row).toMatchObject({ status: 'cancelled' });
+  const row = (
+    body.campaigns as { name: string; status: string; scheduleAt: string; sendWindow: string | null }[]
+  ).find((c) => c.name === 'Later');
+  expect(row).toMatchObject({ status: 'cancelled', sendWindow: 'morning' });
   expect(new Date(row!.scheduleAt).getTime()).toBeGreaterThan(Date.now());
 });
 
