@@ -1,5 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError, type Worker } from 'bullmq';
 import { sql } from 'drizzle-orm';
+import { SendError } from '../channel-port';
 import { execSendJob, type SendJobData, type SendJobDeps } from '../outbound/send-job';
 import { createSendQueue, type SendQueue } from '../outbound/send-worker';
 import type { Database } from '../platform/db/database';
@@ -68,6 +69,9 @@ export interface CampaignSendDeps extends SendJobDeps {
   progress?: Pick<CampaignProgress, 'touch'>;
 }
 
+/** The send's code when the campaign's end time passed while it waited for its sender's slot. */
+const ENDED_WHILE_WAITING = 'campaign_ended';
+
 /**
  * One campaign send: a paused campaign's message waits (delayed, rechecked), a cancelled one's is
  * failed with `campaign_cancelled`; otherwise the sender's throttle slot is taken and the send runs
@@ -101,15 +105,31 @@ export async function execCampaignSendJob(
     {
       ...deps,
       // A rate limit never uses up the message's attempts: it waits, however long the carrier asks.
-      isNeverFinal: (error) => isRateLimited(error.code),
+      // Nor does an end time reached while waiting for the slot: the message is ended below.
+      isNeverFinal: (error) => isRateLimited(error.code) || error.code === ENDED_WHILE_WAITING,
       // Campaign messages take their sender's slot right before the provider call: the claim's
       // database work before it would otherwise blur the pace the carrier sees. The throttle is told
       // when the call ended (the answered release), the latest the carrier can have seen it.
-      beforeProviderCall: context ? () => deps.throttle.acquire(deps.senderOf(context.channel)) : undefined,
+      // The slot can take seconds when many wait for it: the end time is checked again once it is
+      // ours, so nothing reaches the carrier after the campaign's end.
+      beforeProviderCall: context
+        ? async () => {
+            const release = await deps.throttle.acquire(deps.senderOf(context.channel));
+            if (!hasEnded({ endAt: context.campaignEndAt })) return release;
+            await release?.();
+            throw new SendError(ENDED_WHILE_WAITING, 'the campaign ended while the send waited', true);
+          }
+        : undefined,
     },
     job.data,
     { isFinal },
   );
+  if (context?.campaignId && outcome.kind === 'retry' && outcome.code === ENDED_WHILE_WAITING) {
+    // Pending again (execSendJob): ended with the campaign's other unsent messages.
+    await endCampaignSends(deps.db, context.campaignId);
+    if (await completeIfDone(deps.db, context.campaignId)) deps.progress?.touch(context.campaignId);
+    return { kind: 'skipped', reason: 'already_handled' } as const;
+  }
   if (context && outcome.kind === 'retry' && isRateLimited(outcome.code)) {
     // The message is pending again (execSendJob); its job waits and comes back without counting as
     // an attempt (a DelayedError is not a failure), then queues for the slowed sender's slot.
