@@ -69,6 +69,13 @@ export interface CampaignSendDeps extends SendJobDeps {
   progress?: Pick<CampaignProgress, 'touch'>;
 }
 
+/** The campaign's end passed: its messages not yet sent end (`campaign_ended`), and it may be done. */
+async function endUnsentSends(deps: CampaignSendDeps, campaignId: string) {
+  await endCampaignSends(deps.db, campaignId);
+  if (await completeIfDone(deps.db, campaignId)) deps.progress?.touch(campaignId);
+  return { kind: 'skipped', reason: 'already_handled' } as const;
+}
+
 /** The send's code when the campaign's end time passed while it waited for its sender's slot. */
 const ENDED_WHILE_WAITING = 'campaign_ended';
 
@@ -96,9 +103,7 @@ export async function execCampaignSendJob(
   }
   // Past the campaign's end time nothing more goes (a deferred message whose morning came too late).
   if (context?.campaignId && hasEnded({ endAt: context.campaignEndAt })) {
-    await endCampaignSends(deps.db, context.campaignId);
-    if (await completeIfDone(deps.db, context.campaignId)) deps.progress?.touch(context.campaignId);
-    return { kind: 'skipped', reason: 'already_handled' } as const;
+    return endUnsentSends(deps, context.campaignId);
   }
   const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   const outcome = await execSendJob(
@@ -126,9 +131,7 @@ export async function execCampaignSendJob(
   );
   if (context?.campaignId && outcome.kind === 'retry' && outcome.code === ENDED_WHILE_WAITING) {
     // Pending again (execSendJob): ended with the campaign's other unsent messages.
-    await endCampaignSends(deps.db, context.campaignId);
-    if (await completeIfDone(deps.db, context.campaignId)) deps.progress?.touch(context.campaignId);
-    return { kind: 'skipped', reason: 'already_handled' } as const;
+    return endUnsentSends(deps, context.campaignId);
   }
   if (context && outcome.kind === 'retry' && isRateLimited(outcome.code)) {
     // The message is pending again (execSendJob); its job waits and comes back without counting as
