@@ -12,13 +12,27 @@ export interface HubProcess {
   stop(): Promise<void>;
 }
 
+export interface HubProcessOptions {
+  /** Run dist/src/main.js (built by `tsc -p tsconfig.build.json`), as `npm start` does, not the sources. */
+  compiled?: boolean;
+  /** Node options before the entry: a benchmark's `--import` of a probe, `--cpu-prof`. */
+  nodeArgs?: string[];
+}
+
 /**
- * A hub as its own OS process: `node --import tsx src/main.ts`, configured only by environment as
- * in production. It listens on a port of its own choosing (PORT=0) and says which in its
- * `hub listening` log line, the one line of stdout read here.
+ * A hub as its own OS process: `node --import tsx src/main.ts` (or the compiled dist/src/main.js),
+ * configured only by environment as in production. It listens on a port of its own choosing
+ * (PORT=0) and says which in its `hub listening` log line, the one line of stdout read here.
  */
-export async function startHubProcess(env: Record<string, string>, ms = 60_000): Promise<HubProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], {
+export async function startHubProcess(
+  env: Record<string, string>,
+  ms = 60_000,
+  options: HubProcessOptions = {},
+): Promise<HubProcess> {
+  const entry = options.compiled
+    ? [path.join(ROOT, 'dist', 'src', 'main.js')]
+    : ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

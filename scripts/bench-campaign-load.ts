@@ -1,0 +1,607 @@
+// Usage: npm run bench:campaign-load [-- --contacts 20000 --rate 50 --load 200 --seconds 20]
+//   --contacts  audience size, seeded in SQL (default 20,000; the issue's size is 100,000)
+//   --rate      CAMPAIGN_SEND_RATE, messages per second per sender (default 50)
+//   --load      signed inbound SMS webhooks per second, open loop (default 200)
+//   --seconds   length of each measured phase (default 20)
+//   --keep      leave the hub's database in place (printed) instead of dropping it
+//
+// Issue 16's last performance promise: while a campaign sends, inbound SMS webhooks keep a p99
+// under 100 ms at 200/s, and no sender goes above its configured rate. What runs:
+// - a Twilio stand-in (test/support/twilio-stand-in.ts) in this process, recording when each send
+//   reached it and from which sender;
+// - the hub as its own process (`node --import tsx src/main.ts`, NODE_ENV=production, workers on:
+//   triage, sends, campaign planning and sending) on a fresh PostgreSQL database of
+//   TEST_DATABASE_URL's server and the local Redis under a queue prefix of its own, with
+//   scripts/lib/event-loop-probe.mjs preloaded (its event loop's delay, utilization, CPU and GC
+//   every 250 ms, to a file this script reads);
+// - CONTACTS adults with an SMS number, a marketing opt-in and a time zone where it is midday
+//   (no quiet-hour deferral), written straight in SQL, and a draft campaign (recall-outreach) to them.
+// Then, measured:
+// 1. warm-up: 3 s of webhooks (not counted), and the triage backlog drained;
+// 2. BASELINE: webhooks from those contacts at LOAD/s for SECONDS, no campaign. Open loop: each is
+//    sent at its due time whatever happened to the earlier ones, on keep-alive connections, and
+//    its latency counts from its due time to the end of the answer, so queueing shows;
+// 3. triage backlog drained again, then CAMPAIGN: the campaign is started (the recipients' insert
+//    and the planner's first batches included) at the start of the same load for SECONDS more.
+// Printed for both phases: p50/p95/p99/max latency, errors, achieved rate, and what the hub did
+// meanwhile (event-loop delay, utilization, CPU, GC, busy PostgreSQL connections and their wait
+// events, sampled from pg_stat_activity every 100 ms); the campaign's sends per second per sender
+// at the stand-in (the most in any 1 s window, sliding, against the rate); and whether every
+// acknowledged webhook was stored (its MessageSid in the messages table).
+// The load generator, the stand-in and this script share one process: its own event-loop stalls are
+// printed too, as they count in the latencies. Bounded in time; cleans up what it made.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { JOB_QUEUE_NAMES } from '../src/platform/queues/queue-names';
+import { startHubProcess } from '../test/support/hub-process';
+import { createTestDatabase } from '../test/support/test-database';
+import { middayTimeZone, testRedisUrl } from '../test/support/test-hub';
+import { accountSid, messageSid, twilioSignature } from '../test/support/twilio-signing';
+import { TwilioStandIn } from '../test/support/twilio-stand-in';
+import { type ProfileShare, type ProfileSummary, summarizeCpuProfile } from './lib/cpu-profile-summary';
+
+const { values: options } = parseArgs({
+  options: {
+    contacts: { type: 'string', default: '20000' },
+    rate: { type: 'string', default: '50' },
+    load: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '20' },
+    keep: { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false },
+    sources: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+  },
+});
+const CONTACTS = Math.max(100, Number(options.contacts));
+const SEND_RATE = Number(options.rate);
+const LOAD = Number(options.load);
+const SECONDS = Number(options.seconds);
+const PUBLIC_URL = 'https://bench.clinic.test';
+const CLINIC_NUMBER = '+14155550100';
+const ADMIN = { email: 'bench@clinic.test', password: randomBytes(12).toString('hex') };
+const TARGET_P99_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Seeded contact n's number: +1 415 2xx xxxx, a valid US number for any n up to 7,999,999. */
+const phoneOf = (n: number) => `+1415${2_000_000 + n}`;
+
+/** Nearest-rank percentile of a sorted array. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The most timestamps (ms, sorted) within any window of `ms` milliseconds, sliding. */
+function maxInWindow(sorted: number[], ms: number): number {
+  let most = 0;
+  for (let start = 0, end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= ms) start++;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+interface SignedWebhook {
+  sid: string;
+  body: string;
+  signature: string;
+}
+
+/** Inbound SMS webhooks from the seeded contacts, signed as Twilio signs them, made before a phase. */
+function signedWebhooks(count: number, sid: string, authToken: string): SignedWebhook[] {
+  const url = `${PUBLIC_URL}/webhooks/twilio/sms`;
+  return Array.from({ length: count }, (_, i) => {
+    const params = {
+      AccountSid: sid,
+      Body: `Hi, can I move my appointment to next week? (${i})`,
+      From: phoneOf(1 + Math.floor(Math.random() * CONTACTS)),
+      MessageSid: messageSid(),
+      NumMedia: '0',
+      To: CLINIC_NUMBER,
+    };
+    return {
+      sid: params.MessageSid,
+      body: new URLSearchParams(params).toString(),
+      signature: twilioSignature(authToken, url, params),
+    };
+  });
+}
+
+interface LoadResult {
+  latencies: number[];
+  /** Each answered webhook's due time (epoch ms) and latency, in due order: for the timeline. */
+  timed: { at: number; ms: number }[];
+  ok: string[];
+  failed: number;
+  elapsed: number;
+  generatorStallMs: number;
+}
+
+/**
+ * Posts `webhooks` at `rate` per second, each at its due time (an open loop, as a provider sends),
+ * over keep-alive connections. Each latency runs from the due time to the answer's last byte.
+ */
+async function postAtRate(hubUrl: string, webhooks: SignedWebhook[], rate: number): Promise<LoadResult> {
+  const { hostname, port } = new URL(hubUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  const latencies: number[] = [];
+  const timed: { at: number; ms: number }[] = [];
+  const ok: string[] = [];
+  let failed = 0;
+  const pending: Promise<void>[] = [];
+  const generatorDelay = monitorEventLoopDelay({ resolution: 5 });
+  generatorDelay.enable();
+  const started = performance.now();
+  const startedAt = Date.now();
+  for (let i = 0; i < webhooks.length; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const webhook = webhooks[i]!;
+    pending.push(
+      new Promise<void>((resolve) => {
+        const req = http.request(
+          {
+            agent,
+            hostname,
+            port,
+            method: 'POST',
+            path: '/webhooks/twilio/sms',
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'content-length': Buffer.byteLength(webhook.body),
+              'x-twilio-signature': webhook.signature,
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              const ms = performance.now() - due;
+              latencies.push(ms);
+              timed.push({ at: startedAt + (i * 1000) / rate, ms });
+              if (res.statusCode! >= 200 && res.statusCode! < 300) ok.push(webhook.sid);
+              else failed += 1;
+              resolve();
+            });
+          },
+        );
+        req.on('error', () => {
+          failed += 1;
+          resolve();
+        });
+        req.end(webhook.body);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  generatorDelay.disable();
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  timed.sort((a, b) => a.at - b.at);
+  return { latencies, timed, ok, failed, elapsed, generatorStallMs: generatorDelay.max / 1e6 };
+}
+
+interface ProbeLine {
+  t: number;
+  delayMaxMs: number;
+  delayP99Ms: number;
+  elu: number;
+  cpuMs: number;
+  gc: { count: number; totalMs: number; maxMs: number };
+  heapMb: number;
+}
+
+function probeLines(file: string, from: number, to: number): ProbeLine[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ProbeLine)
+    .filter((line) => line.t > from && line.t <= to + 250);
+}
+
+interface PgSample {
+  t: number;
+  busy: number;
+  waits: Record<string, number>;
+  /** Each connection waiting on a lock: `its statement <- the statement its blocker ran last`. */
+  lockWaits: string[];
+  /** The statements running (not idle in a transaction): a sampling profile of PostgreSQL's work. */
+  running: string[];
+  /** The oldest open transaction: its age (ms) and the statement it ran last. */
+  oldest?: { ms: number; query: string };
+}
+
+/** A statement's first words, whitespace folded: enough to tell which code ran it. */
+const statementOf = (query: string) => query.replace(/\s+/g, ' ').trim().slice(0, 70);
+
+/**
+ * Every 100 ms, the hub's PostgreSQL connections that are not idle (running a statement, or idle in
+ * a transaction), what each waits on, who blocks those waiting on a lock, and the oldest open
+ * transaction: a pool whose every connection is busy makes requests queue, and a row lock held by a
+ * long transaction stops whatever needs that row.
+ */
+function samplePostgres(client: pg.Client, database: string) {
+  const samples: PgSample[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const { rows } = await client.query<{
+        pid: number;
+        state: string;
+        wait: string;
+        xact_ms: number | null;
+        query: string;
+        blockers: number[];
+      }>(
+        `select pid, state, coalesce(wait_event_type || ':' || wait_event, 'cpu') as wait,
+                (extract(epoch from clock_timestamp() - xact_start) * 1000)::float8 as xact_ms,
+                query, pg_blocking_pids(pid) as blockers
+           from pg_stat_activity
+          where datname = $1 and pid <> pg_backend_pid() and state <> 'idle'`,
+        [database],
+      );
+      const byPid = new Map(rows.map((row) => [row.pid, row]));
+      const sample: PgSample = { t: Date.now(), busy: rows.length, waits: {}, lockWaits: [], running: [] };
+      for (const row of rows) {
+        const key = row.state === 'active' ? row.wait : row.state;
+        sample.waits[key] = (sample.waits[key] ?? 0) + 1;
+        if (row.state === 'active') sample.running.push(statementOf(row.query));
+        if (row.wait.startsWith('Lock:')) {
+          const blocker = byPid.get(row.blockers[0] ?? -1);
+          sample.lockWaits.push(
+            `${statementOf(row.query)} <- ${blocker ? `(${blocker.state}) ${statementOf(blocker.query)}` : '?'}`,
+          );
+        }
+        if (row.xact_ms !== null && row.xact_ms > (sample.oldest?.ms ?? -1)) {
+          sample.oldest = { ms: row.xact_ms, query: statementOf(row.query) };
+        }
+      }
+      samples.push(sample);
+      await sleep(100);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+/** The most frequent lock waits of a phase, and its longest transactions, as report lines. */
+function lockReport(pgSamples: PgSample[]): string {
+  const counts = new Map<string, number>();
+  for (const s of pgSamples) for (const w of s.lockWaits) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const waits = [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([w, n]) => `\n    in ${n} samples: ${w}`)
+    .join('');
+  const longest = pgSamples
+    .flatMap((s) => (s.oldest ? [s.oldest] : []))
+    .sort((a, b) => b.ms - a.ms)
+    .filter((o, i, all) => all.findIndex((x) => x.query === o.query) === i)
+    .slice(0, 3)
+    .map((o) => `\n    ${o.ms.toFixed(0)} ms, last statement: ${o.query}`)
+    .join('');
+  const running = new Map<string, number>();
+  for (const s of pgSamples) for (const q of s.running) running.set(q, (running.get(q) ?? 0) + 1);
+  const statements = [...running]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([q, n]) => `\n    ${((100 * n) / Math.max(1, pgSamples.length)).toFixed(0).padStart(3)} %  ${q}`)
+    .join('');
+  return `  statements running (share of samples)${statements || ' none'}
+  lock waits       ${waits || 'none seen'}
+  longest transactions${longest || ' none'}`;
+}
+
+/** Waits until the hub's triage queue holds nothing (or `ms` passes): a phase starts on a quiet hub. */
+async function drainTriage(queue: Queue, ms = 120_000): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const counts = await queue.getJobCounts('wait', 'active', 'prioritized', 'delayed');
+    const left = Object.values(counts).reduce((a, b) => a + b, 0);
+    if (left === 0 || performance.now() - started > ms) return left;
+    await sleep(250);
+  }
+}
+
+const fmt = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : '-');
+
+function report(name: string, load: LoadResult, probe: ProbeLine[], pgSamples: PgSample[]) {
+  const l = load.latencies;
+  const waits: Record<string, number> = {};
+  for (const s of pgSamples) for (const [k, n] of Object.entries(s.waits)) waits[k] = (waits[k] ?? 0) + n;
+  const topWaits = Object.entries(waits)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([k, n]) => `${k} ${(n / Math.max(1, pgSamples.length)).toFixed(2)}`)
+    .join(', ');
+  const seconds = (probe.length * 250) / 1000 || 1;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const verdict =
+    name === 'campaign' ? (percentile(l, 99) < TARGET_P99_MS ? ' (under 100 ms)' : ' (OVER 100 ms)') : '';
+  return `${name}:
+  webhooks         ${l.length} sent, 2xx ${load.ok.length}, failed ${load.failed}, achieved ${(load.ok.length / load.elapsed).toFixed(0)}/s
+  latency          p50 ${fmt(percentile(l, 50))}, p95 ${fmt(percentile(l, 95))}, p99 ${fmt(percentile(l, 99))}${verdict}, max ${fmt(l.at(-1) ?? Number.NaN)}
+  hub event loop   delay max ${fmt(Math.max(...probe.map((p) => p.delayMaxMs)))}, utilization mean ${(mean(probe.map((p) => p.elu)) * 100).toFixed(0)} %, CPU ${(probe.reduce((a, p) => a + p.cpuMs, 0) / 10 / seconds).toFixed(0)} % of a core (all threads)
+  hub GC           ${probe.reduce((a, p) => a + p.gc.count, 0)} pauses, ${probe.reduce((a, p) => a + p.gc.totalMs, 0).toFixed(0)} ms in all, longest ${fmt(Math.max(...probe.map((p) => p.gc.maxMs)))}, heap up to ${Math.max(...probe.map((p) => p.heapMb)).toFixed(0)} MiB
+  PostgreSQL       busy connections mean ${mean(pgSamples.map((s) => s.busy)).toFixed(2)}, max ${Math.max(...pgSamples.map((s) => s.busy))}; per sample: ${topWaits || 'none'}
+${lockReport(pgSamples)}
+  load generator   its own event loop stalled up to ${fmt(load.generatorStallMs)}`;
+}
+
+/**
+ * One line a second of a phase: its webhooks' p99 and max latency (by due time), and what the hub
+ * and PostgreSQL did in that second, and the sends that reached the stand-in: a spike in the
+ * latency shows beside what caused it.
+ */
+function timeline(
+  phase: { from: number; load: LoadResult; probe: ProbeLine[]; pgSamples: PgSample[] },
+  sends: number[],
+): string {
+  const seconds = Math.ceil((Math.max(...phase.load.timed.map((r) => r.at), phase.from) - phase.from) / 1000);
+  const lines = ['  s   p99 ms   max ms | loop max ms  ELU  CPU %  GC ms | PG busy | sends'];
+  for (let i = 0; i < seconds; i++) {
+    const from = phase.from + i * 1000;
+    const inSecond = <T extends { t: number }>(xs: T[]) => xs.filter((x) => x.t >= from && x.t < from + 1000);
+    const latencies = phase.load.timed
+      .filter((r) => r.at >= from && r.at < from + 1000)
+      .map((r) => r.ms)
+      .sort((a, b) => a - b);
+    const probe = inSecond(phase.probe.map((p) => ({ ...p, t: p.t - 250 })));
+    const pgSamples = inSecond(phase.pgSamples);
+    const sent = sends.filter((t) => t >= from && t < from + 1000).length;
+    const cell = (x: number, width: number, digits = 0) => x.toFixed(digits).padStart(width);
+    lines.push(
+      `${cell(i, 3)} ${cell(percentile(latencies, 99), 8)} ${cell(latencies.at(-1) ?? Number.NaN, 8)} | ${cell(
+        Math.max(0, ...probe.map((p) => p.delayMaxMs)),
+        11,
+      )} ${cell((probe.reduce((a, p) => a + p.elu, 0) / Math.max(1, probe.length)) * 100, 4)} ${cell(
+        probe.reduce((a, p) => a + p.cpuMs, 0) / 10,
+        6,
+      )} ${cell(
+        probe.reduce((a, p) => a + p.gc.totalMs, 0),
+        6,
+      )} | ${cell(pgSamples.reduce((a, p) => a + p.busy, 0) / Math.max(1, pgSamples.length), 7, 1)} | ${cell(sent, 5)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function profileReport(name: string, summary: ProfileSummary): string {
+  const share = (xs: ProfileShare[]) =>
+    xs.map((x) => `    ${x.ms.toFixed(0).padStart(6)} ms  ${x.what}`).join('\n');
+  return `${name}: ${summary.totalMs.toFixed(0)} ms of the hub's main thread busy (idle left out)
+  by place:
+${share(summary.byPlace)}
+  by function (self time):
+${share(summary.byFunction)}`;
+}
+
+async function main() {
+  const database = await createTestDatabase();
+  const databaseName = new URL(database.url).pathname.slice(1);
+  const twilio = new TwilioStandIn(accountSid(), randomBytes(16).toString('hex'));
+  await twilio.start();
+  const redisUrl = testRedisUrl();
+  const queuePrefix = `careline-bench-campaign-${process.pid}`;
+  const probeFile = path.join(os.tmpdir(), `careline-loop-probe-${process.pid}.jsonl`);
+  const hub = await startHubProcess(
+    {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      PUBLIC_URL,
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: queuePrefix,
+      RUN_WORKERS: 'true',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM_NUMBER: CLINIC_NUMBER,
+      TWILIO_API_URL: twilio.url,
+      CLINIC_TIME_ZONE: middayTimeZone(),
+      CAMPAIGN_SEND_RATE: String(SEND_RATE),
+      EVENT_LOOP_PROBE_FILE: probeFile,
+    },
+    120_000,
+    {
+      compiled: !options.sources,
+      nodeArgs: [
+        '--import',
+        path.join(__dirname, 'lib', 'event-loop-probe.mjs'),
+        ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profile)}`] : []),
+      ],
+    },
+  );
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  const sampler = new pg.Client({ connectionString: database.url });
+  await sampler.connect();
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const triageQueue = new Queue(JOB_QUEUE_NAMES.inboundTriage, { connection: redis, prefix: queuePrefix });
+  try {
+    const [org] = (await db.query<{ id: string }>('select id from organizations limit 1')).rows;
+    const zone = middayTimeZone();
+    const started = performance.now();
+    await db.query(
+      `insert into contacts (org_id, display_name, date_of_birth, language, time_zone, tags)
+       select $1, 'Patient ' || g, date '1950-01-01', 'en', $3, '["bench"]'::jsonb
+       from generate_series(1, $2) g`,
+      [org!.id, CONTACTS, zone],
+    );
+    await db.query(
+      `insert into contact_identities (org_id, contact_id, kind, address)
+       select $1, id, 'phone', '+1415' || (2000000 + row_number() over (order by created_at, id))::text
+       from contacts where org_id = $1`,
+      [org!.id],
+    );
+    await db.query(
+      `insert into consent_ledger (org_id, contact_id, channel, purpose, status, source)
+       select $1, id, 'sms', 'marketing', 'opted_in', 'bench' from contacts where org_id = $1`,
+      [org!.id],
+    );
+    await db.query('analyze contacts, contact_identities, consent_ledger');
+    const seedSeconds = (performance.now() - started) / 1000;
+
+    const api = async (method: string, route: string, body?: object, token?: string) => {
+      const res = await fetch(`${hub.url}/api/v1${route}`, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const json = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const { token } = (await api('POST', '/auth/login', ADMIN)) as { token: string };
+    const { id: campaignId } = (await api(
+      'POST',
+      '/campaigns',
+      {
+        name: 'Bench',
+        template: 'recall-outreach',
+        audience: { filter: { tags: ['bench'], ageMin: 65 } },
+        variables: { clinicName: 'Riverside Clinic', link: 'https://book.clinic.test/x' },
+      },
+      token,
+    )) as { id: string };
+
+    const phase = async (name: string, during?: () => Promise<void>) => {
+      const webhooks = signedWebhooks(Math.round(LOAD * SECONDS), twilio.accountSid, twilio.authToken);
+      const pgSampling = samplePostgres(sampler, databaseName);
+      const from = Date.now();
+      const [load] = await Promise.all([postAtRate(hub.url, webhooks, LOAD), during?.()]);
+      const to = Date.now();
+      const pgSamples = await pgSampling.stop();
+      return { name, load, from, to, probe: probeLines(probeFile, from, to), pgSamples };
+    };
+
+    console.error(`seeded ${CONTACTS} contacts in ${seedSeconds.toFixed(1)} s; warm-up ...`);
+    await postAtRate(hub.url, signedWebhooks(LOAD * 3, twilio.accountSid, twilio.authToken), LOAD);
+    const leftBeforeBaseline = await drainTriage(triageQueue);
+    console.error(`baseline: ${LOAD}/s for ${SECONDS} s, no campaign ...`);
+    const baseline = await phase('baseline');
+    const leftBeforeCampaign = await drainTriage(triageQueue);
+    const sendsBefore = twilio.messages.length;
+    let startSeconds = 0;
+    console.error(`campaign: ${LOAD}/s for ${SECONDS} s, the campaign started at once ...`);
+    const during = await phase('campaign', async () => {
+      const t = performance.now();
+      await api('POST', `/campaigns/${campaignId}/start`, {}, token);
+      startSeconds = (performance.now() - t) / 1000;
+    });
+    const sendsDuring = twilio.messages.slice(sendsBefore);
+
+    // Every acknowledged webhook must be in the store (intake commits before it answers).
+    const stored = async (sids: string[]) =>
+      (
+        await db.query<{ n: number }>(
+          `select count(*)::int as n from messages where direction = 'inbound' and provider_message_id = any($1)`,
+          [sids],
+        )
+      ).rows[0]!.n;
+    // The campaign's own sends, told apart from any other send of the same number by provider id.
+    const campaignSids = new Set(
+      (
+        await db.query<{ sid: string }>(
+          `select provider_message_id as sid from messages where campaign_id = $1 and direction = 'outbound'
+             and provider_message_id is not null`,
+          [campaignId],
+        )
+      ).rows.map((r) => r.sid),
+    );
+    const bySender = new Map<string, { campaign: number[]; all: number[] }>();
+    for (const m of sendsDuring) {
+      const sender = String(m.params.MessagingServiceSid ?? m.params.From ?? '?');
+      const entry = bySender.get(sender) ?? { campaign: [], all: [] };
+      entry.all.push(m.createdAt.getTime());
+      if (campaignSids.has(m.sid)) entry.campaign.push(m.createdAt.getTime());
+      bySender.set(sender, entry);
+    }
+    const senderLines = [...bySender].map(([sender, { campaign, all }]) => {
+      const most = maxInWindow(campaign, 1000);
+      const span = campaign.length > 1 ? (campaign.at(-1)! - campaign[0]!) / 1000 : 0;
+      return `  ${sender.replace(/\d{4}$/, 'xxxx')}: ${campaign.length} campaign sends, ${(campaign.length / Math.max(span, 1e-9)).toFixed(1)}/s on average, at most ${most} in any 1 s window (rate ${SEND_RATE}: ${most <= SEND_RATE ? 'never above' : 'ABOVE'}); all sends from it: ${all.length}, at most ${maxInWindow(all, 1000)} in 1 s`;
+    });
+
+    // Stopped now, so that its CPU profile (--profile) is written and read below.
+    await hub.stop();
+    const exitedAt = Date.now();
+    let profiles = '';
+    if (options.profile) {
+      const dir = path.resolve(options.profile);
+      const newest = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => path.join(dir, f))
+        .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+      if (newest) {
+        profiles = `\nCPU profile of the hub (${newest}):\n${[baseline, during]
+          .map((p) => profileReport(p.name, summarizeCpuProfile(newest, exitedAt, p.from, p.to)))
+          .join('\n')}\n`;
+      }
+    }
+    const campaignSendTimes = [...bySender.values()].flatMap((s) => s.campaign).sort((a, b) => a - b);
+    const timelines = options.timeline
+      ? `\nbaseline, second by second:\n${timeline(baseline, [])}\n\ncampaign, second by second (campaign sends at the stand-in):\n${timeline(during, campaignSendTimes)}\n`
+      : '';
+
+    const uptime = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const cpus = os.cpus();
+    console.log(`
+Machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at the end ${uptime}
+Hub: own process (${options.sources ? 'tsx src/main.ts' : 'dist/src/main.js'}, NODE_ENV=production, workers on), PostgreSQL and Redis on this machine; load generator and Twilio stand-in in this process.
+Contacts ${CONTACTS} (seeded in ${seedSeconds.toFixed(1)} s), CAMPAIGN_SEND_RATE ${SEND_RATE}/s per sender, webhooks ${LOAD}/s open loop for ${SECONDS} s per phase.
+Triage jobs still queued when a phase began: baseline ${leftBeforeBaseline}, campaign ${leftBeforeCampaign}.
+
+${report('baseline', baseline.load, baseline.probe, baseline.pgSamples)}
+  stored           ${await stored(baseline.load.ok)} of ${baseline.load.ok.length} acknowledged
+
+${report('campaign', during.load, during.probe, during.pgSamples)}
+  stored           ${await stored(during.load.ok)} of ${during.load.ok.length} acknowledged
+  campaign start   answered in ${startSeconds.toFixed(2)} s; sends at the stand-in during the phase: ${sendsDuring.length}
+${senderLines.join('\n') || '  no sends reached the stand-in'}
+${timelines}${profiles}`);
+    if (options.keep) console.log(`database kept: ${database.url}`);
+  } finally {
+    await triageQueue.close().catch(() => undefined);
+    await db.end().catch(() => undefined);
+    await sampler.end().catch(() => undefined);
+    await hub.stop();
+    await twilio.stop();
+    // What the hub left in Redis under its prefix (thousands of campaign sends no worker took).
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+    if (!options.keep) await database.drop();
+    fs.rmSync(probeFile, { force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
