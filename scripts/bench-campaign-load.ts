@@ -308,6 +308,39 @@ function lockReport(pgSamples: PgSample[]): string {
   longest transactions${longest || ' none'}`;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s); 0 once gone. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The CPU the PostgreSQL backends of the hub's database use from now until `stop()`: what the hub
+ * costs the server, which the hub's own CPU figure leaves out. Backends that connect meanwhile count
+ * whole; one that ends meanwhile is lost (the hub's pool keeps its connections).
+ */
+async function postgresCpu(client: pg.Client, database: string) {
+  const backends = async () =>
+    (
+      await client.query<{ pid: number }>(
+        'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [database],
+      )
+    ).rows.map((r) => r.pid);
+  const before = new Map((await backends()).map((pid) => [pid, cpuSecondsOf(pid)]));
+  return {
+    async stop(): Promise<number> {
+      let seconds = 0;
+      for (const pid of await backends()) seconds += cpuSecondsOf(pid) - (before.get(pid) ?? 0);
+      return seconds;
+    },
+  };
+}
+
 /** Waits until the hub's triage queue holds nothing (or `ms` passes): a phase starts on a quiet hub. */
 async function drainTriage(queue: Queue, ms = 120_000): Promise<number> {
   const started = performance.now();
@@ -319,9 +352,24 @@ async function drainTriage(queue: Queue, ms = 120_000): Promise<number> {
   }
 }
 
+/** The latencies of the webhooks due before `at` and of those due after it, side by side. */
+function splitAt(load: LoadResult, at: number): string {
+  const part = (xs: { ms: number }[]) => {
+    const sorted = xs.map((x) => x.ms).sort((a, b) => a - b);
+    return `${sorted.length} webhooks, p50 ${fmt(percentile(sorted, 50))}, p99 ${fmt(percentile(sorted, 99))}`;
+  };
+  return `while the start was answered: ${part(load.timed.filter((r) => r.at < at))}; after: ${part(load.timed.filter((r) => r.at >= at))}`;
+}
+
 const fmt = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : '-');
 
-function report(name: string, load: LoadResult, probe: ProbeLine[], pgSamples: PgSample[]) {
+function report(
+  name: string,
+  load: LoadResult,
+  probe: ProbeLine[],
+  pgSamples: PgSample[],
+  pgCpuShare: number,
+) {
   const l = load.latencies;
   const waits: Record<string, number> = {};
   for (const s of pgSamples) for (const [k, n] of Object.entries(s.waits)) waits[k] = (waits[k] ?? 0) + n;
@@ -339,7 +387,8 @@ function report(name: string, load: LoadResult, probe: ProbeLine[], pgSamples: P
   latency          p50 ${fmt(percentile(l, 50))}, p95 ${fmt(percentile(l, 95))}, p99 ${fmt(percentile(l, 99))}${verdict}, max ${fmt(l.at(-1) ?? Number.NaN)}
   hub event loop   delay max ${fmt(Math.max(...probe.map((p) => p.delayMaxMs)))}, utilization mean ${(mean(probe.map((p) => p.elu)) * 100).toFixed(0)} %, CPU ${(probe.reduce((a, p) => a + p.cpuMs, 0) / 10 / seconds).toFixed(0)} % of a core (all threads)
   hub GC           ${probe.reduce((a, p) => a + p.gc.count, 0)} pauses, ${probe.reduce((a, p) => a + p.gc.totalMs, 0).toFixed(0)} ms in all, longest ${fmt(Math.max(...probe.map((p) => p.gc.maxMs)))}, heap up to ${Math.max(...probe.map((p) => p.heapMb)).toFixed(0)} MiB
-  PostgreSQL       busy connections mean ${mean(pgSamples.map((s) => s.busy)).toFixed(2)}, max ${Math.max(...pgSamples.map((s) => s.busy))}; per sample: ${topWaits || 'none'}
+  PostgreSQL       its backends for the hub's database used ${(pgCpuShare * 100).toFixed(0)} % of a core
+                   busy connections mean ${mean(pgSamples.map((s) => s.busy)).toFixed(2)}, max ${Math.max(...pgSamples.map((s) => s.busy))}; per sample: ${topWaits || 'none'}
 ${lockReport(pgSamples)}
   load generator   its own event loop stalled up to ${fmt(load.generatorStallMs)}`;
 }
@@ -487,12 +536,14 @@ async function main() {
 
     const phase = async (name: string, during?: () => Promise<void>) => {
       const webhooks = signedWebhooks(Math.round(LOAD * SECONDS), twilio.accountSid, twilio.authToken);
+      const pgCpu = await postgresCpu(db, databaseName);
       const pgSampling = samplePostgres(sampler, databaseName);
       const from = Date.now();
       const [load] = await Promise.all([postAtRate(hub.url, webhooks, LOAD), during?.()]);
       const to = Date.now();
       const pgSamples = await pgSampling.stop();
-      return { name, load, from, to, probe: probeLines(probeFile, from, to), pgSamples };
+      const pgCpuShare = (await pgCpu.stop()) / ((to - from) / 1000);
+      return { name, load, from, to, probe: probeLines(probeFile, from, to), pgSamples, pgCpuShare };
     };
 
     console.error(`seeded ${CONTACTS} contacts in ${seedSeconds.toFixed(1)} s; warm-up ...`);
@@ -503,11 +554,13 @@ async function main() {
     const leftBeforeCampaign = await drainTriage(triageQueue);
     const sendsBefore = twilio.messages.length;
     let startSeconds = 0;
+    let startedUntil = 0;
     console.error(`campaign: ${LOAD}/s for ${SECONDS} s, the campaign started at once ...`);
     const during = await phase('campaign', async () => {
       const t = performance.now();
       await api('POST', `/campaigns/${campaignId}/start`, {}, token);
       startSeconds = (performance.now() - t) / 1000;
+      startedUntil = Date.now();
     });
     const sendsDuring = twilio.messages.slice(sendsBefore);
 
@@ -573,12 +626,13 @@ Hub: own process (${options.sources ? 'tsx src/main.ts' : 'dist/src/main.js'}, N
 Contacts ${CONTACTS} (seeded in ${seedSeconds.toFixed(1)} s), CAMPAIGN_SEND_RATE ${SEND_RATE}/s per sender, webhooks ${LOAD}/s open loop for ${SECONDS} s per phase.
 Triage jobs still queued when a phase began: baseline ${leftBeforeBaseline}, campaign ${leftBeforeCampaign}.
 
-${report('baseline', baseline.load, baseline.probe, baseline.pgSamples)}
+${report('baseline', baseline.load, baseline.probe, baseline.pgSamples, baseline.pgCpuShare)}
   stored           ${await stored(baseline.load.ok)} of ${baseline.load.ok.length} acknowledged
 
-${report('campaign', during.load, during.probe, during.pgSamples)}
+${report('campaign', during.load, during.probe, during.pgSamples, during.pgCpuShare)}
   stored           ${await stored(during.load.ok)} of ${during.load.ok.length} acknowledged
-  campaign start   answered in ${startSeconds.toFixed(2)} s; sends at the stand-in during the phase: ${sendsDuring.length}
+  campaign start   answered in ${startSeconds.toFixed(2)} s (the recipients' insert); sends at the stand-in during the phase: ${sendsDuring.length}
+  split            ${splitAt(during.load, startedUntil)}
 ${senderLines.join('\n') || '  no sends reached the stand-in'}
 ${timelines}${profiles}`);
     if (options.keep) console.log(`database kept: ${database.url}`);
