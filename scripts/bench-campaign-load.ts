@@ -1,16 +1,22 @@
 // Usage: npm run bench:campaign-load [-- --contacts 20000 --rate 50 --load 200 --seconds 20]
-//   --contacts  audience size, seeded in SQL (default 20,000; the issue's size is 100,000)
-//   --rate      CAMPAIGN_SEND_RATE, messages per second per sender (default 50)
-//   --load      signed inbound SMS webhooks per second, open loop (default 200)
-//   --seconds   length of each measured phase (default 20)
-//   --keep      leave the hub's database in place (printed) instead of dropping it
+//   --contacts N   audience size, seeded in SQL (default 20,000; the issue's size is 100,000)
+//   --rate R       CAMPAIGN_SEND_RATE, messages per second per sender (default 50)
+//   --load L       signed inbound SMS webhooks per second, open loop (default 200)
+//   --seconds S    length of each measured phase (default 20)
+//   --timeline     also print each phase second by second (latency beside what the hub did then)
+//   --profile DIR  write a V8 CPU profile of the hub to DIR and print each phase's share of it
+//   --sources      run the hub from src/ through tsx instead of the compiled dist/
+//   --keep         leave the hub's database in place (printed) instead of dropping it
+// The npm script compiles first (tsc -p tsconfig.build.json); `npx tsx scripts/bench-campaign-load.ts`
+// runs whatever dist/ holds. About 2 minutes at 20,000 contacts, 4 at 100,000 (seeding takes 20 s).
 //
 // Issue 16's last performance promise: while a campaign sends, inbound SMS webhooks keep a p99
 // under 100 ms at 200/s, and no sender goes above its configured rate. What runs:
 // - a Twilio stand-in (test/support/twilio-stand-in.ts) in this process, recording when each send
-//   reached it and from which sender;
-// - the hub as its own process (`node --import tsx src/main.ts`, NODE_ENV=production, workers on:
-//   triage, sends, campaign planning and sending) on a fresh PostgreSQL database of
+//   reached it and from which sender (the hub has one SMS sender, TWILIO_FROM_NUMBER: a Messaging
+//   Service or a pool of numbers would each be a sender and be reported apart);
+// - the hub as its own process (dist/src/main.js as `npm start` runs it, NODE_ENV=production,
+//   workers on: triage, sends, campaign planning and sending) on a fresh PostgreSQL database of
 //   TEST_DATABASE_URL's server and the local Redis under a queue prefix of its own, with
 //   scripts/lib/event-loop-probe.mjs preloaded (its event loop's delay, utilization, CPU and GC
 //   every 250 ms, to a file this script reads);
@@ -18,18 +24,26 @@
 //   (no quiet-hour deferral), written straight in SQL, and a draft campaign (recall-outreach) to them.
 // Then, measured:
 // 1. warm-up: 3 s of webhooks (not counted), and the triage backlog drained;
-// 2. BASELINE: webhooks from those contacts at LOAD/s for SECONDS, no campaign. Open loop: each is
-//    sent at its due time whatever happened to the earlier ones, on keep-alive connections, and
-//    its latency counts from its due time to the end of the answer, so queueing shows;
-// 3. triage backlog drained again, then CAMPAIGN: the campaign is started (the recipients' insert
-//    and the planner's first batches included) at the start of the same load for SECONDS more.
-// Printed for both phases: p50/p95/p99/max latency, errors, achieved rate, and what the hub did
-// meanwhile (event-loop delay, utilization, CPU, GC, busy PostgreSQL connections and their wait
-// events, sampled from pg_stat_activity every 100 ms); the campaign's sends per second per sender
-// at the stand-in (the most in any 1 s window, sliding, against the rate); and whether every
-// acknowledged webhook was stored (its MessageSid in the messages table).
-// The load generator, the stand-in and this script share one process: its own event-loop stalls are
-// printed too, as they count in the latencies. Bounded in time; cleans up what it made.
+// 2. BASELINE: webhooks from those contacts (random ones) at LOAD/s for SECONDS, no campaign. Open
+//    loop: each is sent at its due time whatever happened to the earlier ones, on keep-alive
+//    connections, and its latency counts from its due time to the end of the answer, so queueing
+//    shows (no coordinated omission);
+// 3. triage backlog drained again, then CAMPAIGN: the campaign is started at the start of the same
+//    load for SECONDS more, so the start (its recipients' insert) and the planner's batches count.
+// Printed for both phases: p50/p95/p99/max latency, errors, achieved rate, whether every acknowledged
+// webhook was stored (its MessageSid in the messages table), and what the hub did meanwhile:
+// - its event loop (longest delay, utilization), CPU (all threads: % of one core), GC pauses;
+// - the CPU of the PostgreSQL backends serving its database (from /proc), busy connections and
+//   their wait events, the statements running (a sampling profile: share of 100 ms samples), lock
+//   waits with the statement the blocker ran last, and the longest open transactions;
+// - the load generator's own event-loop stalls (they count in the latencies: same process).
+// For the campaign phase also: how long the start took, the latencies before and after it was
+// answered, and per sender at the stand-in the campaign's sends, their average rate and the most in
+// any 1 s window (sliding) against the rate, and the same for every send from that number.
+// Reading it: on a shared machine, compare the two phases of one run. When the hub's CPU share is
+// far below what its work needs (load average well above the core count), both phases queue and
+// the figures measure the machine; the CPU and PostgreSQL lines say where the campaign's extra work
+// went. Bounded in time; it drops its database, Redis keys and probe file at the end.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
