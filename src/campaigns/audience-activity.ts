@@ -41,17 +41,26 @@ export function appointmentsCondition(orgId: string, condition: AppointmentCondi
   return condition.none ? sql`not exists (${probe})` : sql`exists (${probe})`;
 }
 
+/** The rows of one kind of event of the contact, and the column that dates them. */
+interface Events {
+  from: SQL;
+  at: SQL;
+}
+
 /**
  * "Last X before D": she has an X, and none from D on; "last X after D": she has one from D on.
  * Before and after split time at D's start, so the two together select a last X in [after, before).
- * A contact with no X at all has no last one and is left out by either.
+ * A contact with no X at all has no last one and is left out by either. The probes are written flat
+ * (no derived table around the correlated rows), which lets PostgreSQL turn them into semi- and
+ * anti-joins instead of a subplan run once per contact.
  */
-function lastBeforeAfter(orgId: string, events: SQL, before?: string, after?: string): SQL[] {
+function lastBeforeAfter(orgId: string, events: Events, before?: string, after?: string): SQL[] {
+  const probe = (when: SQL) => sql`select 1 from ${events.from} and ${events.at} ${when}`;
   const conditions: SQL[] = [];
-  if (after) conditions.push(sql`exists (${events} and e.at >= ${instant(orgId, after)})`);
+  if (after) conditions.push(sql`exists (${probe(sql`>= ${instant(orgId, after)}`)})`);
   if (before) {
-    conditions.push(sql`exists (${events} and e.at < ${instant(orgId, before)})`);
-    conditions.push(sql`not exists (${events} and e.at >= ${instant(orgId, before)})`);
+    conditions.push(sql`exists (${probe(sql`< ${instant(orgId, before)}`)})`);
+    conditions.push(sql`not exists (${probe(sql`>= ${instant(orgId, before)}`)})`);
   }
   return conditions;
 }
@@ -63,8 +72,14 @@ function lastBeforeAfter(orgId: string, events: SQL, before?: string, after?: st
  * be moved: scheduled or confirmed, starting before now.
  */
 export function activityConditions(orgId: string, filter: AudienceFilter): SQL[] {
-  const messages = sql`select 1 from (select m.created_at as at from messages m where m.contact_id = ${contacts.id} and m.direction = 'inbound') e where true`;
-  const visits = sql`select 1 from (select a.starts_at as at from appointments a where a.contact_id = ${contacts.id} and a.status in ('scheduled', 'confirmed') and a.starts_at <= now()) e where true`;
+  const messages: Events = {
+    from: sql`messages m where m.contact_id = ${contacts.id} and m.direction = 'inbound'`,
+    at: sql`m.created_at`,
+  };
+  const visits: Events = {
+    from: sql`appointments a where a.contact_id = ${contacts.id} and a.status in ('scheduled', 'confirmed') and a.starts_at <= now()`,
+    at: sql`a.starts_at`,
+  };
   return [
     ...lastBeforeAfter(orgId, messages, filter.lastMessageBefore, filter.lastMessageAfter),
     ...lastBeforeAfter(orgId, visits, filter.lastVisitBefore, filter.lastVisitAfter),
