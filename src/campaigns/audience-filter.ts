@@ -152,11 +152,22 @@ export function audienceCondition(orgId: string, filter: AudienceFilter, channel
 
 /**
  * The ledger entry that governs (channel, purpose) as the policy reads it (policy-engine.ts,
- * governingConsent): the newest row for that purpose or for `all`, an opt-out winning a tie. One
- * indexed probe per contact left by the other conditions (consent_ledger_contact_idx).
+ * governingConsent): the newest row for that purpose or for `all`, an opt-out winning a tie. Written
+ * as "a row with that status and no row that overrides it" rather than "the newest row's status": a
+ * scalar subquery ran once per contact (100,000 index probes, about 2 s at 100,000 contacts), the
+ * `exists` / `not exists` pair runs as a semi-join over an anti-join (npm run bench:audience).
  */
 function consentCondition(consent: NonNullable<AudienceFilter['consent']>): SQL {
-  const governing = sql`from consent_ledger l where l.contact_id = ${contacts.id} and l.channel = ${consent.channel} and l.purpose in ('all', ${consent.purpose})`;
-  if (consent.status === 'none') return sql`not exists (select 1 ${governing})`;
-  return sql`(select l.status ${governing} order by l.recorded_at desc, (l.status = 'opted_out') desc limit 1) = ${consent.status}`;
+  const governs = (row: string) =>
+    sql`${sql.raw(row)}.channel = ${consent.channel} and ${sql.raw(row)}.purpose in ('all', ${consent.purpose})`;
+  if (consent.status === 'none') {
+    return sql`not exists (select 1 from consent_ledger l where l.contact_id = ${contacts.id} and ${governs('l')})`;
+  }
+  // A later row overrides; so does an opt-out recorded at the same moment as an opt-in.
+  const overrides =
+    consent.status === 'opted_in'
+      ? sql`(n.recorded_at > l.recorded_at or (n.recorded_at = l.recorded_at and n.status = 'opted_out'))`
+      : sql`n.recorded_at > l.recorded_at`;
+  return sql`exists (select 1 from consent_ledger l where l.contact_id = ${contacts.id} and ${governs('l')} and l.status = ${consent.status}
+    and not exists (select 1 from consent_ledger n where n.contact_id = l.contact_id and ${governs('n')} and ${overrides}))`;
 }

@@ -169,9 +169,18 @@ test('consent: the entry that governs (channel, purpose) now, as the policy read
     'ben',
     'dee',
   ]);
-  expect(await selected({ consent: { channel: 'email', purpose: 'marketing', status: 'opted_in' } })).toEqual(
-    [],
+  // Two entries at one moment (one statement: one now()), the opt-in written last: the opt-out
+  // wins, as in the policy (not the later id).
+  await queryRows(
+    t.database.url,
+    `insert into consent_ledger (org_id, contact_id, channel, purpose, status, source)
+     select org_id, id, 'email', 'marketing', s, 'test' from contacts, unnest(array['opted_out', 'opted_in']) s
+     where id = $1`,
+    [ids.cy],
   );
+  const email = (status: string) => ({ consent: { channel: 'email', purpose: 'marketing', status } });
+  expect(await selected(email('opted_out'))).toEqual(['cy']);
+  expect(await selected(email('opted_in'))).toEqual([]);
   const unknown = await admin
     .post('/audiences/count', { filter: { consent: { channel: 'fax', purpose: 'care', status: 'none' } } })
     .expect(422);
