@@ -5,6 +5,7 @@ import {
   middayTimeZone,
   randomUsPhone,
   type StaffApi,
+  startEmbeddedTestHub,
   startTestHub,
   type TestHub,
 } from '../support/test-hub';
@@ -277,4 +278,38 @@ test("a static list's own columns fill the template for its campaign, not a late
   });
   expect(sent.body).toContain('https://book.clinic.test/flu');
   expect(sent.body).not.toContain('https://book.clinic.test/recall');
+});
+
+test('on the embedded store (PGlite, plain `npm start`) every new key is counted alike', async () => {
+  const embedded = await startEmbeddedTestHub();
+  try {
+    const api = await embedded.api();
+    const contact = async (name: string, timeZone: string, plan: string) =>
+      (
+        await api
+          .post('/contacts', { name, phone: randomUsPhone(), timeZone, attributes: { plan } })
+          .expect(201)
+      ).body.contact as { id: string };
+    const one = await contact('One', 'America/Chicago', 'gold');
+    await contact('Two', 'Europe/Madrid', 'silver');
+    await api
+      .post('/appointments', { contactId: one!.id, startsAt: '2031-01-15T15:00:00Z', location: 'Main St' })
+      .expect(201);
+    await api
+      .post(`/contacts/${one!.id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
+      .expect(201);
+    const counted = async (filter: object) =>
+      (await api.post('/audiences/count', { filter }).expect(200)).body.count;
+    expect(await counted({ timeZone: 'America/Chicago' })).toBe(1);
+    expect(await counted({ attributes: { plan: 'silver' } })).toBe(1);
+    expect(await counted({ appointments: { from: '2031-01-01', to: '2031-01-31' } })).toBe(1);
+    expect(await counted({ appointments: { from: '2031-01-01', none: true } })).toBe(1);
+    expect(await counted({ lastMessageAfter: '2020-01-01' })).toBe(0);
+    expect(await counted({ lastVisitBefore: '2099-01-01' })).toBe(0);
+    expect(await counted({ consent: { channel: 'sms', purpose: 'marketing', status: 'opted_in' } })).toBe(1);
+    expect(await counted({ consent: { channel: 'sms', purpose: 'marketing', status: 'none' } })).toBe(1);
+    expect(await counted({ reachableBy: ['sms'] })).toBe(2);
+  } finally {
+    await embedded.stop();
+  }
 });
