@@ -426,6 +426,37 @@ export interface AudienceFilterView {
   ageMax?: number;
   /** Members of a static list (a saved audience of kind `list`), by its id. */
   list?: string;
+  /** The contact's recorded IANA zone: one of these (one may be given as a string). */
+  timeZone?: string[];
+  /** Imported attributes: all of these exact values. */
+  attributes?: Record<string, string>;
+  /** Has an appointment in the range with one of the statuses; with `none: true`, has none. */
+  appointments?: AudienceAppointmentsView;
+  /**
+   * The contact's last inbound message (or visit: a past appointment scheduled or confirmed) before
+   * / at or after a date (`YYYY-MM-DD`, that day's start in the clinic's zone) or an ISO instant.
+   * A contact with none is left out by either.
+   */
+  lastMessageBefore?: string;
+  lastMessageAfter?: string;
+  lastVisitBefore?: string;
+  lastVisitAfter?: string;
+  /** The consent that governs (channel, purpose) now, as the policy reads the ledger; `none`: never recorded. */
+  consent?: {
+    channel: string;
+    purpose: 'care' | 'administrative' | 'marketing';
+    status: 'opted_in' | 'opted_out' | 'none';
+  };
+  /** Has a deliverable address for one of these channels (one may be given as a string). */
+  reachableBy?: string[];
+}
+
+/** `from`/`to`: a date (a whole day in the clinic's zone, `to` included) or an ISO instant. */
+export interface AudienceAppointmentsView {
+  from?: string;
+  to?: string;
+  status?: ('scheduled' | 'confirmed' | 'cancelled' | 'reschedule_requested')[];
+  none?: boolean;
 }
 
 /** A saved audience (`/audiences`): a named filter, or a static list an import filled. */

@@ -8,7 +8,12 @@ import type { Database, Queryable } from '../platform/db/database';
 import { HttpError } from '../platform/http/http-error';
 import { CAMPAIGN_ROLES } from '../staff/campaign-access';
 import { requireRole } from '../staff/require-role';
-import { audienceCondition, audienceFilterSchema } from './audience-filter';
+import {
+  type AudienceChannels,
+  assertKnownChannels,
+  audienceCondition,
+  audienceFilterSchema,
+} from './audience-filter';
 
 type AudienceRow = typeof audiences.$inferSelect;
 
@@ -32,11 +37,16 @@ export async function getAudience(db: Queryable, orgId: string, id: string): Pro
 }
 
 /** How many contacts a filter selects now, counted by PostgreSQL. */
-export async function countAudience(db: Queryable, orgId: string, filter: AudienceFilter): Promise<number> {
+export async function countAudience(
+  db: Queryable,
+  orgId: string,
+  filter: AudienceFilter,
+  channels: AudienceChannels,
+): Promise<number> {
   const [row] = await db
     .select({ n: sql<string>`count(*)` })
     .from(contacts)
-    .where(audienceCondition(orgId, filter));
+    .where(audienceCondition(orgId, filter, channels));
   return Number(row?.n ?? 0);
 }
 
@@ -51,11 +61,22 @@ async function uniqueName<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A filter naming a static list names one of this clinic's. */
-async function checkList(db: Queryable, orgId: string, filter: AudienceFilter | undefined) {
-  if (!filter?.list) return;
-  const row = await getAudience(db, orgId, filter.list).catch(() => undefined);
-  if (row?.kind !== 'list') throw new HttpError(422, 'list_not_found', 'filter.list is not a static list');
+/**
+ * A filter as given, once it names only what exists here: a static list of this clinic's (422
+ * `list_not_found`) and channels the hub delivers on (422 `unknown_channel`).
+ */
+export async function checkedFilter(
+  db: Queryable,
+  orgId: string,
+  filter: AudienceFilter,
+  channels: AudienceChannels,
+): Promise<AudienceFilter> {
+  assertKnownChannels(filter, channels);
+  if (filter.list) {
+    const row = await getAudience(db, orgId, filter.list).catch(() => undefined);
+    if (row?.kind !== 'list') throw new HttpError(422, 'list_not_found', 'filter.list is not a static list');
+  }
+  return filter;
 }
 
 /** A static list made by an import (`?list=NAME`), empty until the import's rows fill it. */
@@ -87,7 +108,7 @@ function present(row: AudienceRow, count: number) {
  * counts a filter while it is edited, saving nothing. Deleting one leaves the campaigns made from it
  * as they are: a campaign keeps its own copy of the filter.
  */
-export function audienceRouter(db: Database): Router {
+export function audienceRouter(db: Database, channels: AudienceChannels): Router {
   const router = Router();
   router.use('/audiences', requireRole(...CAMPAIGN_ROLES));
   const idOf = (req: Request) => z.uuid().parse(req.params.id);
@@ -100,32 +121,32 @@ export function audienceRouter(db: Database): Router {
       .orderBy(asc(audiences.name))
       .limit(500);
     const counted = await Promise.all(
-      rows.map(async (row) => present(row, await countAudience(db, row.orgId, filterOf(row)))),
+      rows.map(async (row) => present(row, await countAudience(db, row.orgId, filterOf(row), channels))),
     );
     res.json({ audiences: counted });
   });
 
   router.post('/audiences/count', async (req, res) => {
     const { filter } = z.object({ filter: audienceFilterSchema }).strict().parse(req.body);
-    await checkList(db, req.staff!.orgId, filter);
-    res.json({ count: await countAudience(db, req.staff!.orgId, filter) });
+    await checkedFilter(db, req.staff!.orgId, filter, channels);
+    res.json({ count: await countAudience(db, req.staff!.orgId, filter, channels) });
   });
 
   router.post('/audiences', async (req, res) => {
     const body = createBody.parse(req.body);
-    await checkList(db, req.staff!.orgId, body.filter);
+    await checkedFilter(db, req.staff!.orgId, body.filter, channels);
     const [row] = await uniqueName(() =>
       db
         .insert(audiences)
         .values({ orgId: req.staff!.orgId, name: body.name, filter: body.filter, createdBy: req.staff!.id })
         .returning(),
     );
-    res.status(201).json(present(row!, await countAudience(db, row!.orgId, filterOf(row!))));
+    res.status(201).json(present(row!, await countAudience(db, row!.orgId, filterOf(row!), channels)));
   });
 
   router.get('/audiences/:id', async (req, res) => {
     const row = await getAudience(db, req.staff!.orgId, idOf(req));
-    res.json(present(row, await countAudience(db, row.orgId, filterOf(row))));
+    res.json(present(row, await countAudience(db, row.orgId, filterOf(row), channels)));
   });
 
   router.patch('/audiences/:id', async (req, res) => {
@@ -138,7 +159,7 @@ export function audienceRouter(db: Database): Router {
         'A static list is its members; import into a new list instead',
       );
     }
-    await checkList(db, req.staff!.orgId, body.filter);
+    if (body.filter) await checkedFilter(db, req.staff!.orgId, body.filter, channels);
     const [row] = await uniqueName(() =>
       db
         .update(audiences)
@@ -146,7 +167,7 @@ export function audienceRouter(db: Database): Router {
         .where(eq(audiences.id, current.id))
         .returning(),
     );
-    res.json(present(row!, await countAudience(db, row!.orgId, filterOf(row!))));
+    res.json(present(row!, await countAudience(db, row!.orgId, filterOf(row!), channels)));
   });
 
   router.delete('/audiences/:id', async (req, res) => {

@@ -30,6 +30,7 @@ import {
   hasEnded,
 } from './campaign-store';
 import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
+import { recipientAttributes } from './list-columns';
 
 /** Data of a `campaign-plan` job: one run of one campaign (job id `<campaign>-<run>`). */
 export interface CampaignPlanJobData {
@@ -295,7 +296,7 @@ export async function execCampaignPlanJob(
         id: campaignRecipients.id,
         contactId: campaignRecipients.contactId,
         displayName: contacts.displayName,
-        attributes: contacts.attributes,
+        attributes: recipientAttributes(campaign.audience.filter),
       })
       .from(campaignRecipients)
       .innerJoin(contacts, eq(contacts.id, campaignRecipients.contactId))

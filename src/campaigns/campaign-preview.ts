@@ -14,6 +14,7 @@ import { audienceCondition } from './audience-filter';
 import { campaignSendRequest, capFor, skipReasonOf } from './campaign-planner';
 import type { CampaignRow } from './campaign-store';
 import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
+import { listColumnsOf } from './list-columns';
 
 /** What starting a campaign would do: the staff API's answer (contracts/inbox-api.ts) is this shape. */
 export type CampaignPreview = CampaignPreviewResponse;
@@ -50,7 +51,7 @@ export async function previewCampaign(
   const audience = await deps.db
     .select({ id: contacts.id })
     .from(contacts)
-    .where(audienceCondition(campaign.orgId, campaign.audience.filter))
+    .where(audienceCondition(campaign.orgId, campaign.audience.filter, deps.channels))
     .orderBy(asc(contacts.id));
   // One moment for the whole preview, as a start decides each batch at one moment; so a case decided
   // on one page stands for the same case on the next.
@@ -59,12 +60,12 @@ export async function previewCampaign(
   for (let start = 0; start < audience.length; start += PAGE) {
     const ids = audience.slice(start, start + PAGE).map((row) => row.id);
     const contexts = await loadPolicyContexts(deps.db, ids, deps.verifiedSessionLifetime);
+    const columns = await listColumnsOf(deps.db, campaign.audience.filter, ids);
     // A contact deleted since the ids were read is no longer a recipient.
     const page = ids.flatMap((id) => {
       const contact = contexts.get(id)?.contact;
-      return contact
-        ? [{ contactId: id, displayName: contact.displayName, attributes: contact.attributes }]
-        : [];
+      const attributes = { ...contact?.attributes, ...columns.get(id) };
+      return contact ? [{ contactId: id, displayName: contact.displayName, attributes }] : [];
     });
     const requests = page.map((recipient) => campaignSendRequest(campaign, recipient, deps.clinic.name));
     const decided: DecideResult[] = [];

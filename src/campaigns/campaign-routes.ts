@@ -11,7 +11,7 @@ import { HttpError } from '../platform/http/http-error';
 import { CAMPAIGN_ROLES } from '../staff/campaign-access';
 import { requireRole } from '../staff/require-role';
 import { audienceFilterSchema } from './audience-filter';
-import { filterOf, getAudience } from './audience-routes';
+import { checkedFilter, filterOf, getAudience } from './audience-routes';
 import type { CampaignPlanQueue } from './campaign-planner';
 import { previewCampaign } from './campaign-preview';
 import type { CampaignProgress } from './campaign-progress';
@@ -103,7 +103,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
               throw new HttpError(422, 'audience_not_found', 'No saved audience has that id');
             },
           )
-        : { filter: body.audience.filter };
+        : { filter: await checkedFilter(db, req.staff!.orgId, body.audience.filter, deps.outbound.channels) };
     const endAt = body.endAt ? new Date(body.endAt) : null;
     if (endAt && endAt.getTime() <= Date.now())
       throw new HttpError(422, 'end_in_past', 'endAt is in the past');
@@ -183,7 +183,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
 
   const transition = (action: CampaignAction) =>
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
-      const row = await transitionCampaign(db, req.staff!.orgId, idOf(req), action);
+      const row = await transitionCampaign(db, req.staff!.orgId, idOf(req), action, deps.outbound.channels);
       await audit(req, `campaign.${action}`, row.id, { status: row.status });
       deps.progress?.touch(row.id);
       if (row.status === 'running' || row.status === 'scheduled') {

@@ -4,7 +4,7 @@ import { contacts } from '../platform/db/core-schema';
 import type { Database, Queryable } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
-import { audienceCondition } from './audience-filter';
+import { type AudienceChannels, audienceCondition } from './audience-filter';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
@@ -37,6 +37,7 @@ export async function transitionCampaign(
   orgId: string,
   id: string,
   action: CampaignAction,
+  channels: AudienceChannels,
 ): Promise<CampaignRow> {
   return db.transaction(async (tx) => {
     const [current] = await tx
@@ -65,7 +66,7 @@ export async function transitionCampaign(
       await tx.execute(sql`
         insert into ${campaignRecipients} (campaign_id, contact_id)
         select ${current.id}, ${contacts.id} from ${contacts}
-        where ${audienceCondition(orgId, current.audience.filter)}
+        where ${audienceCondition(orgId, current.audience.filter, channels)}
         on conflict do nothing`);
     }
     if (action === 'cancel') {

@@ -146,10 +146,19 @@ export async function runContactImport(
               const outcome = await tx.transaction(async (savepoint) => {
                 const applied = await applyRow(savepoint, orgId, row.contact);
                 if (listId) {
+                  // The row's own columns stay with the list: the contact's attributes are those
+                  // of whichever file came last (list-columns.ts).
                   await savepoint
                     .insert(audienceMembers)
-                    .values({ audienceId: listId, contactId: applied.contactId })
-                    .onConflictDoNothing();
+                    .values({
+                      audienceId: listId,
+                      contactId: applied.contactId,
+                      columns: row.contact.attributes,
+                    })
+                    .onConflictDoUpdate({
+                      target: [audienceMembers.audienceId, audienceMembers.contactId],
+                      set: { columns: row.contact.attributes },
+                    });
                 }
                 return applied.outcome;
               });

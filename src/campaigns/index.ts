@@ -109,7 +109,7 @@ export function startCampaigns(options: {
       running,
     }),
   );
-  router.use(audienceRouter(db));
+  router.use(audienceRouter(db, outbound.channels));
   router.use(
     campaignRouter({
       outbound,

@@ -305,3 +305,42 @@ test('a filter counted live is saved as an audience, chosen for a campaign, and 
     .waitFor(VISIBLE);
   expect(errors).toEqual([]);
 });
+
+test('the audience editor narrows the live count by reachable channel and attribute, and saves those filters', async () => {
+  const tag = `nf${Date.now().toString(36)}`;
+  const zone = middayTimeZone();
+  const csv = [
+    'externalId,name,phone,email,timeZone,tags,plan',
+    `${tag}-0,By Text,${randomUsPhone()},,${zone},${tag},gold`,
+    `${tag}-1,Both,${randomUsPhone()},both-${tag}@example.test,${zone},${tag},silver`,
+    `${tag}-2,By Email,,email-${tag}@example.test,${zone},${tag},gold`,
+  ].join('\n');
+  await importOptedInAudience(t, api, csv, tag);
+  const { page, errors } = await signedIn(ADMIN.email, ADMIN.password);
+  await views(page).getByRole('button', { name: 'Campaigns' }).click();
+  const form = page.getByRole('region', { name: 'New campaign' });
+  const count = form.getByRole('status', { name: 'Audience count' });
+  await form.getByLabel('Tags (all of)').fill(tag);
+  await count.getByText('3 contacts match these filters').waitFor(VISIBLE);
+  await form.getByRole('group', { name: 'Reachable by (any of)' }).getByLabel('SMS').check();
+  await count.getByText('2 contacts match these filters').waitFor(VISIBLE);
+  await form.getByLabel('Attributes (all of)').fill('plan=gold');
+  await count.getByText('1 contacts match these filters').waitFor(VISIBLE);
+  // A zone the hub does not know: the count says why rather than showing a stale figure.
+  await form.getByLabel('Time zones (any of)').fill('Mars/Olympus');
+  await count.getByText(/time zone/i).waitFor(VISIBLE);
+  await form.getByLabel('Time zones (any of)').fill(zone);
+  await count.getByText('1 contacts match these filters').waitFor(VISIBLE);
+  await form.getByLabel('Save these filters as').fill(`Gold by text ${tag}`);
+  await form.getByRole('button', { name: 'Save audience' }).click();
+  await count.getByText(`1 contacts in Gold by text ${tag}`).waitFor(VISIBLE);
+  const saved = await api.get('/audiences').expect(200);
+  const audience = saved.body.audiences.find((a: { name: string }) => a.name === `Gold by text ${tag}`);
+  expect(audience.filter).toEqual({
+    tags: [tag],
+    timeZone: [zone],
+    attributes: { plan: 'gold' },
+    reachableBy: ['sms'],
+  });
+  expect(errors).toEqual([]);
+});

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, getSession } from '../shared/api';
+import { useAudienceFilterEditor } from './audience-filters';
 import { CampaignBreakdown, CampaignSeriesChart } from './campaign-chart';
 import type { InboxLive } from './live';
 
@@ -15,12 +16,6 @@ import type { InboxLive } from './live';
 const LISTED_WITH_STATS = 20;
 
 const message = (err: unknown, fallback: string) => (err instanceof Error ? err.message : fallback);
-
-const list = (value: string) =>
-  value
-    .split(/[,;]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 /** "name 3, other 1", or "none". */
 const counts = (record: Record<string, number>) =>
@@ -161,10 +156,7 @@ function CreateCampaign({
 }) {
   const [name, setName] = useState('');
   const [template, setTemplate] = useState('');
-  const [tags, setTags] = useState('');
-  const [languages, setLanguages] = useState('');
-  const [ageMin, setAgeMin] = useState('');
-  const [ageMax, setAgeMax] = useState('');
+  const audience = useAudienceFilterEditor();
   const [channel, setChannel] = useState('');
   const [scheduleAt, setScheduleAt] = useState('');
   const [endAt, setEndAt] = useState('');
@@ -175,6 +167,7 @@ function CreateCampaign({
   const [audienceId, setAudienceId] = useState('');
   const [saveAs, setSaveAs] = useState('');
   const [count, setCount] = useState<number | null>(null);
+  const [countError, setCountError] = useState<string | null>(null);
   const chosen = templates.find((t) => t.id === template);
 
   const loadSaved = useCallback(
@@ -187,22 +180,22 @@ function CreateCampaign({
   );
   useEffect(() => void loadSaved(), [loadSaved]);
 
-  const filterOf = (): Api.AudienceFilterView => {
-    const filter: Api.AudienceFilterView = {};
-    if (list(tags).length) filter.tags = list(tags);
-    if (list(languages).length) filter.language = list(languages);
-    if (ageMin) filter.ageMin = Number(ageMin);
-    if (ageMax) filter.ageMax = Number(ageMax);
-    return filter;
-  };
+  const filterOf = (): Api.AudienceFilterView => audience.filter;
   // A live count of the filter as it is edited (a saved audience shows its own), a moment after typing.
   const filterKey = JSON.stringify(filterOf());
   useEffect(() => {
     if (audienceId) return;
     const timer = setTimeout(() => {
       api<{ count: number }>('POST', '/audiences/count', { filter: JSON.parse(filterKey) }).then(
-        (r) => setCount(r.count),
-        () => setCount(null),
+        (r) => {
+          setCount(r.count);
+          setCountError(null);
+        },
+        // A filter the hub refuses (a time zone it does not know) says why instead of a stale count.
+        (err: unknown) => {
+          setCount(null);
+          setCountError(message(err, 'The filters could not be counted'));
+        },
       );
     }, 300);
     return () => clearTimeout(timer);
@@ -305,41 +298,10 @@ function CreateCampaign({
         <p role="status" aria-label="Audience count" className="muted">
           {pickedAudience
             ? `${pickedAudience.count} contacts in ${pickedAudience.name}`
-            : count !== null && `${count} contacts match these filters`}
+            : (countError ?? (count !== null && `${count} contacts match these filters`))}
         </p>
         <fieldset disabled={Boolean(audienceId)} className="campaign-filters">
-          <label>
-            Tags (all of)
-            <input value={tags} onChange={(e) => setTags(e.currentTarget.value)} placeholder="flu, senior" />
-          </label>
-          <label>
-            Languages
-            <input
-              value={languages}
-              onChange={(e) => setLanguages(e.currentTarget.value)}
-              placeholder="en, es"
-            />
-          </label>
-          <label>
-            Age from
-            <input
-              type="number"
-              min={0}
-              max={130}
-              value={ageMin}
-              onChange={(e) => setAgeMin(e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            Age to
-            <input
-              type="number"
-              min={0}
-              max={130}
-              value={ageMax}
-              onChange={(e) => setAgeMax(e.currentTarget.value)}
-            />
-          </label>
+          {audience.fields}
           <label>
             Save these filters as
             <input value={saveAs} onChange={(e) => setSaveAs(e.currentTarget.value)} maxLength={200} />

@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { AudienceFilterView } from '../../../contracts/inbox-api';
 import { contacts, messages, organizations, staffUsers } from './core-schema';
 
 export type ContactImportStatus = 'running' | 'completed' | 'failed';
@@ -54,15 +55,13 @@ export const contactImportErrors = pgTable(
 
 export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
 
-/** An audience filter, kept as data and evaluated in SQL (audience-filter.ts). */
-export interface AudienceFilter {
-  tags?: string[];
-  language?: string[];
-  ageMin?: number;
-  ageMax?: number;
-  /** Members of a static list (an `audiences` row of kind `list`), by its id. */
-  list?: string;
-}
+/**
+ * An audience filter, kept as data and evaluated in SQL (campaigns/audience-filter.ts): stored as the
+ * staff API takes and shows it, so the contract's type is the stored one.
+ */
+export type AudienceFilter = AudienceFilterView;
+export type AppointmentCondition = NonNullable<AudienceFilter['appointments']>;
+export type ConsentCondition = NonNullable<AudienceFilter['consent']>;
 
 export type AudienceKind = 'filter' | 'list';
 
@@ -97,6 +96,12 @@ export const audienceMembers = pgTable(
     contactId: uuid('contact_id')
       .notNull()
       .references(() => contacts.id),
+    /**
+     * The import row's own columns the hub has no field for, as this list had them: a campaign to
+     * the list fills its template from these before the contact's attributes, which a later import
+     * of another list may have overwritten (list-columns.ts).
+     */
+    columns: jsonb('columns').$type<Record<string, string>>().notNull().default({}),
   },
   (t) => [primaryKey({ columns: [t.audienceId, t.contactId] })],
 );

@@ -112,6 +112,8 @@ export const contacts = pgTable(
   (t) => [
     uniqueIndex('contacts_external_id_key').on(t.orgId, t.externalId).where(sql`${t.externalId} is not null`),
     index('contacts_tags_idx').using('gin', t.tags),
+    // An audience's attribute filter (`attributes @> {...}`, campaigns/audience-filter.ts).
+    index('contacts_attributes_idx').using('gin', t.attributes),
   ],
 );
 
@@ -251,6 +253,9 @@ export const messages = pgTable(
     index('messages_marketing_idx')
       .on(t.contactId, t.createdAt)
       .where(sql`${t.direction} = 'outbound' and ${t.policy}->>'purpose' = 'marketing'`),
+    // An audience's last-message filter probes a contact's inbound messages by time
+    // (campaigns/audience-activity.ts).
+    index('messages_inbound_contact_idx').on(t.contactId, t.createdAt).where(sql`${t.direction} = 'inbound'`),
     // A campaign's messages still to go (completeIfDone, the planner's window), whatever else waits.
     index('messages_campaign_outbox_idx')
       .on(t.campaignId, t.scheduledFor)
