@@ -37,8 +37,8 @@ export interface GroupOptions {
  * groups instead of every recipient's rows. Each value mirrors loadPolicyContexts and
  * policyInputsOf: the identities in the order loadPolicyContexts reads them (kind, then age), each
  * verified as policyInputsOf sees it; the ledger newest first, with ties at the millisecond as a
- * JavaScript Date compares them. The test "one group per distinct case" compares the two on every
- * input decisionKey reads. Groups come ordered by their first contact.
+ * JavaScript Date compares them. test/integration/policy-input-groups.test.ts stores every input
+ * decisionKey reads and compares the two contact by contact. Groups come ordered by their first contact.
  */
 export async function groupByPolicyInputs(db: Queryable, options: GroupOptions): Promise<PolicyInputGroup[]> {
   const audience = sql`select ${contacts.id} from ${contacts} where ${options.contacts}`;
