@@ -68,6 +68,9 @@ export function capFor(
 /** The campaign was paused, cancelled or started again meanwhile: nothing is written. */
 class RunStopped extends Error {}
 
+/** The variable a recipient's display name fills (an imported attribute of that name overrides it). */
+export const NAME_VARIABLE = 'name';
+
 /** The variables of one recipient: the campaign's, then the contact's name and imported attributes. */
 export function recipientVariables(
   campaign: Pick<CampaignRow, 'variables'>,
@@ -77,7 +80,7 @@ export function recipientVariables(
   return {
     clinicName,
     ...campaign.variables,
-    ...(contact.displayName ? { name: contact.displayName } : {}),
+    ...(contact.displayName ? { [NAME_VARIABLE]: contact.displayName } : {}),
     ...contact.attributes,
   };
 }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
 
@@ -27,13 +27,29 @@ export async function marketingMessagesInWindow(
   cap: FrequencyCap,
 ): Promise<Map<string, number>> {
   if (contactIds.length === 0) return new Map();
-  const result = await db.execute(sql`
+  const result = await db.execute(
+    marketingCounts(sql`contact_id = any(${sql.param(contactIds)}::uuid[])`, cap),
+  );
+  return new Map(rowsOf<{ contact_id: string; n: string }>(result).map((r) => [r.contact_id, Number(r.n)]));
+}
+
+/** marketingMessagesInWindow's query, for the contacts `which` selects (a condition on contact_id). */
+function marketingCounts(which: SQL, cap: FrequencyCap): SQL {
+  return sql`
     select contact_id, count(distinct coalesce(request_id, id::text)) as n from messages
-    where contact_id = any(${sql.param(contactIds)}::uuid[]) and direction = 'outbound'
+    where ${which} and direction = 'outbound'
       and policy->>'purpose' = 'marketing' and status not in ('failed', 'undelivered')
       and created_at > now() - ${cap.days}::float8 * interval '1 day'
-    group by contact_id`);
-  return new Map(rowsOf<{ contact_id: string; n: string }>(result).map((r) => [r.contact_id, Number(r.n)]));
+    group by contact_id`;
+}
+
+/**
+ * The query of the contacts at the cap (contactsAtCap's) among those the query `contactIds` selects:
+ * a preview asks it for its whole audience within its own query.
+ */
+export function contactsAtCapQuery(contactIds: SQL, cap: FrequencyCap): SQL {
+  return sql`select contact_id from (${marketingCounts(sql`contact_id in (${contactIds})`, cap)}) counted
+    where n >= ${cap.messages}`;
 }
 
 /**

@@ -43,7 +43,7 @@ export interface VerifiedSessionLifetime {
 }
 
 /** The SQL condition of a verification that has not lapsed. */
-function stillVerified(lifetime: VerifiedSessionLifetime) {
+export function stillVerified(lifetime: VerifiedSessionLifetime) {
   return and(
     gt(identityVerifications.verifiedAt, sql`now() - make_interval(secs => ${lifetime.maxHours * 3600})`),
     gt(identityVerifications.lastActiveAt, sql`now() - make_interval(secs => ${lifetime.idleMinutes * 60})`),

@@ -1,5 +1,11 @@
 import { loadTemplateCatalog } from '../templates';
-import { decisionKey, type OutboundRequest, type PolicyContext } from './outbound-decision';
+import {
+  decisionKey,
+  decisionKeyOf,
+  type OutboundRequest,
+  type PolicyContext,
+  policyInputsOf,
+} from './outbound-decision';
 
 // decisionKey stands in for everything a send's decision reads: two requests with equal keys must be
 // decided alike, and any difference the policy or the rendering can see must change the key.
@@ -78,7 +84,7 @@ test('two patients who differ only in who they are, their address and when they 
   expect(keyOf('3', (c) => Object.assign(c.contact, { attributes: { other: 'x' } }))).toBe(keyOf('1'));
 });
 
-test.each<[string, (c: PolicyContext) => void]>([
+const differences: [string, (c: PolicyContext) => void][] = [
   ['another time zone (quiet hours)', (c) => Object.assign(c.contact, { timeZone: 'Asia/Tokyo' })],
   ['another language (wording)', (c) => Object.assign(c.contact, { language: 'es' })],
   ['no date of birth (no secure link possible)', (c) => Object.assign(c.contact, { dateOfBirth: null })],
@@ -96,8 +102,27 @@ test.each<[string, (c: PolicyContext) => void]>([
     (c) => c.ledger.push({ ...c.ledger[0]!, id: 98, status: 'opted_out', recordedAt: at('2025-01-01') }),
   ],
   ['another organisation', (c) => Object.assign(c.contact, { orgId: 'other' })],
-])('a difference the policy reads changes the key: %s', (_, change) => {
+];
+
+test.each(differences)('a difference the policy reads changes the key: %s', (_, change) => {
   expect(keyOf('1', change)).not.toBe(keyOf('1'));
+});
+
+// The preview groups recipients by PolicyInputs computed in SQL (policy-input-groups.ts, whose
+// integration test stores each of these cases): the inputs must hold every difference, and the key
+// made from them must be the key made from the context.
+test.each(differences)('a difference the policy reads changes the policy inputs: %s', (_, change) => {
+  expect(policyInputsOf(context('1', change))).not.toEqual(policyInputsOf(context('1')));
+});
+
+test('the key from the policy inputs is the key from the context, and twins have the same inputs', () => {
+  expect(policyInputsOf(context('22'))).toEqual(policyInputsOf(context('1')));
+  for (const [, change] of differences) {
+    const changed = context('1', change);
+    expect(decisionKeyOf(deps, request('1'), policyInputsOf(changed))).toBe(
+      decisionKey(deps, request('1'), changed),
+    );
+  }
 });
 
 test('a declared variable with another value changes the key (the rendering check sees it)', () => {

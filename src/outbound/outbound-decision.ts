@@ -112,10 +112,13 @@ export async function loadPolicyContexts(
   if (ids.length === 0) return contexts;
   // One after another: `db` may be a transaction, one connection that takes a query at a time.
   const contactRows = await db.select().from(contacts).where(anyOf(contacts.id, ids));
+  // In a stated order: a send takes the first deliverable address of a kind, which must not depend on
+  // the plan PostgreSQL picks; and the preview's grouping (policy-input-groups.ts) reads them so too.
   const identityRows = await db
     .select()
     .from(contactIdentities)
-    .where(anyOf(contactIdentities.contactId, ids));
+    .where(anyOf(contactIdentities.contactId, ids))
+    .orderBy(contactIdentities.kind, contactIdentities.createdAt, contactIdentities.id);
   const ledgers = await listConsentsByContact(db, ids);
   const verified = await verifiedIdentityIdsByContact(db, ids, lifetime);
   for (const contact of contactRows) {
@@ -179,6 +182,50 @@ export function decideSends(
 }
 
 /**
+ * What a send's decision reads about its contact, apart from who she is: her organisation, zone,
+ * language, channel preferences, whether a date of birth is on file, her addresses and her consent
+ * history, each reduced to what the policy compares. decisionKey's contact half; a campaign preview
+ * computes the same values in SQL for a whole audience (policy-input-groups.ts).
+ */
+export interface PolicyInputs {
+  orgId: string;
+  timeZone: string | null;
+  language: string | null;
+  channelPreferences: ContactRow['channelPreferences'];
+  hasDateOfBirth: boolean;
+  /**
+   * Her addresses in the order a send reads them (decideSend takes the first deliverable identity
+   * of a kind, else the first of that kind, so the order matters): kind, deliverable, verified as her.
+   */
+  addresses: [kind: string, deliverable: boolean, verified: boolean][];
+  /**
+   * Her consent ledger, newest first. The policy compares rows only by that order and by equal times
+   * (an opt-out wins a tie), so the order and whether a row was recorded at the same millisecond as
+   * the one before it stand in for the times themselves.
+   */
+  consents: [channel: string, purpose: string, status: string, sameMomentAsPrevious: boolean][];
+}
+
+/** The policy inputs of a loaded context. */
+export function policyInputsOf(context: PolicyContext): PolicyInputs {
+  const { contact, identities, ledger, verified } = context;
+  return {
+    orgId: contact.orgId,
+    timeZone: contact.timeZone,
+    language: contact.language,
+    channelPreferences: contact.channelPreferences,
+    hasDateOfBirth: contact.dateOfBirth !== null,
+    addresses: identities.map((i) => [i.kind, i.undeliverableAt === null, verified.has(i.id)]),
+    consents: ledger.map((row, i) => [
+      row.channel,
+      row.purpose,
+      row.status,
+      i > 0 && row.recordedAt.getTime() === ledger[i - 1]!.recordedAt.getTime(),
+    ]),
+  };
+}
+
+/**
  * What a send's decision depends on, as a string: two requests with the same key, decided at the same
  * moment, get the same channel, deferral, refusal and rendering check (only the wording of the reasons,
  * which quotes dates, and the address differ). A campaign preview of 100,000 recipients then decides a
@@ -194,8 +241,16 @@ export function decisionKey(
   request: OutboundRequest,
   context: PolicyContext | undefined,
 ): string | undefined {
-  if (!context || request.answers || request.conversationId) return undefined;
-  const { contact, identities, ledger, verified } = context;
+  return context ? decisionKeyOf(deps, request, policyInputsOf(context)) : undefined;
+}
+
+/** decisionKey from the contact's policy inputs, however they were read (a context, or SQL). */
+export function decisionKeyOf(
+  deps: Pick<OutboundServiceDeps, 'templates'>,
+  request: OutboundRequest,
+  inputs: PolicyInputs,
+): string | undefined {
+  if (request.answers || request.conversationId) return undefined;
   const content = request.content;
   let contentKey: unknown;
   if ('template' in content) {
@@ -208,16 +263,6 @@ export function decisionKey(
   } else {
     contentKey = [content.sensitivity, content.purpose, content.body.length > 0];
   }
-  // The ledger comes newest first; the policy compares rows only by that order and by equal times
-  // (an opt-out wins a tie), so the order and where times are equal stand in for the times themselves.
-  const consents = ledger.map((row, i) => [
-    row.channel,
-    row.purpose,
-    row.status,
-    i > 0 && row.recordedAt.getTime() === ledger[i - 1]!.recordedAt.getTime(),
-  ]);
-  // decideSend takes the first deliverable identity of a kind, else the first of that kind: order matters.
-  const addresses = identities.map((i) => [i.kind, i.undeliverableAt === null, verified.has(i.id)]);
   return JSON.stringify([
     request.orgId,
     request.initiator,
@@ -226,39 +271,14 @@ export function decisionKey(
     request.notes ?? null,
     request.sendingWindow ?? null,
     contentKey,
-    contact.orgId,
-    contact.timeZone,
-    contact.language,
-    contact.channelPreferences,
-    contact.dateOfBirth === null,
-    addresses,
-    consents,
+    inputs.orgId,
+    inputs.timeZone,
+    inputs.language,
+    inputs.channelPreferences,
+    !inputs.hasDateOfBirth,
+    inputs.addresses,
+    inputs.consents,
   ]);
-}
-
-/**
- * decideSends for counting what a batch would do (a campaign preview): requests with the same
- * decisionKey share the decision of the first of them, so the policy and the rendering check run once
- * per distinct case. A shared result's contact, address and reasons are the first request's: use it
- * for outcomes (allowed, channel, deferral, refusal code, locale), not to write a send.
- */
-export function decideSendsForCounting(
-  deps: OutboundServiceDeps,
-  requests: OutboundRequest[],
-  contexts: Map<string, PolicyContext>,
-  now: Date,
-  /** Decisions already made at `now`, by key: a caller deciding in several rounds passes one map. */
-  decided = new Map<string, DecideResult>(),
-): DecideResult[] {
-  return requests.map((request) => {
-    const context = contexts.get(request.contactId);
-    const key = decisionKey(deps, request, context);
-    const known = key === undefined ? undefined : decided.get(key);
-    if (known) return known;
-    const [result] = decideSends(deps, [request], contexts, now);
-    if (key !== undefined) decided.set(key, result!);
-    return result!;
-  });
 }
 
 function decideSend(

@@ -30,7 +30,6 @@ import { enqueueAfterCommit } from './outbox-enqueue';
 export {
   type DecidedSend,
   type DecideResult,
-  decideSendsForCounting,
   loadPolicyContexts,
   type OutboundContent,
   type OutboundRequest,
