@@ -37,6 +37,8 @@ export function startCampaignProgress(deps: {
   events: EventEmitter;
   logger: Logger;
   intervalMs?: number;
+  /** CAMPAIGN_REPLY_WINDOW_DAYS, for the `booked` figure (campaign-outcomes.ts). */
+  attributionDays?: number;
 }): CampaignProgress {
   const intervalMs = deps.intervalMs ?? 1000;
   let sink: ProgressSink | undefined;
@@ -87,7 +89,12 @@ export function startCampaignProgress(deps: {
     }
     for (const id of touched) {
       const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
-      if (campaign) sink?.(campaign.orgId, CAMPAIGN_PROGRESS_EVENT, await campaignDetail(deps.db, campaign));
+      if (campaign)
+        sink?.(
+          campaign.orgId,
+          CAMPAIGN_PROGRESS_EVENT,
+          await campaignDetail(deps.db, campaign, deps.attributionDays),
+        );
     }
   }
 

@@ -43,7 +43,8 @@ export function startCampaigns(options: {
   const outbound: OutboundServiceDeps = { ...options.outbound, sendQueue };
   const { db, logger } = outbound;
   const closing = new AbortController();
-  const progress = startCampaignProgress({ db, events: options.events, logger });
+  const attributionDays = config.CAMPAIGN_REPLY_WINDOW_DAYS;
+  const progress = startCampaignProgress({ db, events: options.events, logger, attributionDays });
   const running = new Set<Promise<unknown>>();
 
   const throttleRedis = workerConnection(config.REDIS_URL);
@@ -118,6 +119,7 @@ export function startCampaigns(options: {
       progress,
       testOutbound: options.outbound,
       defaultRegion: config.DEFAULT_REGION,
+      attributionDays,
     }),
   );
 
