@@ -9,7 +9,7 @@ import type { FeatureRuntime, Stoppable } from '../platform/runtime/lifecycle';
 import { startPeriodic } from '../platform/runtime/periodic-task';
 import { audienceRouter } from './audience-routes';
 import { initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
-import { socketSink, startCampaignProgress } from './campaign-progress';
+import { type CampaignProgress, socketSink, startCampaignProgress } from './campaign-progress';
 import { campaignRouter } from './campaign-routes';
 import { initCampaignSendQueue, initCampaignSendWorker } from './campaign-send-worker';
 import { campaignsToResume } from './campaign-store';
@@ -21,6 +21,8 @@ export interface CampaignFeature extends FeatureRuntime {
   router: Router;
   /** Live figures go to the `/inbox` socket's campaign rooms from now on. */
   attachRealtime(io: Parameters<typeof socketSink>[0]): void;
+  /** A secure link opened or an appointment booked: the figures of the campaigns it counts for move. */
+  outcome: CampaignProgress['outcome'];
 }
 
 /**
@@ -139,6 +141,7 @@ export function startCampaigns(options: {
     attachRealtime(io) {
       progress.attach(socketSink(io));
     },
+    outcome: (moved) => progress.outcome(moved),
     periodic: workers ? [workers.sweeper] : [],
     workers: [
       inFlight,
