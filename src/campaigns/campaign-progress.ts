@@ -118,11 +118,7 @@ export function startCampaignProgress(deps: {
     for (const id of touched) {
       const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
       if (campaign)
-        sink?.(
-          campaign.orgId,
-          CAMPAIGN_PROGRESS_EVENT,
-          await campaignDetail(deps.db, campaign, windowDays),
-        );
+        sink?.(campaign.orgId, CAMPAIGN_PROGRESS_EVENT, await campaignDetail(deps.db, campaign, windowDays));
     }
   }
 
