@@ -3,8 +3,9 @@ import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { StoredHubEvent } from '../conversations/hub-events';
 import { campaigns } from '../platform/db/campaign-schema';
-import type { Queryable } from '../platform/db/database';
+import type { Database } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
+import { withoutJit } from '../platform/db/without-jit';
 import { CAMPAIGN_PROGRESS_EVENT, campaignRoom } from '../staff/campaign-access';
 import { campaignDetail, DEFAULT_ATTRIBUTION_DAYS } from './campaign-store';
 
@@ -39,7 +40,7 @@ export interface CampaignProgress {
  * the payload is counts and ids only, never a body, name or address.
  */
 export function startCampaignProgress(deps: {
-  db: Queryable;
+  db: Database;
   events: EventEmitter;
   logger: Logger;
   intervalMs?: number;
@@ -117,8 +118,11 @@ export function startCampaignProgress(deps: {
     }
     for (const id of touched) {
       const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
-      if (campaign)
-        sink?.(campaign.orgId, CAMPAIGN_PROGRESS_EVENT, await campaignDetail(deps.db, campaign, windowDays));
+      // Without JIT, as GET /campaigns/:id counts them (campaign-routes.ts).
+      if (campaign) {
+        const detail = await withoutJit(deps.db, (tx) => campaignDetail(tx, campaign, windowDays));
+        sink?.(campaign.orgId, CAMPAIGN_PROGRESS_EVENT, detail);
+      }
     }
   }
 

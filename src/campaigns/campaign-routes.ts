@@ -7,6 +7,7 @@ import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-serv
 import { writeAudit } from '../platform/audit/audit-log';
 import { campaigns } from '../platform/db/campaign-schema';
 import { rowsOf } from '../platform/db/rows';
+import { withoutJit } from '../platform/db/without-jit';
 import { HttpError } from '../platform/http/http-error';
 import { CAMPAIGN_ROLES } from '../staff/campaign-access';
 import { requireRole } from '../staff/require-role';
@@ -147,7 +148,8 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     const id = idOf(req);
     // A read only: the send worker and the planner complete a campaign when its last work ends.
     const row = await getCampaign(db, req.staff!.orgId, id);
-    res.json(await campaignDetail(db, row, deps.attributionDays));
+    // Without JIT: the per-recipient look-ups make the estimate large, and compiling cost more than running.
+    res.json(await withoutJit(db, (tx) => campaignDetail(tx, row, deps.attributionDays)));
   });
 
   router.post('/campaigns/:id/preview', async (req, res) => {
@@ -229,13 +231,15 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     let after = 0;
     for (;;) {
       const page = rowsOf<Record<string, string | number | null>>(
-        await db.execute(sql`
+        await withoutJit(db, (tx) =>
+          tx.execute(sql`
         select r.id, r.contact_id, c.external_id, r.status, r.skip_reason, m.channel, m.status as message_status,
           m.error_code, m.sent_at, m.delivered_at, ${outcome.replied} as replied,
           ${outcome.linkOpened} as link_opened, ${outcome.confirmed} as confirmed, ${outcome.booked} as booked
         from campaign_recipients r join contacts c on c.id = r.contact_id
         left join messages m on m.id = r.message_id
         where r.campaign_id = ${row.id} and r.id > ${after} order by r.id limit 1000`),
+        ),
       );
       if (page.length === 0) break;
       after = Number(page.at(-1)!.id);
