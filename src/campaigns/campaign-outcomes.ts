@@ -2,7 +2,8 @@ import { type SQL, sql } from 'drizzle-orm';
 
 /**
  * What a campaign's message achieved for one recipient, as SQL conditions over a recipient row `r`
- * (campaign_recipients) and its message `m` (messages, left joined: null for a skipped recipient).
+ * (campaign_recipients), its message `m` (messages, left joined: null for a skipped recipient) and
+ * `reply` (the `replies` join, which a query using `replied` or `confirmed` adds after `m`).
  * The figures (campaign-store.ts) count them and the recipients' CSV (campaign-routes.ts) prints
  * them, so both read the same definitions. Each is an index lookup per recipient, never a scan:
  *
@@ -26,15 +27,16 @@ import { type SQL, sql } from 'drizzle-orm';
  */
 export function recipientOutcomes(
   windowDays: number,
-): Record<'replied' | 'confirmed' | 'linkOpened' | 'booked', SQL> {
-  const attributedReply = (condition: SQL) => sql`exists (
-    select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id
-      and i.direction = 'inbound' ${condition})`;
+): Record<'replies' | 'replied' | 'confirmed' | 'linkOpened' | 'booked', SQL> {
   return {
-    replied: attributedReply(sql``),
-    confirmed: attributedReply(
-      sql`and coalesce(i.triage_override->>'intent', i.triage->>'intent') = 'confirm'`,
-    ),
+    // Replied and confirmed read the same replies: one look-up per recipient, joined after `m`.
+    replies: sql`cross join lateral (
+      select count(*) > 0 as replied,
+        coalesce(bool_or(coalesce(i.triage_override->>'intent', i.triage->>'intent') = 'confirm'), false) as confirmed
+      from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id
+        and i.direction = 'inbound') reply`,
+    replied: sql`reply.replied`,
+    confirmed: sql`reply.confirmed`,
     linkOpened: sql`exists (
       select 1 from secure_links notice
         join secure_links s on s.conversation_id = notice.conversation_id and s.message_ids @> notice.message_ids

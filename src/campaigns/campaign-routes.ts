@@ -236,9 +236,14 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
         select r.id, r.contact_id, c.external_id, r.status, r.skip_reason, m.channel, m.status as message_status,
           m.error_code, m.sent_at, m.delivered_at, ${outcome.replied} as replied,
           ${outcome.linkOpened} as link_opened, ${outcome.confirmed} as confirmed, ${outcome.booked} as booked
-        from campaign_recipients r join contacts c on c.id = r.contact_id
+        from (
+          -- The page first: its 1,000 rows are then joined by key, not every message hashed per page.
+          select * from campaign_recipients
+          where campaign_id = ${row.id} and id > ${after} order by id limit 1000) r
+        join contacts c on c.id = r.contact_id
         left join messages m on m.id = r.message_id
-        where r.campaign_id = ${row.id} and r.id > ${after} order by r.id limit 1000`),
+        ${outcome.replies}
+        order by r.id`),
         ),
       );
       if (page.length === 0) break;

@@ -229,6 +229,7 @@ export async function campaignStats(
       count(*) filter (where ${outcome.booked}) as booked
     from campaign_recipients r join contacts c on c.id = r.contact_id
     left join messages m on m.id = r.message_id
+    ${outcome.replies}
     where r.campaign_id = ${campaignId}
     group by 1, 2, 3`);
   const totals = noFigures();
