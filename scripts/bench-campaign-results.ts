@@ -7,11 +7,11 @@
 // fiftieth reached by a later campaign before booking, 1% opting out; and as many other messages
 // again in the table. Then, alternating, RUNS times each:
 // - baseline: the figures query as it was before linkOpened, confirmed and booked (d8694e2), with
-//   JIT on (as it ran) and off;
+//   JIT on (as it ran) and off; and the figures query now, alone, JIT off;
 // - campaignStats, the figures of GET /campaigns/:id (grouped pass, skipped reasons, series), with
 //   JIT on and off (as the route and the progress event now run it);
-// and once: EXPLAIN (ANALYZE, BUFFERS) of the new figures query (JIT off), and the recipients' CSV
-// export through the API (its pages run without JIT too).
+// and once: EXPLAIN (ANALYZE, BUFFERS) of the new figures query (JIT off), the recipients' CSV pages
+// as they were queried before (baseline), and the CSV export now through the API.
 import { performance } from 'node:perf_hooks';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import request from 'supertest';
@@ -45,6 +45,16 @@ const baselineQuery = (campaignId: string) => sql`
     left join messages m on m.id = r.message_id
     where r.campaign_id = ${campaignId}
     group by 1, 2, 3`;
+
+/** A page of the recipients' CSV before this change (d8694e2), for the same-run baseline. */
+const baselineCsvPage = (campaignId: string, after: number) => sql`
+        select r.id, r.contact_id, c.external_id, r.status, r.skip_reason, m.channel, m.status as message_status,
+          m.error_code, m.sent_at, m.delivered_at,
+          exists (select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id
+            and i.direction = 'inbound') as replied
+        from campaign_recipients r join contacts c on c.id = r.contact_id
+        left join messages m on m.id = r.message_id
+        where r.campaign_id = ${campaignId} and r.id > ${after} order by r.id limit 1000`;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const ms = (values: number[]) =>
@@ -174,6 +184,17 @@ async function main() {
     const seedSeconds = (performance.now() - started) / 1000;
 
     const [row] = await db.select().from(campaigns).where(eq(campaigns.id, mainId));
+    // The figures query as campaignStats sends it (its first execute), to time it alone.
+    let figuresQuery: SQL | undefined;
+    const capturing = {
+      execute: async (query: SQL) => {
+        figuresQuery ??= query;
+        return { rows: [] };
+      },
+      select: db.select.bind(db),
+    } as unknown as Queryable;
+    await campaignStats(capturing, mainId, row!, 7);
+    const figuresMs: number[] = [];
     const baselineMs: number[] = [];
     const baselineNoJitMs: number[] = [];
     const newJitMs: number[] = [];
@@ -187,6 +208,7 @@ async function main() {
     for (let i = 0; i < runs; i++) {
       await timed(baselineMs, () => db.execute(baselineQuery(mainId)));
       await timed(baselineNoJitMs, () => withoutJit(db, (tx) => tx.execute(baselineQuery(mainId))));
+      await timed(figuresMs, () => withoutJit(db, (tx) => tx.execute(figuresQuery!)));
       await timed(newJitMs, () => campaignStats(db, mainId, row!, 7));
       await timed(newMs, async () => {
         stats = await withoutJit(db, (tx) => campaignStats(tx, mainId, row!, 7));
@@ -208,6 +230,16 @@ async function main() {
       }) as unknown as Queryable;
     await withoutJit(db, (tx) => campaignStats(explaining(tx), mainId, row!, 7));
 
+    const baselineCsvStarted = performance.now();
+    let baselineCsvRows = 0;
+    for (let after = 0; ; ) {
+      const page = rowsOf<{ id: string }>(await db.execute(baselineCsvPage(mainId, after)));
+      if (page.length === 0) break;
+      baselineCsvRows += page.length;
+      after = Number(page.at(-1)!.id);
+    }
+    const baselineCsvSeconds = (performance.now() - baselineCsvStarted) / 1000;
+
     const admin = await t.api();
     const csvStarted = performance.now();
     const csv = await request(t.hub.url)
@@ -226,6 +258,7 @@ async function main() {
     );
     console.log(`baseline: figures query before (d8694e2), JIT on as it ran: ${ms(baselineMs)}`);
     console.log(`baseline: figures query before, JIT off: ${ms(baselineNoJitMs)}`);
+    console.log(`figures query now, alone, JIT off: ${ms(figuresMs)}`);
     console.log(
       `campaignStats now (with linkOpened, confirmed, booked; skipped; series), JIT on: ${ms(newJitMs)}`,
     );
@@ -233,7 +266,10 @@ async function main() {
       `campaignStats now, JIT off as GET /campaigns/:id and the progress event run it: ${ms(newMs)}`,
     );
     console.log(
-      `recipients.csv (${csv.text.trim().split('\n').length - 1} rows): ${csvSeconds.toFixed(2)} s`,
+      `baseline: recipients.csv pages before (d8694e2), queries only, JIT on (${baselineCsvRows} rows): ${baselineCsvSeconds.toFixed(2)} s`,
+    );
+    console.log(
+      `recipients.csv now, through the API (${csv.text.trim().split('\n').length - 1} rows): ${csvSeconds.toFixed(2)} s`,
     );
     console.log('EXPLAIN (ANALYZE, BUFFERS) of the figures query:');
     for (const line of explained) console.log(`  ${line}`);
