@@ -512,6 +512,15 @@ export interface CampaignFiguresView {
   failedByCode: Record<string, number>;
   replied: number;
   optedOut: number;
+  /** Recipients who opened the secure link their message carried (or its unread reminder's). */
+  linkOpened: number;
+  /** Recipients whose reply to the campaign triage (or staff) read as a confirmation (`confirm`). */
+  confirmed: number;
+  /**
+   * Recipients with an appointment created after the message was sent, within the attribution
+   * window (CAMPAIGN_REPLY_WINDOW_DAYS), not cancelled, and with no other campaign's message between.
+   */
+  booked: number;
 }
 
 export interface CampaignStatsView extends CampaignFiguresView {

@@ -57,6 +57,8 @@ export interface StaffApiContext {
   clinicSettings: ClinicSettings;
   /** Contact imports and campaigns (src/campaigns), for admins and managers. */
   campaigns: Router;
+  /** An appointment was booked for a contact: a campaign's "booked" figure may move (live). */
+  appointmentBooked?: (contactId: string) => void;
   csrfSecret: string;
   /** Staff sockets to close when a session ends or a staff member's access changes. */
   sockets: { disconnectSession(token: string): void; disconnectStaff(staffId: string): void };
@@ -104,7 +106,7 @@ export function staffApi(context: StaffApiContext): Router {
     attachmentRouter(db),
     outboundRouter(db, outbound, config.DEFAULT_REGION),
     messageRetryRouter(db, outbound),
-    appointmentRouter(db, outbound, context.org),
+    appointmentRouter(db, outbound, context.org, context.appointmentBooked),
     context.campaigns,
     sandboxRouter(context.channels, context.hubUrl, { db, defaultRegion: config.DEFAULT_REGION }),
   ];

@@ -223,6 +223,8 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
         onReply: (messageId, { requestId }) => triage.queue.add([{ messageId, requestId }]),
         // "Chat with the clinic" from a confirmed link: a verified web chat session (chat-handoff.ts).
         chatPage: channels.secureLinkHandoffPage(),
+        // A campaign's "secure link opened" figure moves live.
+        onOpened: (link) => campaigns.outcome({ messageIds: link.messageIds }),
       }),
       Router().use(
         '/api/v1',
@@ -237,6 +239,7 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
           triage: triage.pool,
           clinicSettings: clinic.settings,
           campaigns: campaigns.router,
+          appointmentBooked: (contactId) => campaigns.outcome({ contactId }),
           csrfSecret: await secrets.ensure('staff-csrf'),
           sockets: {
             disconnectSession: (token) => sockets?.inbox.disconnectSession(token),

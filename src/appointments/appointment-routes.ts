@@ -46,6 +46,8 @@ export function appointmentRouter(
   db: Database,
   outbound: OutboundServiceDeps,
   clinic: { name: string; timeZone: string },
+  /** Told of every appointment booked, once it is stored. */
+  onBooked?: (contactId: string) => void,
 ): Router {
   const router = Router();
   const reminderBody = reminderBodyFor(outbound.channels);
@@ -74,6 +76,7 @@ export function appointmentRouter(
         location: body.location,
       })
       .returning();
+    onBooked?.(row!.contactId);
     res.status(201).json({ appointment: present(row!) });
   });
 

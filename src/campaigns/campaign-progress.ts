@@ -3,10 +3,11 @@ import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { StoredHubEvent } from '../conversations/hub-events';
 import { campaigns } from '../platform/db/campaign-schema';
-import type { Queryable } from '../platform/db/database';
+import type { Database } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
+import { withoutJit } from '../platform/db/without-jit';
 import { CAMPAIGN_PROGRESS_EVENT, campaignRoom } from '../staff/campaign-access';
-import { campaignDetail } from './campaign-store';
+import { campaignDetail, DEFAULT_ATTRIBUTION_DAYS } from './campaign-store';
 
 /** Where progress goes: the `/inbox` namespace's campaign room of a clinic (any hub process). */
 export type ProgressSink = (orgId: string, event: string, payload: unknown) => void;
@@ -17,6 +18,12 @@ const MOVING_EVENTS = ['message.created', 'message.status', 'message.failed'] as
 export interface CampaignProgress {
   /** A campaign changed state (started, paused, completed…): its figures go out at the next flush. */
   touch(campaignId: string): void;
+  /**
+   * Something moved a figure that no message event announces: a secure link opened (its messages,
+   * which carry their campaign) or an appointment booked (its contact: the campaigns whose message
+   * reached them within the attribution window).
+   */
+  outcome(moved: { messageIds?: readonly string[]; contactId?: string }): void;
   /** Where to emit; until it is set (the socket server starts after the features), nothing is sent. */
   attach(sink: ProgressSink): void;
   close(): void;
@@ -33,15 +40,19 @@ export interface CampaignProgress {
  * the payload is counts and ids only, never a body, name or address.
  */
 export function startCampaignProgress(deps: {
-  db: Queryable;
+  db: Database;
   events: EventEmitter;
   logger: Logger;
   intervalMs?: number;
+  /** CAMPAIGN_REPLY_WINDOW_DAYS, for the `booked` figure (campaign-outcomes.ts). */
+  attributionDays?: number;
 }): CampaignProgress {
   const intervalMs = deps.intervalMs ?? 1000;
   let sink: ProgressSink | undefined;
   const messageIds = new Set<string>();
   const campaignIds = new Set<string>();
+  const contactIds = new Set<string>();
+  const windowDays = deps.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   // The figures of a campaign of 100,000 take a while to count: the next flush waits four times as
@@ -61,7 +72,7 @@ export function startCampaignProgress(deps: {
           .catch((err: unknown) => deps.logger.warn({ err }, 'campaign progress not sent'))
           .finally(() => {
             flushing = undefined;
-            if (messageIds.size > 0 || campaignIds.size > 0) schedule();
+            if (messageIds.size > 0 || campaignIds.size > 0 || contactIds.size > 0) schedule();
           });
       },
       Math.max(intervalMs, 4 * lastFlushMs),
@@ -75,6 +86,8 @@ export function startCampaignProgress(deps: {
     messageIds.clear();
     const touched = new Set(campaignIds);
     campaignIds.clear();
+    const contacts = [...contactIds];
+    contactIds.clear();
     if (ids.length > 0) {
       // An outbound message is its recipient row's; a reply carries the campaign it answers.
       const rows = rowsOf<{ campaign_id: string }>(
@@ -84,10 +97,32 @@ export function startCampaignProgress(deps: {
           select campaign_id from messages where id = any(${sql.param(ids)}::uuid[]) and campaign_id is not null`),
       );
       for (const row of rows) touched.add(row.campaign_id);
+      // A reply is attributed (and read as a confirmation or not) by its triage job, which announces
+      // nothing a campaign hears: one not triaged yet is looked at again at the next flush, for a
+      // few minutes (triage that takes longer has failed and is retried by its sweeper, unannounced).
+      const untriaged = rowsOf<{ id: string }>(
+        await deps.db.execute(sql`
+          select id from messages where id = any(${sql.param(ids)}::uuid[]) and direction = 'inbound'
+            and triage is null and created_at > now() - interval '5 minutes'`),
+      );
+      for (const row of untriaged) messageIds.add(row.id);
+    }
+    if (contacts.length > 0) {
+      const rows = rowsOf<{ campaign_id: string }>(
+        await deps.db.execute(sql`
+          select distinct r.campaign_id from campaign_recipients r join messages m on m.id = r.message_id
+          where r.contact_id = any(${sql.param(contacts)}::uuid[])
+            and m.sent_at > now() - ${windowDays}::float8 * interval '1 day'`),
+      );
+      for (const row of rows) touched.add(row.campaign_id);
     }
     for (const id of touched) {
       const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
-      if (campaign) sink?.(campaign.orgId, CAMPAIGN_PROGRESS_EVENT, await campaignDetail(deps.db, campaign));
+      // Without JIT, as GET /campaigns/:id counts them (campaign-routes.ts).
+      if (campaign) {
+        const detail = await withoutJit(deps.db, (tx) => campaignDetail(tx, campaign, windowDays));
+        sink?.(campaign.orgId, CAMPAIGN_PROGRESS_EVENT, detail);
+      }
     }
   }
 
@@ -102,6 +137,12 @@ export function startCampaignProgress(deps: {
     touch(campaignId) {
       if (!sink) return;
       campaignIds.add(campaignId);
+      schedule();
+    },
+    outcome(moved) {
+      if (!sink) return;
+      for (const id of moved.messageIds ?? []) messageIds.add(id);
+      if (moved.contactId) contactIds.add(moved.contactId);
       schedule();
     },
     attach(next) {

@@ -39,11 +39,16 @@ interface CampaignSendContext {
   campaignEndAt: Date | null;
 }
 
+/**
+ * The campaign a message belongs to, from the message's own campaign_id: a secured recipient has two
+ * messages (the content behind the link and the notice), and the recipient row names only the notice.
+ * Read through that row, the content's send never completed the campaign, which stayed running for
+ * good whenever that send ended after the notice's (campaign-results.test.ts met it).
+ */
 async function sendContext(db: Database, messageId: string): Promise<CampaignSendContext | undefined> {
   const result = await db.execute(sql`
     select m.channel, c.id as campaign_id, c.status, c.end_at from messages m
-    left join campaign_recipients r on r.message_id = m.id
-    left join campaigns c on c.id = r.campaign_id
+    left join campaigns c on c.id = m.campaign_id
     where m.id = ${messageId}`);
   const row = rowsOf<{
     channel: string;

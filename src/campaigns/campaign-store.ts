@@ -5,6 +5,7 @@ import type { Database, Queryable } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
 import { type AudienceChannels, audienceCondition } from './audience-filter';
+import { recipientOutcomes } from './campaign-outcomes';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
@@ -104,6 +105,9 @@ export async function transitionCampaign(
   });
 }
 
+/** The attribution window (days) when the caller gives none: CAMPAIGN_REPLY_WINDOW_DAYS's default. */
+export const DEFAULT_ATTRIBUTION_DAYS = 7;
+
 /** The outcome figures of a part of a campaign's recipients (one channel, one language, or all). */
 export interface CampaignFigures {
   recipients: number;
@@ -114,6 +118,12 @@ export interface CampaignFigures {
   failedByCode: Record<string, number>;
   replied: number;
   optedOut: number;
+  /** Recipients who opened the secure link their message carried (campaign-outcomes.ts). */
+  linkOpened: number;
+  /** Recipients whose attributed reply triage (or staff) read as `confirm`, e.g. to a reminder. */
+  confirmed: number;
+  /** Recipients who have an appointment booked after the message, within the attribution window. */
+  booked: number;
 }
 
 /** Sends and deliveries per time bucket, from the messages' sent_at and delivered_at. */
@@ -142,6 +152,9 @@ interface FigureRow {
   failed: string;
   replied: string;
   opted_out: string;
+  link_opened: string;
+  confirmed: string;
+  booked: string;
   deferred: string;
 }
 
@@ -153,6 +166,9 @@ const noFigures = (): CampaignFigures => ({
   failedByCode: {},
   replied: 0,
   optedOut: 0,
+  linkOpened: 0,
+  confirmed: 0,
+  booked: 0,
 });
 
 function addFigures(into: CampaignFigures, row: FigureRow): void {
@@ -162,6 +178,9 @@ function addFigures(into: CampaignFigures, row: FigureRow): void {
   into.failed += Number(row.failed);
   into.replied += Number(row.replied);
   into.optedOut += Number(row.opted_out);
+  into.linkOpened += Number(row.link_opened);
+  into.confirmed += Number(row.confirmed);
+  into.booked += Number(row.booked);
   if (row.failed_code !== null) {
     into.failedByCode[row.failed_code] = (into.failedByCode[row.failed_code] ?? 0) + Number(row.failed);
   }
@@ -184,13 +203,16 @@ export function seriesBucketSeconds(from: Date | null, to: Date): number {
  * language and failure code), then added up for the totals, per channel and per language.
  * `replied`: the recipient wrote to the clinic within the attribution window after the campaign's
  * message (the reply carries the campaign's id, reply-attribution.ts); `optedOut`: an opt-out
- * entered the consent ledger after it.
+ * entered the consent ledger after it; `linkOpened`, `confirmed` and `booked` as campaign-outcomes.ts
+ * defines them, `booked` within `windowDays` (CAMPAIGN_REPLY_WINDOW_DAYS) of the message.
  */
 export async function campaignStats(
   db: Queryable,
   campaignId: string,
   run: Pick<CampaignRow, 'startedAt' | 'finishedAt'> = { startedAt: null, finishedAt: null },
+  windowDays = DEFAULT_ATTRIBUTION_DAYS,
 ): Promise<CampaignStats> {
+  const outcome = recipientOutcomes(windowDays);
   const result = await db.execute(sql`
     select m.channel, coalesce(lower(c.language), 'unknown') as language,
       case when m.status in ('failed', 'undelivered') then coalesce(m.error_code, 'unknown') end as failed_code,
@@ -199,14 +221,16 @@ export async function campaignStats(
       count(*) filter (where m.status in ('delivered', 'read')) as delivered,
       count(*) filter (where m.status in ('failed', 'undelivered')) as failed,
       count(*) filter (where m.status = 'pending' and m.scheduled_for > now()) as deferred,
-      count(*) filter (where exists (
-        select 1 from messages i where i.campaign_id = r.campaign_id and i.contact_id = r.contact_id
-          and i.direction = 'inbound')) as replied,
+      count(*) filter (where ${outcome.replied}) as replied,
       count(*) filter (where m.id is not null and exists (
         select 1 from consent_ledger l where l.contact_id = r.contact_id and l.status = 'opted_out'
-          and l.recorded_at > m.created_at)) as opted_out
+          and l.recorded_at > m.created_at)) as opted_out,
+      count(*) filter (where ${outcome.linkOpened}) as link_opened,
+      count(*) filter (where ${outcome.confirmed}) as confirmed,
+      count(*) filter (where ${outcome.booked}) as booked
     from campaign_recipients r join contacts c on c.id = r.contact_id
     left join messages m on m.id = r.message_id
+    ${outcome.replies}
     where r.campaign_id = ${campaignId}
     group by 1, 2, 3`);
   const totals = noFigures();
@@ -331,8 +355,8 @@ export async function completeIfDone(db: Queryable, campaignId: string): Promise
 }
 
 /** A campaign as `GET /campaigns/:id` answers it, and as its live progress event carries it. */
-export async function campaignDetail(db: Queryable, row: CampaignRow) {
-  return { ...presentCampaign(row), stats: await campaignStats(db, row.id, row) };
+export async function campaignDetail(db: Queryable, row: CampaignRow, windowDays = DEFAULT_ATTRIBUTION_DAYS) {
+  return { ...presentCampaign(row), stats: await campaignStats(db, row.id, row, windowDays) };
 }
 
 /** A campaign as the API shows it: no organization or creator ids. */

@@ -9,7 +9,7 @@ import type { FeatureRuntime, Stoppable } from '../platform/runtime/lifecycle';
 import { startPeriodic } from '../platform/runtime/periodic-task';
 import { audienceRouter } from './audience-routes';
 import { initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
-import { socketSink, startCampaignProgress } from './campaign-progress';
+import { type CampaignProgress, socketSink, startCampaignProgress } from './campaign-progress';
 import { campaignRouter } from './campaign-routes';
 import { initCampaignSendQueue, initCampaignSendWorker } from './campaign-send-worker';
 import { campaignsToResume } from './campaign-store';
@@ -21,6 +21,8 @@ export interface CampaignFeature extends FeatureRuntime {
   router: Router;
   /** Live figures go to the `/inbox` socket's campaign rooms from now on. */
   attachRealtime(io: Parameters<typeof socketSink>[0]): void;
+  /** A secure link opened or an appointment booked: the figures of the campaigns it counts for move. */
+  outcome: CampaignProgress['outcome'];
 }
 
 /**
@@ -43,7 +45,8 @@ export function startCampaigns(options: {
   const outbound: OutboundServiceDeps = { ...options.outbound, sendQueue };
   const { db, logger } = outbound;
   const closing = new AbortController();
-  const progress = startCampaignProgress({ db, events: options.events, logger });
+  const attributionDays = config.CAMPAIGN_REPLY_WINDOW_DAYS;
+  const progress = startCampaignProgress({ db, events: options.events, logger, attributionDays });
   const running = new Set<Promise<unknown>>();
 
   const throttleRedis = workerConnection(config.REDIS_URL);
@@ -118,6 +121,7 @@ export function startCampaigns(options: {
       progress,
       testOutbound: options.outbound,
       defaultRegion: config.DEFAULT_REGION,
+      attributionDays,
     }),
   );
 
@@ -137,6 +141,7 @@ export function startCampaigns(options: {
     attachRealtime(io) {
       progress.attach(socketSink(io));
     },
+    outcome: (moved) => progress.outcome(moved),
     periodic: workers ? [workers.sweeper] : [],
     workers: [
       inFlight,

@@ -56,6 +56,8 @@ export interface SecureLinkRouterDeps {
    * clinic", which hands the confirmed patient over to a verified chat session (chat-handoff.ts).
    */
   chatPage?: string;
+  /** Told when a link is opened (the messages behind it), e.g. so a campaign's live figures move. */
+  onOpened?: (link: Pick<SecureLinkRow, 'messageIds'>) => void;
 }
 
 export const MAX_REPLY_CHARS = 2000;
@@ -182,6 +184,7 @@ export function secureLinkRouter(deps: SecureLinkRouterDeps): Router {
     if (!link) return;
     const session = sessionOf(req, link);
     await markSecureLinkOpened(db, link.id);
+    deps.onOpened?.(link);
     await audit(db, req, link, 'securelink.opened', { outcome: session ? 'session' : 'asked_dob' });
     if (session) await showContent(res, link, token, session, 200);
     else page(res, 200, dateOfBirthPage(clinic, linkPath(token)));

@@ -254,6 +254,29 @@ test('the progress bar, chart and tables move as the campaign sends, without a r
   const byLanguage = results.getByRole('table', { name: 'By Language' });
   expect(await byLanguage.getByRole('row', { name: /^en 4 4/ }).count()).toBe(1);
   expect(await byLanguage.getByRole('row', { name: /^es 4 4/ }).count()).toBe(1);
+  expect(await byLanguage.getByRole('columnheader').allTextContents()).toEqual(
+    expect.arrayContaining(['Link opened', 'Confirmed', 'Booked']),
+  );
+  expect(await results.locator('dt:has-text("Booked") + dd').textContent()).toBe('0');
+
+  // A week later, so to speak: patient 0 (en) books an appointment; the figure moves without a reload.
+  const [booker] = await queryRows<{ id: string }>(
+    t.database.url,
+    'select id from contacts where external_id = $1',
+    [`${tag}-0`],
+  );
+  await api
+    .post('/appointments', {
+      contactId: booker!.id,
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      location: 'Riverside',
+    })
+    .expect(201);
+  await results.locator('dt:has-text("Booked") + dd').filter({ hasText: /^1$/ }).waitFor(VISIBLE);
+  // Language, recipients, sent, delivered, failed, replied, opted out, link opened, confirmed, booked.
+  await byLanguage.getByRole('row', { name: /^en 4 4 \d+ 0 0 0 0 0 1$/ }).waitFor(VISIBLE);
+  expect(await byLanguage.getByRole('row', { name: /^es 4 4 \d+ 0 0 0 0 0 0$/ }).count()).toBe(1);
+  expect(await page.evaluate('window.notReloaded')).toBe(true);
   await byChannel.scrollIntoViewIfNeeded();
   await screenshot(page, 'campaigns-live-chart-phone.png');
   expect(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBe(0);

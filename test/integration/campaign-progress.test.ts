@@ -142,6 +142,8 @@ test('figures per channel and language with failures by code and a time series, 
   // The socket carries exactly what the API answers.
   expect(pushed.stats).toEqual(body.stats);
   const failure = { twilio_21211: 1 };
+  // No secure link (the template is public), no reminder to confirm, no appointment booked.
+  const noOutcomes = { linkOpened: 0, confirmed: 0, booked: 0 };
   expect(body.stats).toMatchObject({
     recipients: 5,
     sent: 3,
@@ -152,11 +154,38 @@ test('figures per channel and language with failures by code and a time series, 
     skipped: { marketing_requires_opt_in: 1 },
   });
   expect(body.stats.byChannel).toEqual({
-    sms: { recipients: 4, sent: 3, delivered: 2, failed: 1, failedByCode: failure, replied: 1, optedOut: 0 },
+    sms: {
+      recipients: 4,
+      sent: 3,
+      delivered: 2,
+      failed: 1,
+      failedByCode: failure,
+      replied: 1,
+      optedOut: 0,
+      ...noOutcomes,
+    },
   });
   expect(body.stats.byLocale).toEqual({
-    en: { recipients: 2, sent: 1, delivered: 1, failed: 1, failedByCode: failure, replied: 0, optedOut: 0 },
-    es: { recipients: 3, sent: 2, delivered: 1, failed: 0, failedByCode: {}, replied: 1, optedOut: 0 },
+    en: {
+      recipients: 2,
+      sent: 1,
+      delivered: 1,
+      failed: 1,
+      failedByCode: failure,
+      replied: 0,
+      optedOut: 0,
+      ...noOutcomes,
+    },
+    es: {
+      recipients: 3,
+      sent: 2,
+      delivered: 1,
+      failed: 0,
+      failedByCode: {},
+      replied: 1,
+      optedOut: 0,
+      ...noOutcomes,
+    },
   });
   const { series } = body.stats as {
     series: { bucketSeconds: number; points: { at: string; sent: number; delivered: number }[] };

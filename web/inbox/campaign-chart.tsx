@@ -97,6 +97,9 @@ export function CampaignBreakdown({
           <th scope="col">Failed</th>
           <th scope="col">Replied</th>
           <th scope="col">Opted out</th>
+          <th scope="col">Link opened</th>
+          <th scope="col">Confirmed</th>
+          <th scope="col">Booked</th>
         </tr>
       </thead>
       <tbody>
@@ -112,6 +115,9 @@ export function CampaignBreakdown({
             </td>
             <td>{f.replied}</td>
             <td>{f.optedOut}</td>
+            <td>{f.linkOpened}</td>
+            <td>{f.confirmed}</td>
+            <td>{f.booked}</td>
           </tr>
         ))}
       </tbody>

@@ -530,6 +530,14 @@ function CampaignDetail({ id, onChanged, live }: { id: string; onChanged: () => 
             <dd>{stats.replied}</dd>
             <dt>Opted out</dt>
             <dd>{stats.optedOut}</dd>
+            <dt>Opened the secure link</dt>
+            <dd>{stats.linkOpened}</dd>
+            <dt>Confirmed</dt>
+            <dd>{stats.confirmed}</dd>
+            <dt>Booked</dt>
+            <dd title="An appointment made after the message, within the attribution window">
+              {stats.booked}
+            </dd>
             <dt>Skipped</dt>
             <dd>{counts(stats.skipped)}</dd>
           </dl>
