@@ -22,6 +22,7 @@ describe('safety over a free-text opt-out', () => {
     "unsubscribe me, doesn't matter anymore I won't be around",
     'darme de baja, pronto no estaré aquí',
     'take me off this list, I wont be here much longer',
+    'please stop texting, nobody needs to worry about me anymore',
   ])('%s -> a nurse reads it within the hour, never opt_out', (text) => {
     const result = triage.classifyLocal(text);
     expect(result.intent).not.toBe('opt_out');
@@ -69,6 +70,8 @@ describe('safety over a free-text opt-out', () => {
     'no me manden más mensajes, ya nada importa',
     'ya no me manden mensajes, estoy desesperada',
     'darme de baja por favor, no aguanto más',
+    "take me off the list, it's over for me",
+    'ya no me escriban, todo se acabó para mí',
   ])('%s -> a nurse reads it within the hour; the opt-out is set aside for clinical content', (text) => {
     const result = triage.classifyLocal(text);
     expect(result).toMatchObject({
@@ -112,6 +115,7 @@ describe('safety over a free-text opt-out', () => {
     'stop texting me, I sold my car and moved, thanks for everything',
     'dejen de mandarme mensajes para que no me molesten',
     'ya no puedo recibir mensajes en este número, quítenme de la lista',
+    "stop texting me, I'm not going to be here next month, moving to texas",
   ])('plain opt-out with everyday words still stands: %s', (text) => {
     const result = triage.classifyLocal(text);
     expect(result.intent).toBe('opt_out');
