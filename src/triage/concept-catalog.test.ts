@@ -54,11 +54,42 @@ describe('red-flag concept catalog', () => {
       'category: cardiac2\nlabel: x\nterms: {a: {en: [chest]}}\nconcepts: [{name: cannot_breathe, label: x, alone: urgent, match: [[a]]}]\n',
       /concepts\/cardiac\.yaml: concept "cannot_breathe" is already in concepts\/breathing\.yaml/,
     ],
+    [
+      'a neutral group that is not one of its term groups',
+      'category: cardiac\nlabel: x\nterms: {a: {en: [chest]}}\nneutral: [b]\nconcepts: [{name: c, label: x, alone: urgent, match: [[a]]}]\n',
+      /concepts\/cardiac\.yaml: neutral group "b" is not a term group of this file/,
+    ],
   ])('a concept file with %s fails loading, naming the file', (_what, content, message) => {
     writeFileSync(cardiac(), content);
     expect(() => loadConceptCatalog(dir)).toThrow(IntentCatalogError);
     expect(() => loadConceptCatalog(dir)).toThrow(message);
     expect(() => createTriage({ intentsDir: dir })).toThrow(message);
+  });
+
+  test('distress words are data: a word added to context/distress-terms.yaml sets a free-text opt-out aside', () => {
+    const text = 'unsubscribe me, i am so frazzled';
+    expect(createTriage({ intentsDir: dir }).classifyLocal(text).intent).toBe('opt_out');
+    const file = path.join(dir, 'context', 'distress-terms.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('en: [', 'en: [frazzled, '));
+    expect(createTriage({ intentsDir: dir }).classifyLocal(text)).toMatchObject({
+      intent: 'clinical_question',
+      clinicalContent: true,
+    });
+  });
+
+  test('a term group the concept file calls neutral is not clinical content; the same group otherwise is', () => {
+    // "my dog" is the self-harm group `possessions` (giving away one's things), neutral alone.
+    const text = 'stop texting me, my dog is fine';
+    expect(createTriage({ intentsDir: dir }).classifyLocal(text).intent).toBe('opt_out');
+    const file = path.join(dir, 'concepts', 'self-harm.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/^neutral: \[(.*)\bpossessions, /m, 'neutral: [$1'),
+    );
+    expect(createTriage({ intentsDir: dir }).classifyLocal(text)).toMatchObject({
+      intent: 'clinical_question',
+      clinicalContent: true,
+    });
   });
 
   test('a broken modifiers file fails loading, naming it', () => {

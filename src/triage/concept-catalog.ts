@@ -18,8 +18,12 @@ export interface ConceptCatalog {
   /** Shared term groups merged with each file's own (a file's own group wins). */
   sharedTerms: Record<string, TermGroup>;
   modifiers: ModifierFile;
+  /** Shared term groups that are not clinical content by themselves (`neutral` in shared-terms.yaml). */
+  sharedNeutral: string[];
   /** Words that make a message clinical (body parts, symptoms, medicines): never off-topic. */
   clinicalTerms: TermGroup;
+  /** Words of distress that are no red flag alone: clinical content, so no free-text opt-out stands. */
+  distressTerms: TermGroup;
   /** Hash of every file read, folded into the triage version. */
   digest: string;
 }
@@ -27,6 +31,7 @@ export interface ConceptCatalog {
 const SHARED_TERMS_FILE = 'shared-terms.yaml';
 const MODIFIERS_FILE = 'modifiers.yaml';
 const CLINICAL_TERMS_FILE = 'clinical-terms.yaml';
+const DISTRESS_TERMS_FILE = 'distress-terms.yaml';
 
 /**
  * Reads `<intentsDir>/concepts/*.yaml` (one red-flag category per file, plus shared-terms.yaml) and
@@ -47,10 +52,11 @@ export function loadConceptCatalog(intentsDir: string): ConceptCatalog {
   const files = readdirSync(conceptsDir)
     .filter((f) => /\.ya?ml$/.test(f))
     .sort();
-  const sharedTerms: Record<string, TermGroup> = files.includes(SHARED_TERMS_FILE)
+  const shared = files.includes(SHARED_TERMS_FILE)
     ? read(path.join(conceptsDir, SHARED_TERMS_FILE), `concepts/${SHARED_TERMS_FILE}`, sharedTermsFileSchema)
-        .terms
-    : {};
+    : { terms: {}, neutral: [] };
+  const sharedTerms: Record<string, TermGroup> = shared.terms;
+  checkNeutral(`concepts/${SHARED_TERMS_FILE}`, shared.neutral, sharedTerms);
   const categories: ConceptFile[] = [];
   const categoryFiles = new Map<string, string>();
   const conceptFiles = new Map<string, string>();
@@ -62,6 +68,7 @@ export function loadConceptCatalog(intentsDir: string): ConceptCatalog {
     if (previous)
       throw new IntentCatalogError(`${label}: category "${category.category}" is already in ${previous}`);
     categoryFiles.set(category.category, label);
+    checkNeutral(label, category.neutral, category.terms);
     for (const concept of category.concepts) {
       const other = conceptFiles.get(concept.name);
       if (other) throw new IntentCatalogError(`${label}: concept "${concept.name}" is already in ${other}`);
@@ -78,9 +85,28 @@ export function loadConceptCatalog(intentsDir: string): ConceptCatalog {
   }
   if (categories.length === 0) throw new IntentCatalogError(`${conceptsDir}: no red-flag category files`);
   const modifiers = read(modifiersPath, `context/${MODIFIERS_FILE}`, modifierFileSchema);
-  const clinicalTermsPath = path.join(intentsDir, 'context', CLINICAL_TERMS_FILE);
-  if (!existsSync(clinicalTermsPath))
-    throw new IntentCatalogError(`missing clinical terms file ${clinicalTermsPath}`);
-  const clinicalTerms = read(clinicalTermsPath, `context/${CLINICAL_TERMS_FILE}`, termGroupSchema);
-  return { categories, sharedTerms, modifiers, clinicalTerms, digest: hash.digest('hex') };
+  const terms = (file: string, what: string): TermGroup => {
+    const termsPath = path.join(intentsDir, 'context', file);
+    if (!existsSync(termsPath)) throw new IntentCatalogError(`missing ${what} file ${termsPath}`);
+    return read(termsPath, `context/${file}`, termGroupSchema);
+  };
+  const clinicalTerms = terms(CLINICAL_TERMS_FILE, 'clinical terms');
+  const distressTerms = terms(DISTRESS_TERMS_FILE, 'distress terms');
+  return {
+    categories,
+    sharedTerms,
+    sharedNeutral: shared.neutral,
+    modifiers,
+    clinicalTerms,
+    distressTerms,
+    digest: hash.digest('hex'),
+  };
+}
+
+/** A `neutral` entry names a group of the same file: a typo there would quietly make a group content. */
+function checkNeutral(label: string, neutral: string[], terms: Record<string, TermGroup>): void {
+  for (const name of neutral) {
+    if (!(name in terms))
+      throw new IntentCatalogError(`${label}: neutral group "${name}" is not a term group of this file`);
+  }
 }

@@ -56,17 +56,28 @@ const conceptSchema = z.strictObject({
   unlessWindow: z.number().int().min(0).max(12).default(2),
 });
 
+/**
+ * Term groups of the file that say nothing clinical or about risk by themselves: a verb of wanting, a
+ * time, a person, an everyday object a concept needs beside another group ("want", "tonight", "my son",
+ * "phone"). Every other group's words are clinical or risk content wherever they occur, matched alone
+ * or not: "stop texting me, nothing matters anymore" carries the self-harm group `pointless` although
+ * no concept is complete, and a free-text opt-out beside it is set aside (triage.ts).
+ */
+const neutralGroups = z.array(groupName).default([]);
+
 export const conceptFileSchema = z.strictObject({
   /** Reported per category in the evaluation: cardiac, stroke, breathing, ... */
   category: groupName,
   label: z.string().trim().min(1),
   terms: z.record(groupName, termGroupSchema).default({}),
+  neutral: neutralGroups,
   concepts: z.array(conceptSchema).min(1),
 });
 
 /** Term groups several category files share (`shared-terms.yaml`). */
 export const sharedTermsFileSchema = z.strictObject({
   terms: z.record(groupName, termGroupSchema),
+  neutral: neutralGroups,
 });
 
 export const MODIFIER_KINDS = [

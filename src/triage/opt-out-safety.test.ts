@@ -22,6 +22,7 @@ describe('safety over a free-text opt-out', () => {
     "unsubscribe me, doesn't matter anymore I won't be around",
     'darme de baja, pronto no estaré aquí',
     'take me off this list, I wont be here much longer',
+    'please stop texting, nobody needs to worry about me anymore',
   ])('%s -> a nurse reads it within the hour, never opt_out', (text) => {
     const result = triage.classifyLocal(text);
     expect(result.intent).not.toBe('opt_out');
@@ -53,6 +54,69 @@ describe('safety over a free-text opt-out', () => {
     'please remove my number from your list, thanks for everything, I prefer email',
     'ya no me manden mensajes por favor',
   ])('plain opt-out still stands: %s', (text) => {
+    const result = triage.classifyLocal(text);
+    expect(result.intent).toBe('opt_out');
+    expect(result.clinicalContent).toBe(false);
+  });
+
+  // Risk content broader than the red flags: self-harm wording no concept completes, and distress words
+  // (intents/context/distress-terms.yaml). Each was written to the consent ledger before.
+  test.each([
+    'no more messages, nothing matters anymore',
+    'stop texting me, I feel like giving up',
+    "unsubscribe me, I'm so tired of everything",
+    "unsubscribe me, I'm so overwhelmed I can't cope",
+    'take me off your list, my husband hits me',
+    'no me manden más mensajes, ya nada importa',
+    'ya no me manden mensajes, estoy desesperada',
+    'darme de baja por favor, no aguanto más',
+    "take me off the list, it's over for me",
+    'ya no me escriban, todo se acabó para mí',
+  ])('%s -> a nurse reads it within the hour; the opt-out is set aside for clinical content', (text) => {
+    const result = triage.classifyLocal(text);
+    expect(result).toMatchObject({
+      intent: 'clinical_question',
+      queue: 'nurse-triage',
+      urgency: 'urgent',
+      clinicalContent: true,
+    });
+    expect(result.reasons.join(' ')).toMatch(/opt-out set aside: clinical content/);
+  });
+
+  // A word of a red-flag concept that completes no concept alone, and no clinical word: still content.
+  test.each(['unsubscribe me, the bleach', 'stop texting me, i am hemorrhaging'])(
+    '%s -> clinical: a concept term sets the opt-out aside',
+    (text) => {
+      const result = triage.classifyLocal(text);
+      expect(result).toMatchObject({
+        intent: 'clinical_question',
+        queue: 'nurse-triage',
+        clinicalContent: true,
+      });
+      expect(result.reasons.join(' ')).toMatch(/opt-out set aside: clinical content/);
+    },
+  );
+
+  // Read as clinical by the classifier; the patient also asked in an opt-out phrase, and staff see it.
+  test("stop texting me, I took all my pills and I'm so dizzy -> not opt_out, and the reasons say why", () => {
+    const result = triage.classifyLocal("stop texting me, I took all my pills and I'm so dizzy");
+    expect(result.intent).not.toBe('opt_out');
+    expect(result.queue).toBe('nurse-triage');
+    expect(result.clinicalContent).toBe(true);
+    expect(result.reasons.join(' ')).toMatch(/opt-out set aside/);
+  });
+
+  // Words a plain opt-out says of the texts themselves are not distress; groups a concept needs only
+  // beside another ("want", "my car", "thanks for everything") are `neutral` in the concept files.
+  test.each([
+    "I'm afraid I have to unsubscribe",
+    "please stop texting me, I'm done with these reminders",
+    'take me off your list, I want out',
+    'stop texting me, I sold my car and moved, thanks for everything',
+    'dejen de mandarme mensajes para que no me molesten',
+    'ya no puedo recibir mensajes en este número, quítenme de la lista',
+    "stop texting me, I'm not going to be here next month, moving to texas",
+  ])('plain opt-out with everyday words still stands: %s', (text) => {
     const result = triage.classifyLocal(text);
     expect(result.intent).toBe('opt_out');
     expect(result.clinicalContent).toBe(false);

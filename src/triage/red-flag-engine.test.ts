@@ -393,3 +393,41 @@ describe('generalization, second round: described without the textbook word', ()
     expect(classify("choking on a piece of meat and can't cough it out").intent).toBe('emergency');
   });
 });
+
+// dev-j's misses were tuned as each category's general forms; these are neighbours of those lines, not
+// the lines themselves (other tenses, other people, Spanish), and the everyday sentences beside them.
+describe('generalization, third round: the forms around dev-j', () => {
+  test.each([
+    ['tosio mucha sangre en la mañana', 'coughing up blood'],
+    ['his eyes are stuck looking to the left and he wont answer', 'eyes pulled to one side'],
+    ['her words sound wrong and her arm is weak', 'slurred or garbled speech'],
+    ['the vision in my right eye just went dark', 'loss of vision in one eye'],
+    ['took like 30 of my sleeping pills, so drowsy', 'many pills taken, with symptoms'],
+    ['firecracker blew up in his hand', 'a firework or blast'],
+    ['her sleeve caught fire on the stove', 'clothes or hair caught fire'],
+    ['got electrocuted fixing an outlet and now my chest hurts', 'electric shock'],
+    ['my brother has hemophilia and fell off his skateboard', 'bleeding disorder'],
+    ['missed my period, sharp pain low on the left and i feel like im going to pass out', 'faintness'],
+    ['my 2 year olds poop looks like red jelly', 'red jelly'],
+    ['kicked in the balls at practice, now swollen and throwing up', 'testicle'],
+    ['dont try to call me, thanks for everything', 'cannot be reached'],
+  ])('%s -> %s', (text, label) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain(label);
+  });
+
+  test.each([
+    // a sore rib is not a band of pressure; the day's usual doses; a test of the blood, not blood brought up
+    'my ribs hurt after I fell skiing',
+    'i took all my morning meds and feel a bit dizzy',
+    'my blood sugar was 140 and i threw up once',
+    'ate too much sugar at the party and threw up',
+    // a crushed pill; a habit, not an event
+    'is it ok to crush my dads metoprolol, he has trouble swallowing pills',
+    'i get dizzy every time i stand up too fast',
+    'the fireworks show went off without a hitch',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});

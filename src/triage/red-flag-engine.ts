@@ -49,6 +49,21 @@ export interface RedFlagAssessment {
   acuity?: string;
   /** The first clinical word (intents/context/clinical-terms.yaml), when the message has one. */
   clinicalTerm?: string;
+  /**
+   * The first word of a red-flag concept's term group that is not `neutral`, matched alone: a self-harm
+   * one first ("nothing matters", "giving up"), else any ("dizzy", "overdosed"). Clinical or risk content
+   * even where no concept is complete.
+   */
+  conceptTerm?: ConceptTerm;
+  /** The first word of distress (intents/context/distress-terms.yaml): "overwhelmed", "can't cope". */
+  distressTerm?: string;
+}
+
+/** A word of a concept's term group, as the patient wrote it, with the group it belongs to. */
+export interface ConceptTerm {
+  phrase: string;
+  category: string;
+  group: string;
 }
 
 interface CompiledConcept {
@@ -71,6 +86,8 @@ interface Occurrence {
 }
 
 const NONE: readonly number[] = [];
+// Its words outrank any other concept term as the content a free-text opt-out gives way to.
+const SELF_HARM = 'self_harm';
 // Dismissed hits kept per concept for the reasons; live ones need only the first.
 const MAX_DISMISSED_PER_CONCEPT = 2;
 const LEVEL_RANK: Record<ConceptLevel, number> = { soon: 0, urgent: 1, emergency: 2 };
@@ -102,6 +119,10 @@ export class RedFlagEngine {
   readonly #usesOf: { pattern: number; slot: number }[][] = [];
   readonly #index: PhraseIndex<number>;
   readonly #clinicalTerms: PhraseIndex<true>;
+  readonly #distressTerms: PhraseIndex<true>;
+  /** Per term group: the category whose content it is, or null when `neutral` (see concept-schema.ts). */
+  readonly #contentOf: (string | null)[] = [];
+  readonly #groupNames: string[] = [];
   readonly #modifiers: ContextModifiers;
   readonly #lexicon: Lexicon;
   readonly #fillers: Set<string>;
@@ -131,39 +152,52 @@ export class RedFlagEngine {
     this.#index = new PhraseIndex<number>(this.#keys, isFiller);
     this.#modifiers = new ContextModifiers(modifiers, this.#keys, isFiller);
     this.#clinicalTerms = new PhraseIndex<true>(this.#keys, isFiller);
+    this.#distressTerms = new PhraseIndex<true>(this.#keys, isFiller);
     for (const language of ['en', 'es'] as LexiconLanguage[]) {
       for (const phrase of catalog.clinicalTerms[language]) this.#clinicalTerms.add(phrase, language, true);
+      for (const phrase of catalog.distressTerms[language]) this.#distressTerms.add(phrase, language, true);
     }
+    const sharedNeutral = new Set(catalog.sharedNeutral);
 
     const conceptWords = new Set<string>();
     const wordsByLanguage: Record<LexiconLanguage, Set<string>> = { en: new Set(), es: new Set() };
     const groupIds = new Map<string, number>();
-    const groupOf = (scope: string, name: string, group: TermGroup): number => {
+    // A group is content once a concept matches on it and its file does not call it neutral; one only
+    // named in `unless` ("phone", "by accident") says what a match is not, never what the message is.
+    const groupOf = (scope: string, name: string, group: TermGroup, content: string | null): number => {
       const id = `${scope}/${name}`;
       let n = groupIds.get(id);
-      if (n === undefined) {
-        n = groupIds.size;
-        groupIds.set(id, n);
-        this.#usesOf.push([]);
-        for (const language of ['en', 'es'] as LexiconLanguage[]) {
-          for (const phrase of group[language]) {
-            this.#index.add(phrase, language, n);
-            for (const w of phraseWords(phrase)) {
-              if (w.startsWith('#') || w === NEGATOR_KEY) continue;
-              conceptWords.add(w);
-              wordsByLanguage[language].add(w);
-            }
+      if (n !== undefined) {
+        this.#contentOf[n] ??= content;
+        return n;
+      }
+      n = groupIds.size;
+      groupIds.set(id, n);
+      this.#usesOf.push([]);
+      this.#contentOf.push(content);
+      this.#groupNames.push(name);
+      for (const language of ['en', 'es'] as LexiconLanguage[]) {
+        for (const phrase of group[language]) {
+          this.#index.add(phrase, language, n);
+          for (const w of phraseWords(phrase)) {
+            if (w.startsWith('#') || w === NEGATOR_KEY) continue;
+            conceptWords.add(w);
+            wordsByLanguage[language].add(w);
           }
         }
       }
       return n;
     };
     for (const file of catalog.categories) {
-      const resolve = (name: string): number => {
+      const neutral = new Set(file.neutral);
+      const resolveAs = (name: string, matched: boolean): number => {
         const own = file.terms[name];
-        if (own) return groupOf(file.category, name, own);
-        return groupOf('shared', name, catalog.sharedTerms[name]!);
+        if (own)
+          return groupOf(file.category, name, own, matched && !neutral.has(name) ? file.category : null);
+        const content = matched && !sharedNeutral.has(name) ? 'shared' : null;
+        return groupOf('shared', name, catalog.sharedTerms[name]!, content);
       };
+      const resolve = (name: string) => resolveAs(name, true);
       for (const definition of file.concepts) {
         const concept = this.#concepts.length;
         this.#concepts.push({ category: file.category, definition });
@@ -173,7 +207,7 @@ export class RedFlagEngine {
             countsAlone: definition.countsAlone,
           });
         }
-        const unless = definition.unless.map(resolve);
+        const unless = definition.unless.map((name) => resolveAs(name, false));
         for (const alternative of definition.match) {
           const pattern = this.#patterns.length;
           const groups = alternative.map(resolve);
@@ -193,7 +227,12 @@ export class RedFlagEngine {
     for (const w of wordsByLanguage.en) if (!wordsByLanguage.es.has(w)) this.#englishOnly.add(w);
     for (const w of wordsByLanguage.es) if (!wordsByLanguage.en.has(w)) this.#spanishOnly.add(w);
     const modifierWords = modifiers.triggers.flatMap((t) => [...t.en, ...t.es].flatMap(phraseWords));
-    const clinicalWords = [...catalog.clinicalTerms.en, ...catalog.clinicalTerms.es].flatMap(phraseWords);
+    const clinicalWords = [
+      ...catalog.clinicalTerms.en,
+      ...catalog.clinicalTerms.es,
+      ...catalog.distressTerms.en,
+      ...catalog.distressTerms.es,
+    ].flatMap(phraseWords);
     const boundaryWords = [
       modifiers.terminations,
       modifiers.conjunctions,
@@ -252,13 +291,25 @@ export class RedFlagEngine {
     const endingAt: (Occurrence[] | undefined)[] = new Array(tokens.length + 1);
     const startsOf = new Map<number, number[]>();
     let clinicalTerm: string | undefined;
+    let distressTerm: string | undefined;
+    let conceptTerm: ConceptTerm | undefined;
+    const wordsOf = (start: number, end: number) =>
+      original.slice(source[start], source[end - 1]! + 1).join(' ');
     for (let i = 0; i < tokens.length; i++) {
       if (clinicalTerm === undefined) {
         this.#clinicalTerms.scanAt(tokens, i, (_, end) => {
-          clinicalTerm ??= original.slice(source[i], source[end - 1]! + 1).join(' ');
+          clinicalTerm ??= wordsOf(i, end);
+        });
+      }
+      if (distressTerm === undefined) {
+        this.#distressTerms.scanAt(tokens, i, (_, end) => {
+          distressTerm ??= wordsOf(i, end);
         });
       }
       this.#index.scanAt(tokens, i, (group, end) => {
+        const category = this.#contentOf[group];
+        if (category && conceptTerm?.category !== SELF_HARM && (!conceptTerm || category === SELF_HARM))
+          conceptTerm = { phrase: wordsOf(i, end), category, group: this.#groupNames[group]! };
         let ending = endingAt[end];
         if (!ending) {
           ending = [];
@@ -275,8 +326,7 @@ export class RedFlagEngine {
     }
 
     const context = this.#modifiers.read(tokens, sentenceOf);
-    const phraseOf = (start: number, end: number) =>
-      original.slice(source[start], source[end - 1]! + 1).join(' ');
+    const phraseOf = wordsOf;
     const acuityTrigger = liveAcuity(context);
     const acuity = acuityTrigger ? phraseOf(acuityTrigger.start, acuityTrigger.end) : undefined;
 
@@ -366,6 +416,8 @@ export class RedFlagEngine {
       signs: signsOnly.filter((h) => !live.includes(h)),
       ...(raisedByAcuity && acuity ? { acuity } : {}),
       ...(clinicalTerm !== undefined ? { clinicalTerm } : {}),
+      ...(conceptTerm !== undefined ? { conceptTerm } : {}),
+      ...(distressTerm !== undefined ? { distressTerm } : {}),
     };
 
     function anyWithin(starts: readonly number[], from: number, to: number): boolean {

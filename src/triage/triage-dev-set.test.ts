@@ -85,6 +85,12 @@ const openFalseAlarms: Record<string, string[]> = {
   'triage-dev-i.jsonl': [
     'a few years back i went through a really dark time and tried to take my life. im in a much better place now but my new psychiatrist wants my records',
   ],
+  // dev-j: 496 lines written blind (4 that repeat intents' examples removed), then tuned on as a
+  // development file. Before tuning: 162 of 200 emergencies, 1.8% false emergencies on clinical text,
+  // 1.3% off-topic; the misses had words no concept knew, and the tuning added each category's general
+  // forms (other tenses, lay words, Spanish) rather than the lines. The football fan who "wants to die"
+  // stays raised on purpose, as in dev-f: a wish to die is never dismissed as a figure of speech.
+  'triage-dev-j.jsonl': ['mi equipo perdió 5 a 0, me quiero morir jajaja'],
 };
 
 describe.each(Object.keys(openFalseAlarms))('fresh batch %s', (file) => {

@@ -211,6 +211,10 @@ export function createTriage(options: TriageOptions = {}): Triage {
     const classifiedText = tokens.join(' ');
     const keywords = keywordRules.match(classifiedText);
     const clinicalWords = hasRedFlagWords || keywords.has(CLINICAL) || flags.clinicalTerm !== undefined;
+    // Broader than what routes a message to the nurses: a word of a red-flag concept matched alone
+    // ("nothing matters", "overdosed") or of distress ("can't cope"). It decides whether a free-text
+    // opt-out may be written to the consent ledger, never the queue of a message that is no opt-out.
+    const content = clinicalWords || flags.conceptTerm !== undefined || flags.distressTerm !== undefined;
     const prediction = classifier.predict(tokens, keywords.keys());
 
     if (flags.level !== null) {
@@ -245,7 +249,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
           ...flagReasons,
         ],
         language,
-        clinicalWords,
+        content,
         undefined,
         ['Mostly words triage does not know (another language?): the front desk reads it', ...flagFindings],
       );
@@ -278,21 +282,29 @@ export function createTriage(options: TriageOptions = {}): Triage {
     // be undone if we are wrong. A free-text opt-out stands only with no red-flag concept (even one a
     // context modifier dismissed, or a warning sign that does not count alone), no clinical word and no
     // crisis wording; otherwise a nurse reads it, and the consent ledger is left alone (triage-job.ts).
-    if (intentName === OPT_OUT) {
-      const setAside = optOutSetAside(flags, clinicalWords, keywords.get(CLINICAL));
-      if (setAside) {
-        reasons.push(`${OPT_OUT_SET_ASIDE}: ${setAside.why}; a nurse reads it and staff confirm the opt-out`);
-        findings.push(
-          'Also asked to stop the texts: not recorded, because the message has clinical or risk content',
-        );
-        if (setAside.crisis) {
-          findings.push(`Speaks of not being here (“${setAside.phrase}”) while asking to stop the texts`);
-          return result(CLINICAL, 'red-flag', 0.9, [...reasons, ...flagReasons], language, true, 'urgent', [
-            summaryOf(CLINICAL),
-            ...findings,
-            ...flagFindings,
-          ]);
-        }
+    // Asked in an opt-out phrase and read as something else ("stop texting me, I took all my pills and
+    // I'm dizzy" is clinical): staff still see that it was asked, and why nothing was recorded. A guess
+    // of opt-out that names nothing to stop ("ese examen me mato, ya no puedo mas") is no request: it
+    // goes to the front desk below, and its words do not make it a crisis.
+    const optOutAsked =
+      keywords.has(OPT_OUT) || (intentName === OPT_OUT && mentionRules.match(classifiedText).has(OPT_OUT));
+    const setAside = optOutAsked ? optOutSetAside(flags, clinicalWords, keywords.get(CLINICAL)) : null;
+    if (setAside) {
+      reasons.push(`${OPT_OUT_SET_ASIDE}: ${setAside.why}; a nurse reads it and staff confirm the opt-out`);
+      findings.push(
+        'Also asked to stop the texts: not recorded, because the message has clinical or risk content',
+      );
+      if (setAside.crisis) {
+        findings.push(`${setAside.crisis} (“${setAside.phrase}”) while asking to stop the texts`);
+        return result(CLINICAL, 'red-flag', 0.9, [...reasons, ...flagReasons], language, true, 'urgent', [
+          summaryOf(CLINICAL),
+          ...findings,
+          ...flagFindings,
+        ]);
+      }
+      // A red-flag word beside a request for silence ("unsubscribe me, the bleach") is for a nurse,
+      // even with no word that would route it there alone.
+      if (intentName === OPT_OUT || intentName === FALLBACK_INTENT || intentName === 'help') {
         intentName = CLINICAL;
         probability = Math.max(0.5, probability);
       }
@@ -346,6 +358,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
     if (
       keyword === undefined &&
       !clinicalWords &&
+      !setAside &&
       (probability < OFF_TOPIC_BELOW || clinicalWithoutClinicalWords || serviceGuess) &&
       intentName !== FALLBACK_INTENT
     ) {
@@ -359,7 +372,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
           ...flagReasons,
         ],
         language,
-        false,
+        content,
         undefined,
         ['No clinic topic recognized: the front desk reads it', ...flagFindings],
       );
@@ -383,7 +396,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
       probability,
       [...reasons, ...flagReasons],
       language,
-      clinicalWords || intentName === CLINICAL,
+      content || intentName === CLINICAL,
       raised.urgency,
       [summary, ...findings, ...flagFindings],
     );
@@ -464,24 +477,37 @@ export function createTriage(options: TriageOptions = {}): Triage {
 }
 
 /**
- * Why a free-text opt-out cannot stand, or null when it can. `crisis` when the message carries a
- * self-harm warning sign that was not dismissed: cutting contact beside "I won't be around" may be
- * withdrawal, itself a warning sign, so a nurse reads it within the hour (urgent). Not an emergency:
- * "unsubscribe me, I won't need reminders anymore" is far more often a plain goodbye.
+ * Why a free-text opt-out cannot stand, or null when it can: any red flag (even dismissed, or a sign
+ * that does not count alone), a clinical word, a word of a red-flag concept or of distress. `crisis`
+ * (what staff read) when the message carries a self-harm warning sign, self-harm wording ("nothing
+ * matters anymore") or distress ("I can't cope"): cutting contact beside it may be withdrawal, itself a
+ * warning sign, so a nurse reads it within the hour (urgent). Not an emergency: "unsubscribe me, I
+ * won't need reminders anymore" is far more often a plain goodbye.
  */
 function optOutSetAside(
   flags: RedFlagAssessment,
   clinicalWords: boolean,
   clinicalKeyword: string | undefined,
-): { why: string; crisis: boolean; phrase?: string } | null {
+): { why: string; crisis?: string; phrase?: string } | null {
   const sign = flags.signs.find((h) => h.category === SELF_HARM);
   if (sign) {
-    return { why: `risk wording ("${sign.phrase}", ${sign.label})`, crisis: true, phrase: sign.phrase };
+    const why = `risk wording ("${sign.phrase}", ${sign.label})`;
+    return { why, crisis: 'Speaks of not being here', phrase: sign.phrase };
   }
   const hit = flags.live[0] ?? flags.dismissed[0] ?? flags.signs[0];
-  if (hit) return { why: `red flag ${hit.label} ("${hit.phrase}")`, crisis: false };
+  if (hit) return { why: `red flag ${hit.label} ("${hit.phrase}")` };
+  const term = flags.conceptTerm;
+  if (term?.category === SELF_HARM) {
+    const why = `clinical content: risk wording ("${term.phrase}")`;
+    return { why, crisis: 'Speaks of hopelessness or giving up', phrase: term.phrase };
+  }
+  if (flags.distressTerm !== undefined) {
+    const why = `clinical content: words of distress ("${flags.distressTerm}")`;
+    return { why, crisis: 'Speaks of distress', phrase: flags.distressTerm };
+  }
   const word = flags.clinicalTerm ?? clinicalKeyword;
-  if (clinicalWords) return { why: `clinical words ("${word}")`, crisis: false };
+  if (clinicalWords) return { why: `clinical content: clinical words ("${word}")` };
+  if (term) return { why: `clinical content: words of a red flag ("${term.phrase}")` };
   return null;
 }
 

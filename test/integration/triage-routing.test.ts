@@ -218,6 +218,40 @@ describe('safety wins over intent (issue 12)', () => {
     );
   });
 
+  test('"no more messages, nothing matters anymore": the ledger is left alone and a nurse reads it within the hour; a carrier STOP still opts out', async () => {
+    const phone = randomUsPhone();
+    const message = await textAndTriage(phone, 'no more messages, nothing matters anymore');
+    // Risk wording that completes no red flag ("nothing matters") is still risk content: no opt-out.
+    expect(message.triage).toMatchObject({
+      intent: 'clinical_question',
+      queue: 'nurse-triage',
+      urgency: 'urgent',
+    });
+    expect(message.triage.reasons.join('\n')).toMatch(/opt-out set aside: clinical content/);
+    expect(message.triage.actions.join('\n')).toMatch(
+      /opt-out not recorded: the message has clinical or risk content/,
+    );
+    expect(await consentsOf(message.id)).toEqual([]);
+    expect(await conversation(message.conversation_id)).toMatchObject({
+      queue: 'nurse-triage',
+      urgency: 'urgent',
+    });
+
+    // The carrier keyword alone is honoured as carriers require, and the urgent conversation stays open.
+    await t.postInboundSms({ From: phone, Body: 'STOP' }).expect(200);
+    const stop = await eventually(async () => {
+      const rows = await consentsOf(message.id);
+      return rows.length > 0 ? rows : null;
+    });
+    expect(stop).toEqual([{ status: 'opted_out', source: 'carrier_keyword' }]);
+    const [open] = await queryRows<{ status: string }>(
+      t.database.url,
+      'select status from conversations where id = $1',
+      [message.conversation_id],
+    );
+    expect(open!.status).not.toBe('resolved');
+  });
+
   test('an opt-out only the classifier saw (no opt-out phrase) is not written; staff are told why', async () => {
     // Quiet hours, not silence: the classifier alone calls it opt_out with high confidence.
     const message = await textAndTriage(randomUsPhone(), 'stop texting me at night');
