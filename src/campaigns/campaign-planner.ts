@@ -1,5 +1,5 @@
 import { type Job, Queue, type Worker } from 'bullmq';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import {
   decideOutboundBatch,
   type OutboundOutcome,
