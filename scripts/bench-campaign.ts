@@ -10,7 +10,9 @@
 // - the planning of the rest in batches of BATCH (policy, template, outbox rows, jobs on the
 //   campaign queue), with the memory growth.
 // No worker runs, so nothing is sent and the throttle does not pace the planning. The database is
-// TEST_DATABASE_URL's server (default local).
+// TEST_DATABASE_URL's server (default local). The contacts live in Etc/GMT, so outside 08:00–21:00
+// UTC their messages are deferred to the morning and get no job when planned (the campaign sweeper
+// enqueues them once due); BENCH_AWAKE=1 puts them where it is midday, so every message gets its job.
 import { performance } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
 import { campaignSendRequest, planRecipients } from '../src/campaigns/campaign-planner';
@@ -18,7 +20,7 @@ import { initCampaignSendQueue } from '../src/campaigns/campaign-send-worker';
 import { planOutbound } from '../src/outbound/outbound-service';
 import { campaigns } from '../src/platform/db/campaign-schema';
 import { queryRows } from '../test/support/test-database';
-import { startTestHub } from '../test/support/test-hub';
+import { middayTimeZone, startTestHub } from '../test/support/test-hub';
 
 const count = Math.max(10, Number(process.argv[2] ?? 2000) || 2000);
 const batchSize = Math.max(1, Number(process.argv[3] ?? 1000) || 1000);
@@ -26,6 +28,7 @@ const baselineCount = Math.min(Math.floor(count / 2), Math.max(0, Number(process
 const rate = (n: number, seconds: number) =>
   `${Math.round(n / seconds).toLocaleString('en-US')} recipients/s`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const timeZone = process.env.BENCH_AWAKE === '1' ? middayTimeZone() : 'Etc/GMT';
 
 async function main() {
   const t = await startTestHub({ runWorkers: false });
@@ -36,9 +39,9 @@ async function main() {
     await queryRows(
       url,
       `insert into contacts (org_id, display_name, date_of_birth, language, time_zone, tags)
-       select $1, 'Patient ' || g, date '1950-01-01', 'en', 'Etc/GMT', '["bench"]'::jsonb
+       select $1, 'Patient ' || g, date '1950-01-01', 'en', $3, '["bench"]'::jsonb
        from generate_series(1, $2) g`,
-      [orgId, count],
+      [orgId, count, timeZone],
     );
     await queryRows(
       url,
@@ -132,7 +135,11 @@ async function main() {
       await planRecipients(deps, campaign!, bulk.slice(i, i + batchSize));
     }
     const planSeconds = (performance.now() - started) / 1000;
+    const memoryPeak = process.memoryUsage();
+    // What planning kept, not the garbage it left (run with --expose-gc, as npm run bench:campaign does).
+    global.gc?.();
     const memoryAfter = process.memoryUsage();
+    const jobs = await sendQueue.queue.getJobCountByTypes('waiting', 'delayed', 'prioritized');
     await sendQueue.close();
     const [outbox] = await queryRows<{ n: string }>(
       url,
@@ -140,7 +147,7 @@ async function main() {
       [id],
     );
 
-    console.log(`contacts: ${count}, batch: ${batchSize}, baseline: ${baselineCount}`);
+    console.log(`contacts: ${count} in ${timeZone}, batch: ${batchSize}, baseline: ${baselineCount}`);
     if (baselineCount > 0) {
       console.log(
         `baseline, per-recipient dry run (${baselineCount}): ${baselinePreviewSeconds.toFixed(2)} s, ${rate(baselineCount, baselinePreviewSeconds)}`,
@@ -153,10 +160,10 @@ async function main() {
       `preview (${count}): ${previewSeconds.toFixed(2)} s, ${rate(count, previewSeconds)}, ${JSON.stringify(preview.body.byChannel)}`,
     );
     console.log(
-      `planning in batches of ${batchSize} (${bulk.length}): ${planSeconds.toFixed(2)} s, ${rate(bulk.length, planSeconds)}; ${outbox!.n} outbox rows in all`,
+      `planning in batches of ${batchSize} (${bulk.length}): ${planSeconds.toFixed(2)} s, ${rate(bulk.length, planSeconds)}; ${outbox!.n} outbox rows, ${jobs} send jobs in all`,
     );
     console.log(
-      `memory growth while planning: heap ${mib(memoryAfter.heapUsed - memoryBefore.heapUsed)}, rss ${mib(memoryAfter.rss - memoryBefore.rss)}`,
+      `memory growth while planning: heap ${mib(memoryPeak.heapUsed - memoryBefore.heapUsed)} at the end, ${global.gc ? mib(memoryAfter.heapUsed - memoryBefore.heapUsed) : 'unknown (no --expose-gc)'} after a full GC; rss ${mib(memoryAfter.rss - memoryBefore.rss)}`,
     );
   } finally {
     await t.stop();

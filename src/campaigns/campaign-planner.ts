@@ -1,5 +1,5 @@
 import { type Job, Queue, type Worker } from 'bullmq';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import {
   decideOutboundBatch,
   type OutboundOutcome,
@@ -138,7 +138,8 @@ export interface PlanBatchResult {
  * inserts (writeOutboundBatch), each recipient marked `planned` with its message or `skipped` with
  * its code. Only recipients still pending are written, under a row lock taken in id order: a second
  * run, a retried job or another process planning the same recipients writes nothing for them. The
- * jobs are enqueued in bulk after the commit (the outbox sweeper covers a lost enqueue).
+ * jobs of those due are enqueued in bulk after the commit (the outbox sweeper covers a lost enqueue,
+ * and enqueues the deferred ones once due: dueSoon).
  */
 export async function planRecipients(
   deps: CampaignPlannerDeps,
@@ -217,32 +218,45 @@ export async function planRecipients(
         const outcome = written[k];
         if (outcome) messageOf.set(recipients[w.i]!.id, outcome.message.id);
       });
-      const plannedIds = [...messageOf.keys()];
-      const skippedIds = mine.filter((i) => skips[i]).map((i) => recipients[i]!.id);
-      if (plannedIds.length > 0) {
+      // Each recipient claimed is planned with its message or skipped with its code, in one UPDATE.
+      const decidedIds = mine.filter((i) => messageOf.has(recipients[i]!.id) || skips[i]);
+      const ids = decidedIds.map((i) => recipients[i]!.id);
+      if (ids.length > 0) {
+        // The `any` finds the rows by primary key: a join alone hashed a scan of every recipient.
         await tx.execute(sql`
-          update ${campaignRecipients} r set status = 'planned', message_id = v.message_id, decided_at = now()
-          from unnest(${sql.param(plannedIds)}::bigint[], ${sql.param([...messageOf.values()])}::uuid[])
-            as v(id, message_id)
-          where r.id = v.id`);
+          update ${campaignRecipients} r
+          set status = case when v.message_id is null then 'skipped' else 'planned' end,
+            message_id = v.message_id, skip_reason = v.reason, decided_at = now()
+          from unnest(${sql.param(ids)}::bigint[],
+            ${sql.param(ids.map((id) => messageOf.get(id) ?? null))}::uuid[],
+            ${sql.param(decidedIds.map((i) => (messageOf.has(recipients[i]!.id) ? null : skips[i]!)))}::text[])
+            as v(id, message_id, reason)
+          where r.id = v.id and r.id = any(${sql.param(ids)}::bigint[])`);
       }
-      if (skippedIds.length > 0) {
-        await tx.execute(sql`
-          update ${campaignRecipients} r set status = 'skipped', skip_reason = v.reason, decided_at = now()
-          from unnest(${sql.param(skippedIds)}::bigint[],
-            ${sql.param(mine.filter((i) => skips[i]).map((i) => skips[i]!))}::text[]) as v(id, reason)
-          where r.id = v.id`);
-      }
-      result.planned = plannedIds.length;
-      result.skipped = skippedIds.length;
+      result.planned = messageOf.size;
+      result.skipped = ids.length - messageOf.size;
       return written.filter((o): o is OutboundOutcome => o !== undefined);
     });
   } catch (error) {
     if (!(error instanceof RunStopped)) throw error;
     return { planned: 0, skipped: 0, alreadyDecided: 0, runStopped: true };
   }
-  await enqueueAfterCommit(outbound, outcomes.flatMap(outboxRows));
+  await enqueueAfterCommit(outbound, dueSoon(outcomes.flatMap(outboxRows)));
   return result;
+}
+
+/**
+ * How far ahead a deferred message gets its (delayed) job when planned. One deferred further, to the
+ * end of quiet hours or the patient's morning, waits in PostgreSQL instead: the campaign outbox
+ * sweeper enqueues it once it is due and its campaign runs (within OUTBOX_SWEEP_SECONDS of then).
+ * A job is the dearest part of planning a recipient (a script run in Redis), and a campaign started
+ * in the evening would otherwise hold a delayed job per patient until morning.
+ */
+export const JOB_HORIZON_MS = 60_000;
+
+/** The rows to enqueue now: those due within JOB_HORIZON_MS. */
+function dueSoon<T extends { scheduledFor: Date | null }>(rows: T[], now = Date.now()): T[] {
+  return rows.filter((row) => !row.scheduledFor || row.scheduledFor.getTime() <= now + JOB_HORIZON_MS);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

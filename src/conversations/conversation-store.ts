@@ -50,6 +50,8 @@ export interface NewOutboundMessage {
   answeredSlaDueAt?: Date | null;
   /** A campaign's send: the campaign (its tail is found by messages_campaign_outbox_idx). */
   campaignId?: string | null;
+  /** The row's id, when the caller chose it beforehand (see resolveConversations' lastMessageOf). */
+  id?: string;
 }
 
 const messageColumns = Object.entries(getTableColumns(messages));
@@ -80,7 +82,7 @@ export async function appendOutboundMessages(
   inputs: NewOutboundMessage[],
 ): Promise<MessageRow[]> {
   if (inputs.length === 0) return [];
-  const ids = inputs.map(() => newId());
+  const ids = inputs.map((input) => input.id ?? newId());
   // One array per column (unnest), not one parameter per value: building and parsing a statement
   // of thousands of parameters cost more than the insert itself.
   const column = <T>(pick: (input: NewOutboundMessage) => T) => sql.param(inputs.map(pick));
@@ -133,11 +135,14 @@ export async function appendOutboundMessages(
       .set({ lastActivityAt: sql`now()`, lastMessageId: messageId, updatedAt: sql`now()` })
       .where(eq(conversations.id, conversationId));
   } else {
+    // Conversations opened for these rows already name them (resolveConversations): left alone. The
+    // `any` lets PostgreSQL find the rows by primary key rather than hash a scan of the whole table.
     await tx.execute(sql`
       update ${conversations} c set last_activity_at = now(), last_message_id = v.message_id, updated_at = now()
       from unnest(${sql.param([...lastOf.keys()])}::uuid[], ${sql.param([...lastOf.values()])}::uuid[])
         as v(conversation_id, message_id)
-      where c.id = v.conversation_id`);
+      where c.id = v.conversation_id and c.id = any(${sql.param([...lastOf.keys()])}::uuid[])
+        and c.last_message_id is distinct from v.message_id`);
   }
   await storeMessageEvents(
     tx,

@@ -105,10 +105,13 @@ export async function storeMessageEvents(
   if (messageIds.length === 0) return [];
   const result = await tx.execute(sql`
     insert into ${hubEvents} (org_id, type, conversation_id, message_id, queue, payload)
-    select m.org_id, ${type}, m.conversation_id, m.id, c.queue,
+    select m.org_id, ${type}, m.conversation_id, m.id,
+      -- Looked up per message by primary key: a join hashed a scan of every conversation (a
+      -- campaign's batch of a thousand then read a hundred thousand rows).
+      (select c.queue from ${conversations} c where c.id = m.conversation_id),
       jsonb_strip_nulls(jsonb_build_object('channel', m.channel, 'direction', m.direction,
         'status', m.status, 'errorCode', m.error_code))
-    from ${messages} m join ${conversations} c on c.id = m.conversation_id
+    from ${messages} m
     where m.id = any(${sql.param(messageIds)}::uuid[])
     order by m.created_at, m.id
     returning id, org_id, type, conversation_id, message_id, queue, payload`);

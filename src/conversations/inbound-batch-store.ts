@@ -86,6 +86,12 @@ export async function resolveConversations(
   tx: Queryable,
   orgId: string,
   contactIds: string[],
+  /**
+   * The message about to be written for each contact (its id chosen beforehand): a conversation
+   * opened here starts with it as its last message, so the writer need not update the row it just
+   * inserted (an update of a row inserted in the same transaction checks its foreign keys again).
+   */
+  lastMessageOf?: Map<string, string>,
 ): Promise<Map<string, string>> {
   const result = new Map<string, string>();
   if (contactIds.length === 0) return result;
@@ -103,10 +109,11 @@ export async function resolveConversations(
   // drizzle building a statement of 3,000 parameters held the event loop longer than PostgreSQL took.
   const inserted = rowsOf<{ id: string; contact_id: string }>(
     await tx.execute(sql`
-      insert into ${conversations} (id, org_id, contact_id)
-      select id, ${orgId}::uuid, contact_id
-      from unnest(${sql.param(missing.map(() => newId()))}::uuid[], ${sql.param(missing)}::uuid[])
-        as v(id, contact_id)
+      insert into ${conversations} (id, org_id, contact_id, last_message_id)
+      select id, ${orgId}::uuid, contact_id, last_message_id
+      from unnest(${sql.param(missing.map(() => newId()))}::uuid[], ${sql.param(missing)}::uuid[],
+        ${sql.param(missing.map((id) => lastMessageOf?.get(id) ?? null))}::uuid[])
+        as v(id, contact_id, last_message_id)
       on conflict (contact_id) where status <> 'resolved' do nothing
       returning id, contact_id`),
   );

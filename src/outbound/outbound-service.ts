@@ -9,6 +9,7 @@ import {
 import { resolveConversations } from '../conversations/inbound-batch-store';
 import { type AuditEntry, writeAudit, writeAudits } from '../platform/audit/audit-log';
 import type { Queryable, Transaction } from '../platform/db/database';
+import { newId } from '../platform/db/ids';
 import { HttpError } from '../platform/http/http-error';
 import type { PolicyDecision } from '../policy/policy-engine';
 import { maskedLinkUrl } from '../securelinks/secure-link-delivery';
@@ -324,19 +325,25 @@ export async function writeOutboundBatch(
 ): Promise<(OutboundOutcome | undefined)[]> {
   const allowed = sends.filter((send) => !sendRefusal(send));
   const orgId = sends[0]?.request.orgId;
+  const plain = allowed.filter((send) => send.decision.securedVia !== 'securelink');
+  // The outbox rows' ids, chosen now: a conversation opened for one starts with it as its last message.
+  const ids = plain.map(() => newId());
+  const lastMessageOf = new Map(
+    plain.flatMap((send, i) => (send.request.conversationId ? [] : [[send.contact.id, ids[i]!] as const])),
+  );
   const unthreaded = allowed.filter((s) => !s.request.conversationId).map((s) => s.contact.id);
   const conversationOf = orgId
-    ? await resolveConversations(tx, orgId, unthreaded)
+    ? await resolveConversations(tx, orgId, unthreaded, lastMessageOf)
     : new Map<string, string>();
   const conversationFor = (send: DecidedSend) =>
     send.request.conversationId ?? conversationOf.get(send.contact.id)!;
   const outcomes = new Map<DecidedSend, OutboundOutcome>();
-  const plain = allowed.filter((send) => send.decision.securedVia !== 'securelink');
   const written = await appendOutboundMessages(
     tx,
-    plain.map((send) =>
-      channelMessage(deps, send, conversationFor(send), send.renderFor(send.decision.channel!), {}),
-    ),
+    plain.map((send, i) => ({
+      ...channelMessage(deps, send, conversationFor(send), send.renderFor(send.decision.channel!), {}),
+      id: ids[i]!,
+    })),
   );
   for (const [i, send] of plain.entries())
     outcomes.set(send, { decision: send.decision, message: written[i]! });

@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon';
 import request from 'supertest';
+import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
+import { sweepOutbox } from '../../src/outbound/outbox-sweeper';
 import { importOptedInAudience } from '../support/opted-in-audience';
 import { queryRows } from '../support/test-database';
 import {
@@ -175,4 +177,50 @@ test("in each patient's morning: one at 10:xx her time goes now, one at 15:xx wa
   expect(t.twilio.messages.some((m) => m.params.To === phones[1])).toBe(false);
   // The waiting message would go tomorrow: the campaign ends here.
   await admin.post(`/campaigns/${id}/cancel`, {}).expect(200);
+});
+
+test('a message waiting for morning gets no job when planned: the campaign sweeper enqueues it once due, and it goes once', async () => {
+  const tag = `wake${Date.now().toString(36)}`;
+  const [phone] = await audience(tag, [nightZone()]);
+  const created = await admin.post('/campaigns', campaign(tag, {})).expect(201);
+  const id = created.body.id as string;
+  await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+  const [waiting] = await eventually(async () => {
+    const rows = await queryRows<{ id: string; scheduled_for: Date | null; status: string }>(
+      t.database.url,
+      `select id, scheduled_for, status from messages where to_address = $1 and direction = 'outbound'`,
+      [phone],
+    );
+    return rows.length > 0 ? rows : undefined;
+  });
+  expect(waiting!.status).toBe('pending');
+  expect(waiting!.scheduled_for!.getTime()).toBeGreaterThan(Date.now() + 60_000);
+  const sendQueue = initCampaignSendQueue({
+    redisUrl: t.hub.config.REDIS_URL,
+    prefix: t.queuePrefix,
+    concurrency: 1,
+  });
+  try {
+    // Until morning it waits in PostgreSQL only: no delayed job per patient in Redis.
+    expect(await sendQueue.queue.getJob(waiting!.id)).toBeUndefined();
+    // Morning comes (the row's time moved to now, its last change a minute ago): the sweep enqueues it.
+    await queryRows(
+      t.database.url,
+      `update messages set scheduled_for = now(), updated_at = now() - interval '1 minute' where id = $1`,
+      [waiting!.id],
+    );
+    expect(await sweepOutbox(t.hub.database.db, sendQueue, 30, 'campaigns')).toBe(1);
+    await eventually(async () => t.twilio.messages.some((m) => m.params.To === phone) || undefined);
+    const done = await eventually(async () => {
+      const res = await admin.get(`/campaigns/${id}`).expect(200);
+      return res.body.status === 'completed' ? res.body : undefined;
+    });
+    expect(done.stats.sent).toBe(1);
+    // A second sweep finds nothing to bring back; the carrier saw the message once.
+    expect(await sweepOutbox(t.hub.database.db, sendQueue, 30, 'campaigns')).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(t.twilio.messages.filter((m) => m.params.To === phone)).toHaveLength(1);
+  } finally {
+    await sendQueue.close();
+  }
 });
