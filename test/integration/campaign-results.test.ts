@@ -9,7 +9,6 @@ import {
   PUBLIC_URL,
   randomUsPhone,
   type StaffApi,
-  staffApiAs,
   startTestHub,
   type TestHub,
 } from '../support/test-hub';
