@@ -64,11 +64,14 @@ export async function transitionCampaign(
           'The campaign is scheduled in the past; edit its schedule',
         );
       }
+      // One statement, no per-row work of ours. Without `on conflict`: a draft has no recipients
+      // (this is the only insert, and only a draft starts, under the row lock) and contacts are
+      // distinct, so nothing can conflict, while a conflict clause makes each row probe the unique
+      // indexes before its insert (a quarter more buffer reads at 100,000 recipients).
       await tx.execute(sql`
         insert into ${campaignRecipients} (campaign_id, contact_id)
         select ${current.id}, ${contacts.id} from ${contacts}
-        where ${audienceCondition(orgId, current.audience.filter, channels)}
-        on conflict do nothing`);
+        where ${audienceCondition(orgId, current.audience.filter, channels)}`);
     }
     if (action === 'cancel') {
       // What waits to go (deferred or not yet taken by the send worker) is not sent.
