@@ -224,6 +224,8 @@ function statusLines(res) {
     `campaign ${res.id} "${res.name}" ${res.status}`,
     `recipients ${stats.recipients}: sent ${stats.sent}, delivered ${stats.delivered}, failed ${stats.failed}, waiting for quiet hours ${stats.deferred ?? 0}`,
     `replied ${stats.replied}, opted out ${stats.optedOut}`,
+    // Secure links opened, reminders confirmed, appointments booked after the campaign's message.
+    `link opened ${stats.linkOpened ?? 0}, confirmed ${stats.confirmed ?? 0}, booked ${stats.booked ?? 0}`,
     `skipped: ${counts(stats.skipped)}`,
   ];
 }

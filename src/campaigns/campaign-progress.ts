@@ -10,7 +10,26 @@ import { CAMPAIGN_PROGRESS_EVENT, campaignRoom } from '../staff/campaign-access'
 import { campaignDetail, DEFAULT_ATTRIBUTION_DAYS } from './campaign-store';
 
 /** Where progress goes: the `/inbox` namespace's campaign room of a clinic (any hub process). */
-export type ProgressSink = (orgId: string, event: string, payload: unknown) => void;
+export interface ProgressSink {
+  emit(orgId: string, event: string, payload: unknown): void;
+  /**
+   * Whether anyone (an admin or manager, on any hub process) is in the clinic's campaign room now:
+   * figures nobody watches are not counted. Whoever opens the Campaigns tab later reads them fresh
+   * from GET /campaigns/:id, and hears the next movement pushed.
+   */
+  watched(orgId: string): Promise<boolean>;
+}
+
+/** A campaign's figures as GET /campaigns/:id answers them (injectable so a test can count calls). */
+export type CountFigures = (
+  db: Database,
+  campaign: typeof campaigns.$inferSelect,
+  windowDays: number,
+) => Promise<unknown>;
+
+// Without JIT, as GET /campaigns/:id counts them (campaign-routes.ts).
+const countFigures: CountFigures = (db, campaign, windowDays) =>
+  withoutJit(db, (tx) => campaignDetail(tx, campaign, windowDays));
 
 /** The message events that can move a campaign's figures: a send, a status callback, a reply. */
 const MOVING_EVENTS = ['message.created', 'message.status', 'message.failed'] as const;
@@ -35,7 +54,9 @@ export interface CampaignProgress {
  * noted by message id; at most once per `intervalMs` the ids are matched to campaigns in one indexed
  * query (or, when counting took long, four times as long as it took), and each campaign touched
  * has its figures computed once and emitted to the clinic's
- * campaign room, which only admins and managers join (inbox-namespace.ts). So a campaign sending
+ * campaign room, which only admins and managers join (inbox-namespace.ts), provided someone is in
+ * that room: counting 100,000 recipients takes seconds of a database core that inbound webhooks need
+ * more than an empty room does. So a campaign sending
  * 100 messages a second costs one figures query a second per process, not one per message; and
  * the payload is counts and ids only, never a body, name or address.
  */
@@ -46,7 +67,9 @@ export function startCampaignProgress(deps: {
   intervalMs?: number;
   /** CAMPAIGN_REPLY_WINDOW_DAYS, for the `booked` figure (campaign-outcomes.ts). */
   attributionDays?: number;
+  figures?: CountFigures;
 }): CampaignProgress {
+  const figures = deps.figures ?? countFigures;
   const intervalMs = deps.intervalMs ?? 1000;
   let sink: ProgressSink | undefined;
   const messageIds = new Set<string>();
@@ -116,13 +139,15 @@ export function startCampaignProgress(deps: {
       );
       for (const row of rows) touched.add(row.campaign_id);
     }
+    // One look per clinic per flush: asking every hub process costs a round trip through Redis.
+    const watched = new Map<string, Promise<boolean>>();
     for (const id of touched) {
       const [campaign] = await deps.db.select().from(campaigns).where(eq(campaigns.id, id));
-      // Without JIT, as GET /campaigns/:id counts them (campaign-routes.ts).
-      if (campaign) {
-        const detail = await withoutJit(deps.db, (tx) => campaignDetail(tx, campaign, windowDays));
-        sink?.(campaign.orgId, CAMPAIGN_PROGRESS_EVENT, detail);
-      }
+      if (!campaign || !sink) continue;
+      const target = sink;
+      if (!watched.has(campaign.orgId)) watched.set(campaign.orgId, target.watched(campaign.orgId));
+      if (!(await watched.get(campaign.orgId))) continue;
+      target.emit(campaign.orgId, CAMPAIGN_PROGRESS_EVENT, await figures(deps.db, campaign, windowDays));
     }
   }
 
@@ -157,11 +182,40 @@ export function startCampaignProgress(deps: {
   };
 }
 
-/** The sink of a socket.io server: the campaign room of the clinic, in every hub process. */
-export const socketSink =
-  (io: {
-    of(name: string): { to(room: string): { emit(event: string, payload: unknown): unknown } };
-  }): ProgressSink =>
-  (orgId, event, payload) => {
-    io.of('/inbox').to(campaignRoom(orgId)).emit(event, payload);
+/** Asked of every other hub process: how many sockets it holds in a clinic's campaign room. */
+const WATCHERS_EVENT = 'campaign.watchers';
+
+/** What of a socket.io namespace the sink uses (kept structural: socket.io is the hub's, not ours). */
+interface ProgressNamespace {
+  to(room: string): { emit(event: string, payload: unknown): unknown };
+  adapter: { rooms: Map<string, Set<string>> };
+  on(event: string, listener: (orgId: string, ack: (size: number) => void) => void): unknown;
+  serverSideEmitWithAck(event: string, orgId: string): Promise<unknown[]>;
+}
+
+/**
+ * The sink of a socket.io server: the campaign room of the clinic, in every hub process. Whether
+ * anyone watches is answered by this process's own room first, else by asking the others through
+ * the adapter (Redis streams): a count, not fetchSockets, which would ship every socket's data.
+ */
+export const socketSink = (io: { of(name: string): ProgressNamespace }): ProgressSink => {
+  const inbox = io.of('/inbox');
+  const localWatchers = (orgId: string) => inbox.adapter.rooms.get(campaignRoom(orgId))?.size ?? 0;
+  inbox.on(WATCHERS_EVENT, (orgId, ack) => ack(localWatchers(String(orgId))));
+  return {
+    emit(orgId, event, payload) {
+      inbox.to(campaignRoom(orgId)).emit(event, payload);
+    },
+    async watched(orgId) {
+      if (localWatchers(orgId) > 0) return true;
+      try {
+        // The adapter waits for every live process (or its request timeout, 5 s).
+        const counts = await inbox.serverSideEmitWithAck(WATCHERS_EVENT, orgId);
+        return counts.some((count) => Number(count) > 0);
+      } catch {
+        // A process that did not answer may hold a manager: count as before rather than go quiet.
+        return true;
+      }
+    },
   };
+};

@@ -40,7 +40,7 @@ export async function transitionCampaign(
   action: CampaignAction,
   channels: AudienceChannels,
 ): Promise<CampaignRow> {
-  return db.transaction(async (tx) => {
+  const row = await db.transaction(async (tx) => {
     const [current] = await tx
       .select()
       .from(campaigns)
@@ -64,11 +64,14 @@ export async function transitionCampaign(
           'The campaign is scheduled in the past; edit its schedule',
         );
       }
+      // One statement, no per-row work of ours. Without `on conflict`: a draft has no recipients
+      // (this is the only insert, and only a draft starts, under the row lock) and contacts are
+      // distinct, so nothing can conflict, while a conflict clause makes each row probe the unique
+      // indexes before its insert (a quarter more buffer reads at 100,000 recipients).
       await tx.execute(sql`
         insert into ${campaignRecipients} (campaign_id, contact_id)
         select ${current.id}, ${contacts.id} from ${contacts}
-        where ${audienceCondition(orgId, current.audience.filter, channels)}
-        on conflict do nothing`);
+        where ${audienceCondition(orgId, current.audience.filter, channels)}`);
     }
     if (action === 'cancel') {
       // What waits to go (deferred or not yet taken by the send worker) is not sent.
@@ -103,6 +106,18 @@ export async function transitionCampaign(
       .returning();
     return row!;
   });
+  if (action === 'start') await analyzeRecipients(db);
+  return row;
+}
+
+/**
+ * Fresh statistics for campaign_recipients once a start has inserted its rows (after the commit, so
+ * it samples them). Autovacuum would only look a minute later: meanwhile PostgreSQL took 100,000 new
+ * recipients for 244, and the figures query planned on that took 3.5 s. ANALYZE samples a fixed
+ * 30,000 rows whatever the table's size; it is best effort, as the start has already happened.
+ */
+async function analyzeRecipients(db: Database): Promise<void> {
+  await db.execute(sql`analyze ${campaignRecipients}`).catch(() => undefined);
 }
 
 /** The attribution window (days) when the caller gives none: CAMPAIGN_REPLY_WINDOW_DAYS's default. */

@@ -1,5 +1,9 @@
+import { EventEmitter } from 'node:events';
+import pino from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
+import { startCampaignProgress } from '../../src/campaigns/campaign-progress';
+import { openDatabase } from '../../src/platform/db/database';
 import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
 import {
@@ -201,4 +205,51 @@ test('figures per channel and language with failures by code and a time series, 
   const serialized = JSON.stringify(toManager);
   for (const phone of phones) expect(serialized).not.toContain(phone);
   expect(serialized).not.toContain('Patient 2');
+});
+
+test('figures nobody watches are not counted; once someone is in the room they are pushed', async () => {
+  const handle = await openDatabase({ url: t.database.url, poolSize: 2 });
+  const created = await admin
+    .post('/campaigns', {
+      name: `Unwatched ${Date.now().toString(36)}`,
+      template: 'recall-outreach',
+      audience: { filter: { tags: ['nobody-has-this-tag'] } },
+      variables: { link: 'https://book.clinic.test/recall' },
+    })
+    .expect(201);
+  const id = created.body.id as string;
+  let counted = 0;
+  let watching = false;
+  const emitted: { orgId: string; payload: unknown }[] = [];
+  const progress = startCampaignProgress({
+    db: handle.db,
+    events: new EventEmitter(),
+    logger: pino({ level: 'silent' }),
+    intervalMs: 20,
+    figures: async () => {
+      counted += 1;
+      return { id, counted };
+    },
+  });
+  try {
+    progress.attach({
+      emit: (orgId, _event, payload) => emitted.push({ orgId, payload }),
+      watched: async () => watching,
+    });
+    // Nobody in the room: a touch (a send, a skip, a state change) costs no figures query.
+    progress.touch(id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(counted).toBe(0);
+    expect(emitted).toEqual([]);
+
+    // A manager joins: the next movement is counted once and pushed.
+    watching = true;
+    progress.touch(id);
+    await eventually(async () => (emitted.length > 0 ? emitted : undefined));
+    expect(counted).toBe(1);
+    expect(emitted).toEqual([{ orgId: expect.any(String), payload: { id, counted: 1 } }]);
+  } finally {
+    progress.close();
+    await handle.close();
+  }
 });

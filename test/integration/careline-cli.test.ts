@@ -186,6 +186,8 @@ test('campaign preview, start, status --watch until completed; a second start ex
   const lines = await careline(['campaign', 'status', id]);
   expect(lines.stdout).toContain('completed');
   expect(lines.stdout).toContain('recipients 3: sent 2');
+  // The outcomes a campaign is for: none here (a public template, nothing to confirm, no booking).
+  expect(lines.stdout).toContain('link opened 0, confirmed 0, booked 0');
 });
 
 test('an unknown campaign and a usage error exit non-zero with the reason', async () => {
