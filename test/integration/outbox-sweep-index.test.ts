@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { outboxRowsToSweep, type SweepKind, sweepQuery } from '../../src/outbound/outbox-sweeper';
 import { rowsOf } from '../../src/platform/db/rows';
+import { rowsReadFrom } from '../support/query-plans';
 import { queryRows } from '../support/test-database';
 import { randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
@@ -139,19 +140,6 @@ test('each sweeper brings back the rows campaign_recipients gave it, no more', a
   );
 });
 
-/** What a plan read from `messages`: rows returned by its scans plus rows they filtered away. */
-function messagesRead(node: unknown): number {
-  if (Array.isArray(node)) return node.reduce((sum: number, n) => sum + messagesRead(n), 0);
-  if (!node || typeof node !== 'object') return 0;
-  const n = node as Record<string, unknown>;
-  const own =
-    n['Relation Name'] === 'messages'
-      ? Number(n['Actual Rows'] ?? 0) * Number(n['Actual Loops'] ?? 1) +
-        Number(n['Rows Removed by Filter'] ?? 0)
-      : 0;
-  return own + messagesRead(n.Plan) + messagesRead(n.Plans);
-}
-
 test('a sweep reads the due rows only, however many are deferred to the morning', async () => {
   const db = t.hub.database.db;
   const to = await thread();
@@ -177,7 +165,7 @@ test('a sweep reads the due rows only, however many are deferred to the morning'
     expect(text).toContain(index);
     expect(text).not.toMatch(/"Node Type":"Seq Scan"[^}]*"Relation Name":"messages"/);
     // The due rows and the few around them, never the DEFERRED waiting ones.
-    expect(messagesRead(plan!['QUERY PLAN'])).toBeLessThan(100);
+    expect(rowsReadFrom('messages', plan!['QUERY PLAN'])).toBeLessThan(100);
     expect((await outboxRowsToSweep(db, 30, kind)).length).toBeGreaterThanOrEqual(due);
     const started = performance.now();
     await outboxRowsToSweep(db, 30, kind);
