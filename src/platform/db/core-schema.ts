@@ -240,6 +240,20 @@ export const messages = pgTable(
       .where(sql`${t.direction} = 'outbound'`),
     // The sweeper looks for outbox rows whose job may have been lost.
     index('messages_outbox_idx').on(t.status, t.updatedAt).where(sql`${t.status} in ('pending', 'sending')`),
+    // The outbound sweeper's pending rows in the order they fall due (src/outbound/outbox-sweeper.ts):
+    // a sweep stops at now(), whatever waits for later. A campaign's rows (but the content of a
+    // secure-link message, the outbound sweeper's) have their own index, by campaign.
+    index('messages_outbox_due_idx')
+      .on(sql`coalesce(${t.scheduledFor}, ${t.updatedAt})`)
+      .where(
+        sql`${t.status} = 'pending' and ${t.direction} = 'outbound' and (${t.campaignId} is null or ${t.channel} = 'securelink')`,
+      ),
+    // ... the campaign sweeper's, read per running campaign: a paused one's rows are not read either.
+    index('messages_campaign_outbox_due_idx')
+      .on(t.campaignId, sql`coalesce(${t.scheduledFor}, ${t.updatedAt})`)
+      .where(
+        sql`${t.status} = 'pending' and ${t.direction} = 'outbound' and ${t.campaignId} is not null and ${t.channel} <> 'securelink'`,
+      ),
     // ... and for claims whose lease lapsed.
     index('messages_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
     // Failed sends nobody has sent again, counted per queue for staff.

@@ -1,0 +1,2 @@
+CREATE INDEX "messages_outbox_due_idx" ON "messages" USING btree (coalesce("scheduled_for", "updated_at")) WHERE "messages"."status" = 'pending' and "messages"."direction" = 'outbound' and ("messages"."campaign_id" is null or "messages"."channel" = 'securelink');--> statement-breakpoint
+CREATE INDEX "messages_campaign_outbox_due_idx" ON "messages" USING btree ("campaign_id",coalesce("scheduled_for", "updated_at")) WHERE "messages"."status" = 'pending' and "messages"."direction" = 'outbound' and "messages"."campaign_id" is not null and "messages"."channel" <> 'securelink';
