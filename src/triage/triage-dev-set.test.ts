@@ -91,6 +91,13 @@ const openFalseAlarms: Record<string, string[]> = {
   // forms (other tenses, lay words, Spanish) rather than the lines. The football fan who "wants to die"
   // stays raised on purpose, as in dev-f: a wish to die is never dismissed as a figure of speech.
   'triage-dev-j.jsonl': ['mi equipo perdió 5 a 0, me quiero morir jajaja'],
+  // dev-k: 495 lines written blind (5 that repeat intents' examples removed), measured before anyone read
+  // them: 184 of 200 emergencies, 1.2% false emergencies on clinical text, 1.3% off-topic. Tuned on as a
+  // development file by each category's general forms (a crash or fall beside any red flag, a full-thickness
+  // burn in lay words, an implanted defibrillator that fired, intussusception, ketones in a type 1) and by
+  // modifiers (a team that "choked" in a game, how to use an epipen, "ya no" before a pain, spitting out
+  // clots is not spitting out a swallowed thing). No false alarm is left open.
+  'triage-dev-k.jsonl': [],
 };
 
 describe.each(Object.keys(openFalseAlarms))('fresh batch %s', (file) => {
