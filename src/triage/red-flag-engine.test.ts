@@ -431,3 +431,61 @@ describe('generalization, third round: the forms around dev-j', () => {
     expect(classify(text).intent).not.toBe('emergency');
   });
 });
+
+// dev-k's misses were tuned as each category's general forms (a crash beside any red flag, lay words
+// for a full-thickness burn or a rigid belly, an implanted defibrillator that fired, intussusception, a
+// type 1 with ketones, medicines counted out by name); these are neighbours of those lines, not the
+// lines, with the everyday sentences and figures of speech that must stay quiet.
+describe('generalization, fourth round: the forms around dev-k', () => {
+  test.each([
+    ['truck wreck on the highway, she says she cant feel or move her legs', 'possible spinal injury'],
+    ['got t boned at an intersection, now hes sweaty and grey', 'car crash or fall'],
+    ['dirt bike crash and now he doesnt know what year it is', 'car crash or fall'],
+    ['my daughter stuck a fork in the outlet and now her heart is acting weird', 'electric shock'],
+    ['the defib zapped me twice this morning', 'implanted defibrillator'],
+    ['belly is stiff as a board and i cant stand up straight', 'rigid abdomen'],
+    ['my 9 month old keeps pulling her knees up and screaming every 20 minutes', 'knees drawn up'],
+    ['type 1 diabetic, high ketones and keeps vomiting', 'diabetic with danger signs'],
+    ['she swallowed 30 of her nortriptyline and is really drowsy', 'took too much of a medicine'],
+    ['took 15 of my citalopram and my heart is skipping', 'many pills taken, with symptoms'],
+    [
+      'we all have bad headaches and the kids are throwing up, the space heater has been on for days',
+      'gas smell or CO alarm with symptoms',
+    ],
+    ['mi papa tiene una infeccion en la pierna y no sabe que dia es', 'signs of sepsis'],
+    ['i left letters for everyone on my desk', 'passive suicidal ideation'],
+    [
+      'dad keeps looking for his gun and says theres no reason to live since mom passed',
+      'passive suicidal ideation',
+    ],
+  ])('%s -> %s', (text, label) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain(label);
+  });
+
+  test.each([
+    // sport: a team that "choked" late in a game; a pain said to be gone after it is named (Spanish)
+    'our team choked in the 4th quarter, so frustrating',
+    'we choked in the playoffs again, what a season',
+    'tenia dolor de pecho en la mañana, ya no me duele',
+    // learning to use a rescue pen; the new words in everyday use
+    'how exactly do you use an epipen, the school nurse asked me',
+    'i rode my bike without a helmet today, is that bad',
+    'my heart feels funny when I drink coffee',
+    'fender bender last week, my neck is a little stiff',
+    'my defibrillator check is next week, do I need to fast',
+    'i take amitriptyline 25 mg at night for my migraines',
+    'type 1 diabetic, how often should i check ketones when i am sick',
+    'my grandma passed in may and i have been crying a lot',
+    'the furnace guy is coming tomorrow, it has been making noise all week',
+    'this traffic is killing me',
+    'dying to see the new movie this weekend',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test('a real choking child is still an emergency beside a word that reads like sport', () => {
+    expect(classify('my son is choking on a quarter he found').intent).toBe('emergency');
+  });
+});

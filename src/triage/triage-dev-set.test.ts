@@ -91,6 +91,18 @@ const openFalseAlarms: Record<string, string[]> = {
   // forms (other tenses, lay words, Spanish) rather than the lines. The football fan who "wants to die"
   // stays raised on purpose, as in dev-f: a wish to die is never dismissed as a figure of speech.
   'triage-dev-j.jsonl': ['mi equipo perdió 5 a 0, me quiero morir jajaja'],
+  // dev-k: 495 lines written blind (5 that repeat intents' examples removed), measured before anyone read
+  // them: 184 of 200 emergencies, 1.2% false emergencies on clinical text, 1.3% off-topic. Tuned on as a
+  // development file by each category's general forms (a crash or fall beside any red flag, a full-thickness
+  // burn in lay words, an implanted defibrillator that fired, intussusception, ketones in a type 1) and by
+  // modifiers (a team that "choked" in a game, how to use an epipen, spitting out clots is not spitting
+  // out a swallowed thing). Open: a chest pain said to be gone BEFORE it is named ("ya no me duele el
+  // pecho, fue ayer"): the resolution "ya no me duele" takes the words of the pain itself, and a trigger
+  // that overlaps a concept does not reach it; treating "ya no" as a plain negation there would lose the
+  // same phrase after the pain ("tenia dolor de pecho, ya no me duele"), which is resolved today.
+  'triage-dev-k.jsonl': [
+    'ya no me duele el pecho, fue ayer y se me quito descansando, igual tengo que ir a consulta?',
+  ],
 };
 
 describe.each(Object.keys(openFalseAlarms))('fresh batch %s', (file) => {
