@@ -452,6 +452,7 @@ describe('dev-l round: episodes that ended, care already given, measurements, la
     'my nephew is choking with laughter at the cartoon',
     'my chest wall is sore after boxing practice, hurts to touch',
     'what size battery does the kitchen timer take',
+    'what can cause a heart attack in young people',
     'my boys are clumsy, always hurting themselves on the trampoline. when should a bruise be checked?',
   ])('%s is not an emergency', (text) => {
     expect(classify(text).intent).not.toBe('emergency');
@@ -466,6 +467,10 @@ describe('dev-l round: episodes that ended, care already given, measurements, la
     'i want to die, nothing is funny anymore',
     'me quiero morir jajaja no aguanto mas esta vida',
     'he is choking on a grape and cant cough it up',
+    // lay words for the chest; "dont worry" and "cause i" deny and ask nothing
+    'grandpa says his ticker feels heavy, like somebody is standing on it',
+    'im ok dont worry, just going to take all my dads pills tonight',
+    'took a handful of tylenol cause i want to die',
   ])('%s is still an emergency', (text) => {
     expect(classify(text).intent).toBe('emergency');
   });
