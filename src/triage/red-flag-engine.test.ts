@@ -471,6 +471,8 @@ describe('dev-l round: episodes that ended, care already given, measurements, la
     'grandpa says his ticker feels heavy, like somebody is standing on it',
     'im ok dont worry, just going to take all my dads pills tonight',
     'took a handful of tylenol cause i want to die',
+    // a stiff neck said as what the child cannot do, in Spanish
+    'mi hija tiene fiebre de 39, dolor de cabeza y no puede mover el cuello',
   ])('%s is still an emergency', (text) => {
     expect(classify(text).intent).toBe('emergency');
   });

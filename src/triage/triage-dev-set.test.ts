@@ -115,7 +115,6 @@ const openMisses: Record<string, string[]> = {
     'head_injury: bumped my noggin on a cupboard door this morning, now clear watery stuff dripping out my nose and headache getting worse',
     "head_injury: my husband came off his bike with no helmet, seemed fine at first, now he's slurring and can't remember the ride",
     'sepsis: the cellulitis on my leg spread way past the pen line in a few hours, now fever of 40 and I feel really weak and dizzy',
-    'meningitis: mi hijo tiene fiebre alta, dolor de cabeza fuerte y no puede mover el cuello, le molesta la luz',
     "abdominal_severe: husband's pain under his right ribs is a 10, the whites of his eyes are yellow, high fever and he's shaking",
     "eye_chemical: splashed pool chlorine in my eye an hour ago, rinsed it a bit, still burning and I can't see well",
     'eye_vision_loss: mom is 78, been having headaches by her temple and her jaw hurts when she chews, today her vision went blurry in one eye',
