@@ -240,15 +240,18 @@ export class MessageContext {
 
   /**
    * A resolution reaches back past "but" in its sentence ("chest pain earlier but it went away"), and
-   * into the sentence before only when it opens its own ("fainted yesterday. fine since"): "my chest
-   * hurts. the bleeding stopped" does not resolve the chest pain.
+   * into the sentence before only when it opens its own, or its own clause after "and"/"then"
+   * ("fainted yesterday. fine since"; "tightness this morning, lasted a minute and went away"): "my
+   * chest hurts. the bleeding stopped" does not resolve the chest pain.
    */
   #resolutionReaches(t: TriggerHit, concept: number): boolean {
     const sentence = this.sentenceOf[t.start]!;
     if (sentence === this.sentenceOf[concept]) return true;
     if (sentence !== this.sentenceOf[concept]! + 1) return false;
+    const clause = this.andClause[t.start];
     let opening = 0;
-    for (let i = t.start - 1; i >= 0 && this.sentenceOf[i] === sentence; i--) opening++;
+    for (let i = t.start - 1; i >= 0 && this.sentenceOf[i] === sentence && this.andClause[i] === clause; i--)
+      opening++;
     return opening <= 1;
   }
 

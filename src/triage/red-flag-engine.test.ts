@@ -489,3 +489,49 @@ describe('generalization, fourth round: the forms around dev-k', () => {
     expect(classify('my son is choking on a quarter he found').intent).toBe('emergency');
   });
 });
+
+// dev-l round: near the false alarms of triage-dev-l.jsonl (hard non-emergencies and hyperbole),
+// not its lines. Each failed before this round; the emergencies beside them must stay caught.
+describe('dev-l round: episodes that ended, care already given, measurements, laughter', () => {
+  test.each([
+    // a resolution that opens its own clause after "and"/"then", in the sentence after the symptom
+    'had a heavy feeling in my chest at my desk this morning, lasted a minute or so and went away by itself',
+    'my vision went blurry in my left eye for about 10 minutes at lunch, then it cleared completely',
+    'my baby choked on a blueberry but coughed it right up and is breathing normally',
+    // care already given: the visit and its finding are past
+    'my wife was in the ER on Saturday for chest pain and they said it was a pulled muscle, does she need to see you',
+    'estuve en urgencias por dolor de pecho y me dijeron que era gastritis, necesito cita?',
+    // "blood" that starts a measurement ("bp" reads "blood pressure")
+    'im 32 weeks pregnant and my blood pressure was 118 over 70 at the pharmacy, is that good',
+    'pregnant, my bp was fine at the checkup, do i need another blood test?',
+    // "dying of laughter" and a pain of the chest wall
+    'this video has me crying, i cant breathe its too funny',
+    'me voy a morir de risa con tus chistes',
+    'my nephew is choking with laughter at the cartoon',
+    'my chest wall is sore after boxing practice, hurts to touch',
+    'what size battery does the kitchen timer take',
+    'what can cause a heart attack in young people',
+    'my boys are clumsy, always hurting themselves on the trampoline. when should a bruise be checked?',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each([
+    // the same words, happening now
+    'im 30 weeks pregnant and there is blood all over the sheets',
+    'my chest pain went away yesterday but now its back, crushing and spreading to my arm',
+    'was in the ER last night for chest pain and now the pain is back and worse',
+    'my toddler swallowed the battery from the kitchen timer',
+    'i want to die, nothing is funny anymore',
+    'me quiero morir jajaja no aguanto mas esta vida',
+    'he is choking on a grape and cant cough it up',
+    // lay words for the chest; "dont worry" and "cause i" deny and ask nothing
+    'grandpa says his ticker feels heavy, like somebody is standing on it',
+    'im ok dont worry, just going to take all my dads pills tonight',
+    'took a handful of tylenol cause i want to die',
+    // a stiff neck said as what the child cannot do, in Spanish
+    'mi hija tiene fiebre de 39, dolor de cabeza y no puede mover el cuello',
+  ])('%s is still an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+});
