@@ -112,23 +112,21 @@ export function startCampaignProgress(deps: {
     const contacts = [...contactIds];
     contactIds.clear();
     if (ids.length > 0) {
-      // An outbound message is its recipient row's; a reply carries the campaign it answers.
-      const rows = rowsOf<{ campaign_id: string }>(
+      // One look-up by primary key: every campaign message carries its campaign (the planner writes
+      // it on the outbox row, secure-link content and notice alike), and so does a reply attributed
+      // to one. A reply is attributed (and read as a confirmation or not) by its triage job, which
+      // announces nothing a campaign hears: one not triaged yet is looked at again at the next flush,
+      // for a few minutes (triage that takes longer has failed and is retried by its sweeper, unannounced).
+      const rows = rowsOf<{ id: string; campaign_id: string | null; untriaged: boolean }>(
         await deps.db.execute(sql`
-          select campaign_id from campaign_recipients where message_id = any(${sql.param(ids)}::uuid[])
-          union
-          select campaign_id from messages where id = any(${sql.param(ids)}::uuid[]) and campaign_id is not null`),
+          select id, campaign_id, (direction = 'inbound' and triage is null
+            and created_at > now() - interval '5 minutes') as untriaged
+          from messages where id = any(${sql.param(ids)}::uuid[])`),
       );
-      for (const row of rows) touched.add(row.campaign_id);
-      // A reply is attributed (and read as a confirmation or not) by its triage job, which announces
-      // nothing a campaign hears: one not triaged yet is looked at again at the next flush, for a
-      // few minutes (triage that takes longer has failed and is retried by its sweeper, unannounced).
-      const untriaged = rowsOf<{ id: string }>(
-        await deps.db.execute(sql`
-          select id from messages where id = any(${sql.param(ids)}::uuid[]) and direction = 'inbound'
-            and triage is null and created_at > now() - interval '5 minutes'`),
-      );
-      for (const row of untriaged) messageIds.add(row.id);
+      for (const row of rows) {
+        if (row.campaign_id) touched.add(row.campaign_id);
+        if (row.untriaged) messageIds.add(row.id);
+      }
     }
     if (contacts.length > 0) {
       const rows = rowsOf<{ campaign_id: string }>(

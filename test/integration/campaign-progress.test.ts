@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -248,6 +249,41 @@ test('figures nobody watches are not counted; once someone is in the room they a
     await eventually(async () => (emitted.length > 0 ? emitted : undefined));
     expect(counted).toBe(1);
     expect(emitted).toEqual([{ orgId: expect.any(String), payload: { id, counted: 1 } }]);
+  } finally {
+    progress.close();
+    await handle.close();
+  }
+});
+
+test('the campaigns of a flush of message events are found in one query', async () => {
+  const handle = await openDatabase({ url: t.database.url, poolSize: 2 });
+  let statements = 0;
+  // Counts the raw statements of the flush (the figures are injected below and count none).
+  const db = new Proxy(handle.db, {
+    get(target, prop, receiver) {
+      if (prop !== 'execute') return Reflect.get(target, prop, receiver);
+      return (...args: Parameters<typeof target.execute>) => {
+        statements += 1;
+        return target.execute(...args);
+      };
+    },
+  });
+  const events = new EventEmitter();
+  const progress = startCampaignProgress({
+    db,
+    events,
+    logger: pino({ level: 'silent' }),
+    intervalMs: 20,
+    figures: async () => ({}),
+  });
+  try {
+    progress.attach({ emit: () => undefined, watched: async () => true });
+    for (const type of ['message.created', 'message.status', 'message.failed']) {
+      events.emit(type, { type, messageId: randomUUID() });
+    }
+    await eventually(async () => (statements > 0 ? statements : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(statements).toBe(1);
   } finally {
     progress.close();
     await handle.close();
