@@ -289,3 +289,33 @@ test('the campaigns of a flush of message events are found in one query', async 
     await handle.close();
   }
 });
+
+test('a manager who joins is sent the figures as they stand at once, with no movement; an agent is not', async () => {
+  const created = await admin
+    .post('/campaigns', {
+      name: `Joined ${Date.now().toString(36)}`,
+      template: 'recall-outreach',
+      audience: { filter: { tags: ['nobody-has-this-tag'] } },
+      variables: { link: 'https://book.clinic.test/recall' },
+    })
+    .expect(201);
+  const id = created.body.id as string;
+  // Paused behind the API's back: no transition, so nothing touches the campaign and nothing moves.
+  await queryRows(
+    t.database.url,
+    `update campaigns set status = 'paused', started_at = now() where id = $1`,
+    [id],
+  );
+  const toAgent = await progressOf(await staffMember('joining-agent@clinic.test', 'agent'));
+  const managerToken = await staffMember('joining-manager@clinic.test', 'manager');
+  const toManager = await progressOf(managerToken);
+
+  const pushed = await eventually(async () => toManager.find((p) => p.id === id), 5000);
+  const { body } = await staffApiAs(t.hub.url, managerToken).get(`/campaigns/${id}`).expect(200);
+  expect(pushed).toEqual(body);
+  expect(pushed.status).toBe('paused');
+  // Once, and to the one who joined only.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  expect(toManager.filter((p) => p.id === id)).toHaveLength(1);
+  expect(toAgent).toEqual([]);
+});
