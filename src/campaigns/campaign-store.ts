@@ -340,6 +340,13 @@ export async function endCampaignSends(db: Queryable, campaignId: string): Promi
  * The campaign's messages not yet sent (with `dueOnly`, only those due now, not deferred to the end
  * of quiet hours): read from messages_campaign_outbox_idx, which holds the pending and sending rows
  * of campaigns only, so the clinic's other waiting messages are never scanned.
+ *
+ * A campaign's messages are the rows carrying its id (messages.campaign_id), a secure link's content
+ * and notice alike: so read here, by endCampaignSends, a cancel, the send worker and the progress.
+ * Two other questions have rules of their own: the figures count each recipient's message
+ * (campaign_recipients.message_id, one a recipient: the notice of a secure link), and the outbox
+ * sweepers split rows by the one that re-enqueues them (outbox-sweeper.ts, on the columns of their
+ * partial indexes; src/outbound cannot import from here, which imports it).
  */
 export const campaignMessagesToGo = (campaignId: string, options: { dueOnly?: boolean } = {}) => sql`
   select 1 from messages m where m.campaign_id = ${campaignId} and m.status in ('pending', 'sending')
