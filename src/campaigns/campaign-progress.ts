@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { StoredHubEvent } from '../conversations/hub-events';
 import { campaigns } from '../platform/db/campaign-schema';
@@ -18,7 +18,18 @@ export interface ProgressSink {
    * from GET /campaigns/:id, and hears the next movement pushed.
    */
   watched(orgId: string): Promise<boolean>;
+  /**
+   * Calls `listener` whenever someone joins a clinic's campaign room (in this process), with a way
+   * to send to that one socket: they are sent the figures as they stand (CampaignProgress.attach).
+   */
+  onJoin?(listener: (orgId: string, send: SendToJoiner) => void): void;
 }
+
+/** Sends an event to the one socket that joined a campaign room. */
+export type SendToJoiner = (event: string, payload: unknown) => void;
+
+/** The campaigns whose figures one who joins is sent: those still sending or that may again. */
+const LIVE_STATUSES = ['running', 'paused'] as const;
 
 /** A campaign's figures as GET /campaigns/:id answers them (injectable so a test can count calls). */
 export type CountFigures = (
@@ -43,7 +54,11 @@ export interface CampaignProgress {
    * reached them within the attribution window).
    */
   outcome(moved: { messageIds?: readonly string[]; contactId?: string }): void;
-  /** Where to emit; until it is set (the socket server starts after the features), nothing is sent. */
+  /**
+   * Where to emit; until it is set (the socket server starts after the features), nothing is sent.
+   * Whoever joins the campaign room is sent the figures of the clinic's running and paused
+   * campaigns at the next flush, the joiner alone: the page's figures do not wait for a movement.
+   */
   attach(sink: ProgressSink): void;
   close(): void;
 }
@@ -75,6 +90,8 @@ export function startCampaignProgress(deps: {
   const messageIds = new Set<string>();
   const campaignIds = new Set<string>();
   const contactIds = new Set<string>();
+  // Sockets that joined a clinic's campaign room since the last flush, by clinic.
+  const joiners = new Map<string, SendToJoiner[]>();
   const windowDays = deps.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
@@ -95,7 +112,9 @@ export function startCampaignProgress(deps: {
           .catch((err: unknown) => deps.logger.warn({ err }, 'campaign progress not sent'))
           .finally(() => {
             flushing = undefined;
-            if (messageIds.size > 0 || campaignIds.size > 0 || contactIds.size > 0) schedule();
+            if (messageIds.size > 0 || campaignIds.size > 0 || contactIds.size > 0 || joiners.size > 0) {
+              schedule();
+            }
           });
       },
       Math.max(intervalMs, 4 * lastFlushMs),
@@ -111,24 +130,24 @@ export function startCampaignProgress(deps: {
     campaignIds.clear();
     const contacts = [...contactIds];
     contactIds.clear();
+    const joined = new Map(joiners);
+    joiners.clear();
     if (ids.length > 0) {
-      // An outbound message is its recipient row's; a reply carries the campaign it answers.
-      const rows = rowsOf<{ campaign_id: string }>(
+      // One look-up by primary key: every campaign message carries its campaign (the planner writes
+      // it on the outbox row, secure-link content and notice alike), and so does a reply attributed
+      // to one. A reply is attributed (and read as a confirmation or not) by its triage job, which
+      // announces nothing a campaign hears: one not triaged yet is looked at again at the next flush,
+      // for a few minutes (triage that takes longer has failed and is retried by its sweeper, unannounced).
+      const rows = rowsOf<{ id: string; campaign_id: string | null; untriaged: boolean }>(
         await deps.db.execute(sql`
-          select campaign_id from campaign_recipients where message_id = any(${sql.param(ids)}::uuid[])
-          union
-          select campaign_id from messages where id = any(${sql.param(ids)}::uuid[]) and campaign_id is not null`),
+          select id, campaign_id, (direction = 'inbound' and triage is null
+            and created_at > now() - interval '5 minutes') as untriaged
+          from messages where id = any(${sql.param(ids)}::uuid[])`),
       );
-      for (const row of rows) touched.add(row.campaign_id);
-      // A reply is attributed (and read as a confirmation or not) by its triage job, which announces
-      // nothing a campaign hears: one not triaged yet is looked at again at the next flush, for a
-      // few minutes (triage that takes longer has failed and is retried by its sweeper, unannounced).
-      const untriaged = rowsOf<{ id: string }>(
-        await deps.db.execute(sql`
-          select id from messages where id = any(${sql.param(ids)}::uuid[]) and direction = 'inbound'
-            and triage is null and created_at > now() - interval '5 minutes'`),
-      );
-      for (const row of untriaged) messageIds.add(row.id);
+      for (const row of rows) {
+        if (row.campaign_id) touched.add(row.campaign_id);
+        if (row.untriaged) messageIds.add(row.id);
+      }
     }
     if (contacts.length > 0) {
       const rows = rowsOf<{ campaign_id: string }>(
@@ -148,6 +167,19 @@ export function startCampaignProgress(deps: {
       if (!watched.has(campaign.orgId)) watched.set(campaign.orgId, target.watched(campaign.orgId));
       if (!(await watched.get(campaign.orgId))) continue;
       target.emit(campaign.orgId, CAMPAIGN_PROGRESS_EVENT, await figures(deps.db, campaign, windowDays));
+    }
+    // Those who joined: a campaign touched above reached them in the room already; the others'
+    // figures are counted once per flush, however many joined (a hub restart reconnects them all).
+    for (const [orgId, sends] of joined) {
+      const live = await deps.db
+        .select()
+        .from(campaigns)
+        .where(and(eq(campaigns.orgId, orgId), inArray(campaigns.status, [...LIVE_STATUSES])));
+      for (const campaign of live) {
+        if (touched.has(campaign.id) || !sink) continue;
+        const payload = await figures(deps.db, campaign, windowDays);
+        for (const send of sends) send(CAMPAIGN_PROGRESS_EVENT, payload);
+      }
     }
   }
 
@@ -172,6 +204,11 @@ export function startCampaignProgress(deps: {
     },
     attach(next) {
       sink = next;
+      next.onJoin?.((orgId, send) => {
+        if (sink !== next) return;
+        joiners.set(orgId, [...(joiners.get(orgId) ?? []), send]);
+        schedule();
+      });
       schedule();
     },
     close() {
@@ -189,8 +226,16 @@ const WATCHERS_EVENT = 'campaign.watchers';
 interface ProgressNamespace {
   to(room: string): { emit(event: string, payload: unknown): unknown };
   adapter: { rooms: Map<string, Set<string>> };
-  on(event: string, listener: (orgId: string, ack: (size: number) => void) => void): unknown;
+  // Loosely typed: the namespace's `connection` and the watchers' count have listeners of their own.
+  on(event: string, listener: (...args: never[]) => void): unknown;
   serverSideEmitWithAck(event: string, orgId: string): Promise<unknown[]>;
+}
+
+/** What of a socket that just connected the sink reads: its staff member's clinic and its rooms. */
+interface JoiningSocket {
+  data?: { staff?: { orgId?: unknown } };
+  rooms: Set<string>;
+  emit(event: string, payload: unknown): unknown;
 }
 
 /**
@@ -201,7 +246,7 @@ interface ProgressNamespace {
 export const socketSink = (io: { of(name: string): ProgressNamespace }): ProgressSink => {
   const inbox = io.of('/inbox');
   const localWatchers = (orgId: string) => inbox.adapter.rooms.get(campaignRoom(orgId))?.size ?? 0;
-  inbox.on(WATCHERS_EVENT, (orgId, ack) => ack(localWatchers(String(orgId))));
+  inbox.on(WATCHERS_EVENT, (orgId: string, ack: (size: number) => void) => ack(localWatchers(String(orgId))));
   return {
     emit(orgId, event, payload) {
       inbox.to(campaignRoom(orgId)).emit(event, payload);
@@ -216,6 +261,15 @@ export const socketSink = (io: { of(name: string): ProgressNamespace }): Progres
         // A process that did not answer may hold a manager: count as before rather than go quiet.
         return true;
       }
+    },
+    onJoin(listener) {
+      // After the inbox namespace's own `connection` listener, which joined the rooms: the campaign
+      // room holds admins and managers only (inbox-namespace.ts), so an agent is never sent figures.
+      inbox.on('connection', (socket: JoiningSocket) => {
+        const orgId = socket.data?.staff?.orgId;
+        if (typeof orgId !== 'string' || !socket.rooms.has(campaignRoom(orgId))) return;
+        listener(orgId, (event, payload) => socket.emit(event, payload));
+      });
     },
   };
 };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -252,4 +253,69 @@ test('figures nobody watches are not counted; once someone is in the room they a
     progress.close();
     await handle.close();
   }
+});
+
+test('the campaigns of a flush of message events are found in one query', async () => {
+  const handle = await openDatabase({ url: t.database.url, poolSize: 2 });
+  let statements = 0;
+  // Counts the raw statements of the flush (the figures are injected below and count none).
+  const db = new Proxy(handle.db, {
+    get(target, prop, receiver) {
+      if (prop !== 'execute') return Reflect.get(target, prop, receiver);
+      return (...args: Parameters<typeof target.execute>) => {
+        statements += 1;
+        return target.execute(...args);
+      };
+    },
+  });
+  const events = new EventEmitter();
+  const progress = startCampaignProgress({
+    db,
+    events,
+    logger: pino({ level: 'silent' }),
+    intervalMs: 20,
+    figures: async () => ({}),
+  });
+  try {
+    progress.attach({ emit: () => undefined, watched: async () => true });
+    for (const type of ['message.created', 'message.status', 'message.failed']) {
+      events.emit(type, { type, messageId: randomUUID() });
+    }
+    await eventually(async () => (statements > 0 ? statements : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(statements).toBe(1);
+  } finally {
+    progress.close();
+    await handle.close();
+  }
+});
+
+test('a manager who joins is sent the figures as they stand at once, with no movement; an agent is not', async () => {
+  const created = await admin
+    .post('/campaigns', {
+      name: `Joined ${Date.now().toString(36)}`,
+      template: 'recall-outreach',
+      audience: { filter: { tags: ['nobody-has-this-tag'] } },
+      variables: { link: 'https://book.clinic.test/recall' },
+    })
+    .expect(201);
+  const id = created.body.id as string;
+  // Paused behind the API's back: no transition, so nothing touches the campaign and nothing moves.
+  await queryRows(
+    t.database.url,
+    `update campaigns set status = 'paused', started_at = now() where id = $1`,
+    [id],
+  );
+  const toAgent = await progressOf(await staffMember('joining-agent@clinic.test', 'agent'));
+  const managerToken = await staffMember('joining-manager@clinic.test', 'manager');
+  const toManager = await progressOf(managerToken);
+
+  const pushed = await eventually(async () => toManager.find((p) => p.id === id), 5000);
+  const { body } = await staffApiAs(t.hub.url, managerToken).get(`/campaigns/${id}`).expect(200);
+  expect(pushed).toEqual(body);
+  expect(pushed.status).toBe('paused');
+  // Once, and to the one who joined only.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  expect(toManager.filter((p) => p.id === id)).toHaveLength(1);
+  expect(toAgent).toEqual([]);
 });
