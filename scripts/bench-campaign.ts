@@ -15,7 +15,8 @@
 // enqueues them once due); BENCH_AWAKE=1 puts them where it is midday, so every message gets its job.
 import { performance } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
-import { campaignSendRequest, planRecipients } from '../src/campaigns/campaign-planner';
+import { planRecipients } from '../src/campaigns/campaign-planner';
+import { campaignSendRequest } from '../src/campaigns/campaign-request';
 import { initCampaignSendQueue } from '../src/campaigns/campaign-send-worker';
 import { planOutbound } from '../src/outbound/outbound-service';
 import { campaigns } from '../src/platform/db/campaign-schema';

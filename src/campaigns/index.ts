@@ -8,7 +8,7 @@ import { workerConnection } from '../platform/queues/redis-connections';
 import type { FeatureRuntime, Stoppable } from '../platform/runtime/lifecycle';
 import { startPeriodic } from '../platform/runtime/periodic-task';
 import { audienceRouter } from './audience-routes';
-import { initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
+import { type CampaignPlanJobData, initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
 import { type CampaignProgress, socketSink, startCampaignProgress } from './campaign-progress';
 import { campaignRouter } from './campaign-routes';
 import { initCampaignSendQueue, initCampaignSendWorker } from './campaign-send-worker';
@@ -62,6 +62,8 @@ export function startCampaigns(options: {
     signal: closing.signal,
     frequencyCap,
     progress,
+    // A run whose recipients wait for their morning leaves a delayed job for then (WAKE_AFTER_MS).
+    later: (data: CampaignPlanJobData) => planQueue.add(data),
   };
   const workers = options.runWorkers
     ? {
