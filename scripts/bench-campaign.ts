@@ -19,6 +19,7 @@
 // TEST_DATABASE_URL's server (default local). The contacts live in Etc/GMT, so outside 08:00–21:00
 // UTC they are decided ready for their morning and their messages deferred when released (and get no
 // job); BENCH_AWAKE=1 puts them where it is midday, so every message gets its job.
+// BENCH_OPT_OUT_EVERY=N opts every Nth contact out again, so the decide phase writes skips too.
 import { performance } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
 import { decideCampaignRecipients } from '../src/campaigns/campaign-decide';
@@ -34,6 +35,7 @@ const count = Math.max(10, Number(process.argv[2] ?? 2000) || 2000);
 const batchSize = Math.max(1, Number(process.argv[3] ?? 1000) || 1000);
 const baselineCount = Math.min(Math.floor(count / 2), Math.max(0, Number(process.argv[4] ?? 400) || 0));
 const releaseCount = Math.max(0, Number(process.argv[5] ?? 20_000) || 0);
+const optOutEvery = Math.max(0, Number(process.env.BENCH_OPT_OUT_EVERY ?? 0) || 0);
 const rate = (n: number, seconds: number) =>
   `${Math.round(n / seconds).toLocaleString('en-US')} recipients/s`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -64,6 +66,18 @@ async function main() {
        select $1, id, 'sms', 'marketing', 'opted_in', 'bench' from contacts where org_id = $1`,
       [orgId],
     );
+    if (optOutEvery > 0) {
+      // Every Nth contact opted out later (a second ledger row): skipped consent_opted_out, with its
+      // audit row, as a send's refusal.
+      await queryRows(
+        url,
+        `insert into consent_ledger (org_id, contact_id, channel, purpose, status, source, recorded_at)
+         select $1, id, 'sms', 'marketing', 'opted_out', 'bench', now() + interval '1 second'
+         from (select id, row_number() over (order by id) as n from contacts where org_id = $1) c
+         where n % $2 = 0`,
+        [orgId, optOutEvery],
+      );
+    }
     // Fresh statistics, as a database that has lived with its contacts has: without them PostgreSQL
     // takes the tables for empty and reads them whole for every lookup by id.
     await queryRows(url, 'analyze contacts, contact_identities, consent_ledger');
@@ -179,7 +193,9 @@ async function main() {
       [id],
     );
 
-    console.log(`contacts: ${count} in ${timeZone}, batch: ${batchSize}, baseline: ${baselineCount}`);
+    console.log(
+      `contacts: ${count} in ${timeZone}, batch: ${batchSize}, baseline: ${baselineCount}${optOutEvery ? `, every ${optOutEvery}th opted out` : ''}`,
+    );
     if (baselineCount > 0) {
       console.log(
         `baseline, per-recipient dry run (${baselineCount}): ${baselinePreviewSeconds.toFixed(2)} s, ${rate(baselineCount, baselinePreviewSeconds)}`,
@@ -192,7 +208,7 @@ async function main() {
       `preview (${count}): ${previewSeconds.toFixed(2)} s, ${rate(count, previewSeconds)}, ${JSON.stringify(preview.body.byChannel)}`,
     );
     console.log(
-      `decide phase (${decidedCount}): ${decideSeconds.toFixed(2)} s, ${rate(decidedCount, decideSeconds)}; ${decided.ready} ready (${decided.deferred} deferred), ${decided.skipped} skipped; Node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
+      `decide phase (${decidedCount}): ${decideSeconds.toFixed(2)} s, ${rate(decidedCount, decideSeconds)}; ${decided.ready} ready (${decided.deferred} deferred), ${decided.skipped} skipped; ${decided.groups} distinct cases; grouping and deciding ${(decided.decideMs / 1000).toFixed(2)} s, writing ${(decided.writeMs / 1000).toFixed(2)} s; Node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
     );
     console.log(
       `memory growth in the decide phase: heap ${mib(memoryPeak.heapUsed - memoryBefore.heapUsed)} at the end, ${global.gc ? mib(memoryAfter.heapUsed - memoryBefore.heapUsed) : 'unknown (no --expose-gc)'} after a full GC; rss ${mib(memoryPeak.rss - memoryBefore.rss)} at the end`,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers/promises';
 import { type SQL, sql } from 'drizzle-orm';
 import {
@@ -158,6 +159,11 @@ export interface DecidePhaseResult {
   skipped: number;
   /** The campaign left `running` or a newer run began: the pages not yet written were not. */
   stopped: boolean;
+  /** Distinct cases decided (groups of recipients alike in what the decision reads). */
+  groups: number;
+  /** Milliseconds spent grouping and deciding, then writing the outcomes. */
+  decideMs: number;
+  writeMs: number;
 }
 
 /**
@@ -177,7 +183,16 @@ export async function decideCampaignRecipients(
   campaign: CampaignRow,
 ): Promise<DecidePhaseResult> {
   const { outbound } = deps;
-  const result: DecidePhaseResult = { ready: 0, deferred: 0, skipped: 0, stopped: false };
+  const result: DecidePhaseResult = {
+    ready: 0,
+    deferred: 0,
+    skipped: 0,
+    stopped: false,
+    groups: 0,
+    decideMs: 0,
+    writeMs: 0,
+  };
+  const started = performance.now();
   const cap = capFor(outbound, campaign, deps.frequencyCap);
   const who = sql`${contacts.orgId} = ${campaign.orgId} and ${contacts.id} in (
     select ${campaignRecipients.contactId} from ${campaignRecipients}
@@ -193,7 +208,10 @@ export async function decideCampaignRecipients(
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
+  result.groups = decided.size;
+  result.decideMs = performance.now() - started;
   if (groups.length === 0) return result;
+  const writing = performance.now();
 
   // One entry per recipient, in the groups' order; the outcome is the group's.
   const contactIds: string[] = [];
@@ -245,7 +263,7 @@ export async function decideCampaignRecipients(
     });
     if (!written) {
       result.stopped = true;
-      return result;
+      break;
     }
     for (const row of written) {
       if (row.status === 'ready') {
@@ -254,5 +272,6 @@ export async function decideCampaignRecipients(
       } else result.skipped += 1;
     }
   }
+  result.writeMs = performance.now() - writing;
   return result;
 }

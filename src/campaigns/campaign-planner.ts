@@ -320,8 +320,13 @@ export async function execCampaignPlanJob(
 /** One job per campaign run; its id makes a second start of the same run add nothing. */
 export interface CampaignPlanQueue {
   add(data: CampaignPlanJobData, startAt?: Date | null): Promise<void>;
+  /** Adds the run's job unless it is there (waiting, delayed, running or failed); true when added. */
+  ensure(data: CampaignPlanJobData): Promise<boolean>;
   close(): Promise<void>;
 }
+
+const jobIdOf = (data: CampaignPlanJobData) =>
+  `${data.campaignId}-${data.run}${data.end ? '-end' : data.wakeAt !== undefined ? `-at-${data.wakeAt}` : ''}`;
 
 export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQueue {
   const connection = producerConnection(options.redisUrl);
@@ -335,15 +340,19 @@ export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQue
     async add(data, startAt) {
       const at = data.wakeAt !== undefined ? new Date(data.wakeAt - JOB_HORIZON_MS) : startAt;
       const delay = at ? Math.max(0, at.getTime() - Date.now()) : 0;
-      const suffix = data.end ? '-end' : data.wakeAt !== undefined ? `-at-${data.wakeAt}` : '';
       await queue.add('plan', data, {
-        jobId: `${data.campaignId}-${data.run}${suffix}`,
+        jobId: jobIdOf(data),
         delay,
         attempts: 10,
         backoff: { type: 'exponential', delay: 2000 },
         removeOnComplete: true,
         removeOnFail: { age: 7 * 24 * 3600 },
       });
+    },
+    async ensure(data) {
+      if (await queue.getJob(jobIdOf(data))) return false;
+      await this.add(data);
+      return true;
     },
     async close() {
       await queue.close();

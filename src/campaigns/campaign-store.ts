@@ -433,6 +433,23 @@ export function presentCampaign(row: CampaignRow) {
   };
 }
 
+/**
+ * The runs of running campaigns with a recipient ready and due for over a minute: their run's job
+ * should have released her (a run waiting for a morning leaves a delayed job for it), so that job
+ * was lost (Redis flushed, say) and the campaign sweeper adds it again. From
+ * campaign_recipients_ready_idx, one index entry per running campaign.
+ */
+export async function runsWithOverdueRecipients(
+  db: Queryable,
+): Promise<{ campaignId: string; run: number }[]> {
+  const result = await db.execute(sql`
+    select c.id, c.run from ${campaigns} c
+    where c.status = 'running' and exists (
+      select 1 from ${campaignRecipients} r
+      where r.campaign_id = c.id and r.status = 'ready' and r.due_at < now() - interval '1 minute')`);
+  return rowsOf<{ id: string; run: number }>(result).map((row) => ({ campaignId: row.id, run: row.run }));
+}
+
 /** Campaigns in a state whose work may be waiting: a restarted hub resumes their planners. */
 export async function campaignsToResume(db: Queryable): Promise<CampaignRow[]> {
   return db

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { decideCampaignRecipients } from '../../src/campaigns/campaign-decide';
 import { type CampaignPlanJobData, execCampaignPlanJob } from '../../src/campaigns/campaign-planner';
 import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
+import { runsWithOverdueRecipients } from '../../src/campaigns/campaign-store';
 import { campaigns } from '../../src/platform/db/campaign-schema';
 import { importOptedInAudience } from '../support/opted-in-audience';
 import { queryRows } from '../support/test-database';
@@ -171,7 +172,7 @@ test('the decide phase writes skips with their reasons and ready rows with chann
     expect(stats.byChannel.sms.recipients).toBe(4);
 
     // A second decide (another run, another process) writes nothing.
-    expect(await decideCampaignRecipients(deps, campaign!)).toEqual({
+    expect(await decideCampaignRecipients(deps, campaign!)).toMatchObject({
       ready: 0,
       deferred: 0,
       skipped: 0,
@@ -206,6 +207,17 @@ test('the decide phase writes skips with their reasons and ready rows with chann
     }
     expect(released.get(5)).toEqual(deferred);
     expect(wakes).toEqual([{ campaignId: id, run: campaign!.run, wakeAt: deferred.due_at!.getTime() }]);
+    // Her run's delayed job lost (Redis flushed) and her due time long past: the campaign sweeper
+    // finds the run to take up again, and only then.
+    const mine = async () =>
+      (await runsWithOverdueRecipients(t.hub.database.db)).filter((r) => r.campaignId === id);
+    expect(await mine()).toEqual([]);
+    await queryRows(
+      t.database.url,
+      `update campaign_recipients set due_at = now() - interval '2 minutes' where campaign_id = $1 and status = 'ready'`,
+      [id],
+    );
+    expect(await mine()).toEqual([{ campaignId: id, run: campaign!.run }]);
     const sent = await queryRows<{ to_address: string }>(
       t.database.url,
       'select to_address from messages where campaign_id = $1 order by to_address',
