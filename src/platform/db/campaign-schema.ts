@@ -177,8 +177,11 @@ export const campaignRecipients = pgTable(
     index('campaign_recipients_pending_idx').on(t.campaignId, t.id).where(sql`${t.status} = 'pending'`),
     // The release order: a campaign's ready recipients by due time.
     index('campaign_recipients_ready_idx').on(t.campaignId, t.dueAt, t.id).where(sql`${t.status} = 'ready'`),
-    uniqueIndex('campaign_recipients_message_key').on(t.messageId),
-    // A patient's reply looks up the campaigns that reached them (reply-attribution.ts).
-    index('campaign_recipients_contact_idx').on(t.contactId),
+    // Partial, as the next: a decide phase writes 100,000 recipients at once, and each entry an index
+    // takes per written row (no HOT update: its status is in the indexes' predicates) costs there.
+    uniqueIndex('campaign_recipients_message_key').on(t.messageId).where(sql`${t.messageId} is not null`),
+    // A patient's reply looks up the campaigns that reached them (reply-attribution.ts); only planned
+    // recipients have a message, so only they are indexed (the lookups all say `status = 'planned'`).
+    index('campaign_recipients_contact_idx').on(t.contactId).where(sql`${t.status} = 'planned'`),
   ],
 );
