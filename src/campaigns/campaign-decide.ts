@@ -213,16 +213,13 @@ export async function decideCampaignRecipients(
   if (groups.length === 0) return result;
   const writing = performance.now();
 
-  // One entry per recipient, in the groups' order; the outcome is the group's.
-  const contactIds: string[] = [];
-  const outcomeOf: number[] = [];
+  // One entry per recipient, the outcome her group's, in contact id order: two processes deciding the
+  // same recipients at once lock their rows in the same order, so neither waits on the other in a cycle.
   const outcomes = groups.map((group, i) => groupOutcome(group, decided.get(keys[i]!)!));
-  for (const [i, group] of groups.entries()) {
-    for (const id of group.contactIds ?? []) {
-      contactIds.push(id);
-      outcomeOf.push(i);
-    }
-  }
+  const entries = groups.flatMap((group, i) => (group.contactIds ?? []).map((id) => [id, i] as const));
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const contactIds = entries.map(([id]) => id);
+  const outcomeOf = entries.map(([, i]) => i);
   for (let start = 0; start < contactIds.length; start += DECIDE_WRITE_PAGE) {
     if (start > 0) await setImmediate();
     const ids = contactIds.slice(start, start + DECIDE_WRITE_PAGE);
