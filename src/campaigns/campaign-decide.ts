@@ -193,6 +193,12 @@ export async function decideCampaignRecipients(
     writeMs: 0,
   };
   const started = performance.now();
+  // A run taken up again (a resume, a restart, her morning's job) usually finds nothing pending: one
+  // index entry says so (campaign_recipients_pending_idx), without the grouping's snapshot.
+  const anyPending = await outbound.db.execute(sql`
+    select 1 from ${campaignRecipients}
+    where ${campaignRecipients.campaignId} = ${campaign.id} and ${campaignRecipients.status} = 'pending' limit 1`);
+  if (rowsOf(anyPending).length === 0) return result;
   const cap = capFor(outbound, campaign, deps.frequencyCap);
   const who = sql`${contacts.orgId} = ${campaign.orgId} and ${contacts.id} in (
     select ${campaignRecipients.contactId} from ${campaignRecipients}
