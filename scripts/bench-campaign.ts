@@ -1,21 +1,30 @@
-// Usage: npm run bench:campaign [-- CONTACTS [BATCH [BASELINE]]]
-//   CONTACTS (default 2,000; the issue's target is 100,000), BATCH recipients planned per
-//   transaction (default 1,000), BASELINE recipients first planned one at a time (default 400).
+// Usage: npm run bench:campaign [-- CONTACTS [BATCH [BASELINE [RELEASE]]]]
+//   CONTACTS (default 2,000; the issue's target is 100,000), BATCH recipients released per
+//   transaction (default 1,000), BASELINE recipients first planned one at a time (default 400),
+//   RELEASE recipients released after the decide phase (default 20,000; at most all the others).
 // A campaign's preview and planning on a fresh PostgreSQL database: CONTACTS seniors with an SMS
 // number and a marketing opt-in, written straight in SQL. Then, timed:
 // - the baseline, the per-recipient shape the bulk path replaced: planOutbound's dry run for
 //   BASELINE recipients, eight at a time (the old preview), and the planning of the first BASELINE
 //   recipients in batches of one (a transaction and the policy's queries per recipient);
-// - the preview through the API (decideOutboundBatch per page of recipients);
-// - the planning of the rest in batches of BATCH (policy, template, outbox rows, jobs on the
-//   campaign queue), with the memory growth.
-// No worker runs, so nothing is sent and the throttle does not pace the planning. The database is
+// - the preview through the API (recipients grouped by their policy inputs in SQL);
+// - the decide phase a run starts with (decideCampaignRecipients) over all the other recipients:
+//   policy decision per group, outcome written per recipient (skipped with its reason, or ready with
+//   channel and due time), with the memory growth;
+// - the release of RELEASE of them in batches of BATCH (planRecipients, as the run's window loop
+//   calls it: decided again, message, conversation, audit rows, recipient marks, jobs on the campaign
+//   queue). Before the decide phase existed this was the planning of every recipient, so its rate is
+//   the same-run figure of the old planning.
+// No worker runs, so nothing is sent and the throttle does not pace the release. The database is
 // TEST_DATABASE_URL's server (default local). The contacts live in Etc/GMT, so outside 08:00–21:00
-// UTC their messages are deferred to the morning and get no job when planned (the campaign sweeper
-// enqueues them once due); BENCH_AWAKE=1 puts them where it is midday, so every message gets its job.
+// UTC they are decided ready for their morning and their messages deferred when released (and get no
+// job); BENCH_AWAKE=1 puts them where it is midday, so every message gets its job.
+// BENCH_OPT_OUT_EVERY=N opts every Nth contact out again, so the decide phase writes skips too.
 import { performance } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
-import { campaignSendRequest, planRecipients } from '../src/campaigns/campaign-planner';
+import { decideCampaignRecipients } from '../src/campaigns/campaign-decide';
+import { planRecipients } from '../src/campaigns/campaign-planner';
+import { campaignSendRequest } from '../src/campaigns/campaign-request';
 import { initCampaignSendQueue } from '../src/campaigns/campaign-send-worker';
 import { planOutbound } from '../src/outbound/outbound-service';
 import { campaigns } from '../src/platform/db/campaign-schema';
@@ -25,6 +34,8 @@ import { middayTimeZone, startTestHub } from '../test/support/test-hub';
 const count = Math.max(10, Number(process.argv[2] ?? 2000) || 2000);
 const batchSize = Math.max(1, Number(process.argv[3] ?? 1000) || 1000);
 const baselineCount = Math.min(Math.floor(count / 2), Math.max(0, Number(process.argv[4] ?? 400) || 0));
+const releaseCount = Math.max(0, Number(process.argv[5] ?? 20_000) || 0);
+const optOutEvery = Math.max(0, Number(process.env.BENCH_OPT_OUT_EVERY ?? 0) || 0);
 const rate = (n: number, seconds: number) =>
   `${Math.round(n / seconds).toLocaleString('en-US')} recipients/s`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -55,6 +66,18 @@ async function main() {
        select $1, id, 'sms', 'marketing', 'opted_in', 'bench' from contacts where org_id = $1`,
       [orgId],
     );
+    if (optOutEvery > 0) {
+      // Every Nth contact opted out later (a second ledger row): skipped consent_opted_out, with its
+      // audit row, as a send's refusal.
+      await queryRows(
+        url,
+        `insert into consent_ledger (org_id, contact_id, channel, purpose, status, source, recorded_at)
+         select $1, id, 'sms', 'marketing', 'opted_out', 'bench', now() + interval '1 second'
+         from (select id, row_number() over (order by id) as n from contacts where org_id = $1) c
+         where n % $2 = 0`,
+        [orgId, optOutEvery],
+      );
+    }
     // Fresh statistics, as a database that has lived with its contacts has: without them PostgreSQL
     // takes the tables for empty and reads them whole for every lookup by id.
     await queryRows(url, 'analyze contacts, contact_identities, consent_ledger');
@@ -105,8 +128,8 @@ async function main() {
       await queryRows<{ id: string; contact_id: string; display_name: string }>(
         url,
         `select r.id, r.contact_id, c.display_name from campaign_recipients r join contacts c on c.id = r.contact_id
-          where r.campaign_id = $1 order by r.id`,
-        [id],
+          where r.campaign_id = $1 order by r.id limit $2`,
+        [id, baselineCount],
       )
     ).map((r) => ({
       id: Number(r.id),
@@ -120,25 +143,48 @@ async function main() {
       concurrency: 1,
     });
     const deps = { outbound: { ...t.hub.outbound, sendQueue }, sendRate: 1 };
-    const baseline = recipients.slice(0, baselineCount);
-    const bulk = recipients.slice(baselineCount);
+    const baseline = recipients;
     started = performance.now();
     // One recipient per batch, eight at a time, as the old per-recipient planner ran.
     for (let i = 0; i < baseline.length; i += 8) {
       await Promise.all(baseline.slice(i, i + 8).map((r) => planRecipients(deps, campaign!, [r])));
     }
     const baselinePlanSeconds = (performance.now() - started) / 1000;
+
+    // The decide phase over every recipient still pending (all but the baseline's).
     global.gc?.();
     const memoryBefore = process.memoryUsage();
+    let cpu = process.cpuUsage();
     started = performance.now();
-    for (let i = 0; i < bulk.length; i += batchSize) {
-      await planRecipients(deps, campaign!, bulk.slice(i, i + batchSize));
-    }
-    const planSeconds = (performance.now() - started) / 1000;
+    const decided = await decideCampaignRecipients(deps, campaign!);
+    const decideSeconds = (performance.now() - started) / 1000;
+    cpu = process.cpuUsage(cpu);
     const memoryPeak = process.memoryUsage();
-    // What planning kept, not the garbage it left (run with --expose-gc, as npm run bench:campaign does).
+    // What the phase kept, not the garbage it left (run with --expose-gc, as npm run bench:campaign does).
     global.gc?.();
     const memoryAfter = process.memoryUsage();
+    const decidedCount = decided.ready + decided.skipped;
+
+    // The release: the ready recipients in due order, as the run's window loop takes them.
+    const ready = (
+      await queryRows<{ id: string; contact_id: string; display_name: string }>(
+        url,
+        `select r.id, r.contact_id, c.display_name from campaign_recipients r join contacts c on c.id = r.contact_id
+          where r.campaign_id = $1 and r.status = 'ready' order by r.due_at, r.id limit $2`,
+        [id, releaseCount],
+      )
+    ).map((r) => ({
+      id: Number(r.id),
+      contactId: r.contact_id,
+      displayName: r.display_name,
+      attributes: {},
+    }));
+    started = performance.now();
+    let released = 0;
+    for (let i = 0; i < ready.length; i += batchSize) {
+      released += (await planRecipients(deps, campaign!, ready.slice(i, i + batchSize))).planned;
+    }
+    const releaseSeconds = (performance.now() - started) / 1000;
     const jobs = await sendQueue.queue.getJobCountByTypes('waiting', 'delayed', 'prioritized');
     await sendQueue.close();
     const [outbox] = await queryRows<{ n: string }>(
@@ -147,7 +193,9 @@ async function main() {
       [id],
     );
 
-    console.log(`contacts: ${count} in ${timeZone}, batch: ${batchSize}, baseline: ${baselineCount}`);
+    console.log(
+      `contacts: ${count} in ${timeZone}, batch: ${batchSize}, baseline: ${baselineCount}${optOutEvery ? `, every ${optOutEvery}th opted out` : ''}`,
+    );
     if (baselineCount > 0) {
       console.log(
         `baseline, per-recipient dry run (${baselineCount}): ${baselinePreviewSeconds.toFixed(2)} s, ${rate(baselineCount, baselinePreviewSeconds)}`,
@@ -160,10 +208,13 @@ async function main() {
       `preview (${count}): ${previewSeconds.toFixed(2)} s, ${rate(count, previewSeconds)}, ${JSON.stringify(preview.body.byChannel)}`,
     );
     console.log(
-      `planning in batches of ${batchSize} (${bulk.length}): ${planSeconds.toFixed(2)} s, ${rate(bulk.length, planSeconds)}; ${outbox!.n} outbox rows, ${jobs} send jobs in all`,
+      `decide phase (${decidedCount}): ${decideSeconds.toFixed(2)} s, ${rate(decidedCount, decideSeconds)}; ${decided.ready} ready (${decided.deferred} deferred), ${decided.skipped} skipped; ${decided.groups} distinct cases; grouping and deciding ${(decided.decideMs / 1000).toFixed(2)} s, writing ${(decided.writeMs / 1000).toFixed(2)} s; Node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
     );
     console.log(
-      `memory growth while planning: heap ${mib(memoryPeak.heapUsed - memoryBefore.heapUsed)} at the end, ${global.gc ? mib(memoryAfter.heapUsed - memoryBefore.heapUsed) : 'unknown (no --expose-gc)'} after a full GC; rss ${mib(memoryAfter.rss - memoryBefore.rss)}`,
+      `memory growth in the decide phase: heap ${mib(memoryPeak.heapUsed - memoryBefore.heapUsed)} at the end, ${global.gc ? mib(memoryAfter.heapUsed - memoryBefore.heapUsed) : 'unknown (no --expose-gc)'} after a full GC; rss ${mib(memoryPeak.rss - memoryBefore.rss)} at the end`,
+    );
+    console.log(
+      `release in batches of ${batchSize} (${ready.length}): ${releaseSeconds.toFixed(2)} s, ${rate(ready.length, releaseSeconds)}; ${released} planned; ${outbox!.n} outbox rows, ${jobs} send jobs in all`,
     );
   } finally {
     await t.stop();

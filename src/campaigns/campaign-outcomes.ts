@@ -48,7 +48,7 @@ export function recipientOutcomes(
         and a.created_at <= m.sent_at + ${windowDays}::float8 * interval '1 day'
         and not exists (
           select 1 from campaign_recipients o join messages om on om.id = o.message_id
-          where o.contact_id = r.contact_id and o.campaign_id <> r.campaign_id
+          where o.contact_id = r.contact_id and o.status = 'planned' and o.campaign_id <> r.campaign_id
             and om.sent_at > m.sent_at and om.sent_at < a.created_at))`,
   };
 }

@@ -1,12 +1,10 @@
 import { type Job, Queue, type Worker } from 'bullmq';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import {
   decideOutboundBatch,
   type OutboundOutcome,
-  type OutboundRequest,
   type OutboundServiceDeps,
   outboxRows,
-  PolicyRefused,
   sendRefusal,
   writeOutboundBatch,
 } from '../outbound/outbound-service';
@@ -14,20 +12,19 @@ import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
 import { campaignRecipients, campaigns } from '../platform/db/campaign-schema';
 import { contacts } from '../platform/db/core-schema';
 import { rowsOf } from '../platform/db/rows';
-import { HttpError } from '../platform/http/http-error';
 import { createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
 import { producerConnection } from '../platform/queues/redis-connections';
-import { morningSendingWindow } from '../policy/quiet-hours';
-import { SecureLinkRefused } from '../securelinks/secure-link-store';
-import { TemplateError } from '../templates';
+import { decideCampaignRecipients } from './campaign-decide';
 import type { CampaignProgress } from './campaign-progress';
+import { campaignSendRequest, capFor, skipReasonOf } from './campaign-request';
 import {
   type CampaignRow,
   campaignMessagesToGo,
   completeIfDone,
   endCampaignSends,
   hasEnded,
+  runIsCurrent,
 } from './campaign-store';
 import { contactsAtCap, FREQUENCY_CAP_REASON, type FrequencyCap } from './frequency-cap';
 import { recipientAttributes } from './list-columns';
@@ -38,6 +35,11 @@ export interface CampaignPlanJobData {
   run: number;
   /** The job added for the campaign's end time (job id `<campaign>-<run>-end`): it ends what is left. */
   end?: boolean;
+  /**
+   * A job the run left for when its next ready recipient is due (job id `<campaign>-<run>-at-<ms>`,
+   * delayed until JOB_HORIZON_MS before then): the run carries on there.
+   */
+  wakeAt?: number;
 }
 
 export interface CampaignPlannerDeps {
@@ -53,66 +55,12 @@ export interface CampaignPlannerDeps {
   frequencyCap?: FrequencyCap;
   /** Told after each batch: skips move the figures without any message event. */
   progress?: Pick<CampaignProgress, 'touch'>;
-}
-
-/** Whether the cap holds back this campaign's messages: it counts and limits marketing only. */
-export function capFor(
-  deps: { templates: OutboundServiceDeps['templates'] },
-  campaign: Pick<CampaignRow, 'template'>,
-  cap: FrequencyCap | undefined,
-): FrequencyCap | undefined {
-  if (!cap || cap.messages <= 0) return undefined;
-  return deps.templates.get(campaign.template)?.purpose === 'marketing' ? cap : undefined;
+  /** Adds the run's job for later (its wakeAt); without it, a run waits for its next due recipient. */
+  later?: (data: CampaignPlanJobData) => Promise<void>;
 }
 
 /** The campaign was paused, cancelled or started again meanwhile: nothing is written. */
 class RunStopped extends Error {}
-
-/** The variable a recipient's display name fills (an imported attribute of that name overrides it). */
-export const NAME_VARIABLE = 'name';
-
-/** The variables of one recipient: the campaign's, then the contact's name and imported attributes. */
-export function recipientVariables(
-  campaign: Pick<CampaignRow, 'variables'>,
-  contact: { displayName: string | null; attributes: Record<string, string> },
-  clinicName: string,
-): Record<string, unknown> {
-  return {
-    clinicName,
-    ...campaign.variables,
-    ...(contact.displayName ? { [NAME_VARIABLE]: contact.displayName } : {}),
-    ...contact.attributes,
-  };
-}
-
-/** What planOutbound is asked for one recipient: the same for the preview's dry run and the send. */
-export function campaignSendRequest(
-  campaign: CampaignRow,
-  recipient: { contactId: string; displayName: string | null; attributes: Record<string, string> },
-  clinicName: string,
-): OutboundRequest {
-  return {
-    orgId: campaign.orgId,
-    contactId: recipient.contactId,
-    initiator: 'automated',
-    requestedChannel: campaign.channelPreference ?? undefined,
-    content: { template: campaign.template, variables: recipientVariables(campaign, recipient, clinicName) },
-    // The policy defers each recipient to her own morning as it defers for quiet hours (one gate).
-    ...(campaign.sendWindow === 'morning' ? { sendingWindow: morningSendingWindow } : {}),
-    automation: 'campaign',
-    campaignId: campaign.id,
-    requestId: `campaign-${campaign.id}`,
-  };
-}
-
-/** The code a recipient is skipped with when planOutbound refuses it. */
-export function skipReasonOf(error: unknown): string | undefined {
-  if (error instanceof PolicyRefused) return error.code;
-  if (error instanceof TemplateError) return error.code;
-  if (error instanceof SecureLinkRefused) return error.code;
-  if (error instanceof HttpError && error.status === 422) return error.code;
-  return undefined;
-}
 
 /** A campaign recipient as the planner reads it. */
 export interface PlannableRecipient {
@@ -136,7 +84,8 @@ export interface PlanBatchResult {
  * the same rules as planOutbound, with the contacts' policy inputs loaded in a few queries for the
  * whole batch), then writes the batch in one transaction: outbox rows and audit rows in multi-row
  * inserts (writeOutboundBatch), each recipient marked `planned` with its message or `skipped` with
- * its code. Only recipients still pending are written, under a row lock taken in id order: a second
+ * its code. Only recipients still pending or ready (decided at the start of the run, and released
+ * now: decideCampaignRecipients) are written, under a row lock taken in id order: a second
  * run, a retried job or another process planning the same recipients writes nothing for them. The
  * jobs of those due are enqueued in bulk after the commit (the outbox sweeper covers a lost enqueue,
  * and enqueues the deferred ones once due: dueSoon).
@@ -169,12 +118,7 @@ export async function planRecipients(
     outcomes = await outbound.db.transaction(async (tx) => {
       // Under a share lock on the campaign, which a pause or cancel takes for update: nothing is
       // planned after either commits, even by a batch already under way.
-      const [current] = await tx
-        .select({ status: campaigns.status, run: campaigns.run })
-        .from(campaigns)
-        .where(eq(campaigns.id, campaign.id))
-        .for('share');
-      if (current?.status !== 'running' || current.run !== campaign.run) throw new RunStopped();
+      if (!(await runIsCurrent(tx, campaign))) throw new RunStopped();
       const pending = await tx
         .select({ id: campaignRecipients.id })
         .from(campaignRecipients)
@@ -182,7 +126,8 @@ export async function planRecipients(
           and(
             // One array parameter for the batch's thousand ids (see resolveConversations).
             sql`${campaignRecipients.id} = any(${sql.param(recipients.map((r) => r.id))}::bigint[])`,
-            eq(campaignRecipients.status, 'pending'),
+            // Released (`ready`, decided at the start of the run) or not decided yet (`pending`).
+            inArray(campaignRecipients.status, ['pending', 'ready']),
           ),
         )
         .orderBy(asc(campaignRecipients.id))
@@ -262,17 +207,30 @@ function dueSoon<T extends { scheduledFor: Date | null }>(rows: T[], now = Date.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One run of a campaign: plans its pending recipients a few seconds of sending ahead of the
- * throttle, so a pause or cancel stops nearly everything not yet sent, and stops when the campaign
- * leaves `running` or a newer run begins. Safe to run twice or to die midway: every recipient is
- * decided once (planRecipients), and what is left pending is planned by the next run.
+ * A run whose next ready recipient is due further ahead than this (her morning) leaves a delayed
+ * job for then and ends, rather than hold one of the plan worker's slots for hours.
+ */
+export const WAKE_AFTER_MS = 60_000;
+
+/**
+ * One run of a campaign, in two phases. First the decide phase (decideCampaignRecipients): every
+ * recipient still pending is decided set-wise and written skipped with its reason or `ready` with
+ * her channel and due time, so the figures show the skips at once. Then the release: the ready
+ * recipients due within JOB_HORIZON_MS, in due-time order, a few seconds of sending ahead of the
+ * throttle, are planned by planRecipients (which decides each again at that moment, writes her
+ * message and enqueues its job), so a pause or cancel stops nearly everything not yet sent. A run
+ * whose next recipient is due later (her morning) sleeps until then, or with `later` leaves a job
+ * for then. Stops when the campaign leaves `running` or a newer run begins. Safe to run twice or to
+ * die midway: every recipient is decided once per phase (only pending rows are decided, only
+ * pending or ready rows planned), and what is left is taken up by the next run.
  */
 export async function execCampaignPlanJob(
   deps: CampaignPlannerDeps,
   data: CampaignPlanJobData,
-): Promise<'stopped' | 'planned_all' | 'ended'> {
+): Promise<'stopped' | 'planned_all' | 'ended' | 'waiting'> {
   const { db } = deps.outbound;
   const window = Math.max(10, Math.ceil(deps.sendRate * 5));
+  let decided = false;
   for (;;) {
     if (deps.signal?.aborted) throw new Error('campaign planner stopped: the hub is closing');
     const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, data.campaignId));
@@ -299,6 +257,12 @@ export async function execCampaignPlanJob(
       await sleep(Math.min(1000, Math.max(50, (campaign.endAt?.getTime() ?? 0) - Date.now())));
       continue;
     }
+    if (!decided) {
+      if ((await decideCampaignRecipients(deps, campaign)).stopped) return 'stopped';
+      decided = true;
+      deps.progress?.touch(campaign.id);
+      continue;
+    }
     // Its messages due and not yet sent, from messages_campaign_outbox_idx: the window, not the campaign.
     const waiting = await db.execute(
       sql`select count(*) as n from (${campaignMessagesToGo(campaign.id, { dueOnly: true })}) due`,
@@ -308,6 +272,7 @@ export async function execCampaignPlanJob(
       await sleep(deps.pollMs ?? 250);
       continue;
     }
+    // The release order, from campaign_recipients_ready_idx: due first, then as they were listed.
     const batch = await db
       .select({
         id: campaignRecipients.id,
@@ -317,13 +282,35 @@ export async function execCampaignPlanJob(
       })
       .from(campaignRecipients)
       .innerJoin(contacts, eq(contacts.id, campaignRecipients.contactId))
-      .where(and(eq(campaignRecipients.campaignId, campaign.id), eq(campaignRecipients.status, 'pending')))
-      .orderBy(asc(campaignRecipients.id))
+      .where(
+        and(
+          eq(campaignRecipients.campaignId, campaign.id),
+          eq(campaignRecipients.status, 'ready'),
+          sql`${campaignRecipients.dueAt} <= now() + ${`${JOB_HORIZON_MS} milliseconds`}::interval`,
+        ),
+      )
+      .orderBy(asc(campaignRecipients.dueAt), asc(campaignRecipients.id))
       .limit(room);
     if (batch.length === 0) {
-      await completeIfDone(db, campaign.id);
-      deps.progress?.touch(campaign.id);
-      return 'planned_all';
+      const [next] = await db
+        .select({ dueAt: campaignRecipients.dueAt })
+        .from(campaignRecipients)
+        .where(and(eq(campaignRecipients.campaignId, campaign.id), eq(campaignRecipients.status, 'ready')))
+        .orderBy(asc(campaignRecipients.dueAt))
+        .limit(1);
+      if (!next?.dueAt) {
+        await completeIfDone(db, campaign.id);
+        deps.progress?.touch(campaign.id);
+        return 'planned_all';
+      }
+      const wait = next.dueAt.getTime() - JOB_HORIZON_MS - Date.now();
+      if (deps.later && wait > WAKE_AFTER_MS) {
+        await deps.later({ campaignId: campaign.id, run: campaign.run, wakeAt: next.dueAt.getTime() });
+        return 'waiting';
+      }
+      // Looks again at least every second: a pause, a cancel or the hub's closing ends the wait.
+      await sleep(Math.min(1000, Math.max(50, wait)));
+      continue;
     }
     if ((await planRecipients(deps, campaign, batch)).runStopped) return 'stopped';
     deps.progress?.touch(campaign.id);
@@ -333,8 +320,13 @@ export async function execCampaignPlanJob(
 /** One job per campaign run; its id makes a second start of the same run add nothing. */
 export interface CampaignPlanQueue {
   add(data: CampaignPlanJobData, startAt?: Date | null): Promise<void>;
+  /** Adds the run's job unless it is there (waiting, delayed, running or failed); true when added. */
+  ensure(data: CampaignPlanJobData): Promise<boolean>;
   close(): Promise<void>;
 }
+
+const jobIdOf = (data: CampaignPlanJobData) =>
+  `${data.campaignId}-${data.run}${data.end ? '-end' : data.wakeAt !== undefined ? `-at-${data.wakeAt}` : ''}`;
 
 export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQueue {
   const connection = producerConnection(options.redisUrl);
@@ -346,15 +338,21 @@ export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQue
   queue.on('error', () => undefined);
   return {
     async add(data, startAt) {
-      const delay = startAt ? Math.max(0, startAt.getTime() - Date.now()) : 0;
+      const at = data.wakeAt !== undefined ? new Date(data.wakeAt - JOB_HORIZON_MS) : startAt;
+      const delay = at ? Math.max(0, at.getTime() - Date.now()) : 0;
       await queue.add('plan', data, {
-        jobId: `${data.campaignId}-${data.run}${data.end ? '-end' : ''}`,
+        jobId: jobIdOf(data),
         delay,
         attempts: 10,
         backoff: { type: 'exponential', delay: 2000 },
         removeOnComplete: true,
         removeOnFail: { age: 7 * 24 * 3600 },
       });
+    },
+    async ensure(data) {
+      if (await queue.getJob(jobIdOf(data))) return false;
+      await this.add(data);
+      return true;
     },
     async close() {
       await queue.close();

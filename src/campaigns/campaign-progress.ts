@@ -153,7 +153,7 @@ export function startCampaignProgress(deps: {
       const rows = rowsOf<{ campaign_id: string }>(
         await deps.db.execute(sql`
           select distinct r.campaign_id from campaign_recipients r join messages m on m.id = r.message_id
-          where r.contact_id = any(${sql.param(contacts)}::uuid[])
+          where r.contact_id = any(${sql.param(contacts)}::uuid[]) and r.status = 'planned'
             and m.sent_at > now() - ${windowDays}::float8 * interval '1 day'`),
       );
       for (const row of rows) touched.add(row.campaign_id);

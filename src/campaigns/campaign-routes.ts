@@ -240,7 +240,8 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
       const page = rowsOf<Record<string, string | number | null>>(
         await withoutJit(db, (tx) =>
           tx.execute(sql`
-        select r.id, r.contact_id, c.external_id, r.status, r.skip_reason, m.channel, m.status as message_status,
+        select r.id, r.contact_id, c.external_id, r.status, r.skip_reason,
+          coalesce(m.channel, case when r.status = 'ready' then r.channel end) as channel, m.status as message_status,
           m.error_code, m.sent_at, m.delivered_at, ${outcome.replied} as replied,
           ${outcome.linkOpened} as link_opened, ${outcome.confirmed} as confirmed, ${outcome.booked} as booked
         from (

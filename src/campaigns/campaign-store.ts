@@ -10,6 +10,23 @@ import { recipientOutcomes } from './campaign-outcomes';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
+/**
+ * Whether this run of the campaign is still the one running, read under a share lock on the campaign,
+ * which a pause or cancel takes for update: a transaction that writes for the run after this check
+ * commits before either, or not at all.
+ */
+export async function runIsCurrent(
+  tx: Queryable,
+  campaign: Pick<CampaignRow, 'id' | 'run'>,
+): Promise<boolean> {
+  const [current] = await tx
+    .select({ status: campaigns.status, run: campaigns.run })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaign.id))
+    .for('share');
+  return current?.status === 'running' && current.run === campaign.run;
+}
+
 /** The moves staff may make, from the states each is allowed in. Anything else is 409. */
 const TRANSITIONS = {
   start: ['draft'],
@@ -80,6 +97,11 @@ export async function transitionCampaign(
       await tx.execute(sql`
         update messages set status = 'failed', error_code = 'campaign_cancelled', updated_at = now()
         where campaign_id = ${current.id} and status = 'pending'`);
+      // Those decided and waiting for their release (their morning, say) are not sent either.
+      await tx.execute(sql`
+        update ${campaignRecipients} set status = 'skipped', skip_reason = ${CAMPAIGN_CANCELLED_REASON},
+          due_at = null, decided_at = now()
+        where campaign_id = ${current.id} and status = 'ready'`);
     }
     const later = current.scheduleAt !== null && current.scheduleAt.getTime() > Date.now();
     const next: CampaignStatus =
@@ -159,7 +181,10 @@ export interface CampaignSeries {
 export interface CampaignStats extends CampaignFigures {
   deferred: number;
   skipped: Record<string, number>;
-  /** Per channel the messages went on (skipped recipients have none and are not counted here). */
+  /**
+   * Per channel the messages went on, or will go on for a recipient decided but not yet released
+   * (`ready`); skipped recipients have none and are not counted here.
+   */
   byChannel: Record<string, CampaignFigures>;
   /** Per recipient's language as the contact record gives it (`unknown` without one), skipped included. */
   byLocale: Record<string, CampaignFigures>;
@@ -238,13 +263,15 @@ export async function campaignStats(
 ): Promise<CampaignStats> {
   const outcome = recipientOutcomes(windowDays);
   const result = await db.execute(sql`
-    select m.channel, coalesce(lower(c.language), 'unknown') as language,
+    select coalesce(m.channel, case when r.status = 'ready' then r.channel end) as channel,
+      coalesce(lower(c.language), 'unknown') as language,
       case when m.status in ('failed', 'undelivered') then coalesce(m.error_code, 'unknown') end as failed_code,
       count(*) as recipients,
       count(*) filter (where m.status in ('queued', 'sent', 'delivered', 'read')) as sent,
       count(*) filter (where m.status in ('delivered', 'read')) as delivered,
       count(*) filter (where m.status in ('failed', 'undelivered')) as failed,
-      count(*) filter (where m.status = 'pending' and m.scheduled_for > now()) as deferred,
+      count(*) filter (where (m.status = 'pending' and m.scheduled_for > now())
+        or (r.status = 'ready' and r.due_at > now())) as deferred,
       count(*) filter (where ${outcome.replied}) as replied,
       count(*) filter (where m.id is not null and exists (
         select 1 from consent_ledger l where l.contact_id = r.contact_id and l.status = 'opted_out'
@@ -309,6 +336,9 @@ async function campaignSeries(
   };
 }
 
+/** The skip reason of recipients decided but not yet released when their campaign was cancelled. */
+export const CAMPAIGN_CANCELLED_REASON = 'campaign_cancelled';
+
 /** The skip reason of recipients not yet sent when a campaign's end time passed. */
 export const CAMPAIGN_ENDED_REASON = 'campaign_ended';
 
@@ -316,7 +346,7 @@ export const hasEnded = (campaign: { endAt: Date | null }, now = Date.now()) =>
   campaign.endAt !== null && campaign.endAt.getTime() <= now;
 
 /**
- * A campaign past its end time sends nothing more: its recipients still pending, and those whose
+ * A campaign past its end time sends nothing more: its recipients still pending or ready, and those whose
  * message has not gone yet (waiting for its turn or for the end of quiet hours), become skipped
  * `campaign_ended`; those messages are failed with the same code and leave the recipient (they were
  * never sent, so no figure counts them as failed). A message already being sent goes on. Safe to run
@@ -329,9 +359,10 @@ export async function endCampaignSends(db: Queryable, campaignId: string): Promi
       where m.campaign_id = ${campaignId} and m.status = 'pending'
       returning m.id)
     update campaign_recipients r
-    set status = 'skipped', skip_reason = ${CAMPAIGN_ENDED_REASON}, message_id = null, decided_at = now()
+    set status = 'skipped', skip_reason = ${CAMPAIGN_ENDED_REASON}, message_id = null, due_at = null,
+      decided_at = now()
     where r.campaign_id = ${campaignId}
-      and (r.status = 'pending' or r.message_id in (select id from unsent))
+      and (r.status in ('pending', 'ready') or r.message_id in (select id from unsent))
     returning r.id`);
   return rowsOf(result).length;
 }
@@ -363,23 +394,32 @@ export const noMessagesToGo = (campaignId: string) =>
   sql`(select count(*) from (${campaignMessagesToGo(campaignId)}) to_go) = 0`;
 
 /**
- * A running campaign is completed once every recipient is decided and none of its messages still
+ * The campaign's recipients without their message yet: pending (not decided) or ready (decided, not
+ * released), each kind read from its own partial index.
+ */
+const recipientsToGo = (campaignId: string) => sql`
+  (select 1 from campaign_recipients where campaign_id = ${campaignId} and status = 'pending'
+   union all
+   select 1 from campaign_recipients where campaign_id = ${campaignId} and status = 'ready')`;
+
+/**
+ * A running campaign is completed once every recipient is planned or skipped and none of its messages still
  * waits to go. Safe to call at any time and from any process: the condition is in the update.
  *
  * Called after every campaign send, so it must cost little until the campaign's tail: while any
- * recipient is still pending (campaign_recipients_pending_idx, a lookup of one index entry) the
+ * recipient is still pending or ready (campaign_recipients_pending_idx and _ready_idx, a lookup of
+ * one index entry) the
  * campaign cannot be done and nothing else is read. After that, its messages still going out are
  * found through messages_campaign_outbox_idx (the campaign's pending and sending rows only), not
  * through every recipient of the campaign nor every other deferred message of the clinic.
  */
 export async function completeIfDone(db: Queryable, campaignId: string): Promise<boolean> {
-  const undecided = await db.execute(sql`
-    select 1 from campaign_recipients where campaign_id = ${campaignId} and status = 'pending' limit 1`);
+  const undecided = await db.execute(sql`${recipientsToGo(campaignId)} limit 1`);
   if (rowsOf(undecided).length > 0) return false;
   const done = await db.execute(sql`
     update campaigns set status = 'completed', finished_at = now(), updated_at = now()
     where id = ${campaignId} and status = 'running'
-      and not exists (select 1 from campaign_recipients r where r.campaign_id = ${campaignId} and r.status = 'pending')
+      and not exists (${recipientsToGo(campaignId)})
       and ${noMessagesToGo(campaignId)}
     returning id`);
   return rowsOf(done).length > 0;
@@ -407,6 +447,23 @@ export function presentCampaign(row: CampaignRow) {
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
   };
+}
+
+/**
+ * The runs of running campaigns with a recipient ready and due for over a minute: their run's job
+ * should have released her (a run waiting for a morning leaves a delayed job for it), so that job
+ * was lost (Redis flushed, say) and the campaign sweeper adds it again. From
+ * campaign_recipients_ready_idx, one index entry per running campaign.
+ */
+export async function runsWithOverdueRecipients(
+  db: Queryable,
+): Promise<{ campaignId: string; run: number }[]> {
+  const result = await db.execute(sql`
+    select c.id, c.run from ${campaigns} c
+    where c.status = 'running' and exists (
+      select 1 from ${campaignRecipients} r
+      where r.campaign_id = c.id and r.status = 'ready' and r.due_at < now() - interval '1 minute')`);
+  return rowsOf<{ id: string; run: number }>(result).map((row) => ({ campaignId: row.id, run: row.run }));
 }
 
 /** Campaigns in a state whose work may be waiting: a restarted hub resumes their planners. */

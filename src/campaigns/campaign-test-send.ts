@@ -4,7 +4,7 @@ import { planOutbound } from '../outbound/outbound-service';
 import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 import { HttpError } from '../platform/http/http-error';
 import type { VariableType } from '../templates/template-types';
-import { recipientVariables } from './campaign-planner';
+import { recipientVariables } from './campaign-request';
 import type { CampaignRow } from './campaign-store';
 
 /** Marks a test send on its message (`automation`): never a recipient, never in the figures. */

@@ -8,11 +8,11 @@ import { workerConnection } from '../platform/queues/redis-connections';
 import type { FeatureRuntime, Stoppable } from '../platform/runtime/lifecycle';
 import { startPeriodic } from '../platform/runtime/periodic-task';
 import { audienceRouter } from './audience-routes';
-import { initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
+import { type CampaignPlanJobData, initCampaignPlanQueue, initCampaignPlanWorker } from './campaign-planner';
 import { type CampaignProgress, socketSink, startCampaignProgress } from './campaign-progress';
 import { campaignRouter } from './campaign-routes';
 import { initCampaignSendQueue, initCampaignSendWorker } from './campaign-send-worker';
-import { campaignsToResume } from './campaign-store';
+import { campaignsToResume, runsWithOverdueRecipients } from './campaign-store';
 import { contactImportRouter } from './contact-import-routes';
 import { SenderThrottle } from './sender-throttle';
 
@@ -62,6 +62,8 @@ export function startCampaigns(options: {
     signal: closing.signal,
     frequencyCap,
     progress,
+    // A run whose recipients wait for their morning leaves a delayed job for then (WAKE_AFTER_MS).
+    later: (data: CampaignPlanJobData) => planQueue.add(data),
   };
   const workers = options.runWorkers
     ? {
@@ -81,6 +83,12 @@ export function startCampaigns(options: {
         sweeper: startPeriodic(logger, 'campaign outbox sweep', config.OUTBOX_SWEEP_SECONDS, () =>
           sweepOutbox(db, sendQueue, config.OUTBOX_SWEEP_SECONDS, 'campaigns'),
         ),
+        // Recipients decided ready whose run's job was lost: the run is taken up again.
+        releases: startPeriodic(logger, 'campaign release sweep', config.OUTBOX_SWEEP_SECONDS, async () => {
+          let added = 0;
+          for (const run of await runsWithOverdueRecipients(db)) if (await planQueue.ensure(run)) added += 1;
+          return added;
+        }),
       }
     : null;
   if (workers) {
@@ -142,7 +150,7 @@ export function startCampaigns(options: {
       progress.attach(socketSink(io));
     },
     outcome: (moved) => progress.outcome(moved),
-    periodic: workers ? [workers.sweeper] : [],
+    periodic: workers ? [workers.sweeper, workers.releases] : [],
     workers: [
       inFlight,
       ...(workers ? [workers.plan, workers.send].map((w) => ({ stop: () => w.close() })) : []),

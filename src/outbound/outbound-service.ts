@@ -164,6 +164,15 @@ function decisionAudit(send: DecidedSend, dryRun: boolean, messageId?: string): 
   };
 }
 
+/**
+ * The audit rows of a refused decision made once for several contacts alike in everything it read
+ * (a campaign's decide phase decides a group of recipients once): one per contact, as each send's own.
+ */
+export function refusalAudits(send: DecidedSend, contactIds: string[]): AuditEntry[] {
+  const entry = decisionAudit(send, false);
+  return contactIds.map((id) => ({ ...entry, subjectId: id }));
+}
+
 async function decideAndWrite(
   deps: OutboundServiceDeps,
   request: OutboundRequest,

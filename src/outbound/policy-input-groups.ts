@@ -17,6 +17,8 @@ export interface PolicyInputGroup {
   attributes: Record<string, string>;
   /** The caller's per-contact condition (`flag`), e.g. "at the frequency cap". */
   flagged: boolean;
+  /** Every contact of the group, when asked for (`members`): a decide phase writes each one's outcome. */
+  contactIds?: string[];
 }
 
 export interface GroupOptions {
@@ -34,6 +36,8 @@ export interface GroupOptions {
   displayName: boolean;
   /** A query of contact ids set apart in groups of their own, given the query of the contacts' ids. */
   flag?: (contactIds: SQL) => SQL;
+  /** Whether each group lists its contacts (contactIds), not only counts them. */
+  members?: boolean;
 }
 
 /**
@@ -70,6 +74,7 @@ export async function groupByPolicyInputs(db: Queryable, options: GroupOptions):
       ${options.displayName ? contacts.displayName : sql`null::text`} as display_name, ${attributes} as attributes,
       coalesce(identities.addresses, '[]'::jsonb) as addresses, coalesce(ledger.consents, '[]'::jsonb) as consents,
       ${options.flag ? sql`${contacts.id} in (${options.flag(audience)})` : sql`false`} as flagged
+      ${options.members ? sql`, string_agg(${contacts.id}::text, ',') as members` : sql``}
     from ${contacts}
     left join (
       select contact_id, addresses from (
@@ -123,6 +128,7 @@ export async function groupByPolicyInputs(db: Queryable, options: GroupOptions):
       }),
     ),
     flagged: row.flagged,
+    ...(row.members != null ? { contactIds: row.members.split(',') } : {}),
   }));
 }
 
@@ -139,4 +145,5 @@ interface GroupRow {
   display_name: string | null;
   attributes: ([string] | null)[];
   flagged: boolean;
+  members?: string | null;
 }

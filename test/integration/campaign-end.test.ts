@@ -1,7 +1,12 @@
+import { Queue } from 'bullmq';
+import { eq } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import request from 'supertest';
+import { planRecipients } from '../../src/campaigns/campaign-planner';
 import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
 import { sweepOutbox } from '../../src/outbound/outbox-sweeper';
+import { campaigns } from '../../src/platform/db/campaign-schema';
+import { JOB_QUEUE_NAMES } from '../../src/platform/queues/queue-names';
 import { importOptedInAudience } from '../support/opted-in-audience';
 import { queryRows } from '../support/test-database';
 import {
@@ -163,28 +168,133 @@ test("in each patient's morning: one at 10:xx her time goes now, one at 15:xx wa
 
   await admin.post(`/campaigns/${id}/start`, {}).expect(200);
   await eventually(async () => t.twilio.messages.some((m) => m.params.To === phones[0]) || undefined);
-  const [waiting] = await eventually(async () => {
-    const rows = await queryRows<{ scheduled_for: Date | null; status: string }>(
-      t.database.url,
-      `select scheduled_for, status from messages where to_address = $1 and direction = 'outbound'`,
-      [phones[1]],
-    );
-    return rows.length > 0 ? rows : undefined;
-  });
+  // Decided at the start of the run: ready, on SMS, due at 09:00 tomorrow in her zone; no message yet.
+  const [waiting] = await queryRows<{
+    status: string;
+    channel: string;
+    due_at: Date;
+    message_id: string | null;
+  }>(
+    t.database.url,
+    `select r.status, r.channel, r.due_at, r.message_id from campaign_recipients r
+       join contacts c on c.id = r.contact_id where r.campaign_id = $1 and c.time_zone = $2`,
+    [id, zones[1]],
+  );
   const tomorrowNine = DateTime.now().setZone(zones[1]!).plus({ days: 1 }).startOf('day').set({ hour: 9 });
-  expect(waiting!.status).toBe('pending');
-  expect(waiting!.scheduled_for!.toISOString()).toBe(tomorrowNine.toUTC().toISO());
+  expect(waiting).toMatchObject({ status: 'ready', channel: 'sms', message_id: null });
+  expect(waiting!.due_at.toISOString()).toBe(tomorrowNine.toUTC().toISO());
+  const [rows] = await queryRows<{ n: string }>(
+    t.database.url,
+    `select count(*) as n from messages where to_address = $1 and direction = 'outbound'`,
+    [phones[1]],
+  );
+  expect(Number(rows!.n)).toBe(0);
   expect(t.twilio.messages.some((m) => m.params.To === phones[1])).toBe(false);
-  // The waiting message would go tomorrow: the campaign ends here.
+  // The figures count her as deferred, on her channel, from the start.
+  const live = await admin.get(`/campaigns/${id}`).expect(200);
+  expect(live.body.stats).toMatchObject({ recipients: 2, deferred: 1 });
+  // The waiting recipient would go tomorrow: the campaign ends here, and she is skipped as cancelled.
   await admin.post(`/campaigns/${id}/cancel`, {}).expect(200);
+  const [cancelled] = await queryRows<{ status: string; skip_reason: string }>(
+    t.database.url,
+    `select r.status, r.skip_reason from campaign_recipients r
+       join contacts c on c.id = r.contact_id where r.campaign_id = $1 and c.time_zone = $2`,
+    [id, zones[1]],
+  );
+  expect(cancelled).toEqual({ status: 'skipped', skip_reason: 'campaign_cancelled' });
 });
 
-test('a message waiting for morning gets no job when planned: the campaign sweeper enqueues it once due, and it goes once', async () => {
+test('a recipient waiting for morning has no message and no send job: the run leaves one delayed plan job for her morning, which releases her, and she gets it once', async () => {
   const tag = `wake${Date.now().toString(36)}`;
   const [phone] = await audience(tag, [nightZone()]);
   const created = await admin.post('/campaigns', campaign(tag, {})).expect(201);
   const id = created.body.id as string;
   await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+  const planQueue = new Queue(JOB_QUEUE_NAMES.campaignPlan, {
+    connection: { url: t.hub.config.REDIS_URL },
+    prefix: t.queuePrefix,
+  });
+  try {
+    const [recipient] = await eventually(async () => {
+      const rows = await queryRows<{ status: string; due_at: Date }>(
+        t.database.url,
+        `select status, due_at from campaign_recipients where campaign_id = $1 and status <> 'pending'`,
+        [id],
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(recipient!.status).toBe('ready');
+    expect(recipient!.due_at.getTime()).toBeGreaterThan(Date.now() + 60_000);
+    // Until morning she waits in PostgreSQL only: no message row, no job per patient in Redis, and one
+    // delayed job of the run for her due time.
+    const [campaignRow] = await queryRows<{ run: number }>(
+      t.database.url,
+      `select run from campaigns where id = $1`,
+      [id],
+    );
+    const wakeId = `${id}-${campaignRow!.run}-at-${recipient!.due_at.getTime()}`;
+    const wake = await eventually(async () => (await planQueue.getJob(wakeId)) ?? undefined);
+    expect(await wake.isDelayed()).toBe(true);
+    const [messages] = await queryRows<{ n: string }>(
+      t.database.url,
+      `select count(*) as n from messages where campaign_id = $1`,
+      [id],
+    );
+    expect(Number(messages!.n)).toBe(0);
+    // Morning comes (her zone moves to where it is midday, her due time to now) and the run's delayed
+    // job runs now: the release decides again, and sends.
+    await queryRows(
+      t.database.url,
+      `update contacts set time_zone = $2 where id in (select contact_id from campaign_recipients where campaign_id = $1)`,
+      [id, middayTimeZone()],
+    );
+    await queryRows(t.database.url, `update campaign_recipients set due_at = now() where campaign_id = $1`, [
+      id,
+    ]);
+    await wake.promote();
+    await eventually(async () => t.twilio.messages.some((m) => m.params.To === phone) || undefined);
+    const done = await eventually(async () => {
+      const res = await admin.get(`/campaigns/${id}`).expect(200);
+      return res.body.status === 'completed' ? res.body : undefined;
+    });
+    expect(done.stats.sent).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(t.twilio.messages.filter((m) => m.params.To === phone)).toHaveLength(1);
+  } finally {
+    await planQueue.close();
+  }
+});
+
+test('a message deferred to the end of quiet hours by its release gets no job: the campaign sweeper enqueues it once due, and it goes once', async () => {
+  const tag = `swp${Date.now().toString(36)}`;
+  const [phone] = await audience(tag, [nightZone()]);
+  const created = await admin.post('/campaigns', campaign(tag, {})).expect(201);
+  const id = created.body.id as string;
+  await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+  // Released while the night still holds her (a release decides again: here her due time was not
+  // yet reached, as when quiet hours begin between the decide phase and the release): her message is
+  // deferred to her morning, as any send at night, and waits in PostgreSQL without a job.
+  const [recipient] = await eventually(async () => {
+    const rows = await queryRows<{ id: string; contact_id: string }>(
+      t.database.url,
+      `select id, contact_id from campaign_recipients where campaign_id = $1 and status = 'ready'`,
+      [id],
+    );
+    return rows.length > 0 ? rows : undefined;
+  });
+  const [row] = await t.hub.database.db.select().from(campaigns).where(eq(campaigns.id, id));
+  const releaseQueue = initCampaignSendQueue({
+    redisUrl: t.hub.config.REDIS_URL,
+    prefix: t.queuePrefix,
+    concurrency: 1,
+  });
+  const planned = await planRecipients(
+    { outbound: { ...t.hub.outbound, sendQueue: releaseQueue }, sendRate: RATE },
+    row!,
+    [{ id: Number(recipient!.id), contactId: recipient!.contact_id, displayName: null, attributes: {} }],
+  );
+  await releaseQueue.close();
+  expect(planned.planned).toBe(1);
   const [waiting] = await eventually(async () => {
     const rows = await queryRows<{ id: string; scheduled_for: Date | null; status: string }>(
       t.database.url,

@@ -550,7 +550,10 @@ describe('campaigns', () => {
         deferred: boolean | null;
       }>(
         t.database.url,
-        `select r.status, r.skip_reason, m.channel, m.scheduled_for is not null as deferred
+        // A recipient waiting for her morning is decided (`ready`, with her channel and due time) and
+        // has no message until then.
+        `select r.status, r.skip_reason, coalesce(m.channel, r.channel) as channel,
+             m.scheduled_for is not null or (r.status = 'ready' and r.due_at > now()) as deferred
            from campaign_recipients r left join messages m on m.id = r.message_id where r.campaign_id = $1`,
         [id],
       );

@@ -140,11 +140,18 @@ export const campaigns = pgTable(
   (t) => [index('campaigns_org_idx').on(t.orgId, t.createdAt)],
 );
 
-export type CampaignRecipientStatus = 'pending' | 'planned' | 'skipped';
+/**
+ * `pending` until the run's decide phase; then `skipped` with its reason, or `ready` with the channel
+ * and the time the policy gave it (now, or the patient's morning); `planned` once released, with its
+ * message.
+ */
+export type CampaignRecipientStatus = 'pending' | 'ready' | 'planned' | 'skipped';
 
 /**
- * Who a campaign reaches, fixed when it starts. One row per (campaign, contact): the message is
- * written in the same transaction that marks the row planned, so no contact gets it twice.
+ * Who a campaign reaches, fixed when it starts. One row per (campaign, contact), the recipient's
+ * outbox row: decided in bulk at the start of a run (campaign-decide.ts), then released in the order
+ * of its due time, its message written in the same transaction that marks the row planned, so no
+ * contact gets it twice.
  */
 export const campaignRecipients = pgTable(
   'campaign_recipients',
@@ -160,12 +167,21 @@ export const campaignRecipients = pgTable(
     skipReason: text('skip_reason'),
     messageId: uuid('message_id').references(() => messages.id),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
+    /** The channel the decide phase planned (a `ready` recipient); the message's once planned. */
+    channel: text('channel'),
+    /** When a `ready` recipient is due: her release order (now, or her morning in her own zone). */
+    dueAt: timestamp('due_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('campaign_recipients_contact_key').on(t.campaignId, t.contactId),
     index('campaign_recipients_pending_idx').on(t.campaignId, t.id).where(sql`${t.status} = 'pending'`),
-    uniqueIndex('campaign_recipients_message_key').on(t.messageId),
-    // A patient's reply looks up the campaigns that reached them (reply-attribution.ts).
-    index('campaign_recipients_contact_idx').on(t.contactId),
+    // The release order: a campaign's ready recipients by due time.
+    index('campaign_recipients_ready_idx').on(t.campaignId, t.dueAt, t.id).where(sql`${t.status} = 'ready'`),
+    // Partial, as the next: a decide phase writes 100,000 recipients at once, and each entry an index
+    // takes per written row (no HOT update: its status is in the indexes' predicates) costs there.
+    uniqueIndex('campaign_recipients_message_key').on(t.messageId).where(sql`${t.messageId} is not null`),
+    // A patient's reply looks up the campaigns that reached them (reply-attribution.ts); only planned
+    // recipients have a message, so only they are indexed (the lookups all say `status = 'planned'`).
+    index('campaign_recipients_contact_idx').on(t.contactId).where(sql`${t.status} = 'planned'`),
   ],
 );
