@@ -320,7 +320,10 @@ export async function execCampaignPlanJob(
 /** One job per campaign run; its id makes a second start of the same run add nothing. */
 export interface CampaignPlanQueue {
   add(data: CampaignPlanJobData, startAt?: Date | null): Promise<void>;
-  /** Adds the run's job unless it is there (waiting, delayed, running or failed); true when added. */
+  /**
+   * Adds the run's job unless it is there (waiting, delayed, running or failed) or the run carries on
+   * in its job for a morning (`-at-<ms>`, waiting, delayed or running); true when added.
+   */
   ensure(data: CampaignPlanJobData): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -351,6 +354,13 @@ export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQue
     },
     async ensure(data) {
       if (await queue.getJob(jobIdOf(data))) return false;
+      // A run that waited for its recipients' morning carries on in its `-at-<ms>` job, which may be
+      // releasing them (a large morning takes minutes) or waiting for a worker: a second job of the
+      // run would plan beside it (both of the plan worker's slots, twice the window ahead).
+      const queued = await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized']);
+      const sameRun = (job: Job<CampaignPlanJobData> | undefined) =>
+        job?.data.campaignId === data.campaignId && job.data.run === data.run && !job.data.end;
+      if (queued.some(sameRun)) return false;
       await this.add(data);
       return true;
     },
