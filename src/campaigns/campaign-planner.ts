@@ -264,8 +264,10 @@ export async function execCampaignPlanJob(
       continue;
     }
     // Its messages due and not yet sent, from messages_campaign_outbox_idx: the window, not the campaign.
+    // Due within the horizon the release looks ahead: a morning's first messages, written a moment
+    // before it, fill the window as those due now do, so the rest are decided at their turn.
     const waiting = await db.execute(
-      sql`select count(*) as n from (${campaignMessagesToGo(campaign.id, { dueOnly: true })}) due`,
+      sql`select count(*) as n from (${campaignMessagesToGo(campaign.id, { dueWithinMs: JOB_HORIZON_MS })}) due`,
     );
     const room = window - Number(rowsOf<{ n: string }>(waiting)[0]?.n ?? 0);
     if (room <= 0) {

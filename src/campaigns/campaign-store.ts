@@ -368,8 +368,8 @@ export async function endCampaignSends(db: Queryable, campaignId: string): Promi
 }
 
 /**
- * The campaign's messages not yet sent (with `dueOnly`, only those due now, not deferred to the end
- * of quiet hours): read from messages_campaign_outbox_idx, which holds the pending and sending rows
+ * The campaign's messages not yet sent (with `dueWithinMs`, only those due by then, not those deferred
+ * further, to the end of quiet hours or a morning hours away): read from messages_campaign_outbox_idx, which holds the pending and sending rows
  * of campaigns only, so the clinic's other waiting messages are never scanned.
  *
  * A campaign's messages are the rows carrying its id (messages.campaign_id), a secure link's content
@@ -379,9 +379,13 @@ export async function endCampaignSends(db: Queryable, campaignId: string): Promi
  * sweepers split rows by the one that re-enqueues them (outbox-sweeper.ts, on the columns of their
  * partial indexes; src/outbound cannot import from here, which imports it).
  */
-export const campaignMessagesToGo = (campaignId: string, options: { dueOnly?: boolean } = {}) => sql`
+export const campaignMessagesToGo = (campaignId: string, options: { dueWithinMs?: number } = {}) => sql`
   select 1 from messages m where m.campaign_id = ${campaignId} and m.status in ('pending', 'sending')
-  ${options.dueOnly ? sql`and (m.scheduled_for is null or m.scheduled_for <= now())` : sql``}`;
+  ${
+    options.dueWithinMs !== undefined
+      ? sql`and (m.scheduled_for is null or m.scheduled_for <= now() + ${`${options.dueWithinMs} milliseconds`}::interval)`
+      : sql``
+  }`;
 
 /**
  * True when the campaign has no message left to go. A count, not `not exists`: the planner estimates
