@@ -326,7 +326,7 @@ export interface CampaignPlanQueue {
    * Adds the run's job unless it is there (waiting, delayed, running or failed) or the run carries on
    * in its job for a morning (`-at-<ms>`, waiting, delayed or running); true when added.
    */
-  ensure(data: CampaignPlanJobData): Promise<boolean>;
+  ensure(data: CampaignPlanJobData, startAt?: Date | null): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -354,7 +354,7 @@ export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQue
         removeOnFail: { age: 7 * 24 * 3600 },
       });
     },
-    async ensure(data) {
+    async ensure(data, startAt) {
       if (await queue.getJob(jobIdOf(data))) return false;
       // A run that waited for its recipients' morning carries on in its `-at-<ms>` job, which may be
       // releasing them (a large morning takes minutes) or waiting for a worker: a second job of the
@@ -363,7 +363,7 @@ export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQue
       const sameRun = (job: Job<CampaignPlanJobData> | undefined) =>
         job?.data.campaignId === data.campaignId && job.data.run === data.run && !job.data.end;
       if (queued.some(sameRun)) return false;
-      await this.add(data);
+      await this.add(data, startAt);
       return true;
     },
     async close() {

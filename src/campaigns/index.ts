@@ -92,12 +92,13 @@ export function startCampaigns(options: {
       }
     : null;
   if (workers) {
-    // Runs whose plan job Redis lost (or never got) carry on; a job still there is not added twice.
+    // Runs whose plan job Redis lost (or never got) carry on; a job still there is not added twice,
+    // nor one beside the job a run carries on in for a morning (ensure).
     const resumed = campaignsToResume(db)
       .then((rows) =>
         Promise.all(
           rows.map((row) =>
-            planQueue.add(
+            planQueue.ensure(
               { campaignId: row.id, run: row.run },
               row.status === 'scheduled' ? row.scheduleAt : null,
             ),
