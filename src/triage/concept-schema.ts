@@ -42,8 +42,12 @@ const conceptSchema = z.strictObject({
    * - `category`: a warning sign of its category (for self-harm: a farewell, giving things away, the
    *   means at hand, cannot be reached): two different ones of the category, or one beside any concept
    *   of the category, make an emergency. Unseen pairs of known signs are caught without listing them.
+   * - `sign`: a symptom of any body system said as happening now ("vomiting", "crushing pain in his
+   *   back", "eyes swollen shut"): beside a general danger sign of its own file (a concept there with
+   *   `composes: any` that counts alone: pale and clammy, fainting, confused, breathless) an
+   *   emergency, whatever the complaint. A serious presentation no concept lists is still a symptom plus a sign of shock.
    */
-  composes: z.enum(['none', 'any', 'category']).default('none'),
+  composes: z.enum(['none', 'any', 'category', 'sign']).default('none'),
   /** False for a sign that means nothing alone ("goodbye", "won't answer the phone"): it only composes. */
   countsAlone: z.boolean().default(true),
   /** Alternatives; each lists term groups that must all occur within `window` words, in any order. */

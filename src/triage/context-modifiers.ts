@@ -114,8 +114,42 @@ export class ContextModifiers {
       if (termination) sentenceClauseId++;
       i = end;
     }
-    return new MessageContext(triggers, clause, andClause, sentenceClause, sentenceOf);
+    return new MessageContext(
+      deniedResolutionsDropped(triggers, tokens),
+      clause,
+      andClause,
+      sentenceClause,
+      sentenceOf,
+    );
   }
+}
+
+/**
+ * A resolution denied by the word right before it is no resolution: "without stopping for air",
+ * "never went away", "didn't stop", "no se quitó" say the symptom goes on. "Ya" (already) after a bare
+ * "no" asserts it ("no, ya pasó"), so a resolution that opens with it stays.
+ */
+function deniedResolutionsDropped(triggers: TriggerHit[], tokens: readonly KeyedToken[]): TriggerHit[] {
+  // "Never happened again", "hasn't come back": a denied recurrence is no recurrence.
+  triggers = triggers.filter((t) => t.kind !== 'recurrent' || !negatedWithin(triggers, t, 2));
+  const negationEndingAt = new Set<number>();
+  for (const t of triggers) if (t.kind === 'negated' && t.direction !== 'after') negationEndingAt.add(t.end);
+  if (negationEndingAt.size === 0) return triggers;
+  return triggers.filter(
+    (t) =>
+      t.kind !== 'resolved' ||
+      !negationEndingAt.has(t.start) ||
+      tokens[t.start]?.keys.includes(ALREADY) === true,
+  );
+}
+
+const ALREADY = 'ya';
+
+/** Whether a negation ends within `gap` words before `t` (a few words: "never happened again"). */
+function negatedWithin(triggers: readonly TriggerHit[], t: TriggerHit, gap: number): boolean {
+  return triggers.some(
+    (n) => n.kind === 'negated' && n.direction !== 'after' && n.end <= t.start && t.start - n.end <= gap,
+  );
 }
 
 export class MessageContext {

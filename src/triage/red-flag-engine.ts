@@ -134,7 +134,7 @@ export class RedFlagEngine {
   readonly #englishOnly = new Set<string>();
   readonly #spanishOnly = new Set<string>();
   /** Concepts that combine with others (`composes`), by name: see #composed. */
-  readonly #composing = new Map<string, { composes: 'any' | 'category'; countsAlone: boolean }>();
+  readonly #composing = new Map<string, { composes: 'any' | 'category' | 'sign'; countsAlone: boolean }>();
 
   /** @param knownWords words the hub reads that no dictionary has ("dont", "kms"); never spell-corrected */
   constructor(catalog: ConceptCatalog, knownWords: Iterable<string> = []) {
@@ -449,6 +449,12 @@ export class RedFlagEngine {
       const partner = acute.find((other) => {
         if (other.concept === sign.concept || overlaps(sign.span, other.span)) return false;
         if (rule.composes === 'category') return other.category === sign.category;
+        if (rule.composes === 'sign') {
+          const partnerRule = this.#composing.get(other.concept);
+          return (
+            other.category === sign.category && partnerRule?.composes === 'any' && partnerRule.countsAlone
+          );
+        }
         return this.#composing.get(other.concept)?.countsAlone ?? true;
       });
       if (!partner) continue;
@@ -537,7 +543,9 @@ export class RedFlagEngine {
     }
     const hit: ConceptHit = { ...base, level, notes };
     const toldAsDone = found.past_event && !acuity && !current && !found.recurrent;
-    if (chronic || toldAsDone) notAcuteHits.add(hit);
+    // A symptom said to be mild ("a little dizzy", "a bit sore") is no serious presentation.
+    const mildSymptom = found.mild && this.#composing.get(definition.name)?.composes === 'sign';
+    if (chronic || toldAsDone || mildSymptom) notAcuteHits.add(hit);
     return hit;
   }
 }

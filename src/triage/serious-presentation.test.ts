@@ -1,0 +1,75 @@
+import { createTriage } from './index';
+
+// General mechanisms, not vocabulary: a symptom of any body system beside a general danger sign, a
+// resolution or recurrence denied by the words before it, adverbs whose stem is another word, and a
+// Spanish simile that is no question. Sentences written for these tests, not lines of any eval file.
+const triage = createTriage({});
+const classify = (text: string) => triage.classifyLocal(text);
+
+describe('a symptom said as happening now, beside a general danger sign, is an emergency', () => {
+  test.each([
+    // a symptom no concept lists, with the skin of shock, fainting or confusion
+    'my dad has a stabbing pain low in his back and he looks grey',
+    'burning between her shoulder blades and she is in a cold sweat',
+    'my little girl keeps vomiting and she is pale and floppy',
+    'his belly is swollen and hard and he says he feels faint',
+    'mi abuelo tiene un dolor muy fuerte en la espalda y esta palido',
+    'grandpa keeps coughing and is confused, doesnt know what day it is',
+    // a Spanish simile ("como que") is no question about the condition
+    'a mi papa le duele como que se le rompe el pecho y esta sudando frio',
+  ])('%s', (text) => {
+    const result = triage.classifyLocal(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toMatch(/in the same message: emergency/);
+  });
+
+  test.each([
+    // the sign alone, or the symptom alone: for a nurse, not 911
+    'my knee hurts when i climb the stairs',
+    'i went pale when the nurse showed me the needle',
+    // a mild symptom, a course of weeks, a denied or past one
+    'a bit of a headache and i look pale, probably just tired',
+    'i have been pale and weak for weeks, could it be my iron?',
+    'no pain at all, just a little sweaty after my walk',
+    'had bad back pain last year and felt faint at the time, all fine now',
+    // blood pressure is no pressure in the chest
+    'feeling a little dizzy since starting my new bp pill, kinda woozy',
+    // the sign's own context still holds ("stood up too fast", a needle)
+    'my stomach hurts and i got woozy when i stood up too fast',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
+
+describe('context: a resolution or recurrence denied by the words before it', () => {
+  test.each([
+    'my chest is tight and i cant say three words without stopping to breathe',
+    'she is wheezing and cant get a sentence out without stopping for breath',
+    'mi hija tiene la cara hinchada despues del cacahuate y la hinchazon no se le quito',
+  ])('%s is still an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test.each([
+    // "again" denied: history stays history
+    'i had a seizure once in college and it never happened again',
+    'my husband passed out at a wedding when he was 30, hasnt happened again since',
+    // a singular time ago in Spanish is history too
+    'mi papa se desmayo hace un año en la boda, ahora esta bien',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
+
+describe('stems: an adverb is not the word its stem spells', () => {
+  test.each(['the runner collapsed near the finish line and is not talking', 'he collapsed near the car'])(
+    '%s is an emergency (near is not nearly)',
+    (text) => {
+      expect(classify(text).intent).toBe('emergency');
+    },
+  );
+
+  test('"nearly" still reads as "almost": nearly fainted is no collapse', () => {
+    expect(classify('i nearly fainted at the concert last month').intent).not.toBe('emergency');
+  });
+});
