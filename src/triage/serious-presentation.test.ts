@@ -73,3 +73,20 @@ describe('stems: an adverb is not the word its stem spells', () => {
     expect(classify('i nearly fainted at the concert last month').intent).not.toBe('emergency');
   });
 });
+
+describe('stems: an irregular past participle is its simple past', () => {
+  test.each([
+    'my son has fallen off the top bunk onto his head and has thrown up twice',
+    'she has thrown up blood twice since breakfast',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test.each([
+    // the base form keeps what the tense says: a question, not a thing done
+    'is it ok to take a whole bottle of water with my pills',
+    'my toddler has a fever of 101 but is drinking and playing between doses',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});

@@ -11,6 +11,26 @@ const CACHE_LIMIT = 100_000;
 // weeks), "hardly" not "hard", "barely" not "bare", "shortly" not "short". They are their own key.
 const OWN_KEY_EN = new Set(['nearly', 'lately', 'hardly', 'barely', 'shortly']);
 
+// Irregular past participles the stemmer keeps apart from the simple past: "has thrown up" is "threw
+// up", "has fallen" is "fell", "she's taken 20" is "took 20". Each is keyed as its simple past, which
+// keeps what the tense says (done, not planned: "take a whole bottle?" stays a question). Participles
+// that are also words of another meaning are left out ("drunk", "gone", "done").
+const PARTICIPLE_EN: Record<string, string> = {
+  thrown: 'threw',
+  fallen: 'fell',
+  taken: 'took',
+  eaten: 'ate',
+  broken: 'broke',
+  woken: 'woke',
+  given: 'gave',
+  frozen: 'froze',
+  shaken: 'shook',
+  torn: 'tore',
+  spoken: 'spoke',
+  blown: 'blew',
+  swum: 'swam',
+};
+
 /**
  * Snowball (Porter2) stems in English and in Spanish, prefixed by language so that an English word and
  * a Spanish one that stem alike ("her" and "herida" -> "her") never meet: "radiating", "radiates" and
@@ -30,7 +50,8 @@ export class WordKeys {
     if (key === undefined) {
       // Digits are numbers, not words: "20" stays "20" in both languages.
       const whole = /^\d+$/.test(word) || (language === 'en' && OWN_KEY_EN.has(word));
-      key = `${language === 'en' ? 'e' : 's'}:${whole ? word : WordKeys.#stemmers[language].stem(word)}`;
+      const form = language === 'en' ? (PARTICIPLE_EN[word] ?? word) : word;
+      key = `${language === 'en' ? 'e' : 's'}:${whole ? word : WordKeys.#stemmers[language].stem(form)}`;
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(word, key);
     }
