@@ -133,6 +133,15 @@ export const modifierFileSchema = z.strictObject({
    * "isnt waking up", "wont wake up" and "never woke up" alike, so a phrase need not list every negator.
    */
   negators: termGroupSchema,
+  /**
+   * A sentence that ends with "?", opens with one of these words ("can", "does", "what", "how", "es",
+   * "puede") and names no one (no word of `persons`) asks about a condition in general: "can anxiety
+   * make you feel like you cant breathe?". Its concepts do not count, unless absolute or the message
+   * has an acuity word. Single words, as normalized.
+   */
+  questionOpeners: termGroupSchema,
+  /** Words that put a person in a sentence: I, my, we, he, she, his, her, mi, yo, ella, su. */
+  persons: termGroupSchema,
   /** Number words, matched by `#` in a phrase ("for # minutes"). */
   numbers: termGroupSchema,
   /** Number words of ten or more, matched by `##` ("took ## pills": "took thirty pills"). */

@@ -129,6 +129,8 @@ export class RedFlagEngine {
   readonly #numbers: Set<string>;
   readonly #manyWords: Set<string>;
   readonly #negators: Record<LexiconLanguage, Set<string>>;
+  readonly #questionOpeners: Set<string>;
+  readonly #persons: Set<string>;
   // Words the concepts list in one language only: such a word gets only that language's stem, so the
   // English "inhaler" never meets the Spanish "inhalo" (both stem to "inhal" in Spanish).
   readonly #englishOnly = new Set<string>();
@@ -148,6 +150,10 @@ export class RedFlagEngine {
       en: new Set(modifiers.negators.en.flatMap(phraseWords)),
       es: new Set(modifiers.negators.es.flatMap(phraseWords)),
     };
+    this.#questionOpeners = new Set(
+      [...modifiers.questionOpeners.en, ...modifiers.questionOpeners.es].flatMap(phraseWords),
+    );
+    this.#persons = new Set([...modifiers.persons.en, ...modifiers.persons.es].flatMap(phraseWords));
     const isFiller = (word: string) => this.#fillers.has(word);
     this.#index = new PhraseIndex<number>(this.#keys, isFiller);
     this.#modifiers = new ContextModifiers(modifiers, this.#keys, isFiller);
@@ -326,6 +332,13 @@ export class RedFlagEngine {
     }
 
     const context = this.#modifiers.read(tokens, sentenceOf);
+    // Sentences that ask about a condition in general ("can anxiety make you feel like you cant breathe?").
+    const generalQuestion = normalized.segments.map(
+      (segment, i) =>
+        normalized.questions[i] === true &&
+        this.#questionOpeners.has(segment[0] ?? '') &&
+        !segment.some((w) => this.#persons.has(w)),
+    );
     const phraseOf = wordsOf;
     const acuityTrigger = liveAcuity(context);
     const acuity = acuityTrigger ? phraseOf(acuityTrigger.start, acuityTrigger.end) : undefined;
@@ -381,6 +394,18 @@ export class RedFlagEngine {
             start,
             end,
           ]);
+          const asked = sentenceOf[start]!;
+          if (
+            hit.dismissedBecause === undefined &&
+            !acuity &&
+            generalQuestion[asked] &&
+            generalQuestion[sentenceOf[end - 1]!] &&
+            !this.#concepts[pattern.concept]!.definition.absolute
+          ) {
+            hit.dismissedBecause = `a question about the condition in general ("${normalized.segments[asked]!.join(' ')}?")`;
+            hit.dismissedAs = 'hypothetical';
+            delete hit.level;
+          }
           if (hit.dismissedBecause === undefined) {
             isLive[pattern.concept] = 1;
             if (this.#composing.get(hit.concept)?.countsAlone === false) signsOnly.push(hit);

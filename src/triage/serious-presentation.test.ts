@@ -90,3 +90,31 @@ describe('stems: an irregular past participle is its simple past', () => {
     expect(classify(text).intent).not.toBe('emergency');
   });
 });
+
+describe('a question about a condition in general (ends with "?", opens with a question word, names no one)', () => {
+  test.each([
+    'is chest pain always a heart attack?',
+    'are seizures in teenagers usually epilepsy?',
+    'puede una convulsion dejar daño cerebral?',
+  ])('%s is not an emergency', (text) => {
+    const result = classify(text);
+    expect(result.intent).not.toBe('emergency');
+    expect(result.reasons.join(' ')).toMatch(/a question about the condition in general/);
+  });
+
+  test.each([
+    // a person named in the question, or no question word: a report, not a question about a condition
+    'why is my chest hurting so bad?',
+    'is my son having a seizure? he is jerking all over',
+    'seizure? he is shaking and his eyes rolled back',
+    'is he having a seizure?',
+    'es una convulsion? mi hija esta temblando toda',
+    // an acuity word in the message keeps it
+    'is chest pain that came on suddenly a heart attack?',
+    // an absolute concept is never set aside by a question
+    'what is the easiest way to kill myself?',
+    'what is the quickest way to end it all?',
+  ])('%s is still an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+});
