@@ -118,3 +118,23 @@ describe('a question about a condition in general (ends with "?", opens with a q
     expect(classify(text).intent).toBe('emergency');
   });
 });
+
+describe('danger signs of altered behaviour compose with any red flag or symptom', () => {
+  test.each([
+    'my son came off his bike and cant remember what happened, he has a headache',
+    'grandpa has a bad stomach ache and we cant keep him awake',
+    'mi hijo tiene diarrea y esta aguadito',
+    // "fine at first" is no resolution: it says the course changed
+    'my husband came off his motorbike, seemed fine at first, now he is slurring',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test.each([
+    'my friend was slurring after six beers lol',
+    'she is acting weird about the wedding plans',
+    'he walks with a limp since his knee surgery years ago',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});

@@ -109,9 +109,10 @@ const openFalseAlarms: Record<string, string[]> = {
 
 // Emergencies of a development file not yet caught, named so that a new miss fails and a fixed one must be
 // taken off. Only dev-l has any: understated or indirect descriptions (a story of symptoms with no
-// concept word) that need vocabulary per category, not the lines. Six came off with general mechanisms
+// concept word) that need vocabulary per category, not the lines. Seven came off with general mechanisms
 // (serious-presentation.test.ts): a symptom beside a danger sign, a denied resolution ("without stopping
-// for air"), "near" no longer read as "nearly", the Spanish simile "como que". Every other file must
+// for air"), "near" no longer read as "nearly", the Spanish simile "como que", slurring beside a bike
+// crash "fine at first". Every other file must
 // catch every emergency.
 const openMisses: Record<string, string[]> = {
   'triage-dev-l.jsonl': [
@@ -121,7 +122,6 @@ const openMisses: Record<string, string[]> = {
     'obstetric: positive test, about 6 weeks. sudden stabbing pain low on my right side, pain in my shoulder tip and I nearly blacked out in the shower',
     "trauma_burns: my grandma slipped in the bathroom, now one leg looks shorter and turned out and she can't get up, she's in lots of pain",
     'head_injury: bumped my noggin on a cupboard door this morning, now clear watery stuff dripping out my nose and headache getting worse',
-    "head_injury: my husband came off his bike with no helmet, seemed fine at first, now he's slurring and can't remember the ride",
     'sepsis: the cellulitis on my leg spread way past the pen line in a few hours, now fever of 40 and I feel really weak and dizzy',
     "abdominal_severe: husband's pain under his right ribs is a 10, the whites of his eyes are yellow, high fever and he's shaking",
     "eye_chemical: splashed pool chlorine in my eye an hour ago, rinsed it a bit, still burning and I can't see well",
