@@ -185,11 +185,13 @@ export class MessageContext {
       if (t.direction === 'after' || gap > t.window) continue;
       if (this.#sameClause(t, t.start, start)) note(t);
     }
-    // A trigger between the parts of the match speaks of it when it says so ("speech is a little slurred").
+    // A trigger between the parts of the match speaks of it when it says so ("speech is a little slurred"),
+    // and one that starts inside the match and runs past its end speaks of it: "poison control said she
+    // is fine" holds the "poison control" it starts with, and the end of "got into the pods, poison".
     for (k = firstStartingAtOrAfter(this.#byStart, start); k < this.#byStart.length; k++) {
       const t = this.#byStart[k]!;
       if (t.start >= end) break;
-      if (t.inside && t.end <= end) note(t);
+      if ((t.inside && t.end <= end) || t.end > end) note(t);
     }
     // Triggers starting at or after the span end.
     for (k = firstStartingAtOrAfter(this.#byStart, end); k < this.#byStart.length; k++) {

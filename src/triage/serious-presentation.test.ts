@@ -138,3 +138,27 @@ describe('danger signs of altered behaviour compose with any red flag or symptom
     expect(classify(text).intent).not.toBe('emergency');
   });
 });
+
+describe('an event of yesterday that is fine today, care already given, a mistaken belief', () => {
+  test.each([
+    'anoche le dolio el pecho a mi papa un rato, hoy esta bien, necesita cita?',
+    'mi hija se desmayo ayer en la escuela, hoy amanecio bien',
+    'he cut his thumb on a can last night, it bled a lot but it is ok today',
+    'my wife had chest pain on sunday and went to the ER, they said it was a pulled muscle',
+    'my son got into the laundry pods, poison control said he is fine, no symptoms',
+    'i had a panic attack at the mall, thought it was a heart attack, the ER said my heart is fine',
+    'our son had a fever at 5 weeks old and was admitted, now he is 6 months and healthy',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each([
+    // the same shapes with the event going on now
+    'went to the ER yesterday for chest pain and now the pain is back and crushing',
+    'they said it was reflux but now the chest pain is back and spreading to my arm',
+    'my wife fainted, hit the floor and isnt coming to',
+    'poison control said to call 911, he swallowed the drain cleaner',
+  ])('%s is still an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+});
