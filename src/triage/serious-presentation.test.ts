@@ -162,3 +162,25 @@ describe('an event of yesterday that is fine today, care already given, a mistak
     expect(classify(text).intent).toBe('emergency');
   });
 });
+
+describe('the same structure in Spanish and English', () => {
+  test.each([
+    // a meal named before the swelling is the exposure, not the mild "after eating"
+    'a mi hijo le salieron ronchas despues de comer nuez y se le hincharon los labios',
+    'after eating cashews his lips swelled up and his eyes are puffy',
+    // heat exposure said the Spanish way, with a danger sign
+    'mi tio estuvo trabajando al sol y ahora esta confundido y no suda',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test.each([
+    // a pharmacist's word after a double dose, in both languages
+    'mi hija se tomo dos ibuprofenos por error, el farmaceutico dijo que esta bien',
+    'my son took his adhd pill twice by mistake, the pharmacist said it is fine',
+    // chest pain after a meal stays mild in both languages
+    'me duele un poco el pecho despues de comer',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
