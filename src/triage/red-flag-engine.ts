@@ -183,7 +183,7 @@ export class RedFlagEngine {
       this.#contentOf.push(content);
       this.#groupNames.push(name);
       for (const language of ['en', 'es'] as LexiconLanguage[]) {
-        for (const phrase of group[language]) {
+        for (const phrase of withAnyPossessive(group[language], language)) {
           this.#index.add(phrase, language, n);
           for (const w of phraseWords(phrase)) {
             if (w.startsWith('#') || w === NEGATOR_KEY) continue;
@@ -573,6 +573,32 @@ export class RedFlagEngine {
     if (chronic || toldAsDone || mildSymptom) notAcuteHits.add(hit);
     return hit;
   }
+}
+
+// A concept phrase that opens with a possessive speaks of anyone's: "my dog" given away is also "his
+// dog", "her things"; "mi perro" is also "su perro". Patients write about others as often as about
+// themselves (experiencer), and a list cannot spell every person.
+const POSSESSIVES: Record<LexiconLanguage, readonly string[]> = {
+  en: ['my', 'his', 'her', 'their', 'your', 'our'],
+  es: ['mi', 'su', 'tu', 'mis', 'sus', 'tus'],
+};
+
+function withAnyPossessive(phrases: readonly string[], language: LexiconLanguage): string[] {
+  const out = new Set<string>();
+  for (const phrase of phrases) {
+    out.add(phrase);
+    const space = phrase.indexOf(' ');
+    const first = space === -1 ? '' : phrase.slice(0, space);
+    if (!POSSESSIVES[language].includes(first)) continue;
+    const rest = phrase.slice(space);
+    // Spanish keeps number: "mis cosas" is also "sus cosas", never "su cosas".
+    const plural = language === 'es' ? first.endsWith('s') : undefined;
+    for (const other of POSSESSIVES[language]) {
+      if (plural !== undefined && other.endsWith('s') !== plural) continue;
+      out.add(`${other}${rest}`);
+    }
+  }
+  return [...out];
 }
 
 // Hits that have gone on for weeks or are told as a past event: no sign raises them (see #composed).

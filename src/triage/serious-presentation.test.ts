@@ -184,3 +184,17 @@ describe('the same structure in Spanish and English', () => {
     expect(classify(text).intent).not.toBe('emergency');
   });
 });
+
+describe('a concept phrase that opens with a possessive speaks of anyone', () => {
+  test('"my dog" given away is also "his dog"', () => {
+    expect(classify('my brother gave away his dog and his guitar and texted everyone goodbye').intent).toBe(
+      'emergency',
+    );
+  });
+
+  test('a pet given to a neighbour with its reason stays no emergency', () => {
+    expect(classify('we gave away our dog because we are moving to a small apartment').intent).not.toBe(
+      'emergency',
+    );
+  });
+});
