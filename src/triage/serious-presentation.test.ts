@@ -198,3 +198,17 @@ describe('a concept phrase that opens with a possessive speaks of anyone', () =>
     );
   });
 });
+
+describe('household chemicals in the eye, by their everyday and regional names', () => {
+  test.each([
+    'my son sprayed windex in his eye and keeps screaming and rubbing it',
+    'a mi hija le salpico lejia en los ojos',
+    'se me metio lavandina en el ojo y me arde',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test('a detergent bought, with no eye in it, is no emergency', () => {
+    expect(classify('which laundry detergent is best for baby eczema?').intent).not.toBe('emergency');
+  });
+});
