@@ -97,6 +97,7 @@ export const MODIFIER_KINDS = [
   'past_event',
   'chronic',
   'figurative',
+  'persisting',
   'pseudo',
 ] as const;
 export type ModifierKind = (typeof MODIFIER_KINDS)[number];

@@ -239,6 +239,17 @@ export class MessageContext {
     return undefined;
   }
 
+  /** A historical trigger earlier in the same sentence, before `position` (any clause of it). */
+  historyEarlierInSentence(position: number): TriggerHit | undefined {
+    const sentence = this.sentenceOf[position];
+    for (let k = lastStartingBefore(this.#byStart, position); k >= 0; k--) {
+      const t = this.#byStart[k]!;
+      if (this.sentenceOf[t.start] !== sentence) return undefined;
+      if (t.kind === 'historical' && t.end <= position) return t;
+    }
+    return undefined;
+  }
+
   /** Whether a trigger of `kind` itself is negated ("not severe", "no sudden"): within 2 words before it. */
   isNegatedTrigger(t: TriggerHit): boolean {
     let k = lastStartingBefore(this.#byStart, t.start);

@@ -390,6 +390,12 @@ export class RedFlagEngine {
             seen.length > 1 ? context.negationInside(seen as Occurrence[], start) : undefined;
           const around = context.around(start, end);
           if (slotNegation && !around.found.negated) around.found.negated = slotNegation;
+          // "Still" beside a history earlier in the sentence: the state goes on from that past event.
+          if (
+            around.found.persisting &&
+            (around.found.historical || around.found.current || !context.historyEarlierInSentence(start))
+          )
+            delete around.found.persisting;
           const hit = this.#weigh(pattern.concept, around, acuity, phraseOf(start, end), phraseOf, [
             start,
             end,
@@ -562,6 +568,17 @@ export class RedFlagEngine {
       level = 'urgent';
       notes.push(
         `told as a past event ("${phraseOf(found.past_event.start, found.past_event.end)}"), not said to be happening now: urgent`,
+      );
+    } else if (
+      found.persisting &&
+      level === 'emergency' &&
+      !definition.absolute &&
+      !acuity &&
+      !found.recurrent
+    ) {
+      level = 'urgent';
+      notes.push(
+        `goes on from a past event told earlier ("${phraseOf(found.persisting.start, found.persisting.end)}"): urgent`,
       );
     } else if (chronic && acuity && level !== 'emergency') {
       notes.push(`"${acuity}" over weeks or longer is not an acute event: not raised`);

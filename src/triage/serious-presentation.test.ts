@@ -212,3 +212,24 @@ describe('household chemicals in the eye, by their everyday and regional names',
     expect(classify('which laundry detergent is best for baby eczema?').intent).not.toBe('emergency');
   });
 });
+
+describe('"still" beside a past event told earlier in the sentence: urgent, not an emergency', () => {
+  test.each([
+    'my grandma had a stroke last year and her left side is still weak, does she need pt',
+    'mi papa tuvo un derrame hace dos años y el lado izquierdo todavia esta debil',
+  ])('%s is read by a nurse, not sent to 911', (text) => {
+    const result = classify(text);
+    expect(result.intent).not.toBe('emergency');
+    expect(result.urgency).toBe('urgent');
+  });
+
+  test.each([
+    // a time that puts it now, or bleeding that goes on
+    'she had a stroke last year and today her face is drooping again',
+    'i had surgery last month and the wound is still bleeding a lot',
+    // no history earlier in the sentence: "still" is only the present
+    'my dads face is still drooping on one side since this morning',
+  ])('%s is still an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+});
