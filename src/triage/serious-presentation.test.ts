@@ -233,3 +233,21 @@ describe('"still" beside a past event told earlier in the sentence: urgent, not 
     expect(classify(text).intent).toBe('emergency');
   });
 });
+
+describe('care in progress, an expected course, a medicine named like a chemical', () => {
+  test.each([
+    'please move my appointment, my husband is in the hospital with chest pain and they are taking good care of him',
+    'mi mama esta internada con dolor de pecho, hay que cancelar su cita',
+    'grandma is on hospice and unresponsive most of the day now, the nurse says it is expected',
+    'can i take tylenol with my blood thinner?',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each(['my son drank paint thinner from the garage', 'my dad is unresponsive and i cant wake him'])(
+    '%s is still an emergency',
+    (text) => {
+      expect(classify(text).intent).toBe('emergency');
+    },
+  );
+});
