@@ -251,3 +251,20 @@ describe('care in progress, an expected course, a medicine named like a chemical
     },
   );
 });
+
+describe('stems: an unless word that stems like the concept it guards no longer hides it', () => {
+  test.each([
+    // "numbing" (a dental shot) stems like "numb"; "chlorinated" (pool water) like "chlorine"
+    'his face is numb and drooping on the right',
+    'my son splashed pool chlorine in his eye and it is burning',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test.each([
+    'my lip is still numb and droopy from the numbing shot at the dentist',
+    'my eyes sting after swimming in chlorinated water',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});

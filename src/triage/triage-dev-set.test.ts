@@ -109,10 +109,11 @@ const openFalseAlarms: Record<string, string[]> = {
 
 // Emergencies of a development file not yet caught, named so that a new miss fails and a fixed one must be
 // taken off. Only dev-l has any: understated or indirect descriptions (a story of symptoms with no
-// concept word) that need vocabulary per category, not the lines. Seven came off with general mechanisms
+// concept word) that need vocabulary per category, not the lines. Eight came off with general mechanisms
 // (serious-presentation.test.ts): a symptom beside a danger sign, a denied resolution ("without stopping
 // for air"), "near" no longer read as "nearly", the Spanish simile "como que", slurring beside a bike
-// crash "fine at first". Every other file must
+// crash "fine at first", an unless word ("chlorinated") no longer stemming like its concept's
+// ("chlorine"). Every other file must
 // catch every emergency.
 const openMisses: Record<string, string[]> = {
   'triage-dev-l.jsonl': [
@@ -124,7 +125,6 @@ const openMisses: Record<string, string[]> = {
     'head_injury: bumped my noggin on a cupboard door this morning, now clear watery stuff dripping out my nose and headache getting worse',
     'sepsis: the cellulitis on my leg spread way past the pen line in a few hours, now fever of 40 and I feel really weak and dizzy',
     "abdominal_severe: husband's pain under his right ribs is a 10, the whites of his eyes are yellow, high fever and he's shaking",
-    "eye_chemical: splashed pool chlorine in my eye an hour ago, rinsed it a bit, still burning and I can't see well",
     'eye_vision_loss: mom is 78, been having headaches by her temple and her jaw hurts when she chews, today her vision went blurry in one eye',
     'testicular_torsion: ok this is embarrassing but got kicked in the balls at recess an hour ago and its not getting better at all, one side is like higher up and swollen and i threw up. dont tell my mom yet',
   ],
