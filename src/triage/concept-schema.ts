@@ -137,8 +137,8 @@ export const modifierFileSchema = z.strictObject({
   /**
    * A sentence that ends with "?", opens with one of these words ("can", "does", "what", "how", "es",
    * "puede") and names no one (no word of `persons`) asks about a condition in general: "can anxiety
-   * make you feel like you cant breathe?". Its concepts do not count, unless absolute or the message
-   * has an acuity word. Single words, as normalized.
+   * make you feel like you cant breathe?". Its concepts do not count, unless they are self-harm or the
+   * message has an acuity word. Single words, as normalized.
    */
   questionOpeners: termGroupSchema,
   /** Words that put a person in a sentence: I, my, we, he, she, his, her, mi, yo, ella, su. */

@@ -406,7 +406,7 @@ export class RedFlagEngine {
             !acuity &&
             generalQuestion[asked] &&
             generalQuestion[sentenceOf[end - 1]!] &&
-            !this.#concepts[pattern.concept]!.definition.absolute
+            this.#concepts[pattern.concept]!.category !== SELF_HARM
           ) {
             hit.dismissedBecause = `a question about the condition in general ("${normalized.segments[asked]!.join(' ')}?")`;
             hit.dismissedAs = 'hypothetical';

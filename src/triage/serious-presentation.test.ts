@@ -96,6 +96,8 @@ describe('a question about a condition in general (ends with "?", opens with a q
     'is chest pain always a heart attack?',
     'are seizures in teenagers usually epilepsy?',
     'puede una convulsion dejar daño cerebral?',
+    // absolute concepts too, except self-harm
+    'can a panic attack make you feel like you cant breathe?',
   ])('%s is not an emergency', (text) => {
     const result = classify(text);
     expect(result.intent).not.toBe('emergency');
@@ -111,8 +113,10 @@ describe('a question about a condition in general (ends with "?", opens with a q
     'es una convulsion? mi hija esta temblando toda',
     // an acuity word in the message keeps it
     'is chest pain that came on suddenly a heart attack?',
-    // an absolute concept is never set aside by a question
+    // self-harm is never set aside by a question
     'what is the easiest way to kill myself?',
+    'what is the most painless way to die?',
+    'cual es la forma de morir sin dolor?',
     'what is the quickest way to end it all?',
   ])('%s is still an emergency', (text) => {
     expect(classify(text).intent).toBe('emergency');
