@@ -272,3 +272,23 @@ describe('stems: an unless word that stems like the concept it guards no longer 
     expect(classify(text).intent).not.toBe('emergency');
   });
 });
+
+describe('stroke signs said without the usual words', () => {
+  test.each([
+    'mom called and she sounded like she had marbles in her mouth',
+    'my dad suddenly cant find his words',
+    'grandma is suddenly leaning to one side in her chair',
+    'she suddenly couldnt write and her right hand went clumsy',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test.each([
+    'i cant find the right words to thank you all',
+    'im mixing up words when reading in english, is that normal for adults learning?',
+    'my son has trouble finding the words when reading, should he be tested for dyslexia',
+    'my kids are so clumsy, always dropping their cups',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
