@@ -292,3 +292,18 @@ describe('stroke signs said without the usual words', () => {
     expect(classify(text).intent).not.toBe('emergency');
   });
 });
+
+describe('a baby drying out, said with barely or hardly', () => {
+  test.each([
+    'my 10 month old has thrown up every feed since last night and has barely any wet diapers',
+    'the baby is hardly peeing and keeps vomiting',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test('plenty of wet diapers is no dehydration', () => {
+    expect(classify('my baby has a cold but plenty of wet diapers and is feeding fine').intent).not.toBe(
+      'emergency',
+    );
+  });
+});
