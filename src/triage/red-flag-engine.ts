@@ -428,7 +428,9 @@ export class RedFlagEngine {
       if (level === null || LEVEL_RANK[hit.level!] > LEVEL_RANK[level]) level = hit.level!;
     // Two different red flags at once (jaw pain and feeling faint, a crash and numb legs) are what a
     // nurse sends to 911 even when neither alone would be.
-    const urgent = live.filter((h) => h.level === 'urgent');
+    // Events told as done or going on for weeks are no pair: "my dad had a heart attack and my mom had
+    // a stroke" is a family history, not two red flags now.
+    const urgent = live.filter((h) => h.level === 'urgent' && !notAcuteHits.has(h));
     const separate = urgent.some((a) => urgent.some((b) => a.span[1] <= b.span[0]));
     if (level === 'urgent' && separate) {
       level = 'emergency';

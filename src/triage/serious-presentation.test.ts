@@ -307,3 +307,21 @@ describe('a baby drying out, said with barely or hardly', () => {
     );
   });
 });
+
+describe('a family history is no pair of red flags; requests and idioms are no events', () => {
+  test.each([
+    'for the new patient form: my dad had a heart attack and my mom had a stroke, do you need that?',
+    'my daughter is allergic to bees, can we get a second epipen for her grandparents house',
+    'my son keeps choking on his words when hes nervous, is that a stutter',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each([
+    // two red flags now still pair; a present perfect "since lunch" is now
+    'since lunch ive had a squeezing in my chest that goes to my jaw and i feel a bit faint',
+    'i gave him a second epipen and he is still wheezing',
+  ])('%s is still an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+});
