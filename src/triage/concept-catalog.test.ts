@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConceptCatalog } from './concept-catalog';
 import { createTriage, defaultIntentsDir, IntentCatalogError } from './index';
+import { phraseWords } from './phrase-index';
+import { type LexiconLanguage, WordKeys } from './word-keys';
 
 describe('red-flag concept catalog', () => {
   let dir: string;
@@ -109,4 +111,37 @@ describe('red-flag concept catalog', () => {
     expect(after.classifyLocal('my sternum is on fire').intent).toBe('emergency');
     expect(after.classifyLocal('').version).not.toBe(before.classifyLocal('').version);
   });
+});
+
+// An `unless` word matched by stem must not be a word of the concept's own match: "numbing" (a dental
+// shot) stems like "numb", so "his face is numb and drooping" was set aside as a dental visit;
+// "chlorinated" (pool water) stems like "chlorine". The one pair left is meant: vitamins taken all at
+// once are a routine dose, not an overdose of pills.
+test('no unless word of a concept stems like a one-word term of its own match', () => {
+  const catalog = loadConceptCatalog(defaultIntentsDir());
+  const keys = new WordKeys();
+  const meant = new Set(['all_pills_with_symptoms:vitamins', 'all_pills_with_symptoms:vitaminas']);
+  const clashes: string[] = [];
+  for (const file of catalog.categories) {
+    const group = (name: string) => file.terms[name] ?? catalog.sharedTerms[name]!;
+    for (const concept of file.concepts) {
+      const matchKeys = new Set<string>();
+      for (const alternative of concept.match)
+        for (const name of alternative)
+          for (const language of ['en', 'es'] as LexiconLanguage[])
+            for (const phrase of group(name)[language]) {
+              const words = phraseWords(phrase);
+              if (words.length === 1) matchKeys.add(keys.key(words[0]!, language));
+            }
+      for (const name of concept.unless)
+        for (const language of ['en', 'es'] as LexiconLanguage[])
+          for (const phrase of group(name)[language]) {
+            const words = phraseWords(phrase);
+            if (words.length !== 1 || meant.has(`${concept.name}:${phrase}`)) continue;
+            if (matchKeys.has(keys.key(words[0]!, language)))
+              clashes.push(`${concept.name}: ${name} "${phrase}"`);
+          }
+    }
+  }
+  expect(clashes).toEqual([]);
 });

@@ -42,8 +42,12 @@ const conceptSchema = z.strictObject({
    * - `category`: a warning sign of its category (for self-harm: a farewell, giving things away, the
    *   means at hand, cannot be reached): two different ones of the category, or one beside any concept
    *   of the category, make an emergency. Unseen pairs of known signs are caught without listing them.
+   * - `sign`: a symptom of any body system said as happening now ("vomiting", "crushing pain in his
+   *   back", "eyes swollen shut"): beside a general danger sign of its own file (a concept there with
+   *   `composes: any` that counts alone: pale and clammy, fainting, confused, breathless) an
+   *   emergency, whatever the complaint. A serious presentation no concept lists is still a symptom plus a sign of shock.
    */
-  composes: z.enum(['none', 'any', 'category']).default('none'),
+  composes: z.enum(['none', 'any', 'category', 'sign']).default('none'),
   /** False for a sign that means nothing alone ("goodbye", "won't answer the phone"): it only composes. */
   countsAlone: z.boolean().default(true),
   /** Alternatives; each lists term groups that must all occur within `window` words, in any order. */
@@ -93,6 +97,7 @@ export const MODIFIER_KINDS = [
   'past_event',
   'chronic',
   'figurative',
+  'persisting',
   'pseudo',
 ] as const;
 export type ModifierKind = (typeof MODIFIER_KINDS)[number];
@@ -129,6 +134,15 @@ export const modifierFileSchema = z.strictObject({
    * "isnt waking up", "wont wake up" and "never woke up" alike, so a phrase need not list every negator.
    */
   negators: termGroupSchema,
+  /**
+   * A sentence that ends with "?", opens with one of these words ("can", "does", "what", "how", "es",
+   * "puede") and names no one (no word of `persons`) asks about a condition in general: "can anxiety
+   * make you feel like you cant breathe?". Its concepts do not count, unless they are self-harm or the
+   * message has an acuity word. Single words, as normalized.
+   */
+  questionOpeners: termGroupSchema,
+  /** Words that put a person in a sentence: I, my, we, he, she, his, her, mi, yo, ella, su. */
+  persons: termGroupSchema,
   /** Number words, matched by `#` in a phrase ("for # minutes"). */
   numbers: termGroupSchema,
   /** Number words of ten or more, matched by `##` ("took ## pills": "took thirty pills"). */

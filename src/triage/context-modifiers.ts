@@ -114,8 +114,42 @@ export class ContextModifiers {
       if (termination) sentenceClauseId++;
       i = end;
     }
-    return new MessageContext(triggers, clause, andClause, sentenceClause, sentenceOf);
+    return new MessageContext(
+      deniedResolutionsDropped(triggers, tokens),
+      clause,
+      andClause,
+      sentenceClause,
+      sentenceOf,
+    );
   }
+}
+
+/**
+ * A resolution denied by the word right before it is no resolution: "without stopping for air",
+ * "never went away", "didn't stop", "no se quitó" say the symptom goes on. "Ya" (already) after a bare
+ * "no" asserts it ("no, ya pasó"), so a resolution that opens with it stays.
+ */
+function deniedResolutionsDropped(triggers: TriggerHit[], tokens: readonly KeyedToken[]): TriggerHit[] {
+  // "Never happened again", "hasn't come back": a denied recurrence is no recurrence.
+  triggers = triggers.filter((t) => t.kind !== 'recurrent' || !negatedWithin(triggers, t, 2));
+  const negationEndingAt = new Set<number>();
+  for (const t of triggers) if (t.kind === 'negated' && t.direction !== 'after') negationEndingAt.add(t.end);
+  if (negationEndingAt.size === 0) return triggers;
+  return triggers.filter(
+    (t) =>
+      t.kind !== 'resolved' ||
+      !negationEndingAt.has(t.start) ||
+      tokens[t.start]?.keys.includes(ALREADY) === true,
+  );
+}
+
+const ALREADY = 'ya';
+
+/** Whether a negation ends within `gap` words before `t` (a few words: "never happened again"). */
+function negatedWithin(triggers: readonly TriggerHit[], t: TriggerHit, gap: number): boolean {
+  return triggers.some(
+    (n) => n.kind === 'negated' && n.direction !== 'after' && n.end <= t.start && t.start - n.end <= gap,
+  );
 }
 
 export class MessageContext {
@@ -151,11 +185,13 @@ export class MessageContext {
       if (t.direction === 'after' || gap > t.window) continue;
       if (this.#sameClause(t, t.start, start)) note(t);
     }
-    // A trigger between the parts of the match speaks of it when it says so ("speech is a little slurred").
+    // A trigger between the parts of the match speaks of it when it says so ("speech is a little slurred"),
+    // and one that starts inside the match and runs past its end speaks of it: "poison control said she
+    // is fine" holds the "poison control" it starts with, and the end of "got into the pods, poison".
     for (k = firstStartingAtOrAfter(this.#byStart, start); k < this.#byStart.length; k++) {
       const t = this.#byStart[k]!;
       if (t.start >= end) break;
-      if (t.inside && t.end <= end) note(t);
+      if ((t.inside && t.end <= end) || t.end > end) note(t);
     }
     // Triggers starting at or after the span end.
     for (k = firstStartingAtOrAfter(this.#byStart, end); k < this.#byStart.length; k++) {
@@ -199,6 +235,17 @@ export class MessageContext {
         )
           return t;
       }
+    }
+    return undefined;
+  }
+
+  /** A historical trigger earlier in the same sentence, before `position` (any clause of it). */
+  historyEarlierInSentence(position: number): TriggerHit | undefined {
+    const sentence = this.sentenceOf[position];
+    for (let k = lastStartingBefore(this.#byStart, position); k >= 0; k--) {
+      const t = this.#byStart[k]!;
+      if (this.sentenceOf[t.start] !== sentence) return undefined;
+      if (t.kind === 'historical' && t.end <= position) return t;
     }
     return undefined;
   }

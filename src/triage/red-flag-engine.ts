@@ -129,12 +129,14 @@ export class RedFlagEngine {
   readonly #numbers: Set<string>;
   readonly #manyWords: Set<string>;
   readonly #negators: Record<LexiconLanguage, Set<string>>;
+  readonly #questionOpeners: Set<string>;
+  readonly #persons: Set<string>;
   // Words the concepts list in one language only: such a word gets only that language's stem, so the
   // English "inhaler" never meets the Spanish "inhalo" (both stem to "inhal" in Spanish).
   readonly #englishOnly = new Set<string>();
   readonly #spanishOnly = new Set<string>();
   /** Concepts that combine with others (`composes`), by name: see #composed. */
-  readonly #composing = new Map<string, { composes: 'any' | 'category'; countsAlone: boolean }>();
+  readonly #composing = new Map<string, { composes: 'any' | 'category' | 'sign'; countsAlone: boolean }>();
 
   /** @param knownWords words the hub reads that no dictionary has ("dont", "kms"); never spell-corrected */
   constructor(catalog: ConceptCatalog, knownWords: Iterable<string> = []) {
@@ -148,6 +150,10 @@ export class RedFlagEngine {
       en: new Set(modifiers.negators.en.flatMap(phraseWords)),
       es: new Set(modifiers.negators.es.flatMap(phraseWords)),
     };
+    this.#questionOpeners = new Set(
+      [...modifiers.questionOpeners.en, ...modifiers.questionOpeners.es].flatMap(phraseWords),
+    );
+    this.#persons = new Set([...modifiers.persons.en, ...modifiers.persons.es].flatMap(phraseWords));
     const isFiller = (word: string) => this.#fillers.has(word);
     this.#index = new PhraseIndex<number>(this.#keys, isFiller);
     this.#modifiers = new ContextModifiers(modifiers, this.#keys, isFiller);
@@ -177,7 +183,7 @@ export class RedFlagEngine {
       this.#contentOf.push(content);
       this.#groupNames.push(name);
       for (const language of ['en', 'es'] as LexiconLanguage[]) {
-        for (const phrase of group[language]) {
+        for (const phrase of withAnyPossessive(group[language], language)) {
           this.#index.add(phrase, language, n);
           for (const w of phraseWords(phrase)) {
             if (w.startsWith('#') || w === NEGATOR_KEY) continue;
@@ -326,6 +332,13 @@ export class RedFlagEngine {
     }
 
     const context = this.#modifiers.read(tokens, sentenceOf);
+    // Sentences that ask about a condition in general ("can anxiety make you feel like you cant breathe?").
+    const generalQuestion = normalized.segments.map(
+      (segment, i) =>
+        normalized.questions[i] === true &&
+        this.#questionOpeners.has(segment[0] ?? '') &&
+        !segment.some((w) => this.#persons.has(w)),
+    );
     const phraseOf = wordsOf;
     const acuityTrigger = liveAcuity(context);
     const acuity = acuityTrigger ? phraseOf(acuityTrigger.start, acuityTrigger.end) : undefined;
@@ -377,10 +390,28 @@ export class RedFlagEngine {
             seen.length > 1 ? context.negationInside(seen as Occurrence[], start) : undefined;
           const around = context.around(start, end);
           if (slotNegation && !around.found.negated) around.found.negated = slotNegation;
+          // "Still" beside a history earlier in the sentence: the state goes on from that past event.
+          if (
+            around.found.persisting &&
+            (around.found.historical || around.found.current || !context.historyEarlierInSentence(start))
+          )
+            delete around.found.persisting;
           const hit = this.#weigh(pattern.concept, around, acuity, phraseOf(start, end), phraseOf, [
             start,
             end,
           ]);
+          const asked = sentenceOf[start]!;
+          if (
+            hit.dismissedBecause === undefined &&
+            !acuity &&
+            generalQuestion[asked] &&
+            generalQuestion[sentenceOf[end - 1]!] &&
+            this.#concepts[pattern.concept]!.category !== SELF_HARM
+          ) {
+            hit.dismissedBecause = `a question about the condition in general ("${normalized.segments[asked]!.join(' ')}?")`;
+            hit.dismissedAs = 'hypothetical';
+            delete hit.level;
+          }
           if (hit.dismissedBecause === undefined) {
             isLive[pattern.concept] = 1;
             if (this.#composing.get(hit.concept)?.countsAlone === false) signsOnly.push(hit);
@@ -397,7 +428,9 @@ export class RedFlagEngine {
       if (level === null || LEVEL_RANK[hit.level!] > LEVEL_RANK[level]) level = hit.level!;
     // Two different red flags at once (jaw pain and feeling faint, a crash and numb legs) are what a
     // nurse sends to 911 even when neither alone would be.
-    const urgent = live.filter((h) => h.level === 'urgent');
+    // Events told as done or going on for weeks are no pair: "my dad had a heart attack and my mom had
+    // a stroke" is a family history, not two red flags now.
+    const urgent = live.filter((h) => h.level === 'urgent' && !notAcuteHits.has(h));
     const separate = urgent.some((a) => urgent.some((b) => a.span[1] <= b.span[0]));
     if (level === 'urgent' && separate) {
       level = 'emergency';
@@ -449,6 +482,12 @@ export class RedFlagEngine {
       const partner = acute.find((other) => {
         if (other.concept === sign.concept || overlaps(sign.span, other.span)) return false;
         if (rule.composes === 'category') return other.category === sign.category;
+        if (rule.composes === 'sign') {
+          const partnerRule = this.#composing.get(other.concept);
+          return (
+            other.category === sign.category && partnerRule?.composes === 'any' && partnerRule.countsAlone
+          );
+        }
         return this.#composing.get(other.concept)?.countsAlone ?? true;
       });
       if (!partner) continue;
@@ -532,14 +571,53 @@ export class RedFlagEngine {
       notes.push(
         `told as a past event ("${phraseOf(found.past_event.start, found.past_event.end)}"), not said to be happening now: urgent`,
       );
+    } else if (
+      found.persisting &&
+      level === 'emergency' &&
+      !definition.absolute &&
+      !acuity &&
+      !found.recurrent
+    ) {
+      level = 'urgent';
+      notes.push(
+        `goes on from a past event told earlier ("${phraseOf(found.persisting.start, found.persisting.end)}"): urgent`,
+      );
     } else if (chronic && acuity && level !== 'emergency') {
       notes.push(`"${acuity}" over weeks or longer is not an acute event: not raised`);
     }
     const hit: ConceptHit = { ...base, level, notes };
     const toldAsDone = found.past_event && !acuity && !current && !found.recurrent;
-    if (chronic || toldAsDone) notAcuteHits.add(hit);
+    // A symptom said to be mild ("a little dizzy", "a bit sore") is no serious presentation.
+    const mildSymptom = found.mild && this.#composing.get(definition.name)?.composes === 'sign';
+    if (chronic || toldAsDone || mildSymptom) notAcuteHits.add(hit);
     return hit;
   }
+}
+
+// A concept phrase that opens with a possessive speaks of anyone's: "my dog" given away is also "his
+// dog", "her things"; "mi perro" is also "su perro". Patients write about others as often as about
+// themselves (experiencer), and a list cannot spell every person.
+const POSSESSIVES: Record<LexiconLanguage, readonly string[]> = {
+  en: ['my', 'his', 'her', 'their', 'your', 'our'],
+  es: ['mi', 'su', 'tu', 'mis', 'sus', 'tus'],
+};
+
+function withAnyPossessive(phrases: readonly string[], language: LexiconLanguage): string[] {
+  const out = new Set<string>();
+  for (const phrase of phrases) {
+    out.add(phrase);
+    const space = phrase.indexOf(' ');
+    const first = space === -1 ? '' : phrase.slice(0, space);
+    if (!POSSESSIVES[language].includes(first)) continue;
+    const rest = phrase.slice(space);
+    // Spanish keeps number: "mis cosas" is also "sus cosas", never "su cosas".
+    const plural = language === 'es' ? first.endsWith('s') : undefined;
+    for (const other of POSSESSIVES[language]) {
+      if (plural !== undefined && other.endsWith('s') !== plural) continue;
+      out.add(`${other}${rest}`);
+    }
+  }
+  return [...out];
 }
 
 // Hits that have gone on for weeks or are told as a past event: no sign raises them (see #composed).

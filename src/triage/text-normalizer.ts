@@ -7,6 +7,8 @@ export interface NormalizedText {
   tokens: string[];
   /** The same words split at punctuation and line breaks; red-flag negation never crosses these. */
   segments: string[][];
+  /** Per segment: whether it ended with a question mark. */
+  questions: boolean[];
   /** Letters and digits in the cleaned text; zero means emoji-only, junk or empty. */
   alphanumericCount: number;
 }
@@ -95,7 +97,10 @@ export function normalizeText(raw: string): NormalizedText {
   s = s.replace(/[''`´ʼ]/g, '');
   // Sentence punctuation becomes a segment break; every other non-word character becomes a space.
   // Brackets are an aside inside the sentence ("a mini stroke (TIA) in 2021"), not its end.
-  s = s.replace(/[.!?;,:\n\r¡¿…]+/g, ' | ').replace(/[^\p{L}\p{N}|]+/gu, ' ');
+  // A run holding "?" ends a question ("|?"): a question about a condition is read by its sentence.
+  s = s
+    .replace(/[.!?;,:\n\r¡¿…]+/g, (run) => (run.includes('?') ? ' |? ' : ' | '))
+    .replace(/[^\p{L}\p{N}|?]+/gu, ' ');
   // "helppp", "yesss", "pleeease": SMS elongation; digits are left alone ("1000").
   s = s.replace(/(\p{L})\1{2,}/gu, '$1');
   // "2yo", "6wks", "102f", "20mg": a number run together with its unit is the number and the unit, so
@@ -103,12 +108,16 @@ export function normalizeText(raw: string): NormalizedText {
   s = s.replace(NUMBER_WITH_UNIT, '$1 $2');
 
   const segments: string[][] = [];
+  const questions: boolean[] = [];
   let current: string[] = [];
   let alphanumericCount = 0;
   for (const word of s.split(' ')) {
     if (word === '') continue;
-    if (word === '|') {
-      if (current.length > 0) segments.push(current);
+    if (word === '|' || word === '|?') {
+      if (current.length > 0) {
+        segments.push(current);
+        questions.push(word === '|?');
+      }
       current = [];
       continue;
     }
@@ -117,7 +126,10 @@ export function normalizeText(raw: string): NormalizedText {
     if (expanded === undefined) current.push(word);
     else for (const part of expanded.split(' ')) current.push(part);
   }
-  if (current.length > 0) segments.push(current);
+  if (current.length > 0) {
+    segments.push(current);
+    questions.push(false);
+  }
   const tokens = segments.flat();
-  return { text: tokens.join(' '), tokens, segments, alphanumericCount };
+  return { text: tokens.join(' '), tokens, segments, questions, alphanumericCount };
 }

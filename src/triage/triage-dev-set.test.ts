@@ -108,29 +108,25 @@ const openFalseAlarms: Record<string, string[]> = {
 };
 
 // Emergencies of a development file not yet caught, named so that a new miss fails and a fixed one must be
-// taken off. Only dev-l has any: understated or indirect descriptions (a named sign at "soon" with no
-// second red flag, a story of symptoms with no concept word) that need vocabulary per category, not the
-// lines. Every other file must catch every emergency.
+// taken off. Only dev-l has any: understated or indirect descriptions (a story of symptoms with no
+// concept word) that need vocabulary per category, not the lines. Eight came off with general mechanisms
+// (serious-presentation.test.ts): a symptom beside a danger sign, a denied resolution ("without stopping
+// for air"), "near" no longer read as "nearly", the Spanish simile "como que", slurring beside a bike
+// crash "fine at first", an unless word ("chlorinated") no longer stemming like its concept's
+// ("chlorine"). Every other file must
+// catch every emergency.
 const openMisses: Record<string, string[]> = {
   'triage-dev-l.jsonl': [
-    "cardiac: I have a burning in my upper stomach and between my shoulder blades, cold sweat, sick to my stomach. I'm 72 and diabetic. Daughter says it's indigestion but Gaviscon did nothing and I've never felt like this",
     "cardiac: My mum's had a stent before and she says this feels exactly like last time. She's used 3 of her GTN sprays and the pain still hasn't gone",
-    "breathing: idk if this is bad but my chest is tight and i can't finish a sentence without stopping for air. im 16 and have asthma and im out of my blue inhaler",
     'bleeding: my son had his tonsils out 6 days ago and he just spat out a mouthful of fresh red blood and he keeps swallowing',
-    "anaphylaxis: my son is 6, had shrimp at a birthday party, now his eyes are swollen shut, he's coughing and vomiting and looks pale and floppy",
     "anaphylaxis: is it normal for her tongue to look thick after trying cashew for the first time? she's 2. now her skin is blotchy and she has a weird barky cough",
     'obstetric: positive test, about 6 weeks. sudden stabbing pain low on my right side, pain in my shoulder tip and I nearly blacked out in the shower',
     "trauma_burns: my grandma slipped in the bathroom, now one leg looks shorter and turned out and she can't get up, she's in lots of pain",
     'head_injury: bumped my noggin on a cupboard door this morning, now clear watery stuff dripping out my nose and headache getting worse',
-    "head_injury: my husband came off his bike with no helmet, seemed fine at first, now he's slurring and can't remember the ride",
     'sepsis: the cellulitis on my leg spread way past the pen line in a few hours, now fever of 40 and I feel really weak and dizzy',
     "abdominal_severe: husband's pain under his right ribs is a 10, the whites of his eyes are yellow, high fever and he's shaking",
-    "eye_chemical: splashed pool chlorine in my eye an hour ago, rinsed it a bit, still burning and I can't see well",
     'eye_vision_loss: mom is 78, been having headaches by her temple and her jaw hurts when she chews, today her vision went blurry in one eye',
-    "hypothermia_heat: runner at our race collapsed near the finish, he's very hot and acting drunk and weird",
     'testicular_torsion: ok this is embarrassing but got kicked in the balls at recess an hour ago and its not getting better at all, one side is like higher up and swollen and i threw up. dont tell my mom yet',
-    'aortic: my husband has a pulsing lump in his belly they were watching and now crushing pain in his lower back and he feels faint',
-    'aortic: mi tio tiene un dolor como que se le desgarra el pecho y le pasa a la espalda, esta muy palido y sudando',
   ],
 };
 

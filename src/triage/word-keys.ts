@@ -6,6 +6,31 @@ export type LexiconLanguage = 'en' | 'es';
 // map lookup for the few thousand words patients actually use. Bounded so junk cannot grow it forever.
 const CACHE_LIMIT = 100_000;
 
+// Adverbs whose Snowball stem is another word with another meaning: "nearly" is not "near" ("collapsed
+// near the finish" is no "nearly collapsed"), "lately" is not "late" ("sorry I'm late" is no course of
+// weeks), "hardly" not "hard", "barely" not "bare", "shortly" not "short". They are their own key.
+const OWN_KEY_EN = new Set(['nearly', 'lately', 'hardly', 'barely', 'shortly']);
+
+// Irregular past participles the stemmer keeps apart from the simple past: "has thrown up" is "threw
+// up", "has fallen" is "fell", "she's taken 20" is "took 20". Each is keyed as its simple past, which
+// keeps what the tense says (done, not planned: "take a whole bottle?" stays a question). Participles
+// that are also words of another meaning are left out ("drunk", "gone", "done").
+const PARTICIPLE_EN: Record<string, string> = {
+  thrown: 'threw',
+  fallen: 'fell',
+  taken: 'took',
+  eaten: 'ate',
+  broken: 'broke',
+  woken: 'woke',
+  given: 'gave',
+  frozen: 'froze',
+  shaken: 'shook',
+  torn: 'tore',
+  spoken: 'spoke',
+  blown: 'blew',
+  swum: 'swam',
+};
+
 /**
  * Snowball (Porter2) stems in English and in Spanish, prefixed by language so that an English word and
  * a Spanish one that stem alike ("her" and "herida" -> "her") never meet: "radiating", "radiates" and
@@ -24,7 +49,9 @@ export class WordKeys {
     let key = cache.get(word);
     if (key === undefined) {
       // Digits are numbers, not words: "20" stays "20" in both languages.
-      key = `${language === 'en' ? 'e' : 's'}:${/^\d+$/.test(word) ? word : WordKeys.#stemmers[language].stem(word)}`;
+      const whole = /^\d+$/.test(word) || (language === 'en' && OWN_KEY_EN.has(word));
+      const form = language === 'en' ? (PARTICIPLE_EN[word] ?? word) : word;
+      key = `${language === 'en' ? 'e' : 's'}:${whole ? word : WordKeys.#stemmers[language].stem(form)}`;
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(word, key);
     }
