@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { loadConceptCatalog } from './concept-catalog';
 import { ContextRules } from './context-rules';
+import { FUNCTION_WORDS } from './function-words';
 import { defaultIntentsDir, type IntentDefinition, loadIntentCatalog } from './intent-catalog';
 import type { QueueName, Urgency } from './intent-schema';
 import { detectLanguage, type Language } from './language-detector';
@@ -69,6 +70,19 @@ const LLM_THRESHOLD = 0.6;
 // the clinic handles (a general question, chit-chat): the front desk reads it, flagged as unsure.
 const OFF_TOPIC_BELOW = 0.5;
 const OFF_TOPIC_CONFIDENCE = 0.2;
+// The classifier's own class for messages unrelated to the clinic (general.yaml's offTopicExamples); it
+// is no intent: a message read as one goes to `general`, flagged as unsure.
+const OFF_TOPIC = 'general (off-topic)';
+// An off-topic reading at least this sure stands beside an everyday word that is also a clinical word
+// ("my laptop caught a virus", "that price gave me a heart attack lol"), unless the message names a
+// symptom or asks about care (a keyword of clinical_question) or a red flag is live.
+const OFF_TOPIC_STANDS = 0.7;
+// A clinical guess with no clinical word stands when the message's content words alone, at least half of
+// them words the examples know, read as clinical this surely ("is it normal for a toddler to wake up
+// every night"); the same guess carried by function words ("my printer keeps jamming and i dont know")
+// or by the letters of unknown words ("se me esta secando el pasto") is off-topic.
+const CONTENT_CLINICAL_STANDS = 0.7;
+const CONTENT_KNOWN_RATIO = 0.5;
 const LLM_CONFIDENCE = 0.8;
 // Intents about the messaging service itself: a patient asking about the text line or consent names
 // the line, its messages or the act of texting. A guess at one of them in a message with none of these
@@ -101,7 +115,9 @@ export function createTriage(options: TriageOptions = {}): Triage {
 
   const knownWords = new Set<string>();
   for (const intent of intents) {
-    for (const example of intent.examples) for (const t of normalizeText(example).tokens) knownWords.add(t);
+    for (const example of [...intent.examples, ...intent.offTopicExamples]) {
+      for (const t of normalizeText(example).tokens) knownWords.add(t);
+    }
   }
   const redFlags = new RedFlagEngine(concepts, knownWords);
   const contextRules = new ContextRules(intents);
@@ -110,17 +126,17 @@ export function createTriage(options: TriageOptions = {}): Triage {
   const urgencyRules = new UrgencyRules(intents);
   // The classifier never learns the emergency label: emergencies come from red-flag concepts (or the LLM),
   // never from words that merely co-occur with them. Emergency examples are still clinical text.
+  const sample = (example: string, label: string) => {
+    const { tokens, text } = normalizeText(example);
+    return { tokens, keywordIntents: keywordRules.match(text).keys(), label };
+  };
   const classifier = LocalClassifier.train(
-    intents.flatMap((intent) =>
-      intent.examples.map((example) => {
-        const { tokens, text } = normalizeText(example);
-        return {
-          tokens,
-          keywordIntents: keywordRules.match(text).keys(),
-          label: intent.name === EMERGENCY ? CLINICAL : intent.name,
-        };
-      }),
-    ),
+    intents.flatMap((intent) => [
+      ...intent.examples.map((example) =>
+        sample(example, intent.name === EMERGENCY ? CLINICAL : intent.name),
+      ),
+      ...intent.offTopicExamples.map((example) => sample(example, OFF_TOPIC)),
+    ]),
     options.classifier,
   );
   const llm = options.llm ? options.llm(intents) : undefined;
@@ -255,7 +271,21 @@ export function createTriage(options: TriageOptions = {}): Triage {
       );
     }
 
-    let intentName = prediction.intent;
+    const offTopicGuess = prediction.intent === OFF_TOPIC;
+    // The classifier's reading of the message's content words alone: function words ("my", "and i",
+    // "se me", "un ... hace") must not make a message clinical (issue 12, part 4).
+    const contentSaysClinical = (): boolean => {
+      const content = tokens.filter((t) => !FUNCTION_WORDS.has(t));
+      if (content.length === 0) return false;
+      const reading = classifier.predict(content, keywords.keys());
+      // Unknown words alone ("secando pasto") are carried by their letters, which is no reading at all.
+      return (
+        reading.intent === CLINICAL &&
+        reading.probability >= CONTENT_CLINICAL_STANDS &&
+        reading.knownWordRatio >= CONTENT_KNOWN_RATIO
+      );
+    };
+    let intentName = offTopicGuess ? FALLBACK_INTENT : prediction.intent;
     let probability = prediction.probability;
     const reasons: string[] = [];
     // Plain-words notes beside the intent's own summary, which goes first once the intent is settled.
@@ -267,7 +297,8 @@ export function createTriage(options: TriageOptions = {}): Triage {
       clinicalWords &&
       intentName !== CLINICAL &&
       (intentName === FALLBACK_INTENT || intentName === 'help' || probability < OFF_TOPIC_BELOW) &&
-      !keywords.has(intentName)
+      !keywords.has(intentName) &&
+      !(offTopicGuess && probability >= OFF_TOPIC_STANDS && !keywords.has(CLINICAL) && live.length === 0)
     ) {
       const word = flags.clinicalTerm ?? keywords.get(CLINICAL) ?? (live[0] ?? dismissed[0])?.phrase;
       reasons.push(
@@ -350,7 +381,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
     const keyword = keywords.get(intentName);
     // A nurse's question names something about the body, a symptom, a medicine or care; without any
     // such word a "clinical" guess rests on function words ("my", "how do i", "se me") and is off-topic.
-    const clinicalWithoutClinicalWords = intentName === CLINICAL && !clinicalWords;
+    const clinicalWithoutClinicalWords = intentName === CLINICAL && !clinicalWords && !contentSaysClinical();
     // Questions about the text line and consent requests name it ("text", "stop", "reminders"): a
     // guess at them with none of their keywords and no strong evidence is someone else's chat.
     const serviceGuess =
@@ -377,9 +408,26 @@ export function createTriage(options: TriageOptions = {}): Triage {
         ['No clinic topic recognized: the front desk reads it', ...flagFindings],
       );
     }
+    if (intentName === FALLBACK_INTENT && offTopicGuess && keyword === undefined) {
+      // Read as unrelated to the clinic: the front desk reads it, flagged as unsure (issue 12, part 6).
+      return result(
+        FALLBACK_INTENT,
+        'fallback',
+        OFF_TOPIC_CONFIDENCE,
+        [
+          `no clinic topic recognized (read as unrelated to the clinic, p=${probability.toFixed(2)}${prediction.evidence.length > 0 ? `; words: ${prediction.evidence.join(', ')}` : ''}): front desk`,
+          ...reasons,
+          ...flagReasons,
+        ],
+        language,
+        content,
+        undefined,
+        ['No clinic topic recognized: the front desk reads it', ...findings, ...flagFindings],
+      );
+    }
     const engine = keyword === undefined ? 'local' : 'keyword';
     if (keyword !== undefined) reasons.push(`keyword for ${intentName}: "${keyword}"`);
-    if (intentName === prediction.intent) {
+    if (intentName === prediction.intent || (offTopicGuess && intentName === FALLBACK_INTENT)) {
       reasons.push(
         `classifier: ${intentName} p=${probability.toFixed(2)}${prediction.evidence.length > 0 ? `; words: ${prediction.evidence.join(', ')}` : ''}`,
       );

@@ -1,0 +1,61 @@
+import { createTriage } from './index';
+
+// Sentences written for these tests (neighbours of the eval files' confusions, never their lines): the
+// off-topic class of the classifier, a clinical question carried by content words, the Spanish
+// recipe that is no prescription, and the red-flag path that wins over every front-desk intent.
+const triage = createTriage({});
+
+describe('messages unrelated to the clinic', () => {
+  test.each([
+    // An everyday word that is also a clinical word, in chat about something else.
+    ['my old laptop picked up a nasty virus again'],
+    ['our goalie was bleeding goals all game lol'],
+    ['esa telenovela me dejo con el corazon roto jajaja'],
+  ])('%s -> general, flagged as unsure', (text) => {
+    const result = triage.classifyLocal(text);
+    expect(result).toMatchObject({ intent: 'general', queue: 'front-desk', engine: 'fallback' });
+    expect(result.confidence).toBeLessThan(0.6);
+    expect(result.reasons[0]).toMatch(/read as unrelated to the clinic/);
+  });
+
+  test('a recipe is not a prescription ("receta" is both in Spanish)', () => {
+    const result = triage.classifyLocal('pasame la receta para hacer pupusas');
+    expect(result.intent).toBe('general');
+    expect(triage.classifyLocal('pueden mandar la receta de mi mama a la farmacia').intent).toBe('refill');
+  });
+});
+
+describe('a clinical question with no word of the clinical lexicon', () => {
+  test.each([
+    ['how many hours should a 10 year old sleep'],
+    ['is it normal that my 15 month old isnt walking yet'],
+    ['es normal que mi niño de 4 anos todavia use pañal en la noche'],
+  ])('%s -> a nurse reads it', (text) => {
+    expect(triage.classifyLocal(text)).toMatchObject({ intent: 'clinical_question', queue: 'nurse-triage' });
+  });
+
+  // A guard on the rule above (it passed before it too): the content words, not the function words, decide.
+  test('function words alone do not make a message clinical', () => {
+    const result = triage.classifyLocal('mi carro hace un ruido raro cuando freno');
+    expect(result).toMatchObject({ intent: 'general', engine: 'fallback' });
+    expect(result.reasons[0]).toMatch(/best guess clinical_question/);
+  });
+});
+
+describe('front-desk keywords read in their own sense', () => {
+  test('"cancelling" is a cancellation, even beside a clinical word', () => {
+    expect(triage.classifyLocal("cancelling my daughter's checkup on the 12th").intent).toBe('cancel');
+  });
+});
+
+describe('the red-flag path wins over every other intent', () => {
+  test.each([
+    ["cancel my appointment, my dad has crushing chest pain and can't breathe"],
+    ["stop texting me, my wife collapsed and isn't breathing"],
+    ['i need my refill but right now my face is drooping and my arm is numb'],
+    ['yes confirm, but my son swallowed a button battery an hour ago'],
+    ['cuanto debo? y mi esposo no despierta y esta morado'],
+  ])('%s -> emergency', (text) => {
+    expect(triage.classifyLocal(text)).toMatchObject({ intent: 'emergency', engine: 'red-flag' });
+  });
+});
