@@ -58,6 +58,23 @@ describe('front-desk keywords read in their own sense', () => {
   });
 });
 
+describe('short admin requests in English and Spanish', () => {
+  test.each([
+    ['resubscribe', 'opt_in'],
+    ['put my number back on the text list', 'opt_in'],
+    ['quit sending me the reminders', 'opt_out'],
+    ['quiero dejar de recibir los avisos', 'opt_out'],
+    ['me la pasan para la otra semana', 'reschedule'],
+    ['can you push my 3pm to thursday', 'reschedule'],
+    ['is this number just for reminders', 'help'],
+    ['este numero es nada mas para las citas?', 'help'],
+    // A guess that rests on no word of its own ("can i still", "should i") yields to the keyword ("rebook").
+    ['stuck at work, can i still make it or should i rebook', 'reschedule'],
+  ])('%s -> %s', (text, intent) => {
+    expect(triage.classifyLocal(text).intent).toBe(intent);
+  });
+});
+
 describe('the red-flag path wins over every other intent', () => {
   test.each([
     ["cancel my appointment, my dad has crushing chest pain and can't breathe"],

@@ -259,9 +259,9 @@ export function createTriage(options: TriageOptions = {}): Triage {
       );
     }
 
-    // A word of the clinical lexicon is a word triage reads, whatever the examples hold: "can dehydration
-    // cause kidney stones" is no unsupported language.
-    if (prediction.knownWordRatio < MIN_KNOWN_WORD_RATIO && !clinicalWords) {
+    // A word of the clinical lexicon or an intent's keyword is a word triage reads, whatever the examples
+    // hold: "can dehydration cause kidney stones" or "resubscribe" is no unsupported language.
+    if (prediction.knownWordRatio < MIN_KNOWN_WORD_RATIO && !clinicalWords && keywords.size === 0) {
       return result(
         FALLBACK_INTENT,
         'fallback',
@@ -389,14 +389,20 @@ export function createTriage(options: TriageOptions = {}): Triage {
     // A weak guess with another intent's keyword in the message: the keyword is the better read
     // ("and what about the other invoice from March?").
     const keyworded = [...keywords.keys()].find((name) => name !== FALLBACK_INTENT && name !== EMERGENCY);
-    if (!keywords.has(intentName) && probability < OFF_TOPIC_BELOW && keyworded !== undefined) {
+    // So is a guess at the text line or consent with none of its keywords, however sure: "quiero dejar de
+    // recibir los avisos" guessed opt_in on "recibir los" has the opt-out's keyword.
+    if (
+      !keywords.has(intentName) &&
+      (probability < OFF_TOPIC_BELOW || SERVICE_INTENTS.has(intentName)) &&
+      keyworded !== undefined
+    ) {
       reasons.push(
         `weak guess ${intentName} p=${probability.toFixed(2)}; the message has a keyword of ${keyworded}`,
       );
       intentName = keyworded;
       probability = OFF_TOPIC_BELOW;
     }
-    const keyword = keywords.get(intentName);
+    let keyword = keywords.get(intentName);
     // A nurse's question names something about the body, a symptom, a medicine or care; without any
     // such word a "clinical" guess rests on function words ("my", "how do i", "se me") and is off-topic.
     const clinicalWithoutClinicalWords = intentName === CLINICAL && !clinicalWords && !contentSaysClinical();
@@ -404,13 +410,22 @@ export function createTriage(options: TriageOptions = {}): Triage {
     // guess at them with none of their keywords and no strong evidence is someone else's chat.
     const serviceGuess =
       SERVICE_INTENTS.has(intentName) && keyword === undefined && !SERVICE_WORDS.test(classifiedText);
-    if (
+    const guessCannotStand =
       keyword === undefined &&
       !clinicalWords &&
       !setAside &&
       (probability < OFF_TOPIC_BELOW || clinicalWithoutClinicalWords || serviceGuess) &&
-      intentName !== FALLBACK_INTENT
-    ) {
+      intentName !== FALLBACK_INTENT;
+    // A guess that cannot stand yields to another intent's keyword ("running late, should i rebook"
+    // guessed clinical on "should i"): the keyword is what the message asks.
+    if (guessCannotStand && keyworded !== undefined) {
+      reasons.push(
+        `guess ${intentName} p=${probability.toFixed(2)} rests on no word of its own; the message has a keyword of ${keyworded}`,
+      );
+      intentName = keyworded;
+      keyword = keywords.get(keyworded);
+      probability = OFF_TOPIC_BELOW;
+    } else if (guessCannotStand) {
       // Nothing the clinic handles was recognized: the front desk reads it, and says it was a guess.
       return result(
         FALLBACK_INTENT,
