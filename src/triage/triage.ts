@@ -81,12 +81,11 @@ const OFF_TOPIC_STANDS = 0.7;
 // recovery time for a hernia surgery" is off-topic on "the", "for a", its content words are clinical.
 // Measured on the dev files: 20 clinical questions kept with the nurses for 16 figures of speech lost.
 const CONTENT_OFF_TOPIC_STANDS = 0.5;
-// A clinical guess with no clinical word stands when the message's content words alone, at least half of
-// them words the examples know, read as clinical this surely ("is it normal for a toddler to wake up
-// every night"); the same guess carried by function words ("my printer keeps jamming and i dont know")
-// or by the letters of unknown words ("se me esta secando el pasto") is off-topic.
+// A clinical guess with no clinical word stands when the message's content words alone (those the
+// examples know, function words left out) read as clinical this surely ("is it normal for a toddler to
+// wake up every night"); the same guess carried by function words ("my printer keeps jamming and i dont
+// know") or by the letters of unknown words ("se me esta secando el pasto") is off-topic.
 const CONTENT_CLINICAL_STANDS = 0.7;
-const CONTENT_KNOWN_RATIO = 0.5;
 const LLM_CONFIDENCE = 0.8;
 // Intents about the messaging service itself: a patient asking about the text line or consent names
 // the line, its messages or the act of texting. A guess at one of them in a message with none of these
@@ -285,15 +284,12 @@ export function createTriage(options: TriageOptions = {}): Triage {
     let contentReading: LocalPrediction | null | undefined;
     const contentSays = (label: string, atLeast: number): boolean => {
       if (contentReading === undefined) {
-        const content = tokens.filter((t) => !FUNCTION_WORDS.has(t));
+        // Words the examples know: an unknown word ("secando") would be read by its letters alone.
+        const content = tokens.filter((t) => !FUNCTION_WORDS.has(t) && knownWords.has(t));
         contentReading = content.length === 0 ? null : classifier.predict(content, keywords.keys());
       }
-      // Unknown words alone ("secando pasto") are carried by their letters, which is no reading at all.
       return (
-        contentReading !== null &&
-        contentReading.intent === label &&
-        contentReading.probability >= atLeast &&
-        contentReading.knownWordRatio >= CONTENT_KNOWN_RATIO
+        contentReading !== null && contentReading.intent === label && contentReading.probability >= atLeast
       );
     };
     const contentSaysClinical = () => contentSays(CLINICAL, CONTENT_CLINICAL_STANDS);
