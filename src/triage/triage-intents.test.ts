@@ -58,6 +58,26 @@ describe('front-desk keywords read in their own sense', () => {
   });
 });
 
+describe('billing words in their other senses', () => {
+  test.each([
+    ['my renters insurance renewal came in the mail'],
+    ['seguro que si, ahi nos vemos el lunes'],
+    ['me di cuenta que se me quedaron los lentes en la clinica'],
+    ['que tan seguro es el parche anticonceptivo'],
+    ['bloquearon mi cuenta de facebook'],
+    ['take charge of your health, join our 5k'],
+  ])('%s is not billing', (text) => {
+    expect(triage.classifyLocal(text).intent).not.toBe('billing');
+  });
+
+  test.each([['mi seguro no me cubrio el ultrasonido'], ['whats my balance after the insurance paid']])(
+    '%s is billing',
+    (text) => {
+      expect(triage.classifyLocal(text).intent).toBe('billing');
+    },
+  );
+});
+
 describe('short admin requests in English and Spanish', () => {
   test.each([
     ['resubscribe', 'opt_in'],
