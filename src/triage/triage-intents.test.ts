@@ -18,6 +18,20 @@ describe('messages unrelated to the clinic', () => {
     expect(result.reasons[0]).toMatch(/read as unrelated to the clinic/);
   });
 
+  test.each([["i'm drowning in laundry this week"], ['casi me da un infarto con el examen de mate']])(
+    '%s: a red flag dismissed as a figure of speech is no health matter to route',
+    (text) => {
+      const result = triage.classifyLocal(text);
+      expect(result).toMatchObject({ intent: 'general', queue: 'front-desk' });
+      expect(result.confidence).toBeLessThan(0.6);
+    },
+  );
+
+  test('a figure of speech beside a real symptom still goes to a nurse', () => {
+    const result = triage.classifyLocal('that price gave me a heart attack lol, also my ankle is swollen');
+    expect(result).toMatchObject({ intent: 'clinical_question', queue: 'nurse-triage' });
+  });
+
   test('a recipe is not a prescription ("receta" is both in Spanish)', () => {
     const result = triage.classifyLocal('pasame la receta para hacer pupusas');
     expect(result.intent).toBe('general');

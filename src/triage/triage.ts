@@ -229,7 +229,17 @@ export function createTriage(options: TriageOptions = {}): Triage {
 
     const classifiedText = tokens.join(' ');
     const keywords = keywordRules.match(classifiedText);
-    const clinicalWords = hasRedFlagWords || keywords.has(CLINICAL) || flags.clinicalTerm !== undefined;
+    // A red flag dismissed as a figure of speech ("that price gave me a heart attack lol") is no health
+    // matter to route, nor is a clinical word inside it ("heart"); it still counts as content below.
+    const figurative = dismissed.filter((hit) => hit.dismissedAs === 'figurative');
+    const onlyFigurative =
+      live.length === 0 &&
+      figurative.length > 0 &&
+      figurative.length === dismissed.length &&
+      (flags.clinicalTerm === undefined ||
+        figurative.some((hit) => hit.phrase.includes(flags.clinicalTerm!)));
+    const clinicalWords =
+      keywords.has(CLINICAL) || (!onlyFigurative && (hasRedFlagWords || flags.clinicalTerm !== undefined));
     // Broader than what routes a message to the nurses: a word of a red-flag concept matched alone
     // ("nothing matters", "overdosed") or of distress ("can't cope"). It decides whether a free-text
     // opt-out may be written to the consent ledger, never the queue of a message that is no opt-out.
