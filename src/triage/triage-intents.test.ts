@@ -58,6 +58,13 @@ describe('a clinical question with no word of the clinical lexicon', () => {
     expect(triage.classifyLocal(text)).toMatchObject({ intent: 'clinical_question', queue: 'nurse-triage' });
   });
 
+  test.each([
+    ['should we keep narcan in the car since my brother uses'],
+    ['my cousin passed from an aneurysm, should i get checked'],
+  ])('%s -> a word of a red-flag concept upholds a clinical guess', (text) => {
+    expect(triage.classifyLocal(text)).toMatchObject({ intent: 'clinical_question', queue: 'nurse-triage' });
+  });
+
   // A guard on the rule above (it passed before it too): the content words, not the function words, decide.
   test('function words alone do not make a message clinical', () => {
     const result = triage.classifyLocal('mi carro hace un ruido raro cuando freno');

@@ -411,7 +411,10 @@ export function createTriage(options: TriageOptions = {}): Triage {
     let keyword = keywords.get(intentName);
     // A nurse's question names something about the body, a symptom, a medicine or care; without any
     // such word a "clinical" guess rests on function words ("my", "how do i", "se me") and is off-topic.
-    const clinicalWithoutClinicalWords = intentName === CLINICAL && !clinicalWords && !contentSaysClinical();
+    // A word of a red-flag concept ("aneurysm", "naloxone", "slurring") upholds a clinical guess, though
+    // it never makes one: alone it is too broad to route ("fire", "air", "crushing it").
+    const clinicalWithoutClinicalWords =
+      intentName === CLINICAL && !clinicalWords && flags.conceptTerm === undefined && !contentSaysClinical();
     // Questions about the text line and consent requests name it ("text", "stop", "reminders"): a
     // guess at them with none of their keywords and no strong evidence is someone else's chat.
     const serviceGuess =
