@@ -79,6 +79,16 @@ describe('front-desk keywords read in their own sense', () => {
   });
 });
 
+describe('medicines by their generic names', () => {
+  test.each([
+    ['can i drink alcohol on tinidazole', 'clinical_question'],
+    ['puedo tomar cerveza con la sitagliptina', 'clinical_question'],
+    ['se me acabo el losartan', 'refill'],
+  ])('%s -> %s', (text, intent) => {
+    expect(triage.classifyLocal(text).intent).toBe(intent);
+  });
+});
+
 describe('billing words in their other senses', () => {
   test.each([
     ['my renters insurance renewal came in the mail'],
