@@ -116,6 +116,8 @@ describe('short admin requests in English and Spanish', () => {
     ['quit sending me the reminders', 'opt_out'],
     ['quiero dejar de recibir los avisos', 'opt_out'],
     ['me la pasan para la otra semana', 'reschedule'],
+    ['la cita de mi hija la podriamos pasar para el viernes', 'reschedule'],
+    ['ya me cambie de seguro, les mando la tarjeta', 'billing'],
     ['can you push my 3pm to thursday', 'reschedule'],
     ['is this number just for reminders', 'help'],
     ['este numero es nada mas para las citas?', 'help'],
