@@ -70,6 +70,9 @@ export function loadIntentCatalog(dir: string = defaultIntentsDir()): IntentCata
     if (previous) {
       throw new IntentCatalogError(`${file}: intent "${intent.name}" is already defined in ${previous}`);
     }
+    if (intent.offTopicExamples.length > 0 && intent.name !== 'general') {
+      throw new IntentCatalogError(`${file}: only the general intent has offTopicExamples`);
+    }
     seen.set(intent.name, file);
     intents.push(intent);
   }

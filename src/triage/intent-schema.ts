@@ -52,6 +52,12 @@ export const intentFileSchema = z.strictObject({
   queue: z.enum(QUEUE_NAMES),
   urgency: z.enum(URGENCIES).default('routine'),
   examples: z.array(nonEmpty).min(1),
+  /**
+   * `general` only: messages unrelated to the clinic. The local classifier learns them as a class of their
+   * own, so a message read as one goes to `general` with a low confidence (issue 12, part 6) rather than
+   * as a confident front-desk request, and a medical word used figuratively does not send it to a nurse.
+   */
+  offTopicExamples: z.array(nonEmpty).default([]),
   keywords: z.array(regexSource).default([]),
   /**
    * What a message must name for the classifier's guess of this intent to stand when none of its

@@ -93,11 +93,13 @@ export interface Overlap {
 /** Eval lines that are also an intent example after normalizeForOverlap, in file order. */
 export function findOverlaps(
   cases: readonly EvalCase[],
-  intents: readonly { name: string; examples: readonly string[] }[],
+  intents: readonly { name: string; examples: readonly string[]; offTopicExamples?: readonly string[] }[],
 ): Overlap[] {
   const owner = new Map<string, string>();
   for (const intent of intents) {
-    for (const example of intent.examples) owner.set(normalizeForOverlap(example), intent.name);
+    for (const example of [...intent.examples, ...(intent.offTopicExamples ?? [])]) {
+      owner.set(normalizeForOverlap(example), intent.name);
+    }
   }
   const overlaps: Overlap[] = [];
   for (const c of cases) {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { loadConceptCatalog } from './concept-catalog';
 import { ContextRules } from './context-rules';
+import { FUNCTION_WORDS } from './function-words';
 import { defaultIntentsDir, type IntentDefinition, loadIntentCatalog } from './intent-catalog';
 import type { QueueName, Urgency } from './intent-schema';
 import { detectLanguage, type Language } from './language-detector';
 import { LlmClassificationError, type LlmClassifierFactory, type LlmVerdict } from './llm-port';
-import { LocalClassifier, type TrainingOptions } from './local-classifier';
+import { LocalClassifier, type LocalPrediction, type TrainingOptions } from './local-classifier';
 import { KeywordRules, rank, UrgencyRules, wordBounded } from './pattern-rules';
 import { type RedFlagAssessment, RedFlagEngine } from './red-flag-engine';
 import { normalizeText } from './text-normalizer';
@@ -69,6 +70,22 @@ const LLM_THRESHOLD = 0.6;
 // the clinic handles (a general question, chit-chat): the front desk reads it, flagged as unsure.
 const OFF_TOPIC_BELOW = 0.5;
 const OFF_TOPIC_CONFIDENCE = 0.2;
+// The classifier's own class for messages unrelated to the clinic (general.yaml's offTopicExamples); it
+// is no intent: a message read as one goes to `general`, flagged as unsure.
+const OFF_TOPIC = 'general (off-topic)';
+// An off-topic reading at least this sure stands beside an everyday word that is also a clinical word
+// ("my laptop caught a virus", "that price gave me a heart attack lol"), unless the message names a
+// symptom or asks about care (a keyword of clinical_question) or a red flag is live.
+const OFF_TOPIC_STANDS = 0.7;
+// ... and only when its content words alone still read off-topic at least this surely: "what's the
+// recovery time for a hernia surgery" is off-topic on "the", "for a", its content words are clinical.
+// Measured on the dev files: 20 clinical questions kept with the nurses for 16 figures of speech lost.
+const CONTENT_OFF_TOPIC_STANDS = 0.5;
+// A clinical guess with no clinical word stands when the message's content words alone (those the
+// examples know, function words left out) read as clinical this surely ("is it normal for a toddler to
+// wake up every night"); the same guess carried by function words ("my printer keeps jamming and i dont
+// know") or by the letters of unknown words ("se me esta secando el pasto") is off-topic.
+const CONTENT_CLINICAL_STANDS = 0.7;
 const LLM_CONFIDENCE = 0.8;
 // Intents about the messaging service itself: a patient asking about the text line or consent names
 // the line, its messages or the act of texting. A guess at one of them in a message with none of these
@@ -101,7 +118,9 @@ export function createTriage(options: TriageOptions = {}): Triage {
 
   const knownWords = new Set<string>();
   for (const intent of intents) {
-    for (const example of intent.examples) for (const t of normalizeText(example).tokens) knownWords.add(t);
+    for (const example of [...intent.examples, ...intent.offTopicExamples]) {
+      for (const t of normalizeText(example).tokens) knownWords.add(t);
+    }
   }
   const redFlags = new RedFlagEngine(concepts, knownWords);
   const contextRules = new ContextRules(intents);
@@ -110,17 +129,17 @@ export function createTriage(options: TriageOptions = {}): Triage {
   const urgencyRules = new UrgencyRules(intents);
   // The classifier never learns the emergency label: emergencies come from red-flag concepts (or the LLM),
   // never from words that merely co-occur with them. Emergency examples are still clinical text.
+  const sample = (example: string, label: string) => {
+    const { tokens, text } = normalizeText(example);
+    return { tokens, keywordIntents: keywordRules.match(text).keys(), label };
+  };
   const classifier = LocalClassifier.train(
-    intents.flatMap((intent) =>
-      intent.examples.map((example) => {
-        const { tokens, text } = normalizeText(example);
-        return {
-          tokens,
-          keywordIntents: keywordRules.match(text).keys(),
-          label: intent.name === EMERGENCY ? CLINICAL : intent.name,
-        };
-      }),
-    ),
+    intents.flatMap((intent) => [
+      ...intent.examples.map((example) =>
+        sample(example, intent.name === EMERGENCY ? CLINICAL : intent.name),
+      ),
+      ...intent.offTopicExamples.map((example) => sample(example, OFF_TOPIC)),
+    ]),
     options.classifier,
   );
   const llm = options.llm ? options.llm(intents) : undefined;
@@ -210,7 +229,17 @@ export function createTriage(options: TriageOptions = {}): Triage {
 
     const classifiedText = tokens.join(' ');
     const keywords = keywordRules.match(classifiedText);
-    const clinicalWords = hasRedFlagWords || keywords.has(CLINICAL) || flags.clinicalTerm !== undefined;
+    // A red flag dismissed as a figure of speech ("that price gave me a heart attack lol") is no health
+    // matter to route, nor is a clinical word inside it ("heart"); it still counts as content below.
+    const figurative = dismissed.filter((hit) => hit.dismissedAs === 'figurative');
+    const onlyFigurative =
+      live.length === 0 &&
+      figurative.length > 0 &&
+      figurative.length === dismissed.length &&
+      (flags.clinicalTerm === undefined ||
+        figurative.some((hit) => hit.phrase.includes(flags.clinicalTerm!)));
+    const clinicalWords =
+      keywords.has(CLINICAL) || (!onlyFigurative && (hasRedFlagWords || flags.clinicalTerm !== undefined));
     // Broader than what routes a message to the nurses: a word of a red-flag concept matched alone
     // ("nothing matters", "overdosed") or of distress ("can't cope"). It decides whether a free-text
     // opt-out may be written to the consent ledger, never the queue of a message that is no opt-out.
@@ -239,7 +268,9 @@ export function createTriage(options: TriageOptions = {}): Triage {
       );
     }
 
-    if (prediction.knownWordRatio < MIN_KNOWN_WORD_RATIO) {
+    // A word of the clinical lexicon or an intent's keyword is a word triage reads, whatever the examples
+    // hold: "can dehydration cause kidney stones" or "resubscribe" is no unsupported language.
+    if (prediction.knownWordRatio < MIN_KNOWN_WORD_RATIO && !clinicalWords && keywords.size === 0) {
       return result(
         FALLBACK_INTENT,
         'fallback',
@@ -255,7 +286,24 @@ export function createTriage(options: TriageOptions = {}): Triage {
       );
     }
 
-    let intentName = prediction.intent;
+    const offTopicGuess = prediction.intent === OFF_TOPIC;
+    // The classifier's reading of the message's content words alone: function words ("my", "and i",
+    // "se me", "un ... hace") must not make a message clinical (issue 12, part 4).
+    // The same holds for an off-topic reading ("what's the recovery time for a hernia surgery" is
+    // off-topic on "the", "for a"), so both are asked of the content words.
+    let contentReading: LocalPrediction | null | undefined;
+    const contentSays = (label: string, atLeast: number): boolean => {
+      if (contentReading === undefined) {
+        // Words the examples know: an unknown word ("secando") would be read by its letters alone.
+        const content = tokens.filter((t) => !FUNCTION_WORDS.has(t) && knownWords.has(t));
+        contentReading = content.length === 0 ? null : classifier.predict(content, keywords.keys());
+      }
+      return (
+        contentReading !== null && contentReading.intent === label && contentReading.probability >= atLeast
+      );
+    };
+    const contentSaysClinical = () => contentSays(CLINICAL, CONTENT_CLINICAL_STANDS);
+    let intentName = offTopicGuess ? FALLBACK_INTENT : prediction.intent;
     let probability = prediction.probability;
     const reasons: string[] = [];
     // Plain-words notes beside the intent's own summary, which goes first once the intent is settled.
@@ -267,7 +315,14 @@ export function createTriage(options: TriageOptions = {}): Triage {
       clinicalWords &&
       intentName !== CLINICAL &&
       (intentName === FALLBACK_INTENT || intentName === 'help' || probability < OFF_TOPIC_BELOW) &&
-      !keywords.has(intentName)
+      !keywords.has(intentName) &&
+      !(
+        offTopicGuess &&
+        probability >= OFF_TOPIC_STANDS &&
+        !keywords.has(CLINICAL) &&
+        live.length === 0 &&
+        contentSays(OFF_TOPIC, CONTENT_OFF_TOPIC_STANDS)
+      )
     ) {
       const word = flags.clinicalTerm ?? keywords.get(CLINICAL) ?? (live[0] ?? dismissed[0])?.phrase;
       reasons.push(
@@ -340,28 +395,46 @@ export function createTriage(options: TriageOptions = {}): Triage {
     // A weak guess with another intent's keyword in the message: the keyword is the better read
     // ("and what about the other invoice from March?").
     const keyworded = [...keywords.keys()].find((name) => name !== FALLBACK_INTENT && name !== EMERGENCY);
-    if (!keywords.has(intentName) && probability < OFF_TOPIC_BELOW && keyworded !== undefined) {
+    // So is a guess at the text line or consent with none of its keywords, however sure: "quiero dejar de
+    // recibir los avisos" guessed opt_in on "recibir los" has the opt-out's keyword.
+    if (
+      !keywords.has(intentName) &&
+      (probability < OFF_TOPIC_BELOW || SERVICE_INTENTS.has(intentName)) &&
+      keyworded !== undefined
+    ) {
       reasons.push(
         `weak guess ${intentName} p=${probability.toFixed(2)}; the message has a keyword of ${keyworded}`,
       );
       intentName = keyworded;
       probability = OFF_TOPIC_BELOW;
     }
-    const keyword = keywords.get(intentName);
+    let keyword = keywords.get(intentName);
     // A nurse's question names something about the body, a symptom, a medicine or care; without any
     // such word a "clinical" guess rests on function words ("my", "how do i", "se me") and is off-topic.
-    const clinicalWithoutClinicalWords = intentName === CLINICAL && !clinicalWords;
+    // A word of a red-flag concept ("aneurysm", "naloxone", "slurring") upholds a clinical guess, though
+    // it never makes one: alone it is too broad to route ("fire", "air", "crushing it").
+    const clinicalWithoutClinicalWords =
+      intentName === CLINICAL && !clinicalWords && flags.conceptTerm === undefined && !contentSaysClinical();
     // Questions about the text line and consent requests name it ("text", "stop", "reminders"): a
     // guess at them with none of their keywords and no strong evidence is someone else's chat.
     const serviceGuess =
       SERVICE_INTENTS.has(intentName) && keyword === undefined && !SERVICE_WORDS.test(classifiedText);
-    if (
+    const guessCannotStand =
       keyword === undefined &&
       !clinicalWords &&
       !setAside &&
       (probability < OFF_TOPIC_BELOW || clinicalWithoutClinicalWords || serviceGuess) &&
-      intentName !== FALLBACK_INTENT
-    ) {
+      intentName !== FALLBACK_INTENT;
+    // A guess that cannot stand yields to another intent's keyword ("running late, should i rebook"
+    // guessed clinical on "should i"): the keyword is what the message asks.
+    if (guessCannotStand && keyworded !== undefined) {
+      reasons.push(
+        `guess ${intentName} p=${probability.toFixed(2)} rests on no word of its own; the message has a keyword of ${keyworded}`,
+      );
+      intentName = keyworded;
+      keyword = keywords.get(keyworded);
+      probability = OFF_TOPIC_BELOW;
+    } else if (guessCannotStand) {
       // Nothing the clinic handles was recognized: the front desk reads it, and says it was a guess.
       return result(
         FALLBACK_INTENT,
@@ -377,9 +450,26 @@ export function createTriage(options: TriageOptions = {}): Triage {
         ['No clinic topic recognized: the front desk reads it', ...flagFindings],
       );
     }
+    if (intentName === FALLBACK_INTENT && offTopicGuess && keyword === undefined) {
+      // Read as unrelated to the clinic: the front desk reads it, flagged as unsure (issue 12, part 6).
+      return result(
+        FALLBACK_INTENT,
+        'fallback',
+        OFF_TOPIC_CONFIDENCE,
+        [
+          `no clinic topic recognized (read as unrelated to the clinic, p=${probability.toFixed(2)}${prediction.evidence.length > 0 ? `; words: ${prediction.evidence.join(', ')}` : ''}): front desk`,
+          ...reasons,
+          ...flagReasons,
+        ],
+        language,
+        content,
+        undefined,
+        ['No clinic topic recognized: the front desk reads it', ...findings, ...flagFindings],
+      );
+    }
     const engine = keyword === undefined ? 'local' : 'keyword';
     if (keyword !== undefined) reasons.push(`keyword for ${intentName}: "${keyword}"`);
-    if (intentName === prediction.intent) {
+    if (intentName === prediction.intent || (offTopicGuess && intentName === FALLBACK_INTENT)) {
       reasons.push(
         `classifier: ${intentName} p=${probability.toFixed(2)}${prediction.evidence.length > 0 ? `; words: ${prediction.evidence.join(', ')}` : ''}`,
       );

@@ -254,7 +254,7 @@ describe('safety wins over intent (issue 12)', () => {
 
   test('an opt-out only the classifier saw (no opt-out phrase) is not written; staff are told why', async () => {
     // Quiet hours, not silence: the classifier alone calls it opt_out with high confidence.
-    const message = await textAndTriage(randomUsPhone(), 'stop texting me at night');
+    const message = await textAndTriage(randomUsPhone(), 'stop texting me so early');
     expect(message.triage).toMatchObject({ intent: 'opt_out', engine: 'local' });
     expect(message.triage.confidence).toBeGreaterThanOrEqual(0.85);
     expect(await consentsOf(message.id)).toEqual([]);
