@@ -14,6 +14,14 @@ export const NUMBER_KEY = '#';
 export const MANY_KEY = '##';
 /** Matches `####`: a year ("in 2015"). */
 export const YEAR_KEY = '####';
+/**
+ * The key of an abbreviation written in capitals in the concept files ("TIA"): it spells an ordinary
+ * word ("tía", aunt), so a message's word carries it only where it reads as the abbreviation (see
+ * RedFlagEngine).
+ */
+export function abbreviationKey(word: string): string {
+  return `^${word}`;
+}
 /** Matches `~`: a word that denies ("not", "isnt", "wont", "never"): see `negators` in modifiers.yaml. */
 export const NEGATOR_KEY = '~';
 // Placeholders that survive normalization where a phrase says `####`, `##` or `#`.
@@ -97,15 +105,27 @@ export class PhraseIndex<P> {
     }
   }
 
+  /** Adds a one-word abbreviation ("TIA"), matched only by a token given its abbreviationKey. */
+  addAbbreviation(word: string, payload: P): void {
+    this.#insertKeys([abbreviationKey(word)], payload);
+  }
+
   #insert(kept: readonly string[], language: LexiconLanguage, payload: P): void {
-    let node = this.#root;
-    for (const word of kept) {
-      const key =
+    this.#insertKeys(
+      kept.map((word) =>
         word === NEGATOR_KEY
           ? negatorKey(language)
           : PLACEHOLDERS.some(([k]) => k === word)
             ? word
-            : this.keys.key(word, language);
+            : this.keys.key(word, language),
+      ),
+      payload,
+    );
+  }
+
+  #insertKeys(keys: readonly string[], payload: P): void {
+    let node = this.#root;
+    for (const key of keys) {
       let child = node.next.get(key);
       if (!child) {
         child = { next: new Map(), payloads: [] };

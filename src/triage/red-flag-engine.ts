@@ -1,8 +1,10 @@
 import type { ConceptCatalog } from './concept-catalog';
 import type { ConceptDefinition, ConceptLevel, ModifierKind, TermGroup } from './concept-schema';
 import { ContextModifiers, type MessageContext, type TriggerHit } from './context-modifiers';
+import { detectLanguage, type Language } from './language-detector';
 import { Lexicon } from './lexicon';
 import {
+  abbreviationKey,
   isYear,
   type KeyedToken,
   MANY_KEY,
@@ -135,6 +137,11 @@ export class RedFlagEngine {
   // English "inhaler" never meets the Spanish "inhalo" (both stem to "inhal" in Spanish).
   readonly #englishOnly = new Set<string>();
   readonly #spanishOnly = new Set<string>();
+  /**
+   * Abbreviations written in capitals in the concept files ("TIA") that spell an ordinary word: see
+   * #readsAsAbbreviation.
+   */
+  readonly #abbreviations = new Set<string>();
   /** Concepts that combine with others (`composes`), by name: see #composed. */
   readonly #composing = new Map<string, { composes: 'any' | 'category' | 'sign'; countsAlone: boolean }>();
 
@@ -184,6 +191,12 @@ export class RedFlagEngine {
       this.#groupNames.push(name);
       for (const language of ['en', 'es'] as LexiconLanguage[]) {
         for (const phrase of withAnyPossessive(group[language], language)) {
+          if (ABBREVIATION.test(phrase)) {
+            const word = phrase.toLowerCase();
+            this.#abbreviations.add(word);
+            this.#index.addAbbreviation(word, n);
+            continue;
+          }
           this.#index.add(phrase, language, n);
           for (const w of phraseWords(phrase)) {
             if (w.startsWith('#') || w === NEGATOR_KEY) continue;
@@ -262,7 +275,11 @@ export class RedFlagEngine {
     return this.#lexicon.isWord(token);
   }
 
-  assess(normalized: NormalizedText): RedFlagAssessment {
+  /**
+   * @param language the message's language when the caller knows it (the detector's guess otherwise):
+   *   it decides whether a lower-case word that spells an abbreviation is the abbreviation
+   */
+  assess(normalized: NormalizedText, language?: Language): RedFlagAssessment {
     // Repaired words, each remembering the patient's word it came from, and its sentence.
     const words: string[] = [];
     const source: number[] = [];
@@ -279,8 +296,14 @@ export class RedFlagEngine {
         }
       }
     });
-    const tokens: KeyedToken[] = words.map((w) => {
+    let messageLanguage = language;
+    const tokens: KeyedToken[] = words.map((w, i) => {
       const keys: string[] = [];
+      if (this.#abbreviations.has(w)) {
+        messageLanguage ??= detectLanguage(normalized.tokens);
+        if (readsAsAbbreviation(normalized.capitals[source[i]!] === true, messageLanguage, words[i - 1]))
+          keys.push(abbreviationKey(w));
+      }
       if (!this.#spanishOnly.has(w)) keys.push(this.#keys.key(w, 'en'));
       if (!this.#englishOnly.has(w)) keys.push(this.#keys.key(w, 'es'));
       const digits = /^\d+$/.test(w);
@@ -618,6 +641,35 @@ function withAnyPossessive(phrases: readonly string[], language: LexiconLanguage
     }
   }
   return [...out];
+}
+
+// A term written in capitals in the concept files is an abbreviation that spells an ordinary word: "TIA"
+// (a mini stroke) is the Spanish "tía" (aunt) unaccented.
+const ABBREVIATION = /^[A-Z]{2,}$/;
+// Words after which an abbreviation's word is the ordinary word: "mi tia", "la tia", "my tia" (aunt).
+const DETERMINERS = new Set([
+  ...POSSESSIVES.en,
+  ...POSSESSIVES.es,
+  'la',
+  'las',
+  'una',
+  'unas',
+  'esa',
+  'esta',
+  'nuestra',
+  'vuestra',
+]);
+
+/**
+ * Whether a patient's word that spells an abbreviation of the concept files is the abbreviation. Written
+ * in capitals where the message also has lower case ("my dad had a TIA"), the capitals say so, in any
+ * language. Otherwise (lower case, or a message all in capitals) it is the ordinary word in a Spanish
+ * message ("la receta del flan de mi tia") or after a possessive or article ("my tia", "la tia"), and
+ * the abbreviation elsewhere ("he had a tia last year").
+ */
+function readsAsAbbreviation(capitals: boolean, language: Language, previous: string | undefined): boolean {
+  if (capitals) return true;
+  return language !== 'es' && (previous === undefined || !DETERMINERS.has(previous));
 }
 
 // Hits that have gone on for weeks or are told as a past event: no sign raises them (see #composed).

@@ -7,6 +7,12 @@ export interface NormalizedText {
   tokens: string[];
   /** The same words split at punctuation and line breaks; red-flag negation never crosses these. */
   segments: string[][];
+  /**
+   * Per token: written in capitals ("TIA", "ER") in a message that also has lower-case letters, so the
+   * capitals were chosen: an abbreviation rather than the word it spells ("tía", aunt). A message all in
+   * capitals or all in lower case says nothing by its case.
+   */
+  capitals: boolean[];
   /** Per segment: whether it ended with a question mark. */
   questions: boolean[];
   /** Letters and digits in the cleaned text; zero means emoji-only, junk or empty. */
@@ -77,7 +83,7 @@ const SHORTHAND: Record<string, string> = {
 };
 
 const NUMBER_WITH_UNIT =
-  /(?<![\p{L}\p{N}])(\d+)(yo|yos|yr|yrs|mo|mos|wk|wks|f|c|min|mins|hr|hrs|mg|ml|lb|lbs|kg|x|am|pm|days|weeks|months|years|dias|semanas|meses|anos)(?![\p{L}\p{N}])/gu;
+  /(?<![\p{L}\p{N}])(\d+)(yo|yos|yr|yrs|mo|mos|wk|wks|f|c|min|mins|hr|hrs|mg|ml|lb|lbs|kg|x|am|pm|days|weeks|months|years|dias|semanas|meses|anos)(?![\p{L}\p{N}])/giu;
 
 /** Normalizes raw SMS text; never throws, whatever the input. */
 export function normalizeText(raw: string): NormalizedText {
@@ -89,10 +95,8 @@ export function normalizeText(raw: string): NormalizedText {
     .replace(/&nbsp;/gi, ' ')
     .replace(/&amp;/gi, '&');
   for (const [pattern, word] of EMOJI_WORDS) s = s.replace(pattern, word);
-  s = s
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase();
+  // Lower-cased word by word below, once the case has told which words were written in capitals.
+  s = s.normalize('NFKD').replace(/\p{M}+/gu, '');
   // "can't" and "cant" must be the same word for the lexicons.
   s = s.replace(/[''`´ʼ]/g, '');
   // Sentence punctuation becomes a segment break; every other non-word character becomes a space.
@@ -102,16 +106,19 @@ export function normalizeText(raw: string): NormalizedText {
     .replace(/[.!?;,:\n\r¡¿…]+/g, (run) => (run.includes('?') ? ' |? ' : ' | '))
     .replace(/[^\p{L}\p{N}|?]+/gu, ' ');
   // "helppp", "yesss", "pleeease": SMS elongation; digits are left alone ("1000").
-  s = s.replace(/(\p{L})\1{2,}/gu, '$1');
+  s = s.replace(/(\p{L})\1{2,}/giu, '$1');
   // "2yo", "6wks", "102f", "20mg": a number run together with its unit is the number and the unit, so
   // "# yo", "# wks" and fever figures match as they do when spaced.
   s = s.replace(NUMBER_WITH_UNIT, '$1 $2');
 
   const segments: string[][] = [];
   const questions: boolean[] = [];
+  const capitals: boolean[] = [];
+  const caseChosen = /\p{Ll}/u.test(s) && /\p{Lu}/u.test(s);
   let current: string[] = [];
   let alphanumericCount = 0;
-  for (const word of s.split(' ')) {
+  for (const written of s.split(' ')) {
+    const word = written.toLowerCase();
     if (word === '') continue;
     if (word === '|' || word === '|?') {
       if (current.length > 0) {
@@ -122,14 +129,22 @@ export function normalizeText(raw: string): NormalizedText {
       continue;
     }
     alphanumericCount += word.length;
+    const capital = caseChosen && written !== word && written === written.toUpperCase() && word.length > 1;
     const expanded = SHORTHAND[word];
-    if (expanded === undefined) current.push(word);
-    else for (const part of expanded.split(' ')) current.push(part);
+    if (expanded === undefined) {
+      current.push(word);
+      capitals.push(capital);
+    } else {
+      for (const part of expanded.split(' ')) {
+        current.push(part);
+        capitals.push(capital);
+      }
+    }
   }
   if (current.length > 0) {
     segments.push(current);
     questions.push(false);
   }
   const tokens = segments.flat();
-  return { text: tokens.join(' '), tokens, segments, questions, alphanumericCount };
+  return { text: tokens.join(' '), tokens, segments, capitals, questions, alphanumericCount };
 }

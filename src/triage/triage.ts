@@ -175,7 +175,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
     const tokens = normalized.tokens.slice(0, MAX_CLASSIFIED_TOKENS);
     const language = detectLanguage(tokens, context?.language);
 
-    const flags = redFlags.assess(normalized);
+    const flags = redFlags.assess(normalized, language);
     const { live, dismissed } = flags;
     const flagReasons = redFlagReasons(flags);
     const flagFindings = redFlagFindings(flags);

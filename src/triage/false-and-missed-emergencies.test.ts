@@ -1,0 +1,51 @@
+import { createTriage } from './index';
+import { normalizeText } from './text-normalizer';
+
+// Neighbours of the defects left by the general-mechanisms and intent-routing rounds (issue 12): other
+// people, tenses and Spanish around each one, written for these tests, not taken from any fixture.
+const triage = createTriage({});
+const classify = (text: string) => triage.classifyLocal(text);
+
+describe('an abbreviation that spells an ordinary word: "TIA" is a mini stroke, "tia" an aunt', () => {
+  test('the normalizer keeps which words were written in capitals, only where the case was chosen', () => {
+    expect(normalizeText('my dad had a TIA, no ER').capitals).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+      true,
+    ]);
+    expect(normalizeText('MI TIA ESTA BIEN').capitals).toEqual([false, false, false, false]);
+    expect(normalizeText('IM ok').capitals).toEqual([true, true, false]);
+  });
+
+  test.each([
+    'mañana es el cumpleaños de mi tía, no puedo ir a la cita',
+    'vamos a casa de la tia para la cena',
+    'le compre un pastel a mi tia',
+    'tia carmen pregunta si hay cita el lunes',
+    'MI TIA QUIERE UNA CITA',
+    'my tia is picking me up after the appointment',
+  ])('%s is an aunt, not a stroke', (text) => {
+    const result = classify(text);
+    expect(result.intent).not.toBe('emergency');
+    expect(result.reasons.join(' ')).not.toContain('stroke');
+  });
+
+  test.each([
+    'i think my dad is having a TIA right now',
+    'my mom is having a tia right now',
+    'mi papa esta teniendo un TIA ahorita',
+    'a mi mama le esta dando un ataque isquemico transitorio',
+  ])('%s is a stroke now', (text) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain('stroke');
+  });
+
+  test('a TIA told as past history is still read as one', () => {
+    expect(classify('had a TIA 2 years ago, is it ok to take aspirin').reasons.join(' ')).toContain('stroke');
+  });
+});
