@@ -49,3 +49,26 @@ describe('an abbreviation that spells an ordinary word: "TIA" is a mini stroke, 
     expect(classify('had a TIA 2 years ago, is it ok to take aspirin').reasons.join(' ')).toContain('stroke');
   });
 });
+
+describe('a question about a dose for anyone ("for a child") is a question, not an overdose', () => {
+  test.each([
+    'how many mg of benadryl would be an overdose for a toddler?',
+    'how much tylenol is an overdose for a kid?',
+    'cuanto paracetamol es una sobredosis para un niño?',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each([
+    'what amount of advil is an overdose for my son?',
+    'my son took a whole bottle of tylenol, how much is an overdose for a child?',
+    'how much tylenol is an overdose for a child? he took 10 pills',
+    'how many pills does it take to die?',
+  ])('%s is still an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test('asking how many pills it takes to die stays self-harm', () => {
+    expect(classify('how many pills it takes to die').reasons.join(' ')).toMatch(/suicid/);
+  });
+});

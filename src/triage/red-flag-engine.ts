@@ -356,11 +356,17 @@ export class RedFlagEngine {
 
     const context = this.#modifiers.read(tokens, sentenceOf);
     // Sentences that ask about a condition in general ("can anxiety make you feel like you cant breathe?").
+    // A person after "a", "un" is anyone ("how much tylenol is an overdose for a child?"), unless the
+    // message names someone in particular: "my son took the whole bottle, how much is an overdose for a
+    // child?" asks about him.
+    const persons = (segment: readonly string[], anyone: boolean) =>
+      segment.some((w, at) => this.#persons.has(w) && (anyone || !INDEFINITE.has(segment[at - 1] ?? '')));
+    const namesSomeone = normalized.segments.some((segment) => persons(segment, false));
     const generalQuestion = normalized.segments.map(
       (segment, i) =>
         normalized.questions[i] === true &&
         this.#questionOpeners.has(segment[0] ?? '') &&
-        !segment.some((w) => this.#persons.has(w)),
+        !persons(segment, namesSomeone),
     );
     const phraseOf = wordsOf;
     const acuityTrigger = liveAcuity(context);
@@ -642,6 +648,10 @@ function withAnyPossessive(phrases: readonly string[], language: LexiconLanguage
   }
   return [...out];
 }
+
+// A person after an indefinite article is anyone, no one in particular: "how much tylenol is an overdose
+// for a child?", "para un niño" ask about a dose in general, as "for children" does (see assess).
+const INDEFINITE = new Set(['a', 'an', 'any', 'un', 'una', 'cualquier', 'algun']);
 
 // A term written in capitals in the concept files is an abbreviation that spells an ordinary word: "TIA"
 // (a mini stroke) is the Spanish "tía" (aunt) unaccented.
