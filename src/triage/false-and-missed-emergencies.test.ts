@@ -50,6 +50,28 @@ describe('an abbreviation that spells an ordinary word: "TIA" is a mini stroke, 
   });
 });
 
+describe('figures of speech: a scare that nearly gave someone a heart attack, choking the life out of a plan', () => {
+  test.each([
+    'that bill almost gave my husband a heart attack',
+    'your text nearly gave my mom a stroke, call me',
+    'the surprise party almost gave grandpa a heart attack',
+    'el recibo de la luz casi le da un infarto a mi esposo',
+    'these new regulations are choking the life out of small businesses',
+    'the rent increase is choking the life out of our shop',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each([
+    'my husband is choking on food and cant breathe',
+    'he is choking the life out of me',
+    'he almost gave my mom a heart attack and now she has chest pain and is sweating',
+    'i think my dad is having a heart attack almost gave up calling',
+  ])('%s is still an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+});
+
 describe('a question about a dose for anyone ("for a child") is a question, not an overdose', () => {
   test.each([
     'how many mg of benadryl would be an overdose for a toddler?',
@@ -70,5 +92,22 @@ describe('a question about a dose for anyone ("for a child") is a question, not 
 
   test('asking how many pills it takes to die stays self-harm', () => {
     expect(classify('how many pills it takes to die').reasons.join(' ')).toMatch(/suicid/);
+  });
+});
+
+describe('care already given and over: seen and sent home', () => {
+  test.each([
+    'my daughter had a seizure this morning, we went to urgent care and they sent her home. is she ok to go to school tomorrow',
+    'he fainted and hit his head at practice today, the doctor sent him home',
+    'mi hijo tuvo una convulsion hoy en la escuela, ya lo dieron de alta',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each([
+    'had a seizure today, the ER sent him home but now hes seizing again',
+    'the ER sent him home yesterday and now he is having a seizure',
+  ])('%s is an emergency again', (text) => {
+    expect(classify(text).intent).toBe('emergency');
   });
 });
