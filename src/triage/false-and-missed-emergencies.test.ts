@@ -111,3 +111,30 @@ describe('care already given and over: seen and sent home', () => {
     expect(classify(text).intent).toBe('emergency');
   });
 });
+
+describe('missed emergencies: a meal of wild mushrooms, pink froth, a button battery in the mouth', () => {
+  test.each([
+    ['mi esposo hizo una sopa con hongos del campo y ahora esta vomitando', 'mushroom'],
+    ['we had mushroom risotto with mushrooms from the yard, now vomiting and cramping', 'mushroom'],
+    ['my dad is coughing up pink frothy stuff and cant lie flat', 'pink froth'],
+    ['mi mama esta tosiendo espuma rosada', 'pink froth'],
+    ['mi niño tiene una pila de reloj en la boca', 'button battery'],
+    ['mi hija se metio una pila de boton en la boca', 'button battery'],
+    ['se trago una pilita', 'button battery'],
+    ['my son has a magnet in his mouth', 'magnets'],
+  ])('%s -> %s', (text, label) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain(label);
+  });
+
+  test.each([
+    'mi pila de ropa sucia esta en la boca del closet',
+    'this battery tastes funny in my mouth',
+    'her lips are pink and she is blowing bubbles',
+    'had a cigarette with my tea and now im dizzy',
+    'made a salad with mushrooms from the store, yummy',
+  ])('%s is not an emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
