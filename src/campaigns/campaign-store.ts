@@ -18,12 +18,13 @@ export type CampaignRow = typeof campaigns.$inferSelect;
 export async function runIsCurrent(
   tx: Queryable,
   campaign: Pick<CampaignRow, 'id' | 'run'>,
+  lock: 'share' | 'no key update' = 'share',
 ): Promise<boolean> {
   const [current] = await tx
     .select({ status: campaigns.status, run: campaigns.run })
     .from(campaigns)
     .where(eq(campaigns.id, campaign.id))
-    .for('share');
+    .for(lock);
   return current?.status === 'running' && current.run === campaign.run;
 }
 
