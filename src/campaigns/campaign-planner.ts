@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, Queue, type Worker } from 'bullmq';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import {
@@ -203,8 +204,6 @@ export const JOB_HORIZON_MS = 60_000;
 function dueSoon<T extends { scheduledFor: Date | null }>(rows: T[], now = Date.now()): T[] {
   return rows.filter((row) => !row.scheduledFor || row.scheduledFor.getTime() <= now + JOB_HORIZON_MS);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A run whose next ready recipient is due further ahead than this (her morning) leaves a delayed

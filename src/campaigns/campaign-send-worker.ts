@@ -8,7 +8,7 @@ import { rowsOf } from '../platform/db/rows';
 import { createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
 import type { CampaignProgress } from './campaign-progress';
-import { completeIfDone, endCampaignSends, hasEnded } from './campaign-store';
+import { CAMPAIGN_CANCELLED_REASON, completeIfDone, endCampaignSends, hasEnded } from './campaign-store';
 import type { SenderThrottle } from './sender-throttle';
 
 /** How long a send of a paused campaign waits before it looks at the campaign again. */
@@ -102,7 +102,7 @@ export async function execCampaignSendJob(
   }
   if (context?.campaignStatus === 'cancelled') {
     await deps.db.execute(sql`
-      update messages set status = 'failed', error_code = 'campaign_cancelled', updated_at = now()
+      update messages set status = 'failed', error_code = ${CAMPAIGN_CANCELLED_REASON}, updated_at = now()
       where id = ${job.data.messageId} and status = 'pending'`);
     return { kind: 'skipped', reason: 'already_handled' } as const;
   }

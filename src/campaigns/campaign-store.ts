@@ -13,7 +13,8 @@ export type CampaignRow = typeof campaigns.$inferSelect;
 /**
  * Whether this run of the campaign is still the one running, read under a share lock on the campaign,
  * which a pause or cancel takes for update: a transaction that writes for the run after this check
- * commits before either, or not at all.
+ * commits before either, or not at all. A decide page asks for no-key update instead, so that two
+ * deciders and a release of the campaign take turns (campaign-decide.ts).
  */
 export async function runIsCurrent(
   tx: Queryable,
@@ -96,7 +97,7 @@ export async function transitionCampaign(
     if (action === 'cancel') {
       // What waits to go (deferred or not yet taken by the send worker) is not sent.
       await tx.execute(sql`
-        update messages set status = 'failed', error_code = 'campaign_cancelled', updated_at = now()
+        update messages set status = 'failed', error_code = ${CAMPAIGN_CANCELLED_REASON}, updated_at = now()
         where campaign_id = ${current.id} and status = 'pending'`);
       // Those decided and waiting for their release (their morning, say) are not sent either.
       await tx.execute(sql`
