@@ -44,7 +44,9 @@ export async function sendCampaignTest(
 ): Promise<PlannedOutbound> {
   const template = deps.templates.get(campaign.template);
   if (!template) throw new HttpError(422, 'template_not_found', `No template named ${campaign.template}`);
-  const contactId = await resolveContactByIdentity(deps.db, campaign.orgId, to.kind, to.address);
+  const contactId = await deps.db.transaction((tx) =>
+    resolveContactByIdentity(tx, campaign.orgId, to.kind, to.address),
+  );
   const samples = Object.fromEntries(
     Object.entries(template.variables).map(([name, v]) => [name, SAMPLE[v.type]]),
   );

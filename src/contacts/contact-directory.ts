@@ -6,6 +6,7 @@ import { contactIdentities, type IdentityKind } from '../platform/db/schema';
 /**
  * The contact that owns an address, creating contact and identity when the address is new. One
  * mechanism for one address or a batch (see resolveContacts): safe under concurrent first messages.
+ * `tx` must be a transaction (resolveContacts).
  */
 export async function resolveContactByIdentity(
   tx: Queryable,

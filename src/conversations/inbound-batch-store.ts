@@ -12,7 +12,10 @@ import { contactIdentities, contacts, conversations, type IdentityKind } from '.
 // which resolves contacts and conversations the same way in one round trip.
 const identityKey = (kind: IdentityKind, address: string) => `${kind}\u0000${address}`;
 
-/** Contact id per identity key; identities that are new get a new contact each. */
+/**
+ * Contact id per identity key; identities that are new get a new contact each. `tx` must be a
+ * transaction: a new identity is written before its contact (its key is checked at commit).
+ */
 export async function resolveContacts(
   tx: Queryable,
   orgId: string,
@@ -47,7 +50,10 @@ export async function resolveContacts(
     .map(([key, sender]) => ({ key, sender, contactId: newId() }));
   if (missing.length === 0) return result;
 
-  await tx.insert(contacts).values(missing.map((m) => ({ id: m.contactId, orgId })));
+  // The identities first, then contacts only for those this request won: the identity's key to its
+  // contact is checked at commit (migration 0035), so a request that loses the race for an address
+  // writes nothing. (Creating the contact first meant deleting it again, and a contact's delete
+  // checks every table that refers to contacts, some without an index on contact_id.)
   const inserted = await tx
     .insert(contactIdentities)
     .values(
@@ -64,16 +70,12 @@ export async function resolveContacts(
     })
     .returning({ contactId: contactIdentities.contactId });
   const won = new Set(inserted.map((r) => r.contactId));
-  for (const m of missing) if (won.has(m.contactId)) result.set(m.key, m.contactId);
+  const mine = missing.filter((m) => won.has(m.contactId));
+  if (mine.length > 0) await tx.insert(contacts).values(mine.map((m) => ({ id: m.contactId, orgId })));
+  for (const m of mine) result.set(m.key, m.contactId);
   const lost = missing.filter((m) => !won.has(m.contactId));
   if (lost.length > 0) {
-    // Another request created these addresses first: use its contacts and drop ours.
-    await tx.delete(contacts).where(
-      inArray(
-        contacts.id,
-        lost.map((m) => m.contactId),
-      ),
-    );
+    // Another request created these addresses first: theirs are used.
     await lookUp(lost.map((m) => m.sender));
     for (const m of lost)
       if (!result.has(m.key)) throw new Error('identity vanished after a conflicting insert');
