@@ -77,11 +77,15 @@ export class ContextModifiers {
       }
       let longest = 0;
       let entries: Entry[] = [];
-      this.#index.scanAt(tokens, i, (entry, end) => {
-        if (end > longest) {
+      // Of phrases as long, one the message spells word for word outranks one it matches only by
+      // skipping a filler: "como se si" (how do I know if) is no "como [se] si" (as if).
+      let longestTight = false;
+      this.#index.scanAt(tokens, i, (entry, end, loose) => {
+        if (end > longest || (end === longest && !loose && !longestTight)) {
           longest = end;
+          longestTight = !loose;
           entries = [entry];
-        } else if (end === longest) entries.push(entry);
+        } else if (end === longest && loose === !longestTight) entries.push(entry);
       });
       const end = longest > i ? longest : i + 1;
       // A pseudo-trigger as long as a real one is what the words mean ("cried for a minute" is not the

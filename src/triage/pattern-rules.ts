@@ -5,10 +5,18 @@ import { URGENCIES, type Urgency } from './intent-schema';
 export class KeywordRules {
   private readonly rules: { intent: string; regex: RegExp }[];
 
-  constructor(intents: readonly IntentDefinition[]) {
+  /**
+   * @param inflected intents whose keywords also read with an English inflection after them ("rebook"
+   *   reads "rebooked", "invoice" reads "invoices"): a keyword list spells a word once, as the patient
+   *   may not. Consent and carrier keywords are left exact ("stop" is no "stopped").
+   */
+  constructor(intents: readonly IntentDefinition[], inflected: (intent: string) => boolean = () => false) {
     this.rules = intents
       .filter((i) => i.keywords.length > 0)
-      .map((i) => ({ intent: i.name, regex: wordBounded(i.keywords, 'u') }));
+      .map((i) => ({
+        intent: i.name,
+        regex: wordBounded(i.keywords, 'u', inflected(i.name) ? INFLECTION : ''),
+      }));
   }
 
   /** Intent name -> first keyword phrase found in the normalized text. */
@@ -50,6 +58,9 @@ export function rank(urgency: Urgency): number {
   return URGENCIES.indexOf(urgency);
 }
 
-export function wordBounded(sources: readonly string[], flags: string): RegExp {
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${sources.join('|')})(?![\\p{L}\\p{N}])`, flags);
+// English inflections a keyword may carry: plural or third person, past, gerund.
+const INFLECTION = '(?:s|es|d|ed|ing)?';
+
+export function wordBounded(sources: readonly string[], flags: string, suffix = ''): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${sources.join('|')})${suffix}(?![\\p{L}\\p{N}])`, flags);
 }

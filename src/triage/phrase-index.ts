@@ -136,9 +136,16 @@ export class PhraseIndex<P> {
     if (!node.payloads.includes(payload)) node.payloads.push(payload);
   }
 
-  /** Calls `visit` for every phrase that starts at `start`, with the index after its last word. */
-  scanAt(tokens: readonly KeyedToken[], start: number, visit: (payload: P, end: number) => void): void {
-    this.#walk(this.#root, tokens, start, 0, visit);
+  /**
+   * Calls `visit` for every phrase that starts at `start`, with the index after its last word and
+   * whether the message put filler words between the phrase's words to match it (`loose`).
+   */
+  scanAt(
+    tokens: readonly KeyedToken[],
+    start: number,
+    visit: (payload: P, end: number, loose: boolean) => void,
+  ): void {
+    this.#walk(this.#root, tokens, start, 0, false, visit);
   }
 
   #walk(
@@ -146,18 +153,19 @@ export class PhraseIndex<P> {
     tokens: readonly KeyedToken[],
     at: number,
     skipped: number,
-    visit: (payload: P, end: number) => void,
+    loose: boolean,
+    visit: (payload: P, end: number, loose: boolean) => void,
   ): void {
     const token = tokens[at];
     if (!token) return;
     for (const key of token.keys) {
       const child = node.next.get(key);
       if (!child) continue;
-      for (const payload of child.payloads) visit(payload, at + 1);
-      if (child.next.size > 0) this.#walk(child, tokens, at + 1, 0, visit);
+      for (const payload of child.payloads) visit(payload, at + 1, loose);
+      if (child.next.size > 0) this.#walk(child, tokens, at + 1, 0, loose, visit);
     }
     if (node !== this.#root && token.filler && skipped < MAX_SKIPPED) {
-      this.#walk(node, tokens, at + 1, skipped + 1, visit);
+      this.#walk(node, tokens, at + 1, skipped + 1, true, visit);
     }
   }
 }

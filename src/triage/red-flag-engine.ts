@@ -132,7 +132,8 @@ export class RedFlagEngine {
   readonly #manyWords: Set<string>;
   readonly #negators: Record<LexiconLanguage, Set<string>>;
   readonly #questionOpeners: Set<string>;
-  readonly #persons: Set<string>;
+  // Per language: the Spanish "son" (they are) is no English "son", nor the English "he" the Spanish "he".
+  readonly #persons: Record<LexiconLanguage, Set<string>>;
   // Words the concepts list in one language only: such a word gets only that language's stem, so the
   // English "inhaler" never meets the Spanish "inhalo" (both stem to "inhal" in Spanish).
   readonly #englishOnly = new Set<string>();
@@ -160,7 +161,10 @@ export class RedFlagEngine {
     this.#questionOpeners = new Set(
       [...modifiers.questionOpeners.en, ...modifiers.questionOpeners.es].flatMap(phraseWords),
     );
-    this.#persons = new Set([...modifiers.persons.en, ...modifiers.persons.es].flatMap(phraseWords));
+    this.#persons = {
+      en: new Set(modifiers.persons.en.flatMap(phraseWords)),
+      es: new Set(modifiers.persons.es.flatMap(phraseWords)),
+    };
     const isFiller = (word: string) => this.#fillers.has(word);
     this.#index = new PhraseIndex<number>(this.#keys, isFiller);
     this.#modifiers = new ContextModifiers(modifiers, this.#keys, isFiller);
@@ -359,8 +363,13 @@ export class RedFlagEngine {
     // A person after "a", "un" is anyone ("how much tylenol is an overdose for a child?"), unless the
     // message names someone in particular: "my son took the whole bottle, how much is an overdose for a
     // child?" asks about him.
+    // A person word of the message's language; either language's when it is not known.
+    messageLanguage ??= detectLanguage(normalized.tokens);
+    const personLanguages: LexiconLanguage[] =
+      messageLanguage === 'unknown' ? ['en', 'es'] : [messageLanguage];
+    const isPerson = (w: string) => personLanguages.some((l) => this.#persons[l].has(w));
     const persons = (segment: readonly string[], anyone: boolean) =>
-      segment.some((w, at) => this.#persons.has(w) && (anyone || !INDEFINITE.has(segment[at - 1] ?? '')));
+      segment.some((w, at) => isPerson(w) && (anyone || !INDEFINITE.has(segment[at - 1] ?? '')));
     const namesSomeone = normalized.segments.some((segment) => persons(segment, false));
     const generalQuestion = normalized.segments.map(
       (segment, i) =>

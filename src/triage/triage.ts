@@ -124,7 +124,7 @@ export function createTriage(options: TriageOptions = {}): Triage {
   }
   const redFlags = new RedFlagEngine(concepts, knownWords);
   const contextRules = new ContextRules(intents);
-  const keywordRules = new KeywordRules(intents);
+  const keywordRules = new KeywordRules(intents, (name) => !SERVICE_INTENTS.has(name) && name !== CLINICAL);
   const mentionRules = new KeywordRules(intents.map((i) => ({ ...i, keywords: i.mustMention })));
   const urgencyRules = new UrgencyRules(intents);
   // The classifier never learns the emergency label: emergencies come from red-flag concepts (or the LLM),
