@@ -10,6 +10,7 @@ export interface TriggerHit {
   endsAtAnd: boolean;
   crossesAnd: boolean;
   inside: boolean;
+  endsIngestion: boolean;
   start: number;
   end: number;
 }
@@ -52,6 +53,7 @@ export class ContextModifiers {
           endsAtAnd: t.endsAtAnd,
           crossesAnd: t.crossesAnd,
           inside: t.inside,
+          endsIngestion: t.endsIngestion,
         },
       });
     }

@@ -299,7 +299,8 @@ export class RedFlagEngine {
     let messageLanguage = language;
     const tokens: KeyedToken[] = words.map((w, i) => {
       const keys: string[] = [];
-      if (this.#abbreviations.has(w)) {
+      // Written with an accent ("tía"), it is the word, never the abbreviation.
+      if (this.#abbreviations.has(w) && normalized.accented[source[i]!] !== true) {
         messageLanguage ??= detectLanguage(normalized.tokens);
         if (readsAsAbbreviation(normalized.capitals[source[i]!] === true, messageLanguage, words[i - 1]))
           keys.push(abbreviationKey(w));
@@ -557,6 +558,12 @@ export class RedFlagEngine {
       if (kind === 'figurative' && definition.absolute) continue;
       if (kind === 'historical' && (current || found.recurrent)) continue;
       if (kind === 'resolved' && found.recurrent && found.recurrent.start > trigger.start) continue;
+      if (kind === 'resolved' && definition.lingers && !trigger.endsIngestion) {
+        notes.push(
+          `"${phraseOf(trigger.start, trigger.end)}" does not end it: what was swallowed still acts, whatever the patient feels`,
+        );
+        continue;
+      }
       return {
         ...base,
         notes,
@@ -570,7 +577,8 @@ export class RedFlagEngine {
     }
     if (found.historical && (current || found.recurrent))
       notes.push('past history mentioned, but it is happening again now');
-    if (found.resolved) notes.push('it had stopped, but it is back');
+    if (found.resolved && !(definition.lingers && !found.resolved.endsIngestion))
+      notes.push('it had stopped, but it is back');
     let level: ConceptLevel = definition.alone;
     // Weeks of slowly worsening breathlessness are not an acute event: a chronic course keeps an
     // acuity word from raising the concept, and lowers one that is an emergency only when acute.
