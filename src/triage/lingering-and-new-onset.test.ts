@@ -137,3 +137,38 @@ describe('a word written with an accent is the word, never an abbreviation', () 
     expect(isEmergency('my dad had a TIA an hour ago and his face is drooping')).toBe(true);
   });
 });
+
+describe('an event told as done, then a red flag said now ("and now", "y ahora"), is a new sign', () => {
+  test.each([
+    'mi papa tuvo un TIA ayer y ahora no puede hablar',
+    'my dad had a TIA yesterday and now he cant talk',
+    'mi mama tuvo una convulsion en la mañana y ahora esta muy confundida',
+    'my wife had a seizure at lunch but now she cannot swallow',
+  ])('%s is an emergency', (text) => {
+    const result = classify(text);
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toContain('with another red flag in the same message');
+  });
+
+  test.each([
+    'my grandpa had a stroke and now hes in rehab',
+    'my dad had a heart attack and my mom had a stroke',
+    'he had a seizure but now he is talking normally',
+  ])('%s is not an emergency', (text) => {
+    expect(isEmergency(text)).toBe(false);
+  });
+});
+
+describe('drowsiness said with "barely" or "hardly" is a danger sign beside what was taken', () => {
+  test.each([
+    'took 3 of my husbands oxycodone for my back and now i can barely keep my eyes open',
+    'he swallowed a bunch of his xanax, he can hardly keep his eyes open',
+    'she took 6 of her sleeping pills and cant keep her eyes open',
+  ])('%s is an emergency', (text) => {
+    expect(isEmergency(text)).toBe(true);
+  });
+
+  test('tiredness at work is no emergency', () => {
+    expect(isEmergency('so tired lately i can barely keep my eyes open at work')).toBe(false);
+  });
+});

@@ -462,7 +462,16 @@ export class RedFlagEngine {
     // a stroke" is a family history, not two red flags now.
     const urgent = live.filter((h) => h.level === 'urgent' && !notAcuteHits.has(h));
     const separate = urgent.some((a) => urgent.some((b) => a.span[1] <= b.span[0]));
-    if (level === 'urgent' && separate) {
+    // An event told as done, then a red flag said as happening now ("had a TIA yesterday and now he
+    // cannot talk", "tuvo una convulsion ayer y ahora esta confundido"): a new sign after the event, not
+    // its history. A history word dismisses the event itself, so only an undated event pairs so.
+    const newAfterEvent = live.some(
+      (event) =>
+        event.level === 'urgent' &&
+        toldAsDoneHits.has(event) &&
+        urgent.some((sign) => nowHits.has(sign) && event.span[1] <= sign.span[0]),
+    );
+    if (level === 'urgent' && (separate || newAfterEvent)) {
       level = 'emergency';
       for (const hit of live) {
         if (hit.level !== 'urgent') continue;
@@ -627,6 +636,8 @@ export class RedFlagEngine {
     // A symptom said to be mild ("a little dizzy", "a bit sore") is no serious presentation.
     const mildSymptom = found.mild && this.#composing.get(definition.name)?.composes === 'sign';
     if (chronic || toldAsDone || mildSymptom) notAcuteHits.add(hit);
+    if (toldAsDone && !chronic) toldAsDoneHits.add(hit);
+    if (current && !chronic && !found.past_event) nowHits.add(hit);
     return hit;
   }
 }
@@ -692,6 +703,9 @@ function readsAsAbbreviation(capitals: boolean, language: Language, previous: st
 
 // Hits that have gone on for weeks or are told as a past event: no sign raises them (see #composed).
 const notAcuteHits = new WeakSet<ConceptHit>();
+// Named events told as done ("had a TIA") and red flags with a time that puts them now ("and now").
+const toldAsDoneHits = new WeakSet<ConceptHit>();
+const nowHits = new WeakSet<ConceptHit>();
 
 function overlaps(a: [number, number], b: [number, number]): boolean {
   return a[0] < b[1] && b[0] < a[1];
