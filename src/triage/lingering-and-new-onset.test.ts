@@ -172,3 +172,22 @@ describe('drowsiness said with "barely" or "hardly" is a danger sign beside what
     expect(isEmergency('so tired lately i can barely keep my eyes open at work')).toBe(false);
   });
 });
+
+describe('the whole family of words for a fluttering heart and for deep fast breathing', () => {
+  test.each([
+    'got shocked by the dryer plug and my heart is fluttering',
+    'mi hijo toco un cable pelado y ahora el corazon me brinca',
+    'she has been throwing up since last night and is breathing deep and fast',
+    'he keeps vomiting and is breathing fast and deep, his sugar is high',
+    'mi esposo esta vomitando y respirando profundo y rapido',
+  ])('%s is an emergency', (text) => {
+    expect(isEmergency(text)).toBe(true);
+  });
+
+  test.each([
+    'my heart feels fluttery after two cups of coffee, is that normal?',
+    'after my run I was breathing deep and fast for a bit',
+  ])('%s is not an emergency', (text) => {
+    expect(isEmergency(text)).toBe(false);
+  });
+});
