@@ -48,6 +48,12 @@ const conceptSchema = z.strictObject({
    *   emergency, whatever the complaint. A serious presentation no concept lists is still a symptom plus a sign of shock.
    */
   composes: z.enum(['none', 'any', 'category', 'sign']).default('none'),
+  /**
+   * What was swallowed acts for hours whatever the patient feels now (a paracetamol overdose harms the
+   * liver a day later, a button battery burns without a sign): how they feel ("feels fine now", "ya
+   * está bien") does not make it over; only care's word or the thing taken out does (a resolution trigger with `endsIngestion`).
+   */
+  lingers: z.boolean().default(false),
   /** False for a sign that means nothing alone ("goodbye", "won't answer the phone"): it only composes. */
   countsAlone: z.boolean().default(true),
   /** Alternatives; each lists term groups that must all occur within `window` words, in any order. */
@@ -116,6 +122,12 @@ const triggerSchema = z.strictObject({
    * and fainting"). Sentence punctuation and a termination word still end its reach.
    */
   crossesAnd: z.boolean().default(false),
+  /**
+   * For a resolution: said by care that saw the patient ("poison control said she is fine", "the ER sent
+   * him home") or the thing taken out before it was swallowed ("spit it right out"), not how the patient
+   * feels. Only such a resolution ends a concept that `lingers`.
+   */
+  endsIngestion: z.boolean().default(false),
   /** Whether it also speaks of a match whose parts it sits between ("speech is a little slurred"). */
   inside: z.boolean().default(false),
   en: z.array(term).default([]),

@@ -10,12 +10,18 @@ export interface TriggerHit {
   endsAtAnd: boolean;
   crossesAnd: boolean;
   inside: boolean;
+  endsIngestion: boolean;
+  /**
+   * Whether its words are also a clause boundary ("and now", "y ahora"): it speaks of the clause it
+   * opens, not of the boundary's own.
+   */
+  opensClause: boolean;
   start: number;
   end: number;
 }
 
 type Boundary = 'termination' | 'conjunction';
-type Entry = { trigger: Omit<TriggerHit, 'start' | 'end'> } | { boundary: Boundary };
+type Entry = { trigger: Omit<TriggerHit, 'start' | 'end' | 'opensClause'> } | { boundary: Boundary };
 
 /** The modifiers that apply to one concept match. */
 export interface SpanContext {
@@ -52,6 +58,7 @@ export class ContextModifiers {
           endsAtAnd: t.endsAtAnd,
           crossesAnd: t.crossesAnd,
           inside: t.inside,
+          endsIngestion: t.endsIngestion,
         },
       });
     }
@@ -95,6 +102,7 @@ export class ContextModifiers {
       }
       let boundary = false;
       let termination = false;
+      const opensClause = entries.some((e) => 'boundary' in e);
       for (const entry of entries) {
         if ('boundary' in entry) {
           boundary = true;
@@ -103,7 +111,7 @@ export class ContextModifiers {
             clauseId++;
             termination = true;
           }
-        } else triggers.push({ ...entry.trigger, start: i, end });
+        } else triggers.push({ ...entry.trigger, opensClause, start: i, end });
       }
       for (let j = i; j < end && j < tokens.length; j++) {
         clause[j] = clauseId;
@@ -187,7 +195,7 @@ export class MessageContext {
       const gap = start - t.end;
       if (gap > 30) break;
       if (t.direction === 'after' || gap > t.window) continue;
-      if (this.#sameClause(t, t.start, start)) note(t);
+      if (this.#sameClause(t, t.opensClause ? t.end : t.start, start)) note(t);
     }
     // A trigger between the parts of the match speaks of it when it says so ("speech is a little slurred"),
     // and one that starts inside the match and runs past its end speaks of it: "poison control said she

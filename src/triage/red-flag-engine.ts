@@ -303,7 +303,8 @@ export class RedFlagEngine {
     let messageLanguage = language;
     const tokens: KeyedToken[] = words.map((w, i) => {
       const keys: string[] = [];
-      if (this.#abbreviations.has(w)) {
+      // Written with an accent ("tía"), it is the word, never the abbreviation.
+      if (this.#abbreviations.has(w) && normalized.accented[source[i]!] !== true) {
         messageLanguage ??= detectLanguage(normalized.tokens);
         if (readsAsAbbreviation(normalized.capitals[source[i]!] === true, messageLanguage, words[i - 1]))
           keys.push(abbreviationKey(w));
@@ -470,7 +471,16 @@ export class RedFlagEngine {
     // a stroke" is a family history, not two red flags now.
     const urgent = live.filter((h) => h.level === 'urgent' && !notAcuteHits.has(h));
     const separate = urgent.some((a) => urgent.some((b) => a.span[1] <= b.span[0]));
-    if (level === 'urgent' && separate) {
+    // An event told as done, then a red flag said as happening now ("had a TIA yesterday and now he
+    // cannot talk", "tuvo una convulsion ayer y ahora esta confundido"): a new sign after the event, not
+    // its history. A history word dismisses the event itself, so only an undated event pairs so.
+    const newAfterEvent = live.some(
+      (event) =>
+        event.level === 'urgent' &&
+        toldAsDoneHits.has(event) &&
+        urgent.some((sign) => nowHits.has(sign) && event.span[1] <= sign.span[0]),
+    );
+    if (level === 'urgent' && (separate || newAfterEvent)) {
       level = 'emergency';
       for (const hit of live) {
         if (hit.level !== 'urgent') continue;
@@ -566,6 +576,12 @@ export class RedFlagEngine {
       if (kind === 'figurative' && definition.absolute) continue;
       if (kind === 'historical' && (current || found.recurrent)) continue;
       if (kind === 'resolved' && found.recurrent && found.recurrent.start > trigger.start) continue;
+      if (kind === 'resolved' && definition.lingers && !trigger.endsIngestion) {
+        notes.push(
+          `"${phraseOf(trigger.start, trigger.end)}" does not end it: what was swallowed still acts, whatever the patient feels`,
+        );
+        continue;
+      }
       return {
         ...base,
         notes,
@@ -579,7 +595,8 @@ export class RedFlagEngine {
     }
     if (found.historical && (current || found.recurrent))
       notes.push('past history mentioned, but it is happening again now');
-    if (found.resolved) notes.push('it had stopped, but it is back');
+    if (found.resolved && !(definition.lingers && !found.resolved.endsIngestion))
+      notes.push('it had stopped, but it is back');
     let level: ConceptLevel = definition.alone;
     // Weeks of slowly worsening breathlessness are not an acute event: a chronic course keeps an
     // acuity word from raising the concept, and lowers one that is an emergency only when acute.
@@ -628,6 +645,8 @@ export class RedFlagEngine {
     // A symptom said to be mild ("a little dizzy", "a bit sore") is no serious presentation.
     const mildSymptom = found.mild && this.#composing.get(definition.name)?.composes === 'sign';
     if (chronic || toldAsDone || mildSymptom) notAcuteHits.add(hit);
+    if (toldAsDone && !chronic) toldAsDoneHits.add(hit);
+    if (current && !chronic && !found.past_event) nowHits.add(hit);
     return hit;
   }
 }
@@ -693,6 +712,9 @@ function readsAsAbbreviation(capitals: boolean, language: Language, previous: st
 
 // Hits that have gone on for weeks or are told as a past event: no sign raises them (see #composed).
 const notAcuteHits = new WeakSet<ConceptHit>();
+// Named events told as done ("had a TIA") and red flags with a time that puts them now ("and now").
+const toldAsDoneHits = new WeakSet<ConceptHit>();
+const nowHits = new WeakSet<ConceptHit>();
 
 function overlaps(a: [number, number], b: [number, number]): boolean {
   return a[0] < b[1] && b[0] < a[1];

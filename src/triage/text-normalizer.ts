@@ -13,6 +13,11 @@ export interface NormalizedText {
    * capitals or all in lower case says nothing by its case.
    */
   capitals: boolean[];
+  /**
+   * Per token: written with an accent or a tilde ("tía", "niño"). An abbreviation is never written so:
+   * "tía" is the aunt, whatever the message's language.
+   */
+  accented: boolean[];
   /** Per segment: whether it ended with a question mark. */
   questions: boolean[];
   /** Letters and digits in the cleaned text; zero means emoji-only, junk or empty. */
@@ -21,6 +26,9 @@ export interface NormalizedText {
 
 // Upper bound on what any layer reads (see triage-input-cap.ts); red flags are scanned over all of it.
 export const MAX_SCAN_CHARS = MAX_TRIAGE_CHARS;
+
+// Stands for a removed accent inside a word (private use: never in a patient's text as a letter).
+const ACCENT_MARK = '\uE000';
 
 // Emoji that carry a reply's meaning; all other symbols are dropped.
 const EMOJI_WORDS: [RegExp, string][] = [
@@ -83,7 +91,7 @@ const SHORTHAND: Record<string, string> = {
 };
 
 const NUMBER_WITH_UNIT =
-  /(?<![\p{L}\p{N}])(\d+)(yo|yos|yr|yrs|mo|mos|wk|wks|f|c|min|mins|hr|hrs|mg|ml|lb|lbs|kg|x|am|pm|days|weeks|months|years|dias|semanas|meses|anos)(?![\p{L}\p{N}])/giu;
+  /(?<![\p{L}\p{N}])(\d+)(yo|yos|yr|yrs|mo|mos|wk|wks|f|c|min|mins|hr|hrs|mg|ml|lb|lbs|kg|x|am|pm|days|weeks|months|years|dias|semanas|meses|an\uE000?os)(?![\p{L}\p{N}])/giu;
 
 /** Normalizes raw SMS text; never throws, whatever the input. */
 export function normalizeText(raw: string): NormalizedText {
@@ -96,7 +104,8 @@ export function normalizeText(raw: string): NormalizedText {
     .replace(/&amp;/gi, '&');
   for (const [pattern, word] of EMOJI_WORDS) s = s.replace(pattern, word);
   // Lower-cased word by word below, once the case has told which words were written in capitals.
-  s = s.normalize('NFKD').replace(/\p{M}+/gu, '');
+  // A letter's accent becomes a mark kept inside its word until the word is read (see `accented`).
+  s = s.normalize('NFKD').replace(/\p{M}+/gu, ACCENT_MARK);
   // "can't" and "cant" must be the same word for the lexicons.
   s = s.replace(/[''`´ʼ]/g, '');
   // Sentence punctuation becomes a segment break; every other non-word character becomes a space.
@@ -104,7 +113,7 @@ export function normalizeText(raw: string): NormalizedText {
   // A run holding "?" ends a question ("|?"): a question about a condition is read by its sentence.
   s = s
     .replace(/[.!?;,:\n\r¡¿…]+/g, (run) => (run.includes('?') ? ' |? ' : ' | '))
-    .replace(/[^\p{L}\p{N}|?]+/gu, ' ');
+    .replace(/[^\p{L}\p{N}|?\uE000]+/gu, ' ');
   // "helppp", "yesss", "pleeease": SMS elongation; digits are left alone ("1000").
   s = s.replace(/(\p{L})\1{2,}/giu, '$1');
   // "2yo", "6wks", "102f", "20mg": a number run together with its unit is the number and the unit, so
@@ -114,10 +123,13 @@ export function normalizeText(raw: string): NormalizedText {
   const segments: string[][] = [];
   const questions: boolean[] = [];
   const capitals: boolean[] = [];
+  const accented: boolean[] = [];
   const caseChosen = /\p{Ll}/u.test(s) && /\p{Lu}/u.test(s);
   let current: string[] = [];
   let alphanumericCount = 0;
-  for (const written of s.split(' ')) {
+  for (const marked of s.split(' ')) {
+    const accent = marked.includes(ACCENT_MARK);
+    const written = accent ? marked.replaceAll(ACCENT_MARK, '') : marked;
     const word = written.toLowerCase();
     if (word === '') continue;
     if (word === '|' || word === '|?') {
@@ -134,10 +146,12 @@ export function normalizeText(raw: string): NormalizedText {
     if (expanded === undefined) {
       current.push(word);
       capitals.push(capital);
+      accented.push(accent);
     } else {
       for (const part of expanded.split(' ')) {
         current.push(part);
         capitals.push(capital);
+        accented.push(accent);
       }
     }
   }
@@ -146,5 +160,5 @@ export function normalizeText(raw: string): NormalizedText {
     questions.push(false);
   }
   const tokens = segments.flat();
-  return { text: tokens.join(' '), tokens, segments, capitals, questions, alphanumericCount };
+  return { text: tokens.join(' '), tokens, segments, capitals, accented, questions, alphanumericCount };
 }
