@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { recipientsInserted } from '../support/campaign-recipients';
 import { queryRows } from '../support/test-database';
 import {
   eventually,
@@ -135,6 +136,8 @@ test("an import makes a static list: its rows' contacts, not everyone who shares
     })
     .expect(201);
   await admin.post(`/campaigns/${campaign.body.id}/start`, {}).expect(200);
+  // The start counts the audience; the campaign's run inserts the recipients' rows.
+  await recipientsInserted(t, campaign.body.id);
   const recipients = await queryRows<{ external_id: string }>(
     t.database.url,
     `select c.external_id from campaign_recipients r join contacts c on c.id = r.contact_id
