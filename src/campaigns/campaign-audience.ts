@@ -6,8 +6,10 @@ import { contacts } from '../platform/db/core-schema';
 import type { Database, Queryable } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
 import { type AudienceChannels, audienceCondition } from './audience-filter';
-import type { CampaignRow } from './campaign-store';
 import { PagePacer } from './page-pacer';
+
+/** A campaign as stored (campaign-store.ts names it too; imported from there it would be a cycle). */
+type CampaignRow = typeof campaigns.$inferSelect;
 
 /**
  * Who a campaign reaches: the contacts its filter matches that existed when it was started. The
@@ -42,6 +44,26 @@ export async function audienceAtStart(
     .from(contacts)
     .where(audienceAt(campaign, 'now', channels));
   return Number(row?.n ?? 0);
+}
+
+/**
+ * Whether anyone in the audience has ever opted in to marketing (or to all messages) on some channel:
+ * without that, the policy refuses every recipient of a marketing template (an opt-in on the
+ * channel is what marketing needs, policy-engine.ts), so the start refuses at once. A necessary
+ * condition only, one semi-join on the consent ledger: an audience whose opt-ins were since
+ * withdrawn starts, and its recipients are skipped as the preview shows.
+ */
+export async function anyMarketingOptIn(
+  tx: Queryable,
+  campaign: Pick<CampaignRow, 'orgId' | 'audience'>,
+  channels: AudienceChannels,
+): Promise<boolean> {
+  const rows = await tx.execute(sql`
+    select 1 from ${contacts} where ${audienceAt(campaign, 'now', channels)} and exists (
+      select 1 from consent_ledger l where l.contact_id = ${contacts.id}
+        and l.purpose in ('marketing', 'all') and l.status = 'opted_in')
+    limit 1`);
+  return rowsOf(rows).length > 0;
 }
 
 /** Recipients' rows inserted per transaction: sized by their time (PagePacer), between these. */

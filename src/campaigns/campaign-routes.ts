@@ -189,7 +189,14 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
 
   const transition = (action: CampaignAction) =>
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
-      const row = await transitionCampaign(db, req.staff!.orgId, idOf(req), action, deps.outbound.channels);
+      const row = await transitionCampaign(
+        db,
+        req.staff!.orgId,
+        idOf(req),
+        action,
+        deps.outbound.channels,
+        deps.outbound.templates,
+      );
       await audit(req, `campaign.${action}`, row.id, { status: row.status });
       deps.progress?.touch(row.id);
       if (row.status === 'running' || row.status === 'scheduled') {

@@ -1,10 +1,11 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import { type CampaignStatus, campaignRecipients, campaigns } from '../platform/db/campaign-schema';
 import type { Database, Queryable } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
 import type { AudienceChannels } from './audience-filter';
-import { audienceAtStart } from './campaign-audience';
+import { anyMarketingOptIn, audienceAtStart } from './campaign-audience';
 import { recipientOutcomes } from './campaign-outcomes';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -50,8 +51,10 @@ export async function getCampaign(db: Queryable, orgId: string, id: string): Pro
 /**
  * Moves a campaign to its next state under a row lock, so two concurrent starts cannot both pass
  * (the second answers 409). A start answers at once: it counts the audience as it is now (none:
- * 422 `audience_empty`), keeps the count and the moment (`started_at`, the cut of its audience), and
- * its run inserts the recipients' rows before deciding them (campaign-audience.ts).
+ * 422 `audience_empty`; a marketing template to an audience where nobody ever opted in to marketing:
+ * 422 `audience_without_opt_in`, given `templates`), keeps the count and the moment (`started_at`,
+ * the cut of its audience), and its run inserts the recipients' rows before deciding them
+ * (campaign-audience.ts).
  */
 export async function transitionCampaign(
   db: Database,
@@ -59,6 +62,7 @@ export async function transitionCampaign(
   id: string,
   action: CampaignAction,
   channels: AudienceChannels,
+  templates?: Pick<OutboundServiceDeps['templates'], 'get'>,
 ): Promise<CampaignRow> {
   return db.transaction(async (tx) => {
     const [current] = await tx
@@ -89,6 +93,16 @@ export async function transitionCampaign(
       audienceCount = await audienceAtStart(tx, current, channels);
       if (audienceCount === 0) {
         throw new HttpError(422, 'audience_empty', "No contact matches the campaign's audience");
+      }
+      if (
+        templates?.get(current.template)?.purpose === 'marketing' &&
+        !(await anyMarketingOptIn(tx, current, channels))
+      ) {
+        throw new HttpError(
+          422,
+          'audience_without_opt_in',
+          'A marketing message needs an opt-in, and nobody in this audience has given one (the preview shows them all skipped)',
+        );
       }
     }
     if (action === 'cancel') {

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { insertRecipients } from '../../src/campaigns/campaign-audience';
 import { campaigns } from '../../src/platform/db/campaign-schema';
 import { queryRows } from '../support/test-database';
-import { type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
+import { randomUsPhone, type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // A start answers at once: it counts the audience (refusing an empty one) and the campaign's run
 // inserts the recipients' rows, the audience as it was at the start, in pages; a run killed midway
@@ -30,11 +30,17 @@ const campaignTo = (tag: string) => ({
   variables: { link: 'https://book.clinic.test/recall' },
 });
 
-/** `n` contacts tagged `tag`, written in SQL (no identity: the start and the insert do not need one). */
+/**
+ * `n` contacts tagged `tag`, written in SQL, each with an SMS marketing opt-in (the template is
+ * marketing: a start refuses an audience where nobody opted in). No identity: the start and the
+ * insert do not need one.
+ */
 async function seedContacts(tag: string, n: number): Promise<void> {
   await queryRows(
     t.database.url,
-    'insert into contacts (org_id, tags) select $1, $2::jsonb from generate_series(1, $3::int)',
+    `with c as (insert into contacts (org_id, tags) select $1, $2::jsonb from generate_series(1, $3::int) returning id)
+     insert into consent_ledger (org_id, contact_id, channel, purpose, status, source)
+     select $1, id, 'sms', 'marketing', 'opted_in', 'test' from c`,
     [orgId, JSON.stringify([tag]), n],
   );
 }
@@ -56,6 +62,36 @@ test('a start refuses an audience of nobody at once, and leaves the campaign a d
   const refused = await admin.post(`/campaigns/${id}/start`, {}).expect(422);
   expect(refused.body.error.code).toBe('audience_empty');
   expect((await admin.get(`/campaigns/${id}`).expect(200)).body.status).toBe('draft');
+});
+
+test('a start of a marketing template refuses an audience where nobody opted in, at once', async () => {
+  const tag = `nopt${Date.now().toString(36)}`;
+  // Three patients with a phone number and no consent recorded.
+  for (let i = 0; i < 3; i++) {
+    await queryRows(
+      t.database.url,
+      `with c as (insert into contacts (org_id, tags) values ($1, $2::jsonb) returning id)
+       insert into contact_identities (org_id, contact_id, kind, address) select $1, id, 'phone', $3 from c`,
+      [orgId, JSON.stringify([tag]), randomUsPhone()],
+    );
+  }
+  const id = (await admin.post('/campaigns', campaignTo(tag)).expect(201)).body.id as string;
+  // The preview says all skipped; the start refuses.
+  const preview = (await admin.post(`/campaigns/${id}/preview`, {}).expect(200)).body;
+  expect(preview.skipped).toEqual({ marketing_requires_opt_in: 3 });
+  const refused = await admin.post(`/campaigns/${id}/start`, {}).expect(422);
+  expect(refused.body.error.code).toBe('audience_without_opt_in');
+  expect((await admin.get(`/campaigns/${id}`).expect(200)).body.status).toBe('draft');
+  // One of them opts in: the start goes.
+  const [one] = await queryRows<{ id: string }>(
+    t.database.url,
+    'select id from contacts where tags @> $1::jsonb limit 1',
+    [JSON.stringify([tag])],
+  );
+  await admin
+    .post(`/contacts/${one!.id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
+    .expect(201);
+  await admin.post(`/campaigns/${id}/start`, {}).expect(200);
 });
 
 test('the start answers before any row is in and shows the count; the run inserts the audience as it was at the start, and one killed midway inserts the rest, never twice', async () => {
