@@ -127,6 +127,18 @@ test("an import makes a static list: its rows' contacts, not everyone who shares
   );
   expect(sameName.status).toBe(409);
 
+  // The list's patients opted in to marketing by SMS: a start refuses a marketing template to an
+  // audience where nobody did.
+  const members = await queryRows<{ id: string }>(
+    t.database.url,
+    'select contact_id as id from audience_members where audience_id = $1',
+    [listId],
+  );
+  for (const { id } of members) {
+    await admin
+      .post(`/contacts/${id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
+      .expect(201);
+  }
   const campaign = await admin
     .post('/campaigns', {
       name: `List ${tag}`,
