@@ -29,7 +29,7 @@
 //    connections, and its latency counts from its due time to the end of the answer, so queueing
 //    shows (no coordinated omission);
 // 3. triage backlog drained again, then CAMPAIGN: the campaign is started at the start of the same
-//    load for SECONDS more, so the start (its recipients' insert) and the planner's batches count.
+//    load for SECONDS more, so the start, the run's insert of the recipients and its batches count.
 // Printed for both phases: p50/p95/p99/max latency, errors, achieved rate, whether every acknowledged
 // webhook was stored (its MessageSid in the messages table), and what the hub did meanwhile:
 // - its event loop (longest delay, utilization), CPU (all threads: % of one core), GC pauses;
@@ -645,7 +645,7 @@ ${report('baseline', baseline.load, baseline.probe, baseline.pgSamples, baseline
 
 ${report('campaign', during.load, during.probe, during.pgSamples, during.pgCpuShare)}
   stored           ${await stored(during.load.ok)} of ${during.load.ok.length} acknowledged
-  campaign start   answered in ${startSeconds.toFixed(2)} s (the recipients' insert); sends at the stand-in during the phase: ${sendsDuring.length}
+  campaign start   answered in ${startSeconds.toFixed(2)} s (the audience counted; the run inserts its rows); sends at the stand-in during the phase: ${sendsDuring.length}
   split            ${splitAt(during.load, startedUntil)}
 ${senderLines.join('\n') || '  no sends reached the stand-in'}
 ${timelines}${profiles}`);

@@ -89,14 +89,14 @@ async function main() {
       [orgId],
     );
     const [main] = await seed<{ id: string }>(
-      `insert into campaigns (org_id, name, template, audience, status, run, started_at, finished_at)
-       values ($1, 'Bench results', 'recall-outreach', '{"filter":{}}', 'completed', 1, now() - interval '2 days', now() - interval '2 days')
+      `insert into campaigns (org_id, name, template, audience, status, run, started_at, finished_at, recipients_inserted_at)
+       values ($1, 'Bench results', 'recall-outreach', '{"filter":{}}', 'completed', 1, now() - interval '2 days', now() - interval '2 days', now() - interval '2 days')
        returning id`,
       [orgId],
     );
     const [later] = await seed<{ id: string }>(
-      `insert into campaigns (org_id, name, template, audience, status, run, started_at, finished_at)
-       values ($1, 'Bench later', 'recall-outreach', '{"filter":{}}', 'completed', 1, now() - interval '36 hours', now() - interval '36 hours')
+      `insert into campaigns (org_id, name, template, audience, status, run, started_at, finished_at, recipients_inserted_at)
+       values ($1, 'Bench later', 'recall-outreach', '{"filter":{}}', 'completed', 1, now() - interval '36 hours', now() - interval '36 hours', now() - interval '36 hours')
        returning id`,
       [orgId],
     );

@@ -8,6 +8,7 @@
 //   BASELINE recipients, eight at a time (the old preview), and the planning of the first BASELINE
 //   recipients in batches of one (a transaction and the policy's queries per recipient);
 // - the preview through the API (recipients grouped by their policy inputs in SQL);
+// - the start (it counts the audience) and the run's insert of the recipients' rows in paced pages;
 // - the decide phase a run starts with (decideCampaignRecipients) over all the other recipients:
 //   policy decision per group, outcome written per recipient (skipped with its reason, or ready with
 //   channel and due time), with the memory growth;
@@ -22,6 +23,7 @@
 // BENCH_OPT_OUT_EVERY=N opts every Nth contact out again, so the decide phase writes skips too.
 import { performance } from 'node:perf_hooks';
 import { eq } from 'drizzle-orm';
+import { insertRecipients } from '../src/campaigns/campaign-audience';
 import { decideCampaignRecipients } from '../src/campaigns/campaign-decide';
 import { planRecipients } from '../src/campaigns/campaign-planner';
 import { campaignSendRequest } from '../src/campaigns/campaign-request';
@@ -122,7 +124,16 @@ async function main() {
     const preview = await admin.post(`/campaigns/${id}/preview`, {}).expect(200);
     const previewSeconds = (performance.now() - started) / 1000;
 
+    started = performance.now();
     await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+    const startSeconds = (performance.now() - started) / 1000;
+    // The run's first step (no workers here: this script runs each step itself).
+    const [startedRow] = await t.hub.database.db.select().from(campaigns).where(eq(campaigns.id, id));
+    started = performance.now();
+    const inserted = await insertRecipients(t.hub.database.db, startedRow!, t.hub.outbound.channels, {
+      logger: t.hub.outbound.logger,
+    });
+    const insertSeconds = (performance.now() - started) / 1000;
     const [campaign] = await t.hub.database.db.select().from(campaigns).where(eq(campaigns.id, id));
     const recipients = (
       await queryRows<{ id: string; contact_id: string; display_name: string }>(
@@ -206,6 +217,9 @@ async function main() {
     }
     console.log(
       `preview (${count}): ${previewSeconds.toFixed(2)} s, ${rate(count, previewSeconds)}, ${JSON.stringify(preview.body.byChannel)}`,
+    );
+    console.log(
+      `start answered in ${startSeconds.toFixed(2)} s; the run inserted ${inserted.inserted} recipients' rows in ${insertSeconds.toFixed(2)} s, ${rate(inserted.inserted, insertSeconds)}`,
     );
     console.log(
       `decide phase (${decidedCount}): ${decideSeconds.toFixed(2)} s, ${rate(decidedCount, decideSeconds)}; ${decided.ready} ready (${decided.deferred} deferred), ${decided.skipped} skipped; ${decided.groups} distinct cases; grouping and deciding ${(decided.decideMs / 1000).toFixed(2)} s, writing ${(decided.writeMs / 1000).toFixed(2)} s; Node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,

@@ -53,8 +53,8 @@ async function main() {
     );
     const [campaign] = await queryRows<{ id: string }>(
       t.database.url,
-      `insert into campaigns (org_id, name, template, audience, status, run, started_at)
-       values ($1, 'night', 'recall-outreach', '{"filter":{}}', 'running', 1, now()) returning id`,
+      `insert into campaigns (org_id, name, template, audience, status, run, started_at, recipients_inserted_at)
+       values ($1, 'night', 'recall-outreach', '{"filter":{}}', 'running', 1, now(), now()) returning id`,
       [orgId],
     );
     // Each contact's campaign message: the first `count` deferred to tomorrow, the last ten due.

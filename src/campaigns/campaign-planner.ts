@@ -16,6 +16,7 @@ import { rowsOf } from '../platform/db/rows';
 import { createJobWorker, type JobQueueOptions } from '../platform/queues/job-queue';
 import { JOB_QUEUE_NAMES } from '../platform/queues/queue-names';
 import { producerConnection } from '../platform/queues/redis-connections';
+import { insertRecipients } from './campaign-audience';
 import { decideCampaignRecipients } from './campaign-decide';
 import type { CampaignProgress } from './campaign-progress';
 import { campaignSendRequest, capFor, skipReasonOf } from './campaign-request';
@@ -41,6 +42,11 @@ export interface CampaignPlanJobData {
    * delayed until JOB_HORIZON_MS before then): the run carries on there.
    */
   wakeAt?: number;
+  /**
+   * The job a start adds beside a scheduled run's job (job id `<campaign>-<run>-audience`): it
+   * inserts the recipients now, the audience as it was at the start, and ends (insertRecipients).
+   */
+  audience?: boolean;
 }
 
 export interface CampaignPlannerDeps {
@@ -212,7 +218,10 @@ function dueSoon<T extends { scheduledFor: Date | null }>(rows: T[], now = Date.
 export const WAKE_AFTER_MS = 60_000;
 
 /**
- * One run of a campaign, in two phases. First the decide phase (decideCampaignRecipients): every
+ * One run of a campaign, in three phases. First, on its first run (or a run taken up after one was
+ * stopped midway), the recipients' rows: the audience as it was at the start, inserted in short
+ * pages (insertRecipients; a scheduled campaign's are inserted at its start by its `-audience` job).
+ * Then the decide phase (decideCampaignRecipients): every
  * recipient still pending is decided set-wise and written skipped with its reason or `ready` with
  * her channel and due time, so the figures show the skips at once. Then the release: the ready
  * recipients due within JOB_HORIZON_MS, in due-time order, a few seconds of sending ahead of the
@@ -226,8 +235,9 @@ export const WAKE_AFTER_MS = 60_000;
 export async function execCampaignPlanJob(
   deps: CampaignPlannerDeps,
   data: CampaignPlanJobData,
-): Promise<'stopped' | 'planned_all' | 'ended' | 'waiting'> {
+): Promise<'stopped' | 'planned_all' | 'ended' | 'waiting' | 'audience'> {
   const { db } = deps.outbound;
+  const options = { logger: deps.outbound.logger, ...(deps.signal ? { signal: deps.signal } : {}) };
   const window = Math.max(10, Math.ceil(deps.sendRate * 5));
   let decided = false;
   for (;;) {
@@ -235,14 +245,25 @@ export async function execCampaignPlanJob(
     const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, data.campaignId));
     if (!campaign || campaign.run !== data.run) return 'stopped';
     // A scheduled campaign whose time came (this job was delayed until then) starts running now.
-    if (campaign.status === 'scheduled') {
+    if (campaign.status === 'scheduled' && !data.audience) {
       await db
         .update(campaigns)
         .set({ status: 'running', updatedAt: sql`now()` })
         .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, 'scheduled')));
       continue;
     }
+    if (data.audience) {
+      if (campaign.status !== 'scheduled' && campaign.status !== 'running') return 'stopped';
+      await insertRecipients(db, campaign, deps.outbound.channels, options);
+      return 'audience';
+    }
     if (campaign.status !== 'running') return 'stopped';
+    // First its recipients' rows, the audience as it was at the start (the start only counted it).
+    // Before the end time's check: a campaign that ended meanwhile counts them, skipped as ended.
+    if (!data.end && !campaign.recipientsInsertedAt) {
+      if ((await insertRecipients(db, campaign, deps.outbound.channels, options)).stopped) return 'stopped';
+      continue;
+    }
     // Past its end time: what is left is skipped, and the campaign completes once nothing is sending.
     if (hasEnded(campaign)) {
       await endCampaignSends(db, campaign.id);
@@ -322,15 +343,17 @@ export async function execCampaignPlanJob(
 export interface CampaignPlanQueue {
   add(data: CampaignPlanJobData, startAt?: Date | null): Promise<void>;
   /**
-   * Adds the run's job unless it is there (waiting, delayed, running or failed) or the run carries on
-   * in its job for a morning (`-at-<ms>`, waiting, delayed or running); true when added.
+   * Adds the run's job unless it is there and live (waiting, delayed, running) or the run carries on
+   * in its job for a morning (`-at-<ms>`, waiting, delayed or running); true when added. A job of
+   * the run that failed for good (all its attempts) is removed and added again, with its attempts
+   * anew: the run's state is in PostgreSQL, and each step of it is safe to run twice.
    */
   ensure(data: CampaignPlanJobData, startAt?: Date | null): Promise<boolean>;
   close(): Promise<void>;
 }
 
 const jobIdOf = (data: CampaignPlanJobData) =>
-  `${data.campaignId}-${data.run}${data.end ? '-end' : data.wakeAt !== undefined ? `-at-${data.wakeAt}` : ''}`;
+  `${data.campaignId}-${data.run}${data.end ? '-end' : data.audience ? '-audience' : data.wakeAt !== undefined ? `-at-${data.wakeAt}` : ''}`;
 
 export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQueue {
   const connection = producerConnection(options.redisUrl);
@@ -354,7 +377,12 @@ export function initCampaignPlanQueue(options: JobQueueOptions): CampaignPlanQue
       });
     },
     async ensure(data, startAt) {
-      if (await queue.getJob(jobIdOf(data))) return false;
+      const existing = await queue.getJob(jobIdOf(data));
+      if (existing) {
+        const state = await existing.getState();
+        if (state !== 'failed' && state !== 'completed') return false;
+        await existing.remove();
+      }
       // A run that waited for its recipients' morning carries on in its `-at-<ms>` job, which may be
       // releasing them (a large morning takes minutes) or waiting for a worker: a second job of the
       // run would plan beside it (both of the plan worker's slots, twice the window ahead).

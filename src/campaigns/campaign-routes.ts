@@ -195,7 +195,7 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
         idOf(req),
         action,
         deps.outbound.channels,
-        deps.outbound.logger,
+        deps.outbound.templates,
       );
       await audit(req, `campaign.${action}`, row.id, { status: row.status });
       deps.progress?.touch(row.id);
@@ -204,6 +204,11 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
           { campaignId: row.id, run: row.run },
           row.status === 'scheduled' ? row.scheduleAt : null,
         );
+        // A scheduled run's recipients are inserted now, the audience as it was at the start, not
+        // at its time: its own job, as the run's job waits for then (campaign-audience.ts).
+        if (row.status === 'scheduled' && !row.recipientsInsertedAt) {
+          await deps.planQueue.add({ campaignId: row.id, run: row.run, audience: true });
+        }
         // At its end time a job of the run ends what is left, even if the run's planner is done.
         if (row.endAt) await deps.planQueue.add({ campaignId: row.id, run: row.run, end: true }, row.endAt);
       }

@@ -1,11 +1,11 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Logger } from 'pino';
+import type { OutboundServiceDeps } from '../outbound/outbound-service';
 import { type CampaignStatus, campaignRecipients, campaigns } from '../platform/db/campaign-schema';
-import { contacts } from '../platform/db/core-schema';
 import type { Database, Queryable } from '../platform/db/database';
 import { rowsOf } from '../platform/db/rows';
 import { HttpError } from '../platform/http/http-error';
-import { type AudienceChannels, audienceCondition } from './audience-filter';
+import type { AudienceChannels } from './audience-filter';
+import { anyMarketingOptIn, audienceAtStart } from './campaign-audience';
 import { recipientOutcomes } from './campaign-outcomes';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -50,8 +50,11 @@ export async function getCampaign(db: Queryable, orgId: string, id: string): Pro
 
 /**
  * Moves a campaign to its next state under a row lock, so two concurrent starts cannot both pass
- * (the second answers 409). A start fixes the recipients (the audience as it is now, one row per
- * contact) in the same transaction. `logger` hears a failed ANALYZE after a start (analyzeRecipients).
+ * (the second answers 409). A start answers at once: it counts the audience as it is now (none:
+ * 422 `audience_empty`; a marketing template to an audience where nobody ever opted in to marketing:
+ * 422 `audience_without_opt_in`, given `templates`), keeps the count and the moment (`started_at`,
+ * the cut of its audience), and its run inserts the recipients' rows before deciding them
+ * (campaign-audience.ts).
  */
 export async function transitionCampaign(
   db: Database,
@@ -59,9 +62,9 @@ export async function transitionCampaign(
   id: string,
   action: CampaignAction,
   channels: AudienceChannels,
-  logger: Pick<Logger, 'warn'>,
+  templates?: Pick<OutboundServiceDeps['templates'], 'get'>,
 ): Promise<CampaignRow> {
-  const row = await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const [current] = await tx
       .select()
       .from(campaigns)
@@ -74,6 +77,7 @@ export async function transitionCampaign(
         status: current.status,
       });
     }
+    let audienceCount: number | undefined;
     if (action === 'start') {
       if (current.endAt && current.endAt.getTime() <= Date.now()) {
         throw new HttpError(422, 'end_in_past', 'The campaign would end before it starts; edit its end time');
@@ -85,14 +89,21 @@ export async function transitionCampaign(
           'The campaign is scheduled in the past; edit its schedule',
         );
       }
-      // One statement, no per-row work of ours. Without `on conflict`: a draft has no recipients
-      // (this is the only insert, and only a draft starts, under the row lock) and contacts are
-      // distinct, so nothing can conflict, while a conflict clause makes each row probe the unique
-      // indexes before its insert (a quarter more buffer reads at 100,000 recipients).
-      await tx.execute(sql`
-        insert into ${campaignRecipients} (campaign_id, contact_id)
-        select ${current.id}, ${contacts.id} from ${contacts}
-        where ${audienceCondition(orgId, current.audience.filter, channels)}`);
+      // One count in SQL (tens of ms at 100,000 contacts), where the start used to insert every row.
+      audienceCount = await audienceAtStart(tx, current, channels);
+      if (audienceCount === 0) {
+        throw new HttpError(422, 'audience_empty', "No contact matches the campaign's audience");
+      }
+      if (
+        templates?.get(current.template)?.purpose === 'marketing' &&
+        !(await anyMarketingOptIn(tx, current, channels))
+      ) {
+        throw new HttpError(
+          422,
+          'audience_without_opt_in',
+          'A marketing message needs an opt-in, and nobody in this audience has given one (the preview shows them all skipped)',
+        );
+      }
     }
     if (action === 'cancel') {
       // What waits to go (deferred or not yet taken by the send worker) is not sent.
@@ -124,32 +135,14 @@ export async function transitionCampaign(
         status: next,
         // A new run for every start and resume: the planner of an earlier run stops (campaign-planner.ts).
         ...(action === 'start' || action === 'resume' ? { run: sql`${campaigns.run} + 1` } : {}),
-        ...(action === 'start' ? { startedAt: sql`now()` } : {}),
+        // The same now() as the count's: the audience's cut (campaign-audience.ts).
+        ...(action === 'start' ? { startedAt: sql`now()`, audienceCount } : {}),
         ...(action === 'cancel' ? { finishedAt: sql`now()` } : {}),
         updatedAt: sql`now()`,
       })
       .where(eq(campaigns.id, id))
       .returning();
     return row!;
-  });
-  if (action === 'start') await analyzeRecipients(db, logger, row.id);
-  return row;
-}
-
-/**
- * Fresh statistics for campaign_recipients once a start has inserted its rows (after the commit, so
- * it samples them). Autovacuum would only look a minute later: meanwhile PostgreSQL took 100,000 new
- * recipients for 244, and the figures query planned on that took 3.5 s. ANALYZE samples a fixed
- * 30,000 rows whatever the table's size; it is best effort, as the start has already happened: a
- * failure is logged (the campaign's id and the error, no patient data) and the start still answers.
- */
-async function analyzeRecipients(
-  db: Database,
-  logger: Pick<Logger, 'warn'>,
-  campaignId: string,
-): Promise<void> {
-  await db.execute(sql`analyze ${campaignRecipients}`).catch((err: unknown) => {
-    logger.warn({ err, campaignId }, 'campaign_recipients not analyzed after a start; autovacuum will');
   });
 }
 
@@ -424,16 +417,25 @@ export async function completeIfDone(db: Queryable, campaignId: string): Promise
   if (rowsOf(undecided).length > 0) return false;
   const done = await db.execute(sql`
     update campaigns set status = 'completed', finished_at = now(), updated_at = now()
-    where id = ${campaignId} and status = 'running'
+    where id = ${campaignId} and status = 'running' and recipients_inserted_at is not null
       and not exists (${recipientsToGo(campaignId)})
       and ${noMessagesToGo(campaignId)}
     returning id`);
   return rowsOf(done).length > 0;
 }
 
-/** A campaign as `GET /campaigns/:id` answers it, and as its live progress event carries it. */
+/**
+ * A campaign as `GET /campaigns/:id` answers it, and as its live progress event carries it. While its
+ * run still inserts its recipients' rows (campaign-audience.ts), `recipients` is the audience the
+ * start counted, unless more rows are in already: the manager sees the size she started at once.
+ */
 export async function campaignDetail(db: Queryable, row: CampaignRow, windowDays = DEFAULT_ATTRIBUTION_DAYS) {
-  return { ...presentCampaign(row), stats: await campaignStats(db, row.id, row, windowDays) };
+  const stats = await campaignStats(db, row.id, row, windowDays);
+  const inserting =
+    row.recipientsInsertedAt === null && ['scheduled', 'running', 'paused'].includes(row.status);
+  if (inserting && row.audienceCount !== null)
+    stats.recipients = Math.max(stats.recipients, row.audienceCount);
+  return { ...presentCampaign(row), stats };
 }
 
 /** A campaign as the API shows it: no organization or creator ids. */
@@ -456,19 +458,23 @@ export function presentCampaign(row: CampaignRow) {
 }
 
 /**
- * The runs of running campaigns with a recipient ready and due for over a minute: their run's job
- * should have released her (a run waiting for a morning leaves a delayed job for it), so that job
- * was lost (Redis flushed, say) and the campaign sweeper adds it again. From
- * campaign_recipients_ready_idx, one index entry per running campaign.
+ * The runs of running campaigns with work left for a planner now: recipients' rows not all
+ * inserted, a recipient still pending (not decided), or one ready (decided) and due for over a
+ * minute, whom the run should have released. Each should have a live job of its run (its own,
+ * waiting, delayed or running, or the one it left for a morning: a run waiting for its recipients'
+ * morning is looked at once they are overdue); the
+ * campaign sweeper ensures one (CampaignPlanQueue.ensure), so a run whose job Redis lost, or whose
+ * job failed for good (every attempt, a database down for half an hour say), is taken up again
+ * instead of leaving the campaign running forever. One index entry per running campaign at most
+ * (campaign_recipients_pending_idx, _ready_idx).
  */
-export async function runsWithOverdueRecipients(
-  db: Queryable,
-): Promise<{ campaignId: string; run: number }[]> {
+export async function runsWithWorkLeft(db: Queryable): Promise<{ campaignId: string; run: number }[]> {
   const result = await db.execute(sql`
     select c.id, c.run from ${campaigns} c
-    where c.status = 'running' and exists (
-      select 1 from ${campaignRecipients} r
-      where r.campaign_id = c.id and r.status = 'ready' and r.due_at < now() - interval '1 minute')`);
+    where c.status = 'running' and (c.recipients_inserted_at is null
+      or exists (select 1 from ${campaignRecipients} r where r.campaign_id = c.id and r.status = 'pending')
+      or exists (select 1 from ${campaignRecipients} r
+        where r.campaign_id = c.id and r.status = 'ready' and r.due_at < now() - interval '1 minute'))`);
   return rowsOf<{ id: string; run: number }>(result).map((row) => ({ campaignId: row.id, run: row.run }));
 }
 

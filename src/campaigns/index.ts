@@ -12,7 +12,7 @@ import { type CampaignPlanJobData, initCampaignPlanQueue, initCampaignPlanWorker
 import { type CampaignProgress, socketSink, startCampaignProgress } from './campaign-progress';
 import { campaignRouter } from './campaign-routes';
 import { initCampaignSendQueue, initCampaignSendWorker } from './campaign-send-worker';
-import { campaignsToResume, runsWithOverdueRecipients } from './campaign-store';
+import { campaignsToResume, runsWithWorkLeft } from './campaign-store';
 import { contactImportRouter } from './contact-import-routes';
 import { SenderThrottle } from './sender-throttle';
 
@@ -83,10 +83,11 @@ export function startCampaigns(options: {
         sweeper: startPeriodic(logger, 'campaign outbox sweep', config.OUTBOX_SWEEP_SECONDS, () =>
           sweepOutbox(db, sendQueue, config.OUTBOX_SWEEP_SECONDS, 'campaigns'),
         ),
-        // Recipients decided ready whose run's job was lost: the run is taken up again.
+        // A running campaign with work left whose run has no live job (lost, or failed for good):
+        // the run is taken up again.
         releases: startPeriodic(logger, 'campaign release sweep', config.OUTBOX_SWEEP_SECONDS, async () => {
           let added = 0;
-          for (const run of await runsWithOverdueRecipients(db)) if (await planQueue.ensure(run)) added += 1;
+          for (const run of await runsWithWorkLeft(db)) if (await planQueue.ensure(run)) added += 1;
           return added;
         }),
       }

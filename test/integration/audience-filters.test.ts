@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { recipientsInserted } from '../support/campaign-recipients';
 import { queryRows } from '../support/test-database';
 import {
   eventually,
@@ -225,6 +226,8 @@ test('the new filters are saved with an audience, counted, and select a campaign
     })
     .expect(201);
   await admin.post(`/campaigns/${campaign.body.id}/start`, {}).expect(200);
+  // The start counts the audience; the campaign's run inserts the recipients' rows.
+  await recipientsInserted(t, campaign.body.id);
   const recipients = await queryRows<{ contact_id: string }>(
     t.database.url,
     'select contact_id from campaign_recipients where campaign_id = $1',

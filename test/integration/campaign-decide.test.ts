@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
+import { insertRecipients } from '../../src/campaigns/campaign-audience';
 import { decideCampaignRecipients } from '../../src/campaigns/campaign-decide';
 import { type CampaignPlanJobData, execCampaignPlanJob } from '../../src/campaigns/campaign-planner';
 import { initCampaignSendQueue } from '../../src/campaigns/campaign-send-worker';
-import { runsWithOverdueRecipients } from '../../src/campaigns/campaign-store';
+import { runsWithWorkLeft } from '../../src/campaigns/campaign-store';
 import { campaigns } from '../../src/platform/db/campaign-schema';
 import { importOptedInAudience } from '../support/opted-in-audience';
 import { queryRows } from '../support/test-database';
@@ -91,8 +92,13 @@ test('the decide phase writes skips with their reasons and ready rows with chann
     .expect(201);
   const id = created.body.id as string;
   await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+  const [started] = await t.hub.database.db.select().from(campaigns).where(eq(campaigns.id, id));
+  expect(started!.status).toBe('running');
+  // The run's first step: its recipients' rows (the start only counted them).
+  await insertRecipients(t.hub.database.db, started!, t.hub.outbound.channels, {
+    logger: t.hub.outbound.logger,
+  });
   const [campaign] = await t.hub.database.db.select().from(campaigns).where(eq(campaigns.id, id));
-  expect(campaign!.status).toBe('running');
   const sendQueue = initCampaignSendQueue({
     redisUrl: t.hub.config.REDIS_URL,
     prefix: t.queuePrefix,
@@ -209,8 +215,7 @@ test('the decide phase writes skips with their reasons and ready rows with chann
     expect(wakes).toEqual([{ campaignId: id, run: campaign!.run, wakeAt: deferred.due_at!.getTime() }]);
     // Her run's delayed job lost (Redis flushed) and her due time long past: the campaign sweeper
     // finds the run to take up again, and only then.
-    const mine = async () =>
-      (await runsWithOverdueRecipients(t.hub.database.db)).filter((r) => r.campaignId === id);
+    const mine = async () => (await runsWithWorkLeft(t.hub.database.db)).filter((r) => r.campaignId === id);
     expect(await mine()).toEqual([]);
     await queryRows(
       t.database.url,

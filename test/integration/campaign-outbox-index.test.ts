@@ -51,8 +51,8 @@ test("a campaign's tail is found by index, however many other messages wait", as
     from generate_series(1, ${OTHER_DEFERRED})`);
   const [campaign] = rowsOf<{ id: string }>(
     await db.execute(sql`
-      insert into campaigns (org_id, name, template, audience, status, run)
-      values (${org}, 'tail', 'recall-outreach', '{"filter":{}}', 'running', 1) returning id`),
+      insert into campaigns (org_id, name, template, audience, status, run, recipients_inserted_at)
+      values (${org}, 'tail', 'recall-outreach', '{"filter":{}}', 'running', 1, now()) returning id`),
   );
   const [message] = rowsOf<{ id: string }>(
     await db.execute(sql`

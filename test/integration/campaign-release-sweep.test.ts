@@ -59,8 +59,8 @@ test("a hub's restart adds no second job for a run that carries on in its mornin
     const [org] = await queryRows<{ id: string }>(first.database.url, 'select id from organizations limit 1');
     const [campaign] = await queryRows<{ id: string }>(
       first.database.url,
-      `insert into campaigns (org_id, name, template, audience, status, run)
-       values ($1, 'morning', 'recall-outreach', '{"filter":{}}', 'running', 2) returning id`,
+      `insert into campaigns (org_id, name, template, audience, status, run, recipients_inserted_at)
+       values ($1, 'morning', 'recall-outreach', '{"filter":{}}', 'running', 2, now()) returning id`,
       [org!.id],
     );
     const campaignId = campaign!.id;

@@ -39,8 +39,8 @@ async function thread(): Promise<Thread> {
 async function campaign(status: string): Promise<string> {
   const [row] = rowsOf<{ id: string }>(
     await t.hub.database.db.execute(sql`
-      insert into campaigns (org_id, name, template, audience, status, run)
-      values (${t.hub.org.id}, ${status}, 'recall-outreach', '{"filter":{}}', ${status}, 1) returning id`),
+      insert into campaigns (org_id, name, template, audience, status, run, recipients_inserted_at)
+      values (${t.hub.org.id}, ${status}, 'recall-outreach', '{"filter":{}}', ${status}, 1, now()) returning id`),
   );
   return row!.id;
 }

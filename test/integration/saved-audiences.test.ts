@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { recipientsInserted } from '../support/campaign-recipients';
 import { queryRows } from '../support/test-database';
 import {
   eventually,
@@ -126,6 +127,18 @@ test("an import makes a static list: its rows' contacts, not everyone who shares
   );
   expect(sameName.status).toBe(409);
 
+  // The list's patients opted in to marketing by SMS: a start refuses a marketing template to an
+  // audience where nobody did.
+  const members = await queryRows<{ id: string }>(
+    t.database.url,
+    'select contact_id as id from audience_members where audience_id = $1',
+    [listId],
+  );
+  for (const { id } of members) {
+    await admin
+      .post(`/contacts/${id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
+      .expect(201);
+  }
   const campaign = await admin
     .post('/campaigns', {
       name: `List ${tag}`,
@@ -135,6 +148,8 @@ test("an import makes a static list: its rows' contacts, not everyone who shares
     })
     .expect(201);
   await admin.post(`/campaigns/${campaign.body.id}/start`, {}).expect(200);
+  // The start counts the audience; the campaign's run inserts the recipients' rows.
+  await recipientsInserted(t, campaign.body.id);
   const recipients = await queryRows<{ external_id: string }>(
     t.database.url,
     `select c.external_id from campaign_recipients r join contacts c on c.id = r.contact_id

@@ -136,6 +136,13 @@ export const campaigns = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /**
+     * The audience's size counted by the start, shown as its recipients until their rows are all in.
+     * The audience is the contacts that matched at `startedAt` (campaign-audience.ts).
+     */
+    audienceCount: integer('audience_count'),
+    /** When the run had inserted the last of its recipients' rows; null while it inserts them. */
+    recipientsInsertedAt: timestamp('recipients_inserted_at', { withTimezone: true }),
   },
   (t) => [index('campaigns_org_idx').on(t.orgId, t.createdAt)],
 );
