@@ -1,6 +1,7 @@
 import { createTriage } from './index';
 
-// A method named with a vehicle or the tracks is a suicidal statement however it is inflected, and a
+// A method named with a vehicle or the tracks, a firearm brooded over, pills that "would do it", all of
+// someone else's pills taken: each is an emergency however it is inflected; and a
 // "train" in it is no "training" (a hypothetical trigger for "CPR training"). Sentences written for
 // these tests, not taken from any fixture.
 const triage = createTriage({});
@@ -32,6 +33,39 @@ describe('a training still makes a question hypothetical; a train or a bus alone
     'the train was late so I walked, my knee hurts a bit',
     'missed the bus, can I move my appointment to 3?',
   ])('%s', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
+
+describe('a firearm beside brooding over it, and how many pills "would do it"', () => {
+  test.each([
+    'I have my dads gun and Im thinking about it',
+    'the rifle is in the closet and I keep thinking about it',
+    'googled how many of my sleeping pills would do it',
+    'do you think 30 of my xanax would be enough to end it',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+  test.each([
+    'thinking about it, the gun show is next week',
+    'how many tylenol would it take to hurt my liver?',
+  ])('%s is no emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
+
+describe("all of someone else's medicine taken is an overdose; one's own day's doses are not", () => {
+  test.each(['took all my grandmas pills an hour ago', "my son took all of grandma's heart pills"])(
+    '%s is an emergency',
+    (text) => {
+      expect(classify(text).intent).toBe('emergency');
+    },
+  );
+  test.each([
+    'my mom took all her pills today like she should',
+    'my dad took all his pills this morning, can he have coffee',
+    'took all my dads meds to the pharmacy for disposal',
+  ])('%s is no emergency', (text) => {
     expect(classify(text).intent).not.toBe('emergency');
   });
 });
