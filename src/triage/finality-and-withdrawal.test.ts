@@ -46,6 +46,7 @@ describe('a finality statement beside hopelessness, resolve, a time or a request
 describe('departures, plans and endings that are not a crisis', () => {
   test.each([
     "I won't be around next week, on vacation, can we move it",
+    "I won't be around tonight, can you call me tomorrow instead",
     'moving away for good, please cancel and send records',
     'please cancel all my appointments next month, I am going away for good to live with my daughter in Ohio',
     "I'm not going to be a patient here much longer, we are moving to Denver in May",
@@ -174,5 +175,26 @@ describe('an opt-out beside a finality statement is an emergency, never written 
     const result = classify(text);
     expect(result.intent).toBe('opt_out');
     expect(result.clinicalContent).toBe(false);
+  });
+
+  // Every way the clinic's opt-out intent is phrased, not only the phrases this file lists.
+  test('each opt-out example that stands alone becomes an emergency beside "I won\'t be here anymore"', () => {
+    const examples = triage.intents.find((i) => i.name === 'opt_out')!.examples;
+    const standing = examples.filter((e) => classify(e).intent === 'opt_out');
+    expect(standing.length).toBeGreaterThan(20);
+    const missed = standing
+      .map((e) => `${e}. i wont be here anymore`)
+      // A reason given ("call me instead", "i moved away") makes it a departure.
+      .filter((text) => !/call me instead|moved away/.test(text))
+      .filter((text) => classify(text).intent !== 'emergency');
+    expect(missed).toEqual([]);
+  });
+
+  test('a guess of opt-out that names nothing to stop, beside a finality statement, is an emergency', () => {
+    const result = classify('stop stop stop. i wont be here anymore');
+    expect(result.intent).toBe('emergency');
+    expect(result.reasons.join(' ')).toMatch(/opt-out set aside/);
+    // With no finality statement it is still the front desk's to confirm.
+    expect(classify('stop it').intent).toBe('general');
   });
 });

@@ -304,10 +304,10 @@ describe('safety wins over intent (issue 12)', () => {
     });
   });
 
-  test('an opt-out that gives its reason ("made up my mind to switch clinics") is still written', async () => {
+  test('an opt-out that gives its reason ("decided to switch clinics") is still written', async () => {
     const message = await textAndTriage(
       randomUsPhone(),
-      "stop texting me, I've made up my mind to switch clinics",
+      'please stop sending me these text messages, I have decided to switch clinics',
     );
     expect(message.triage.intent).toBe('opt_out');
     expect(await consentsOf(message.id)).toEqual([{ status: 'opted_out', source: 'triage' }]);
