@@ -23,6 +23,9 @@ describe('a finality statement beside hopelessness, resolve, a time or a request
     'cancel all my refills. I wont be a problem for much longer',
     // "easier if I just wasn't here", inside a cancellation
     'need to cancel friday. honestly it would be easier for everyone if i just wasnt around',
+    // hopelessness said as no reason to go on, or that nobody will miss the writer
+    'since my husband passed I see no reason to go on',
+    'dont bother with the follow up call, nobody will miss me',
     // Spanish
     'cancelen todas mis citas, quiero dejar todo en orden, ya lo decidí',
     'ya no me manden recordatorios, todo se va a acabar esta noche',
@@ -55,6 +58,8 @@ describe('departures, plans and endings that are not a crisis', () => {
     'giving away baby clothes, does the clinic want them',
     "no point refilling it now, I won't be around next week to pick it up, I'll get it when I'm back",
     'the paperwork will all be over by friday, thanks for your help',
+    'theres no reason to go on with the antibiotics if the rash is gone right?',
+    'my kid keeps asking why the grass is green and i have no idea what to tell him',
     'my affairs are in order for the surgery, my wife has power of attorney',
     'no voy a estar la próxima semana, estoy de vacaciones, podemos cambiar la cita?',
     'me voy a vivir con mi hija a otro estado, cancelen todas mis citas por favor',
