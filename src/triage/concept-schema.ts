@@ -64,6 +64,19 @@ const conceptSchema = z.strictObject({
   unless: z.array(groupName).default([]),
   /** How close, in words either side of the match. */
   unlessWindow: z.number().int().min(0).max(12).default(2),
+  /**
+   * What a first-person hypothesis about oneself makes of it (a `self_hypothetical` trigger: "what if I
+   * just drove my car off the bridge", "y si me tomo todas"): a person musing on their own death or its
+   * method is not asking about a condition in general. A level: it counts at that level at most (absent:
+   * dismissed like any hypothesis, as "what if I hurt myself at the gym" is).
+   */
+  ownHypothetical: z.enum(CONCEPT_LEVELS).optional(),
+  /**
+   * What the message is when it also asks to stop the texts (an opt-out phrase): a finality statement
+   * beside one is a withdrawal from care ("take me off the list, I won't be around"), an emergency with
+   * the crisis reply, and nothing is written to the consent ledger (src/triage/triage.ts).
+   */
+  besideOptOut: z.enum(CONCEPT_LEVELS).optional(),
 });
 
 /**
@@ -105,6 +118,7 @@ export const MODIFIER_KINDS = [
   'figurative',
   'persisting',
   'pseudo',
+  'self_hypothetical',
 ] as const;
 export type ModifierKind = (typeof MODIFIER_KINDS)[number];
 

@@ -35,6 +35,8 @@ export interface ConceptHit {
   dismissedAs?: DismissingKind;
   /** Where it is among the message's words, [start, end). */
   span: [number, number];
+  /** What it makes of a message that also asks to stop the texts (`besideOptOut` in the concept files). */
+  besideOptOut?: ConceptLevel;
 }
 
 export interface RedFlagAssessment {
@@ -144,7 +146,10 @@ export class RedFlagEngine {
    */
   readonly #abbreviations = new Set<string>();
   /** Concepts that combine with others (`composes`), by name: see #composed. */
-  readonly #composing = new Map<string, { composes: 'any' | 'category' | 'sign'; countsAlone: boolean }>();
+  readonly #composing = new Map<
+    string,
+    { composes: 'none' | 'any' | 'category' | 'sign'; countsAlone: boolean }
+  >();
 
   /** @param knownWords words the hub reads that no dictionary has ("dont", "kms"); never spell-corrected */
   constructor(catalog: ConceptCatalog, knownWords: Iterable<string> = []) {
@@ -224,7 +229,9 @@ export class RedFlagEngine {
       for (const definition of file.concepts) {
         const concept = this.#concepts.length;
         this.#concepts.push({ category: file.category, definition });
-        if (definition.composes !== 'none') {
+        // A sign that counts alone nowhere and composes with nothing speaks only beside an opt-out
+        // (`besideOptOut`): "I won't be around" is a trip, unless the message also cuts contact.
+        if (definition.composes !== 'none' || !definition.countsAlone) {
           this.#composing.set(definition.name, {
             composes: definition.composes,
             countsAlone: definition.countsAlone,
@@ -526,9 +533,11 @@ export class RedFlagEngine {
     let raised = false;
     for (const sign of acute) {
       const rule = this.#composing.get(sign.concept);
-      if (!rule) continue;
+      if (!rule || rule.composes === 'none') continue;
       const partner = acute.find((other) => {
         if (other.concept === sign.concept || overlaps(sign.span, other.span)) return false;
+        // A sign that composes with nothing is no partner either (see the constructor).
+        if (this.#composing.get(other.concept)?.composes === 'none') return false;
         if (rule.composes === 'category') return other.category === sign.category;
         if (rule.composes === 'sign') {
           const partnerRule = this.#composing.get(other.concept);
@@ -562,7 +571,14 @@ export class RedFlagEngine {
     span: [number, number],
   ): ConceptHit {
     const { category, definition } = this.#concepts[index]!;
-    const base = { category, concept: definition.name, label: definition.label, phrase, span };
+    const base = {
+      category,
+      concept: definition.name,
+      label: definition.label,
+      phrase,
+      span,
+      ...(definition.besideOptOut ? { besideOptOut: definition.besideOptOut } : {}),
+    };
     const found = around.found;
     const notes: string[] = [];
     // Time and hypothesis lower a concept; who it happens to does not (a parent about a child, now).
@@ -587,6 +603,18 @@ export class RedFlagEngine {
         notes,
         dismissedBecause: why(phraseOf(trigger.start, trigger.end)),
         dismissedAs: kind,
+      };
+    }
+    // "What if I just drove my car off the bridge": a hypothesis about one's own death is not a question
+    // about a condition. A concept that says so (`ownHypothetical`) counts at that level at most; any
+    // other is dismissed as a hypothesis is ("what if I hurt myself at the gym").
+    const own = found.self_hypothetical;
+    if (own && definition.ownHypothetical === undefined) {
+      return {
+        ...base,
+        notes,
+        dismissedBecause: `a question or hypothesis about the condition ("${phraseOf(own.start, own.end)}")`,
+        dismissedAs: 'hypothetical',
       };
     }
     if (found.experiencer) {
@@ -639,6 +667,22 @@ export class RedFlagEngine {
       );
     } else if (chronic && acuity && level !== 'emergency') {
       notes.push(`"${acuity}" over weeks or longer is not an acute event: not raised`);
+    }
+    // Said after the statement ("I want to die, what if I told my wife") it hypothesizes something else.
+    if (
+      own &&
+      definition.ownHypothetical &&
+      own.end <= span[0] &&
+      LEVEL_RANK[level] > LEVEL_RANK[definition.ownHypothetical]
+    ) {
+      level = definition.ownHypothetical;
+      notes.push(
+        `a first-person hypothesis about one's own death ("${phraseOf(own.start, own.end)}"), no method named: ${level}`,
+      );
+    } else if (own) {
+      notes.push(
+        `a first-person hypothesis about one's own death ("${phraseOf(own.start, own.end)}"): counted`,
+      );
     }
     const hit: ConceptHit = { ...base, level, notes };
     const toldAsDone = found.past_event && !acuity && !current && !found.recurrent;

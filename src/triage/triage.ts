@@ -343,12 +343,39 @@ export function createTriage(options: TriageOptions = {}): Triage {
     // goes to the front desk below, and its words do not make it a crisis.
     const optOutAsked =
       keywords.has(OPT_OUT) || (intentName === OPT_OUT && mentionRules.match(classifiedText).has(OPT_OUT));
-    const setAside = optOutAsked ? optOutSetAside(flags, clinicalWords, keywords.get(CLINICAL)) : null;
+    // A guess of opt-out beside a finality statement ("STOP. just stop. I won't be here anymore") is
+    // the withdrawal itself, whatever it names: it is set aside as a crisis, not sent to the front desk.
+    const withdrawal =
+      !optOutAsked && intentName === OPT_OUT ? optOutSetAside(flags, clinicalWords, undefined) : null;
+    const setAside = optOutAsked
+      ? optOutSetAside(flags, clinicalWords, keywords.get(CLINICAL))
+      : withdrawal?.level === 'emergency'
+        ? withdrawal
+        : null;
     if (setAside) {
       reasons.push(`${OPT_OUT_SET_ASIDE}: ${setAside.why}; a nurse reads it and staff confirm the opt-out`);
       findings.push(
         'Also asked to stop the texts: not recorded, because the message has clinical or risk content',
       );
+      if (setAside.crisis && setAside.level === 'emergency') {
+        // A finality statement beside a request for silence is a withdrawal from care: the crisis reply
+        // goes now, and a nurse calls (`besideOptOut` in intents/concepts).
+        findings.push(`${setAside.crisis} (“${setAside.phrase}”) while asking to stop the texts`);
+        return result(
+          EMERGENCY,
+          'red-flag',
+          0.99,
+          [
+            `red flag: ${setAside.label} ("${setAside.phrase}") beside a request to stop the texts, emergency`,
+            ...reasons,
+            ...flagReasons,
+          ],
+          language,
+          true,
+          'emergency',
+          [...findings, ...flagFindings],
+        );
+      }
       if (setAside.crisis) {
         findings.push(`${setAside.crisis} (“${setAside.phrase}”) while asking to stop the texts`);
         return result(CLINICAL, 'red-flag', 0.9, [...reasons, ...flagReasons], language, true, 'urgent', [
@@ -572,17 +599,26 @@ export function createTriage(options: TriageOptions = {}): Triage {
  * (what staff read) when the message carries a self-harm warning sign, self-harm wording ("nothing
  * matters anymore") or distress ("I can't cope"): cutting contact beside it may be withdrawal, itself a
  * warning sign, so a nurse reads it within the hour (urgent). Not an emergency: "unsubscribe me, I
- * won't need reminders anymore" is far more often a plain goodbye.
+ * won't need reminders anymore" is far more often a plain goodbye. A sign whose concept says what it
+ * makes of an opt-out (`besideOptOut`: a finality statement, "take me off the list, I won't be around")
+ * gives that `level`.
  */
 function optOutSetAside(
   flags: RedFlagAssessment,
   clinicalWords: boolean,
   clinicalKeyword: string | undefined,
-): { why: string; crisis?: string; phrase?: string } | null {
-  const sign = flags.signs.find((h) => h.category === SELF_HARM);
+): { why: string; crisis?: string; phrase?: string; label?: string; level?: Urgency } | null {
+  const signs = flags.signs.filter((h) => h.category === SELF_HARM);
+  const sign = signs.find((h) => h.besideOptOut !== undefined) ?? signs[0];
   if (sign) {
     const why = `risk wording ("${sign.phrase}", ${sign.label})`;
-    return { why, crisis: 'Speaks of not being here', phrase: sign.phrase };
+    return {
+      why,
+      crisis: 'Speaks of not being here',
+      phrase: sign.phrase,
+      label: sign.label,
+      ...(sign.besideOptOut ? { level: sign.besideOptOut } : {}),
+    };
   }
   const hit = flags.live[0] ?? flags.dismissed[0] ?? flags.signs[0];
   if (hit) return { why: `red flag ${hit.label} ("${hit.phrase}")` };

@@ -278,6 +278,41 @@ describe('safety wins over intent (issue 12)', () => {
     }
   });
 
+  // A finality statement with no self-harm word beside an opt-out (issue 12): read as opt_out before,
+  // so the consent ledger would have silenced a person at risk.
+  test.each([
+    'take me off your list. not going to be your patient for much longer, ive decided',
+    "stop texting me, I won't be around",
+  ])('"%s": an emergency with the crisis line, nothing written to the ledger', async (body) => {
+    const phone = randomUsPhone();
+    const message = await textAndTriage(phone, body);
+    expect(message.triage).toMatchObject({
+      intent: 'emergency',
+      urgency: 'emergency',
+      queue: 'nurse-triage',
+    });
+    expect(message.triage.reasons.join('\n')).toMatch(/opt-out set aside/);
+    expect(message.triage.actions).toContain('sent emergency_safety_reply');
+    expect(message.triage.actions.join('\n')).not.toMatch(/opted out/);
+    expect(await consentsOf(message.id)).toEqual([]);
+    const [reply] = await automatedTo(phone);
+    expect(reply).toMatchObject({ automation: 'emergency_safety_reply' });
+    expect(reply!.body).toMatch(/988/);
+    expect(await conversation(message.conversation_id)).toMatchObject({
+      queue: 'nurse-triage',
+      urgency: 'emergency',
+    });
+  });
+
+  test('an opt-out that gives its reason ("decided to switch clinics") is still written', async () => {
+    const message = await textAndTriage(
+      randomUsPhone(),
+      'please stop sending me these text messages, I have decided to switch clinics',
+    );
+    expect(message.triage.intent).toBe('opt_out');
+    expect(await consentsOf(message.id)).toEqual([{ status: 'opted_out', source: 'triage' }]);
+  });
+
   test('POST /api/v1/triage/classify: the crisis message is an emergency, and says it is risk content', async () => {
     const res = await request(t.hub.url)
       .post('/api/v1/triage/classify')
