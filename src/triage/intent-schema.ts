@@ -64,6 +64,14 @@ export const intentFileSchema = z.strictObject({
    * keywords is there (an opt-out must name what to stop: texts, messages, reminders). Empty: any guess.
    */
   mustMention: z.array(regexSource).default([]),
+  /**
+   * Errands of everyday life that look like this intent ("cancel my netflix", "yes I'll be at the
+   * barbecue"): where one matches and no word of `about` is there, neither this intent's keywords nor
+   * the classifier's guess of it stand, and the message is read as unrelated to the clinic.
+   */
+  notAbout: z.array(regexSource).default([]),
+  /** Words of this intent's own subject (an appointment, a visit): beside them `notAbout` is set aside. */
+  about: z.array(regexSource).default([]),
   /** Whole-message keywords (carrier keywords such as STOP): the message must be exactly one of these. */
   wholeMessageKeywords: z.array(nonEmpty).default([]),
   /** Short replies that mean this intent only right after the named outbound template. */

@@ -140,6 +140,8 @@ export class RedFlagEngine {
   // English "inhaler" never meets the Spanish "inhalo" (both stem to "inhal" in Spanish).
   readonly #englishOnly = new Set<string>();
   readonly #spanishOnly = new Set<string>();
+  // Every word the concepts list in Spanish: in a message read as English, only these get a Spanish key.
+  readonly #spanishWords = new Set<string>();
   /**
    * Abbreviations written in capitals in the concept files ("TIA") that spell an ordinary word: see
    * #readsAsAbbreviation.
@@ -256,6 +258,7 @@ export class RedFlagEngine {
     }
     for (const w of wordsByLanguage.en) if (!wordsByLanguage.es.has(w)) this.#englishOnly.add(w);
     for (const w of wordsByLanguage.es) if (!wordsByLanguage.en.has(w)) this.#spanishOnly.add(w);
+    for (const w of wordsByLanguage.es) this.#spanishWords.add(w);
     const modifierWords = modifiers.triggers.flatMap((t) => [...t.en, ...t.es].flatMap(phraseWords));
     const clinicalWords = [
       ...catalog.clinicalTerms.en,
@@ -307,17 +310,22 @@ export class RedFlagEngine {
         }
       }
     });
-    let messageLanguage = language;
+    const messageLanguage = language ?? detectLanguage(normalized.tokens);
+    // In a message read as English, a word the concepts do not list in Spanish is an English word: its
+    // Spanish stem would meet a Spanish concept word by chance ("babe" is the stem of "babeando",
+    // drooling, in "hey babe can you grab milk"). Spanish spelled in an English message is still read
+    // where the concepts list the word itself.
+    const englishMessage = messageLanguage === 'en';
     const tokens: KeyedToken[] = words.map((w, i) => {
       const keys: string[] = [];
       // Written with an accent ("tía"), it is the word, never the abbreviation.
       if (this.#abbreviations.has(w) && normalized.accented[source[i]!] !== true) {
-        messageLanguage ??= detectLanguage(normalized.tokens);
         if (readsAsAbbreviation(normalized.capitals[source[i]!] === true, messageLanguage, words[i - 1]))
           keys.push(abbreviationKey(w));
       }
       if (!this.#spanishOnly.has(w)) keys.push(this.#keys.key(w, 'en'));
-      if (!this.#englishOnly.has(w)) keys.push(this.#keys.key(w, 'es'));
+      if (!this.#englishOnly.has(w) && (!englishMessage || this.#spanishWords.has(w)))
+        keys.push(this.#keys.key(w, 'es'));
       const digits = /^\d+$/.test(w);
       if (digits || this.#numbers.has(w) || this.#manyWords.has(w)) keys.push(NUMBER_KEY);
       if ((digits && w.length <= 4 && Number(w) >= 10) || this.#manyWords.has(w)) keys.push(MANY_KEY);
@@ -372,7 +380,6 @@ export class RedFlagEngine {
     // message names someone in particular: "my son took the whole bottle, how much is an overdose for a
     // child?" asks about him.
     // A person word of the message's language; either language's when it is not known.
-    messageLanguage ??= detectLanguage(normalized.tokens);
     const personLanguages: LexiconLanguage[] =
       messageLanguage === 'unknown' ? ['en', 'es'] : [messageLanguage];
     const isPerson = (w: string) => personLanguages.some((l) => this.#persons[l].has(w));

@@ -126,6 +126,8 @@ export function createTriage(options: TriageOptions = {}): Triage {
   const contextRules = new ContextRules(intents);
   const keywordRules = new KeywordRules(intents, (name) => !SERVICE_INTENTS.has(name) && name !== CLINICAL);
   const mentionRules = new KeywordRules(intents.map((i) => ({ ...i, keywords: i.mustMention })));
+  const notAboutRules = new KeywordRules(intents.map((i) => ({ ...i, keywords: i.notAbout })));
+  const aboutRules = new KeywordRules(intents.map((i) => ({ ...i, keywords: i.about })));
   const urgencyRules = new UrgencyRules(intents);
   // The classifier never learns the emergency label: emergencies come from red-flag concepts (or the LLM),
   // never from words that merely co-occur with them. Emergency examples are still clinical text.
@@ -229,6 +231,12 @@ export function createTriage(options: TriageOptions = {}): Triage {
 
     const classifiedText = tokens.join(' ');
     const keywords = keywordRules.match(classifiedText);
+    // Intents whose words here are about an errand of everyday life ("cancel the pizza order"): their
+    // keywords do not count, nor does a guess of them (below).
+    const elsewhere = notAboutRules.match(classifiedText);
+    const about = elsewhere.size > 0 ? aboutRules.match(classifiedText) : elsewhere;
+    for (const name of about.keys()) elsewhere.delete(name);
+    for (const name of elsewhere.keys()) keywords.delete(name);
     // A red flag dismissed as a figure of speech ("that price gave me a heart attack lol") is no health
     // matter to route, nor is a clinical word inside it ("heart"); it still counts as content below.
     const figurative = dismissed.filter((hit) => hit.dismissedAs === 'figurative');
@@ -306,6 +314,22 @@ export function createTriage(options: TriageOptions = {}): Triage {
     let intentName = offTopicGuess ? FALLBACK_INTENT : prediction.intent;
     let probability = prediction.probability;
     const reasons: string[] = [];
+    const errand = elsewhere.get(intentName);
+    if (errand !== undefined && !clinicalWords) {
+      return result(
+        FALLBACK_INTENT,
+        'fallback',
+        OFF_TOPIC_CONFIDENCE,
+        [
+          `no clinic topic recognized ("${errand}" is about something else than ${intentName}; classifier p=${probability.toFixed(2)}): front desk`,
+          ...flagReasons,
+        ],
+        language,
+        content,
+        undefined,
+        ['No clinic topic recognized: the front desk reads it', ...flagFindings],
+      );
+    }
     // Plain-words notes beside the intent's own summary, which goes first once the intent is settled.
     const findings: string[] = [];
     // A health word and nothing the front desk handles: a nurse reads it ("can I give my baby honey").

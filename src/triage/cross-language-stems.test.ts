@@ -1,0 +1,40 @@
+import { createTriage } from './index';
+
+// A word of one language must not meet a concept of the other by its stem, and a span of time is no
+// age (issue 12). Sentences written for these tests, not taken from any fixture.
+const triage = createTriage({});
+const classify = (text: string) => triage.classifyLocal(text);
+
+describe('in a message read as English, an English word is no Spanish stem', () => {
+  // "babe" is the Spanish stem of "babeando" (drooling), "milk" an allergen.
+  test.each([
+    'babe can you pick up milk and eggs after work',
+    'thanks babe, grab some peanuts for the party too',
+  ])('%s is no emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each([
+    // Spanish the concepts list is still read in an English message.
+    'my abuela is babeando and cant swallow after eating peanuts',
+    'she ate shrimp and now she is drooling and cant swallow',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+});
+
+describe('"hace # años" is a span of time, "de # años" an age', () => {
+  test.each([
+    'a mi mamá le operaron el corazón hace 3 años, ¿puede seguir tomando ibuprofeno?',
+    'mi esposo dejó de fumar hace 2 años y sigue tomando sus pastillas de la presión',
+  ])('%s is no emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+
+  test.each([
+    'mi hijo de 3 años se tomó unas pastillas de su abuela',
+    'mi nieta tiene 2 años y se comió las pastillas de la presión',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+});
