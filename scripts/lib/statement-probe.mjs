@@ -1,10 +1,11 @@
 // Preloaded into a hub process by a benchmark (`node --import scripts/lib/statement-probe.mjs ...`)
 // to count, without a line of hub code, what the hub asks of PostgreSQL and Redis: every second it
 // appends one JSON line to STATEMENT_PROBE_FILE with, since the last line, each SQL statement's count
-// and the milliseconds its queries took from the call to the answer (pool wait included), keyed by
-// its first words, and each Redis command's count (a Lua script by the name BullMQ or the hub gave
-// it, else its first key without ids). Divided by the sends of the same seconds, it is a send's cost
-// in round trips. Without the variable it does nothing.
+// and the milliseconds its queries took from the call on a connection to the answer (the hub's busy
+// event loop included), keyed by its first words; how long checkouts of a pooled connection waited
+// (a line of their own); and each Redis command's count (a Lua script by the name BullMQ or the hub
+// gave it, else its first key without ids). Divided by the sends of the same seconds, it is a send's
+// cost in round trips. Without the variable it does nothing.
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,6 +45,22 @@ if (file && isMainThread) {
     const result = query.apply(this, args);
     if (result && typeof result.then === 'function') result.then(done, done);
     else if (config && typeof config.on === 'function') config.on('end', done);
+    return result;
+  };
+  // How long each checkout of a pooled connection waited (all connections busy: the pool's queue).
+  const connect = pg.Pool.prototype.connect;
+  pg.Pool.prototype.connect = function probedConnect(...args) {
+    const started = performance.now();
+    const done = () => note('(waiting for a pooled connection)', performance.now() - started);
+    if (typeof args[0] === 'function') {
+      const original = args[0];
+      return connect.call(this, (...result) => {
+        done();
+        return original(...result);
+      });
+    }
+    const result = connect.apply(this, args);
+    result.then(done, done);
     return result;
   };
   // Scripts are sent as EVALSHA: their sha names them once we know which script it was.
