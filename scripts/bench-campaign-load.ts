@@ -49,7 +49,11 @@
 // For the campaign phase also: how long the start took, the latencies before and after it was
 // answered, and per sender at the stand-in the campaign's sends, their average rate and the most in
 // any 1 s window (sliding) against the rate, and the same for every send from that number.
-// Reading it: on a shared machine, compare the two phases of one run. When the hub's CPU share is
+// Reading it: on a shared machine, compare the two phases of one run. With the kernel's autogroup
+// scheduling (/proc/sys/kernel/sched_autogroup_enabled = 1) the CPU is shared per session: the hub,
+// its workers' process (--split) and this load generator share one session's share, so while other
+// sessions keep the cores busy the hub gets a fraction of a core however it is niced (its CPU line
+// against its event loop's utilization shows it), and every latency measures that. When the hub's CPU share is
 // far below what its work needs (load average well above the core count), both phases queue and
 // the figures measure the machine; the CPU and PostgreSQL lines say where the campaign's extra work
 // went. Bounded in time; it drops its database, Redis keys and probe file at the end.
