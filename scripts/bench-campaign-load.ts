@@ -12,6 +12,7 @@
 //   --split        two hub processes, as a deployment may run them: the webhooks' (RUN_WORKERS=false,
 //                  measured and profiled as "the hub") and the workers' (triage, sends, campaign
 //                  planning), its CPU and event loop printed beside; not how the README deploys it
+//   --own-session  each hub process in a session of its own (see "Reading it" on autogroups)
 //   --statements   count what the hub asks of PostgreSQL and Redis (scripts/lib/statement-probe.mjs)
 //                  and print it per phase, and per campaign send for the sending seconds
 //   --sources      run the hub from src/ through tsx instead of the compiled dist/
@@ -88,6 +89,7 @@ const { values: options } = parseArgs({
     'from-first-send': { type: 'boolean', default: false },
     statements: { type: 'boolean', default: false },
     split: { type: 'boolean', default: false },
+    'own-session': { type: 'boolean', default: false },
   },
 });
 const CONTACTS = Math.max(100, Number(options.contacts));
@@ -563,7 +565,7 @@ async function main() {
   const hub = await startHubProcess(
     { ...hubEnv, RUN_WORKERS: options.split ? 'false' : 'true', ...webProbes.env },
     120_000,
-    { compiled: !options.sources, nodeArgs: webProbes.nodeArgs },
+    { compiled: !options.sources, nodeArgs: webProbes.nodeArgs, ownSession: options['own-session'] },
   );
   // Started after the first has migrated the database and created the admin.
   const workerProbes = probes(workerProbeFile, workerStatementFile);
@@ -571,6 +573,7 @@ async function main() {
     ? await startHubProcess({ ...hubEnv, RUN_WORKERS: 'true', ...workerProbes.env }, 120_000, {
         compiled: !options.sources,
         nodeArgs: workerProbes.nodeArgs,
+        ownSession: options['own-session'],
       })
     : undefined;
   const db = new pg.Client({ connectionString: database.url });
