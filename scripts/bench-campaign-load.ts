@@ -4,7 +4,17 @@
 //   --load L       signed inbound SMS webhooks per second, open loop (default 200)
 //   --seconds S    length of each measured phase (default 20)
 //   --timeline     also print each phase second by second (latency beside what the hub did then)
-//   --profile DIR  write a V8 CPU profile of the hub to DIR and print each phase's share of it
+//   --profile DIR  write a V8 CPU profile of the hub to DIR and print each phase's share of it (and
+//                  of the campaign phase's seconds from its first send on: the sending seconds)
+//   --from-first-send  start the campaign before the campaign phase and begin that phase once the
+//                  first campaign send reached the stand-in: the phase measures sending seconds only
+//                  (the start, the insert and the decide phase, measured without it, are left out)
+//   --split        two hub processes, as a deployment may run them: the webhooks' (RUN_WORKERS=false,
+//                  measured and profiled as "the hub") and the workers' (triage, sends, campaign
+//                  planning), its CPU and event loop printed beside; not how the README deploys it
+//   --own-session  each hub process in a session of its own (see "Reading it" on autogroups)
+//   --statements   count what the hub asks of PostgreSQL and Redis (scripts/lib/statement-probe.mjs)
+//                  and print it per phase, and per campaign send for the sending seconds
 //   --sources      run the hub from src/ through tsx instead of the compiled dist/
 //   --keep         leave the hub's database in place (printed) instead of dropping it
 // The npm script compiles first (tsc -p tsconfig.build.json); `npx tsx scripts/bench-campaign-load.ts`
@@ -40,7 +50,11 @@
 // For the campaign phase also: how long the start took, the latencies before and after it was
 // answered, and per sender at the stand-in the campaign's sends, their average rate and the most in
 // any 1 s window (sliding) against the rate, and the same for every send from that number.
-// Reading it: on a shared machine, compare the two phases of one run. When the hub's CPU share is
+// Reading it: on a shared machine, compare the two phases of one run. With the kernel's autogroup
+// scheduling (/proc/sys/kernel/sched_autogroup_enabled = 1) the CPU is shared per session: the hub,
+// its workers' process (--split) and this load generator share one session's share, so while other
+// sessions keep the cores busy the hub gets a fraction of a core however it is niced (its CPU line
+// against its event loop's utilization shows it), and every latency measures that. When the hub's CPU share is
 // far below what its work needs (load average well above the core count), both phases queue and
 // the figures measure the machine; the CPU and PostgreSQL lines say where the campaign's extra work
 // went. Bounded in time; it drops its database, Redis keys and probe file at the end.
@@ -72,6 +86,10 @@ const { values: options } = parseArgs({
     timeline: { type: 'boolean', default: false },
     sources: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    'from-first-send': { type: 'boolean', default: false },
+    statements: { type: 'boolean', default: false },
+    split: { type: 'boolean', default: false },
+    'own-session': { type: 'boolean', default: false },
   },
 });
 const CONTACTS = Math.max(100, Number(options.contacts));
@@ -445,6 +463,55 @@ function timeline(
   return lines.join('\n');
 }
 
+interface StatementLine {
+  t: number;
+  sql: Record<string, [number, number]>;
+  redis: Record<string, number>;
+}
+
+/**
+ * What the hub asked of PostgreSQL and Redis within [from, to) (statement-probe.mjs): the statements
+ * that took the most time (count, total ms from call to answer, per send when `sends` > 0) and the
+ * most frequent Redis commands.
+ */
+function statementReport(files: string[], from: number, to: number, sends: number): string {
+  const lines = files
+    .filter((file) => fs.existsSync(file))
+    .flatMap((file) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean))
+    .map((line) => JSON.parse(line) as StatementLine)
+    .filter((line) => line.t > from && line.t <= to);
+  if (lines.length === 0) return '  (no statement probe lines)';
+  // One line a second from each process.
+  const seconds = Math.max(1, Math.round((to - from) / 1000));
+  const sqlTotals = new Map<string, [number, number]>();
+  const redisTotals = new Map<string, number>();
+  for (const line of lines) {
+    for (const [k, [n, ms]] of Object.entries(line.sql)) {
+      const entry = sqlTotals.get(k) ?? [0, 0];
+      sqlTotals.set(k, [entry[0] + n, entry[1] + ms]);
+    }
+    for (const [k, n] of Object.entries(line.redis)) redisTotals.set(k, (redisTotals.get(k) ?? 0) + n);
+  }
+  const perSend = (n: number) => (sends > 0 ? ` ${(n / sends).toFixed(2).padStart(6)}/send` : '');
+  const allSql = [...sqlTotals.values()].reduce((a, [n]) => a + n, 0);
+  const allRedis = [...redisTotals.values()].reduce((a, n) => a + n, 0);
+  const sqlLines = [...sqlTotals]
+    .sort((a, b) => b[1][1] - a[1][1])
+    .slice(0, 30)
+    .map(
+      ([k, [n, ms]]) =>
+        `    ${(n / seconds).toFixed(1).padStart(7)}/s${perSend(n)} ${(ms / n).toFixed(1).padStart(6)} ms each  ${k}`,
+    );
+  const redisLines = [...redisTotals]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([k, n]) => `    ${(n / seconds).toFixed(1).padStart(7)}/s${perSend(n)}  ${k}`);
+  return `  SQL statements   ${(allSql / seconds).toFixed(0)}/s${perSend(allSql)} over ${seconds} s; by time spent:
+${sqlLines.join('\n')}
+  Redis commands   ${(allRedis / seconds).toFixed(0)}/s${perSend(allRedis)}; most frequent:
+${redisLines.join('\n')}`;
+}
+
 function profileReport(name: string, summary: ProfileSummary): string {
   const share = (xs: ProfileShare[]) =>
     xs.map((x) => `    ${x.ms.toFixed(0).padStart(6)} ms  ${x.what}`).join('\n');
@@ -463,35 +530,52 @@ async function main() {
   const redisUrl = testRedisUrl();
   const queuePrefix = `careline-bench-campaign-${process.pid}`;
   const probeFile = path.join(os.tmpdir(), `careline-loop-probe-${process.pid}.jsonl`);
+  const statementFile = path.join(os.tmpdir(), `careline-statement-probe-${process.pid}.jsonl`);
+  const workerProbeFile = path.join(os.tmpdir(), `careline-loop-probe-${process.pid}-workers.jsonl`);
+  const workerStatementFile = path.join(os.tmpdir(), `careline-statement-probe-${process.pid}-workers.jsonl`);
+  const hubEnv = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    PUBLIC_URL,
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    TWILIO_ACCOUNT_SID: twilio.accountSid,
+    TWILIO_AUTH_TOKEN: twilio.authToken,
+    TWILIO_FROM_NUMBER: CLINIC_NUMBER,
+    TWILIO_API_URL: twilio.url,
+    CLINIC_TIME_ZONE: middayTimeZone(),
+    CAMPAIGN_SEND_RATE: String(SEND_RATE),
+  };
+  const probes = (loopFile: string, sqlFile: string) => ({
+    env: {
+      EVENT_LOOP_PROBE_FILE: loopFile,
+      ...(options.statements ? { STATEMENT_PROBE_FILE: sqlFile } : {}),
+    },
+    nodeArgs: [
+      '--import',
+      path.join(__dirname, 'lib', 'event-loop-probe.mjs'),
+      ...(options.statements ? ['--import', path.join(__dirname, 'lib', 'statement-probe.mjs')] : []),
+      ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profile)}`] : []),
+    ],
+  });
+  const webProbes = probes(probeFile, statementFile);
   const hub = await startHubProcess(
-    {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      PUBLIC_URL,
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      QUEUE_PREFIX: queuePrefix,
-      RUN_WORKERS: 'true',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM_NUMBER: CLINIC_NUMBER,
-      TWILIO_API_URL: twilio.url,
-      CLINIC_TIME_ZONE: middayTimeZone(),
-      CAMPAIGN_SEND_RATE: String(SEND_RATE),
-      EVENT_LOOP_PROBE_FILE: probeFile,
-    },
+    { ...hubEnv, RUN_WORKERS: options.split ? 'false' : 'true', ...webProbes.env },
     120_000,
-    {
-      compiled: !options.sources,
-      nodeArgs: [
-        '--import',
-        path.join(__dirname, 'lib', 'event-loop-probe.mjs'),
-        ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profile)}`] : []),
-      ],
-    },
+    { compiled: !options.sources, nodeArgs: webProbes.nodeArgs, ownSession: options['own-session'] },
   );
+  // Started after the first has migrated the database and created the admin.
+  const workerProbes = probes(workerProbeFile, workerStatementFile);
+  const workerHub = options.split
+    ? await startHubProcess({ ...hubEnv, RUN_WORKERS: 'true', ...workerProbes.env }, 120_000, {
+        compiled: !options.sources,
+        nodeArgs: workerProbes.nodeArgs,
+        ownSession: options['own-session'],
+      })
+    : undefined;
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   const sampler = new pg.Client({ connectionString: database.url });
@@ -569,13 +653,25 @@ async function main() {
     const sendsBefore = twilio.messages.length;
     let startSeconds = 0;
     let startedUntil = 0;
-    console.error(`campaign: ${LOAD}/s for ${SECONDS} s, the campaign started at once ...`);
-    const during = await phase('campaign', async () => {
+    const start = async () => {
       const t = performance.now();
       await api('POST', `/campaigns/${campaignId}/start`, {}, token);
       startSeconds = (performance.now() - t) / 1000;
       startedUntil = Date.now();
-    });
+    };
+    let firstSendWait = 0;
+    if (options['from-first-send']) {
+      console.error('campaign started; waiting for its first send (no webhooks meanwhile) ...');
+      const t = performance.now();
+      await start();
+      while (twilio.messages.length === sendsBefore && performance.now() - t < 300_000) await sleep(100);
+      firstSendWait = (performance.now() - t) / 1000;
+      await drainTriage(triageQueue);
+    }
+    console.error(
+      `campaign: ${LOAD}/s for ${SECONDS} s, ${options['from-first-send'] ? 'the campaign sending' : 'the campaign started at once'} ...`,
+    );
+    const during = await phase('campaign', options['from-first-send'] ? undefined : start);
     const sendsDuring = twilio.messages.slice(sendsBefore);
 
     // Every acknowledged webhook must be in the store (intake commits before it answers).
@@ -610,51 +706,103 @@ async function main() {
       return `  ${sender.replace(/\d{4}$/, 'xxxx')}: ${campaign.length} campaign sends, ${(campaign.length / Math.max(span, 1e-9)).toFixed(1)}/s on average, at most ${most} in any 1 s window (rate ${SEND_RATE}: ${most <= SEND_RATE ? 'never above' : 'ABOVE'}); all sends from it: ${all.length}, at most ${maxInWindow(all, 1000)} in 1 s`;
     });
 
+    const campaignSendTimes = [...bySender.values()].flatMap((s) => s.campaign).sort((a, b) => a - b);
+    // The sending seconds: from the phase's first campaign send at the stand-in to its end.
+    const sendingFrom = campaignSendTimes[0] ?? during.to;
+    const sendsInWindow = campaignSendTimes.filter((t) => t >= sendingFrom && t < during.to).length;
+    const sendingLoad: LoadResult = {
+      ...during.load,
+      timed: during.load.timed.filter((r) => r.at >= sendingFrom),
+      latencies: during.load.timed
+        .filter((r) => r.at >= sendingFrom)
+        .map((r) => r.ms)
+        .sort((a, b) => a - b),
+    };
+    const sendingSeconds = (during.to - sendingFrom) / 1000;
+    const sending =
+      sendingLoad.latencies.length > 0
+        ? `\n${report(
+            'sending seconds',
+            sendingLoad,
+            during.probe.filter((p) => p.t > sendingFrom),
+            during.pgSamples.filter((p) => p.t >= sendingFrom),
+            during.pgCpuShare,
+          ).replace(
+            /webhooks .*\n/,
+            `webhooks         ${sendingLoad.latencies.length} due from the first campaign send on (${sendingSeconds.toFixed(1)} s, ${sendsInWindow} campaign sends: ${(sendsInWindow / Math.max(sendingSeconds, 1e-9)).toFixed(1)}/s; PostgreSQL's CPU is the whole phase's)\n`,
+          )}`
+        : '';
+    const statementFiles = options.split ? [statementFile, workerStatementFile] : [statementFile];
+    const statements = options.statements
+      ? `\nWhat the hub asked of PostgreSQL and Redis:\nbaseline:\n${statementReport(statementFiles, baseline.from, baseline.to, 0)}\nsending seconds:\n${statementReport(statementFiles, sendingFrom, during.to, sendsInWindow)}\n`
+      : '';
     // Stopped now, so that its CPU profile (--profile) is written and read below.
-    await hub.stop();
+    await Promise.all([hub.stop(), workerHub?.stop()]);
     const exitedAt = Date.now();
     let profiles = '';
     if (options.profile) {
       const dir = path.resolve(options.profile);
-      const newest = fs
-        .readdirSync(dir)
-        .filter((f) => f.endsWith('.cpuprofile'))
-        .map((f) => path.join(dir, f))
-        .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
-      if (newest) {
-        profiles = `\nCPU profile of the hub (${newest}):\n${[baseline, during]
-          .map((p) => profileReport(p.name, summarizeCpuProfile(newest, exitedAt, p.from, p.to)))
-          .join('\n')}\n`;
+      // A process's main-thread profile (CPU.<date>.<time>.<pid>.<thread>.<n>, thread 0): the triage
+      // thread inherits --cpu-prof and writes one of its own.
+      const profileOf = (pid: number | undefined) =>
+        fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.0.`))
+          .map((f) => path.join(dir, f))[0];
+      const summaries = (file: string, phases: { name: string; from: number; to: number }[]) =>
+        phases
+          .map((p) => profileReport(p.name, summarizeCpuProfile(file, exitedAt, p.from, p.to)))
+          .join('\n');
+      const sendingPhase = {
+        name: `sending seconds (${sendsInWindow} sends)`,
+        from: sendingFrom,
+        to: during.to,
+      };
+      const web = profileOf(hub.child.pid);
+      if (web) {
+        profiles = `\nCPU profile of the hub (${web}):\n${summaries(web, [baseline, during, sendingPhase])}\n`;
+      }
+      const workers = workerHub && profileOf(workerHub.child.pid);
+      if (workers) {
+        profiles += `\nCPU profile of the workers' process (${workers}):\n${summaries(workers, [sendingPhase])}\n`;
       }
     }
-    const campaignSendTimes = [...bySender.values()].flatMap((s) => s.campaign).sort((a, b) => a - b);
     const timelines = options.timeline
       ? `\nbaseline, second by second:\n${timeline(baseline, [])}\n\ncampaign, second by second (campaign sends at the stand-in):\n${timeline(during, campaignSendTimes)}\n`
       : '';
-
+    // The workers' process (--split): its CPU and event loop per phase.
+    const workerLine = (from: number, to: number) => {
+      if (!workerHub) return '';
+      const lines = probeLines(workerProbeFile, from, to);
+      const seconds = (lines.length * 250) / 1000 || 1;
+      const elu = lines.reduce((a, p) => a + p.elu, 0) / Math.max(1, lines.length);
+      return `\n  workers' process  CPU ${(lines.reduce((a, p) => a + p.cpuMs, 0) / 10 / seconds).toFixed(0)} % of a core (all threads), event loop delay max ${fmt(Math.max(0, ...lines.map((p) => p.delayMaxMs)))}, utilization mean ${(elu * 100).toFixed(0)} %`;
+    };
     const uptime = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const cpus = os.cpus();
     console.log(`
 Machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at the end ${uptime}
-Hub: own process (${options.sources ? 'tsx src/main.ts' : 'dist/src/main.js'}, NODE_ENV=production, workers on), PostgreSQL and Redis on this machine; load generator and Twilio stand-in in this process.
+Hub: own process (${options.sources ? 'tsx src/main.ts' : 'dist/src/main.js'}, NODE_ENV=production, ${options.split ? 'RUN_WORKERS=false; the workers in a second process' : 'workers on'}), PostgreSQL and Redis on this machine; load generator and Twilio stand-in in this process.
 Contacts ${CONTACTS} (seeded in ${seedSeconds.toFixed(1)} s), CAMPAIGN_SEND_RATE ${SEND_RATE}/s per sender, webhooks ${LOAD}/s open loop for ${SECONDS} s per phase.
 Triage jobs still queued when a phase began: baseline ${leftBeforeBaseline}, campaign ${leftBeforeCampaign}.
 
-${report('baseline', baseline.load, baseline.probe, baseline.pgSamples, baseline.pgCpuShare)}
+${report('baseline', baseline.load, baseline.probe, baseline.pgSamples, baseline.pgCpuShare)}${workerLine(baseline.from, baseline.to)}
   stored           ${await stored(baseline.load.ok)} of ${baseline.load.ok.length} acknowledged
 
-${report('campaign', during.load, during.probe, during.pgSamples, during.pgCpuShare)}
+${report('campaign', during.load, during.probe, during.pgSamples, during.pgCpuShare)}${workerLine(during.from, during.to)}
   stored           ${await stored(during.load.ok)} of ${during.load.ok.length} acknowledged
   campaign start   answered in ${startSeconds.toFixed(2)} s (the audience counted; the run inserts its rows); sends at the stand-in during the phase: ${sendsDuring.length}
-  split            ${splitAt(during.load, startedUntil)}
+  split            ${options['from-first-send'] ? `started before the phase (first send ${firstSendWait.toFixed(1)} s after the start)` : splitAt(during.load, startedUntil)}
 ${senderLines.join('\n') || '  no sends reached the stand-in'}
-${timelines}${profiles}`);
+${sending}
+${timelines}${statements}${profiles}`);
     if (options.keep) console.log(`database kept: ${database.url}`);
   } finally {
     await triageQueue.close().catch(() => undefined);
     await db.end().catch(() => undefined);
     await sampler.end().catch(() => undefined);
     await hub.stop();
+    await workerHub?.stop();
     await twilio.stop();
     // What the hub left in Redis under its prefix (thousands of campaign sends no worker took).
     let cursor = '0';
@@ -666,6 +814,8 @@ ${timelines}${profiles}`);
     redis.disconnect();
     if (!options.keep) await database.drop();
     fs.rmSync(probeFile, { force: true });
+    for (const file of [statementFile, workerProbeFile, workerStatementFile])
+      fs.rmSync(file, { force: true });
   }
 }
 

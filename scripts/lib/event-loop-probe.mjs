@@ -6,9 +6,12 @@
 // (count, total and longest pause) and the heap in use. Without the variable it does nothing.
 import { appendFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 
 const file = process.env.EVENT_LOOP_PROBE_FILE;
-if (file) {
+// The main thread's loop only: a worker thread (triage's) inherits `--import` and would write lines
+// of its own to the same file (its loop's delay, and the process's CPU a second time).
+if (file && isMainThread) {
   const INTERVAL_MS = 250;
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();

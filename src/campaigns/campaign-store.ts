@@ -393,13 +393,19 @@ export const noMessagesToGo = (campaignId: string) =>
   sql`(select count(*) from (${campaignMessagesToGo(campaignId)}) to_go) = 0`;
 
 /**
- * The campaign's recipients without their message yet: pending (not decided) or ready (decided, not
- * released), each kind read from its own partial index.
+ * The campaign's recipients without their message yet: ready (decided, not released) or pending (not
+ * decided), each kind read from its own partial index. Ready first, from the end of
+ * campaign_recipients_ready_idx, in its order: the release takes them from its front (due first),
+ * whose entries are dead rows until a vacuum, and statistics that say "nearly all ready" would
+ * otherwise plan a scan of the table that meets the released rows first; while any is left, the one
+ * due last answers at once. Pending ones exist before and during the decide phase, when no send runs
+ * (the decide phase analyzes the table when it ends).
  */
 const recipientsToGo = (campaignId: string) => sql`
-  (select 1 from campaign_recipients where campaign_id = ${campaignId} and status = 'pending'
+  (select 1 from (select 1 from campaign_recipients where campaign_id = ${campaignId} and status = 'ready'
+     order by due_at desc, id desc limit 1) ready
    union all
-   select 1 from campaign_recipients where campaign_id = ${campaignId} and status = 'ready')`;
+   select 1 from campaign_recipients where campaign_id = ${campaignId} and status = 'pending')`;
 
 /**
  * A running campaign is completed once every recipient is planned or skipped and none of its messages still

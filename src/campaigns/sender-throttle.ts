@@ -16,14 +16,15 @@ redis.call('SET', KEYS[2], '1', 'PX', math.floor(factor * gap))
 return factor`;
 
 /**
- * Takes a sender's slot (KEYS[1], held for the gap ARGV[1]) only when fewer than `rate` (ARGV[2])
- * of its sends were in flight, or ended, in the last second (KEYS[2]: send id -> the time it ended,
- * or while in flight the lease ARGV[4] after it began). Answers 0 when taken, else how long to wait.
+ * Takes a sender's slot (KEYS[1], held for the gap ARGV[1] times the sender's slowdown, KEYS[3]) only
+ * when fewer than `rate` (ARGV[2]) of its sends were in flight, or ended, in the last second (KEYS[2]:
+ * send id -> the time it ended, or while in flight the lease ARGV[4] after it began). Answers 0 when
+ * taken, else how long to wait.
  */
 const ACQUIRE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local gap = tonumber(ARGV[1])
+local gap = math.ceil(tonumber(ARGV[1]) * (tonumber(redis.call('GET', KEYS[3]) or '1') or 1))
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 1000)
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
@@ -76,6 +77,12 @@ export class SenderThrottle {
    */
   static readonly IN_FLIGHT_LEASE_MS = 60_000;
   readonly gapMs: number;
+  /**
+   * This process's sends waiting for a sender's slot, in line: only the first asks Redis, the others
+   * wait their turn here. Each waiter polling on its own timer asked Redis four times per slot (ten
+   * concurrent sends at 20/s: 90 scripts a second) and the slot went to whichever timer fired first.
+   */
+  private readonly lines = new Map<string, Promise<void>>();
 
   constructor(
     private readonly redis: Redis,
@@ -100,23 +107,36 @@ export class SenderThrottle {
   async acquire(sender: string, signal?: AbortSignal): Promise<() => Promise<void>> {
     const window = this.key(sender, 'window');
     const id = randomUUID();
-    for (;;) {
-      if (signal?.aborted) throw new Error('throttle wait aborted');
-      const gap = Math.ceil(this.gapMs * (await this.slowdownOf(sender)));
-      const wait = Number(
-        await this.redis.eval(
-          ACQUIRE_SCRIPT,
-          2,
-          this.key(sender, 'slot'),
-          window,
-          gap,
-          Math.max(1, Math.floor(this.ratePerSecond)),
-          id,
-          SenderThrottle.IN_FLIGHT_LEASE_MS,
-        ),
-      );
-      if (wait === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(5, wait)));
+    const ahead = this.lines.get(sender) ?? Promise.resolve();
+    let leave = () => {};
+    const turn = new Promise<void>((resolve) => {
+      leave = resolve;
+    });
+    const line = ahead.then(() => turn);
+    this.lines.set(sender, line);
+    try {
+      await ahead;
+      for (;;) {
+        if (signal?.aborted) throw new Error('throttle wait aborted');
+        const wait = Number(
+          await this.redis.eval(
+            ACQUIRE_SCRIPT,
+            3,
+            this.key(sender, 'slot'),
+            window,
+            this.key(sender, 'slowdown'),
+            this.gapMs,
+            Math.max(1, Math.floor(this.ratePerSecond)),
+            id,
+            SenderThrottle.IN_FLIGHT_LEASE_MS,
+          ),
+        );
+        if (wait === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(5, wait)));
+      }
+    } finally {
+      leave();
+      if (this.lines.get(sender) === line) this.lines.delete(sender);
     }
     return async () => {
       // Never fails the send it follows: a release lost to Redis leaves the send counted as in

@@ -286,15 +286,15 @@ async function moveStatus(tx: Queryable, messageId: string, status: MessageStatu
 
 /**
  * Applies status callbacks that arrived before the send recorded the provider id. Called in the
- * transaction that records it; see lockProviderMessageId for why both take the same lock.
+ * transaction that records it (recordProviderAcceptance), which holds the provider id's lock already
+ * (lockProviderMessageId says why both take it): taking it again cost every send a round trip.
  */
-export async function adoptOrphanStatusEvents(
+async function adoptOrphanStatusEvents(
   tx: Queryable,
   messageId: string,
   channel: string,
   providerMessageId: string,
 ): Promise<void> {
-  await lockProviderMessageId(tx, channel, providerMessageId);
   const orphans = await tx
     .select()
     .from(messageStatusEvents)

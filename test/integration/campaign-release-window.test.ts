@@ -31,9 +31,10 @@ afterAll(async () => {
   await t.stop();
 });
 
-test('messages deferred to a moment within the release horizon count in the window: a morning is released a window at a time, not all at once', async () => {
-  const tag = `win${Date.now().toString(36)}`;
-  const phones = Array.from({ length: 25 }, () => randomUsPhone());
+/** A running campaign of `n` recipients, and its planner run at `sendRate` with nothing sending. */
+async function releasing(tagPrefix: string, n: number, sendRate: number) {
+  const tag = `${tagPrefix}${Date.now().toString(36)}`;
+  const phones = Array.from({ length: n }, () => randomUsPhone());
   const csv = [
     'externalId,phone,dateOfBirth,language,timeZone,tags,link',
     ...phones.map(
@@ -58,10 +59,9 @@ test('messages deferred to a moment within the release horizon count in the wind
     concurrency: 1,
   });
   const closing = new AbortController();
-  // One message a second per sender: a window of 10 messages ahead of the sending.
   const deps = {
     outbound: { ...t.hub.outbound, sendQueue },
-    sendRate: 1,
+    sendRate,
     pollMs: 50,
     signal: closing.signal,
   };
@@ -77,7 +77,22 @@ test('messages deferred to a moment within the release horizon count in the wind
         [id],
       )
     ).map((row) => ({ messages: Number(row.messages), ready: Number(row.ready) }))[0]!;
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
+  return {
+    id,
+    counts,
+    async stop() {
+      closing.abort();
+      await run;
+      await sendQueue.close();
+    },
+  };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
+
+test('messages deferred to a moment within the release horizon count in the window: a morning is released a window at a time, not all at once', async () => {
+  // One message a second per sender: a window of 10 messages ahead of the sending.
+  const { id, counts, stop } = await releasing('win', 25, 1);
   try {
     // Nothing is sent here: the window fills and the release waits.
     await eventually(async () => (await counts()).messages >= 10 || undefined);
@@ -94,8 +109,34 @@ test('messages deferred to a moment within the release horizon count in the wind
     // They still wait for their turn: the rest are decided again when theirs comes, not now.
     expect(await counts()).toEqual({ messages: 10, ready: 15 });
   } finally {
-    closing.abort();
-    await run;
-    await sendQueue.close();
+    await stop();
+  }
+});
+
+test('the release tops the window up a quarter of it at a time, not a few messages at every look', async () => {
+  // Four a second: a window of 20 messages, released once 5 of them have gone.
+  const { id, counts, stop } = await releasing('quarter', 30, 4);
+  const sendSome = (k: number) =>
+    queryRows(
+      t.database.url,
+      `update messages set status = 'sent', sent_at = now() where id in (
+         select id from messages where campaign_id = $1 and status = 'pending' order by created_at, id limit $2)`,
+      [id, k],
+    );
+  try {
+    await eventually(async () => (await counts()).messages >= 20 || undefined);
+    await settle();
+    expect(await counts()).toEqual({ messages: 20, ready: 10 });
+    // Three went: the window has room for three, less than a quarter of it. Nothing is released.
+    await sendSome(3);
+    await settle();
+    expect(await counts()).toEqual({ messages: 20, ready: 10 });
+    // Two more: a quarter of the window is free, and five are released in one batch.
+    await sendSome(2);
+    await eventually(async () => ((await counts()).messages >= 25 ? true : undefined));
+    await settle();
+    expect(await counts()).toEqual({ messages: 25, ready: 5 });
+  } finally {
+    await stop();
   }
 });

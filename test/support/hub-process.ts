@@ -17,6 +17,12 @@ export interface HubProcessOptions {
   compiled?: boolean;
   /** Node options before the entry: a benchmark's `--import` of a probe, `--cpu-prof`. */
   nodeArgs?: string[];
+  /**
+   * A session of its own (setsid), as a service runs: with autogroup scheduling the kernel shares
+   * the CPU per session, and a hub in its caller's session shares one share with a load generator.
+   * The caller must stop it: it outlives a caller that dies.
+   */
+  ownSession?: boolean;
 }
 
 /**
@@ -44,6 +50,7 @@ export async function startHubProcess(
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownSession ?? false,
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
