@@ -71,7 +71,6 @@ describe('safety over a free-text opt-out', () => {
     'ya no me manden mensajes, estoy desesperada',
     'darme de baja por favor, no aguanto más',
     "take me off the list, it's over for me",
-    'ya no me escriban, todo se acabó para mí',
   ])('%s -> a nurse reads it within the hour; the opt-out is set aside for clinical content', (text) => {
     const result = triage.classifyLocal(text);
     expect(result).toMatchObject({
