@@ -234,8 +234,10 @@ export function createTriage(options: TriageOptions = {}): Triage {
     // Intents whose words here are about an errand of everyday life ("cancel the pizza order"): their
     // keywords do not count, nor does a guess of them (below).
     const elsewhere = notAboutRules.match(classifiedText);
-    const about = elsewhere.size > 0 ? aboutRules.match(classifiedText) : elsewhere;
-    for (const name of about.keys()) elsewhere.delete(name);
+    // An intent's own subject beside the errand ("cancel the pizza order and my appointment") keeps it.
+    if (elsewhere.size > 0) {
+      for (const name of aboutRules.match(classifiedText).keys()) elsewhere.delete(name);
+    }
     for (const name of elsewhere.keys()) keywords.delete(name);
     // A red flag dismissed as a figure of speech ("that price gave me a heart attack lol") is no health
     // matter to route, nor is a clinical word inside it ("heart"); it still counts as content below.
@@ -381,32 +383,27 @@ export function createTriage(options: TriageOptions = {}): Triage {
       findings.push(
         'Also asked to stop the texts: not recorded, because the message has clinical or risk content',
       );
-      if (setAside.crisis && setAside.level === 'emergency') {
-        // A finality statement beside a request for silence is a withdrawal from care: the crisis reply
-        // goes now, and a nurse calls (`besideOptOut` in intents/concepts).
-        findings.push(`${setAside.crisis} (“${setAside.phrase}”) while asking to stop the texts`);
-        return result(
-          EMERGENCY,
-          'red-flag',
-          0.99,
-          [
-            `red flag: ${setAside.label} ("${setAside.phrase}") beside a request to stop the texts, emergency`,
-            ...reasons,
-            ...flagReasons,
-          ],
-          language,
-          true,
-          'emergency',
-          [...findings, ...flagFindings],
-        );
-      }
       if (setAside.crisis) {
         findings.push(`${setAside.crisis} (“${setAside.phrase}”) while asking to stop the texts`);
-        return result(CLINICAL, 'red-flag', 0.9, [...reasons, ...flagReasons], language, true, 'urgent', [
-          summaryOf(CLINICAL),
-          ...findings,
-          ...flagFindings,
-        ]);
+        // A finality statement beside a request for silence is a withdrawal from care: the crisis reply
+        // goes now, and a nurse calls (`besideOptOut` in intents/concepts). Other risk wording: a nurse
+        // reads it within the hour.
+        const emergency = setAside.level === 'emergency';
+        const lead = emergency
+          ? [
+              `red flag: ${setAside.label} ("${setAside.phrase}") beside a request to stop the texts, emergency`,
+            ]
+          : [];
+        return result(
+          emergency ? EMERGENCY : CLINICAL,
+          'red-flag',
+          emergency ? 0.99 : 0.9,
+          [...lead, ...reasons, ...flagReasons],
+          language,
+          true,
+          emergency ? 'emergency' : 'urgent',
+          [...(emergency ? [] : [summaryOf(CLINICAL)]), ...findings, ...flagFindings],
+        );
       }
       // A red-flag word beside a request for silence ("unsubscribe me, the bleach") is for a nurse,
       // even with no word that would route it there alone.
