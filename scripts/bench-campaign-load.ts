@@ -69,7 +69,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { JOB_QUEUE_NAMES } from '../src/platform/queues/queue-names';
-import { startHubProcess } from '../test/support/hub-process';
+import { hubEnv, startHubProcess } from '../test/support/hub-process';
 import { createTestDatabase } from '../test/support/test-database';
 import { middayTimeZone, testRedisUrl } from '../test/support/test-hub';
 import { accountSid, messageSid, twilioSignature } from '../test/support/twilio-signing';
@@ -533,22 +533,18 @@ async function main() {
   const statementFile = path.join(os.tmpdir(), `careline-statement-probe-${process.pid}.jsonl`);
   const workerProbeFile = path.join(os.tmpdir(), `careline-loop-probe-${process.pid}-workers.jsonl`);
   const workerStatementFile = path.join(os.tmpdir(), `careline-statement-probe-${process.pid}-workers.jsonl`);
-  const hubEnv = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    PUBLIC_URL,
-    DATABASE_URL: database.url,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: queuePrefix,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    TWILIO_ACCOUNT_SID: twilio.accountSid,
-    TWILIO_AUTH_TOKEN: twilio.authToken,
-    TWILIO_FROM_NUMBER: CLINIC_NUMBER,
-    TWILIO_API_URL: twilio.url,
-    CLINIC_TIME_ZONE: middayTimeZone(),
-    CAMPAIGN_SEND_RATE: String(SEND_RATE),
-  };
+  const env = hubEnv(
+    {
+      publicUrl: PUBLIC_URL,
+      databaseUrl: database.url,
+      redisUrl,
+      queuePrefix,
+      admin: ADMIN,
+      twilio,
+      fromNumber: CLINIC_NUMBER,
+    },
+    { NODE_ENV: 'production', CLINIC_TIME_ZONE: middayTimeZone(), CAMPAIGN_SEND_RATE: String(SEND_RATE) },
+  );
   const probes = (loopFile: string, sqlFile: string) => ({
     env: {
       EVENT_LOOP_PROBE_FILE: loopFile,
@@ -563,14 +559,14 @@ async function main() {
   });
   const webProbes = probes(probeFile, statementFile);
   const hub = await startHubProcess(
-    { ...hubEnv, RUN_WORKERS: options.split ? 'false' : 'true', ...webProbes.env },
+    { ...env, RUN_WORKERS: options.split ? 'false' : 'true', ...webProbes.env },
     120_000,
     { compiled: !options.sources, nodeArgs: webProbes.nodeArgs, ownSession: options['own-session'] },
   );
   // Started after the first has migrated the database and created the admin.
   const workerProbes = probes(workerProbeFile, workerStatementFile);
   const workerHub = options.split
-    ? await startHubProcess({ ...hubEnv, RUN_WORKERS: 'true', ...workerProbes.env }, 120_000, {
+    ? await startHubProcess({ ...env, RUN_WORKERS: 'true', ...workerProbes.env }, 120_000, {
         compiled: !options.sources,
         nodeArgs: workerProbes.nodeArgs,
         ownSession: options['own-session'],

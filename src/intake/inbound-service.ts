@@ -143,21 +143,23 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
       // Every reply, a bare rating too, is stored here; the triage job recognises a rating (src/csat).
       const { receipt, replies, keyword } = await batcher.submit({ message, meta });
       await prepared.afterStore(receipt);
-      const log = deps.logger.child({ requestId: meta.requestId, messageId: receipt.messageId });
+      // The ids go with each line rather than into a child logger: a child per webhook costs its
+      // bindings' serialization even when only one line is written.
+      const ids = { requestId: meta.requestId, messageId: receipt.messageId };
       if (message.refusedAttachments?.length) {
         // Tells the sender their attachments were too large (src/outbound/refused-attachment-reply),
         // for duplicates too: it answers once. Awaited, so the answer is in the outbox before the
         // provider is acknowledged; a failure is logged, not answered with an error: the message
         // itself is stored.
         await answerRefusedAttachments(deps.outbound, deps.org, message, receipt, meta).catch((err) =>
-          log.error({ err }, 'answer to refused attachments failed'),
+          deps.logger.error({ ...ids, err }, 'answer to refused attachments failed'),
         );
       }
       if (receipt.duplicate) {
-        log.info({ channel: message.channel }, 'duplicate inbound webhook; already stored');
+        deps.logger.info({ ...ids, channel: message.channel }, 'duplicate inbound webhook; already stored');
         return receipt;
       }
-      log.info({ channel: message.channel, keyword }, 'inbound message stored');
+      deps.logger.info({ ...ids, channel: message.channel, keyword }, 'inbound message stored');
       if (replies.length > 0) await enqueueAfterCommit(deps.outbound, replies);
       if (!keyword) {
         // Triage runs after the webhook is answered. Not awaited: the provider's acknowledgement
@@ -165,7 +167,7 @@ export function createInboundService(deps: InboundServiceDeps): InboundSink {
         // the triage sweeper.
         void deps.triageQueue
           .add([{ messageId: receipt.messageId, requestId: meta.requestId }])
-          .catch((err) => log.warn({ err }, 'post-store hook failed'));
+          .catch((err) => deps.logger.warn({ ...ids, err }, 'post-store hook failed'));
       }
       return receipt;
     },

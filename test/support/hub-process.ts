@@ -4,6 +4,40 @@ import readline from 'node:readline';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** What a hub process needs to run against the Twilio stand-in (or any Twilio-like account). */
+export interface HubEnvInput {
+  publicUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+  /** Keeps this hub's queues apart from any other's on the same Redis. */
+  queuePrefix?: string;
+  admin?: { email: string; password: string };
+  twilio: { accountSid: string; authToken: string; url: string };
+  /** The clinic's SMS number, TWILIO_FROM_NUMBER. */
+  fromNumber: string;
+}
+
+/**
+ * The environment of a hub process wired to one database, one Redis and a Twilio stand-in, as
+ * production configures it: one block for the benchmarks and the crash test, so a variable added
+ * to the hub's contract is added here once. `extra` (rates, sweeps, NODE_ENV) goes on top.
+ */
+export function hubEnv(input: HubEnvInput, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PUBLIC_URL: input.publicUrl,
+    DATABASE_URL: input.databaseUrl,
+    REDIS_URL: input.redisUrl,
+    ...(input.queuePrefix ? { QUEUE_PREFIX: input.queuePrefix } : {}),
+    ...(input.admin ? { ADMIN_EMAIL: input.admin.email, ADMIN_PASSWORD: input.admin.password } : {}),
+    TWILIO_ACCOUNT_SID: input.twilio.accountSid,
+    TWILIO_AUTH_TOKEN: input.twilio.authToken,
+    TWILIO_FROM_NUMBER: input.fromNumber,
+    TWILIO_API_URL: input.twilio.url,
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
 export interface HubProcess {
   child: ChildProcess;
   /** http://127.0.0.1:port of the process. */
@@ -23,6 +57,8 @@ export interface HubProcessOptions {
    * The caller must stop it: it outlives a caller that dies.
    */
   ownSession?: boolean;
+  /** Another checkout to run the hub from (its dist/ or src/): a benchmark alternating two trees. */
+  root?: string;
 }
 
 /**
@@ -35,11 +71,12 @@ export async function startHubProcess(
   ms = 60_000,
   options: HubProcessOptions = {},
 ): Promise<HubProcess> {
+  const root = options.root ? path.resolve(options.root) : ROOT;
   const entry = options.compiled
-    ? [path.join(ROOT, 'dist', 'src', 'main.js')]
-    : ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')];
+    ? [path.join(root, 'dist', 'src', 'main.js')]
+    : ['--import', 'tsx', path.join(root, 'src', 'main.ts')];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
-    cwd: ROOT,
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type HubProcess, startHubProcess } from '../hub-process';
+import { type HubProcess, hubEnv, startHubProcess } from '../hub-process';
 import { TwilioStandIn } from '../twilio-stand-in';
 import { freePort } from './free-port';
 import { type PrivatePostgres, startPrivatePostgres } from './private-postgres';
@@ -162,22 +162,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     hub = new SupervisedHub(
-      {
-        PORT: String(port),
-        PUBLIC_URL,
-        DATABASE_URL: postgres.url,
-        REDIS_URL: redis.url,
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM_NUMBER: CLINIC_NUMBER,
-        TWILIO_API_URL: twilio.url,
-        // Sweep often, so work lost with Redis or a killed process comes back within the test's patience.
-        OUTBOX_SWEEP_SECONDS: '2',
-        OUTBOX_LEASE_SECONDS: '5',
-        LOG_LEVEL: 'info',
-      },
+      hubEnv(
+        {
+          publicUrl: PUBLIC_URL,
+          databaseUrl: postgres.url,
+          redisUrl: redis.url,
+          admin: ADMIN,
+          twilio,
+          fromNumber: CLINIC_NUMBER,
+        },
+        {
+          PORT: String(port),
+          // Sweep often, so work lost with Redis or a killed process comes back within the test's patience.
+          OUTBOX_SWEEP_SECONDS: '2',
+          OUTBOX_LEASE_SECONDS: '5',
+        },
+      ),
       log,
     );
     await hub.start();
