@@ -1,26 +1,50 @@
 import { z } from 'zod';
+import { expandTemplate, termSyntaxProblem } from './term-syntax';
+
+// A template's own text, before expansion: a cross product of a few dozen alternatives.
+const MAX_TEMPLATE_CHARS = 2_000;
 
 /** What a concept means on its own, before acuity and context (see red-flag-engine.ts). */
 export const CONCEPT_LEVELS = ['emergency', 'urgent', 'soon'] as const;
 export type ConceptLevel = (typeof CONCEPT_LEVELS)[number];
 
 // A bare number in YAML (911, 101) is read as a number; it is still a word to match.
+// A term is a word or a short phrase, or states a rule once (src/triage/term-syntax.ts):
+// - `{low-high}`, a word of its own: any number written in digits from low to high, both included
+//   ("{180-300}" reads "190" in "bp 190/100" and "220" in "220 over 130", never "179"). A number as the
+//   message splits it: "180/120" is "180 120", "88%" is "88", and a point or a comma ends a sentence,
+//   so "88.5" is "88" then "5" and "1,200" is "1" then "200". "090" is no 90, nor "ninety" a number.
+// - `[one|another]`: a template, one phrase per combination of its brackets' alternatives, in order:
+//   "[going to hurt|gonna hurt] [him|his teacher]" is the four phrases "going to hurt him", ...,
+//   "gonna hurt his teacher". For a rule that is a cross product: the verbs of a threat times whom it
+//   is against, an event times when it was. Not nested, no empty alternative, 1,000 phrases at most,
+//   each phrase 80 characters at most. Quoted in YAML, where a bare `[` or `{` opens a list or a map.
 const term = z.preprocess(
   (value) => (typeof value === 'number' ? String(value) : value),
   z
-    .string()
+    .string({
+      error:
+        'a term is text: quote a {low-high} range or an [a|b] template, which YAML reads as a map or a list',
+    })
     .trim()
     .min(1)
-    .max(80)
+    .max(MAX_TEMPLATE_CHARS)
     .regex(
-      /^[\p{L}\p{N}#~ '.-]+$/u,
-      'words, digits, spaces, apostrophes, hyphens, # (any number) and ~ (any negator) only',
-    ),
+      /^[\p{L}\p{N}#~ '.\-[\]|{}]+$/u,
+      'words, digits, spaces, apostrophes, hyphens, # (any number), ~ (any negator), {low-high} and [a|b] only',
+    )
+    .superRefine((value, ctx) => {
+      const problem = termSyntaxProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 );
+
+/** A list of terms as the matcher reads it: each template expanded into its phrases. */
+const terms = z.array(term).transform((list) => list.flatMap(expandTemplate));
 
 /** A synonym group: words or short phrases, in English and/or Spanish. */
 export const termGroupSchema = z
-  .strictObject({ en: z.array(term).default([]), es: z.array(term).default([]) })
+  .strictObject({ en: terms.default([]), es: terms.default([]) })
   .refine((g) => g.en.length + g.es.length > 0, { message: 'a term group needs at least one word' });
 
 const groupName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower_snake_case group name');
@@ -144,8 +168,8 @@ const triggerSchema = z.strictObject({
   endsIngestion: z.boolean().default(false),
   /** Whether it also speaks of a match whose parts it sits between ("speech is a little slurred"). */
   inside: z.boolean().default(false),
-  en: z.array(term).default([]),
-  es: z.array(term).default([]),
+  en: terms.default([]),
+  es: terms.default([]),
 });
 
 export const modifierFileSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { type NumberRange, parseRange, RANGE_WORD, rangeKey } from './term-syntax';
 import { normalizeText } from './text-normalizer';
 import type { LexiconLanguage, WordKeys } from './word-keys';
 
@@ -6,6 +7,8 @@ export interface KeyedToken {
   keys: readonly string[];
   /** "my", "the", "la", "se": skipped inside a phrase ("took [the] whole bottle"). */
   filler: boolean;
+  /** The number it is written as in digits, for a range word of a phrase (`{180-300}`); see numberValue. */
+  value?: number;
 }
 
 /** Matches `#` in a phrase: digits or a number word. */
@@ -31,13 +34,21 @@ const PLACEHOLDERS: [string, string][] = [
   [NUMBER_KEY, 'qqnumberqq'],
   [NEGATOR_KEY, 'qqnegatorqq'],
 ];
+// Stands for a range word while a phrase is normalized (its braces and hyphen would not survive).
+const RANGE_PLACEHOLDER = 'qqrangeqq';
 // Fillers skipped in a row inside one phrase; more than this and the words no longer belong together.
 const MAX_SKIPPED = 2;
 export const MAX_PHRASE_WORDS = 8;
 
 interface TrieNode<P> {
   next: Map<string, TrieNode<P>>;
+  /** Edges taken by a number within a range, beside the exact-key edges of `next`. */
+  ranges?: RangeEdge<P>[];
   payloads: P[];
+}
+
+interface RangeEdge<P> extends NumberRange {
+  node: TrieNode<P>;
 }
 
 /** The words of a phrase as written in the YAML, normalized as a message is, `#` kept. */
@@ -54,9 +65,27 @@ export function phraseWords(phrase: string): readonly string[] {
 }
 
 function normalizePhrase(phrase: string): string[] {
-  let text = phrase;
+  // Ranges first: each becomes a placeholder word, given back in order as its canonical key.
+  const ranges: string[] = [];
+  let text = phrase
+    .split(' ')
+    .map((word) => {
+      const range = parseRange(word);
+      if (!range) return word;
+      ranges.push(rangeKey(range));
+      return ` ${RANGE_PLACEHOLDER} `;
+    })
+    .join(' ');
   for (const [key, placeholder] of PLACEHOLDERS) text = text.replaceAll(key, ` ${placeholder} `);
-  return normalizeText(text).tokens.map((w) => PLACEHOLDERS.find(([, p]) => p === w)?.[0] ?? w);
+  let nextRange = 0;
+  return normalizeText(text).tokens.map((w) =>
+    w === RANGE_PLACEHOLDER ? ranges[nextRange++]! : (PLACEHOLDERS.find(([, p]) => p === w)?.[0] ?? w),
+  );
+}
+
+/** Whether a word of a phrase (from phraseWords) is a range, `{180-300}`, rather than a word to stem. */
+export function isRangeWord(word: string): boolean {
+  return RANGE_WORD.test(word);
 }
 
 /** The key `~` reads in one language: an English phrase's `~` never matches the Spanish "no". */
@@ -115,7 +144,7 @@ export class PhraseIndex<P> {
       kept.map((word) =>
         word === NEGATOR_KEY
           ? negatorKey(language)
-          : PLACEHOLDERS.some(([k]) => k === word)
+          : PLACEHOLDERS.some(([k]) => k === word) || isRangeWord(word)
             ? word
             : this.keys.key(word, language),
       ),
@@ -126,6 +155,17 @@ export class PhraseIndex<P> {
   #insertKeys(keys: readonly string[], payload: P): void {
     let node = this.#root;
     for (const key of keys) {
+      const range = parseRange(key);
+      if (range) {
+        node.ranges ??= [];
+        let edge = node.ranges.find((r) => r.low === range.low && r.high === range.high);
+        if (!edge) {
+          edge = { ...range, node: { next: new Map(), payloads: [] } };
+          node.ranges.push(edge);
+        }
+        node = edge.node;
+        continue;
+      }
       let child = node.next.get(key);
       if (!child) {
         child = { next: new Map(), payloads: [] };
@@ -148,6 +188,18 @@ export class PhraseIndex<P> {
     this.#walk(this.#root, tokens, start, 0, false, visit);
   }
 
+  /** The token at `at` led to `child`: the phrases ending there, then those going on. */
+  #enter(
+    child: TrieNode<P>,
+    tokens: readonly KeyedToken[],
+    at: number,
+    loose: boolean,
+    visit: (payload: P, end: number, loose: boolean) => void,
+  ): void {
+    for (const payload of child.payloads) visit(payload, at + 1, loose);
+    if (child.next.size > 0 || child.ranges) this.#walk(child, tokens, at + 1, 0, loose, visit);
+  }
+
   #walk(
     node: TrieNode<P>,
     tokens: readonly KeyedToken[],
@@ -160,9 +212,12 @@ export class PhraseIndex<P> {
     if (!token) return;
     for (const key of token.keys) {
       const child = node.next.get(key);
-      if (!child) continue;
-      for (const payload of child.payloads) visit(payload, at + 1, loose);
-      if (child.next.size > 0) this.#walk(child, tokens, at + 1, 0, loose, visit);
+      if (child) this.#enter(child, tokens, at, loose, visit);
+    }
+    const { value } = token;
+    if (value !== undefined && node.ranges) {
+      for (const edge of node.ranges)
+        if (edge.low <= value && value <= edge.high) this.#enter(edge.node, tokens, at, loose, visit);
     }
     if (node !== this.#root && token.filler && skipped < MAX_SKIPPED) {
       this.#walk(node, tokens, at + 1, skipped + 1, true, visit);

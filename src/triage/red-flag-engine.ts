@@ -5,6 +5,7 @@ import { detectLanguage, type Language } from './language-detector';
 import { Lexicon } from './lexicon';
 import {
   abbreviationKey,
+  isRangeWord,
   isYear,
   type KeyedToken,
   MANY_KEY,
@@ -15,6 +16,7 @@ import {
   phraseWords,
   YEAR_KEY,
 } from './phrase-index';
+import { numberValue } from './term-syntax';
 import type { NormalizedText } from './text-normalizer';
 import { type LexiconLanguage, WordKeys } from './word-keys';
 
@@ -136,12 +138,10 @@ export class RedFlagEngine {
   readonly #questionOpeners: Set<string>;
   // Per language: the Spanish "son" (they are) is no English "son", nor the English "he" the Spanish "he".
   readonly #persons: Record<LexiconLanguage, Set<string>>;
-  // Words the concepts list in one language only: such a word gets only that language's stem, so the
-  // English "inhaler" never meets the Spanish "inhalo" (both stem to "inhal" in Spanish).
-  readonly #englishOnly = new Set<string>();
-  readonly #spanishOnly = new Set<string>();
-  // Every word the concepts list in Spanish: in a message read as English, only these get a Spanish key.
-  readonly #spanishWords = new Set<string>();
+  // Every word the concepts list, per language. A word listed in one language only gets only that
+  // language's stem, so the English "inhaler" never meets the Spanish "inhalo" (both stem to "inhal" in
+  // Spanish); in a message read as English, only a word listed in Spanish gets a Spanish key.
+  readonly #wordsOf: Record<LexiconLanguage, Set<string>> = { en: new Set(), es: new Set() };
   /**
    * Abbreviations written in capitals in the concept files ("TIA") that spell an ordinary word: see
    * #readsAsAbbreviation.
@@ -184,7 +184,6 @@ export class RedFlagEngine {
     const sharedNeutral = new Set(catalog.sharedNeutral);
 
     const conceptWords = new Set<string>();
-    const wordsByLanguage: Record<LexiconLanguage, Set<string>> = { en: new Set(), es: new Set() };
     const groupIds = new Map<string, number>();
     // A group is content once a concept matches on it and its file does not call it neutral; one only
     // named in `unless` ("phone", "by accident") says what a match is not, never what the message is.
@@ -210,9 +209,9 @@ export class RedFlagEngine {
           }
           this.#index.add(phrase, language, n);
           for (const w of phraseWords(phrase)) {
-            if (w.startsWith('#') || w === NEGATOR_KEY) continue;
+            if (w.startsWith('#') || w === NEGATOR_KEY || isRangeWord(w)) continue;
             conceptWords.add(w);
-            wordsByLanguage[language].add(w);
+            this.#wordsOf[language].add(w);
           }
         }
       }
@@ -256,9 +255,6 @@ export class RedFlagEngine {
         }
       }
     }
-    for (const w of wordsByLanguage.en) if (!wordsByLanguage.es.has(w)) this.#englishOnly.add(w);
-    for (const w of wordsByLanguage.es) if (!wordsByLanguage.en.has(w)) this.#spanishOnly.add(w);
-    for (const w of wordsByLanguage.es) this.#spanishWords.add(w);
     const modifierWords = modifiers.triggers.flatMap((t) => [...t.en, ...t.es].flatMap(phraseWords));
     const clinicalWords = [
       ...catalog.clinicalTerms.en,
@@ -323,16 +319,22 @@ export class RedFlagEngine {
         if (readsAsAbbreviation(normalized.capitals[source[i]!] === true, messageLanguage, words[i - 1]))
           keys.push(abbreviationKey(w));
       }
-      if (!this.#spanishOnly.has(w)) keys.push(this.#keys.key(w, 'en'));
-      if (!this.#englishOnly.has(w) && (!englishMessage || this.#spanishWords.has(w)))
-        keys.push(this.#keys.key(w, 'es'));
+      const english = this.#wordsOf.en.has(w);
+      const spanish = this.#wordsOf.es.has(w);
+      // Its English stem unless the concepts list it in Spanish only; its Spanish stem where they list
+      // it in Spanish, or in neither language in a message not read as English.
+      if (english || !spanish) keys.push(this.#keys.key(w, 'en'));
+      if (spanish || (!english && !englishMessage)) keys.push(this.#keys.key(w, 'es'));
       const digits = /^\d+$/.test(w);
       if (digits || this.#numbers.has(w) || this.#manyWords.has(w)) keys.push(NUMBER_KEY);
       if ((digits && w.length <= 4 && Number(w) >= 10) || this.#manyWords.has(w)) keys.push(MANY_KEY);
       if (isYear(w)) keys.push(YEAR_KEY);
       for (const language of ['en', 'es'] as const)
         if (this.#negators[language].has(w)) keys.push(negatorKey(language));
-      return { keys, filler: this.#fillers.has(w) };
+      const token: KeyedToken = { keys, filler: this.#fillers.has(w) };
+      const value = digits ? numberValue(w) : undefined;
+      if (value !== undefined) token.value = value;
+      return token;
     });
 
     // Every term-group occurrence, bucketed by where it ends (for matching) and listed by group (for `unless`).
