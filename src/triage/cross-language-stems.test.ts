@@ -38,3 +38,25 @@ describe('"hace # años" is a span of time, "de # años" an age', () => {
     expect(classify(text).intent).toBe('emergency');
   });
 });
+
+describe('an English word the concepts also list in Spanish meets no other Spanish word of the same stem', () => {
+  // "color" is listed in Spanish ("vómito color café"); its Spanish stem is also that of "colorante"
+  // (food dye), which sets blue lips aside as dye. An English "color" is no dye.
+  test.each([
+    'my grandma fingers and nails are blue color and she is breathing funny',
+    'his lips went a blue color and he is gasping',
+  ])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test.each(['mi hijo vomitó color café y tiene la barriga muy hinchada'])('%s is an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+
+  test.each([
+    'my toddler has blue lips from the blue raspberry popsicle, he is fine and playing',
+    'la niña tiene los labios azules por la paleta de colorante de comida, está jugando bien',
+  ])('%s is no emergency', (text) => {
+    expect(classify(text).intent).not.toBe('emergency');
+  });
+});
