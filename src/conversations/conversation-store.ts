@@ -1,4 +1,16 @@
-import { and, asc, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { StatusReceipt, StatusUpdate } from '../channel-port';
 import type { Queryable } from '../platform/db/database';
 import { newId } from '../platform/db/ids';
@@ -451,9 +463,17 @@ export async function staffRepliedSince(
   const [row] = await db
     .select({ id: messages.id })
     .from(messages)
-    .where(and(eq(messages.conversationId, conversationId), isStaffReply, gt(messages.createdAt, since)))
+    .where(staffReplySince(conversationId, since))
     .limit(1);
   return row !== undefined;
+}
+
+/**
+ * The condition of staffRepliedSince, for a statement to read it inline (`exists (...)`) instead
+ * of in a statement of its own.
+ */
+export function staffReplySince(conversationId: string, since: Date): SQL | undefined {
+  return and(eq(messages.conversationId, conversationId), isStaffReply, gt(messages.createdAt, since));
 }
 
 /** Whether the conversation waits on the clinic: a patient message after the last staff reply, if any. */

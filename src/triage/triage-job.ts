@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, exists, lt, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import { attributeCampaignReplies } from '../campaigns/reply-attribution';
-import {
-  getMessage,
-  lockUndecided,
-  type MessageRow,
-  staffRepliedSince,
-} from '../conversations/conversation-store';
+import { lockUndecided, type MessageRow, staffReplySince } from '../conversations/conversation-store';
 import { type HubEvent, storeHubEvent } from '../conversations/hub-events';
 import { recordRatingAnswer } from '../csat/csat-answers';
 import {
@@ -18,7 +14,7 @@ import {
   planOutboundInTransaction,
 } from '../outbound/outbound-service';
 import { enqueueAfterCommit } from '../outbound/outbox-enqueue';
-import { writeAudit } from '../platform/audit/audit-log';
+import { auditInsert, writeAudit } from '../platform/audit/audit-log';
 import type { Database, Transaction } from '../platform/db/database';
 import {
   type AcknowledgementSettings,
@@ -128,8 +124,9 @@ export async function execTriageJob(
   lastAttempt = true,
 ): Promise<TriageOutcome> {
   const log = deps.logger.child({ messageId: data.messageId, requestId: data.requestId });
-  const message = await getMessage(deps.db, data.messageId);
-  if (!message) return { kind: 'skipped', reason: 'not_found' };
+  const read = await readMessage(deps.db, data.messageId);
+  if (!read) return { kind: 'skipped', reason: 'not_found' };
+  const { message } = read;
   if (message.direction !== 'inbound') return { kind: 'skipped', reason: 'not_inbound' };
   if (message.triage) return { kind: 'skipped', reason: 'already_triaged' };
   // A bare 1-5 from someone just asked "How did we do?" is the rating: recorded with its own
@@ -140,12 +137,11 @@ export async function execTriageJob(
     return { kind: 'rated', rating: rated.rating };
   }
 
-  const [contact] = await deps.db.select().from(contacts).where(eq(contacts.id, message.contactId));
   const answered = await answeredOutbound(deps.db, message);
-  const previous = answered ?? (await lastOutboundBefore(deps.db, message));
+  const previous = answered ?? recentEnough(message, read.lastOutbound);
   const context: TriageContext = {
     lastOutboundTemplate: previous?.templateId ?? undefined,
-    language: contact?.language ?? undefined,
+    language: read.language ?? undefined,
   };
   // Automatic replies to a call go by text: the caller has hung up by the time triage runs.
   const replyChannel = deps.replyChannelOf?.(message.channel) ?? message.channel;
@@ -341,25 +337,30 @@ export async function execTriageJob(
         ...(flagged ? { flagged } : {}),
         decidedAt: new Date().toISOString(),
       };
-      await tx
+      const decide = tx
         .update(messages)
         .set({ triage: decided as unknown as Record<string, unknown> })
         .where(eq(messages.id, message.id));
-      await writeAudit(tx, {
-        orgId: message.orgId,
-        actorKind: 'system',
-        action: 'triage.decided',
-        subjectType: 'message',
-        subjectId: message.id,
-        requestId: data.requestId,
-        detail: {
-          intent: result.intent,
-          urgency: result.urgency,
-          queue: result.queue,
-          engine: result.engine,
-          actions,
+      const audit = auditInsert([
+        {
+          orgId: message.orgId,
+          actorKind: 'system',
+          action: 'triage.decided',
+          subjectType: 'message',
+          subjectId: message.id,
+          requestId: data.requestId,
+          detail: {
+            intent: result.intent,
+            urgency: result.urgency,
+            queue: result.queue,
+            engine: result.engine,
+            actions,
+          },
         },
-      });
+      ]);
+      // The decision and its audit row in one statement (a data-modifying WITH runs whether or not
+      // it is read): each statement costs the hub's main thread more than the database (issue 16).
+      await tx.execute(sql`with decided as (${decide.getSQL()}) ${audit}`);
       let event: (HubEvent & { id: number }) | null = null;
       if (URGENCY_RANK[result.urgency] >= URGENCY_RANK.urgent) {
         const escalation: HubEvent = {
@@ -419,27 +420,70 @@ async function answeredOutbound(db: Database, message: MessageRow) {
   return ageHours <= CONTEXT_WINDOW_HOURS ? row : null;
 }
 
-/** The last message the hub sent in this conversation before the patient's, if recent enough to be its context. */
-async function lastOutboundBefore(db: Database, message: MessageRow) {
-  const [row] = await db
-    .select({
-      templateId: messages.templateId,
-      appointmentId: messages.appointmentId,
-      createdAt: messages.createdAt,
-    })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.conversationId, message.conversationId),
-        eq(messages.direction, 'outbound'),
-        lt(messages.createdAt, message.createdAt),
-      ),
-    )
-    .orderBy(desc(messages.createdAt))
-    .limit(1);
+interface OutboundContext {
+  templateId: string | null;
+  appointmentId: string | null;
+  createdAt: Date;
+}
+
+function recentEnough(message: MessageRow, row: OutboundContext | null): OutboundContext | null {
   if (!row) return null;
   const ageHours = (message.createdAt.getTime() - row.createdAt.getTime()) / 3_600_000;
   return ageHours <= CONTEXT_WINDOW_HOURS ? row : null;
+}
+
+const previousMessage = alias(messages, 'previous');
+
+/**
+ * The message, its contact's language and the last message the hub sent in its conversation before
+ * it (its context when recent enough), in one statement: each statement costs the hub's main thread
+ * more to build and parse than the database takes to answer it (issue 16).
+ */
+async function readMessage(
+  db: Database,
+  id: string,
+): Promise<{ message: MessageRow; language: string | null; lastOutbound: OutboundContext | null } | null> {
+  const lastOutbound = db
+    .select({
+      templateId: previousMessage.templateId,
+      appointmentId: previousMessage.appointmentId,
+      createdAt: previousMessage.createdAt,
+    })
+    .from(previousMessage)
+    .where(
+      and(
+        eq(previousMessage.conversationId, messages.conversationId),
+        eq(previousMessage.direction, 'outbound'),
+        lt(previousMessage.createdAt, messages.createdAt),
+      ),
+    )
+    .orderBy(desc(previousMessage.createdAt))
+    .limit(1)
+    .as('last_outbound');
+  const [row] = await db
+    .select({
+      message: messages,
+      language: contacts.language,
+      previousTemplateId: lastOutbound.templateId,
+      previousAppointmentId: lastOutbound.appointmentId,
+      previousCreatedAt: lastOutbound.createdAt,
+    })
+    .from(messages)
+    .leftJoin(contacts, eq(contacts.id, messages.contactId))
+    .leftJoinLateral(lastOutbound, sql`true`)
+    .where(eq(messages.id, id));
+  if (!row) return null;
+  return {
+    message: row.message,
+    language: row.language,
+    lastOutbound: row.previousCreatedAt
+      ? {
+          templateId: row.previousTemplateId,
+          appointmentId: row.previousAppointmentId,
+          createdAt: row.previousCreatedAt,
+        }
+      : null,
+  };
 }
 
 /**
@@ -449,7 +493,7 @@ async function lastOutboundBefore(db: Database, message: MessageRow) {
 async function routeConversation(tx: Transaction, message: MessageRow, result: TriageResult): Promise<void> {
   const conversationId = message.conversationId;
   const [current] = await tx
-    .select()
+    .select({ queue: conversations.queue, urgency: conversations.urgency, priority: conversations.priority })
     .from(conversations)
     .where(eq(conversations.id, conversationId))
     // NO KEY UPDATE, not UPDATE: a message being written into this conversation holds the foreign
@@ -462,18 +506,17 @@ async function routeConversation(tx: Transaction, message: MessageRow, result: T
   const due = new Date(Date.now() + SLA_MINUTES[result.urgency] * 60_000);
   // The message starts (or shortens) the SLA clock, unless staff already answered it: a running
   // clock keeps the earlier due time; a reply written before triage got here leaves it stopped.
-  const answered = await staffRepliedSince(tx, conversationId, message.createdAt);
-  const slaDueAt = answered
-    ? current.slaDueAt
-    : current.slaDueAt && current.slaDueAt < due
-      ? current.slaDueAt
-      : due;
+  // Read in the update, under the row lock taken above, rather than in a statement of its own.
+  const answered = exists(
+    tx.select({ id: messages.id }).from(messages).where(staffReplySince(conversationId, message.createdAt)),
+  );
+  const dueAt = sql`${due.toISOString()}::timestamptz`;
   await tx
     .update(conversations)
     .set({
       urgency,
       priority: URGENCY_RANK[urgency],
-      slaDueAt,
+      slaDueAt: sql`case when ${answered} or ${conversations.slaDueAt} < ${dueAt} then ${conversations.slaDueAt} else ${dueAt} end`,
       updatedAt: sql`now()`,
       ...(moves ? { queue: result.queue } : {}),
     })

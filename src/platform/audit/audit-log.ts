@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/database';
 import { auditLog } from '../db/schema';
 
@@ -27,12 +27,20 @@ export async function writeAudit(db: Queryable, entry: AuditEntry): Promise<void
  */
 export async function writeAudits(db: Queryable, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  await db.execute(auditInsert(entries));
+}
+
+/**
+ * The INSERT of writeAudits, for a statement that appends the audit rows beside its own change
+ * (`with changed as (update ...) insert ...`): one statement less for a caller that writes both.
+ */
+export function auditInsert(entries: AuditEntry[]): SQL {
   const column = <T>(pick: (entry: AuditEntry) => T) => sql.param(entries.map(pick));
-  await db.execute(sql`
+  return sql`
     insert into ${auditLog} (org_id, actor_kind, actor_id, action, subject_type, subject_id, ip, request_id, detail)
     select * from unnest(${column((e) => e.orgId ?? null)}::uuid[], ${column((e) => e.actorKind)}::text[],
       ${column((e) => e.actorId ?? null)}::text[], ${column((e) => e.action)}::text[],
       ${column((e) => e.subjectType)}::text[], ${column((e) => e.subjectId ?? null)}::text[],
       ${column((e) => e.ip ?? null)}::text[], ${column((e) => e.requestId ?? null)}::text[],
-      ${column((e) => JSON.stringify(e.detail ?? {}))}::jsonb[])`);
+      ${column((e) => JSON.stringify(e.detail ?? {}))}::jsonb[])`;
 }
