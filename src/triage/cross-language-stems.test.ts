@@ -1,4 +1,8 @@
-import { createTriage } from './index';
+import { type ConceptCatalog, loadConceptCatalog } from './concept-catalog';
+import { conceptFileSchema } from './concept-schema';
+import { createTriage, defaultIntentsDir } from './index';
+import { RedFlagEngine } from './red-flag-engine';
+import { normalizeText } from './text-normalizer';
 
 // A word of one language must not meet a concept of the other by its stem, and a span of time is no
 // age (issue 12). Sentences written for these tests, not taken from any fixture.
@@ -58,5 +62,39 @@ describe('an English word the concepts also list in Spanish meets no other Spani
     'la niña tiene los labios azules por la paleta de colorante de comida, está jugando bien',
   ])('%s is no emergency', (text) => {
     expect(classify(text).intent).not.toBe('emergency');
+  });
+});
+
+describe('a word the concepts list in both languages has no Spanish stem in a message read as English', () => {
+  // The mechanism behind the "blue color" miss, apart from the shipped data (which now names the dye
+  // in full): made-up terms where an English word, also listed in Spanish, shares its Spanish stem
+  // with a Spanish `unless` word ("color" and "colorante" both stem to "color").
+  const real = loadConceptCatalog(defaultIntentsDir());
+  const catalog: ConceptCatalog = {
+    ...real,
+    sharedTerms: {},
+    categories: [
+      conceptFileSchema.parse({
+        category: 't_hue',
+        label: 'hue',
+        terms: {
+          tint: { en: ['blue color'], es: ['color azul', 'labios azules'] },
+          dye: { es: ['colorante'] },
+        },
+        concepts: [{ name: 't_blue', label: 'blue', alone: 'emergency', match: [['tint']], unless: ['dye'] }],
+      }),
+    ],
+  };
+  const engine = new RedFlagEngine(catalog);
+  const live = (text: string, language: 'en' | 'es') =>
+    engine.assess(normalizeText(text), language).live.map((h) => h.concept);
+
+  test('an English "color" is no dye word', () => {
+    expect(live('his nails are blue color now', 'en')).toEqual(['t_blue']);
+  });
+
+  test('a Spanish message is still read by Spanish stems', () => {
+    expect(live('tiene los labios azulados', 'es')).toEqual(['t_blue']);
+    expect(live('tiene los labios azulados de colorante', 'es')).toEqual([]);
   });
 });

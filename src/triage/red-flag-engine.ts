@@ -321,10 +321,14 @@ export class RedFlagEngine {
       }
       const english = this.#wordsOf.en.has(w);
       const spanish = this.#wordsOf.es.has(w);
-      // Its English stem unless the concepts list it in Spanish only; its Spanish stem where they list
-      // it in Spanish, or in neither language in a message not read as English.
+      // Its English stem unless the concepts list it in Spanish only. Its Spanish stem where they list
+      // it in Spanish, unless it is also an English concept word in a message read as English (there
+      // its Spanish stem could meet another Spanish term by chance: "color", listed in Spanish for
+      // "vómito color café", shares its stem with the dye word "colorante", which set aside "nails look
+      // blue color"); or where they list it in neither language in a message not read as English.
       if (english || !spanish) keys.push(this.#keys.key(w, 'en'));
-      if (spanish || (!english && !englishMessage)) keys.push(this.#keys.key(w, 'es'));
+      if ((spanish && !(english && englishMessage)) || (!english && !englishMessage))
+        keys.push(this.#keys.key(w, 'es'));
       const digits = /^\d+$/.test(w);
       if (digits || this.#numbers.has(w) || this.#manyWords.has(w)) keys.push(NUMBER_KEY);
       if ((digits && w.length <= 4 && Number(w) >= 10) || this.#manyWords.has(w)) keys.push(MANY_KEY);
