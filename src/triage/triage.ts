@@ -388,22 +388,24 @@ export function createTriage(options: TriageOptions = {}): Triage {
         // A finality statement beside a request for silence is a withdrawal from care: the crisis reply
         // goes now, and a nurse calls (`besideOptOut` in intents/concepts). Other risk wording: a nurse
         // reads it within the hour.
-        const emergency = setAside.level === 'emergency';
-        const lead = emergency
-          ? [
-              `red flag: ${setAside.label} ("${setAside.phrase}") beside a request to stop the texts, emergency`,
-            ]
-          : [];
-        return result(
-          emergency ? EMERGENCY : CLINICAL,
-          'red-flag',
-          emergency ? 0.99 : 0.9,
-          [...lead, ...reasons, ...flagReasons],
-          language,
-          true,
-          emergency ? 'emergency' : 'urgent',
-          [...(emergency ? [] : [summaryOf(CLINICAL)]), ...findings, ...flagFindings],
-        );
+        if (setAside.level === 'emergency') {
+          const lead = `red flag: ${setAside.label} ("${setAside.phrase}") beside a request to stop the texts, emergency`;
+          return result(
+            EMERGENCY,
+            'red-flag',
+            0.99,
+            [lead, ...reasons, ...flagReasons],
+            language,
+            true,
+            'emergency',
+            [...findings, ...flagFindings],
+          );
+        }
+        return result(CLINICAL, 'red-flag', 0.9, [...reasons, ...flagReasons], language, true, 'urgent', [
+          summaryOf(CLINICAL),
+          ...findings,
+          ...flagFindings,
+        ]);
       }
       // A red-flag word beside a request for silence ("unsubscribe me, the bleach") is for a nurse,
       // even with no word that would route it there alone.
