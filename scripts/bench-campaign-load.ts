@@ -46,7 +46,8 @@
 // - the CPU of the PostgreSQL backends serving its database (from /proc), busy connections and
 //   their wait events, the statements running (a sampling profile: share of 100 ms samples), lock
 //   waits with the statement the blocker ran last, and the longest open transactions;
-// - the load generator's own event-loop stalls (they count in the latencies: same process).
+// - the load generator's own event-loop stalls (they count in the latencies; it runs in a child process,
+//   scripts/lib/webhook-load-process.ts, apart from the stand-in and the PostgreSQL sampling).
 // For the campaign phase also: how long the start took, the latencies before and after it was
 // answered, and per sender at the stand-in the campaign's sends, their average rate and the most in
 // any 1 s window (sliding) against the rate, and the same for every send from that number.
@@ -60,10 +61,9 @@
 // went. Bounded in time; it drops its database, Redis keys and probe file at the end.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -72,9 +72,16 @@ import { JOB_QUEUE_NAMES } from '../src/platform/queues/queue-names';
 import { hubEnv, startHubProcess } from '../test/support/hub-process';
 import { createTestDatabase } from '../test/support/test-database';
 import { middayTimeZone, testRedisUrl } from '../test/support/test-hub';
-import { accountSid, messageSid, twilioSignature } from '../test/support/twilio-signing';
+import { accountSid } from '../test/support/twilio-signing';
 import { TwilioStandIn } from '../test/support/twilio-stand-in';
 import { type ProfileShare, type ProfileSummary, summarizeCpuProfile } from './lib/cpu-profile-summary';
+import {
+  BENCH_CLINIC_NUMBER as CLINIC_NUMBER,
+  type LoadResult,
+  BENCH_PUBLIC_URL as PUBLIC_URL,
+  postAtRateApart,
+  signedWebhooks,
+} from './lib/signed-webhooks';
 
 const { values: options } = parseArgs({
   options: {
@@ -96,14 +103,10 @@ const CONTACTS = Math.max(100, Number(options.contacts));
 const SEND_RATE = Number(options.rate);
 const LOAD = Number(options.load);
 const SECONDS = Number(options.seconds);
-const PUBLIC_URL = 'https://bench.clinic.test';
-const CLINIC_NUMBER = '+14155550100';
 const ADMIN = { email: 'bench@clinic.test', password: randomBytes(12).toString('hex') };
 const TARGET_P99_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Seeded contact n's number: +1 415 2xx xxxx, a valid US number for any n up to 7,999,999. */
-const phoneOf = (n: number) => `+1415${2_000_000 + n}`;
 
 /** Nearest-rank percentile of a sorted array. */
 function percentile(sorted: number[], p: number): number {
@@ -119,107 +122,6 @@ function maxInWindow(sorted: number[], ms: number): number {
     most = Math.max(most, end - start + 1);
   }
   return most;
-}
-
-interface SignedWebhook {
-  sid: string;
-  body: string;
-  signature: string;
-}
-
-/** Inbound SMS webhooks from the seeded contacts, signed as Twilio signs them, made before a phase. */
-function signedWebhooks(count: number, sid: string, authToken: string): SignedWebhook[] {
-  const url = `${PUBLIC_URL}/webhooks/twilio/sms`;
-  return Array.from({ length: count }, (_, i) => {
-    const params = {
-      AccountSid: sid,
-      Body: `Hi, can I move my appointment to next week? (${i})`,
-      From: phoneOf(1 + Math.floor(Math.random() * CONTACTS)),
-      MessageSid: messageSid(),
-      NumMedia: '0',
-      To: CLINIC_NUMBER,
-    };
-    return {
-      sid: params.MessageSid,
-      body: new URLSearchParams(params).toString(),
-      signature: twilioSignature(authToken, url, params),
-    };
-  });
-}
-
-interface LoadResult {
-  latencies: number[];
-  /** Each answered webhook's due time (epoch ms) and latency, in due order: for the timeline. */
-  timed: { at: number; ms: number }[];
-  ok: string[];
-  failed: number;
-  elapsed: number;
-  generatorStallMs: number;
-}
-
-/**
- * Posts `webhooks` at `rate` per second, each at its due time (an open loop, as a provider sends),
- * over keep-alive connections. Each latency runs from the due time to the answer's last byte.
- */
-async function postAtRate(hubUrl: string, webhooks: SignedWebhook[], rate: number): Promise<LoadResult> {
-  const { hostname, port } = new URL(hubUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
-  const latencies: number[] = [];
-  const timed: { at: number; ms: number }[] = [];
-  const ok: string[] = [];
-  let failed = 0;
-  const pending: Promise<void>[] = [];
-  const generatorDelay = monitorEventLoopDelay({ resolution: 5 });
-  generatorDelay.enable();
-  const started = performance.now();
-  const startedAt = Date.now();
-  for (let i = 0; i < webhooks.length; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    const webhook = webhooks[i]!;
-    pending.push(
-      new Promise<void>((resolve) => {
-        const req = http.request(
-          {
-            agent,
-            hostname,
-            port,
-            method: 'POST',
-            path: '/webhooks/twilio/sms',
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              'content-length': Buffer.byteLength(webhook.body),
-              'x-twilio-signature': webhook.signature,
-            },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              const ms = performance.now() - due;
-              latencies.push(ms);
-              timed.push({ at: startedAt + (i * 1000) / rate, ms });
-              if (res.statusCode! >= 200 && res.statusCode! < 300) ok.push(webhook.sid);
-              else failed += 1;
-              resolve();
-            });
-          },
-        );
-        req.on('error', () => {
-          failed += 1;
-          resolve();
-        });
-        req.end(webhook.body);
-      }),
-    );
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - started) / 1000;
-  generatorDelay.disable();
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  timed.sort((a, b) => a.at - b.at);
-  return { latencies, timed, ok, failed, elapsed, generatorStallMs: generatorDelay.max / 1e6 };
 }
 
 interface ProbeLine {
@@ -422,7 +324,7 @@ function report(
   PostgreSQL       its backends for the hub's database used ${(pgCpuShare * 100).toFixed(0)} % of a core
                    busy connections mean ${mean(pgSamples.map((s) => s.busy)).toFixed(2)}, max ${Math.max(...pgSamples.map((s) => s.busy))}; per sample: ${topWaits || 'none'}
 ${lockReport(pgSamples)}
-  load generator   its own event loop stalled up to ${fmt(load.generatorStallMs)}`;
+  load generator   (a process of its own) its event loop stalled up to ${fmt(load.generatorStallMs)}`;
 }
 
 /**
@@ -629,11 +531,11 @@ async function main() {
     )) as { id: string };
 
     const phase = async (name: string, during?: () => Promise<void>) => {
-      const webhooks = signedWebhooks(Math.round(LOAD * SECONDS), twilio.accountSid, twilio.authToken);
+      const webhooks = signedWebhooks(Math.round(LOAD * SECONDS), CONTACTS, twilio);
       const pgCpu = await postgresCpu(db, databaseName);
       const pgSampling = samplePostgres(sampler, databaseName);
       const from = Date.now();
-      const [load] = await Promise.all([postAtRate(hub.url, webhooks, LOAD), during?.()]);
+      const [load] = await Promise.all([postAtRateApart(hub.url, webhooks, LOAD), during?.()]);
       const to = Date.now();
       const pgSamples = await pgSampling.stop();
       const pgCpuShare = (await pgCpu.stop()) / ((to - from) / 1000);
@@ -641,7 +543,7 @@ async function main() {
     };
 
     console.error(`seeded ${CONTACTS} contacts in ${seedSeconds.toFixed(1)} s; warm-up ...`);
-    await postAtRate(hub.url, signedWebhooks(LOAD * 3, twilio.accountSid, twilio.authToken), LOAD);
+    await postAtRateApart(hub.url, signedWebhooks(LOAD * 3, CONTACTS, twilio), LOAD);
     const leftBeforeBaseline = await drainTriage(triageQueue);
     console.error(`baseline: ${LOAD}/s for ${SECONDS} s, no campaign ...`);
     const baseline = await phase('baseline');
@@ -778,7 +680,7 @@ async function main() {
     const cpus = os.cpus();
     console.log(`
 Machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average at the end ${uptime}
-Hub: own process (${options.sources ? 'tsx src/main.ts' : 'dist/src/main.js'}, NODE_ENV=production, ${options.split ? 'RUN_WORKERS=false; the workers in a second process' : 'workers on'}), PostgreSQL and Redis on this machine; load generator and Twilio stand-in in this process.
+Hub: own process (${options.sources ? 'tsx src/main.ts' : 'dist/src/main.js'}, NODE_ENV=production, ${options.split ? 'RUN_WORKERS=false; the workers in a second process' : 'workers on'}), PostgreSQL and Redis on this machine; Twilio stand-in in this process, load generator in a child process.
 Contacts ${CONTACTS} (seeded in ${seedSeconds.toFixed(1)} s), CAMPAIGN_SEND_RATE ${SEND_RATE}/s per sender, webhooks ${LOAD}/s open loop for ${SECONDS} s per phase.
 Triage jobs still queued when a phase began: baseline ${leftBeforeBaseline}, campaign ${leftBeforeCampaign}.
 

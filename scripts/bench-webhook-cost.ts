@@ -25,7 +25,6 @@
 // not counted. Every acknowledged webhook is checked to be stored once.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -36,9 +35,16 @@ import { JOB_QUEUE_NAMES } from '../src/platform/queues/queue-names';
 import { hubEnv, startHubProcess } from '../test/support/hub-process';
 import { createTestDatabase } from '../test/support/test-database';
 import { testRedisUrl } from '../test/support/test-hub';
-import { accountSid, messageSid, twilioSignature } from '../test/support/twilio-signing';
+import { accountSid } from '../test/support/twilio-signing';
 import { TwilioStandIn } from '../test/support/twilio-stand-in';
 import { summarizeCpuProfile } from './lib/cpu-profile-summary';
+import {
+  BENCH_CLINIC_NUMBER as CLINIC_NUMBER,
+  BENCH_PUBLIC_URL as PUBLIC_URL,
+  postAtRate,
+  postInTurn,
+  signedWebhooks,
+} from './lib/signed-webhooks';
 
 const { values: options } = parseArgs({
   options: {
@@ -56,10 +62,7 @@ const LOAD = Number(options.load);
 const SEQUENTIAL = options.sequential ? Math.max(1, Number(options.sequential)) : 0;
 const SECONDS = Number(options.seconds);
 const CONTACTS = Math.max(10, Number(options.contacts));
-const PUBLIC_URL = 'https://bench.clinic.test';
-const CLINIC_NUMBER = '+14155550100';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const phoneOf = (n: number) => `+1415${2_000_000 + n}`;
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
 
 /** utime + stime (ms) of one thread of `pid`, or of every thread when `tid` is omitted. */
@@ -76,125 +79,6 @@ function cpuMsOf(pid: number, tid?: number): number {
     }
   }
   return ticks * TICK_MS;
-}
-
-interface Signed {
-  sid: string;
-  body: string;
-  signature: string;
-}
-
-function signedWebhooks(count: number, sid: string, authToken: string): Signed[] {
-  const url = `${PUBLIC_URL}/webhooks/twilio/sms`;
-  return Array.from({ length: count }, (_, i) => {
-    const params = {
-      AccountSid: sid,
-      Body: `Hi, can I move my appointment to next week? (${i})`,
-      From: phoneOf(1 + Math.floor(Math.random() * CONTACTS)),
-      MessageSid: messageSid(),
-      NumMedia: '0',
-      To: CLINIC_NUMBER,
-    };
-    return {
-      sid: params.MessageSid,
-      body: new URLSearchParams(params).toString(),
-      signature: twilioSignature(authToken, url, params),
-    };
-  });
-}
-
-/** Open loop: each webhook at its due time over keep-alive connections; latency from the due time. */
-async function postAtRate(hubUrl: string, webhooks: Signed[], rate: number) {
-  const { hostname, port } = new URL(hubUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
-  const latencies: number[] = [];
-  const ok: string[] = [];
-  let failed = 0;
-  const pending: Promise<void>[] = [];
-  const started = performance.now();
-  for (let i = 0; i < webhooks.length; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    const webhook = webhooks[i]!;
-    pending.push(
-      new Promise<void>((resolve) => {
-        const req = http.request(
-          {
-            agent,
-            hostname,
-            port,
-            method: 'POST',
-            path: '/webhooks/twilio/sms',
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              'content-length': Buffer.byteLength(webhook.body),
-              'x-twilio-signature': webhook.signature,
-            },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              latencies.push(performance.now() - due);
-              if (res.statusCode === 200) ok.push(webhook.sid);
-              else failed += 1;
-              resolve();
-            });
-          },
-        );
-        req.on('error', () => {
-          failed += 1;
-          resolve();
-        });
-        req.end(webhook.body);
-      }),
-    );
-  }
-  await Promise.all(pending);
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { latencies, ok, failed, elapsed: (performance.now() - started) / 1000 };
-}
-
-/** One webhook at a time, each posted when the answer to the one before has arrived. */
-async function postInTurn(hubUrl: string, webhooks: Signed[]) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const { hostname, port } = new URL(hubUrl);
-  const latencies: number[] = [];
-  const ok: string[] = [];
-  let failed = 0;
-  const started = performance.now();
-  for (const webhook of webhooks) {
-    const t = performance.now();
-    const status = await new Promise<number>((resolve) => {
-      const req = http.request(
-        {
-          agent,
-          hostname,
-          port,
-          method: 'POST',
-          path: '/webhooks/twilio/sms',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'content-length': Buffer.byteLength(webhook.body),
-            'x-twilio-signature': webhook.signature,
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', () => resolve(0));
-      req.end(webhook.body);
-    });
-    latencies.push(performance.now() - t);
-    if (status === 200) ok.push(webhook.sid);
-    else failed += 1;
-  }
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { latencies, ok, failed, elapsed: (performance.now() - started) / 1000 };
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -260,7 +144,7 @@ async function main() {
     );
     await db.query('analyze contacts, contact_identities');
     const loadBefore = load();
-    await postAtRate(hub.url, signedWebhooks(LOAD * 3, twilio.accountSid, twilio.authToken), LOAD);
+    await postAtRate(hub.url, signedWebhooks(LOAD * 3, CONTACTS, twilio), LOAD);
     if (options.workers) await drain(triage);
     // The hub's own background (timers, pollers) with nothing arriving: CPU ms per second.
     const idleSeconds = Math.max(0, Number(options.idle));
@@ -269,11 +153,7 @@ async function main() {
     await sleep(idleSeconds * 1000);
     const idleRate =
       idleSeconds > 0 ? (cpuMsOf(pid, pid) - idle0) / ((performance.now() - idleStarted) / 1000) : 0;
-    const webhooks = signedWebhooks(
-      SEQUENTIAL || Math.round(LOAD * SECONDS),
-      twilio.accountSid,
-      twilio.authToken,
-    );
+    const webhooks = signedWebhooks(SEQUENTIAL || Math.round(LOAD * SECONDS), CONTACTS, twilio);
     const main0 = cpuMsOf(pid, pid);
     const all0 = cpuMsOf(pid);
     window = { from: Date.now(), to: 0 };
