@@ -204,7 +204,7 @@ describe('a message that fails in a batch', () => {
     await eventually(async () => {
       const rows = await queryRows(
         t.database.url,
-        `select 1 from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory'`,
+        `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'advisory'`,
         [],
       );
       return rows.length > 0;
