@@ -50,6 +50,14 @@ async function selected(filter: object): Promise<Person[]> {
   return chosen;
 }
 
+/** A date of birth `years` whole years ago and two months more: that age whatever the server's day. */
+function born(years: number): string {
+  const date = new Date();
+  date.setUTCFullYear(date.getUTCFullYear() - years);
+  date.setUTCDate(date.getUTCDate() - 60);
+  return date.toISOString().slice(0, 10);
+}
+
 const appointment = (person: Person, startsAt: string) =>
   admin.post('/appointments', { contactId: ids[person], startsAt, location: 'Main St' }).expect(201);
 
@@ -59,11 +67,11 @@ beforeAll(async () => {
   const tags = (p: Person) => `${tag};${tag}-${p}`;
   await importCsv(
     [
-      'externalId,name,phone,email,timeZone,tags,plan',
-      `${tag}-ana,Ana,${phones.ana},ana-${tag}@example.test,America/Chicago,${tags('ana')},gold`,
-      `${tag}-ben,Ben,${phones.ben},,America/New_York,${tags('ben')},silver`,
-      `${tag}-cy,Cy,,cy-${tag}@example.test,Europe/Madrid,${tags('cy')},`,
-      `${tag}-dee,Dee,${phones.dee},,,${tags('dee')},`,
+      'externalId,name,phone,email,timeZone,dateOfBirth,tags,plan',
+      `${tag}-ana,Ana,${phones.ana},ana-${tag}@example.test,America/Chicago,${born(76)},${tags('ana')},gold`,
+      `${tag}-ben,Ben,${phones.ben},,America/New_York,${born(40)},${tags('ben')},silver`,
+      `${tag}-cy,Cy,,cy-${tag}@example.test,Europe/Madrid,${born(39)},${tags('cy')},`,
+      `${tag}-dee,Dee,${phones.dee},,,,${tags('dee')},`,
     ].join('\n'),
   );
   const rows = await queryRows<{ id: string; external_id: string }>(
@@ -76,6 +84,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.stop();
+});
+
+test('ageMin / ageMax: whole years from the date of birth, both ends included; no date of birth, no age', async () => {
+  expect(await selected({ ageMax: 39 })).toEqual(['cy']);
+  expect(await selected({ ageMax: 40 })).toEqual(['ben', 'cy']);
+  expect(await selected({ ageMin: 40, ageMax: 40 })).toEqual(['ben']);
+  expect(await selected({ ageMin: 40 })).toEqual(['ana', 'ben']);
+  await admin.post('/audiences/count', { filter: { ageMin: 41, ageMax: 40 } }).expect(400);
 });
 
 test('timeZone: the recorded zone, one or several, without regard to case; no zone, no match', async () => {
