@@ -129,6 +129,27 @@ test('after the end time nothing more goes: those not yet sent, and those waitin
   expect(csv.text.split('\n').filter((l) => l.includes('campaign_ended'))).toHaveLength(ended);
 });
 
+test('a campaign scheduled ahead waits as scheduled, then sends at its time: nothing reaches the carrier before it', async () => {
+  const tag = `at${Date.now().toString(36)}`;
+  const phones = await audience(tag, [middayTimeZone(), middayTimeZone()]);
+  const scheduleAt = new Date(Date.now() + 8000);
+  const created = await admin
+    .post('/campaigns', campaign(tag, { scheduleAt: scheduleAt.toISOString() }))
+    .expect(201);
+  const id = created.body.id as string;
+  const started = await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+  expect(started.body.status).toBe('scheduled');
+
+  const done = await eventually(async () => {
+    const res = await admin.get(`/campaigns/${id}`).expect(200);
+    return res.body.status === 'completed' ? res.body : undefined;
+  }, 40_000);
+  expect(done.stats.sent).toBe(2);
+  const received = t.twilio.messages.filter((m) => phones.includes(String(m.params.To)));
+  expect(received).toHaveLength(2);
+  for (const m of received) expect(m.createdAt.getTime()).toBeGreaterThanOrEqual(scheduleAt.getTime());
+});
+
 test('a cancel fails the messages still waiting to go with campaign_cancelled; none of them is sent', async () => {
   const tag = `cx${Date.now().toString(36)}`;
   const phones = await audience(
