@@ -150,6 +150,43 @@ test('a campaign scheduled ahead waits as scheduled, then sends at its time: not
   for (const m of received) expect(m.createdAt.getTime()).toBeGreaterThanOrEqual(scheduleAt.getTime());
 });
 
+test("a staff reply to a patient goes out at once while a campaign's sends wait their turn on the same number", async () => {
+  const tag = `pr${Date.now().toString(36)}`;
+  // Sixteen at two a second: eight seconds of campaign sends queued behind one another.
+  const phones = await audience(
+    tag,
+    Array.from({ length: 16 }, () => middayTimeZone()),
+  );
+  const created = await admin.post('/campaigns', campaign(tag, {})).expect(201);
+  const id = created.body.id as string;
+  await admin.post(`/campaigns/${id}/start`, {}).expect(200);
+  const campaignSends = () => t.twilio.messages.filter((m) => phones.includes(String(m.params.To)));
+  await eventually(async () => campaignSends().length > 0 || undefined, 20_000);
+
+  const patient = randomUsPhone();
+  await t.postInboundSms({ From: patient, Body: 'is the clinic open saturday' }).expect(200);
+  const [row] = await queryRows<{ conversation_id: string }>(
+    t.database.url,
+    'select conversation_id from messages where from_address = $1',
+    [patient],
+  );
+  await request(t.hub.url)
+    .post(`/api/v1/conversations/${row!.conversation_id}/messages`)
+    .set('Authorization', `Bearer ${await t.staffToken()}`)
+    .send({ body: 'Yes, 9 to 1.', sensitivity: 'limited' })
+    .expect(202);
+  const reply = await eventually(async () => t.twilio.messages.find((m) => m.params.To === patient), 20_000);
+
+  // Not queued behind the campaign: campaign sends still reached the carrier after the reply.
+  await eventually(async () => {
+    const res = await admin.get(`/campaigns/${id}`).expect(200);
+    return res.body.status === 'completed' || undefined;
+  }, 40_000);
+  const after = campaignSends().filter((m) => m.createdAt.getTime() > reply.createdAt.getTime());
+  expect(campaignSends()).toHaveLength(16);
+  expect(after.length).toBeGreaterThan(0);
+});
+
 test('a cancel fails the messages still waiting to go with campaign_cancelled; none of them is sent', async () => {
   const tag = `cx${Date.now().toString(36)}`;
   const phones = await audience(
