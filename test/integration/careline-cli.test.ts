@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { importOptedInAudience } from '../support/opted-in-audience';
 import { queryRows } from '../support/test-database';
 import {
   ADMIN,
@@ -41,6 +42,15 @@ function careline(args: string[], env: Record<string, string | undefined> = {}):
       },
     );
   });
+}
+
+/** Adults at midday in their zone, tagged `tag`, one per phone: the CSV a practice system exports. */
+function audienceCsv(tag: string, phones: string[]): string {
+  const zone = middayTimeZone();
+  return [
+    'externalId,name,phone,dateOfBirth,language,timeZone,tags',
+    ...phones.map((phone, i) => `${tag}-${i},Patient ${i},${phone},1950-01-02,en,${zone},${tag}`),
+  ].join('\n');
 }
 
 beforeAll(async () => {
@@ -128,16 +138,9 @@ test('contacts import of a missing file, or with no token, exits non-zero with t
 
 test('campaign preview, start, status --watch until completed; a second start exits non-zero (409)', async () => {
   const tag = `clc${Date.now().toString(36)}`;
-  const zone = middayTimeZone();
   const file = path.join(dir, 'audience.csv');
   const phones = [randomUsPhone(), randomUsPhone(), randomUsPhone()];
-  fs.writeFileSync(
-    file,
-    [
-      'externalId,name,phone,dateOfBirth,language,timeZone,tags',
-      ...phones.map((phone, i) => `${tag}-${i},Patient ${i},${phone},1950-01-02,en,${zone},${tag}`),
-    ].join('\n'),
-  );
+  fs.writeFileSync(file, audienceCsv(tag, phones));
   expect((await careline(['contacts', 'import', file])).code).toBe(0);
   const ids = await queryRows<{ id: string; external_id: string }>(
     t.database.url,
@@ -208,28 +211,9 @@ function carelineOnTerminal(args: string[]): Promise<Run> {
 
 test('campaign pause stops the sends, status --watch on a terminal draws its progress bar, resume finishes them', async () => {
   const tag = `clp${Date.now().toString(36)}`;
-  const zone = middayTimeZone();
   // A hundred at twenty a second: five seconds of sending, time to pause midway.
   const phones = Array.from({ length: 100 }, () => randomUsPhone());
-  const file = path.join(dir, 'pause.csv');
-  fs.writeFileSync(
-    file,
-    [
-      'externalId,name,phone,dateOfBirth,language,timeZone,tags',
-      ...phones.map((phone, i) => `${tag}-${i},Patient ${i},${phone},1950-01-02,en,${zone},${tag}`),
-    ].join('\n'),
-  );
-  expect((await careline(['contacts', 'import', file])).code).toBe(0);
-  const ids = await queryRows<{ id: string }>(
-    t.database.url,
-    'select id from contacts where tags @> $1::jsonb',
-    [JSON.stringify([tag])],
-  );
-  for (const { id } of ids) {
-    await api
-      .post(`/contacts/${id}/consents`, { channel: 'sms', purpose: 'marketing', status: 'opted_in' })
-      .expect(201);
-  }
+  await importOptedInAudience(t, api, audienceCsv(tag, phones), tag);
   const created = await api
     .post('/campaigns', {
       name: `CLI pause ${tag}`,
