@@ -27,8 +27,12 @@ export default defineConfig({
         inbox: path.resolve(here, 'inbox/index.html'),
         sandbox: path.resolve(here, 'sandbox/index.html'),
       },
-      // The chunk both pages share (React) gets a name that says so.
-      output: { chunkFileNames: 'assets/shared-[hash].js' },
+      // The chunk both pages share (React) gets a name that says so; one loaded later (the
+      // campaign chart with uPlot) keeps its module's name.
+      output: {
+        chunkFileNames: (chunk) =>
+          chunk.isDynamicEntry ? 'assets/[name]-[hash].js' : 'assets/shared-[hash].js',
+      },
     },
   },
 });

@@ -2,10 +2,18 @@ import net from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seriousAccessibilityViolations } from '../support/accessibility';
 import { ensureWebPagesBuilt, launchChromium, screenshot, signIn } from '../support/browser';
-import { ADMIN, eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
+import { importOptedInAudience } from '../support/opted-in-audience';
+import {
+  ADMIN,
+  eventually,
+  middayTimeZone,
+  randomUsPhone,
+  startTestHub,
+  type TestHub,
+} from '../support/test-hub';
 
 // WCAG 2.1 AA on every page, checked by axe-core in Debian's chromium: the staff pages (login, inbox
-// with a conversation open, supervisor, admin, campaigns, sandbox) and the patient pages (/s/:token before and
+// with a conversation open, supervisor, admin, campaigns and a campaign's results, sandbox) and the patient pages (/s/:token before and
 // after the date of birth, /chat), on a desktop in light and dark mode and on a phone in dark mode.
 jest.setTimeout(180_000);
 const VISIBLE = { state: 'visible', timeout: 20_000 } as const;
@@ -72,6 +80,27 @@ beforeAll(async () => {
       variables: { link: 'https://book.clinic.test/flu' },
     })
     .expect(201);
+  // And one sent, for its results: figures, the chart (uPlot's canvas) and their tables.
+  const tag = `a11y${Date.now().toString(36)}`;
+  await importOptedInAudience(
+    t,
+    api,
+    `externalId,name,phone,dateOfBirth,timeZone,tags\n${tag},Cy Patient,${randomUsPhone()},1950-01-02,${middayTimeZone()},${tag}`,
+    tag,
+  );
+  const sent = await api
+    .post('/campaigns', {
+      name: 'Spring recall',
+      template: 'recall-outreach',
+      audience: { filter: { tags: [tag] } },
+      variables: { link: 'https://book.clinic.test/spring' },
+    })
+    .expect(201);
+  await api.post(`/campaigns/${sent.body.id}/start`, {}).expect(200);
+  await eventually(async () => {
+    const res = await api.get(`/campaigns/${sent.body.id}`).expect(200);
+    return res.body.status === 'completed' ? res.body : undefined;
+  });
 });
 
 afterAll(async () => {
@@ -223,6 +252,17 @@ describe.each(LAYOUTS)('axe-core, $name', ({ name, viewport, colorScheme }) => {
     await campaign.getByRole('button', { name: 'Preview' }).click();
     await campaign.getByRole('region', { name: 'Preview' }).waitFor(VISIBLE);
     await checkPage(page, `campaigns-${tag}`, findings, colorScheme);
+    await page
+      .getByRole('region', { name: 'Campaigns list' })
+      .getByRole('button', { name: 'Spring recall' })
+      .click();
+    const results = page
+      .getByRole('region', { name: 'Campaign Spring recall' })
+      .getByRole('region', { name: 'Results' });
+    await results.locator('.uplot canvas').waitFor(VISIBLE);
+    await results.getByText(/^The figures per/).click();
+    await results.getByRole('table', { name: /^Sends and deliveries per/ }).waitFor(VISIBLE);
+    await checkPage(page, `campaign-results-${tag}`, findings, colorScheme);
     expect(findings).toEqual({});
   });
 

@@ -243,6 +243,12 @@ test('the progress bar, chart and tables move as the campaign sends, without a r
     window.barValues = [bar.value];
     new MutationObserver(() => window.barValues.push(bar.value)).observe(bar, { attributes: true });
   })()`);
+  // The chart is uPlot's canvas, there from the first send on: what it shows then, to compare.
+  await campaign.locator('.campaign-chart .uplot canvas').waitFor(VISIBLE);
+  await page.evaluate(`(() => {
+    window.chartCanvas = document.querySelector('.campaign-chart .uplot canvas');
+    window.chartFirst = window.chartCanvas.toDataURL();
+  })()`);
   await campaign.getByText('completed', { exact: true }).waitFor({ state: 'visible', timeout: 30_000 });
   const results = campaign.getByRole('region', { name: 'Results' });
   await results.getByText('Decided 8 of 8').waitFor(VISIBLE);
@@ -250,7 +256,22 @@ test('the progress bar, chart and tables move as the campaign sends, without a r
   // It moved through values between none and all: pushed figures, not one read at the end.
   expect(new Set(values.filter((v) => v > 0 && v < 8)).size).toBeGreaterThanOrEqual(2);
   expect(await page.evaluate('window.notReloaded')).toBe(true);
-  await results.getByRole('img', { name: /Sends and deliveries per 1 minutes: 8 sent/ }).waitFor(VISIBLE);
+  await results
+    .getByRole('img', { name: /^Sends and deliveries per minute: 8 sent, \d+ delivered$/ })
+    .waitFor(VISIBLE);
+  // The pushes redrew that same canvas (never a new chart, never a reload) with other figures.
+  expect(
+    await page.evaluate(
+      'window.chartCanvas.isConnected && window.chartCanvas.toDataURL() !== window.chartFirst',
+    ),
+  ).toBe(true);
+  // Its figures as text, per minute: they add up to the totals (no delivery receipts here).
+  await results.getByText('The figures per minute').click();
+  const perMinute = results.getByRole('table', { name: 'Sends and deliveries per minute' });
+  const columns = async (n: number) =>
+    (await perMinute.locator(`tbody td:nth-of-type(${n})`).allTextContents()).map(Number);
+  expect((await columns(1)).reduce((a, b) => a + b, 0)).toBe(8);
+  expect((await columns(2)).reduce((a, b) => a + b, 0)).toBe(0);
   const byChannel = results.getByRole('table', { name: 'By Channel' });
   expect(await byChannel.getByRole('row', { name: /^sms 8 8/ }).count()).toBe(1);
   const byLanguage = results.getByRole('table', { name: 'By Language' });
