@@ -307,6 +307,8 @@ export interface ContactView {
   channelPreferences: string[];
   /** The clinic's own facts about the patient, label to value. */
   attributes: Record<string, string>;
+  /** What campaign audiences select on; set by an import or by staff. */
+  tags: string[];
   identities: { kind: string; address: string; undeliverable: boolean }[];
   createdAt: Timestamp;
   updatedAt: Timestamp;

@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { normalizeTags } from '../contacts/contact-tags';
 import { normalizeEmail, normalizePhone } from '../platform/addresses/addresses';
 import { canonicalLanguageTag, LANGUAGE_TAG_RULE } from '../platform/locale/language-tag';
 
@@ -106,14 +107,7 @@ export function validateImportRow(
   if (externalId) contact.externalId = externalId;
   const tags = cell('tags');
   if (tags !== undefined) {
-    contact.tags = [
-      ...new Set(
-        tags
-          .split(';')
-          .map((t) => t.trim())
-          .filter(Boolean),
-      ),
-    ];
+    contact.tags = normalizeTags(tags.split(';'));
   }
   for (const [column, value] of Object.entries(record)) {
     if ((KNOWN_COLUMNS as readonly string[]).includes(column)) continue;

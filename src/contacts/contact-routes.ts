@@ -18,6 +18,7 @@ import {
 } from '../staff/contact-access';
 import { listContactConversations } from './contact-conversations';
 import { findIdentity } from './contact-directory';
+import { parseTags } from './contact-tags';
 
 const isTimeZone = (zone: string) => {
   try {
@@ -65,20 +66,25 @@ function contactSchemas(channels: ChannelRegistry) {
 }
 
 const contactFieldsOf = (channelNames: string[]) =>
-  z.object({
-    name: z.string().trim().min(1).max(200).nullable().optional(),
-    phone: z.string().trim().min(3).max(40).nullable().optional(),
-    email: z.string().trim().min(3).max(320).nullable().optional(),
-    dateOfBirth: dateOfBirth.nullable().optional(),
-    language: languageTagSchema.nullable().optional(),
-    timeZone: z
-      .string()
-      .refine(isTimeZone, 'must be an IANA time zone such as America/Chicago')
-      .nullable()
-      .optional(),
-    channelPreferences: z.array(oneOf(channelNames)).max(channelNames.length).nullable().optional(),
-    attributes: attributes.nullable().optional(),
-  });
+  z
+    .object({
+      name: z.string().trim().min(1).max(200).nullable().optional(),
+      phone: z.string().trim().min(3).max(40).nullable().optional(),
+      email: z.string().trim().min(3).max(320).nullable().optional(),
+      dateOfBirth: dateOfBirth.nullable().optional(),
+      language: languageTagSchema.nullable().optional(),
+      timeZone: z
+        .string()
+        .refine(isTimeZone, 'must be an IANA time zone such as America/Chicago')
+        .nullable()
+        .optional(),
+      channelPreferences: z.array(oneOf(channelNames)).max(channelNames.length).nullable().optional(),
+      attributes: attributes.nullable().optional(),
+      // Checked by parseTags, for codes that say which rule a tag broke.
+      tags: z.unknown().optional(),
+    })
+    // A misspelt field would otherwise be dropped with a 200, and the change the caller meant lost.
+    .strict();
 
 const consentBodyOf = (channelNames: string[]) =>
   z.object({
@@ -111,6 +117,7 @@ async function presentContact(
     timeZone: contact.timeZone,
     channelPreferences: contact.channelPreferences ?? [],
     attributes: contact.attributes ?? {},
+    tags: contact.tags,
     identities: identities.map((i) => ({
       kind: i.kind,
       address: i.address,
@@ -159,7 +166,10 @@ function normalizedAddresses(body: z.infer<ReturnType<typeof contactFieldsOf>>, 
   return { phone, email };
 }
 
-/** Contacts: create, update (name, phone, email, date of birth, language, time zone, channel preferences) and consent. */
+/**
+ * Contacts: create, update (name, phone, email, date of birth, language, time zone, channel
+ * preferences, attributes, tags) and consent.
+ */
 export function contactRouter(db: Database, defaultRegion: string, channels: ChannelRegistry): Router {
   const router = Router();
   const { contactFields, consentBody } = contactSchemas(channels);
@@ -178,6 +188,7 @@ export function contactRouter(db: Database, defaultRegion: string, channels: Cha
     const staff = req.staff!;
     const body = contactFields.parse(req.body);
     const { phone, email } = normalizedAddresses(body, defaultRegion);
+    const tags = body.tags === undefined ? undefined : parseTags(body.tags);
     if (id) {
       await assertContactAccess(db, staff, id);
       // A new contact is a new person; changing an existing one's addresses or birth date is not.
@@ -195,6 +206,8 @@ export function contactRouter(db: Database, defaultRegion: string, channels: Cha
         ...(body.channelPreferences !== undefined ? { channelPreferences: body.channelPreferences } : {}),
         // null clears them: the column is never null (imports and campaigns read it as a set).
         ...(body.attributes !== undefined ? { attributes: body.attributes ?? {} } : {}),
+        // The whole set, like attributes: the panel sends what it shows.
+        ...(tags !== undefined ? { tags } : {}),
       };
       const [row] = id
         ? await tx

@@ -5,7 +5,8 @@ import { ADMIN, eventually, randomUsPhone, startTestHub, type TestHub } from '..
 
 // Issue 14 item 4 in a real browser: staff say who the patient is from the patient panel (name,
 // date of birth, language, time zone, how they prefer to be reached, the clinic's own details),
-// and open the patient's earlier conversation from it.
+// and open the patient's earlier conversation from it; issue 16: they add and remove the patient's
+// tags, the words campaign audiences select on.
 jest.setTimeout(120_000);
 const VISIBLE = { state: 'visible', timeout: 30_000 } as const;
 
@@ -87,6 +88,52 @@ test('edit the patient in the panel; the thread takes the name; an earlier conve
     display_name: 'Rosa Alvarez',
     attributes: { 'Preferred pharmacy': 'Main St Pharmacy' },
   });
+
+  // Tags: typed and Enter adds a chip, saved at once; it is there after a reload; its button removes it,
+  // from the keyboard. A tag (it may come from an imported file) is shown as text, never as HTML.
+  const tag = `recall-${Date.now()}`;
+  const markup = '<b>vip</b>';
+  const tagChips = () =>
+    page
+      .getByRole('complementary', { name: 'Patient' })
+      .getByRole('region', { name: 'Tags' })
+      .getByRole('list', { name: 'Tags' });
+  const addTag = panel.getByRole('textbox', { name: 'Add a tag' });
+  await addTag.fill(` ${tag} `);
+  await addTag.press('Enter');
+  await tagChips().getByText(tag, { exact: true }).waitFor(VISIBLE);
+  expect(await addTag.inputValue()).toBe('');
+  await addTag.fill(markup);
+  await addTag.press('Enter');
+  await tagChips().getByText(markup, { exact: true }).waitFor(VISIBLE);
+  const storedTags = async () =>
+    (
+      await queryRows<{ tags: string[] }>(
+        t.database.url,
+        'select c.tags from contacts c join conversations v on v.contact_id = c.id where v.id = $1',
+        [firstId],
+      )
+    )[0]?.tags;
+  expect(await storedTags()).toEqual([tag, markup]);
+  console.log(`patient tags screenshot: ${await screenshot(page, 'patient-panel-tags.png')}`);
+
+  await page.reload();
+  await page
+    .getByRole('status', { name: 'Connection' })
+    .filter({ hasText: /^live$/ })
+    .waitFor(VISIBLE);
+  await row.getByRole('button').first().click();
+  await tagChips().getByText(tag, { exact: true }).waitFor(VISIBLE);
+  await tagChips().getByText(markup, { exact: true }).waitFor(VISIBLE);
+  await tagChips()
+    .getByRole('button', { name: `Remove tag ${tag}` })
+    .press('Enter');
+  await tagChips().getByText(tag, { exact: true }).waitFor({ state: 'detached', timeout: 30_000 });
+  // The keyboard stays in the panel, on the tag input, once the chip's button is gone.
+  await page.keyboard.type('next');
+  expect(await addTag.inputValue()).toBe('next');
+  await addTag.fill('');
+  expect(await storedTags()).toEqual([markup]);
 
   // The earlier, resolved conversation is listed with the patient's words and opens in the thread.
   await panel

@@ -1,13 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { signedInStaff } from '../support/staff-accounts';
 import { queryRows } from '../support/test-database';
 import { eventually, randomUsPhone, type StaffApi, startTestHub, type TestHub } from '../support/test-hub';
 
 // Who is this: staff edit the patient's name, language, time zone, channel preferences and custom
-// attributes from the patient panel; the date of birth (it opens secure links) only supervisors and
-// admins; the panel lists the patient's past conversations, in the queues the reader works.
+// attributes from the patient panel, and the tags campaign audiences select on (issue 16); the date
+// of birth (it opens secure links) only supervisors and admins; the panel lists the patient's past
+// conversations, in the queues the reader works.
 let t: TestHub;
 let admin: StaffApi;
 let deskAgent: StaffApi;
+let billingAgent: StaffApi;
 
 beforeAll(async () => {
   t = await startTestHub();
@@ -18,6 +22,13 @@ beforeAll(async () => {
     role: 'agent',
     password: 'panel-agent-password',
     queues: ['front-desk'],
+  }));
+  ({ api: billingAgent } = await signedInStaff(t, {
+    email: 'panel.billing@clinic.test',
+    name: 'Billing Agent',
+    role: 'agent',
+    password: 'panel-billing-password',
+    queues: ['billing'],
   }));
 });
 afterAll(async () => {
@@ -106,4 +117,60 @@ test('past conversations: newest first with the patient’s last words; an agent
   const mine = await deskAgent.get(`/contacts/${first.contact_id}/conversations`).expect(200);
   expect(mine.body.conversations.map((c: { id: string }) => c.id)).toEqual([second.conversation_id]);
   expect(JSON.stringify(mine.body)).not.toContain('bill from march');
+});
+
+test('tags: set with attributes in one PATCH, normalized as an import does, audited, counted by an audience', async () => {
+  const { contact_id: contactId } = await conversationFor(randomUsPhone(), 'hi, a question about parking');
+  const tag = `recall-${randomUUID().slice(0, 8)}`;
+  const count = async () =>
+    (await admin.post('/audiences/count', { filter: { tags: [tag] } }).expect(200)).body.count;
+  expect(await count()).toBe(0);
+
+  // Trimmed and each once, as a CSV import stores them.
+  const saved = await deskAgent
+    .patch(`/contacts/${contactId}`, { attributes: { MRN: 'T-1' }, tags: [` ${tag} `, 'senior', tag] })
+    .expect(200);
+  expect(saved.body.contact).toMatchObject({ attributes: { MRN: 'T-1' }, tags: [tag, 'senior'] });
+  expect((await deskAgent.get(`/contacts/${contactId}`).expect(200)).body.contact.tags).toEqual([
+    tag,
+    'senior',
+  ]);
+  expect(await count()).toBe(1);
+
+  // An agent of another queue gets the answer she gets for attributes; anonymous, 401. Nothing changes.
+  for (const body of [{ attributes: { MRN: 'X' } }, { tags: [] }]) {
+    const denied = await billingAgent.patch(`/contacts/${contactId}`, body).expect(403);
+    expect(denied.body.error.code).toBe('forbidden_contact');
+  }
+  await request(t.hub.url).patch(`/api/v1/contacts/${contactId}`).send({ tags: [] }).expect(401);
+
+  const bad: [unknown, string][] = [
+    ['senior', 'invalid_tags'],
+    [null, 'invalid_tags'],
+    [['senior', 7], 'invalid_tags'],
+    [['senior', '  '], 'empty_tag'],
+    [['x'.repeat(101)], 'tag_too_long'],
+    [Array.from({ length: 51 }, (_, i) => `tag-${i}`), 'too_many_tags'],
+  ];
+  for (const [tags, code] of bad) {
+    const refused = await deskAgent.patch(`/contacts/${contactId}`, { tags }).expect(400);
+    expect(refused.body.error).toMatchObject({ code, details: { fields: ['tags'] } });
+  }
+  // A misspelt field is refused rather than dropped with a 200.
+  const unknown = await deskAgent.patch(`/contacts/${contactId}`, { tag: [], name: 'Kept Out' }).expect(400);
+  expect(unknown.body.error.code).toBe('validation_failed');
+  const after = (await deskAgent.get(`/contacts/${contactId}`)).body.contact;
+  expect(after).toMatchObject({ name: null, attributes: { MRN: 'T-1' }, tags: [tag, 'senior'] });
+
+  // The whole set is replaced: a tag left out is removed, and the audience no longer counts her.
+  await deskAgent.patch(`/contacts/${contactId}`, { tags: ['senior'] }).expect(200);
+  expect(await count()).toBe(0);
+
+  const audits = await queryRows<{ detail: { fields: string[] } }>(
+    t.database.url,
+    "select detail from audit_log where action = 'contact.update' and subject_id = $1",
+    [contactId],
+  );
+  expect(audits.map((a) => a.detail.fields)).toEqual([['attributes', 'tags'], ['tags']]);
+  expect(JSON.stringify(audits)).not.toMatch(/recall-|senior/);
 });

@@ -2,6 +2,7 @@ import { type FormEvent, Fragment, useCallback, useEffect, useState } from 'reac
 import type * as Api from '../../contracts/inbox-api';
 import { api, getSession } from '../shared/api';
 import { channelLabel, knownChannels, shortTime } from './format';
+import { PatientTags } from './patient-tags';
 
 /** Languages offered first; a contact's other code still shows and can be kept. */
 const LANGUAGES: { code: string; name: string }[] = [
@@ -72,8 +73,8 @@ interface Props {
 /**
  * Who the patient is, in the patient panel: name, date of birth, language, time zone, channel
  * preferences and the clinic's own attributes, editable in place (the date of birth by supervisors
- * and admins only: it opens secure links; the server enforces it), and the patient's other
- * conversations.
+ * and admins only: it opens secure links; the server enforces it), the tags campaign audiences
+ * select on, and the patient's other conversations.
  */
 export function PatientDetails({ contactId, conversationId, onChanged, onOpenConversation }: Props) {
   const [contact, setContact] = useState<Api.ContactView | null>(null);
@@ -290,6 +291,7 @@ export function PatientDetails({ contactId, conversationId, onChanged, onOpenCon
           </div>
         </form>
       )}
+      {contact && <PatientTags contactId={contactId} tags={contact.tags} onSaved={setContact} />}
       <h3>Other conversations</h3>
       {others.length === 0 ? (
         <p className="muted">None</p>
