@@ -1,39 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
-import { type ParsedMail, simpleParser } from 'mailparser';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
 import { channelFactories } from '../../channels';
 import { createEmailChannel } from '../../channels/email';
 import { DnsStandIn } from '../support/dns-stand-in';
+import { startCaptureServer } from '../support/smtp-capture';
 import { queryRows } from '../support/test-database';
 import { eventually, randomUsPhone, startTestHub, type TestHub } from '../support/test-hub';
 
 const SECRET = 'email-webhook-secret-0123456789';
 const DOMAIN = 'mail.clinic.test';
 const WEBHOOK = '/webhooks/email/inbound';
-
-/** A local SMTP server standing in for the clinic's outbound relay: it keeps what the hub sends. */
-async function startCaptureServer() {
-  const received: ParsedMail[] = [];
-  const server = new SMTPServer({
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    authOptional: true,
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          received.push(parsed);
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.server.address() as AddressInfo;
-  return { received, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 async function freePort(): Promise<number> {
   const probe = net.createServer();
