@@ -225,10 +225,26 @@ const WATCHERS_EVENT = 'campaign.watchers';
 /** What of a socket.io namespace the sink uses (kept structural: socket.io is the hub's, not ours). */
 interface ProgressNamespace {
   to(room: string): { emit(event: string, payload: unknown): unknown };
-  adapter: { rooms: Map<string, Set<string>> };
+  adapter: {
+    rooms: Map<string, Set<string>>;
+    /** An event for the other hub processes; its last element, a function, receives their answers. */
+    serverSideEmit(packet: unknown[]): unknown;
+  };
   // Loosely typed: the namespace's `connection` and the watchers' count have listeners of their own.
   on(event: string, listener: (...args: never[]) => void): unknown;
-  serverSideEmitWithAck(event: string, orgId: string): Promise<unknown[]>;
+}
+
+/**
+ * Asks the other hub processes through the adapter and collects their answers, as socket.io's
+ * `serverSideEmitWithAck` does, but keeping the promise the adapter returns: socket.io drops it, so
+ * when the adapter cannot reach Redis (a hub closing while a flush asks) the ask neither settled nor
+ * was caught, and its rejection went unhandled.
+ */
+function askOtherProcesses(namespace: ProgressNamespace, event: string, orgId: string): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const ack = (error: Error | null, answers: unknown[]) => (error ? reject(error) : resolve(answers));
+    Promise.resolve(namespace.adapter.serverSideEmit([event, orgId, ack])).catch(reject);
+  });
 }
 
 /** What of a socket that just connected the sink reads: its staff member's clinic and its rooms. */
@@ -255,7 +271,7 @@ export const socketSink = (io: { of(name: string): ProgressNamespace }): Progres
       if (localWatchers(orgId) > 0) return true;
       try {
         // The adapter waits for every live process (or its request timeout, 5 s).
-        const counts = await inbox.serverSideEmitWithAck(WATCHERS_EVENT, orgId);
+        const counts = await askOtherProcesses(inbox, WATCHERS_EVENT, orgId);
         return counts.some((count) => Number(count) > 0);
       } catch {
         // A process that did not answer may hold a manager: count as before rather than go quiet.
