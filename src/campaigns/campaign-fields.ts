@@ -14,7 +14,7 @@ import { type CampaignRow, lockedCampaign } from './campaign-store';
  * the planner keeps a few seconds of them queued (at least ten), so slower would hold the worker's
  * slots for minutes.
  */
-export const MIN_CAMPAIGN_SEND_RATE = 0.1;
+const MIN_CAMPAIGN_SEND_RATE = 0.1;
 
 /** A campaign's bodies: what a create takes, and an edit of a draft (any part of it). */
 export function campaignBodiesFor(channels: ChannelRegistry) {

@@ -288,9 +288,12 @@ export async function execCampaignPlanJob(
     const waiting = await db.execute(
       sql`select count(*) as n from (${campaignMessagesToGo(campaign.id, { dueWithinMs: JOB_HORIZON_MS })}) due`,
     );
-    // A few seconds of sending, at the campaign's own rate where it asks for less than the clinic's.
-    const rate = Math.min(deps.sendRate, campaign.sendRate ?? deps.sendRate);
-    const window = Math.max(10, Math.ceil(rate * 5));
+    // A few seconds of sending. A campaign slower than the clinic's rate keeps two seconds of its
+    // own: each of its sends waits for the campaign's slot in one of the send worker's slots
+    // (campaign-send-worker.ts), which a longer window would hold from the other campaigns.
+    const own = campaign.sendRate !== null && campaign.sendRate < deps.sendRate ? campaign.sendRate : null;
+    const window =
+      own !== null ? Math.max(2, Math.ceil(own * 2)) : Math.max(10, Math.ceil(deps.sendRate * 5));
     // A release is a batch's fixed cost (the policy's reads, a transaction, the jobs) whatever its
     // size: topped up a few messages at every look (every 250 ms at 20 sends/s: batches of 5), it cost
     // about as many statements as the sends themselves. Released once a quarter of the window is free,

@@ -2,7 +2,6 @@ import { stringify } from 'csv-stringify';
 import { desc, eq, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import type { ChannelRegistry } from '../channel-port/channel-registry';
 import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
 import { writeAudit } from '../platform/audit/audit-log';
 import { campaigns } from '../platform/db/campaign-schema';
