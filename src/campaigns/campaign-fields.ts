@@ -10,9 +10,9 @@ import { checkedFilter, filterOf, getAudience } from './audience-routes';
 import { type CampaignRow, lockedCampaign } from './campaign-store';
 
 /**
- * The slowest rate a campaign may ask for: its sends wait for their slot in the send worker, and
- * the planner keeps a few seconds of them queued (at least ten), so slower would hold the worker's
- * slots for minutes.
+ * The slowest rate a campaign may ask for, one message every ten seconds: each of its sends waits
+ * for the campaign's slot in one of the send worker's slots, and the planner keeps two seconds of
+ * them queued (at least two), so slower would hold those slots for minutes.
  */
 const MIN_CAMPAIGN_SEND_RATE = 0.1;
 
