@@ -493,6 +493,11 @@ export interface CampaignView {
   endAt: Timestamp | null;
   /** `morning`: each recipient's message waits for 09:00–12:00 in her own time zone. */
   sendWindow: 'morning' | null;
+  /**
+   * Messages per second per sender for this campaign: slower than the clinic's CAMPAIGN_SEND_RATE,
+   * never faster. Null: the clinic's rate.
+   */
+  sendRate: number | null;
   status: CampaignStatus;
   createdAt: Timestamp;
   startedAt: Timestamp | null;

@@ -238,12 +238,6 @@ export async function execCampaignPlanJob(
 ): Promise<'stopped' | 'planned_all' | 'ended' | 'waiting' | 'audience'> {
   const { db } = deps.outbound;
   const options = { logger: deps.outbound.logger, ...(deps.signal ? { signal: deps.signal } : {}) };
-  const window = Math.max(10, Math.ceil(deps.sendRate * 5));
-  // A release is a batch's fixed cost (the policy's reads, a transaction, the jobs) whatever its
-  // size: topped up a few messages at every look (every 250 ms at 20 sends/s: batches of 5), it cost
-  // about as many statements as the sends themselves. Released once a quarter of the window is free,
-  // the window still holds three quarters of it or more.
-  const leastRelease = Math.max(1, Math.floor(window / 4));
   let decided = false;
   for (;;) {
     if (deps.signal?.aborted) throw new Error('campaign planner stopped: the hub is closing');
@@ -294,6 +288,17 @@ export async function execCampaignPlanJob(
     const waiting = await db.execute(
       sql`select count(*) as n from (${campaignMessagesToGo(campaign.id, { dueWithinMs: JOB_HORIZON_MS })}) due`,
     );
+    // A few seconds of sending. A campaign slower than the clinic's rate keeps two seconds of its
+    // own: each of its sends waits for the campaign's slot in one of the send worker's slots
+    // (campaign-send-worker.ts), which a longer window would hold from the other campaigns.
+    const own = campaign.sendRate !== null && campaign.sendRate < deps.sendRate ? campaign.sendRate : null;
+    const window =
+      own !== null ? Math.max(2, Math.ceil(own * 2)) : Math.max(10, Math.ceil(deps.sendRate * 5));
+    // A release is a batch's fixed cost (the policy's reads, a transaction, the jobs) whatever its
+    // size: topped up a few messages at every look (every 250 ms at 20 sends/s: batches of 5), it cost
+    // about as many statements as the sends themselves. Released once a quarter of the window is free,
+    // the window still holds three quarters of it or more.
+    const leastRelease = Math.max(1, Math.floor(window / 4));
     const room = window - Number(rowsOf<{ n: string }>(waiting)[0]?.n ?? 0);
     if (room < leastRelease) {
       await sleep(deps.pollMs ?? 250);

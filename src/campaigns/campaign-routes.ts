@@ -2,7 +2,6 @@ import { stringify } from 'csv-stringify';
 import { desc, eq, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import type { ChannelRegistry } from '../channel-port/channel-registry';
 import { asHttpError, type OutboundServiceDeps } from '../outbound/outbound-service';
 import { writeAudit } from '../platform/audit/audit-log';
 import { campaigns } from '../platform/db/campaign-schema';
@@ -11,8 +10,7 @@ import { withoutJit } from '../platform/db/without-jit';
 import { HttpError } from '../platform/http/http-error';
 import { CAMPAIGN_ROLES } from '../staff/campaign-access';
 import { requireRole } from '../staff/require-role';
-import { audienceFilterSchema } from './audience-filter';
-import { checkedFilter, filterOf, getAudience } from './audience-routes';
+import { campaignBodiesFor, checkedFields, editDraft } from './campaign-fields';
 import { recipientOutcomes } from './campaign-outcomes';
 import type { CampaignPlanQueue } from './campaign-planner';
 import { previewCampaign } from './campaign-preview';
@@ -28,28 +26,6 @@ import {
 import { sendCampaignTest, testAddress } from './campaign-test-send';
 import type { FrequencyCap } from './frequency-cap';
 
-/** A campaign's body; its channel preference is one a delivery channel declares it carries. */
-const createBodyFor = (channels: ChannelRegistry) => {
-  const names = channels.carrying('campaign').map((adapter) => adapter.channel);
-  return z
-    .object({
-      name: z.string().trim().min(1).max(200),
-      template: z.string().trim().min(1).max(100),
-      // A filter given here, or a saved audience (audience-routes.ts) whose filter is copied.
-      audience: z.union([
-        z.object({ filter: audienceFilterSchema }).strict(),
-        z.object({ audienceId: z.uuid() }).strict(),
-      ]),
-      variables: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
-      channelPreference: z.enum(names as [string, ...string[]]).optional(),
-      scheduleAt: z.iso.datetime({ offset: true }).optional(),
-      endAt: z.iso.datetime({ offset: true }).optional(),
-      // Each recipient in her own morning (09:00–12:00 in her zone), deferred by the policy.
-      sendWindow: z.enum(['morning']).optional(),
-    })
-    .strict();
-};
-
 export interface CampaignRouterDeps {
   /** The send pipeline, its `sendQueue` the campaign queue. */
   outbound: OutboundServiceDeps;
@@ -64,19 +40,26 @@ export interface CampaignRouterDeps {
   defaultRegion: string;
   /** CAMPAIGN_REPLY_WINDOW_DAYS: how long after a message a booking still counts for it. */
   attributionDays?: number;
+  /** CAMPAIGN_SEND_RATE: the fastest a campaign may ask to send (per sender). */
+  clinicSendRate: number;
 }
 
 const testSendBody = z.object({ to: z.string().trim().min(3).max(320) }).strict();
 
 /**
- * Campaigns for admins and managers (agents get 403): create a draft, preview it (a dry run of every
+ * Campaigns for admins and managers (agents get 403): create a draft, edit it, preview it (a dry run of every
  * recipient through planOutbound), start, pause, resume or cancel it, read its figures and export
  * its recipients' outcomes as CSV.
  */
 export function campaignRouter(deps: CampaignRouterDeps): Router {
   const { db } = deps.outbound;
   const router = Router();
-  const createBody = createBodyFor(deps.outbound.channels);
+  const bodies = campaignBodiesFor(deps.outbound.channels);
+  const fieldDeps = {
+    templates: deps.outbound.templates,
+    channels: deps.outbound.channels,
+    clinicSendRate: deps.clinicSendRate,
+  };
   router.use('/campaigns', requireRole(...CAMPAIGN_ROLES));
   const idOf = (req: Request) => z.uuid().parse(req.params.id);
   const audit = (req: Request, action: string, subjectId: string, detail: Record<string, unknown> = {}) =>
@@ -93,45 +76,29 @@ export function campaignRouter(deps: CampaignRouterDeps): Router {
     });
 
   router.post('/campaigns', async (req, res) => {
-    const body = createBody.parse(req.body);
-    const template = deps.outbound.templates.get(body.template);
-    if (!template) throw new HttpError(422, 'template_not_found', `No template named ${body.template}`);
-    const scheduleAt = body.scheduleAt ? new Date(body.scheduleAt) : null;
-    if (scheduleAt && scheduleAt.getTime() < Date.now()) {
-      throw new HttpError(422, 'schedule_in_past', 'scheduleAt is in the past');
-    }
-    const audience =
-      'audienceId' in body.audience
-        ? await getAudience(db, req.staff!.orgId, body.audience.audienceId).then(
-            (saved) => ({ filter: filterOf(saved), audienceId: saved.id }),
-            () => {
-              throw new HttpError(422, 'audience_not_found', 'No saved audience has that id');
-            },
-          )
-        : { filter: await checkedFilter(db, req.staff!.orgId, body.audience.filter, deps.outbound.channels) };
-    const endAt = body.endAt ? new Date(body.endAt) : null;
-    if (endAt && endAt.getTime() <= Date.now())
-      throw new HttpError(422, 'end_in_past', 'endAt is in the past');
-    if (endAt && scheduleAt && endAt.getTime() <= scheduleAt.getTime()) {
-      throw new HttpError(422, 'end_before_schedule', 'endAt is not after scheduleAt');
-    }
+    const body = bodies.create.parse(req.body);
+    const fields = await checkedFields(db, fieldDeps, req.staff!.orgId, body);
     const [row] = await db
       .insert(campaigns)
+      // A create's body has every required field, so its checked fields do.
       .values({
+        ...(fields as typeof campaigns.$inferInsert),
         orgId: req.staff!.orgId,
-        name: body.name,
-        template: body.template,
-        audience,
-        variables: body.variables ?? {},
-        channelPreference: body.channelPreference ?? null,
-        scheduleAt,
-        endAt,
-        sendWindow: body.sendWindow ?? null,
         createdBy: req.staff!.id,
       })
       .returning();
     await audit(req, 'campaign.create', row!.id, { template: body.template });
     res.status(201).json(presentCampaign(row!));
+  });
+
+  // Only a draft: what a campaign started with is what its figures are read against.
+  router.patch('/campaigns/:id', async (req, res) => {
+    const id = idOf(req);
+    const body = bodies.edit.parse(req.body);
+    const row = await editDraft(db, fieldDeps, req.staff!.orgId, id, body);
+    // The fields changed, not their values: a name or variables may say more than an audit needs.
+    await audit(req, 'campaign.edit', row.id, { fields: Object.keys(body).sort() });
+    res.json(presentCampaign(row));
   });
 
   router.get('/campaigns', async (req, res) => {

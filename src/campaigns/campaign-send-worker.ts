@@ -37,6 +37,8 @@ interface CampaignSendContext {
   campaignId: string | null;
   campaignStatus: string | null;
   campaignEndAt: Date | null;
+  /** The campaign's own rate per sender, below the clinic's; null: the clinic's. */
+  campaignSendRate: number | null;
 }
 
 /**
@@ -47,7 +49,7 @@ interface CampaignSendContext {
  */
 async function sendContext(db: Database, messageId: string): Promise<CampaignSendContext | undefined> {
   const result = await db.execute(sql`
-    select m.channel, c.id as campaign_id, c.status, c.end_at from messages m
+    select m.channel, c.id as campaign_id, c.status, c.end_at, c.send_rate from messages m
     left join campaigns c on c.id = m.campaign_id
     where m.id = ${messageId}`);
   const row = rowsOf<{
@@ -55,6 +57,7 @@ async function sendContext(db: Database, messageId: string): Promise<CampaignSen
     campaign_id: string | null;
     status: string | null;
     end_at: string | Date | null;
+    send_rate: number | null;
   }>(result)[0];
   return (
     row && {
@@ -62,6 +65,7 @@ async function sendContext(db: Database, messageId: string): Promise<CampaignSen
       campaignId: row.campaign_id,
       campaignStatus: row.status,
       campaignEndAt: row.end_at ? new Date(row.end_at) : null,
+      campaignSendRate: row.send_rate === null ? null : Number(row.send_rate),
     }
   );
 }
@@ -84,18 +88,13 @@ async function endUnsentSends(deps: CampaignSendDeps, campaignId: string) {
 /** The send's code when the campaign's end time passed while it waited for its sender's slot. */
 const ENDED_WHILE_WAITING = 'campaign_ended';
 
-/**
- * One campaign send: a paused campaign's message waits (delayed, rechecked), a cancelled one's is
- * failed with `campaign_cancelled`; otherwise the sender's throttle slot is taken and the send runs
- * as any outbox send does (claim, provider, outcome). A carrier rate limit slows the sender down and
- * sends the message again later instead of failing it.
- */
-export async function execCampaignSendJob(
+/** A paused campaign's send waits (delayed, rechecked), a cancelled or ended one's goes no further. */
+async function stoppedOutcome(
   deps: CampaignSendDeps,
-  job: Pick<Job<SendJobData>, 'data' | 'attemptsMade' | 'opts' | 'moveToDelayed'>,
+  job: Pick<Job<SendJobData>, 'data' | 'moveToDelayed'>,
   token: string | undefined,
+  context: CampaignSendContext | undefined,
 ) {
-  const context = await sendContext(deps.db, job.data.messageId);
   if (context?.campaignStatus === 'paused') {
     await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
     throw new DelayedError();
@@ -110,51 +109,87 @@ export async function execCampaignSendJob(
   if (context?.campaignId && hasEnded({ endAt: context.campaignEndAt })) {
     return endUnsentSends(deps, context.campaignId);
   }
-  const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  const outcome = await execSendJob(
-    {
-      ...deps,
-      // A rate limit never uses up the message's attempts: it waits, however long the carrier asks.
-      // Nor does an end time reached while waiting for the slot: the message is ended below.
-      isNeverFinal: (error) => isRateLimited(error.code) || error.code === ENDED_WHILE_WAITING,
-      // Campaign messages take their sender's slot right before the provider call: the claim's
-      // database work before it would otherwise blur the pace the carrier sees. The throttle is told
-      // when the call ended (the answered release), the latest the carrier can have seen it.
-      // The slot can take seconds when many wait for it: the end time is checked again once it is
-      // ours, so nothing reaches the carrier after the campaign's end.
-      beforeProviderCall: context
-        ? async () => {
-            const release = await deps.throttle.acquire(deps.senderOf(context.channel));
-            if (!hasEnded({ endAt: context.campaignEndAt })) return release;
-            await release?.();
-            throw new SendError(ENDED_WHILE_WAITING, 'the campaign ended while the send waited', true);
-          }
-        : undefined,
-    },
-    job.data,
-    { isFinal },
-  );
-  if (context?.campaignId && outcome.kind === 'retry' && outcome.code === ENDED_WHILE_WAITING) {
-    // Pending again (execSendJob): ended with the campaign's other unsent messages.
-    return endUnsentSends(deps, context.campaignId);
+  return undefined;
+}
+
+/**
+ * One campaign send: a paused campaign's message waits (delayed, rechecked), a cancelled one's is
+ * failed with `campaign_cancelled`; otherwise the campaign's own slot is taken when it goes slower
+ * than its sender, then the sender's throttle slot, and the send runs as any outbox send does
+ * (claim, provider, outcome). A carrier rate limit slows the sender down and sends the message again
+ * later instead of failing it.
+ */
+export async function execCampaignSendJob(
+  deps: CampaignSendDeps,
+  job: Pick<Job<SendJobData>, 'data' | 'attemptsMade' | 'opts' | 'moveToDelayed'>,
+  token: string | undefined,
+) {
+  const first = await sendContext(deps.db, job.data.messageId);
+  const stopped = await stoppedOutcome(deps, job, token, first);
+  if (stopped) return stopped;
+  // Before the claim: at a campaign's own slow rate the wait can be seconds, and a claim's lease
+  // must not run out while it waits. The release follows the provider call's end, as the sender's.
+  const own = first?.campaignId
+    ? await deps.throttle.acquireCampaign(deps.senderOf(first.channel), {
+        id: first.campaignId,
+        sendRate: first.campaignSendRate,
+      })
+    : undefined;
+  try {
+    // A pause, cancel or end while the send waited for its campaign's slot holds.
+    const context = own ? await sendContext(deps.db, job.data.messageId) : first;
+    if (own) {
+      const stoppedMeanwhile = await stoppedOutcome(deps, job, token, context);
+      if (stoppedMeanwhile) return stoppedMeanwhile;
+    }
+    const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const outcome = await execSendJob(
+      {
+        ...deps,
+        // A rate limit never uses up the message's attempts: it waits, however long the carrier asks.
+        // Nor does an end time reached while waiting for the slot: the message is ended below.
+        isNeverFinal: (error) => isRateLimited(error.code) || error.code === ENDED_WHILE_WAITING,
+        // Campaign messages take their sender's slot right before the provider call: the claim's
+        // database work before it would otherwise blur the pace the carrier sees. The throttle is told
+        // when the call ended (the answered release), the latest the carrier can have seen it.
+        // The slot can take seconds when many wait for it: the end time is checked again once it is
+        // ours, so nothing reaches the carrier after the campaign's end.
+        beforeProviderCall: context
+          ? async () => {
+              const release = await deps.throttle.acquire(deps.senderOf(context.channel));
+              if (!hasEnded({ endAt: context.campaignEndAt })) return release;
+              await release?.();
+              throw new SendError(ENDED_WHILE_WAITING, 'the campaign ended while the send waited', true);
+            }
+          : undefined,
+      },
+      job.data,
+      { isFinal },
+    );
+    if (context?.campaignId && outcome.kind === 'retry' && outcome.code === ENDED_WHILE_WAITING) {
+      // Pending again (execSendJob): ended with the campaign's other unsent messages.
+      return endUnsentSends(deps, context.campaignId);
+    }
+    if (context && outcome.kind === 'retry' && isRateLimited(outcome.code)) {
+      // The message is pending again (execSendJob); its job waits and comes back without counting as
+      // an attempt (a DelayedError is not a failure), then queues for the slowed sender's slot.
+      const slowdown = await deps.throttle.slowDown(deps.senderOf(context.channel));
+      deps.logger.warn({ messageId: job.data.messageId, slowdown }, 'carrier rate limit; sender slowed down');
+      await job.moveToDelayed(Date.now() + RATE_LIMITED_RETRY_MS, token);
+      throw new DelayedError();
+    }
+    // A send that will be tried again leaves its message pending: the campaign cannot be done yet.
+    if (
+      context?.campaignId &&
+      outcome.kind !== 'retry' &&
+      (await completeIfDone(deps.db, context.campaignId))
+    ) {
+      deps.progress?.touch(context.campaignId);
+    }
+    return outcome;
+  } finally {
+    await own?.();
   }
-  if (context && outcome.kind === 'retry' && isRateLimited(outcome.code)) {
-    // The message is pending again (execSendJob); its job waits and comes back without counting as
-    // an attempt (a DelayedError is not a failure), then queues for the slowed sender's slot.
-    const slowdown = await deps.throttle.slowDown(deps.senderOf(context.channel));
-    deps.logger.warn({ messageId: job.data.messageId, slowdown }, 'carrier rate limit; sender slowed down');
-    await job.moveToDelayed(Date.now() + RATE_LIMITED_RETRY_MS, token);
-    throw new DelayedError();
-  }
-  // A send that will be tried again leaves its message pending: the campaign cannot be done yet.
-  if (
-    context?.campaignId &&
-    outcome.kind !== 'retry' &&
-    (await completeIfDone(deps.db, context.campaignId))
-  ) {
-    deps.progress?.touch(context.campaignId);
-  }
-  return outcome;
 }
 
 export function initCampaignSendWorker(

@@ -48,6 +48,17 @@ export async function getCampaign(db: Queryable, orgId: string, id: string): Pro
   return row;
 }
 
+/** The campaign, locked for update until the transaction ends: its state changes take turns. */
+export async function lockedCampaign(tx: Queryable, orgId: string, id: string): Promise<CampaignRow> {
+  const [current] = await tx
+    .select()
+    .from(campaigns)
+    .where(and(eq(campaigns.id, id), eq(campaigns.orgId, orgId)))
+    .for('update');
+  if (!current) throw new HttpError(404, 'campaign_not_found', 'No such campaign');
+  return current;
+}
+
 /**
  * Moves a campaign to its next state under a row lock, so two concurrent starts cannot both pass
  * (the second answers 409). A start answers at once: it counts the audience as it is now (none:
@@ -65,12 +76,7 @@ export async function transitionCampaign(
   templates?: Pick<OutboundServiceDeps['templates'], 'get'>,
 ): Promise<CampaignRow> {
   return db.transaction(async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(campaigns)
-      .where(and(eq(campaigns.id, id), eq(campaigns.orgId, orgId)))
-      .for('update');
-    if (!current) throw new HttpError(404, 'campaign_not_found', 'No such campaign');
+    const current = await lockedCampaign(tx, orgId, id);
     const allowed: readonly CampaignStatus[] = TRANSITIONS[action];
     if (!allowed.includes(current.status)) {
       throw new HttpError(409, 'campaign_state_conflict', `A ${current.status} campaign cannot ${action}`, {
@@ -456,6 +462,7 @@ export function presentCampaign(row: CampaignRow) {
     scheduleAt: row.scheduleAt,
     endAt: row.endAt,
     sendWindow: row.sendWindow,
+    sendRate: row.sendRate,
     status: row.status,
     createdAt: row.createdAt,
     startedAt: row.startedAt,

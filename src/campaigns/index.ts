@@ -132,6 +132,7 @@ export function startCampaigns(options: {
       testOutbound: options.outbound,
       defaultRegion: config.DEFAULT_REGION,
       attributionDays,
+      clinicSendRate: config.CAMPAIGN_SEND_RATE,
     }),
   );
 

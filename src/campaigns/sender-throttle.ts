@@ -78,9 +78,10 @@ export class SenderThrottle {
   static readonly IN_FLIGHT_LEASE_MS = 60_000;
   readonly gapMs: number;
   /**
-   * This process's sends waiting for a sender's slot, in line: only the first asks Redis, the others
-   * wait their turn here. Each waiter polling on its own timer asked Redis four times per slot (ten
-   * concurrent sends at 20/s: 90 scripts a second) and the slot went to whichever timer fired first.
+   * This process's sends waiting for a slot, in line per key (a sender, or a campaign on it): only
+   * the first asks Redis, the others wait their turn here. Each waiter polling on its own timer asked
+   * Redis four times per slot (ten concurrent sends at 20/s: 90 scripts a second) and the slot went
+   * to whichever timer fired first.
    */
   private readonly lines = new Map<string, Promise<void>>();
 
@@ -89,10 +90,13 @@ export class SenderThrottle {
     private readonly keyPrefix: string,
     readonly ratePerSecond: number,
   ) {
+    this.gapMs = SenderThrottle.gapFor(ratePerSecond);
+  }
+
+  /** The slot's gap at a rate: `1000 / rate` ms plus the jitter margin. */
+  private static gapFor(ratePerSecond: number): number {
     const gap = 1000 / ratePerSecond;
-    this.gapMs = Math.ceil(
-      gap * (1 + SenderThrottle.JITTER_MARGIN) + Math.min(SenderThrottle.JITTER_MS, gap / 4),
-    );
+    return Math.ceil(gap * (1 + SenderThrottle.JITTER_MARGIN) + Math.min(SenderThrottle.JITTER_MS, gap / 4));
   }
 
   private key(sender: string, kind: 'slot' | 'slowdown' | 'raised' | 'window') {
@@ -105,15 +109,42 @@ export class SenderThrottle {
    * the provider call has ended (whatever its outcome): until then the send counts as in flight.
    */
   async acquire(sender: string, signal?: AbortSignal): Promise<() => Promise<void>> {
-    const window = this.key(sender, 'window');
+    return this.take(sender, this.ratePerSecond, this.gapMs, signal);
+  }
+
+  /**
+   * A campaign's own slot on `sender`, at its own rate (`campaign.sendRate`) where that is below the
+   * sender's: a slot and a window of its own, as `acquire` keeps for the sender (one campaign asking
+   * for 2 per second gets no more than 2 in any second, whatever its sends' timing). It does not
+   * replace the sender's slot, which the send takes as well: two campaigns on one sender together
+   * never exceed the sender's rate. Answers undefined when the campaign goes at the sender's rate.
+   * A carrier's "too many requests" slows the sender, and so every campaign on it, not this slot.
+   */
+  async acquireCampaign(
+    sender: string,
+    campaign: { id: string; sendRate: number | null },
+    signal?: AbortSignal,
+  ): Promise<(() => Promise<void>) | undefined> {
+    const rate = campaign.sendRate;
+    if (rate === null || rate >= this.ratePerSecond) return undefined;
+    return this.take(`${sender}:campaign:${campaign.id}`, rate, SenderThrottle.gapFor(rate), signal);
+  }
+
+  private async take(
+    scope: string,
+    ratePerSecond: number,
+    gapMs: number,
+    signal?: AbortSignal,
+  ): Promise<() => Promise<void>> {
+    const window = this.key(scope, 'window');
     const id = randomUUID();
-    const ahead = this.lines.get(sender) ?? Promise.resolve();
+    const ahead = this.lines.get(scope) ?? Promise.resolve();
     let leave = () => {};
     const turn = new Promise<void>((resolve) => {
       leave = resolve;
     });
     const line = ahead.then(() => turn);
-    this.lines.set(sender, line);
+    this.lines.set(scope, line);
     try {
       await ahead;
       for (;;) {
@@ -122,11 +153,11 @@ export class SenderThrottle {
           await this.redis.eval(
             ACQUIRE_SCRIPT,
             3,
-            this.key(sender, 'slot'),
+            this.key(scope, 'slot'),
             window,
-            this.key(sender, 'slowdown'),
-            this.gapMs,
-            Math.max(1, Math.floor(this.ratePerSecond)),
+            this.key(scope, 'slowdown'),
+            gapMs,
+            Math.max(1, Math.floor(ratePerSecond)),
             id,
             SenderThrottle.IN_FLIGHT_LEASE_MS,
           ),
@@ -136,7 +167,7 @@ export class SenderThrottle {
       }
     } finally {
       leave();
-      if (this.lines.get(sender) === line) this.lines.delete(sender);
+      if (this.lines.get(scope) === line) this.lines.delete(scope);
     }
     return async () => {
       // Never fails the send it follows: a release lost to Redis leaves the send counted as in

@@ -199,6 +199,52 @@ test('a campaign scheduled for later waits as scheduled, and cancel stops it', a
   expect(new Date(row!.scheduleAt).getTime()).toBeGreaterThan(Date.now());
 });
 
+test("a draft is edited in the page: its name, time and pace; a pace above the clinic's is refused, saying why", async () => {
+  await api
+    .post('/campaigns', {
+      name: 'Edit me',
+      template: 'recall-outreach',
+      audience: { filter: { tags: ['nobody-edit'] } },
+      variables: { link: 'https://book.clinic.test/recall' },
+    })
+    .expect(201);
+  const { page, errors } = await signedIn(ADMIN.email, ADMIN.password);
+  await views(page).getByRole('button', { name: 'Campaigns' }).click();
+  await page.getByRole('region', { name: 'Campaigns list' }).getByRole('button', { name: 'Edit me' }).click();
+  const edit = page
+    .getByRole('region', { name: 'Campaign Edit me' })
+    .getByRole('form', { name: 'Edit draft' });
+  // The clinic sends at most 20 a second per sender (CAMPAIGN_SEND_RATE): a campaign may not go faster.
+  await edit.getByLabel(/^Messages per second/).fill('50');
+  await edit.getByRole('button', { name: 'Save draft' }).click();
+  await edit
+    .getByRole('alert')
+    .getByText(/above the clinic's 20/)
+    .waitFor(VISIBLE);
+
+  const later = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+  await edit.getByLabel('Campaign name').fill('Edited');
+  await edit.getByLabel(/^Send at/).fill(`${later}T09:30`);
+  await edit.getByLabel(/^Messages per second/).fill('2');
+  await edit.getByRole('button', { name: 'Save draft' }).click();
+  const campaign = page.getByRole('region', { name: 'Campaign Edited' });
+  await campaign.getByText(/At most 2 messages a second per sender/).waitFor(VISIBLE);
+  await campaign.getByText(/Scheduled for/).waitFor(VISIBLE);
+  await campaign.getByRole('status').getByText('Draft saved').waitFor(VISIBLE);
+  await page
+    .getByRole('region', { name: 'Campaigns list' })
+    .getByRole('button', { name: 'Edited' })
+    .waitFor(VISIBLE);
+  await screenshot(page, 'campaigns-edit-draft-phone.png');
+  const { body } = await api.get('/campaigns').expect(200);
+  const row = (body.campaigns as { name: string; sendRate: number | null; scheduleAt: string | null }[]).find(
+    (c) => c.name === 'Edited',
+  );
+  expect(row).toMatchObject({ sendRate: 2 });
+  expect(new Date(row!.scheduleAt!).getTime()).toBeGreaterThan(Date.now());
+  expect(errors).toEqual([]);
+});
+
 test('the progress bar, chart and tables move as the campaign sends, without a reload', async () => {
   const tag = `live${Date.now().toString(36)}`;
   const zone = middayTimeZone();

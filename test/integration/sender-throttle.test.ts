@@ -63,4 +63,31 @@ describe('SenderThrottle', () => {
     // At least twice the gap on Redis's clock; a little is allowed for the two answers' travel.
     expect(gap).toBeGreaterThanOrEqual(2 * throttle.gapMs - 30);
   });
+
+  test("two campaigns on one sender, each at its own rate below the sender's, never exceed the sender's rate together", async () => {
+    const throttle = new SenderThrottle(redis, prefix, 4);
+    const sender = `sms:+1415${(Date.now() + 2) % 10_000_000}`;
+    const seen: Record<string, number[]> = { a: [], b: [] };
+    // As the campaign send worker takes them: the campaign's own slot, then the sender's.
+    const send = async (campaign: 'a' | 'b') => {
+      const own = await throttle.acquireCampaign(sender, { id: campaign, sendRate: 3 });
+      const release = await throttle.acquire(sender);
+      seen[campaign]!.push(Date.now());
+      await release();
+      await own?.();
+    };
+    await Promise.all(Array.from({ length: 12 }, (_, i) => send(i % 2 === 0 ? 'a' : 'b')));
+    const mostInASecond = (times: number[]) => {
+      const sorted = [...times].sort((x, y) => x - y);
+      return Math.max(
+        ...sorted.map((at) => sorted.filter((other) => other >= at && other < at + 1000).length),
+      );
+    };
+    expect(mostInASecond([...seen.a!, ...seen.b!])).toBeLessThanOrEqual(4);
+    expect(mostInASecond(seen.a!)).toBeLessThanOrEqual(3);
+    expect(mostInASecond(seen.b!)).toBeLessThanOrEqual(3);
+    // A campaign at or above the sender's rate takes the sender's slot only.
+    expect(await throttle.acquireCampaign(sender, { id: 'c', sendRate: 4 })).toBeUndefined();
+    expect(await throttle.acquireCampaign(sender, { id: 'c', sendRate: null })).toBeUndefined();
+  });
 });

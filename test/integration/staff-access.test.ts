@@ -391,6 +391,10 @@ const STAFF_ROUTES: Record<string, RouteCase> = {
     request: () => ({ path: `/campaigns/${randomUUID()}` }),
     agent: forbidden('forbidden_role'),
   },
+  'PATCH /api/v1/campaigns/:id': {
+    request: () => ({ path: `/campaigns/${randomUUID()}`, body: { name: 'Renamed' } }),
+    agent: forbidden('forbidden_role'),
+  },
   'GET /api/v1/campaigns/:id/recipients.csv': {
     request: () => ({ path: `/campaigns/${randomUUID()}/recipients.csv` }),
     agent: forbidden('forbidden_role'),

@@ -3,6 +3,7 @@ import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, getSession } from '../shared/api';
 import { useAudienceFilterEditor } from './audience-filters';
 import { CampaignBreakdown, CampaignSeriesChart } from './campaign-chart';
+import { EditDraft, SendRateInput } from './campaign-edit';
 import type { InboxLive } from './live';
 
 /**
@@ -161,6 +162,7 @@ function CreateCampaign({
   const [scheduleAt, setScheduleAt] = useState('');
   const [endAt, setEndAt] = useState('');
   const [morning, setMorning] = useState(false);
+  const [sendRate, setSendRate] = useState('');
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<Api.AudienceView[]>([]);
@@ -229,10 +231,12 @@ function CreateCampaign({
         ...(scheduleAt ? { scheduleAt: new Date(scheduleAt).toISOString() } : {}),
         ...(endAt ? { endAt: new Date(endAt).toISOString() } : {}),
         ...(morning ? { sendWindow: 'morning' } : {}),
+        ...(sendRate ? { sendRate: Number(sendRate) } : {}),
       });
       setName('');
       setScheduleAt('');
       setEndAt('');
+      setSendRate('');
       onCreated(created);
     } catch (err) {
       setError(message(err, 'The campaign was not created'));
@@ -283,6 +287,7 @@ function CreateCampaign({
           <input type="checkbox" checked={morning} onChange={(e) => setMorning(e.currentTarget.checked)} />
           In each patient's morning (9:00–12:00 in her own time zone)
         </label>
+        <SendRateInput value={sendRate} onChange={setSendRate} />
         <h3>Audience</h3>
         <label>
           Saved audience
@@ -481,6 +486,7 @@ function CampaignDetail({ id, onChanged, live }: { id: string; onChanged: () => 
         {detail.scheduleAt && <>. Scheduled for {new Date(detail.scheduleAt).toLocaleString()}</>}
         {detail.endAt && <>. Stops sending at {new Date(detail.endAt).toLocaleString()}</>}
         {detail.sendWindow === 'morning' && <>. In each patient's morning (9:00–12:00 her time)</>}
+        {detail.sendRate !== null && <>. At most {detail.sendRate} messages a second per sender</>}
       </p>
       <div className="campaign-actions">
         {detail.status === 'draft' && (
@@ -503,6 +509,16 @@ function CampaignDetail({ id, onChanged, live }: { id: string; onChanged: () => 
         <p role="alert" className="error">
           {error}
         </p>
+      )}
+      {detail.status === 'draft' && (
+        <EditDraft
+          key={detail.id}
+          campaign={detail}
+          onSaved={() => {
+            void load();
+            onChanged();
+          }}
+        />
       )}
       {(detail.status === 'draft' || detail.status === 'scheduled') && <TestSend id={detail.id} />}
       {preview && <Preview preview={preview} />}

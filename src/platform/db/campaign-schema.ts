@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -125,6 +126,11 @@ export const campaigns = pgTable(
     endAt: timestamp('end_at', { withTimezone: true }),
     /** `morning`: each recipient's message waits for her own morning (morningSendingWindow). */
     sendWindow: text('send_window').$type<'morning'>(),
+    /**
+     * Messages per second per sender for this campaign, below the clinic's CAMPAIGN_SEND_RATE (the
+     * carrier's limit, which every campaign on a sender shares); null: the clinic's rate.
+     */
+    sendRate: doublePrecision('send_rate'),
     status: text('status').$type<CampaignStatus>().notNull().default('draft'),
     /**
      * Raised by every start and resume: a planner job belongs to one run, and one of an earlier run
