@@ -31,6 +31,28 @@ const PARTICIPLE_EN: Record<string, string> = {
   swum: 'swam',
 };
 
+// Spanish adjectives whose Snowball stem is a verb of another meaning: "morado" (purple, a bruise) loses
+// its "-ado" as a participle would and keeps "mor", the stem of "morir" (to die). They share a key of
+// their own, so "sigue morada" stays a colour.
+const OWN_STEM_ES: Record<string, string> = {
+  morado: 'morad',
+  morada: 'morad',
+  morados: 'morad',
+  moradas: 'morad',
+};
+
+/**
+ * The Spanish stem of a word, with the spelling of a "-car" verb made one: "saqué", "toqué" write the
+ * "c" of "sacó", "tocó" as "qu" before an "e", and Snowball keeps the two spellings apart ("saqu",
+ * "sac"). "Ya la sacó" is then the "la saqué" a phrase lists.
+ */
+function spanishStem(stemmer: Stemmer, word: string): string {
+  const own = OWN_STEM_ES[word];
+  if (own !== undefined) return own;
+  const stem = stemmer.stem(word);
+  return stem.endsWith('qu') ? `${stem.slice(0, -2)}c` : stem;
+}
+
 /**
  * Snowball (Porter2) stems in English and in Spanish, prefixed by language so that an English word and
  * a Spanish one that stem alike ("her" and "herida" -> "her") never meet: "radiating", "radiates" and
@@ -44,14 +66,18 @@ export class WordKeys {
   };
   static readonly #cache: Record<LexiconLanguage, Map<string, string>> = { en: new Map(), es: new Map() };
 
+  static #stem(word: string, language: LexiconLanguage): string {
+    const stemmer = WordKeys.#stemmers[language];
+    return language === 'en' ? stemmer.stem(PARTICIPLE_EN[word] ?? word) : spanishStem(stemmer, word);
+  }
+
   key(word: string, language: LexiconLanguage): string {
     const cache = WordKeys.#cache[language];
     let key = cache.get(word);
     if (key === undefined) {
       // Digits are numbers, not words: "20" stays "20" in both languages.
       const whole = /^\d+$/.test(word) || (language === 'en' && OWN_KEY_EN.has(word));
-      const form = language === 'en' ? (PARTICIPLE_EN[word] ?? word) : word;
-      key = `${language === 'en' ? 'e' : 's'}:${whole ? word : WordKeys.#stemmers[language].stem(form)}`;
+      key = `${language === 'en' ? 'e' : 's'}:${whole ? word : WordKeys.#stem(word, language)}`;
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(word, key);
     }
