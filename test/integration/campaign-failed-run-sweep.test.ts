@@ -43,8 +43,13 @@ test('a running campaign whose plan job failed for good is taken up again by the
       [id],
     )) as [{ run: number }];
     const jobId = `${id}-${run}`;
-    await (await raw.getJob(jobId))!.remove();
-    await raw.add('plan', { campaignId: 'not-a-campaign', run }, { jobId, attempts: 1 });
+    // The sweeper (every second) may queue the run's job again between the remove and the add, and
+    // an add under a job id already queued does nothing: swap until the failing one is queued.
+    for (;;) {
+      await (await raw.getJob(jobId))?.remove();
+      await raw.add('plan', { campaignId: 'not-a-campaign', run }, { jobId, attempts: 1 });
+      if ((await raw.getJob(jobId))?.data.campaignId === 'not-a-campaign') break;
+    }
     await raw.resume();
     await eventually(async () =>
       (await (await raw.getJob(jobId))?.getState()) === 'failed' ? true : undefined,
