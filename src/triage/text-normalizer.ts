@@ -36,6 +36,14 @@ const EMOJI_WORDS: [RegExp, string][] = [
   [/[\u{1F44E}\u{274C}\u{2716}\u{1F6AB}]/gu, ' no '],
 ];
 
+// Shorthand written with a slash, read before the slash becomes a space: "better off w/o me", "w/ my
+// pills", "b/c i cant".
+const SLASHED: [RegExp, string][] = [
+  [/(?<![\p{L}\p{N}])w\/o(?![\p{L}\p{N}])/giu, ' without '],
+  [/(?<![\p{L}\p{N}])w\/(?![\p{N}\/])/giu, ' with '],
+  [/(?<![\p{L}\p{N}])b\/c(?![\p{L}\p{N}])/giu, ' because '],
+];
+
 // SMS shorthand expanded so that "appt", "apt" and "appointment" share one feature.
 const SHORTHAND: Record<string, string> = {
   u: 'you',
@@ -82,6 +90,35 @@ const SHORTHAND: Record<string, string> = {
   bc: 'because',
   im: 'i am',
   ive: 'i have',
+  // Phone typing drops vowels and spells by sound: "everyone wld be better off", "tonite is it".
+  wld: 'would',
+  wud: 'would',
+  cld: 'could',
+  cud: 'could',
+  shld: 'should',
+  tonite: 'tonight',
+  '2nite': 'tonight',
+  '2night': 'tonight',
+  nite: 'night',
+  urself: 'yourself',
+  urselves: 'yourselves',
+  ppl: 'people',
+  every1: 'everyone',
+  any1: 'anyone',
+  some1: 'someone',
+  sum1: 'someone',
+  abt: 'about',
+  imma: 'i am going to',
+  ima: 'i am going to',
+  luv: 'love',
+  ily: 'i love you',
+  kiero: 'quiero',
+  ke: 'que',
+  aki: 'aqui',
+  xa: 'para',
+  dnd: 'donde',
+  bn: 'bien',
+  tmbn: 'tambien',
   idk: 'i dont know',
   q: 'que',
   xq: 'porque',
@@ -111,6 +148,7 @@ export function normalizeText(raw: string): NormalizedText {
     .replace(/&nbsp;/gi, ' ')
     .replace(/&amp;/gi, '&');
   for (const [pattern, word] of EMOJI_WORDS) s = s.replace(pattern, word);
+  for (const [pattern, words] of SLASHED) s = s.replace(pattern, words);
   // Lower-cased word by word below, once the case has told which words were written in capitals.
   // A letter's accent becomes a mark kept inside its word until the word is read (see `accented`).
   s = s.normalize('NFKD').replace(/\p{M}+/gu, ACCENT_MARK);
