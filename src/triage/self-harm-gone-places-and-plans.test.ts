@@ -4,7 +4,8 @@ import { createTriage } from './index';
 // with oneself gone; a place to die looked at beside another warning sign; "if I just" drove into the
 // water; sleeping and never having to wake up again; a goodbye post while a phone shows where the
 // person is; thoughts that have become a plan; hurting oneself so that something stops. And the
-// everyday messages that share their words. Sentences written for these tests, not taken from any fixture.
+// everyday messages that share their words (a pet that "committed suicide", a fan over a game lost).
+// Sentences written for these tests, not taken from any fixture.
 const triage = createTriage({});
 const classify = (text: string) => triage.classifyLocal(text);
 
@@ -61,6 +62,9 @@ describe('everyday messages with the same words', () => {
     // a pet that "killed itself" in a child's words
     "my daughter's hamster 'committed suicide' escaping the cage, how do I tell her",
     'mi hijo dice que su pez se suicido saltando de la pecera, ¿como le explico?',
+    // a fan's wish to die over a game lost
+    'my brother says he wants to die because his team lost the final again',
+    'mi suegro se quiere morir porque perdio el clasico',
   ])('%s -> not an emergency', (text) => {
     expect(classify(text).intent).not.toBe('emergency');
   });
