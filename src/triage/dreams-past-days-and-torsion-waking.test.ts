@@ -17,6 +17,16 @@ describe('a dream of a danger', () => {
   });
 });
 
+describe('an English "son" is no Spanish dream ("soñé")', () => {
+  test.each([
+    'son says his left ball hurts really bad since football and he keeps vomiting',
+    'son swallowed several little magnets from a puzzle',
+    'son says his testicle started hurting so bad and now hes throwing up',
+  ])('%s -> an emergency', (text) => {
+    expect(classify(text).intent).toBe('emergency');
+  });
+});
+
 describe('a named day gone by', () => {
   test.each([
     'my son passed out at the pool last saturday, it was really hot, he has been fine. do we need a checkup?',
