@@ -9,6 +9,16 @@ function localInput(at: string | null): string {
   return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
+/** When a campaign goes, in the browser's local time; empty for when it is started. */
+export function SendAtInput({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  return (
+    <label>
+      Send at (empty: when started)
+      <input type="datetime-local" value={value} onChange={(e) => onChange(e.currentTarget.value)} />
+    </label>
+  );
+}
+
 /** "Messages per second per sender": a slower pace than the clinic's, or empty for the clinic's. */
 export function SendRateInput({ value, onChange }: { value: string; onChange: (value: string) => void }) {
   return (
@@ -75,14 +85,7 @@ export function EditDraft({
         Campaign name
         <input value={name} onChange={(e) => setName(e.currentTarget.value)} required maxLength={200} />
       </label>
-      <label>
-        Send at (empty: when started)
-        <input
-          type="datetime-local"
-          value={scheduleAt}
-          onChange={(e) => setScheduleAt(e.currentTarget.value)}
-        />
-      </label>
+      <SendAtInput value={scheduleAt} onChange={setScheduleAt} />
       <SendRateInput value={sendRate} onChange={setSendRate} />
       <button type="submit" disabled={state.busy}>
         Save draft

@@ -3,7 +3,7 @@ import type * as Api from '../../contracts/inbox-api';
 import { ApiError, api, getSession } from '../shared/api';
 import { useAudienceFilterEditor } from './audience-filters';
 import { CampaignBreakdown, CampaignSeriesChart } from './campaign-chart';
-import { EditDraft, SendRateInput } from './campaign-edit';
+import { EditDraft, SendAtInput, SendRateInput } from './campaign-edit';
 import type { InboxLive } from './live';
 
 /**
@@ -271,14 +271,7 @@ function CreateCampaign({
             <option value="voice">Voice</option>
           </select>
         </label>
-        <label>
-          Send at (empty: when started)
-          <input
-            type="datetime-local"
-            value={scheduleAt}
-            onChange={(e) => setScheduleAt(e.currentTarget.value)}
-          />
-        </label>
+        <SendAtInput value={scheduleAt} onChange={setScheduleAt} />
         <label>
           Stop sending at (empty: when all are sent)
           <input type="datetime-local" value={endAt} onChange={(e) => setEndAt(e.currentTarget.value)} />
