@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import request from 'supertest';
 import { recipientsInserted } from '../support/campaign-recipients';
 import { queryRows } from '../support/test-database';
@@ -109,9 +110,14 @@ test('attributes: every key given, exactly', async () => {
 });
 
 test('appointments: in a range, by status, and none (no appointment booked)', async () => {
-  await appointment('ana', '2031-01-15T15:00:00Z');
-  await appointment('ben', '2031-03-01T15:00:00Z');
-  const cancelled = await appointment('cy', '2031-01-20T15:00:00Z');
+  // A date bound is a day of the clinic's zone, which the test hub picks so that it is midday there
+  // now (UTC-11 to UTC+12): each appointment is at noon of its day there, whatever the hour of the run.
+  const zone = t.hub.config.CLINIC_TIME_ZONE;
+  const noon = (day: string) => DateTime.fromISO(`${day}T12:00`, { zone }).toUTC().toISO()!;
+  const anaAt = noon('2031-01-15');
+  await appointment('ana', anaAt);
+  await appointment('ben', noon('2031-03-01'));
+  const cancelled = await appointment('cy', noon('2031-01-20'));
   // Fixture: a patient's "cancel" reply (triage) is what marks an appointment cancelled in production.
   await queryRows(t.database.url, "update appointments set status = 'cancelled' where id = $1", [
     cancelled.body.appointment.id,
@@ -125,7 +131,12 @@ test('appointments: in a range, by status, and none (no appointment booked)', as
   // `to` is a whole day: an appointment on the last day of the range is in it.
   expect(await selected({ appointments: { from: '2031-03-01', to: '2031-03-01' } })).toEqual(['ben']);
   expect(
-    await selected({ appointments: { from: '2031-01-15T15:00:01Z', to: '2031-02-01T00:00:00Z' } }),
+    await selected({
+      appointments: {
+        from: DateTime.fromISO(anaAt).plus({ seconds: 1 }).toUTC().toISO()!,
+        to: '2031-02-01T00:00:00Z',
+      },
+    }),
   ).toEqual(['cy']);
   const backwards = await admin
     .post('/audiences/count', { filter: { appointments: { from: '2031-02-01', to: '2031-01-01' } } })
