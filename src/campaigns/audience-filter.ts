@@ -2,6 +2,7 @@ import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { ChannelRegistry } from '../channel-port/channel-registry';
+import { MAX_TAG_LENGTH } from '../contacts/contact-tags';
 import type { AudienceFilter } from '../platform/db/campaign-schema';
 import { contacts } from '../platform/db/core-schema';
 import { HttpError } from '../platform/http/http-error';
@@ -43,7 +44,7 @@ function outOfOrder(from: string, to: string): boolean {
 /** An audience filter as the API takes it: `language`, `timeZone`, `reachableBy` may be one or several. */
 export const audienceFilterSchema = z
   .object({
-    tags: z.array(z.string().trim().min(1).max(100)).max(20).optional(),
+    tags: z.array(z.string().trim().min(1).max(MAX_TAG_LENGTH)).max(20).optional(),
     language: oneOrSeveral(languageTagSchema).optional(),
     ageMin: z.number().int().min(0).max(130).optional(),
     ageMax: z.number().int().min(0).max(130).optional(),
